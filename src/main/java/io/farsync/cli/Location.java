@@ -1,0 +1,47 @@
+package io.farsync.cli;
+
+import java.nio.file.Path;
+
+/**
+ * A SRC or DST argument: a local path, or {@code [user@]host:path} as rsync spells it. A colon
+ * makes it remote only when it comes before any slash, so {@code ./a:b} and {@code /x:y} stay local.
+ */
+sealed interface Location {
+
+    record Local(Path path) implements Location {
+        @Override
+        public String toString() {
+            return path.toString();
+        }
+    }
+
+    record Remote(String user, String host, String path) implements Location {
+        @Override
+        public String toString() {
+            return (user == null ? "" : user + "@") + host + ":" + path;
+        }
+    }
+
+    static Location parse(String arg) {
+        int colon = arg.indexOf(':');
+        int slash = arg.indexOf('/');
+        if (colon <= 0 || (slash >= 0 && slash < colon)) {
+            return new Local(Path.of(arg));
+        }
+        String hostPart = arg.substring(0, colon);
+        String path = arg.substring(colon + 1);
+        String user = null;
+        int at = hostPart.lastIndexOf('@');
+        if (at >= 0) {
+            user = hostPart.substring(0, at);
+            hostPart = hostPart.substring(at + 1);
+        }
+        if (hostPart.startsWith("[") && hostPart.endsWith("]")) {
+            hostPart = hostPart.substring(1, hostPart.length() - 1);
+        }
+        if (hostPart.isEmpty() || (user != null && user.isEmpty())) {
+            throw new IllegalArgumentException("malformed remote location '" + arg + "': expected [user@]host:path");
+        }
+        return new Remote(user, hostPart, path.isEmpty() ? "." : path);
+    }
+}

@@ -1,0 +1,88 @@
+package io.farsync.cli;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code farsync} command. */
+@Command(name = "farsync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Fast, encrypted file synchronization over wide-area networks.",
+        subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    final Context context;
+
+    /** What a command needs from its surroundings, so tests can run commands in-process. */
+    record Context(FarsyncHome home, PrintStream out, PrintStream err, boolean terminal) {
+    }
+
+    Main(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command: sync, server or keygen");
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err, System.getenv(), System.console() != null);
+        System.exit(code);
+    }
+
+    /** Runs one command line and returns the process exit status; never calls System.exit. */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
+        Context context = new Context(FarsyncHome.from(env), out, err, terminal);
+        CommandLine cli = new CommandLine(new Main(context), new Factory(context));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("farsync: " + e.getMessage());
+            err.println("Try 'farsync " + (e.getCommandLine().getCommandName().equals("farsync") ? "" : e.getCommandLine().getCommandName() + " ") + "--help'.");
+            return ExitCode.USAGE.code();
+        });
+        cli.setExecutionExceptionHandler((e, c, p) -> {
+            if (e instanceof FarsyncException f) {
+                err.println("farsync: " + f.getMessage());
+                log.debug("command failed", f);
+                return f.exitCode().code();
+            }
+            err.println("farsync: internal error: " + e);
+            log.error("internal error", e);
+            return ExitCode.INTERNAL.code();
+        });
+        return cli.execute(args);
+    }
+
+    /** Gives every command the context. */
+    private record Factory(Context context) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == SyncCommand.class) {
+                return cls.cast(new SyncCommand(context));
+            }
+            if (cls == ServerCommand.class) {
+                return cls.cast(new ServerCommand(context));
+            }
+            if (cls == KeygenCommand.class) {
+                return cls.cast(new KeygenCommand(context));
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"farsync " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.farsync.cli;
+
+import io.farsync.sync.SyncListener;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * What the user sees during a sync: one line per entry synchronized (like rsync -v) on stdout,
+ * failures on stderr, and on a terminal a live status line (files, bytes, rate, ETA) redrawn on
+ * stderr twice a second.
+ */
+final class Progress implements SyncListener, AutoCloseable {
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean quiet;
+    private final LongSupplier nanoClock;
+    private final long startNanos;
+    private final AtomicLong plannedFiles = new AtomicLong(-1);
+    private final AtomicLong plannedBytes = new AtomicLong(-1);
+    private final AtomicLong doneFiles = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final Thread ticker;
+    private volatile boolean closed;
+    private int lastLineLength;
+
+    Progress(PrintStream out, PrintStream err, boolean quiet, boolean live, LongSupplier nanoClock) {
+        this.out = out;
+        this.err = err;
+        this.quiet = quiet;
+        this.nanoClock = nanoClock;
+        this.startNanos = nanoClock.getAsLong();
+        if (live && !quiet) {
+            ticker = new Thread(this::tick, "farsync-progress-line");
+            ticker.setDaemon(true);
+            ticker.start();
+        } else {
+            ticker = null;
+        }
+    }
+
+    @Override
+    public void planned(long files, long totalBytes) {
+        plannedFiles.set(files);
+        plannedBytes.set(totalBytes);
+    }
+
+    @Override
+    public void progress(long n) {
+        bytes.addAndGet(n);
+    }
+
+    @Override
+    public void entryDone(String path, EntryAction action, long size) {
+        if (action == EntryAction.TRANSFERRED) {
+            doneFiles.incrementAndGet();
+        }
+        if (quiet) {
+            return;
+        }
+        String line = switch (action) {
+            case DIRECTORY -> path + "/";
+            case DELETED -> "deleting " + path;
+            case SYMLINK -> path + " (symlink)";
+            case METADATA -> path + " (attributes)";
+            case TRANSFERRED -> path;
+        };
+        synchronized (this) {
+            clearLine();
+            out.println(line);
+        }
+    }
+
+    @Override
+    public void entryFailed(String path, String reason) {
+        synchronized (this) {
+            clearLine();
+            err.println("farsync: " + path + ": " + reason);
+        }
+    }
+
+    long bytesSoFar() {
+        return bytes.get();
+    }
+
+    private void tick() {
+        while (!closed) {
+            try {
+                Thread.sleep(500); // a display refresh period, not synchronisation
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (!closed) {
+                    draw();
+                }
+            }
+        }
+    }
+
+    private void draw() {
+        double seconds = Math.max(1e-3, (nanoClock.getAsLong() - startNanos) / 1e9);
+        long b = bytes.get();
+        double rate = b * 8 / seconds;
+        StringBuilder line = new StringBuilder();
+        long pf = plannedFiles.get();
+        long pb = plannedBytes.get();
+        line.append(String.format(Locale.ROOT, "  %d%s files  %s%s  %s", doneFiles.get(), pf >= 0 ? "/" + pf : "",
+                Rates.bytes(b), pb >= 0 ? "/" + Rates.bytes(pb) : "", Rates.format(rate)));
+        if (pb > 0 && b > 0 && b < pb) {
+            long eta = Math.round((pb - b) / (b / seconds));
+            line.append(String.format(Locale.ROOT, "  ETA %d:%02d", eta / 60, eta % 60));
+        }
+        String s = line.toString();
+        err.print("\r" + s + " ".repeat(Math.max(0, lastLineLength - s.length())));
+        err.flush();
+        lastLineLength = s.length();
+    }
+
+    private void clearLine() {
+        if (lastLineLength > 0) {
+            err.print("\r" + " ".repeat(lastLineLength) + "\r");
+            err.flush();
+            lastLineLength = 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            clearLine();
+        }
+        if (ticker != null) {
+            ticker.interrupt();
+        }
+    }
+}

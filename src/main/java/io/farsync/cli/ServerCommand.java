@@ -1,0 +1,100 @@
+package io.farsync.cli;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.daemon.SyncJobHandler;
+import io.farsync.session.FarsyncServer;
+import io.farsync.session.KeyFiles;
+import io.farsync.transport.TransportConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "server", description = "Run the endpoint daemon: SSH on TCP for control, the data transport on UDP, same port.")
+final class ServerCommand implements Callable<Integer> {
+    private final Main.Context context;
+
+    @Option(names = "--listen", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "address to listen on, ADDR or ADDR:PORT (default: ${DEFAULT-VALUE})")
+    String listen;
+
+    @Option(names = {"-P", "--port"}, defaultValue = "33001", description = "TCP and UDP port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--root", required = true, paramLabel = "DIR", description = "every remote path resolves inside this directory")
+    Path root;
+
+    @Option(names = "--authorized-keys", required = true, paramLabel = "FILE", description = "public keys allowed to log in (OpenSSH authorized_keys format)")
+    Path authorizedKeys;
+
+    @Option(names = "--host-key", paramLabel = "FILE", description = "the server's private host key, created on first start (default: ~/.farsync/ssh_host_ed25519_key)")
+    Path hostKey;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "where session snapshot databases live (default: ~/.farsync/server)")
+    Path stateDir;
+
+    ServerCommand(Main.Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        FarsyncServer server = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "farsync-server-shutdown"));
+        stopped.await();
+        return ExitCode.OK.code();
+    }
+
+    FarsyncServer start() {
+        InetSocketAddress address = parseListen();
+        if (!Files.isDirectory(root)) {
+            throw new FarsyncException(ExitCode.USAGE, "root is not a directory: " + root);
+        }
+        if (!Files.isReadable(authorizedKeys)) {
+            throw new FarsyncException(ExitCode.USAGE, "authorized keys file not readable: " + authorizedKeys);
+        }
+        Path keyFile = hostKey != null ? hostKey : context.home().hostKey();
+        KeyPair key = KeyFiles.loadOrCreateHostKey(keyFile);
+        Path state = stateDir != null ? stateDir : context.home().dir().resolve("server");
+        FarsyncServer server = FarsyncServer.start(new FarsyncServer.Settings(address, key,
+                new AuthorizedKeysAuthenticator(authorizedKeys), new SyncJobHandler(root.toAbsolutePath().normalize(), state),
+                TransportConfig.defaults(), Duration.ofSeconds(30)));
+        context.out().println("farsync server listening on " + address.getHostString() + ":" + server.port()
+                + " (ssh tcp, data udp " + server.udpPort() + "), root " + root.toAbsolutePath().normalize()
+                + ", host key " + KeyFiles.fingerprint(key.getPublic()));
+        context.out().flush();
+        return server;
+    }
+
+    private InetSocketAddress parseListen() {
+        String host = listen;
+        int p = port;
+        int colon = listen.lastIndexOf(':');
+        if (colon > 0 && listen.indexOf(':') == colon) {
+            host = listen.substring(0, colon);
+            try {
+                p = Integer.parseInt(listen.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new FarsyncException(ExitCode.USAGE, "bad port in --listen " + listen);
+            }
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), p);
+        } catch (UnknownHostException e) {
+            throw new FarsyncException(ExitCode.USAGE, "cannot resolve --listen address " + host);
+        }
+    }
+}

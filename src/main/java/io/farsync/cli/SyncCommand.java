@@ -1,0 +1,180 @@
+package io.farsync.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.SyncOptions;
+import io.farsync.sync.SyncResult;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.TransportStats;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sync", sortOptions = false,
+        description = {"Synchronize SRC to DST. Either may be a local path or [user@]host:path.",
+                "The side named first is the source: push when DST is remote, pull when SRC is remote.",
+                "With both local, the full stack runs over loopback through an in-process server."})
+final class SyncCommand implements Callable<Integer> {
+    /** Loopback has a 64 KiB MTU: big datagrams cut per-packet costs (syscalls, AEAD setup). */
+    static final int LOOPBACK_DATAGRAM = 32 * 1024;
+
+    private final Main.Context context;
+
+    @Parameters(index = "0", paramLabel = "SRC")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DST")
+    String destination;
+
+    @Option(names = {"-P", "--port"}, defaultValue = "33001", description = "server port, TCP for SSH and UDP for data (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = {"-i", "--identity"}, paramLabel = "FILE", description = "private key (default: ~/.farsync/id_ed25519)")
+    Path identity;
+
+    @Option(names = "--rate", paramLabel = "RATE", converter = Rates.class, defaultValue = "1G",
+            description = "target (maximum) rate in bits/s, e.g. 500M, 1G (default: ${DEFAULT-VALUE})")
+    long rate;
+
+    @Option(names = "--min-rate", paramLabel = "RATE", converter = Rates.class,
+            description = "minimum rate in bits/s (used by adaptive policies)")
+    Long minRate;
+
+    @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "fixed",
+            description = "fixed|high|fair|low (default: ${DEFAULT-VALUE}); this build paces every policy at the target rate")
+    String policy;
+
+    @Option(names = "--datagram-size", paramLabel = "BYTES",
+            description = "UDP payload size (default: 1472, or " + LOOPBACK_DATAGRAM + " when both paths are local)")
+    Integer datagramSize;
+
+    @Option(names = "--cipher", paramLabel = "aes128|aes256", defaultValue = "aes128", description = "AES-GCM key size for the data (default: ${DEFAULT-VALUE})")
+    String cipher;
+
+    @Option(names = "--ignore-delete", description = "do not propagate deletions to the destination")
+    boolean ignoreDelete;
+
+    @Option(names = "--stats-json", paramLabel = "FILE", description = "on exit, write a JSON summary to FILE")
+    Path statsJson;
+
+    @Option(names = {"-q", "--quiet"}, description = "print only errors")
+    boolean quiet;
+
+    SyncCommand(Main.Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        SyncRunner.Settings settings = settings();
+        SyncRunner.Outcome outcome;
+        try (Progress progress = new Progress(context.out(), context.err(), quiet, context.terminal(), System::nanoTime)) {
+            outcome = new SyncRunner(context.home()).run(settings, progress);
+        }
+        if (outcome.exit() != ExitCode.OK) {
+            context.err().println("farsync: " + outcome.error());
+        }
+        if (!quiet && outcome.result() != null) {
+            context.out().println(summary(outcome));
+        }
+        if (statsJson != null) {
+            writeStats(outcome);
+        }
+        return outcome.exit().code();
+    }
+
+    private SyncRunner.Settings settings() {
+        Location src;
+        Location dst;
+        try {
+            src = Location.parse(source);
+            dst = Location.parse(destination);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage());
+        }
+        if (!policy.matches("fixed|high|fair|low")) {
+            throw new FarsyncException(ExitCode.USAGE, "unknown --policy '" + policy + "': expected fixed, high, fair or low");
+        }
+        if (minRate != null && minRate > rate) {
+            throw new FarsyncException(ExitCode.USAGE, "--min-rate (" + Rates.format(minRate) + ") exceeds --rate (" + Rates.format(rate) + ")");
+        }
+        int aesBits = switch (cipher.toLowerCase(Locale.ROOT)) {
+            case "aes128", "aes-128" -> 128;
+            case "aes256", "aes-256" -> 256;
+            default -> throw new FarsyncException(ExitCode.USAGE, "unknown --cipher '" + cipher + "': expected aes128 or aes256");
+        };
+        boolean local = src instanceof Location.Local && dst instanceof Location.Local;
+        int size = datagramSize != null ? datagramSize : local ? LOOPBACK_DATAGRAM : TransportConfig.defaults().datagramSize();
+        TransportConfig transport;
+        try {
+            transport = TransportConfig.defaults().withRate(rate).withDatagramSize(size);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage());
+        }
+        return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
+                transport, aesBits, new SyncOptions(!ignoreDelete, true));
+    }
+
+    private static String summary(SyncRunner.Outcome o) {
+        SyncResult r = o.result();
+        if (r.upToDate()) {
+            return String.format(Locale.ROOT, "already in sync: nothing to transfer (%d entries checked in %.1f s)",
+                    r.entriesChecked(), o.seconds());
+        }
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "sent %d files, %s in %.1f s (%s)", r.filesTransferred(),
+                Rates.bytes(r.bytesTransferred()), o.seconds(), Rates.format(r.bytesTransferred() * 8 / Math.max(o.seconds(), 1e-3))));
+        if (r.filesDeleted() > 0) {
+            s.append(", deleted ").append(r.filesDeleted());
+        }
+        if (!r.errors().isEmpty()) {
+            s.append(", ").append(r.errors().size()).append(" failed");
+        }
+        TransportStats t = o.transport();
+        if (t != null && r.bytesTransferred() > 0) {
+            s.append(String.format(Locale.ROOT, "; %.1f%% retransmitted", 100.0 * t.retransmittedBytes() / Math.max(1, t.streamBytesSent())));
+        }
+        return s.toString();
+    }
+
+    private void writeStats(SyncRunner.Outcome o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        SyncResult r = o.result();
+        TransportStats t = o.transport();
+        long udpBytes = t == null ? 0 : t.wireBytesSent() + t.wireBytesReceived();
+        m.put("status", o.exit() == ExitCode.OK ? "ok" : o.exit() == ExitCode.PARTIAL ? "partial" : "error");
+        m.put("exit_code", o.exit().code());
+        m.put("error", o.error());
+        m.put("files_transferred", r == null ? 0 : r.filesTransferred());
+        m.put("bytes_transferred", r == null ? 0 : r.bytesTransferred());
+        m.put("wire_bytes", udpBytes + o.controlBytes());
+        m.put("udp_wire_bytes", udpBytes);
+        m.put("control_wire_bytes", o.controlBytes());
+        m.put("retransmitted_bytes", t == null ? 0 : t.retransmittedBytes());
+        m.put("files_deleted", r == null ? 0 : r.filesDeleted());
+        m.put("files_moved", r == null ? 0 : r.filesMoved());
+        m.put("conflicts", r == null ? 0 : r.conflicts());
+        m.put("entries_checked", r == null ? 0 : r.entriesChecked());
+        m.put("errors", r == null ? java.util.List.of() : r.errors());
+        m.put("duration_seconds", Math.round(o.seconds() * 1000) / 1000.0);
+        m.put("rtt_ms", t == null ? null : t.smoothedRttNanos() / 1e6);
+        m.put("datagrams_sent", t == null ? 0 : t.datagramsSent());
+        m.put("datagrams_received", t == null ? 0 : t.datagramsReceived());
+        m.put("datagrams_dropped", t == null ? 0 : t.datagramsDropped());
+        m.put("packets_lost", t == null ? 0 : t.packetsLost());
+        try {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(statsJson.toFile(), m);
+        } catch (IOException e) {
+            context.err().println("farsync: cannot write --stats-json " + statsJson + ": " + e.getMessage());
+        }
+    }
+}

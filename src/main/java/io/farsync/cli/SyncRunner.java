@@ -1,0 +1,195 @@
+package io.farsync.cli;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.daemon.JobOptions;
+import io.farsync.daemon.SyncJobHandler;
+import io.farsync.session.FarsyncServer;
+import io.farsync.session.HostKeyTrust;
+import io.farsync.session.KeyFiles;
+import io.farsync.session.RemoteSession;
+import io.farsync.session.SessionClient;
+import io.farsync.session.SessionRequest;
+import io.farsync.sync.DestinationEndpoint;
+import io.farsync.sync.SourceEndpoint;
+import io.farsync.sync.SyncOptions;
+import io.farsync.sync.SyncResult;
+import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.TransportStats;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client's side of {@code farsync sync}: decides direction, brings up the session (to a
+ * remote server, or to an in-process server over loopback when both paths are local), runs the
+ * local sync endpoint over the transport, and collects the numbers for the summary.
+ */
+final class SyncRunner {
+    private static final Logger log = LoggerFactory.getLogger(SyncRunner.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration OUTCOME_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Everything {@code farsync sync} was told. */
+    record Settings(
+            Location source,
+            Location destination,
+            int port,
+            Path identity,
+            TransportConfig transport,
+            int aesBits,
+            SyncOptions options) {
+    }
+
+    /** What happened, for the summary and --stats-json. */
+    record Outcome(ExitCode exit, String error, SyncResult result, TransportStats transport, long controlBytes,
+            double seconds) {
+    }
+
+    private final FarsyncHome home;
+
+    SyncRunner(FarsyncHome home) {
+        this.home = home;
+    }
+
+    Outcome run(Settings s, Progress progress) {
+        long start = System.nanoTime();
+        RemoteSession session = null;
+        FarsyncServer embedded = null;
+        SyncResult result = null;
+        ExitCode exit = ExitCode.OK;
+        String error = null;
+        try {
+            Location src = s.source();
+            Location dst = s.destination();
+            if (src instanceof Location.Remote && dst instanceof Location.Remote) {
+                throw new FarsyncException(ExitCode.USAGE, "both SRC and DST are remote; one of them must be a local path");
+            }
+            boolean push = !(src instanceof Location.Remote);
+            Path localPath = push ? ((Location.Local) src).path() : ((Location.Local) dst).path();
+            localPath = localPath.toAbsolutePath().normalize();
+            if (push) {
+                checkSource(localPath);
+            } else {
+                createDestination(localPath);
+            }
+            SessionClient.Target target;
+            KeyPair identity;
+            String remotePath;
+            org.apache.sshd.client.keyverifier.ServerKeyVerifier verifier;
+            AtomicReference<HostKeyTrust.Mismatch> mismatch = new AtomicReference<>();
+            TransportConfig transport = s.transport();
+            if (dst instanceof Location.Local d && src instanceof Location.Local) {
+                // both local: the same stack over loopback, to an in-process server with ephemeral keys
+                identity = KeyFiles.generate();
+                KeyPair hostKey = KeyFiles.generate();
+                embedded = FarsyncServer.start(new FarsyncServer.Settings(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), hostKey,
+                        (user, key, sess) -> KeyUtils.compareKeys(identity.getPublic(), key),
+                        new SyncJobHandler(Path.of("/"), home.dir()), transport, Duration.ofSeconds(10)));
+                target = new SessionClient.Target(System.getProperty("user.name"), "127.0.0.1", embedded.port());
+                verifier = HostKeyTrust.exactly(hostKey.getPublic());
+                remotePath = d.path().toAbsolutePath().normalize().toString();
+            } else {
+                Location.Remote r = (Location.Remote) (push ? dst : src);
+                identity = KeyFiles.load(s.identity());
+                target = new SessionClient.Target(r.user() == null ? System.getProperty("user.name") : r.user(), r.host(), s.port());
+                verifier = HostKeyTrust.trustOnFirstUse(home.knownHosts(), mismatch);
+                remotePath = r.path();
+            }
+            String sessionId = sessionId(push, localPath, target, remotePath);
+            SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL,
+                    push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
+                    transport.rateBitsPerSecond(), transport.datagramSize(), JobOptions.encode(s.options()));
+            log.info("sync {} -> {} session {}", src, dst, sessionId);
+            session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
+            try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
+                result = push
+                        ? new SourceEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output())
+                        : new DestinationEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output());
+            } catch (FarsyncException | IOException e) {
+                FarsyncException remote = session.serverError(Duration.ofSeconds(2));
+                if (remote != null) {
+                    throw remote;
+                }
+                throw e;
+            }
+            session.awaitOutcome(OUTCOME_TIMEOUT);
+            exit = result.errors().isEmpty() ? ExitCode.OK : ExitCode.PARTIAL;
+            if (exit != ExitCode.OK) {
+                error = result.errors().size() + " entries could not be synchronized";
+            }
+        } catch (FarsyncException e) {
+            exit = e.exitCode();
+            error = e.getMessage();
+            log.debug("sync failed", e);
+        } catch (IOException e) {
+            exit = ExitCode.TRANSFER_FAILED;
+            error = "transfer failed: " + e.getMessage();
+            log.debug("sync failed", e);
+        }
+        TransportStats stats = null;
+        long controlBytes = 0;
+        if (session != null) {
+            stats = session.transport().stats();
+            controlBytes = session.controlWireBytes();
+            if (exit == ExitCode.OK || exit == ExitCode.PARTIAL) {
+                session.close();
+            } else {
+                session.abort(error);
+            }
+        }
+        if (embedded != null) {
+            embedded.close();
+        }
+        return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static void checkSource(Path path) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+            throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, "source not found: " + path);
+        }
+        if (!Files.isDirectory(path)) {
+            throw new FarsyncException(ExitCode.USAGE, "source is not a directory: " + path);
+        }
+        if (!Files.isReadable(path)) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied reading source: " + path);
+        }
+    }
+
+    private static void createDestination(Path path) {
+        try {
+            Files.createDirectories(path);
+        } catch (AccessDeniedException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied creating destination: " + e.getFile(), e);
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create destination " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stable across runs of the same command, so the snapshot databases are found again. */
+    static String sessionId(boolean push, Path localPath, SessionClient.Target target, String remotePath) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            String key = "farsync-session-v1\n" + (push ? "push" : "pull") + "\n" + localPath + "\n" + target + "\n" + remotePath;
+            return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.farsync.daemon;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.session.SessionHandler;
+import io.farsync.session.SessionRequest;
+import io.farsync.sync.DestinationEndpoint;
+import io.farsync.sync.PathJail;
+import io.farsync.sync.SourceEndpoint;
+import io.farsync.sync.SyncListener;
+import io.farsync.sync.SyncOptions;
+import io.farsync.sync.SyncResult;
+import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.transport.TransportConnection;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's side of sync jobs: every requested path is resolved inside {@code root} (never
+ * outside it), and each session keeps its snapshot database under {@code stateDir}.
+ */
+public final class SyncJobHandler implements SessionHandler {
+    private static final Logger log = LoggerFactory.getLogger(SyncJobHandler.class);
+
+    private final Path root;
+    private final Path stateDir;
+
+    public SyncJobHandler(Path root, Path stateDir) {
+        this.root = root;
+        this.stateDir = stateDir;
+    }
+
+    @Override
+    public Job open(SessionRequest request, String user) {
+        Path dir = PathJail.resolveInRoot(root, request.path());
+        boolean source = SessionRequest.SOURCE.equals(request.serverRole());
+        if (source) {
+            if (!Files.isDirectory(dir)) {
+                throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
+                        ? "source is not a directory on the server: " + request.path()
+                        : "source not found on the server: " + request.path());
+            }
+        } else {
+            try {
+                Files.createDirectories(dir);
+            } catch (AccessDeniedException e) {
+                throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied creating " + request.path() + " on the server", e);
+            } catch (IOException e) {
+                throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create " + request.path() + " on the server: " + e.getMessage(), e);
+            }
+            // created through no symlink: check again now that the path exists
+            PathJail.resolveInRoot(root, request.path());
+        }
+        SyncOptions options = JobOptions.parse(request.options());
+        SnapshotStore snapshot = SnapshotStore.open(stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db"));
+        SyncListener listener = new SyncListener() {
+            @Override
+            public void entryFailed(String path, String reason) {
+                log.warn("{} {}: {}", user, path, reason);
+            }
+        };
+        return new Job() {
+            @Override
+            public void run(TransportConnection connection) throws IOException {
+                SyncResult result = source
+                        ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
+                        : new DestinationEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output());
+                log.info("{} {} {}: {} files, {} bytes, {} deleted, {} errors", user, request.serverRole(), request.path(),
+                        result.filesTransferred(), result.bytesTransferred(), result.filesDeleted(), result.errors().size());
+            }
+
+            @Override
+            public void close() {
+                snapshot.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package io.farsync.session;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Newline-delimited JSON messages over the SSH channel. Lines are capped so a hostile peer
+ * cannot make us buffer without bound.
+ */
+final class ControlChannel {
+    static final int MAX_LINE = 64 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final InputStream in;
+    private final OutputStream out;
+
+    ControlChannel(InputStream in, OutputStream out) {
+        this.in = in;
+        this.out = out;
+    }
+
+    synchronized void send(Object message) throws IOException {
+        byte[] line = JSON.writeValueAsBytes(message);
+        out.write(line);
+        out.write('\n');
+        out.flush();
+    }
+
+    /** Blocks for the next message; EOFException when the peer closed the channel first. */
+    <T> T receive(Class<T> type) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new EOFException("control channel closed by peer");
+            }
+            if (line.size() >= MAX_LINE) {
+                throw new IOException("control message longer than " + MAX_LINE + " bytes");
+            }
+            line.write(b);
+        }
+        try {
+            return JSON.readValue(line.toString(StandardCharsets.UTF_8), type);
+        } catch (IOException e) {
+            throw new IOException("malformed control message: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.farsync.session;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.transport.SessionKeys;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.TransportConnection;
+import io.farsync.transport.UdpTransport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.PublickeyAuthenticator;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.subsystem.SubsystemFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The endpoint daemon's network face: an embedded SSH server (public keys only) offering the
+ * {@value #SUBSYSTEM} subsystem, and one UDP socket on the same port number carrying every
+ * session's transport. Each subsystem channel is one job: request, welcome, transport, outcome.
+ */
+public final class FarsyncServer implements AutoCloseable {
+    public static final String SUBSYSTEM = "farsync";
+    private static final Logger log = LoggerFactory.getLogger(FarsyncServer.class);
+    private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{16,64}");
+
+    /**
+     * @param listen        TCP address for SSH; the UDP socket binds the same address and port
+     *                      (port 0: both ephemeral, possibly different numbers)
+     * @param hostKey       the server's identity, verified by clients against known_hosts
+     * @param authenticator decides which public keys may log in
+     * @param handler       runs the jobs
+     * @param transport     settings for the transport; the rate and datagram size come from each request
+     * @param authTimeout   a connection that has not authenticated by then is dropped
+     */
+    public record Settings(
+            InetSocketAddress listen,
+            KeyPair hostKey,
+            PublickeyAuthenticator authenticator,
+            SessionHandler handler,
+            TransportConfig transport,
+            Duration authTimeout) {
+    }
+
+    private final SshServer ssh;
+    private final UdpTransport udp;
+    private final Settings settings;
+    private final AtomicInteger sessionCounter = new AtomicInteger();
+
+    private FarsyncServer(SshServer ssh, UdpTransport udp, Settings settings) {
+        this.ssh = ssh;
+        this.udp = udp;
+        this.settings = settings;
+    }
+
+    /** Binds both sockets and starts serving. */
+    public static FarsyncServer start(Settings settings) {
+        SshServer ssh = SshServer.setUpDefaultServer();
+        ssh.setHost(settings.listen().getHostString());
+        ssh.setPort(settings.listen().getPort());
+        ssh.setKeyPairProvider(KeyPairProvider.wrap(settings.hostKey()));
+        ssh.setPublickeyAuthenticator(settings.authenticator());
+        ssh.setPasswordAuthenticator(null);
+        ssh.setKeyboardInteractiveAuthenticator(null);
+        ssh.setGSSAuthenticator(null);
+        CoreModuleProperties.AUTH_TIMEOUT.set(ssh, settings.authTimeout());
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(ssh, 6);
+        FarsyncServer[] self = new FarsyncServer[1];
+        ssh.setSubsystemFactories(List.of(new SubsystemFactory() {
+            @Override
+            public String getName() {
+                return SUBSYSTEM;
+            }
+
+            @Override
+            public Command createSubsystem(ChannelSession channel) {
+                return self[0].new JobChannel();
+            }
+        }));
+        try {
+            ssh.start();
+        } catch (BindException e) {
+            throw new FarsyncException(ExitCode.USAGE, "cannot listen on " + settings.listen() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.INTERNAL, "cannot start SSH server on " + settings.listen() + ": " + e.getMessage(), e);
+        }
+        UdpTransport udp;
+        try {
+            udp = UdpTransport.bind(new InetSocketAddress(settings.listen().getAddress(), ssh.getPort()), settings.transport());
+        } catch (IOException e) {
+            if (settings.listen().getPort() != 0) {
+                stopQuietly(ssh);
+                throw new FarsyncException(ExitCode.USAGE, "cannot bind UDP " + settings.listen().getHostString() + ":"
+                        + ssh.getPort() + ": " + e.getMessage(), e);
+            }
+            try {
+                udp = UdpTransport.bind(new InetSocketAddress(settings.listen().getAddress(), 0), settings.transport());
+            } catch (IOException e2) {
+                stopQuietly(ssh);
+                throw new FarsyncException(ExitCode.INTERNAL, "cannot bind any UDP port: " + e2.getMessage(), e2);
+            }
+        }
+        self[0] = new FarsyncServer(ssh, udp, settings);
+        log.info("listening on {} (ssh tcp {}, data udp {})", settings.listen().getHostString(), ssh.getPort(), udp.localPort());
+        return self[0];
+    }
+
+    /** The TCP port of the SSH server. */
+    public int port() {
+        return ssh.getPort();
+    }
+
+    /** The UDP port of the transport. */
+    public int udpPort() {
+        return udp.localPort();
+    }
+
+    @Override
+    public void close() {
+        udp.close();
+        stopQuietly(ssh);
+    }
+
+    private static void stopQuietly(SshServer ssh) {
+        try {
+            ssh.stop(true);
+        } catch (IOException e) {
+            log.warn("stopping SSH server: {}", e.toString());
+        }
+    }
+
+    /** One subsystem channel: runs one job on its own thread. */
+    private final class JobChannel implements Command, Runnable {
+        private InputStream in;
+        private OutputStream out;
+        private ExitCallback exit;
+        private String user;
+        private String peer;
+        private volatile TransportConnection connection;
+
+        @Override
+        public void setInputStream(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void setOutputStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void setErrorStream(OutputStream err) {
+        }
+
+        @Override
+        public void setExitCallback(ExitCallback callback) {
+            this.exit = callback;
+        }
+
+        @Override
+        public void start(ChannelSession channel, Environment env) {
+            user = channel.getSession().getUsername();
+            peer = String.valueOf(channel.getSession().getClientAddress());
+            Thread t = new Thread(this, "farsync-session-" + sessionCounter.incrementAndGet() + "-" + user);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void destroy(ChannelSession channel) {
+            TransportConnection c = connection;
+            if (c != null) {
+                c.abort("control channel closed");
+            }
+        }
+
+        @Override
+        public void run() {
+            ControlChannel control = new ControlChannel(in, out);
+            String stage = ControlMessage.WELCOME;
+            ExitCode code = ExitCode.OK;
+            String message = null;
+            SessionHandler.Job job = null;
+            try {
+                SessionRequest request = control.receive(SessionRequest.class);
+                log.info("{}@{}: {}", user, peer, request);
+                SessionKeys keys = validate(request);
+                job = settings.handler().open(request, user);
+                connection = udp.accept(keys);
+                control.send(ControlMessage.welcome(udp.localPort()));
+                stage = ControlMessage.OUTCOME;
+                job.run(connection);
+                connection.close();
+            } catch (FarsyncException e) {
+                code = e.exitCode();
+                message = e.getMessage();
+                log.info("{}@{}: job failed: {}", user, peer, message, e);
+            } catch (Exception e) {
+                code = ExitCode.TRANSFER_FAILED;
+                message = e.getMessage() == null ? e.toString() : e.getMessage();
+                log.warn("{}@{}: job failed", user, peer, e);
+            } finally {
+                if (job != null) {
+                    job.close();
+                }
+            }
+            if (code != ExitCode.OK && connection != null) {
+                connection.abort(message);
+            }
+            try {
+                control.send(code == ExitCode.OK
+                        ? new ControlMessage(stage, "OK", null, null)
+                        : ControlMessage.failure(stage, code.name(), message));
+            } catch (IOException e) {
+                log.debug("{}@{}: cannot send outcome: {}", user, peer, e.toString());
+            }
+            exit.onExit(code.code(), message == null ? "" : message);
+        }
+
+        private SessionKeys validate(SessionRequest request) {
+            if (request.protocol() != SessionRequest.PROTOCOL) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "protocol version " + request.protocol()
+                        + " not supported by this server (speaks " + SessionRequest.PROTOCOL + ")");
+            }
+            if (!SessionRequest.SOURCE.equals(request.serverRole()) && !SessionRequest.DESTINATION.equals(request.serverRole())) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "unknown role: " + request.serverRole());
+            }
+            if (request.sessionId() == null || !SESSION_ID.matcher(request.sessionId()).matches()) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "malformed session id");
+            }
+            if (request.path() == null) {
+                throw new FarsyncException(ExitCode.USAGE, "no path given");
+            }
+            try {
+                return SessionKeys.fromBytes(Base64.getDecoder().decode(request.keys()));
+            } catch (RuntimeException e) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "malformed session keys", e);
+            }
+        }
+    }
+}

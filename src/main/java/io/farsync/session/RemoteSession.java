@@ -1,0 +1,117 @@
+package io.farsync.session;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.transport.TransportConnection;
+import io.farsync.transport.UdpTransport;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelSubsystem;
+
+/**
+ * A client's live session with a server: the SSH control channel and the UDP transport brought
+ * up through it. Close it when the job is over.
+ */
+public final class RemoteSession implements AutoCloseable {
+    private final SshClient client;
+    private final CountingClientSession session;
+    private final ChannelSubsystem channel;
+    private final ControlChannel control;
+    private final UdpTransport udp;
+    private final TransportConnection transport;
+    private final CompletableFuture<ControlMessage> outcome = new CompletableFuture<>();
+
+    RemoteSession(SshClient client, CountingClientSession session, ChannelSubsystem channel, ControlChannel control,
+            UdpTransport udp, TransportConnection transport) {
+        this.client = client;
+        this.session = session;
+        this.channel = channel;
+        this.control = control;
+        this.udp = udp;
+        this.transport = transport;
+        Thread reader = new Thread(this::readOutcome, "farsync-control-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** The encrypted UDP byte stream to the server's side of the job. */
+    public TransportConnection transport() {
+        return transport;
+    }
+
+    /**
+     * Waits for the server's verdict on the job. Throws the server's error as a
+     * {@link FarsyncException} with its exit code; returns when the server reports success.
+     */
+    public void awaitOutcome(Duration timeout) {
+        ControlMessage m;
+        try {
+            m = outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server sent no outcome within " + timeout.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted waiting for the server");
+        } catch (ExecutionException e) {
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "control channel lost: " + e.getCause().getMessage(), e.getCause());
+        }
+        if (!m.ok()) {
+            throw SessionClient.toException(m);
+        }
+    }
+
+    /** The server's error if it already reported one, else null; does not wait. */
+    public FarsyncException serverError(Duration wait) {
+        try {
+            ControlMessage m = outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return m.ok() ? null : SessionClient.toException(m);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Bytes of the SSH connection both ways: SSH packets as encrypted, plus an estimated 40 bytes
+     * of TCP/IP header per packet (sshd does not see the segments themselves).
+     */
+    public long controlWireBytes() {
+        return session.wireBytes();
+    }
+
+    private void readOutcome() {
+        try {
+            outcome.complete(control.receive(ControlMessage.class));
+        } catch (IOException e) {
+            outcome.completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        transport.close();
+        udp.close();
+        try {
+            channel.close(false);
+            session.close(false);
+        } finally {
+            client.stop();
+        }
+    }
+
+    /** Tears everything down at once after a failure. */
+    public void abort(String reason) {
+        transport.abort(reason);
+        udp.close();
+        channel.close(true);
+        session.close(true);
+        client.stop();
+    }
+}

@@ -1,0 +1,155 @@
+package io.farsync.session;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.transport.SessionKeys;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.TransportConnection;
+import io.farsync.transport.UdpTransport;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.client.future.ConnectFuture;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+
+/**
+ * Opens a job on a farsync server: SSH connect and public-key login, host key verification, the
+ * request with fresh transport keys, then the UDP transport to the port the server names.
+ */
+public final class SessionClient {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private SessionClient() {
+    }
+
+    /** Where to connect, as the user wrote it ([user@]host) plus the port. */
+    public record Target(String user, String host, int port) {
+        @Override
+        public String toString() {
+            return user + "@" + host + ":" + port;
+        }
+    }
+
+    /**
+     * @param verifier     host key policy; when it refused a changed key, {@code mismatch} says so
+     * @param keyBits      AES key size for the transport, 128 or 256
+     */
+    public static RemoteSession open(Target target, KeyPair identity, ServerKeyVerifier verifier,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
+            int keyBits, Duration timeout) {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setSessionFactory(new CountingClientSession.Factory(client));
+        client.setServerKeyVerifier(verifier);
+        client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        client.start();
+        CountingClientSession session = null;
+        UdpTransport udp = null;
+        try {
+            session = connect(client, target, timeout, mismatch);
+            session.addPublicKeyIdentity(identity);
+            try {
+                session.auth().verify(timeout);
+            } catch (IOException e) {
+                throw hostKeyProblem(mismatch, target, e).orElseThrow(() -> new FarsyncException(ExitCode.AUTH_FAILED,
+                        "server " + target + " refused our key (" + KeyFiles.fingerprint(identity.getPublic())
+                                + "): add it to the server's authorized keys", e));
+            }
+            ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
+            channel.open().verify(timeout);
+            ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
+            SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
+            control.send(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())));
+            ControlMessage welcome = control.receive(ControlMessage.class);
+            if (!welcome.ok()) {
+                throw toException(welcome);
+            }
+            if (welcome.udpPort() == null) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server " + target + " sent no UDP port");
+            }
+            SocketAddress remote = session.getIoSession().getRemoteAddress();
+            InetSocketAddress udpPeer = new InetSocketAddress(((InetSocketAddress) remote).getAddress(), welcome.udpPort());
+            udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig);
+            TransportConnection transport = udp.connect(udpPeer, keys);
+            return new RemoteSession(client, session, channel, control, udp, transport);
+        } catch (FarsyncException e) {
+            cleanup(client, session, udp);
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            cleanup(client, session, udp);
+            throw new FarsyncException(ExitCode.UNREACHABLE, "session with " + target + " failed: " + describe(e), e);
+        }
+    }
+
+    private static CountingClientSession connect(SshClient client, Target target, Duration timeout,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch) {
+        try {
+            ConnectFuture future = client.connect(target.user(), target.host(), target.port());
+            ClientSession session = future.verify(timeout).getSession();
+            return (CountingClientSession) session;
+        } catch (IOException e) {
+            throw hostKeyProblem(mismatch, target, e).orElseGet(() -> new FarsyncException(ExitCode.UNREACHABLE,
+                    "cannot reach " + target.host() + ":" + target.port() + ": " + describe(e), e));
+        }
+    }
+
+    private static java.util.Optional<FarsyncException> hostKeyProblem(AtomicReference<HostKeyTrust.Mismatch> mismatch,
+            Target target, Exception cause) {
+        HostKeyTrust.Mismatch m = mismatch == null ? null : mismatch.get();
+        if (m == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new FarsyncException(ExitCode.HOST_KEY_CHANGED,
+                "HOST KEY CHANGED for " + target.host() + ":" + target.port() + ": expected " + m.expectedFingerprint()
+                        + ", got " + m.actualFingerprint() + "; someone may be intercepting the connection."
+                        + " If the server's key was replaced on purpose, remove its line from " + m.knownHosts(), cause));
+    }
+
+    static FarsyncException toException(ControlMessage m) {
+        ExitCode code;
+        try {
+            code = ExitCode.valueOf(m.exit());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            code = ExitCode.TRANSFER_FAILED;
+        }
+        return new FarsyncException(code, m.message() == null ? "server reported " + m.exit() : m.message());
+    }
+
+    private static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            if (t instanceof NoRouteToHostException) {
+                return "no route to host";
+            }
+        }
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    private static void cleanup(SshClient client, ClientSession session, UdpTransport udp) {
+        if (udp != null) {
+            udp.close();
+        }
+        if (session != null) {
+            session.close(true);
+        }
+        client.stop();
+    }
+}

@@ -1,0 +1,47 @@
+package io.farsync.session;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Map;
+
+/**
+ * What a client asks of a server in the first control message: which job, where, and the
+ * transport secrets and settings. Travels only inside the authenticated, encrypted SSH channel.
+ *
+ * @param protocol      control protocol version ({@link #PROTOCOL})
+ * @param serverRole    what the server side does in the job: "source" or "destination"
+ * @param path          the path the client named, resolved inside the server's root
+ * @param sessionId     names the sync session (and its snapshot databases); 16-64 hex digits
+ * @param keys          base64 of {@link io.farsync.transport.SessionKeys#toBytes()}
+ * @param rateBitsPerSecond the target rate the server paces its own sending at
+ * @param datagramSize  UDP payload size both sides use
+ * @param options       job options, string-valued, interpreted by the job handler
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record SessionRequest(
+        int protocol,
+        String serverRole,
+        String path,
+        String sessionId,
+        String keys,
+        long rateBitsPerSecond,
+        int datagramSize,
+        Map<String, String> options) {
+
+    public static final int PROTOCOL = 1;
+    public static final String SOURCE = "source";
+    public static final String DESTINATION = "destination";
+
+    public SessionRequest {
+        options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    /** This request carrying {@code encodedKeys} (base64). */
+    public SessionRequest withKeys(String encodedKeys) {
+        return new SessionRequest(protocol, serverRole, path, sessionId, encodedKeys, rateBitsPerSecond, datagramSize, options);
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRequest[" + serverRole + " " + path + " session " + sessionId + "]";
+    }
+}

@@ -1,0 +1,89 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of a sync process in the middle of a large file: no partial file may appear under its
+ * final name, and running the same command again completes the tree.
+ */
+class KillMidwayTest {
+    private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedTransfer_leavesNoPartialFile_andRerunCompletes() throws Exception {
+        System.out.println("seed " + SEED);
+        Path src = tmp.resolve("src");
+        Path dst = tmp.resolve("dst");
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        Random random = new Random(SEED);
+        Trees.write(src.resolve("small/first.txt"), random, 1000);
+        Trees.write(src.resolve("big.bin"), random, 48 * 1024 * 1024);
+        Trees.write(src.resolve("z/last.txt"), random, 2000);
+
+        // 40 Mbit/s makes the 48 MiB file take ~10 s: long enough to be caught midway
+        ProcessBuilder pb = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "sync", src.toString(), dst.toString(), "--rate", "40M", "-q")
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed-run.log").toFile());
+        pb.environment().put("FARSYNC_HOME", home.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        Process child = p;
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .until(() -> !child.isAlive() || tempFiles(dst).stream().anyMatch(f -> sizeOf(f) > 1024 * 1024));
+        assertThat(p.isAlive()).as("sync finished before it could be killed; log: %s",
+                Files.readString(tmp.resolve("killed-run.log"))).isTrue();
+        p.destroyForcibly().waitFor();
+
+        assertThat(dst.resolve("big.bin")).as("partial file under its final name").doesNotExist();
+
+        CliHarness.Result rerun = runInProcess(home, "sync", src.toString(), dst.toString());
+        assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+        Trees.assertSameTree(src, dst);
+        assertThat(tempFiles(dst)).as("temp files left behind").isEmpty();
+    }
+
+    private static CliHarness.Result runInProcess(Path home, String... args) {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int code = Main.run(args, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true),
+                java.util.Map.of("FARSYNC_HOME", home.toString()), false);
+        return new CliHarness.Result(code, out.toString(), err.toString());
+    }
+
+    static List<Path> tempFiles(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(f -> f.getFileName().toString().matches("\\..*\\.farsync-.*\\.tmp")).toList();
+        }
+    }
+
+    private static long sizeOf(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String javaBin() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+}

@@ -1,0 +1,216 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole stack: CLI, real SSH server, UDP transport on loopback, sync engine, real files. */
+class SyncEndToEndTest {
+    private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
+
+    @TempDir
+    Path tmp;
+    CliHarness h;
+    Path src;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        System.out.println("seed " + SEED + " (rerun with -Dfarsync.test.seed=" + SEED + ")");
+        h = new CliHarness(tmp).startServer();
+        src = tmp.resolve("project");
+        Trees.makeSampleTree(src, SEED);
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    @Test
+    void push_copiesTreeWithModesMtimesEmptyDirsAndSymlinks() throws Exception {
+        Path stats = tmp.resolve("stats.json");
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/project"), "--stats-json", stats.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Trees.assertSameTree(src, h.serverRoot.resolve("project"));
+        assertThat(r.out()).contains("a/b/two.bin").contains("sent ");
+        JsonNode json = new ObjectMapper().readTree(stats.toFile());
+        assertThat(json.get("status").asText()).isEqualTo("ok");
+        assertThat(json.get("files_transferred").asLong()).isEqualTo(6);
+        assertThat(json.get("bytes_transferred").asLong()).isEqualTo(1200 + 70_000 + 3 * 1024 * 1024 + 17 + 5 + 300);
+        assertThat(json.get("wire_bytes").asLong()).isGreaterThan(json.get("bytes_transferred").asLong());
+        for (String field : new String[] {"retransmitted_bytes", "files_deleted", "files_moved", "conflicts", "duration_seconds"}) {
+            assertThat(json.has(field)).as(field).isTrue();
+        }
+    }
+
+    @Test
+    void pull_copiesRemoteTreeToLocal() throws Exception {
+        Trees.makeSampleTree(h.serverRoot.resolve("data"), SEED + 1);
+        Path copy = tmp.resolve("copy");
+
+        CliHarness.Result r = h.run("sync", h.remote("/data"), copy.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Trees.assertSameTree(h.serverRoot.resolve("data"), copy);
+    }
+
+    @Test
+    void resync_ofUnchangedTree_transfersNothingAndSaysSo() throws Exception {
+        assertThat(h.run("sync", src.toString(), h.remote("/project")).exitCode()).isZero();
+        Path stats = tmp.resolve("again.json");
+
+        CliHarness.Result again = h.run("sync", src.toString(), h.remote("/project"), "--stats-json", stats.toString());
+
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("already in sync");
+        JsonNode json = new ObjectMapper().readTree(stats.toFile());
+        assertThat(json.get("files_transferred").asLong()).isZero();
+        assertThat(json.get("bytes_transferred").asLong()).isZero();
+    }
+
+    @Test
+    void changesAddsAndDeletes_propagate_butDestinationOnlyFilesStay() throws Exception {
+        assertThat(h.run("sync", src.toString(), h.remote("/project")).exitCode()).isZero();
+        Path dst = h.serverRoot.resolve("project");
+        Files.writeString(dst.resolve("only-at-destination.txt"), "keep me");
+        Random random = new Random(SEED + 2);
+        Trees.write(src.resolve("a/one.bin"), random, 80_000);
+        Files.setLastModifiedTime(src.resolve("a/one.bin"), FileTime.fromMillis(1_500_000_000_000L));
+        Trees.write(src.resolve("new/dir/added.bin"), random, 4096);
+        Files.delete(src.resolve("a/b/c/three.txt"));
+        Files.delete(src.resolve("link-to-two"));
+        Path stats = tmp.resolve("stats.json");
+
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/project"), "--stats-json", stats.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(Files.readString(dst.resolve("only-at-destination.txt"))).isEqualTo("keep me");
+        Files.delete(dst.resolve("only-at-destination.txt"));
+        Trees.assertSameTree(src, dst);
+        JsonNode json = new ObjectMapper().readTree(stats.toFile());
+        assertThat(json.get("files_transferred").asLong()).isEqualTo(2);
+        assertThat(json.get("files_deleted").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void bothPathsLocal_runsTheFullStackThroughAnEmbeddedServer() throws Exception {
+        Path dst = tmp.resolve("local-copy");
+
+        CliHarness.Result r = h.run("sync", src.toString(), dst.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Trees.assertSameTree(src, dst);
+        assertThat(h.run("sync", src.toString(), dst.toString()).out()).contains("already in sync");
+    }
+
+    @Test
+    void missingSource_exit3_namesThePath() {
+        CliHarness.Result r = h.run("sync", tmp.resolve("nope").toString(), h.remote("/x"));
+
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.err()).contains("source not found").contains("nope");
+    }
+
+    @Test
+    void missingRemoteSource_exit3() {
+        CliHarness.Result r = h.run("sync", h.remote("/not-there"), tmp.resolve("c").toString());
+
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.err()).contains("source not found on the server: /not-there");
+    }
+
+    @Test
+    void remotePathClimbingOutOfRoot_isRefused_andNothingWrittenOutside() {
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/../escaped"));
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(10);
+        assertThat(r.err()).contains("escapes");
+        assertThat(tmp.resolve("escaped")).doesNotExist();
+    }
+
+    @Test
+    void remotePathThroughSymlinkOutOfRoot_isRefused() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createSymbolicLink(h.serverRoot.resolve("sneaky"), outside);
+
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/sneaky/project"));
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(10);
+        try (var s = Files.list(outside)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownKey_isRefused_exit5() throws Exception {
+        Path stranger = tmp.resolve("stranger_key");
+        io.farsync.session.KeyFiles.generateTo(stranger, "stranger");
+
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/project"), "-i", stranger.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(5);
+        assertThat(r.err()).contains("refused our key");
+        assertThat(h.serverRoot.resolve("project")).doesNotExist();
+    }
+
+    @Test
+    void changedHostKey_isRefused_exit6_withWarning() throws Exception {
+        assertThat(h.run("sync", src.toString(), h.remote("/project")).exitCode()).isZero();
+        assertThat(h.clientHome.resolve("known_hosts")).exists();
+        int port = h.server.port();
+        h.server.close();
+        Files.delete(h.serverHome.resolve("host_key"));
+        Files.delete(h.serverHome.resolve("host_key.pub"));
+        ServerCommand again = new ServerCommand(new Main.Context(new FarsyncHome(h.serverHome), System.out, System.err, false));
+        again.listen = "127.0.0.1";
+        again.port = port;
+        again.root = h.serverRoot;
+        again.authorizedKeys = h.serverHome.resolve("authorized_keys");
+        again.hostKey = h.serverHome.resolve("host_key");
+        h.server = again.start();
+
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/project"));
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(6);
+        assertThat(r.err()).contains("HOST KEY CHANGED").contains("known_hosts");
+    }
+
+    @Test
+    void unreachableHost_exit4() {
+        CliHarness.Result r = h.run("sync", src.toString(), "tester@127.0.0.1:/x", "--port", "1");
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+        assertThat(r.err()).contains("cannot reach 127.0.0.1:1");
+    }
+
+    @Test
+    void badRate_isUsageError_exit2() {
+        CliHarness.Result r = h.run("sync", src.toString(), h.remote("/p"), "--rate", "fast");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("rate 'fast'");
+    }
+
+    @Test
+    void keygen_writesKeyPairInOpenSshFormat() throws Exception {
+        Path key = tmp.resolve("k/id");
+
+        CliHarness.Result r = h.run("keygen", "-f", key.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(Files.readString(key.resolveSibling("id.pub"))).startsWith("ssh-ed25519 ");
+        assertThat(Files.readString(key)).contains("OPENSSH PRIVATE KEY");
+        assertThat(Files.exists(key, LinkOption.NOFOLLOW_LINKS)).isTrue();
+    }
+}
