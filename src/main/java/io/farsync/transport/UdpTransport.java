@@ -1,25 +1,100 @@
 package io.farsync.transport;
 
+import io.farsync.transport.core.Connection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The socket driver: one UDP socket and one I/O thread serving any number of connections,
  * demultiplexed by connection id. The protocol itself lives in {@code transport.core}.
+ *
+ * <p>The I/O thread loops: drain the socket, handing each datagram to its connection; let every
+ * connection emit what pacing allows; sleep until the earliest timer, an incoming datagram or an
+ * application's wake-up. Waits under a millisecond use {@link LockSupport#parkNanos}, because
+ * {@link Selector#select(long)} only counts milliseconds; the pacer's one-millisecond burst
+ * allowance absorbs the oversleep (parking typically lasts 50 to 80 us at least). The thread
+ * never spins: spinning through pacing gaps under 20 us measured no faster on 2-core loopback
+ * runs (2 GB, 1472- and 16384-byte datagrams, within run-to-run noise) and burns a core.
  */
 public final class UdpTransport implements AutoCloseable {
 
-    private UdpTransport() {
+    private static final Logger log = LoggerFactory.getLogger(UdpTransport.class);
+
+    private static final int SOCKET_BUFFER_BYTES = 8 << 20;
+    /** Datagrams per connection per round, so that incoming acks get their turn. */
+    private static final int SEND_BATCH = 64;
+    private static final int RECEIVE_BATCH = 256;
+    private static final long JOIN_MILLIS = 2_000;
+
+    private final TransportConfig config;
+    private final DatagramChannel channel;
+    private final Selector selector;
+    private final SelectionKey key;
+    private final int port;
+    private final Thread ioThread;
+    private final Map<Integer, UdpConnection> connections = new ConcurrentHashMap<>();
+    private final ByteBuffer rx = ByteBuffer.allocate(TransportConfig.MAX_DATAGRAM + 1);
+    private final ByteBuffer tx;
+    private final AtomicBoolean workSignalled = new AtomicBoolean();
+    private final AtomicLong datagramsDropped = new AtomicLong();
+    private volatile boolean sleeping;
+    private volatile boolean closed;
+    /** A datagram the kernel had no room for, to send before anything else. */
+    private InetSocketAddress pendingTo;
+
+    private UdpTransport(TransportConfig config, DatagramChannel channel, Selector selector) throws IOException {
+        this.config = config;
+        this.channel = channel;
+        this.selector = selector;
+        this.key = channel.register(selector, SelectionKey.OP_READ);
+        this.port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        this.tx = ByteBuffer.allocate(config.datagramSize());
+        this.ioThread = new Thread(this::run, "farsync-udp-" + port);
+        this.ioThread.setDaemon(true);
     }
 
     /** Binds a UDP socket ({@code port} 0 picks a free one) and starts the I/O thread. */
     public static UdpTransport bind(InetSocketAddress local, TransportConfig config) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(config, "config");
+        DatagramChannel channel = DatagramChannel.open();
+        Selector selector = null;
+        try {
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            channel.bind(local);
+            channel.configureBlocking(false);
+            selector = Selector.open();
+            UdpTransport transport = new UdpTransport(config, channel, selector);
+            transport.ioThread.start();
+            return transport;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            if (selector != null) {
+                selector.close();
+            }
+            throw new IOException("cannot bind UDP socket to " + local + ": " + e.getMessage(), e);
+        }
     }
 
     /** The bound local port. */
     public int localPort() {
-        throw new UnsupportedOperationException("not yet");
+        return port;
     }
 
     /**
@@ -27,16 +102,201 @@ public final class UdpTransport implements AutoCloseable {
      * to this socket. The peer's address is learned from its first authenticated datagram.
      */
     public TransportConnection accept(SessionKeys keys) {
-        throw new UnsupportedOperationException("not yet");
+        return register(Connection.server(config, keys, System.nanoTime()), null);
     }
 
     /** Client side: opens a connection to {@code server}, which must have {@link #accept}ed {@code keys}. */
     public TransportConnection connect(InetSocketAddress server, SessionKeys keys) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(server, "server");
+        if (server.isUnresolved()) {
+            throw new IllegalArgumentException("server address " + server + " is unresolved");
+        }
+        return register(Connection.client(config, keys, System.nanoTime()), server);
+    }
+
+    private TransportConnection register(Connection core, InetSocketAddress peer) {
+        if (closed) {
+            throw new IllegalStateException("transport on port " + port + " is closed");
+        }
+        UdpConnection c = new UdpConnection(this, core, peer, config);
+        if (connections.putIfAbsent(core.connectionId(), c) != null) {
+            throw new IllegalStateException("connection id " + Integer.toHexString(core.connectionId())
+                    + " is already in use on port " + port);
+        }
+        wakeup();
+        return c;
+    }
+
+    /** Datagrams dropped before reaching a connection: unknown connection id or not this protocol. */
+    public long datagramsDropped() {
+        return datagramsDropped.get();
     }
 
     /** Aborts every connection and closes the socket; idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (UdpConnection c : connections.values()) {
+            c.abort("transport on port " + port + " closed");
+        }
+        wakeup();
+        if (Thread.currentThread() != ioThread) {
+            try {
+                ioThread.join(JOIN_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Makes the I/O thread run a round soon: an application wrote, read or changed state. */
+    void wakeup() {
+        workSignalled.set(true);
+        if (sleeping) {
+            selector.wakeup();
+            LockSupport.unpark(ioThread);
+        }
+    }
+
+    // ---------------------------------------------------------------- I/O thread
+
+    private void run() {
+        try {
+            while (!closed) {
+                receiveAll();
+                long earliest = serviceConnections();
+                sleepUntil(earliest);
+            }
+            // one last round so that the CLOSE frames of the aborts go out
+            receiveAll();
+            serviceConnections();
+        } catch (ClosedChannelException e) {
+            log.debug("UDP socket on port {} closed", port);
+        } catch (IOException | RuntimeException | Error e) {
+            log.error("I/O thread of UDP port {} failed", port, e);
+            for (UdpConnection c : connections.values()) {
+                c.abort("I/O thread failed: " + e);
+            }
+        } finally {
+            try {
+                selector.close();
+                channel.close();
+            } catch (IOException e) {
+                log.debug("closing UDP socket on port {}", port, e);
+            }
+        }
+    }
+
+    private void receiveAll() throws IOException {
+        for (int i = 0; i < RECEIVE_BATCH; i++) {
+            rx.clear();
+            SocketAddress source = channel.receive(rx);
+            if (source == null) {
+                return;
+            }
+            int len = rx.position();
+            long id = Connection.connectionIdOf(rx.array(), 0, len);
+            UdpConnection c = id < 0 ? null : connections.get((int) id);
+            if (c == null || len > TransportConfig.MAX_DATAGRAM) {
+                datagramsDropped.incrementAndGet();
+                continue;
+            }
+            c.lock.lock();
+            try {
+                int result = c.core().receive(rx.array(), 0, len, System.nanoTime());
+                if (result == Connection.ACCEPTED_NEWEST && !c.core().isClient()) {
+                    c.peerSeenAt((InetSocketAddress) source);
+                }
+            } finally {
+                c.lock.unlock();
+            }
+        }
+    }
+
+    /** Runs timers and sends for every connection; returns the earliest next wake-up. */
+    private long serviceConnections() throws IOException {
+        if (pendingTo != null && !flushPending()) {
+            return Long.MAX_VALUE;
+        }
+        long earliest = Long.MAX_VALUE;
+        for (UdpConnection c : connections.values()) {
+            c.lock.lock();
+            try {
+                Connection core = c.core();
+                long now = System.nanoTime();
+                if (core.nextWakeupNanos() <= now) {
+                    core.onTimeout(now);
+                }
+                for (int i = 0; i < SEND_BATCH && pendingTo == null; i++) {
+                    tx.clear();
+                    int n = core.poll(tx.array(), 0, tx.capacity(), now);
+                    if (n == 0) {
+                        break;
+                    }
+                    tx.limit(n);
+                    send(c.peer());
+                }
+                earliest = Math.min(earliest, core.nextWakeupNanos());
+                c.signalWaiters();
+                if (core.isTerminated()) {
+                    connections.remove(core.connectionId(), c);
+                }
+            } finally {
+                c.lock.unlock();
+            }
+        }
+        return earliest;
+    }
+
+    private void send(InetSocketAddress to) throws IOException {
+        try {
+            if (channel.send(tx, to) == 0) {
+                pendingTo = to;
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            // e.g. no route: the datagram counts as lost and loss recovery takes over
+            log.debug("UDP send to {} failed: {}", to, e.toString());
+        }
+    }
+
+    /** Retries the datagram the kernel refused; true once it is out. */
+    private boolean flushPending() throws IOException {
+        InetSocketAddress to = pendingTo;
+        pendingTo = null;
+        send(to);
+        if (pendingTo == null) {
+            key.interestOps(SelectionKey.OP_READ);
+            return true;
+        }
+        return false;
+    }
+
+    private void sleepUntil(long deadline) throws IOException {
+        sleeping = true;
+        try {
+            if (workSignalled.getAndSet(false) || closed) {
+                return;
+            }
+            long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+            if (pendingTo != null) {
+                selector.select(1);
+            } else if (wait <= 0) {
+                return;
+            } else if (wait < 1_000_000) {
+                LockSupport.parkNanos(this, wait);
+            } else {
+                selector.select(wait == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+            }
+            selector.selectedKeys().clear();
+        } finally {
+            sleeping = false;
+            workSignalled.set(false);
+        }
     }
 }

@@ -1,0 +1,258 @@
+package io.farsync.transport;
+
+import io.farsync.transport.core.Connection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link Connection} shared between the I/O thread of its {@link UdpTransport} and the
+ * application's threads: one lock guards the state machine, and the application waits on
+ * conditions that the I/O thread signals after each round. Applications never spin: they block
+ * until data, room or a state change arrives.
+ */
+final class UdpConnection implements TransportConnection {
+
+    final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final UdpTransport transport;
+    private final Connection core;
+    private final long closeTimeoutNanos;
+    private final Input input = new Input();
+    private final Output output = new Output();
+    /** Where datagrams go; for a server, unknown until the client's first authentic datagram. */
+    private InetSocketAddress peer;
+
+    UdpConnection(UdpTransport transport, Connection core, InetSocketAddress peer, TransportConfig config) {
+        this.transport = transport;
+        this.core = core;
+        this.peer = peer;
+        this.closeTimeoutNanos = config.idleTimeout().toNanos();
+        if (peer != null) {
+            core.setPeerLabel(peer.toString());
+        }
+    }
+
+    /** The state machine; only with {@link #lock} held. */
+    Connection core() {
+        return core;
+    }
+
+    InetSocketAddress peer() {
+        return peer;
+    }
+
+    /** A datagram from {@code source} was the newest authentic one: the peer is there now. With lock held. */
+    void peerSeenAt(InetSocketAddress source) {
+        if (!source.equals(peer)) {
+            peer = source;
+            core.setPeerLabel(source.toString());
+        }
+    }
+
+    /** Wakes application threads waiting on this connection. With lock held. */
+    void signalWaiters() {
+        if (lock.hasWaiters(changed)) {
+            changed.signalAll();
+        }
+    }
+
+    @Override
+    public InputStream input() {
+        return input;
+    }
+
+    @Override
+    public OutputStream output() {
+        return output;
+    }
+
+    @Override
+    public TransportStats stats() {
+        lock.lock();
+        try {
+            return core.stats();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            core.close(System.nanoTime());
+            transport.wakeup();
+            long remaining = closeTimeoutNanos;
+            while (!core.isClosed()) {
+                if (remaining <= 0) {
+                    core.abort("close timed out: data still unacknowledged after "
+                            + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + " ms", System.nanoTime());
+                    break;
+                }
+                remaining = changed.awaitNanos(remaining);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            core.abort("interrupted while closing", System.nanoTime());
+        } finally {
+            changed.signalAll();
+            lock.unlock();
+        }
+        transport.wakeup();
+    }
+
+    @Override
+    public void abort(String reason) {
+        Objects.requireNonNull(reason, "reason");
+        lock.lock();
+        try {
+            core.abort(reason, System.nanoTime());
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        transport.wakeup();
+    }
+
+    @Override
+    public String toString() {
+        return "UdpConnection[" + Integer.toHexString(core.connectionId()) + " " + peer + "]";
+    }
+
+    private final class Input extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            lock.lock();
+            try {
+                while (true) {
+                    String failure = core.readFailure();
+                    if (failure != null) {
+                        throw new IOException(failure);
+                    }
+                    int n = core.read(b, off, len);
+                    if (n != 0) {
+                        if (n > 0) {
+                            transport.wakeup();
+                        }
+                        return n;
+                    }
+                    changed.await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while reading");
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            lock.lock();
+            try {
+                String failure = core.readFailure();
+                if (failure != null) {
+                    throw new IOException(failure);
+                }
+                return core.available();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                core.discardInput();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            transport.wakeup();
+        }
+    }
+
+    private final class Output extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            lock.lock();
+            try {
+                while (len > 0) {
+                    String failure = core.writeFailure();
+                    if (failure != null) {
+                        throw new IOException(failure);
+                    }
+                    int n = core.write(b, off, len);
+                    if (n > 0) {
+                        off += n;
+                        len -= n;
+                        transport.wakeup();
+                    } else {
+                        changed.await();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while writing");
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            lock.lock();
+            try {
+                String failure = core.failure();
+                if (failure != null) {
+                    throw new IOException(failure);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            lock.lock();
+            try {
+                if (core.isFinished()) {
+                    return;
+                }
+                String failure = core.writeFailure();
+                if (failure != null) {
+                    throw new IOException(failure);
+                }
+                core.finish();
+            } finally {
+                lock.unlock();
+            }
+            transport.wakeup();
+        }
+    }
+}

@@ -1,0 +1,790 @@
+package io.farsync.transport.core;
+
+import io.farsync.transport.SessionKeys;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.TransportStats;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * One transport connection as a sans-IO state machine: datagrams go in through
+ * {@link #receive}, come out of {@link #poll}, time is a parameter and {@link #onTimeout} runs
+ * the timers that {@link #nextWakeupNanos} announces. It owns no socket, thread or clock, so a
+ * test can run two of them over a simulated link in virtual time; the socket driver
+ * ({@code UdpTransport}) runs the same code for real. Not thread-safe: the driver serialises
+ * calls with one lock per connection.
+ *
+ * <p>Carries stream 0: one reliable, ordered byte stream per direction.
+ *
+ * <p>Life cycle: the client speaks first (its credit announcement, repeated on probe timeout
+ * until acknowledged), and the server learns the client's address from its first authentic
+ * datagram. A graceful {@link #close} finishes the stream, waits until everything sent is
+ * acknowledged, then sends CLOSE (code 0); {@link #abort} sends CLOSE with the reason at once.
+ * CLOSE is sent three times, one probe timeout apart (it is not acknowledged), after which the
+ * connection drains briefly and {@link #isTerminated()} becomes true. A connection that hears
+ * nothing authentic from its peer for the idle timeout fails without a word; keep-alive PINGs
+ * stop that from happening to a healthy, quiet connection.
+ *
+ * <p>Flow control starts from {@link #INITIAL_CREDIT}, a protocol constant both sides assume
+ * until the first MAX_STREAM_DATA arrives, so a receiver buffers at most
+ * {@code max(receiveWindowBytes, INITIAL_CREDIT)} bytes.
+ */
+public final class Connection {
+
+    /** Stream bytes either side may send before hearing the peer's first credit. */
+    public static final int INITIAL_CREDIT = 64 * 1024;
+    /** Bytes of IPv4 and UDP header that {@link TransportStats} counts per datagram. */
+    public static final int WIRE_OVERHEAD = 28;
+
+    /** {@link #receive} result: the datagram was dropped. */
+    public static final int DROPPED = 0;
+    /** {@link #receive} result: accepted, but not the newest packet seen. */
+    public static final int ACCEPTED = 1;
+    /** {@link #receive} result: accepted and the newest yet, so its source is the peer's current address. */
+    public static final int ACCEPTED_NEWEST = 2;
+
+    private static final int STREAM_ID = 0;
+    private static final int CLOSE_SENDS = 3;
+    private static final int PROBES_ON_PTO = 2;
+
+    private enum Phase { OPEN, FLUSHING, DRAINING, TERMINATED }
+
+    private final boolean client;
+    private final int connectionId;
+    private final int datagramSize;
+    private final long idleTimeoutNanos;
+    private final long keepAliveNanos;
+    private final PacketCodec codec;
+    private final byte[] txPlain;
+    private final byte[] rxPlain = new byte[TransportConfig.MAX_DATAGRAM];
+    private final FrameReader reader = new FrameReader();
+
+    private final SendStream sendStream;
+    private final ReceiveStream receiveStream;
+    private final RttEstimator rtt = new RttEstimator();
+    private final LossDetector loss;
+    private final AckTracker acks;
+    private final Pacer pacer;
+
+    private String peerLabel;
+    private boolean peerValidated;
+    private long peerMaxData = INITIAL_CREDIT;
+    private boolean creditPending = true;
+    private int probesPending;
+    private long lastReceived;
+    private long peerReceiveTimestampMicros = -1;
+
+    private Phase phase = Phase.OPEN;
+    private String failure;
+    private boolean failedLocally;
+    private boolean peerClosed;
+    private boolean closedLocally;
+    private boolean inputDiscarded;
+    private int closeCode;
+    private byte[] closeReason;
+    private int closeSendsLeft;
+    private long nextCloseSend = Long.MAX_VALUE;
+    private long drainEnd = Long.MAX_VALUE;
+
+    private long wireBytesSent;
+    private long wireBytesReceived;
+    private long datagramsSent;
+    private long datagramsReceived;
+    private long datagramsDropped;
+    private long streamBytesSent;
+    private long retransmittedBytes;
+
+    private Connection(boolean client, TransportConfig config, SessionKeys keys, long now) {
+        this.client = client;
+        this.connectionId = keys.connectionId();
+        this.datagramSize = config.datagramSize();
+        this.idleTimeoutNanos = config.idleTimeout().toNanos();
+        this.keepAliveNanos = Math.max(idleTimeoutNanos / 3, 1);
+        this.codec = client
+                ? new PacketCodec(keys.clientToServerKey(), keys.clientToServerIv(),
+                        keys.serverToClientKey(), keys.serverToClientIv())
+                : new PacketCodec(keys.serverToClientKey(), keys.serverToClientIv(),
+                        keys.clientToServerKey(), keys.clientToServerIv());
+        this.txPlain = new byte[datagramSize - PacketCodec.OVERHEAD];
+        this.sendStream = new SendStream(config.sendBufferBytes());
+        this.receiveStream = new ReceiveStream(config.receiveWindowBytes(), INITIAL_CREDIT);
+        this.loss = new LossDetector(new LossListener(), rtt, AckTracker.MAX_ACK_DELAY, now);
+        this.acks = new AckTracker(now);
+        this.pacer = new Pacer(config.rateBitsPerSecond(), datagramSize + WIRE_OVERHEAD, now);
+        this.peerValidated = client;
+        this.peerLabel = "peer of connection " + Integer.toHexString(connectionId);
+        this.lastReceived = now;
+    }
+
+    /** The side that speaks first. */
+    public static Connection client(TransportConfig config, SessionKeys keys, long nowNanos) {
+        return new Connection(true, config, keys, nowNanos);
+    }
+
+    /** The side that waits for the client's first datagram. */
+    public static Connection server(TransportConfig config, SessionKeys keys, long nowNanos) {
+        return new Connection(false, config, keys, nowNanos);
+    }
+
+    /**
+     * The connection id of a datagram that looks like this protocol's, else -1; for
+     * demultiplexing before any key is involved.
+     */
+    public static long connectionIdOf(byte[] buf, int off, int len) {
+        return PacketCodec.connectionIdOf(buf, off, len);
+    }
+
+    public int connectionId() {
+        return connectionId;
+    }
+
+    public boolean isClient() {
+        return client;
+    }
+
+    /** Names the peer in error messages, e.g. its socket address. */
+    public void setPeerLabel(String label) {
+        this.peerLabel = label;
+    }
+
+    // ---------------------------------------------------------------- datagrams in
+
+    public int receive(ByteBuffer datagram, long now) {
+        int len = datagram.remaining();
+        if (datagram.hasArray()) {
+            int r = receive(datagram.array(), datagram.arrayOffset() + datagram.position(), len, now);
+            datagram.position(datagram.limit());
+            return r;
+        }
+        byte[] copy = new byte[len];
+        datagram.get(copy);
+        return receive(copy, 0, len, now);
+    }
+
+    /**
+     * Takes in one datagram. Anything not authentic, replayed, malformed or arriving after the
+     * connection ended is dropped and counted; this never throws for bad input.
+     *
+     * @return {@link #DROPPED}, {@link #ACCEPTED} or {@link #ACCEPTED_NEWEST}
+     */
+    public int receive(byte[] buf, int off, int len, long now) {
+        datagramsReceived++;
+        wireBytesReceived += len + WIRE_OVERHEAD;
+        if (phase == Phase.TERMINATED
+                || PacketCodec.connectionIdOf(buf, off, len) != (connectionId & 0xffff_ffffL)) {
+            return drop();
+        }
+        long pn = PacketCodec.packetNumberOf(buf, off);
+        if (pn < 0 || acks.isDuplicate(pn)) {
+            return drop();
+        }
+        int plainLen = codec.open(buf, off, len, rxPlain);
+        if (plainLen < 0 || !framesParse(plainLen)) {
+            return drop();
+        }
+        boolean newest = pn > acks.largest();
+        lastReceived = now;
+        peerValidated = true;
+        if (phase == Phase.DRAINING) {
+            acks.onReceived(pn, false, now);
+            handleCloseOnly(plainLen, now);
+            return newest ? ACCEPTED_NEWEST : ACCEPTED;
+        }
+        boolean ackEliciting = processFrames(plainLen, now);
+        acks.onReceived(pn, ackEliciting, now);
+        return newest ? ACCEPTED_NEWEST : ACCEPTED;
+    }
+
+    private int drop() {
+        datagramsDropped++;
+        return DROPPED;
+    }
+
+    /** First pass over a packet's frames: structure only, nothing takes effect. */
+    private boolean framesParse(int plainLen) {
+        FrameReader r = reader;
+        r.reset(rxPlain, 0, plainLen);
+        try {
+            while (r.hasRemaining()) {
+                int type = r.u8();
+                switch (type) {
+                    case Frames.PADDING, Frames.PING -> { }
+                    case Frames.ACK -> {
+                        long largest = r.varint();
+                        r.varint();
+                        r.varint();
+                        long count = r.varint();
+                        if (count < 1 || count > r.remaining()) {
+                            return false;
+                        }
+                        long smallest = largest - r.varint();
+                        if (smallest < 0) {
+                            return false;
+                        }
+                        for (long i = 1; i < count; i++) {
+                            long high = smallest - r.varint() - 2;
+                            smallest = high - r.varint();
+                            if (high < 0 || smallest < 0) {
+                                return false;
+                            }
+                        }
+                    }
+                    case Frames.MAX_STREAM_DATA -> {
+                        r.varint();
+                        r.varint();
+                    }
+                    case Frames.CLOSE -> {
+                        r.varint();
+                        r.skip(r.length());
+                    }
+                    case Frames.STREAM, Frames.STREAM_FIN -> {
+                        r.varint();
+                        long offset = r.varint();
+                        int length = r.length();
+                        if (offset + length > VarInt.MAX) {
+                            return false;
+                        }
+                        r.skip(length);
+                    }
+                    default -> {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } catch (FrameReader.Malformed e) {
+            return false;
+        }
+    }
+
+    /** Second pass: applies the frames (known to parse). Returns whether any was ack-eliciting. */
+    private boolean processFrames(int plainLen, long now) {
+        FrameReader r = reader;
+        r.reset(rxPlain, 0, plainLen);
+        boolean ackEliciting = false;
+        try {
+            while (r.hasRemaining() && phase != Phase.DRAINING && phase != Phase.TERMINATED) {
+                int type = r.u8();
+                switch (type) {
+                    case Frames.PADDING -> { }
+                    case Frames.PING -> ackEliciting = true;
+                    case Frames.ACK -> onAckFrame(r, now);
+                    case Frames.MAX_STREAM_DATA -> {
+                        ackEliciting = true;
+                        long id = r.varint();
+                        long max = r.varint();
+                        if (id != STREAM_ID) {
+                            protocolViolation("credit for unknown stream " + id, now);
+                        } else {
+                            peerMaxData = Math.max(peerMaxData, max);
+                        }
+                    }
+                    case Frames.CLOSE -> {
+                        int code = (int) Math.min(r.varint(), Integer.MAX_VALUE);
+                        int n = r.length();
+                        onPeerClose(code, new String(rxPlain, r.position(), n, StandardCharsets.UTF_8), now);
+                        r.skip(n);
+                    }
+                    case Frames.STREAM, Frames.STREAM_FIN -> {
+                        ackEliciting = true;
+                        long id = r.varint();
+                        long offset = r.varint();
+                        int length = r.length();
+                        int dataPos = r.position();
+                        r.skip(length);
+                        if (id != STREAM_ID) {
+                            protocolViolation("data for unknown stream " + id, now);
+                        } else {
+                            String error = receiveStream.onData(offset, rxPlain, dataPos, length,
+                                    type == Frames.STREAM_FIN);
+                            if (error != null) {
+                                protocolViolation(error, now);
+                            } else if (receiveStream.shouldUpdateCredit()) {
+                                creditPending = true;
+                            }
+                        }
+                    }
+                    default -> throw new IllegalStateException("frame type " + type + " passed validation");
+                }
+            }
+        } catch (FrameReader.Malformed e) {
+            throw new IllegalStateException("frames passed validation but failed to parse", e);
+        }
+        return ackEliciting;
+    }
+
+    private void onAckFrame(FrameReader r, long now) throws FrameReader.Malformed {
+        long largest = r.varint();
+        long delayNanos = Math.min(r.varint(), Long.MAX_VALUE / 1000) * 1000;
+        peerReceiveTimestampMicros = r.varint();
+        long count = r.varint();
+        if (largest >= loss.nextPacketNumber()) {
+            protocolViolation("ack for packet " + largest + " which was never sent", now);
+            return;
+        }
+        loss.beginAck();
+        long high = largest;
+        long low = high - r.varint();
+        loss.ackRange(low, high, largest);
+        for (long i = 1; i < count; i++) {
+            high = low - r.varint() - 2;
+            low = high - r.varint();
+            loss.ackRange(low, high, largest);
+        }
+        loss.endAck(largest, delayNanos, now);
+        if (phase == Phase.FLUSHING && sendStream.allAcked()) {
+            startClosing(Frames.CLOSE_GRACEFUL, "", now);
+        }
+    }
+
+    private void handleCloseOnly(int plainLen, long now) {
+        FrameReader r = reader;
+        r.reset(rxPlain, 0, plainLen);
+        try {
+            while (r.hasRemaining()) {
+                int type = r.u8();
+                switch (type) {
+                    case Frames.ACK -> {
+                        r.varint();
+                        r.varint();
+                        r.varint();
+                        long count = r.varint();
+                        r.varint();
+                        for (long i = 1; i < count; i++) {
+                            r.varint();
+                            r.varint();
+                        }
+                    }
+                    case Frames.MAX_STREAM_DATA -> {
+                        r.varint();
+                        r.varint();
+                    }
+                    case Frames.CLOSE -> {
+                        // both sides closing: nothing more to say to each other
+                        closeSendsLeft = 0;
+                        drainEnd = Math.min(drainEnd, now + 3 * rtt.pto(AckTracker.MAX_ACK_DELAY));
+                        return;
+                    }
+                    case Frames.STREAM, Frames.STREAM_FIN -> {
+                        r.varint();
+                        r.varint();
+                        r.skip(r.length());
+                    }
+                    default -> { }
+                }
+            }
+        } catch (FrameReader.Malformed e) {
+            throw new IllegalStateException("frames passed validation but failed to parse", e);
+        }
+        // the peer has not heard our CLOSE yet: say it again
+        if (closeReason != null && closeSendsLeft == 0) {
+            closeSendsLeft = 1;
+            nextCloseSend = now;
+        }
+    }
+
+    private void onPeerClose(int code, String reason, long now) {
+        if (code == Frames.CLOSE_GRACEFUL) {
+            peerClosed = true;
+            if (!receiveStream.isComplete()) {
+                fail("connection closed by " + peerLabel + " before the end of its stream", false);
+            }
+        } else if (code == Frames.CLOSE_PROTOCOL_VIOLATION) {
+            fail(peerLabel + " reports a protocol violation: " + reason, false);
+        } else {
+            fail("connection aborted by " + peerLabel + ": " + reason, false);
+        }
+        phase = Phase.DRAINING;
+        closeSendsLeft = 0;
+        drainEnd = now + 3 * rtt.pto(AckTracker.MAX_ACK_DELAY);
+    }
+
+    private void protocolViolation(String what, long now) {
+        fail("protocol violation by " + peerLabel + ": " + what, true);
+        startClosing(Frames.CLOSE_PROTOCOL_VIOLATION, what, now);
+    }
+
+    private void fail(String reason, boolean local) {
+        if (failure == null) {
+            failure = reason;
+            failedLocally = local;
+        }
+    }
+
+    private void startClosing(int code, String reason, long now) {
+        phase = Phase.DRAINING;
+        closeCode = code;
+        closeReason = Frames.reasonBytes(reason);
+        if (peerValidated) {
+            closeSendsLeft = CLOSE_SENDS;
+            nextCloseSend = now;
+        } else {
+            phase = Phase.TERMINATED;
+        }
+    }
+
+    // ---------------------------------------------------------------- datagrams out
+
+    public int poll(ByteBuffer out, long now) {
+        if (out.hasArray()) {
+            int n = poll(out.array(), out.arrayOffset() + out.position(), out.remaining(), now);
+            out.limit(out.position() + n);
+            return n;
+        }
+        byte[] tmp = new byte[Math.min(out.remaining(), datagramSize)];
+        int n = poll(tmp, 0, tmp.length, now);
+        out.put(tmp, 0, n);
+        out.flip();
+        return n;
+    }
+
+    /**
+     * Writes the next datagram to send into {@code out[off, off + capacity)} and returns its
+     * length, or 0 when nothing may be sent now (nothing to send, or pacing says wait).
+     * {@code capacity} must hold the configured datagram size.
+     */
+    public int poll(byte[] out, int off, int capacity, long now) {
+        if (capacity < datagramSize) {
+            throw new IllegalArgumentException("buffer (" + capacity + " bytes) is smaller than the datagram size "
+                    + datagramSize);
+        }
+        if (!peerValidated || phase == Phase.TERMINATED) {
+            return 0;
+        }
+        if (phase == Phase.DRAINING) {
+            return pollClose(out, off, now);
+        }
+        int wireSize = datagramSize + WIRE_OVERHEAD;
+        boolean streamReady = sendStream.hasSendable(peerMaxData)
+                && (probesPending > 0 || pacer.canSend(wireSize, now));
+        boolean ackDue = acks.ackDeadline() <= now;
+        boolean creditDue = creditPending && !receiveStream.isComplete();
+        if (!streamReady && !ackDue && !creditDue && probesPending == 0) {
+            return 0;
+        }
+        byte[] p = txPlain;
+        int space = p.length;
+        int pos = 0;
+        int flags = 0;
+        if (acks.ackPending()) {
+            // piggybacked on data an ACK gets a quarter of the packet; a due one gets what it needs
+            pos = acks.writeAck(p, pos, streamReady && !ackDue ? Math.min(space / 4, 256) : space, now);
+        }
+        if (creditDue) {
+            long credit = receiveStream.advertiseCredit();
+            if (Frames.maxStreamDataSize(STREAM_ID, credit) <= space - pos) {
+                pos = Frames.writeMaxStreamData(p, pos, STREAM_ID, credit);
+                flags |= LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MAX_DATA;
+                creditPending = false;
+            }
+        }
+        long streamOffset = 0;
+        int streamLength = 0;
+        if (streamReady) {
+            int room = space - pos;
+            int headerMax = Frames.streamHeaderSize(STREAM_ID, VarInt.MAX, room);
+            if (room > headerMax && sendStream.next(peerMaxData, room - headerMax)) {
+                streamOffset = sendStream.nextOffset();
+                streamLength = sendStream.nextLength();
+                boolean fin = sendStream.nextFin();
+                pos = Frames.writeStreamHeader(p, pos, STREAM_ID, streamOffset, streamLength,
+                        VarInt.size(room), fin);
+                sendStream.copy(streamOffset, p, pos, streamLength);
+                pos += streamLength;
+                sendStream.onSent();
+                if (sendStream.nextRetransmit()) {
+                    retransmittedBytes += streamLength;
+                } else {
+                    streamBytesSent += streamLength;
+                }
+                flags |= LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_STREAM
+                        | (fin ? LossDetector.FLAG_FIN : 0);
+            }
+        }
+        if (probesPending > 0 && (flags & LossDetector.FLAG_ACK_ELICITING) == 0 && pos < space) {
+            p[pos++] = Frames.PING;
+            flags |= LossDetector.FLAG_ACK_ELICITING;
+        }
+        if (pos == 0) {
+            return 0;
+        }
+        if ((flags & LossDetector.FLAG_ACK_ELICITING) != 0 && probesPending > 0) {
+            probesPending--;
+        }
+        long pn = loss.onPacketSent(now, flags, streamOffset, streamLength);
+        int n = codec.seal(connectionId, pn, p, pos, out, off);
+        if ((flags & LossDetector.FLAG_STREAM) != 0) {
+            pacer.onSend(n + WIRE_OVERHEAD, now);
+        }
+        countSent(n);
+        return n;
+    }
+
+    private int pollClose(byte[] out, int off, long now) {
+        if (closeSendsLeft == 0 || now < nextCloseSend) {
+            return 0;
+        }
+        int pos = Frames.writeClose(txPlain, 0, closeCode, closeReason);
+        long pn = loss.onPacketSent(now, 0, 0, 0);
+        int n = codec.seal(connectionId, pn, txPlain, pos, out, off);
+        closeSendsLeft--;
+        long pto = rtt.pto(AckTracker.MAX_ACK_DELAY);
+        nextCloseSend = closeSendsLeft > 0 ? now + pto : Long.MAX_VALUE;
+        drainEnd = now + 3 * pto;
+        countSent(n);
+        return n;
+    }
+
+    private void countSent(int n) {
+        datagramsSent++;
+        wireBytesSent += n + WIRE_OVERHEAD;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /**
+     * When {@link #poll} or {@link #onTimeout} next has something to do (possibly in the past,
+     * meaning now); Long.MAX_VALUE if nothing is scheduled.
+     */
+    public long nextWakeupNanos() {
+        switch (phase) {
+            case TERMINATED:
+                return Long.MAX_VALUE;
+            case DRAINING:
+                return Math.min(closeSendsLeft > 0 ? nextCloseSend : Long.MAX_VALUE, drainEnd);
+            default:
+                break;
+        }
+        long t = lastReceived + idleTimeoutNanos;
+        if (!peerValidated) {
+            return t;
+        }
+        if (probesPending > 0 || (creditPending && !receiveStream.isComplete())) {
+            return Long.MIN_VALUE;
+        }
+        t = Math.min(t, acks.ackDeadline());
+        if (sendStream.hasSendable(peerMaxData)) {
+            t = Math.min(t, pacer.nextSendTime(datagramSize + WIRE_OVERHEAD));
+        }
+        t = Math.min(t, loss.timerDeadline());
+        return Math.min(t, keepAliveDeadline());
+    }
+
+    private long keepAliveDeadline() {
+        if (loss.ackElicitingInFlight() > 0) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(lastReceived, loss.lastAckElicitingSent()) + keepAliveNanos;
+    }
+
+    /** Runs whatever timers are due at {@code now}: idle timeout, loss and probe timers, keep-alive, draining. */
+    public void onTimeout(long now) {
+        if (phase == Phase.TERMINATED) {
+            return;
+        }
+        if (phase == Phase.DRAINING) {
+            if (closeSendsLeft == 0 && now >= drainEnd) {
+                phase = Phase.TERMINATED;
+            }
+            return;
+        }
+        if (now - lastReceived >= idleTimeoutNanos) {
+            fail("no datagram from " + peerLabel + " for " + format(Duration.ofNanos(idleTimeoutNanos)), true);
+            phase = Phase.TERMINATED;
+            return;
+        }
+        if (!peerValidated) {
+            return;
+        }
+        if (loss.onTimeout(now)) {
+            probesPending = PROBES_ON_PTO;
+        }
+        if (probesPending == 0 && now >= keepAliveDeadline()) {
+            probesPending = 1;
+        }
+    }
+
+    private static String format(Duration d) {
+        if (d.toMillis() % 1000 == 0) {
+            return d.toSeconds() + " s";
+        }
+        return d.toMillis() + " ms";
+    }
+
+    // ---------------------------------------------------------------- stream API
+
+    /**
+     * Buffers up to {@code len} bytes for sending; returns how many fit in the send buffer (0
+     * when it is full). Fails with IllegalStateException after {@link #finish} or once the
+     * connection cannot send (check {@link #writeFailure()} first).
+     */
+    public int write(byte[] b, int off, int len) {
+        String f = writeFailure();
+        if (f != null) {
+            throw new IllegalStateException(f);
+        }
+        return sendStream.write(b, off, len);
+    }
+
+    /** Ends the outgoing stream after the bytes written so far; idempotent. */
+    public void finish() {
+        sendStream.finish();
+    }
+
+    public boolean isFinished() {
+        return sendStream.isFinished();
+    }
+
+    /** Room in the send buffer now. */
+    public int writableBytes() {
+        return sendStream.writableBytes();
+    }
+
+    /** Why writing is impossible (connection failed or closed, stream finished), or null. */
+    public String writeFailure() {
+        if (failure != null) {
+            return failure;
+        }
+        if (closedLocally) {
+            return "connection closed";
+        }
+        if (peerClosed) {
+            return "connection closed by " + peerLabel;
+        }
+        if (sendStream.isFinished()) {
+            return "output already closed";
+        }
+        return null;
+    }
+
+    /**
+     * Copies up to {@code len} bytes of the peer's stream; returns the count, 0 when none is
+     * available yet, -1 at the end of the stream.
+     */
+    public int read(byte[] b, int off, int len) {
+        int n = receiveStream.read(b, off, len);
+        if (n > 0 && receiveStream.shouldUpdateCredit()) {
+            creditPending = true;
+        }
+        return n;
+    }
+
+    /** Bytes readable without waiting. */
+    public int available() {
+        return receiveStream.available();
+    }
+
+    /**
+     * Why reading is impossible, or null. A stream the peer completed stays readable after the
+     * connection ends, unless it ended by a local close or abort.
+     */
+    public String readFailure() {
+        if (closedLocally) {
+            return "connection closed";
+        }
+        if (inputDiscarded) {
+            return "input closed";
+        }
+        if (failure != null && (failedLocally || !receiveStream.isComplete())) {
+            return failure;
+        }
+        return null;
+    }
+
+    /** Drops unread and future incoming data; the peer keeps getting credit. */
+    public void discardInput() {
+        inputDiscarded = true;
+        receiveStream.discard();
+        if (receiveStream.shouldUpdateCredit()) {
+            creditPending = true;
+        }
+    }
+
+    /**
+     * Starts a graceful close: finishes the outgoing stream; once all of it is acknowledged,
+     * CLOSE goes to the peer and {@link #isClosed()} turns true. Idempotent.
+     */
+    public void close(long now) {
+        if (phase != Phase.OPEN) {
+            return;
+        }
+        closedLocally = true;
+        sendStream.finish();
+        discardInput();
+        phase = Phase.FLUSHING;
+        if (sendStream.allAcked()) {
+            startClosing(Frames.CLOSE_GRACEFUL, "", now);
+        }
+    }
+
+    /** Fails the connection at once and tells the peer {@code reason}. Idempotent. */
+    public void abort(String reason, long now) {
+        if (phase == Phase.DRAINING || phase == Phase.TERMINATED) {
+            return;
+        }
+        fail("connection aborted: " + reason, true);
+        startClosing(Frames.CLOSE_ABORT, reason, now);
+    }
+
+    /** Closing finished or the connection ended otherwise: CLOSE was sent or received, or it failed. */
+    public boolean isClosed() {
+        return phase == Phase.DRAINING || phase == Phase.TERMINATED;
+    }
+
+    /** Nothing more to send or receive: the driver may forget this connection. */
+    public boolean isTerminated() {
+        return phase == Phase.TERMINATED;
+    }
+
+    /** The reason the connection failed, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    /** Whether the peer's address is known (always for a client; for a server once it heard the client). */
+    public boolean isPeerValidated() {
+        return peerValidated;
+    }
+
+    /** The receive time the peer reported in its latest ACK (microseconds on its clock), -1 before any. */
+    public long peerReceiveTimestampMicros() {
+        return peerReceiveTimestampMicros;
+    }
+
+    /** Sets the pacing rate; the hook for rate control. */
+    public void setRate(long bitsPerSecond) {
+        pacer.setRate(bitsPerSecond);
+    }
+
+    public TransportStats stats() {
+        return new TransportStats(wireBytesSent, wireBytesReceived, datagramsSent, datagramsReceived,
+                datagramsDropped, streamBytesSent, retransmittedBytes, loss.packetsLost(),
+                rtt.hasSample() ? rtt.smoothed() : 0, rtt.hasSample() ? rtt.min() : 0,
+                pacer.rateBitsPerSecond());
+    }
+
+    /** Losses that turned out to be reordering (the packet was acknowledged after all). */
+    public long spuriousLosses() {
+        return loss.spuriousLosses();
+    }
+
+    private final class LossListener implements LossDetector.Listener {
+        @Override
+        public void onPacketAcked(int flags, long streamOffset, int streamLength) {
+            if ((flags & LossDetector.FLAG_STREAM) != 0) {
+                sendStream.onAcked(streamOffset, streamLength, (flags & LossDetector.FLAG_FIN) != 0);
+            }
+        }
+
+        @Override
+        public void onPacketLost(int flags, long streamOffset, int streamLength) {
+            if ((flags & LossDetector.FLAG_STREAM) != 0) {
+                sendStream.onLost(streamOffset, streamLength, (flags & LossDetector.FLAG_FIN) != 0);
+            }
+            if ((flags & LossDetector.FLAG_MAX_DATA) != 0) {
+                creditPending = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.farsync.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.farsync.transport.sim.Pattern;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class UdpTransportTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final TransportConfig CONFIG = TransportConfig.defaults()
+            .withRate(2_000_000_000L)
+            .withBuffers(16 << 20, 16 << 20)
+            .withIdleTimeout(Duration.ofSeconds(10));
+
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+    private UdpTransport server;
+    private UdpTransport client;
+
+    @BeforeEach
+    void bind() throws IOException {
+        server = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), CONFIG);
+        client = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), CONFIG);
+    }
+
+    @AfterEach
+    void shutdown() {
+        pool.shutdownNow();
+        client.close();
+        server.close();
+    }
+
+    private InetSocketAddress serverAddress() {
+        return new InetSocketAddress(LOOPBACK, server.localPort());
+    }
+
+    private static SessionKeys keys() {
+        return SessionKeys.generate(new SecureRandom(), 128);
+    }
+
+    /** Writes {@code size} bytes of pattern {@code seed}, then closes the output. */
+    private Future<Void> send(TransportConnection c, long size, long seed) {
+        return CompletableFuture.runAsync(() -> {
+            Pattern p = new Pattern(seed);
+            byte[] buf = new byte[256 * 1024];
+            try (OutputStream out = c.output()) {
+                for (long off = 0; off < size; ) {
+                    int n = (int) Math.min(buf.length, size - off);
+                    p.fill(off, buf, 0, n);
+                    out.write(buf, 0, n);
+                    off += n;
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, pool);
+    }
+
+    /** Reads to end of stream; returns the byte count, failing on the first byte off the pattern. */
+    private Future<Long> receive(TransportConnection c, long seed) {
+        return CompletableFuture.supplyAsync(() -> {
+            Pattern p = new Pattern(seed);
+            byte[] buf = new byte[256 * 1024];
+            long total = 0;
+            try {
+                InputStream in = c.input();
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    long bad = p.firstMismatch(total, buf, 0, n);
+                    if (bad >= 0) {
+                        throw new AssertionError("byte " + bad + " differs");
+                    }
+                    total += n;
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+            return total;
+        }, pool);
+    }
+
+    @Test
+    void transfer_50MegabytesBothDirections_arrivesIntact() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        long size = 50_000_000L;
+
+        long start = System.nanoTime();
+        Future<Void> up = send(c, size, 1);
+        Future<Void> down = send(s, size, 2);
+        Future<Long> atServer = receive(s, 1);
+        Future<Long> atClient = receive(c, 2);
+
+        assertThat(atServer.get(100, TimeUnit.SECONDS)).isEqualTo(size);
+        assertThat(atClient.get(100, TimeUnit.SECONDS)).isEqualTo(size);
+        up.get();
+        down.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("100 MB total in %.2f s (%.0f MB/s); client %s%n", seconds, 2 * size / 1e6 / seconds, c.stats());
+        TransportStats cs = c.stats();
+        assertThat(cs.streamBytesSent()).isEqualTo(size);
+        assertThat(cs.wireBytesSent()).isGreaterThan(size);
+        assertThat(cs.smoothedRttNanos()).isPositive();
+        c.close();
+        s.close();
+    }
+
+    @Test
+    void close_afterWriting_peerReadsAllThenEndOfStream() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        Future<Long> atServer = receive(s, 7);
+        Pattern p = new Pattern(7);
+        byte[] data = new byte[1_000_000];
+        p.fill(0, data, 0, data.length);
+        c.output().write(data);
+        c.close();
+
+        assertThat(atServer.get(30, TimeUnit.SECONDS)).isEqualTo(data.length);
+        assertThat(c.stats().retransmittedBytes()).isLessThanOrEqualTo(c.stats().streamBytesSent());
+        assertThatThrownBy(() -> c.output().write(1)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void abort_deliversReasonToPeer() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        c.output().write(new byte[] {1, 2, 3});
+        assertThat(s.input().read(new byte[3])).isPositive();
+
+        c.abort("disk full on the client");
+
+        assertThatThrownBy(() -> s.input().read(new byte[10]))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("disk full on the client");
+        assertThatThrownBy(() -> c.input().read())
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("disk full on the client");
+    }
+
+    @Test
+    void junkDatagrams_duringTransfer_areDroppedAndTransferCompletes() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        long size = 10_000_000L;
+        AtomicBoolean spraying = new AtomicBoolean(true);
+        Future<Integer> junk = pool.submit(() -> spray(keys.connectionId(), spraying));
+
+        Future<Void> up = send(c, size, 3);
+        Future<Long> atServer = receive(s, 3);
+
+        assertThat(atServer.get(60, TimeUnit.SECONDS)).isEqualTo(size);
+        up.get();
+        spraying.set(false);
+        int sprayed = junk.get();
+        System.out.println("sprayed " + sprayed + " junk datagrams; server " + s.stats());
+        assertThat(sprayed).isPositive();
+        assertThat(s.stats().datagramsDropped()).isPositive();
+        assertThat(server.datagramsDropped()).isPositive();
+    }
+
+    /** Sends random datagrams, half of them with the connection's header, until told to stop. */
+    private int spray(int connectionId, AtomicBoolean spraying) throws IOException {
+        Random random = new Random(42);
+        int count = 0;
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            ch.bind(new InetSocketAddress(LOOPBACK, 0));
+            while (spraying.get() && count < 200_000) {
+                byte[] b = new byte[random.nextInt(1500)];
+                random.nextBytes(b);
+                if (count % 2 == 0 && b.length >= 13) {
+                    ByteBuffer.wrap(b).put((byte) 0x11).putInt(connectionId).putLong(random.nextInt(100_000));
+                }
+                ch.send(ByteBuffer.wrap(b), serverAddress());
+                count++;
+                if (count % 64 == 0) {
+                    Thread.sleep(1);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return count;
+    }
+
+    @Test
+    void wrongKeys_neverGetDataThrough() throws Exception {
+        TransportConfig shortIdle = CONFIG.withIdleTimeout(Duration.ofSeconds(1));
+        try (UdpTransport impostor = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), shortIdle)) {
+            SessionKeys real = keys();
+            SessionKeys fake = SessionKeys.generate(new SecureRandom(), 128);
+            SessionKeys forged = new SessionKeys(real.connectionId(), fake.clientToServerKey(),
+                    fake.clientToServerIv(), fake.serverToClientKey(), fake.serverToClientIv());
+            TransportConnection s = server.accept(real);
+            TransportConnection c = impostor.connect(serverAddress(), forged);
+            Future<Void> writing = send(c, 100_000, 9);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.stats().datagramsDropped() > 0);
+            assertThatThrownBy(() -> c.input().read())
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("no datagram from");
+            assertThat(s.input().available()).isZero();
+            assertThat(s.stats().datagramsReceived()).isEqualTo(s.stats().datagramsDropped());
+            writing.cancel(true);
+        }
+    }
+
+    @Test
+    void close_ofTransport_failsBlockedReader() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        Future<Long> reading = receive(s, 1);
+
+        server.close();
+
+        assertThatThrownBy(() -> reading.get(10, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(IOException.class)
+                .rootCause().hasMessageContaining("closed");
+    }
+}
