@@ -230,6 +230,8 @@ public final class DestinationEndpoint {
                         settle(id, e.path(), applier.current(e.path()), changed ? Outcome.SYMLINK : Outcome.UNCHANGED);
                     }
                     case FILE -> {
+                        // Refuse before asking for the contents, not after they crossed the link.
+                        applier.requireParents(e.path());
                         Entry now = applier.current(e.path());
                         if (now != null && now.isFile() && now.size() == e.size()
                                 && Applier.mtimeMatches(e.mtimeNanos(), now.mtimeNanos())) {

@@ -321,7 +321,11 @@ public final class Applier {
         }
     }
 
-    private void requireParents(String rel) throws EntryFailure {
+    /**
+     * Fails unless every parent of {@code rel} below the root is a real directory (never a
+     * symlink), checked with lstat.
+     */
+    public void requireParents(String rel) throws EntryFailure {
         parentsAreDirectories(rel, true);
     }
 
