@@ -438,6 +438,69 @@ class SyncEndpointsTest {
         assertThat(dst.resolve("a.txt")).hasContent("a");
     }
 
+    @Test
+    void unreadableSourceFile_failsThatEntryOnly_andIsRetriedNextRun() throws Exception {
+        Trees.write(src.resolve("a.txt"), "a", T1);
+        Trees.write(src.resolve("vanishing.txt"), "v", T1);
+        Trees.write(src.resolve("z.txt"), "z", T1);
+        Recording d = new Recording();
+        sync.destinationListener = d;
+        // Called on the source's thread after its scan: the file is listed but can't be opened.
+        sync.sourceListener = new SyncListener() {
+            @Override
+            public void planned(long files, long bytes) {
+                try {
+                    Files.move(src.resolve("vanishing.txt"), tmp.resolve("aside.txt"));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).singleElement().asString().startsWith("vanishing.txt: no such file");
+        assertThat(d.failed).singleElement().asString().startsWith("vanishing.txt: ");
+        assertThat(dst.resolve("a.txt")).hasContent("a");
+        assertThat(dst.resolve("z.txt")).hasContent("z");
+        Files.move(tmp.resolve("aside.txt"), src.resolve("vanishing.txt"));
+        sync.sourceListener = SyncListener.NONE;
+        assertThat(sync.runOk().filesTransferred()).isEqualTo(1);
+        Trees.assertSameTree(src, dst);
+    }
+
+    @Test
+    void destinationEntryThatCannotBeReplaced_failsThatEntryOnly_andIsRetriedNextRun() throws Exception {
+        Trees.write(src.resolve("blocked"), "source file", T1);
+        Trees.write(src.resolve("other.txt"), "other", T1);
+        Trees.write(dst.resolve("blocked/own.txt"), "destination's own data", T2);
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).singleElement().asString().contains("blocked").contains("non-empty directory");
+        assertThat(dst.resolve("blocked/own.txt")).hasContent("destination's own data");
+        assertThat(dst.resolve("other.txt")).hasContent("other");
+        Files.delete(dst.resolve("blocked/own.txt"));
+        SyncResult retry = sync.runOk();
+        assertThat(retry.filesTransferred()).isEqualTo(1);
+        Trees.assertSameTree(src, dst);
+    }
+
+    @Test
+    void readOnlyDirectories_stillReceiveUpdates() throws Exception {
+        Trees.write(src.resolve("ro/f.txt"), "v1", T1);
+        Files.setAttribute(src.resolve("ro"), "unix:mode", 0555);
+        sync.runOk();
+        Files.setAttribute(src.resolve("ro"), "unix:mode", 0755);
+        Trees.write(src.resolve("ro/f.txt"), "v2", T2);
+        Files.setAttribute(src.resolve("ro"), "unix:mode", 0555);
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).isEmpty();
+        Trees.assertSameTree(src, dst);
+    }
+
     private static void deleteDb(Path db) throws IOException {
         for (String suffix : new String[] {"", "-wal", "-shm"}) {
             Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));
