@@ -22,7 +22,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -230,12 +229,10 @@ public final class SourceEndpoint {
             long sent = 0;
             String failure = null;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                while (failure == null) {
-                    byte[] chunk = readChunk(ch);
-                    if (chunk == null) {
-                        break;
-                    }
-                    if (sent + chunk.length > e.size()) {
+                while (sent < e.size()) {
+                    // Chunks sized to what is left: small files must not cost a 256 KiB buffer each.
+                    byte[] chunk = new byte[(int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK)];
+                    if (!readFully(ch, chunk)) {
                         failure = "changed during transfer";
                         break;
                     }
@@ -246,7 +243,7 @@ public final class SourceEndpoint {
                 }
                 if (failure == null) {
                     Entry now = Stat.lstatOrNull(file, e.path());
-                    if (sent != e.size() || now == null || !now.isFile() || now.size() != e.size()
+                    if (ch.read(ByteBuffer.allocate(1)) > 0 || now == null || !now.isFile() || now.size() != e.size()
                             || now.mtimeNanos() != e.mtimeNanos()) {
                         failure = "changed during transfer";
                     }
@@ -265,17 +262,15 @@ public final class SourceEndpoint {
             }
         }
 
-        private byte[] readChunk(FileChannel ch) throws IOException {
-            ByteBuffer buf = ByteBuffer.allocate(MessageCodec.MAX_CHUNK);
-            while (buf.hasRemaining()) {
-                if (ch.read(buf) < 0) {
-                    break;
+        /** Fills {@code buf}; false if the file ends first. */
+        private boolean readFully(FileChannel ch, byte[] buf) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(buf);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    return false;
                 }
             }
-            if (buf.position() == 0) {
-                return null;
-            }
-            return buf.position() == buf.capacity() ? buf.array() : Arrays.copyOf(buf.array(), buf.position());
+            return true;
         }
     }
 }

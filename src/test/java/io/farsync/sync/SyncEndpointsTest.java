@@ -501,6 +501,27 @@ class SyncEndpointsTest {
         Trees.assertSameTree(src, dst);
     }
 
+    @Test
+    void tinyPipe_manyFilesBothWays_doesNotDeadlock() throws Exception {
+        Random rnd = seeded("tinyPipe");
+        for (int i = 0; i < 400; i++) {
+            Trees.write(src.resolve("d" + (i % 7) + "/f" + i), Trees.random(rnd, rnd.nextInt(300_000)), T1 + i);
+        }
+        sync.runOk();
+        // Every file deviates at the destination, so it sends a long list while the source sends too.
+        try (java.util.stream.Stream<Path> s = Files.walk(dst)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                Files.write(p, new byte[] {1});
+            }
+        }
+        sync.pipeCapacity = 512;
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesTransferred()).isEqualTo(400);
+        Trees.assertSameTree(src, dst);
+    }
+
     private static void deleteDb(Path db) throws IOException {
         for (String suffix : new String[] {"", "-wal", "-shm"}) {
             Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));
