@@ -20,6 +20,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -28,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +44,13 @@ public final class DestinationEndpoint {
     /** Acknowledgements wait for their snapshot commit; commit at least this often under load. */
     private static final int ACKS_PER_COMMIT = 512;
     private static final long COMMIT_INTERVAL_NANOS = 200_000_000L;
+    /**
+     * Files fsynced concurrently before their renames: overlapping fsyncs share journal commits.
+     * First sync of 20k small files over in-memory pipes on ext4: 13.6 s with one fsync at a
+     * time, 5.6-7 s with 8 overlapping, 4.5 s with no fsync at all.
+     */
+    private static final int FSYNC_THREADS = 8;
+    private static final int MAX_PENDING_COMMITS = 128;
 
     private final Path root;
     private final SnapshotStore snapshot;
@@ -69,6 +81,7 @@ public final class DestinationEndpoint {
             peer.abort(f);
             throw f;
         } finally {
+            session.fsyncs.shutdownNow();
             peer.close();
             try {
                 snapshot.flush();
@@ -76,6 +89,10 @@ public final class DestinationEndpoint {
                 log.warn("could not commit the destination snapshot: {}", e.getMessage());
             }
         }
+    }
+
+    /** A received, verified file whose fsync is under way; renamed into place once it is done. */
+    private record PendingCommit(int id, WireEntry entry, TempFile temp, Future<?> synced) {
     }
 
     /** A file the destination asked for and is receiving. */
@@ -99,6 +116,13 @@ public final class DestinationEndpoint {
         private final Map<Integer, WireEntry> directories = new HashMap<>();
         private final Map<Integer, Boolean> createdDirectories = new HashMap<>();
         private final List<Message.Ack> acksAfterCommit = new ArrayList<>();
+        private final ArrayDeque<PendingCommit> commits = new ArrayDeque<>();
+        private final ExecutorService fsyncs = Executors.newFixedThreadPool(FSYNC_THREADS, r -> {
+            // Daemon: an fsync stuck on a dead disk must not keep the JVM alive.
+            Thread t = new Thread(r, "farsync-destination-fsync");
+            t.setDaemon(true);
+            return t;
+        });
         private long firstPendingAck;
         private final List<String> errors = new ArrayList<>();
         private long filesTransferred;
@@ -139,6 +163,7 @@ public final class DestinationEndpoint {
                     commitAndAck();
                 }
             }
+            completeCommits();
             finishDirectories();
             commitAndAck();
             Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, errors);
@@ -324,14 +349,50 @@ public final class DestinationEndpoint {
                     throw new EntryFailure(String.format("checksum mismatch (xxHash64 %016x, expected %016x); not applied",
                             in.temp.checksum(), end.xxhash64()));
                 }
-                Entry now = applier.commit(in.temp, e);
-                filesTransferred++;
-                settle(end.id(), e.path(), now, Outcome.TRANSFERRED);
+                TempFile temp = in.temp;
+                commits.add(new PendingCommit(end.id(), e, temp, fsyncs.submit(() -> {
+                    temp.force();
+                    return null;
+                })));
+                if (commits.size() >= MAX_PENDING_COMMITS) {
+                    completeCommits();
+                }
             } catch (EntryFailure f) {
                 if (in.temp != null) {
                     in.temp.discard();
                 }
                 failAck(end.id(), e.path(), f.getMessage());
+            }
+        }
+
+        /** Renames the fsynced files into place, in the order they were received. */
+        private void completeCommits() {
+            while (!commits.isEmpty()) {
+                PendingCommit c = commits.poll();
+                try {
+                    try {
+                        c.synced().get();
+                    } catch (ExecutionException ex) {
+                        Throwable cause = ex.getCause();
+                        if (cause instanceof IOException io && IoReasons.isDiskFull(io)) {
+                            throw new FarsyncException(ExitCode.DISK_FULL, "no space left on device writing " + root.resolve(c.entry().path()), io);
+                        }
+                        throw new EntryFailure("cannot write " + root.resolve(c.entry().path()) + ": "
+                                + (cause instanceof IOException io ? IoReasons.reason(io) : String.valueOf(cause)), cause);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                        throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while writing " + c.entry().path(), ex);
+                    }
+                    Entry now = applier.commit(c.temp(), c.entry());
+                    filesTransferred++;
+                    settle(c.id(), c.entry().path(), now, Outcome.TRANSFERRED);
+                } catch (EntryFailure f) {
+                    c.temp().discard();
+                    failAck(c.id(), c.entry().path(), f.getMessage());
+                } catch (RuntimeException fatal) {
+                    c.temp().discard();
+                    throw fatal;
+                }
             }
         }
 
@@ -399,6 +460,7 @@ public final class DestinationEndpoint {
          * source records an entry only after this side has, so its snapshot never claims more.
          */
         private void commitAndAck() {
+            completeCommits();
             if (acksAfterCommit.isEmpty() && snapshot.pendingCount() == 0) {
                 return;
             }
@@ -409,6 +471,11 @@ public final class DestinationEndpoint {
         }
 
         void discardTemps() {
+            for (PendingCommit c : commits) {
+                c.synced().cancel(true);
+                c.temp().discard();
+            }
+            commits.clear();
             for (Incoming in : incoming.values()) {
                 if (in.temp != null) {
                     in.temp.discard();

@@ -189,13 +189,16 @@ public final class Applier {
     }
 
     /**
-     * Makes a completely received temp file the target: fsync, mode, mtime, atomic rename. Returns
+     * Makes a completely received temp file the target: fsync (unless {@link TempFile#force()}
+     * already did), mode, mtime, atomic rename. Returns
      * the entry as now on disk. On failure the temp file is gone.
      */
     public Entry commit(TempFile t, WireEntry e) throws EntryFailure {
         try {
             try {
-                t.channel.force(true);
+                if (!t.forced()) {
+                    t.channel.force(true);
+                }
                 t.close();
                 Files.setAttribute(t.path, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
                 setMtime(t.path, e.mtimeNanos());

@@ -28,6 +28,7 @@ public final class TempFile {
     private final StreamingXXHash64 hash = HASHES.newStreamingHash64(0L);
     private long written;
     private boolean open = true;
+    private volatile boolean forced;
 
     TempFile(Path path, Path target, FileChannel channel) {
         this.path = path;
@@ -77,6 +78,20 @@ public final class TempFile {
         } catch (IOException e) {
             log.warn("could not remove temp file {}: {}", path, IoReasons.reason(e));
         }
+    }
+
+    /**
+     * fsyncs the contents written so far. May run on another thread than the writes, after the
+     * last one; lets a destination overlap the fsyncs of many files (they then share journal
+     * commits).
+     */
+    public void force() throws IOException {
+        channel.force(true);
+        forced = true;
+    }
+
+    boolean forced() {
+        return forced;
     }
 
     void close() throws IOException {
