@@ -1,19 +1,487 @@
 package io.farsync.sync;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.apply.Applier;
+import io.farsync.sync.apply.EntryFailure;
+import io.farsync.sync.apply.TempFile;
+import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.Outcome;
+import io.farsync.sync.protocol.WireEntry;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.IoReasons;
+import io.farsync.sync.scan.ScanResult;
+import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The receiving side of a one-way sync. Writes only inside {@code root}. */
 public final class DestinationEndpoint {
 
+    private static final Logger log = LoggerFactory.getLogger(DestinationEndpoint.class);
+    private static final int DEVIATIONS_PER_MESSAGE = 1000;
+    /** Acknowledgements wait for their snapshot commit; commit at least this often under load. */
+    private static final int ACKS_PER_COMMIT = 512;
+    private static final long COMMIT_INTERVAL_NANOS = 200_000_000L;
+    /**
+     * Files fsynced concurrently before their renames: overlapping fsyncs share journal commits.
+     * First sync of 20k small files over in-memory pipes on ext4: 13.6 s with one fsync at a
+     * time, 5.6-7 s with 8 overlapping, 4.5 s with no fsync at all.
+     */
+    private static final int FSYNC_THREADS = 8;
+    private static final int MAX_PENDING_COMMITS = 128;
+
+    private final Path root;
+    private final SnapshotStore snapshot;
+    private final SyncOptions options;
+    private final SyncListener listener;
+
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
+        this.options = Objects.requireNonNull(options, "options");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /** Counterpart of {@link SourceEndpoint#run}. */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
+        peer.start();
+        Session session = new Session(peer);
+        try {
+            return session.run();
+        } catch (FarsyncException e) {
+            session.discardTemps();
+            peer.abort(e);
+            throw e;
+        } catch (RuntimeException e) {
+            session.discardTemps();
+            FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
+            peer.abort(f);
+            throw f;
+        } finally {
+            session.fsyncs.shutdownNow();
+            peer.close();
+            try {
+                snapshot.flush();
+            } catch (RuntimeException e) {
+                log.warn("could not commit the destination snapshot: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** A received, verified file whose fsync is under way; renamed into place once it is done. */
+    private record PendingCommit(int id, WireEntry entry, TempFile temp, Future<?> synced) {
+    }
+
+    /** A file the destination asked for and is receiving. */
+    private static final class Incoming {
+        final WireEntry entry;
+        TempFile temp;
+        String failure;
+
+        Incoming(WireEntry entry) {
+            this.entry = entry;
+        }
+    }
+
+    /** One run's state; used by the endpoint's thread only. */
+    private final class Session {
+        private final PeerChannel peer;
+        private final Applier applier = new Applier(root);
+        private NavigableMap<String, Entry> recorded;
+        private final BitSet seenIds = new BitSet();
+        private final Map<Integer, Incoming> incoming = new HashMap<>();
+        private final Map<Integer, WireEntry> directories = new HashMap<>();
+        private final Map<Integer, Boolean> createdDirectories = new HashMap<>();
+        private final List<Message.Ack> acksAfterCommit = new ArrayList<>();
+        private final ArrayDeque<PendingCommit> commits = new ArrayDeque<>();
+        private final ExecutorService fsyncs = Executors.newFixedThreadPool(FSYNC_THREADS, r -> {
+            // Daemon: an fsync stuck on a dead disk must not keep the JVM alive.
+            Thread t = new Thread(r, "farsync-destination-fsync");
+            t.setDaemon(true);
+            return t;
+        });
+        private long firstPendingAck;
+        private final List<String> errors = new ArrayList<>();
+        private long filesTransferred;
+        private long bytesTransferred;
+        private long filesDeleted;
+        private long entriesChecked;
+
+        Session(PeerChannel peer) {
+            this.peer = peer;
+        }
+
+        SyncResult run() {
+            peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
+            prepareRoot();
+            ScanResult scan = new Scanner(true, Protocol.snapshotFiles(snapshot)).scan(root);
+            recorded = snapshot.loadAll();
+            sendDeviations(scan);
+
+            Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
+            Protocol.checkVersion(hello);
+            snapshot.setPeerId(hello.snapshotId());
+
+            boolean metaEnd = false;
+            while (!metaEnd || !incoming.isEmpty()) {
+                Message m = peer.poll();
+                if (m == null) {
+                    commitAndAck();
+                    m = peer.take();
+                }
+                if (m instanceof Message.MetaEnd end) {
+                    metaEnd = true;
+                    entriesChecked = end.entriesChecked();
+                } else {
+                    handle(m);
+                }
+                if (acksAfterCommit.size() >= ACKS_PER_COMMIT
+                        || (!acksAfterCommit.isEmpty() && System.nanoTime() - firstPendingAck > COMMIT_INTERVAL_NANOS)) {
+                    commitAndAck();
+                }
+            }
+            completeCommits();
+            finishDirectories();
+            commitAndAck();
+            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, errors);
+            peer.send(summary);
+            Protocol.expect(peer.take(), Message.Bye.class);
+            peer.finish();
+            return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, 0, 0, entriesChecked, summary.errors());
+        }
+
+        private void prepareRoot() {
+            try {
+                if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
+                    throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + root);
+                }
+                Files.createDirectories(root);
+            } catch (AccessDeniedException e) {
+                throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied: " + root, e);
+            } catch (IOException e) {
+                if (IoReasons.isDiskFull(e)) {
+                    throw new FarsyncException(ExitCode.DISK_FULL, "no space left on device creating " + root, e);
+                }
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "cannot create destination " + root + ": " + IoReasons.reason(e), e);
+            }
+        }
+
+        /** Paths whose state differs from what this side's snapshot recorded as synced. */
+        private void sendDeviations(ScanResult scan) {
+            List<String> batch = new ArrayList<>();
+            for (Entry r : recorded.values()) {
+                Entry now = scan.entries().get(r.path());
+                if (now == null || !r.unchangedAs(now)) {
+                    batch.add(r.path());
+                    if (batch.size() == DEVIATIONS_PER_MESSAGE) {
+                        peer.send(new Message.Deviations(batch, false));
+                        batch = new ArrayList<>();
+                    }
+                }
+            }
+            peer.send(new Message.Deviations(batch, true));
+            if (scan.staleTempsRemoved() > 0) {
+                log.info("removed {} temp files left by an interrupted sync in {}", scan.staleTempsRemoved(), root);
+            }
+        }
+
+        private void handle(Message m) {
+            if (m instanceof Message.Meta meta) {
+                claimId(meta.id());
+                onMeta(meta.id(), meta.entry());
+            } else if (m instanceof Message.Delete del) {
+                claimId(del.id());
+                onDelete(del.id(), del.expected());
+            } else if (m instanceof Message.FileData data) {
+                onData(data);
+            } else if (m instanceof Message.FileEnd end) {
+                onEnd(end);
+            } else if (m instanceof Message.FileAbort abort) {
+                Incoming in = incoming.remove(abort.id());
+                if (in == null) {
+                    throw Protocol.violation("FileAbort for entry " + abort.id() + " that was not requested");
+                }
+                if (in.temp != null) {
+                    in.temp.discard();
+                }
+                fail(in.entry.path(), abort.reason());
+            } else if (m instanceof Message.EntryError err) {
+                fail(err.path(), err.reason());
+            } else {
+                throw Protocol.violation("unexpected " + m.getClass().getSimpleName() + " from the source");
+            }
+        }
+
+        private void claimId(int id) {
+            if (id < 0 || seenIds.get(id)) {
+                throw Protocol.violation("entry id " + id + " reused");
+            }
+            seenIds.set(id);
+        }
+
+        private void onMeta(int id, WireEntry e) {
+            PathJail.checkWirePath(e.path());
+            try {
+                switch (e.type()) {
+                    case DIRECTORY -> {
+                        createdDirectories.put(id, applier.ensureDirectory(e));
+                        directories.put(id, e);
+                    }
+                    case SYMLINK -> {
+                        boolean changed = applier.ensureSymlink(e);
+                        settle(id, e.path(), applier.current(e.path()), changed ? Outcome.SYMLINK : Outcome.UNCHANGED);
+                    }
+                    case FILE -> {
+                        // Refuse before asking for the contents, not after they crossed the link.
+                        applier.requireParents(e.path());
+                        Entry now = applier.current(e.path());
+                        if (now != null && now.isFile() && now.size() == e.size()
+                                && Applier.mtimeMatches(e.mtimeNanos(), now.mtimeNanos())) {
+                            Applier.Applied fixed = applier.fixMetadata(e);
+                            settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
+                        } else {
+                            incoming.put(id, new Incoming(e));
+                            peer.send(new Message.Need(id));
+                        }
+                    }
+                }
+            } catch (EntryFailure f) {
+                failAck(id, e.path(), f.getMessage());
+            }
+        }
+
+        private void onDelete(int id, WireEntry expected) {
+            String path = PathJail.checkWirePath(expected.path());
+            Entry own = recorded.get(path);
+            Entry reference = own != null ? own
+                    : new Entry(path, expected.type(), expected.size(), expected.mtimeNanos(), expected.mode(), 0, expected.linkTarget());
+            try {
+                Applier.DeleteResult r = applier.delete(path, reference, own != null);
+                forget(path);
+                switch (r) {
+                    case DELETED -> {
+                        filesDeleted++;
+                        listener.entryDone(path, SyncListener.EntryAction.DELETED, 0);
+                        ackAfterCommit(new Message.Ack(id, Outcome.DELETED, null));
+                    }
+                    case GONE -> ackAfterCommit(new Message.Ack(id, Outcome.GONE, null));
+                    case LEFT -> {
+                        log.info("kept directory {}: it holds entries the source never had", path);
+                        ackAfterCommit(new Message.Ack(id, Outcome.LEFT, null));
+                    }
+                    case KEPT -> {
+                        String why = "changed at the destination since the last sync; not deleted";
+                        errors.add(Protocol.error(path, why));
+                        listener.entryFailed(path, why);
+                        ackAfterCommit(new Message.Ack(id, Outcome.KEPT, why));
+                    }
+                }
+            } catch (EntryFailure f) {
+                failAck(id, path, f.getMessage());
+            }
+        }
+
+        private void onData(Message.FileData data) {
+            Incoming in = incoming.get(data.id());
+            if (in == null) {
+                throw Protocol.violation("data for entry " + data.id() + " that was not requested");
+            }
+            bytesTransferred += data.data().length;
+            listener.progress(data.data().length);
+            if (in.failure != null) {
+                return;
+            }
+            try {
+                if (in.temp == null) {
+                    in.temp = applier.createTemp(in.entry);
+                }
+                if (in.temp.written() + data.data().length > in.entry.size()) {
+                    in.failure = "changed during transfer (more data than announced)";
+                    in.temp.discard();
+                    return;
+                }
+                in.temp.write(data.data());
+            } catch (EntryFailure f) {
+                in.failure = f.getMessage();
+            }
+        }
+
+        private void onEnd(Message.FileEnd end) {
+            Incoming in = incoming.remove(end.id());
+            if (in == null) {
+                throw Protocol.violation("FileEnd for entry " + end.id() + " that was not requested");
+            }
+            WireEntry e = in.entry;
+            try {
+                if (in.failure != null) {
+                    throw new EntryFailure(in.failure);
+                }
+                if (in.temp == null) {
+                    in.temp = applier.createTemp(e);
+                }
+                if (in.temp.written() != e.size()) {
+                    throw new EntryFailure("changed during transfer (" + in.temp.written() + " of " + e.size() + " bytes)");
+                }
+                if (options.verifyChecksum() && in.temp.checksum() != end.xxhash64()) {
+                    throw new EntryFailure(String.format("checksum mismatch (xxHash64 %016x, expected %016x); not applied",
+                            in.temp.checksum(), end.xxhash64()));
+                }
+                TempFile temp = in.temp;
+                commits.add(new PendingCommit(end.id(), e, temp, fsyncs.submit(() -> {
+                    temp.force();
+                    return null;
+                })));
+                if (commits.size() >= MAX_PENDING_COMMITS) {
+                    completeCommits();
+                }
+            } catch (EntryFailure f) {
+                if (in.temp != null) {
+                    in.temp.discard();
+                }
+                failAck(end.id(), e.path(), f.getMessage());
+            }
+        }
+
+        /** Renames the fsynced files into place, in the order they were received. */
+        private void completeCommits() {
+            while (!commits.isEmpty()) {
+                PendingCommit c = commits.poll();
+                try {
+                    try {
+                        c.synced().get();
+                    } catch (ExecutionException ex) {
+                        Throwable cause = ex.getCause();
+                        if (cause instanceof IOException io && IoReasons.isDiskFull(io)) {
+                            throw new FarsyncException(ExitCode.DISK_FULL, "no space left on device writing " + root.resolve(c.entry().path()), io);
+                        }
+                        throw new EntryFailure("cannot write " + root.resolve(c.entry().path()) + ": "
+                                + (cause instanceof IOException io ? IoReasons.reason(io) : String.valueOf(cause)), cause);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                        throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while writing " + c.entry().path(), ex);
+                    }
+                    Entry now = applier.commit(c.temp(), c.entry());
+                    filesTransferred++;
+                    settle(c.id(), c.entry().path(), now, Outcome.TRANSFERRED);
+                } catch (EntryFailure f) {
+                    c.temp().discard();
+                    failAck(c.id(), c.entry().path(), f.getMessage());
+                } catch (RuntimeException fatal) {
+                    c.temp().discard();
+                    throw fatal;
+                }
+            }
+        }
+
+        /** Gives directories their mode and mtime, deepest first, after everything inside them. */
+        private void finishDirectories() {
+            List<Map.Entry<Integer, WireEntry>> dirs = new ArrayList<>(directories.entrySet());
+            dirs.sort(Comparator.comparing((Map.Entry<Integer, WireEntry> d) -> d.getValue().path()).reversed());
+            for (Map.Entry<Integer, WireEntry> d : dirs) {
+                int id = d.getKey();
+                WireEntry e = d.getValue();
+                try {
+                    Applier.Applied done = applier.finishDirectory(e);
+                    Outcome o = createdDirectories.get(id) ? Outcome.DIRECTORY : done.changed() ? Outcome.METADATA : Outcome.UNCHANGED;
+                    settle(id, e.path(), done.entry(), o);
+                } catch (EntryFailure f) {
+                    failAck(id, e.path(), f.getMessage());
+                }
+            }
+        }
+
+        /** Records the entry as synced and acknowledges it once that is committed. */
+        private void settle(int id, String path, Entry now, Outcome outcome) {
+            if (now == null) {
+                failAck(id, path, "vanished right after it was written");
+                return;
+            }
+            snapshot.put(now);
+            recorded.put(now.path(), now);
+            switch (outcome) {
+                case TRANSFERRED -> listener.entryDone(now.path(), SyncListener.EntryAction.TRANSFERRED, now.size());
+                case DIRECTORY -> listener.entryDone(now.path(), SyncListener.EntryAction.DIRECTORY, 0);
+                case SYMLINK -> listener.entryDone(now.path(), SyncListener.EntryAction.SYMLINK, 0);
+                case METADATA -> listener.entryDone(now.path(), SyncListener.EntryAction.METADATA, 0);
+                default -> {
+                }
+            }
+            ackAfterCommit(new Message.Ack(id, outcome, null));
+        }
+
+        private void forget(String path) {
+            if (recorded.remove(path) != null) {
+                snapshot.remove(path);
+            }
+        }
+
+        private void ackAfterCommit(Message.Ack ack) {
+            if (acksAfterCommit.isEmpty()) {
+                firstPendingAck = System.nanoTime();
+            }
+            acksAfterCommit.add(ack);
+        }
+
+        private void failAck(int id, String path, String reason) {
+            fail(path, reason);
+            peer.send(new Message.Ack(id, Outcome.FAILED, reason));
+        }
+
+        private void fail(String path, String reason) {
+            errors.add(Protocol.error(path, reason));
+            listener.entryFailed(path, reason);
+        }
+
+        /**
+         * Makes renames and deletes durable, commits the snapshot, then releases the acks: the
+         * source records an entry only after this side has, so its snapshot never claims more.
+         */
+        private void commitAndAck() {
+            completeCommits();
+            if (acksAfterCommit.isEmpty() && snapshot.pendingCount() == 0) {
+                return;
+            }
+            applier.takeTouchedDirs().forEach(Applier::syncDirectory);
+            snapshot.flush();
+            acksAfterCommit.forEach(peer::send);
+            acksAfterCommit.clear();
+        }
+
+        void discardTemps() {
+            for (PendingCommit c : commits) {
+                c.synced().cancel(true);
+                c.temp().discard();
+            }
+            commits.clear();
+            for (Incoming in : incoming.values()) {
+                if (in.temp != null) {
+                    in.temp.discard();
+                }
+            }
+            incoming.clear();
+        }
     }
 }

@@ -1,12 +1,23 @@
 package io.farsync.sync;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * Keeps every path inside a root: validates relative wire paths and resolves requested
  * directories the way a chroot would.
  */
 public final class PathJail {
+
+    /** Longest file name component Linux file systems accept. */
+    public static final int MAX_COMPONENT_BYTES = 255;
 
     private PathJail() {
     }
@@ -18,6 +29,128 @@ public final class PathJail {
      * {@link io.farsync.common.FarsyncException} with {@code PATH_ESCAPE} otherwise.
      */
     public static Path resolveInRoot(Path root, String requested) {
-        throw new UnsupportedOperationException("not yet");
+        String req = requested == null ? "" : requested;
+        if (req.indexOf('\0') >= 0) {
+            throw new FarsyncException(ExitCode.PATH_ESCAPE, "invalid path (NUL character): " + show(req));
+        }
+        Deque<String> parts = new ArrayDeque<>();
+        for (String c : req.split("/")) {
+            if (c.isEmpty() || c.equals(".")) {
+                continue;
+            }
+            if (c.equals("..")) {
+                if (parts.isEmpty()) {
+                    throw escape(req);
+                }
+                parts.removeLast();
+            } else {
+                parts.addLast(c);
+            }
+        }
+        Path result = root;
+        for (String c : parts) {
+            result = result.resolve(c);
+        }
+        if (!Files.exists(root)) {
+            return result;
+        }
+        Path rootReal;
+        try {
+            rootReal = root.toRealPath();
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.PATH_ESCAPE, "cannot resolve the root " + root + ": " + e.getMessage(), e);
+        }
+        Path cur = root;
+        for (String c : parts) {
+            cur = cur.resolve(c);
+            if (Files.isSymbolicLink(cur)) {
+                if (!linkStaysInside(cur, rootReal)) {
+                    throw escape(req);
+                }
+            } else if (!Files.exists(cur, LinkOption.NOFOLLOW_LINKS)) {
+                break;
+            }
+        }
+        return result;
+    }
+
+    private static boolean linkStaysInside(Path link, Path rootReal) {
+        try {
+            return link.toRealPath().startsWith(rootReal);
+        } catch (IOException dangling) {
+            // A dangling link is judged by its text: it must not point outside once created.
+            try {
+                Path target = Files.readSymbolicLink(link);
+                Path abs = link.getParent().toRealPath().resolve(target).normalize();
+                return abs.startsWith(rootReal);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Checks a relative path received from a peer: '/'-separated, no leading '/', no empty, "."
+     * or ".." components, no NUL, each component at most {@value #MAX_COMPONENT_BYTES} bytes of
+     * UTF-8. Returns it unchanged; throws {@code PATH_ESCAPE} with the offending path otherwise.
+     */
+    public static String checkWirePath(String path) {
+        if (path == null || path.isEmpty()) {
+            throw invalid("empty path", "");
+        }
+        if (path.indexOf('\0') >= 0) {
+            throw invalid("NUL character", path);
+        }
+        if (path.startsWith("/")) {
+            throw escape(path);
+        }
+        int start = 0;
+        while (start <= path.length()) {
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? path.length() : slash;
+            String c = path.substring(start, end);
+            if (c.isEmpty()) {
+                throw invalid("empty component", path);
+            }
+            if (c.equals("..")) {
+                throw escape(path);
+            }
+            if (c.equals(".")) {
+                throw invalid("'.' component", path);
+            }
+            if (c.getBytes(StandardCharsets.UTF_8).length > MAX_COMPONENT_BYTES) {
+                throw invalid("component longer than " + MAX_COMPONENT_BYTES + " bytes", path);
+            }
+            if (slash < 0) {
+                break;
+            }
+            start = slash + 1;
+        }
+        return path;
+    }
+
+    private static FarsyncException escape(String path) {
+        return new FarsyncException(ExitCode.PATH_ESCAPE, "path escapes the root: " + show(path));
+    }
+
+    private static FarsyncException invalid(String why, String path) {
+        return new FarsyncException(ExitCode.PATH_ESCAPE, "invalid path from peer (" + why + "): " + show(path));
+    }
+
+    /** The path with control characters escaped, so an error stays one readable line. */
+    static String show(String path) {
+        StringBuilder sb = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char ch = path.charAt(i);
+            if (ch < 0x20 || ch == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        if (sb.length() > 300) {
+            return sb.substring(0, 300) + "...";
+        }
+        return sb.toString();
     }
 }

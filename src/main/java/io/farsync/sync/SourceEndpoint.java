@@ -1,15 +1,55 @@
 package io.farsync.sync;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.MessageCodec;
+import io.farsync.sync.protocol.Outcome;
+import io.farsync.sync.protocol.WireEntry;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.IoReasons;
+import io.farsync.sync.scan.ScanResult;
+import io.farsync.sync.scan.Scanner;
+import io.farsync.sync.scan.Stat;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Set;
+import net.jpountz.xxhash.StreamingXXHash64;
+import net.jpountz.xxhash.XXHashFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The sending side of a one-way sync. */
 public final class SourceEndpoint {
 
+    private static final Logger log = LoggerFactory.getLogger(SourceEndpoint.class);
+    /** Metadata messages sent between checks for NEEDs, so contents start flowing early. */
+    private static final int META_BURST = 64;
+
+    private final Path root;
+    private final SnapshotStore snapshot;
+    private final SyncOptions options;
+    private final SyncListener listener;
+
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
+        this.options = Objects.requireNonNull(options, "options");
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -18,6 +58,219 @@ public final class SourceEndpoint {
      * for errors that end the whole sync (source missing, peer gone, protocol violation).
      */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
+        peer.start();
+        try {
+            Message.Summary summary = new Session(peer).run();
+            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), 0, 0,
+                    summary.entriesChecked(), summary.errors());
+        } catch (FarsyncException e) {
+            peer.abort(e);
+            throw e;
+        } catch (RuntimeException e) {
+            FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync source: " + e, e);
+            peer.abort(f);
+            throw f;
+        } finally {
+            peer.close();
+            try {
+                snapshot.flush();
+            } catch (RuntimeException e) {
+                log.warn("could not commit the source snapshot: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** One run's state; used by the endpoint's thread only. */
+    private final class Session {
+        private final PeerChannel peer;
+        private List<Entry> items;
+        /** Ids below this are deletes, the rest candidates. */
+        private int firstCandidate;
+        private final Set<Integer> needed = new HashSet<>();
+        private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
+        private final Set<Integer> settled = new HashSet<>();
+        private final XXHashFactory hashes = XXHashFactory.fastestInstance();
+
+        Session(PeerChannel peer) {
+            this.peer = peer;
+        }
+
+        Message.Summary run() {
+            peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
+            if (!Files.isDirectory(root)) {
+                String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
+                throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
+            }
+            ScanResult scan = new Scanner(false, Protocol.snapshotFiles(snapshot)).scan(root);
+            NavigableMap<String, Entry> recorded = snapshot.loadAll();
+
+            Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
+            Protocol.checkVersion(hello);
+            Set<String> deviations = new HashSet<>();
+            Message.Deviations d;
+            do {
+                d = Protocol.expect(peer.take(), Message.Deviations.class);
+                deviations.addAll(d.paths());
+            } while (!d.last());
+
+            boolean trusted = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            if (!trusted) {
+                log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
+            }
+            Planner.Plan plan = Planner.plan(scan, recorded, deviations, trusted, options.propagateDeletes());
+            log.info("source {}: {} entries, {} candidates, {} deletes, {} deviations reported",
+                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), deviations.size());
+            listener.planned(plan.files(), plan.bytes());
+            for (Map.Entry<String, String> err : scan.errors().entrySet()) {
+                peer.send(new Message.EntryError(err.getKey(), err.getValue()));
+                listener.entryFailed(err.getKey(), err.getValue());
+            }
+
+            items = new java.util.ArrayList<>(plan.deletes().size() + plan.candidates().size());
+            items.addAll(plan.deletes());
+            firstCandidate = items.size();
+            items.addAll(plan.candidates());
+            Message.Summary summary = exchange(scan.entries().size());
+            if (settled.size() != items.size()) {
+                throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
+            }
+            snapshot.setPeerId(hello.snapshotId());
+            peer.send(new Message.Bye());
+            peer.finish();
+            return summary;
+        }
+
+        /**
+         * Sends deletes and metadata in bursts and file contents for each NEED as it arrives; no
+         * message waits for a reply to the one before.
+         */
+        private Message.Summary exchange(long entriesChecked) {
+            int next = 0;
+            boolean endSent = false;
+            while (true) {
+                Message m = endSent && needQueue.isEmpty() ? peer.take() : peer.poll();
+                if (m != null) {
+                    if (m instanceof Message.Summary s) {
+                        return s;
+                    }
+                    handle(m);
+                } else if (!needQueue.isEmpty()) {
+                    sendFile(needQueue.poll());
+                } else if (next < items.size()) {
+                    for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
+                        WireEntry w = WireEntry.of(items.get(next));
+                        peer.send(next < firstCandidate ? new Message.Delete(next, w) : new Message.Meta(next, w));
+                    }
+                } else if (!endSent) {
+                    peer.send(new Message.MetaEnd(entriesChecked));
+                    endSent = true;
+                }
+            }
+        }
+
+        private void handle(Message m) {
+            if (m instanceof Message.Need n) {
+                int id = n.id();
+                if (id < firstCandidate || id >= items.size() || !items.get(id).isFile() || !needed.add(id)) {
+                    throw Protocol.violation("unexpected NEED for entry " + id);
+                }
+                needQueue.add(id);
+            } else if (m instanceof Message.Ack a) {
+                onAck(a);
+            } else {
+                throw Protocol.violation("unexpected " + m.getClass().getSimpleName() + " from the destination");
+            }
+        }
+
+        private void onAck(Message.Ack a) {
+            int id = a.id();
+            if (id < 0 || id >= items.size() || !settled.add(id)) {
+                throw Protocol.violation("unexpected ACK for entry " + id);
+            }
+            Entry e = items.get(id);
+            String path = e.path();
+            if (id < firstCandidate) {
+                if (a.outcome().settled()) {
+                    snapshot.remove(path);
+                }
+                if (a.outcome() == Outcome.DELETED) {
+                    listener.entryDone(path, SyncListener.EntryAction.DELETED, 0);
+                } else if (a.outcome() == Outcome.KEPT || a.outcome() == Outcome.FAILED) {
+                    listener.entryFailed(path, a.detail());
+                }
+                return;
+            }
+            switch (a.outcome()) {
+                case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
+                case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
+                case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
+                case METADATA -> listener.entryDone(path, SyncListener.EntryAction.METADATA, 0);
+                case UNCHANGED -> {
+                }
+                case FAILED -> {
+                    snapshot.remove(path);
+                    listener.entryFailed(path, a.detail());
+                    return;
+                }
+                default -> throw Protocol.violation("outcome " + a.outcome() + " for a non-delete entry " + id);
+            }
+            snapshot.put(e);
+        }
+
+        /**
+         * Streams one file in chunks with an xxHash64 of all of it. If it cannot be read, or its
+         * size or mtime after reading differ from the scan, the destination is told to drop it.
+         */
+        private void sendFile(int id) {
+            Entry e = items.get(id);
+            Path file = root.resolve(e.path());
+            StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
+            long sent = 0;
+            String failure = null;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                while (sent < e.size()) {
+                    // Chunks sized to what is left: small files must not cost a 256 KiB buffer each.
+                    byte[] chunk = new byte[(int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK)];
+                    if (!readFully(ch, chunk)) {
+                        failure = "changed during transfer";
+                        break;
+                    }
+                    hash.update(chunk, 0, chunk.length);
+                    peer.send(new Message.FileData(id, chunk));
+                    sent += chunk.length;
+                    listener.progress(chunk.length);
+                }
+                if (failure == null) {
+                    Entry now = Stat.lstatOrNull(file, e.path());
+                    if (ch.read(ByteBuffer.allocate(1)) > 0 || now == null || !now.isFile() || now.size() != e.size()
+                            || now.mtimeNanos() != e.mtimeNanos()) {
+                        failure = "changed during transfer";
+                    }
+                }
+            } catch (IOException ex) {
+                failure = IoReasons.reason(ex);
+            }
+            if (failure == null) {
+                peer.send(new Message.FileEnd(id, hash.getValue()));
+            } else {
+                peer.send(new Message.FileAbort(id, failure));
+                // Not acknowledged: the source settles it itself and forgets it, so it is retried.
+                settled.add(id);
+                snapshot.remove(e.path());
+                listener.entryFailed(e.path(), failure);
+            }
+        }
+
+        /** Fills {@code buf}; false if the file ends first. */
+        private boolean readFully(FileChannel ch, byte[] buf) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(buf);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

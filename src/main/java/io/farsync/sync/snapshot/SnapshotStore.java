@@ -1,22 +1,293 @@
 package io.farsync.sync.snapshot;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryType;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * The snapshot database of one endpoint of one sync session: a SQLite file (WAL, every batch in
  * a transaction) recording the state of each entry as of its last successful sync.
+ *
+ * <p>Each database carries a random UUID made when it is created, so a peer can tell a
+ * recreated database from the one it synced with. Writes are buffered and committed in batches
+ * of {@value #BATCH} (and on {@link #flush()} and {@link #close()}); a crash loses at most the
+ * uncommitted batch, which only makes the next sync re-check those entries. All methods are
+ * thread-safe.
  */
 public final class SnapshotStore implements AutoCloseable {
 
-    private SnapshotStore() {
+    static final int BATCH = 1000;
+    private static final int SCHEMA_VERSION = 1;
+
+    private final Path file;
+    private final Connection db;
+    private final String id;
+    private final List<Object> pending = new ArrayList<>();
+    private boolean closed;
+
+    private SnapshotStore(Path file, Connection db, String id) {
+        this.file = file;
+        this.db = db;
+        this.id = id;
     }
 
     /** Opens or creates the database at {@code file}, creating parent directories. */
     public static SnapshotStore open(Path file) {
-        throw new UnsupportedOperationException("not yet");
+        Path abs = file.toAbsolutePath();
+        try {
+            if (abs.getParent() != null) {
+                Files.createDirectories(abs.getParent());
+            }
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the snapshot directory: " + abs.getParent(), e);
+        }
+        Connection db = null;
+        try {
+            db = DriverManager.getConnection("jdbc:sqlite:" + abs);
+            try (Statement st = db.createStatement()) {
+                st.execute("PRAGMA journal_mode=WAL");
+                // FULL: a commit survives power loss; the destination acknowledges entries only
+                // after their commit, and the source trusts those acknowledgements.
+                st.execute("PRAGMA synchronous=FULL");
+                st.execute("PRAGMA busy_timeout=10000");
+                st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
+                        + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "
+                        + "inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
+            }
+            db.setAutoCommit(false);
+            String schema = readMeta(db, "schema");
+            if (schema != null && Integer.parseInt(schema) > SCHEMA_VERSION) {
+                throw new FarsyncException(ExitCode.INTERNAL,
+                        "snapshot database " + abs + " has schema " + schema + ", newer than this farsync (" + SCHEMA_VERSION + ")");
+            }
+            String id = readMeta(db, "uuid");
+            if (id == null) {
+                id = UUID.randomUUID().toString();
+                writeMeta(db, "uuid", id);
+                writeMeta(db, "schema", Integer.toString(SCHEMA_VERSION));
+            }
+            db.commit();
+            return new SnapshotStore(abs, db, id);
+        } catch (SQLException e) {
+            closeQuietly(db);
+            throw failure("cannot open snapshot database " + abs, e);
+        } catch (RuntimeException e) {
+            closeQuietly(db);
+            throw e;
+        }
     }
 
+    /** The file this store lives in. */
+    public Path file() {
+        return file;
+    }
+
+    /** The random identity of this database, made when it was created. */
+    public String id() {
+        return id;
+    }
+
+    /** The identity of the peer database the entries were last synced with, if recorded. */
+    public synchronized Optional<String> peerId() {
+        checkOpen();
+        try {
+            return Optional.ofNullable(readMeta(db, "peer_uuid"));
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+    }
+
+    /** Records the peer's identity, committing everything pending first. */
+    public synchronized void setPeerId(String peerId) {
+        flush();
+        try {
+            writeMeta(db, "peer_uuid", peerId);
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /** Records {@code entry} as in sync (buffered; committed with the batch). */
+    public synchronized void put(Entry entry) {
+        checkOpen();
+        pending.add(entry);
+        if (pending.size() >= BATCH) {
+            flush();
+        }
+    }
+
+    /** Forgets {@code path} (buffered; committed with the batch). */
+    public synchronized void remove(String path) {
+        checkOpen();
+        pending.add(path);
+        if (pending.size() >= BATCH) {
+            flush();
+        }
+    }
+
+    /** Number of buffered, uncommitted changes. */
+    public synchronized int pendingCount() {
+        return pending.size();
+    }
+
+    /** Commits the buffered changes in one transaction. */
+    public synchronized void flush() {
+        checkOpen();
+        if (pending.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO entries "
+                + "(path, type, size, mtime_ns, mode, inode, link_target) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE path = ?")) {
+            // Ops on one path must apply in order; a put after a delete (or vice versa) is
+            // rare, so run them one by one rather than as two reordered batches.
+            for (Object op : pending) {
+                if (op instanceof Entry e) {
+                    put.setString(1, e.path());
+                    put.setInt(2, e.type().code());
+                    put.setLong(3, e.size());
+                    put.setLong(4, e.mtimeNanos());
+                    put.setInt(5, e.mode());
+                    put.setLong(6, e.inode());
+                    put.setString(7, e.linkTarget());
+                    put.executeUpdate();
+                } else {
+                    del.setString(1, (String) op);
+                    del.executeUpdate();
+                }
+            }
+            db.commit();
+            pending.clear();
+        } catch (SQLException e) {
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the original error is the one to report
+            }
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /** Every recorded entry, sorted by path (commits pending changes first). */
+    public synchronized NavigableMap<String, Entry> loadAll() {
+        flush();
+        NavigableMap<String, Entry> all = new TreeMap<>();
+        try (Statement st = db.createStatement();
+                ResultSet rs = st.executeQuery("SELECT path, type, size, mtime_ns, mode, inode, link_target FROM entries")) {
+            while (rs.next()) {
+                Entry e = row(rs);
+                all.put(e.path(), e);
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+        return all;
+    }
+
+    /** The recorded entry at {@code path} (commits pending changes first). */
+    public synchronized Optional<Entry> get(String path) {
+        flush();
+        try (PreparedStatement st = db.prepareStatement(
+                "SELECT path, type, size, mtime_ns, mode, inode, link_target FROM entries WHERE path = ?")) {
+            st.setString(1, path);
+            try (ResultSet rs = st.executeQuery()) {
+                Optional<Entry> result = rs.next() ? Optional.of(row(rs)) : Optional.empty();
+                db.commit();
+                return result;
+            }
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+    }
+
+    /** The SQLite journal mode ("wal"). */
+    public synchronized String journalMode() {
+        checkOpen();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+    }
+
+    /** Commits pending changes and closes the database. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            flush();
+        } finally {
+            closed = true;
+            closeQuietly(db);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("snapshot database " + file + " is closed");
+        }
+    }
+
+    private static Entry row(ResultSet rs) throws SQLException {
+        return new Entry(rs.getString(1), EntryType.fromCode(rs.getInt(2)), rs.getLong(3), rs.getLong(4),
+                rs.getInt(5), rs.getLong(6), rs.getString(7));
+    }
+
+    private static String readMeta(Connection db, String key) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            st.setString(1, key);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    private static void writeMeta(Connection db, String key, String value) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")) {
+            st.setString(1, key);
+            st.setString(2, value);
+            st.executeUpdate();
+        }
+    }
+
+    private static FarsyncException failure(String what, SQLException e) {
+        if (e instanceof SQLiteException se && (se.getResultCode() == SQLiteErrorCode.SQLITE_FULL)) {
+            return new FarsyncException(ExitCode.DISK_FULL, "no space left on device: " + what, e);
+        }
+        return new FarsyncException(ExitCode.INTERNAL, what + ": " + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(Connection db) {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException ignored) {
+                // closing after a failure; the failure is what gets reported
+            }
+        }
     }
 }

@@ -1,0 +1,259 @@
+package io.farsync.sync;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.MessageCodec;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One endpoint's half of the conversation: a reader thread and a writer thread around a byte
+ * stream, so that the endpoint's own thread never blocks on the network while the peer is
+ * blocked too.
+ *
+ * <p>Why no deadlock: the reader only ever waits for the stream or for inbound file data to be
+ * consumed ({@link #INBOUND_DATA_BYTES} bounds the memory it holds); control messages are always
+ * queued. The endpoint thread waits on its outbound queue only while its writer makes progress,
+ * which needs the peer's reader, which never waits on its endpoint for control messages. So the
+ * chain of waits always ends at a thread that is making progress.
+ */
+final class PeerChannel implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PeerChannel.class);
+    /** Bytes of file data the reader may hold before the endpoint consumes them (32 chunks). */
+    static final int INBOUND_DATA_BYTES = 32 * MessageCodec.MAX_CHUNK;
+    private static final int OUTBOUND_MESSAGES = 64;
+    private static final Object END = new Object();
+
+    private final String name;
+    private final InputStream in;
+    private final OutputStream out;
+    private final Predicate<Message> lastInbound;
+    private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Object> outbound = new LinkedBlockingQueue<>(OUTBOUND_MESSAGES);
+    private final Semaphore inboundData = new Semaphore(INBOUND_DATA_BYTES);
+    private final Thread reader;
+    private final Thread writer;
+    private volatile boolean closed;
+    private volatile FarsyncException writeFailure;
+    private volatile boolean peerAborted;
+
+    /** @param lastInbound the message after which the peer sends nothing more */
+    PeerChannel(String name, InputStream in, OutputStream out, Predicate<Message> lastInbound) {
+        this.name = name;
+        this.in = in;
+        this.out = out;
+        this.lastInbound = lastInbound;
+        // Daemon threads: a peer that neither sends nor closes must not keep the JVM alive; the
+        // caller closes the stream, which ends the reader.
+        this.reader = new Thread(this::readLoop, "farsync-" + name + "-reader");
+        this.writer = new Thread(this::writeLoop, "farsync-" + name + "-writer");
+        reader.setDaemon(true);
+        writer.setDaemon(true);
+    }
+
+    void start() {
+        reader.start();
+        writer.start();
+    }
+
+    /** Queues {@code m} for sending; waits while the outbound queue is full. */
+    void send(Message m) {
+        try {
+            while (!outbound.offer(m, 100, TimeUnit.MILLISECONDS)) {
+                checkWriter();
+            }
+            checkWriter();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while sending to the peer", e);
+        }
+    }
+
+    /** The next message, waiting for it. Throws when the peer is gone or aborted the sync. */
+    Message take() {
+        try {
+            return unwrap(inbound.take());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while waiting for the peer", e);
+        }
+    }
+
+    /** The next message if one is waiting, else null. */
+    Message poll() {
+        Object o = inbound.poll();
+        return o == null ? null : unwrap(o);
+    }
+
+    /** Sends everything queued and waits for the writer to finish. */
+    void finish() {
+        send0(END);
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while sending to the peer", e);
+        }
+        checkWriter();
+    }
+
+    /**
+     * Ends the sync after a fatal error: drops what is queued, tells the peer (so its reader stops
+     * too) and waits briefly for that to go out. Never throws.
+     */
+    void abort(FarsyncException e) {
+        if (writeFailure != null || !writer.isAlive()) {
+            return;
+        }
+        outbound.clear();
+        outbound.offer(new Message.Abort(e.exitCode().code(), e.getMessage()));
+        outbound.offer(END);
+        try {
+            writer.join(5_000);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True once the peer sent an Abort. */
+    boolean peerAborted() {
+        return peerAborted;
+    }
+
+    /** Stops consuming: the reader discards whatever else arrives. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        inbound.clear();
+        inboundData.release(INBOUND_DATA_BYTES);
+        if (writer.isAlive()) {
+            outbound.offer(END);
+        }
+    }
+
+    private void send0(Object o) {
+        try {
+            while (!outbound.offer(o, 100, TimeUnit.MILLISECONDS)) {
+                checkWriter();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while sending to the peer", e);
+        }
+    }
+
+    private void checkWriter() {
+        FarsyncException f = writeFailure;
+        if (f != null) {
+            throw new FarsyncException(f.exitCode(), f.getMessage(), f);
+        }
+    }
+
+    private Message unwrap(Object o) {
+        if (o instanceof FarsyncException f) {
+            // Keep the failure visible to later calls too.
+            inbound.offer(f);
+            throw new FarsyncException(f.exitCode(), f.getMessage(), f);
+        }
+        Message m = (Message) o;
+        if (m instanceof Message.FileData d) {
+            inboundData.release(d.data().length);
+        } else if (m instanceof Message.Abort a) {
+            peerAborted = true;
+            FarsyncException f = new FarsyncException(exitCode(a.exitCode()), a.message());
+            inbound.offer(f);
+            throw f;
+        }
+        return m;
+    }
+
+    private void readLoop() {
+        MessageCodec.Reader r = new MessageCodec.Reader(in);
+        try {
+            while (true) {
+                Message m = r.read();
+                if (closed) {
+                    if (lastInbound.test(m) || m instanceof Message.Abort) {
+                        return;
+                    }
+                    continue;
+                }
+                if (m instanceof Message.FileData d) {
+                    while (!inboundData.tryAcquire(d.data().length, 100, TimeUnit.MILLISECONDS)) {
+                        if (closed) {
+                            break;
+                        }
+                    }
+                }
+                inbound.add(m);
+                if (lastInbound.test(m) || m instanceof Message.Abort) {
+                    return;
+                }
+            }
+        } catch (EOFException e) {
+            inbound.add(new FarsyncException(ExitCode.TRANSFER_FAILED,
+                    "connection to peer closed before the sync was complete (" + name + " side)", e));
+        } catch (FarsyncException e) {
+            inbound.add(e);
+        } catch (IOException e) {
+            inbound.add(new FarsyncException(ExitCode.TRANSFER_FAILED, "connection to peer failed: " + e.getMessage(), e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("{} reader failed", name, e);
+            inbound.add(new FarsyncException(ExitCode.INTERNAL, "internal error reading from peer: " + e, e));
+        }
+    }
+
+    private void writeLoop() {
+        BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
+        MessageCodec.Writer w = new MessageCodec.Writer(buffered);
+        try {
+            while (true) {
+                Object o = outbound.poll();
+                if (o == null) {
+                    // Flush only when idle: many small messages share one write.
+                    buffered.flush();
+                    o = outbound.take();
+                }
+                if (o == END) {
+                    buffered.flush();
+                    return;
+                }
+                w.write((Message) o);
+            }
+        } catch (IOException e) {
+            FarsyncException f = new FarsyncException(ExitCode.TRANSFER_FAILED, "connection to peer failed: " + e.getMessage(), e);
+            writeFailure = f;
+            inbound.add(f);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("{} writer failed", name, e);
+            FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error writing to peer: " + e, e);
+            writeFailure = f;
+            inbound.add(f);
+        }
+    }
+
+    private static ExitCode exitCode(int code) {
+        for (ExitCode c : ExitCode.values()) {
+            if (c.code() == code && c != ExitCode.OK) {
+                return c;
+            }
+        }
+        return ExitCode.TRANSFER_FAILED;
+    }
+}

@@ -1,0 +1,52 @@
+package io.farsync.sync;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.protocol.Message;
+import io.farsync.sync.snapshot.SnapshotStore;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/** Small pieces both endpoints share. */
+final class Protocol {
+
+    /** Bump on any incompatible change of the conversation or the codec. */
+    static final int VERSION = 1;
+
+    private Protocol() {
+    }
+
+    static FarsyncException violation(String what) {
+        return new FarsyncException(ExitCode.TRANSFER_FAILED, "protocol error: " + what);
+    }
+
+    static <T extends Message> T expect(Message m, Class<T> type) {
+        if (!type.isInstance(m)) {
+            throw violation("expected " + type.getSimpleName() + ", got " + m.getClass().getSimpleName());
+        }
+        return type.cast(m);
+    }
+
+    static void checkVersion(Message.Hello h) {
+        if (h.version() != VERSION) {
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED,
+                    "peer speaks sync protocol version " + h.version() + ", this farsync speaks " + VERSION);
+        }
+    }
+
+    /** The snapshot database and its WAL files, when they live inside the synced tree. */
+    static Set<Path> snapshotFiles(SnapshotStore store) {
+        Path f = store.file();
+        Set<Path> files = new HashSet<>();
+        files.add(f);
+        files.add(f.resolveSibling(f.getFileName() + "-wal"));
+        files.add(f.resolveSibling(f.getFileName() + "-shm"));
+        files.add(f.resolveSibling(f.getFileName() + "-journal"));
+        return files;
+    }
+
+    static String error(String path, String reason) {
+        return PathJail.show(path) + ": " + reason;
+    }
+}

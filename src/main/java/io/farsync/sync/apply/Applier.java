@@ -1,0 +1,405 @@
+package io.farsync.sync.apply;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.PathJail;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.IoReasons;
+import io.farsync.sync.scan.Stat;
+import io.farsync.sync.scan.TempNames;
+import io.farsync.sync.protocol.WireEntry;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies received entries to the destination tree, and never writes outside it.
+ *
+ * <p>Every path is checked by {@link PathJail#checkWirePath} and every parent below the root
+ * must be a real directory, checked with lstat (so a symlink {@code a -> /etc} followed by a file
+ * {@code a/passwd} is refused, whoever created the link). Files are written to a hidden temp
+ * file in the target's directory, fsynced, given their mode and mtime, and renamed over the
+ * target with {@code ATOMIC_MOVE}: a reader sees the old file or the complete new one, never a
+ * part. Not thread-safe: one applier per destination run.
+ *
+ * <p>Limits: the checks and the writes are separate system calls, so a local process that swaps
+ * a directory for a symlink between them could still redirect a write (fixing that needs
+ * openat-style calls relative to directory handles).
+ */
+public final class Applier {
+
+    private final Path root;
+    /** Directories below the root already verified (or created) as real directories in this run. */
+    private final Set<String> verifiedDirs = new HashSet<>();
+    /** Directories whose entries were renamed, created or deleted since {@link #takeTouchedDirs()}. */
+    private final Set<Path> touchedDirs = new LinkedHashSet<>();
+
+    public Applier(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The absolute target of a wire path after validation ({@code PATH_ESCAPE} if it is invalid). */
+    public Path target(String rel) {
+        return root.resolve(PathJail.checkWirePath(rel));
+    }
+
+    /**
+     * The current entry at {@code rel}, or null if absent, not a supported type, or not reachable
+     * through real directories (then it is not part of this tree).
+     */
+    public Entry current(String rel) throws EntryFailure {
+        Path target = target(rel);
+        if (!parentsAreDirectories(rel, false)) {
+            return null;
+        }
+        try {
+            return Stat.lstatOrNull(target, rel);
+        } catch (IOException e) {
+            throw new EntryFailure(IoReasons.reason(e) + ": " + target, e);
+        }
+    }
+
+    /** Creates the directory (replacing a file or symlink there) and makes it writable for us. */
+    public boolean ensureDirectory(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        boolean created = false;
+        try {
+            BasicFileAttributes a = attrsOrNull(target);
+            if (a != null && !a.isDirectory()) {
+                Files.delete(target);
+                touched(target);
+                a = null;
+            }
+            if (a == null) {
+                Files.createDirectory(target);
+                touched(target);
+                created = true;
+            }
+            int mode = Stat.lstatOrNull(target, e.path()).mode();
+            if ((mode & 0700) != 0700) {
+                // Final mode is set by finishDirectory, after everything inside was written.
+                Files.setAttribute(target, "unix:mode", mode | 0700, LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+        verifiedDirs.add(e.path());
+        return created;
+    }
+
+    /** An entry as it is on disk after an operation, and whether the operation changed anything. */
+    public record Applied(Entry entry, boolean changed) {
+    }
+
+    /**
+     * Gives a directory its final mode and mtime (call after its contents are written). Returns
+     * the directory as it is now, or throws if it is no longer a directory.
+     */
+    public Applied finishDirectory(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        try {
+            Entry now = Stat.lstatOrNull(target, e.path());
+            if (now == null || !now.isDirectory()) {
+                throw new EntryFailure("no longer a directory: " + target);
+            }
+            boolean changed = false;
+            if (now.mode() != (e.mode() & Stat.MODE_MASK)) {
+                Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+                changed = true;
+            }
+            if (now.mtimeNanos() != e.mtimeNanos()) {
+                setMtime(target, e.mtimeNanos());
+                changed = true;
+            }
+            return new Applied(Stat.lstatOrNull(target, e.path()), changed);
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+    }
+
+    /** Makes {@code rel} a symlink with the entry's target text; false if it already was. */
+    public boolean ensureSymlink(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        Path linkText;
+        try {
+            linkText = Path.of(e.linkTarget());
+        } catch (InvalidPathException ex) {
+            throw new EntryFailure("invalid symlink target: " + ex.getMessage());
+        }
+        Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
+        try {
+            Entry now = Stat.lstatOrNull(target, e.path());
+            if (now != null && now.isSymlink() && now.linkTarget().equals(e.linkTarget())) {
+                return false;
+            }
+            makeRoomFor(target, now);
+            Files.createSymbolicLink(temp, linkText);
+            try {
+                Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+            } catch (IOException | UnsupportedOperationException ignored) {
+                // Link mtimes are cosmetic and not compared; a platform without lutimes keeps going.
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            touched(target);
+            verifiedDirs.remove(e.path());
+            return true;
+        } catch (IOException ex) {
+            deleteQuietly(temp);
+            throw failure(ex, target);
+        }
+    }
+
+    /** Opens a temp file for the entry's contents in the target's directory. */
+    public TempFile createTemp(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
+        try {
+            FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            return new TempFile(temp, target, ch);
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+    }
+
+    /**
+     * Makes a completely received temp file the target: fsync (unless {@link TempFile#force()}
+     * already did), mode, mtime, atomic rename. Returns
+     * the entry as now on disk. On failure the temp file is gone.
+     */
+    public Entry commit(TempFile t, WireEntry e) throws EntryFailure {
+        try {
+            try {
+                if (!t.forced()) {
+                    t.channel.force(true);
+                }
+                t.close();
+                Files.setAttribute(t.path, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+                setMtime(t.path, e.mtimeNanos());
+            } catch (IOException ex) {
+                throw failure(ex, t.target);
+            }
+            requireParents(e.path());
+            try {
+                makeRoomFor(t.target, Stat.lstatOrNull(t.target, e.path()));
+                Files.move(t.path, t.target, StandardCopyOption.ATOMIC_MOVE);
+                touched(t.target);
+                verifiedDirs.remove(e.path());
+                return Stat.lstatOrNull(t.target, e.path());
+            } catch (IOException ex) {
+                throw failure(ex, t.target);
+            }
+        } finally {
+            t.discard();
+        }
+    }
+
+    /** Sets the mode of an existing file that already has the right contents and mtime. */
+    public Applied fixMetadata(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        try {
+            Entry now = Stat.lstatOrNull(target, e.path());
+            if (now == null || now.type() != e.type()) {
+                throw new EntryFailure("changed during sync: " + target);
+            }
+            if (now.mode() == (e.mode() & Stat.MODE_MASK)) {
+                return new Applied(now, false);
+            }
+            Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+            return new Applied(Stat.lstatOrNull(target, e.path()), true);
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+    }
+
+    /**
+     * Deletes {@code rel} if it is still what was synced. {@code reference} is the entry as
+     * synced; {@code ownRecord} says it comes from this side's snapshot (then the inode must match
+     * too) rather than from the source.
+     */
+    public DeleteResult delete(String rel, Entry reference, boolean ownRecord) throws EntryFailure {
+        Path target = target(rel);
+        if (!parentsAreDirectories(rel, false)) {
+            return DeleteResult.GONE;
+        }
+        try {
+            Entry now = Stat.lstatOrNull(target, rel);
+            if (now == null) {
+                return DeleteResult.GONE;
+            }
+            if (now.type() != reference.type()) {
+                return DeleteResult.KEPT;
+            }
+            boolean same = switch (now.type()) {
+                case FILE -> now.size() == reference.size() && mtimeMatches(reference.mtimeNanos(), now.mtimeNanos())
+                        && (!ownRecord || now.inode() == reference.inode());
+                case SYMLINK -> now.linkTarget().equals(reference.linkTarget());
+                case DIRECTORY -> true;
+            };
+            if (!same) {
+                return DeleteResult.KEPT;
+            }
+            try {
+                Files.delete(target);
+            } catch (DirectoryNotEmptyException notEmpty) {
+                return DeleteResult.LEFT;
+            }
+            touched(target);
+            verifiedDirs.remove(rel);
+            return DeleteResult.DELETED;
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+    }
+
+    /** What {@link #delete} did. */
+    public enum DeleteResult { DELETED, GONE, LEFT, KEPT }
+
+    /**
+     * The quick check's notion of equal mtimes: equal, or equal after the destination file system
+     * truncated the source's nanoseconds to microseconds or seconds.
+     */
+    public static boolean mtimeMatches(long source, long dest) {
+        return source == dest
+                || dest == source - Math.floorMod(source, 1_000L)
+                || dest == source - Math.floorMod(source, 1_000_000_000L);
+    }
+
+    /** Directories whose listing changed since the last call, for fsync before a snapshot commit. */
+    public Set<Path> takeTouchedDirs() {
+        Set<Path> out = new LinkedHashSet<>(touchedDirs);
+        touchedDirs.clear();
+        return out;
+    }
+
+    /** fsyncs a directory so that renames and deletes in it survive a crash. */
+    public static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // Some file systems refuse fsync on directories; durability is best effort there.
+        }
+    }
+
+    private void touched(Path p) {
+        touchedDirs.add(p.getParent());
+    }
+
+    /** Removes what stands where a file or symlink must go: an empty directory. */
+    private void makeRoomFor(Path target, Entry now) throws IOException, EntryFailure {
+        if (now != null && now.isDirectory()) {
+            try {
+                Files.delete(target);
+            } catch (DirectoryNotEmptyException e) {
+                throw new EntryFailure("cannot replace non-empty directory " + target);
+            }
+            verifiedDirs.remove(now.path());
+        }
+    }
+
+    /**
+     * Fails unless every parent of {@code rel} below the root is a real directory (never a
+     * symlink), checked with lstat.
+     */
+    public void requireParents(String rel) throws EntryFailure {
+        parentsAreDirectories(rel, true);
+    }
+
+    /**
+     * Checks with lstat that every parent of {@code rel} below the root is a real directory.
+     * Missing: false, or an EntryFailure if {@code require}. A symlink or a non-directory is
+     * always an EntryFailure when required; otherwise false.
+     */
+    private boolean parentsAreDirectories(String rel, boolean require) throws EntryFailure {
+        int slash = rel.indexOf('/');
+        while (slash >= 0) {
+            String parent = rel.substring(0, slash);
+            if (!verifiedDirs.contains(parent)) {
+                Path p = root.resolve(parent);
+                BasicFileAttributes a;
+                try {
+                    a = attrsOrNull(p);
+                } catch (IOException e) {
+                    throw failure(e, p);
+                }
+                if (a == null || !a.isDirectory()) {
+                    if (!require) {
+                        return false;
+                    }
+                    if (a == null) {
+                        throw new EntryFailure("parent directory missing: " + p);
+                    }
+                    if (a.isSymbolicLink()) {
+                        throw new EntryFailure("path escapes the root: parent " + parent + " of " + rel + " is a symlink");
+                    }
+                    throw new EntryFailure("parent is not a directory: " + p);
+                }
+                verifiedDirs.add(parent);
+            }
+            slash = rel.indexOf('/', slash + 1);
+        }
+        return true;
+    }
+
+    private static BasicFileAttributes attrsOrNull(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static void setMtime(Path p, long nanos) throws IOException {
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setTimes(FileTime.from(nanos, TimeUnit.NANOSECONDS), null, null);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort cleanup after a failure that is reported anyway
+        }
+    }
+
+    /** A full disk ends the sync; anything else fails just this entry. */
+    private static EntryFailure failure(IOException e, Path where) {
+        if (IoReasons.isDiskFull(e)) {
+            throw new FarsyncException(ExitCode.DISK_FULL, "no space left on device writing " + where, e);
+        }
+        if (e instanceof AccessDeniedException) {
+            return new EntryFailure("permission denied: " + where, e);
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return new EntryFailure("appeared during sync: " + where, e);
+        }
+        return new EntryFailure(IoReasons.reason(e) + ": " + where, e);
+    }
+}

@@ -1,0 +1,27 @@
+/**
+ * The one-way sync engine. Callers need five types: {@link io.farsync.sync.SourceEndpoint} and
+ * {@link io.farsync.sync.DestinationEndpoint} (one per side, each given the synced root, its own
+ * {@link io.farsync.sync.snapshot.SnapshotStore}, {@link io.farsync.sync.SyncOptions} and a
+ * {@link io.farsync.sync.SyncListener}), whose {@code run(in, out)} talk over one reliable,
+ * ordered, bidirectional byte stream and both return the same {@link io.farsync.sync.SyncResult};
+ * and {@link io.farsync.sync.PathJail} to resolve a client's requested path inside a server root.
+ *
+ * <pre>{@code
+ * try (SnapshotStore db = SnapshotStore.open(stateDir.resolve(sessionId + ".db"))) {
+ *     SyncResult r = new SourceEndpoint(root, db, SyncOptions.defaults(), listener)
+ *             .run(stream.input(), stream.output());
+ * }
+ * }</pre>
+ *
+ * <p>Each {@code run} starts a reader and a writer thread for the stream (daemon threads named
+ * {@code farsync-source-reader} etc.) and returns once the peer agreed the sync is over. Errors
+ * that end the sync are thrown as {@link io.farsync.common.FarsyncException} on both sides with
+ * the same exit code (the failing side tells the other); errors of single entries land in
+ * {@link io.farsync.sync.SyncResult#errors()} and the sync goes on. The caller owns the streams
+ * and closes them after {@code run} returns or throws.
+ *
+ * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),
+ * {@code snapshot} (the SQLite store), {@code protocol} (messages, framing, and the conversation
+ * itself), {@code apply} (the destination's atomic writes inside the root).
+ */
+package io.farsync.sync;

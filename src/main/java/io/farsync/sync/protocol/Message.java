@@ -1,0 +1,74 @@
+package io.farsync.sync.protocol;
+
+import java.util.List;
+
+/**
+ * The messages of the one-way sync protocol. See {@link io.farsync.sync.protocol} for the
+ * conversation. Ids are numbers the source gives each entry it sends, so that file data and
+ * acknowledgements need not repeat paths.
+ */
+public sealed interface Message {
+
+    /** First message each way: protocol version and the sender's snapshot database id. */
+    record Hello(int version, String snapshotId) implements Message {
+    }
+
+    /** D→S: paths where the destination's tree differs from its snapshot; {@code last} ends the list. */
+    record Deviations(List<String> paths, boolean last) implements Message {
+        public Deviations {
+            paths = List.copyOf(paths);
+        }
+    }
+
+    /** S→D: delete {@code expected.path()} if it is still what was synced. */
+    record Delete(int id, WireEntry expected) implements Message {
+    }
+
+    /** S→D: the source's entry; the destination answers {@link Need} or an {@link Ack}. */
+    record Meta(int id, WireEntry entry) implements Message {
+    }
+
+    /** S→D: a source entry that could not be read; reported, not synced. */
+    record EntryError(String path, String reason) implements Message {
+    }
+
+    /** S→D: no more {@link Meta} or {@link Delete} follow; {@code entriesChecked} source entries were compared. */
+    record MetaEnd(long entriesChecked) implements Message {
+    }
+
+    /** D→S: send the contents of entry {@code id}. */
+    record Need(int id) implements Message {
+    }
+
+    /** D→S: entry {@code id} is settled (see {@link Outcome}); {@code detail} explains a failure. */
+    record Ack(int id, Outcome outcome, String detail) implements Message {
+    }
+
+    /** S→D: the next bytes of entry {@code id}'s contents, at most {@link MessageCodec#MAX_CHUNK}. */
+    record FileData(int id, byte[] data) implements Message {
+    }
+
+    /** S→D: entry {@code id}'s contents are complete; {@code xxhash64} covers all of them (0 when not verified). */
+    record FileEnd(int id, long xxhash64) implements Message {
+    }
+
+    /** S→D: entry {@code id} will not be completed (read error, changed during transfer). */
+    record FileAbort(int id, String reason) implements Message {
+    }
+
+    /** D→S: the totals of the sync; after it the source sends {@link Bye}. */
+    record Summary(long filesTransferred, long bytesTransferred, long filesDeleted, long entriesChecked,
+            List<String> errors) implements Message {
+        public Summary {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** Either way: a fatal error ends the sync; both sides report it with the same exit code. */
+    record Abort(int exitCode, String message) implements Message {
+    }
+
+    /** S→D: the source has the summary; the sync is over. */
+    record Bye() implements Message {
+    }
+}

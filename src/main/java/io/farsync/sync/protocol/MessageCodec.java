@@ -1,0 +1,354 @@
+package io.farsync.sync.protocol;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.scan.EntryType;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Frames messages on a byte stream: {@code u32 length, u8 type, payload}, big-endian; strings
+ * are {@code u32 length} + strict UTF-8. A reader refuses frames over {@link #MAX_FRAME} and
+ * malformed contents with {@code TRANSFER_FAILED} ("protocol error: ..."), so a hostile peer
+ * cannot make it allocate without bound.
+ */
+public final class MessageCodec {
+
+    /** Largest file chunk in one {@link Message.FileData}. */
+    public static final int MAX_CHUNK = 256 * 1024;
+    static final int MAX_FRAME = MAX_CHUNK + 1024;
+    static final int MAX_STRING = 64 * 1024;
+
+    private static final byte HELLO = 1;
+    private static final byte DEVIATIONS = 2;
+    private static final byte DELETE = 3;
+    private static final byte META = 4;
+    private static final byte ENTRY_ERROR = 5;
+    private static final byte META_END = 6;
+    private static final byte NEED = 7;
+    private static final byte ACK = 8;
+    private static final byte FILE_DATA = 9;
+    private static final byte FILE_END = 10;
+    private static final byte FILE_ABORT = 11;
+    private static final byte SUMMARY = 12;
+    private static final byte ABORT = 13;
+    private static final byte BYE = 14;
+
+    private MessageCodec() {
+    }
+
+    /** Writes messages to a stream. Not thread-safe; the caller buffers and flushes. */
+    public static final class Writer {
+        private final OutputStream out;
+        private final Frame frame = new Frame();
+        private final DataOutputStream body = new DataOutputStream(frame);
+
+        public Writer(OutputStream out) {
+            this.out = out;
+        }
+
+        public void write(Message m) throws IOException {
+            frame.reset();
+            encode(m, body);
+            body.flush();
+            if (frame.size() > MAX_FRAME) {
+                throw new IllegalArgumentException("message too large (" + frame.size() + " bytes): " + m.getClass().getSimpleName());
+            }
+            int n = frame.size();
+            out.write(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            frame.writeTo(out);
+        }
+
+        public void flush() throws IOException {
+            out.flush();
+        }
+    }
+
+    /** Reads messages from a stream. Not thread-safe. */
+    public static final class Reader {
+        private final DataInputStream in;
+
+        public Reader(InputStream in) {
+            this.in = new DataInputStream(in);
+        }
+
+        /** The next message; {@link EOFException} if the stream ends, cleanly or mid-frame. */
+        public Message read() throws IOException {
+            int n = in.readInt();
+            if (n < 1 || n > MAX_FRAME) {
+                throw protocol("frame length " + n + " outside 1.." + MAX_FRAME);
+            }
+            byte[] buf = new byte[n];
+            in.readFully(buf);
+            ByteBuffer b = ByteBuffer.wrap(buf);
+            try {
+                Message m = decode(b);
+                if (b.hasRemaining()) {
+                    throw protocol(b.remaining() + " stray bytes after " + m.getClass().getSimpleName());
+                }
+                return m;
+            } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+                throw protocol("malformed message of type " + buf[0] + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void encode(Message m, DataOutputStream o) throws IOException {
+        if (m instanceof Message.Hello h) {
+            o.writeByte(HELLO);
+            o.writeInt(h.version());
+            str(o, h.snapshotId());
+        } else if (m instanceof Message.Deviations d) {
+            o.writeByte(DEVIATIONS);
+            o.writeBoolean(d.last());
+            o.writeInt(d.paths().size());
+            for (String p : d.paths()) {
+                str(o, p);
+            }
+        } else if (m instanceof Message.Delete d) {
+            o.writeByte(DELETE);
+            o.writeInt(d.id());
+            entry(o, d.expected());
+        } else if (m instanceof Message.Meta d) {
+            o.writeByte(META);
+            o.writeInt(d.id());
+            entry(o, d.entry());
+        } else if (m instanceof Message.EntryError e) {
+            o.writeByte(ENTRY_ERROR);
+            str(o, e.path());
+            str(o, e.reason());
+        } else if (m instanceof Message.MetaEnd e) {
+            o.writeByte(META_END);
+            o.writeLong(e.entriesChecked());
+        } else if (m instanceof Message.Need n) {
+            o.writeByte(NEED);
+            o.writeInt(n.id());
+        } else if (m instanceof Message.Ack a) {
+            o.writeByte(ACK);
+            o.writeInt(a.id());
+            o.writeByte(a.outcome().ordinal());
+            nullableStr(o, a.detail());
+        } else if (m instanceof Message.FileData d) {
+            if (d.data().length > MAX_CHUNK) {
+                throw new IllegalArgumentException("chunk of " + d.data().length + " bytes exceeds " + MAX_CHUNK);
+            }
+            o.writeByte(FILE_DATA);
+            o.writeInt(d.id());
+            o.writeInt(d.data().length);
+            o.write(d.data());
+        } else if (m instanceof Message.FileEnd e) {
+            o.writeByte(FILE_END);
+            o.writeInt(e.id());
+            o.writeLong(e.xxhash64());
+        } else if (m instanceof Message.FileAbort a) {
+            o.writeByte(FILE_ABORT);
+            o.writeInt(a.id());
+            str(o, a.reason());
+        } else if (m instanceof Message.Summary s) {
+            o.writeByte(SUMMARY);
+            o.writeLong(s.filesTransferred());
+            o.writeLong(s.bytesTransferred());
+            o.writeLong(s.filesDeleted());
+            o.writeLong(s.entriesChecked());
+            // A huge error list must not exceed the frame: keep the first ones and say how many were cut.
+            List<String> errors = s.errors();
+            int budget = MAX_FRAME - 256;
+            List<String> kept = new ArrayList<>();
+            for (String e : errors) {
+                int cost = 4 + utf8(e).length;
+                if (cost > budget - 64) {
+                    break;
+                }
+                kept.add(e);
+                budget -= cost;
+            }
+            if (kept.size() < errors.size()) {
+                kept.add("... and " + (errors.size() - kept.size()) + " more errors (see the destination's log)");
+            }
+            o.writeInt(kept.size());
+            for (String e : kept) {
+                str(o, e);
+            }
+        } else if (m instanceof Message.Abort a) {
+            o.writeByte(ABORT);
+            o.writeInt(a.exitCode());
+            str(o, a.message());
+        } else if (m instanceof Message.Bye) {
+            o.writeByte(BYE);
+        } else {
+            throw new IllegalArgumentException("unknown message " + m);
+        }
+    }
+
+    private static Message decode(ByteBuffer b) throws IOException {
+        byte type = b.get();
+        switch (type) {
+            case HELLO:
+                return new Message.Hello(b.getInt(), str(b));
+            case DEVIATIONS: {
+                boolean last = bool(b);
+                int n = count(b, 4);
+                List<String> paths = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    paths.add(str(b));
+                }
+                return new Message.Deviations(paths, last);
+            }
+            case DELETE:
+                return new Message.Delete(b.getInt(), entry(b));
+            case META:
+                return new Message.Meta(b.getInt(), entry(b));
+            case ENTRY_ERROR:
+                return new Message.EntryError(str(b), str(b));
+            case META_END:
+                return new Message.MetaEnd(b.getLong());
+            case NEED:
+                return new Message.Need(b.getInt());
+            case ACK: {
+                int id = b.getInt();
+                int o = b.get();
+                if (o < 0 || o >= Outcome.values().length) {
+                    throw protocol("unknown outcome " + o);
+                }
+                return new Message.Ack(id, Outcome.values()[o], nullableStr(b));
+            }
+            case FILE_DATA: {
+                int id = b.getInt();
+                int n = b.getInt();
+                if (n < 0 || n > MAX_CHUNK || n > b.remaining()) {
+                    throw protocol("chunk length " + n + " invalid");
+                }
+                byte[] data = new byte[n];
+                b.get(data);
+                return new Message.FileData(id, data);
+            }
+            case FILE_END:
+                return new Message.FileEnd(b.getInt(), b.getLong());
+            case FILE_ABORT:
+                return new Message.FileAbort(b.getInt(), str(b));
+            case SUMMARY: {
+                long ft = b.getLong();
+                long bt = b.getLong();
+                long fd = b.getLong();
+                long ec = b.getLong();
+                int n = count(b, 4);
+                List<String> errors = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    errors.add(str(b));
+                }
+                return new Message.Summary(ft, bt, fd, ec, errors);
+            }
+            case ABORT:
+                return new Message.Abort(b.getInt(), str(b));
+            case BYE:
+                return new Message.Bye();
+            default:
+                throw protocol("unknown message type " + type);
+        }
+    }
+
+    private static void entry(DataOutputStream o, WireEntry e) throws IOException {
+        str(o, e.path());
+        o.writeByte(e.type().code());
+        o.writeLong(e.size());
+        o.writeLong(e.mtimeNanos());
+        o.writeInt(e.mode());
+        nullableStr(o, e.linkTarget());
+    }
+
+    private static WireEntry entry(ByteBuffer b) throws IOException {
+        String path = str(b);
+        EntryType type = EntryType.fromCode(b.get());
+        long size = b.getLong();
+        long mtime = b.getLong();
+        int mode = b.getInt();
+        String target = nullableStr(b);
+        if (size < 0) {
+            throw protocol("negative size " + size + " for " + path);
+        }
+        if ((type == EntryType.SYMLINK) != (target != null)) {
+            throw protocol("link target must be present exactly for symlinks: " + path);
+        }
+        return new WireEntry(path, type, size, mtime, mode, target);
+    }
+
+    private static void str(DataOutputStream o, String s) throws IOException {
+        byte[] bytes = utf8(s);
+        if (bytes.length > MAX_STRING) {
+            throw new IllegalArgumentException("string of " + bytes.length + " bytes exceeds " + MAX_STRING);
+        }
+        o.writeInt(bytes.length);
+        o.write(bytes);
+    }
+
+    private static void nullableStr(DataOutputStream o, String s) throws IOException {
+        o.writeBoolean(s != null);
+        if (s != null) {
+            str(o, s);
+        }
+    }
+
+    private static String str(ByteBuffer b) throws IOException {
+        int n = b.getInt();
+        if (n < 0 || n > MAX_STRING || n > b.remaining()) {
+            throw protocol("string length " + n + " invalid");
+        }
+        ByteBuffer slice = b.slice();
+        slice.limit(n);
+        b.position(b.position() + n);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(slice).toString();
+        } catch (CharacterCodingException e) {
+            throw protocol("string is not valid UTF-8");
+        }
+    }
+
+    private static String nullableStr(ByteBuffer b) throws IOException {
+        return bool(b) ? str(b) : null;
+    }
+
+    private static boolean bool(ByteBuffer b) throws IOException {
+        byte v = b.get();
+        if (v != 0 && v != 1) {
+            throw protocol("boolean byte " + v);
+        }
+        return v == 1;
+    }
+
+    private static int count(ByteBuffer b, int minBytesEach) throws IOException {
+        int n = b.getInt();
+        if (n < 0 || (long) n * minBytesEach > b.remaining()) {
+            throw protocol("list length " + n + " invalid");
+        }
+        return n;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static FarsyncException protocol(String what) {
+        return new FarsyncException(ExitCode.TRANSFER_FAILED, "protocol error: " + what);
+    }
+
+    /** A reusable frame buffer that writes its bytes without copying them. */
+    private static final class Frame extends ByteArrayOutputStream {
+        Frame() {
+            super(8192);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/**
+ * The wire protocol of one-way sync: {@link io.farsync.sync.protocol.Message} records framed by
+ * {@link io.farsync.sync.protocol.MessageCodec} on any reliable ordered byte stream.
+ *
+ * <h2>The conversation (S = source, D = destination)</h2>
+ * <pre>
+ *  S: Hello(version, S-db-id)            D: Hello(version, D-db-id)
+ *  S scans its tree                      D scans its tree, deletes stale temp files, compares
+ *                                           the scan with its snapshot
+ *                                        D: Deviations(paths...)* Deviations(last)
+ *  S plans: candidates = source entries changed since S's snapshot, or deviating at D, or all
+ *           of them if S's snapshot was made with another D database (D-db-id differs);
+ *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs);
+ *           plus the parent directories of all of these.
+ *  S: EntryError* (unreadable source entries)
+ *  S: Delete(id, as-synced)* children first, then Meta(id, entry)* parents first, then MetaEnd,
+ *     interleaved with file contents:            D: on Meta(file): quick check (type, size,
+ *  S: FileData(id, &le;256 KiB)* FileEnd(id,         mtime); equal -&gt; Ack(UNCHANGED/METADATA),
+ *     xxHash64) or FileAbort(id, reason)            else Need(id) at once
+ *     for each Need, in arrival order           D: writes a hidden temp file, verifies size and
+ *                                                  hash, fsyncs, sets mode and mtime, renames
+ *                                                  (ATOMIC_MOVE), records, Ack(TRANSFERRED)
+ *                                               D: on MetaEnd and no file outstanding: sets
+ *                                                  directory modes and mtimes deepest first,
+ *                                                  Acks them
+ *                                               D: Summary(totals, errors)
+ *  S: Bye                                       D returns; S returns after sending Bye
+ * </pre>
+ * Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
+ * back, and contents go out while more Needs and Acks arrive. Ids are numbers S gives entries so
+ * that data and acks need not repeat paths.
+ *
+ * <h2>Why it is safe</h2>
+ * <ul>
+ *   <li>D acknowledges an entry only after its snapshot commit (grouped: when idle, every 512
+ *       acks or 200 ms), and after fsyncing the directories it renamed into, so S's snapshot
+ *       never claims more than D's; S records an entry only on D's ack.</li>
+ *   <li>S stores D's database id only at the end of a complete run; until then a recreated D
+ *       database makes every entry a candidate again, and the quick check avoids resending.</li>
+ *   <li>D deletes only what was synced and is unchanged: compared with D's own snapshot, or when
+ *       D has no record, with the as-synced metadata S sends. Otherwise the file is kept and
+ *       reported once (KEPT), and both sides forget it: it is now D's own file.</li>
+ *   <li>Every path D receives is validated ({@link io.farsync.sync.PathJail#checkWirePath}); a
+ *       bad one ends the sync with {@code PATH_ESCAPE}. Parents must be real directories.</li>
+ *   <li>Either side ends a failed sync with Abort(exit code, message): both throw the same
+ *       {@link io.farsync.common.FarsyncException}.</li>
+ * </ul>
+ */
+package io.farsync.sync.protocol;

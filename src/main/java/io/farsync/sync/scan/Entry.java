@@ -1,0 +1,73 @@
+package io.farsync.sync.scan;
+
+import java.util.Objects;
+
+/**
+ * One entry of a tree as seen by an lstat (links are never followed), or as recorded in a
+ * snapshot.
+ *
+ * @param path        relative to the root, '/'-separated, never empty
+ * @param type        file, directory or symlink
+ * @param size        bytes of a regular file; 0 for directories and symlinks
+ * @param mtimeNanos  modification time in nanoseconds since the epoch
+ * @param mode        permission bits (07777 at most, no file-type bits)
+ * @param inode       the inode number, 0 where unknown; local to one host, never sent
+ * @param linkTarget  a symlink's target text, exactly as stored; null for other types
+ */
+public record Entry(String path, EntryType type, long size, long mtimeNanos, int mode, long inode, String linkTarget) {
+
+    public Entry {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(type, "type");
+        if ((type == EntryType.SYMLINK) != (linkTarget != null)) {
+            throw new IllegalArgumentException("linkTarget (" + linkTarget + ") must be set exactly for symlinks: " + path);
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size (" + size + ") must not be negative: " + path);
+        }
+    }
+
+    public boolean isFile() {
+        return type == EntryType.FILE;
+    }
+
+    public boolean isDirectory() {
+        return type == EntryType.DIRECTORY;
+    }
+
+    public boolean isSymlink() {
+        return type == EntryType.SYMLINK;
+    }
+
+    /**
+     * True when nothing observable changed between {@code this} (recorded) and {@code now}: same
+     * type, size, mtime, mode, inode and link target. Symlink mode and mtime are ignored: Linux
+     * cannot set a link's mode and stores its mtime only to the microsecond.
+     */
+    public boolean unchangedAs(Entry now) {
+        if (type != now.type) {
+            return false;
+        }
+        return switch (type) {
+            case FILE -> size == now.size && mtimeNanos == now.mtimeNanos && mode == now.mode && inode == now.inode;
+            case DIRECTORY -> mtimeNanos == now.mtimeNanos && mode == now.mode;
+            case SYMLINK -> linkTarget.equals(now.linkTarget);
+        };
+    }
+
+    /** This entry at another path (same metadata). */
+    public Entry withPath(String newPath) {
+        return new Entry(newPath, type, size, mtimeNanos, mode, inode, linkTarget);
+    }
+
+    /** The parent's relative path, or "" for an entry directly under the root. */
+    public static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    /** The last component of a relative path. */
+    public static String nameOf(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+}

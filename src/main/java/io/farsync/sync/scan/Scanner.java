@@ -1,0 +1,107 @@
+package io.farsync.sync.scan;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Walks a tree with lstat only: symlinks are recorded as links and never followed, so a scan can
+ * neither leave the root nor loop. Temp files of the engine ({@link TempNames}) are never listed;
+ * a destination scan also deletes them as leftovers of a killed run. Errors on single entries are
+ * collected and the walk goes on; only an unreadable root ends it.
+ */
+public final class Scanner {
+
+    private static final Logger log = LoggerFactory.getLogger(Scanner.class);
+
+    private final boolean removeStaleTemps;
+    private final Set<Path> excluded;
+
+    /**
+     * @param removeStaleTemps delete engine temp files found (destination side)
+     * @param excluded         absolute paths never listed (e.g. a snapshot database inside the tree)
+     */
+    public Scanner(boolean removeStaleTemps, Set<Path> excluded) {
+        this.removeStaleTemps = removeStaleTemps;
+        this.excluded = Set.copyOf(excluded);
+    }
+
+    public ScanResult scan(Path root) {
+        TreeMap<String, Entry> entries = new TreeMap<>();
+        Map<String, String> errors = new LinkedHashMap<>();
+        Set<String> incomplete = new HashSet<>();
+        int staleRemoved = 0;
+        Deque<String> dirs = new ArrayDeque<>();
+        dirs.push("");
+        while (!dirs.isEmpty()) {
+            String rel = dirs.pop();
+            Path dir = rel.isEmpty() ? root : root.resolve(rel);
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+                for (Path child : children) {
+                    String name = child.getFileName().toString();
+                    String childRel = rel.isEmpty() ? name : rel + "/" + name;
+                    if (TempNames.isTempName(name)) {
+                        if (removeStaleTemps && removeStaleTemp(child)) {
+                            staleRemoved++;
+                        }
+                        continue;
+                    }
+                    if (excluded.contains(child)) {
+                        continue;
+                    }
+                    try {
+                        Entry e = Stat.lstatOrNull(child, childRel);
+                        if (e == null) {
+                            log.debug("skipping special file {}", child);
+                            continue;
+                        }
+                        entries.put(childRel, e);
+                        if (e.isDirectory()) {
+                            dirs.push(childRel);
+                        }
+                    } catch (IOException e) {
+                        errors.put(childRel, IoReasons.reason(e));
+                        incomplete.add(childRel);
+                    }
+                }
+            } catch (IOException e) {
+                if (rel.isEmpty()) {
+                    ExitCode code = e instanceof java.nio.file.AccessDeniedException ? ExitCode.PERMISSION_DENIED
+                            : e instanceof java.nio.file.NoSuchFileException ? ExitCode.SOURCE_NOT_FOUND
+                            : ExitCode.TRANSFER_FAILED;
+                    throw new FarsyncException(code, IoReasons.reason(e) + ": " + root, e);
+                }
+                errors.put(rel, IoReasons.reason(e));
+                incomplete.add(rel);
+            }
+        }
+        return new ScanResult(Collections.unmodifiableNavigableMap(entries), errors, incomplete, staleRemoved);
+    }
+
+    private static boolean removeStaleTemp(Path p) {
+        try {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(p);
+                log.info("removed stale temp file {}", p);
+                return true;
+            }
+        } catch (IOException e) {
+            log.warn("could not remove stale temp file {}: {}", p, IoReasons.reason(e));
+        }
+        return false;
+    }
+}

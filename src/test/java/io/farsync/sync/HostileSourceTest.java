@@ -1,0 +1,247 @@
+package io.farsync.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.MessageCodec;
+import io.farsync.sync.protocol.Outcome;
+import io.farsync.sync.protocol.WireEntry;
+import io.farsync.sync.scan.EntryType;
+import io.farsync.sync.snapshot.SnapshotStore;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import net.jpountz.xxhash.XXHashFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A real destination endpoint against a scripted, hostile source. */
+class HostileSourceTest {
+
+    private static final long T = 1_600_000_000_000_000_000L;
+
+    @TempDir
+    Path tmp;
+    Path dst;
+    Path outside;
+    Set<String> before;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    MemoryPipe toDst = new MemoryPipe(64 * 1024);
+    MemoryPipe toSrc = new MemoryPipe(64 * 1024);
+    MessageCodec.Writer out = new MessageCodec.Writer(toDst.out);
+    MessageCodec.Reader in = new MessageCodec.Reader(toSrc.in);
+    SnapshotStore store;
+    Future<SyncResult> destination;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dst = Files.createDirectories(tmp.resolve("dst"));
+        outside = Files.createDirectories(tmp.resolve("outside"));
+        Trees.write(outside.resolve("passwd"), "secret", T);
+        store = SnapshotStore.open(tmp.resolve("db/dst.db"));
+        before = outsideListing();
+        destination = pool.submit(() -> {
+            try {
+                return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(toDst.in, toSrc.out);
+            } finally {
+                toSrc.out.close();
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        toDst.out.close();
+        toSrc.in.close();
+        pool.shutdownNow();
+        store.close();
+        assertThat(outsideListing()).as("nothing written outside the destination root").isEqualTo(before);
+        assertThat(outside.resolve("passwd")).hasContent("secret");
+    }
+
+    private Set<String> outsideListing() throws IOException {
+        try (Stream<Path> s = Files.walk(tmp)) {
+            return s.filter(p -> !p.startsWith(dst) && !p.startsWith(tmp.resolve("db")))
+                    .map(p -> tmp.relativize(p).toString()).collect(Collectors.toSet());
+        }
+    }
+
+    private void send(Message m) throws IOException {
+        out.write(m);
+        toDst.out.flush();
+    }
+
+    private void handshake() throws IOException {
+        send(new Message.Hello(1, "hostile"));
+        assertThat(in.read()).isInstanceOf(Message.Hello.class);
+        Message m;
+        do {
+            m = in.read();
+        } while (!((Message.Deviations) m).last());
+    }
+
+    private static WireEntry file(String path, long size) {
+        return new WireEntry(path, EntryType.FILE, size, T, 0644, null);
+    }
+
+    private FarsyncException destinationFailure() throws Exception {
+        try {
+            SyncResult r = destination.get(30, TimeUnit.SECONDS);
+            throw new AssertionError("destination accepted it: " + r);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(FarsyncException.class);
+            return (FarsyncException) e.getCause();
+        }
+    }
+
+    /** Reads what the destination sends until its Abort, and returns that. */
+    private Message.Abort abortFromDestination() throws IOException {
+        while (true) {
+            Message m = in.read();
+            if (m instanceof Message.Abort a) {
+                return a;
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../x", "/etc/x", "a/../../x", "../outside/passwd", "a\0b", "", "a//b", "./x", "x/", "."})
+    void invalidPathInMetadata_endsTheSyncWithPathEscape_andWritesNothing(String path) throws Exception {
+        handshake();
+        send(new Message.Meta(0, file(path, 5)));
+        send(new Message.FileData(0, "owned".getBytes(StandardCharsets.UTF_8)));
+
+        FarsyncException e = destinationFailure();
+
+        assertThat(e.exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+        assertThat(e.getMessage()).containsAnyOf("path escapes the root", "invalid path from peer").doesNotContain("\0");
+        assertThat(abortFromDestination().exitCode()).isEqualTo(ExitCode.PATH_ESCAPE.code());
+        try (Stream<Path> s = Files.list(dst)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void invalidPathInDelete_endsTheSyncWithPathEscape() throws Exception {
+        handshake();
+        send(new Message.Delete(0, file("../outside/passwd", 6)));
+
+        FarsyncException e = destinationFailure();
+
+        assertThat(e.exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+        assertThat(e.getMessage()).isEqualTo("path escapes the root: ../outside/passwd");
+    }
+
+    @Test
+    void overlongComponent_isRefused() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("a".repeat(256), 1)));
+
+        assertThat(destinationFailure().getMessage()).contains("component longer than 255 bytes");
+    }
+
+    @Test
+    void symlinkParent_isNeverWrittenThrough() throws Exception {
+        handshake();
+        send(new Message.Meta(0, new WireEntry("a", EntryType.SYMLINK, 0, T, 0777, outside.toString())));
+        send(new Message.Meta(1, file("a/passwd", 6)));
+        send(new Message.Meta(2, new WireEntry("a/sub", EntryType.DIRECTORY, 0, T, 0755, null)));
+        send(new Message.Meta(3, new WireEntry("a/evil", EntryType.SYMLINK, 0, T, 0777, "/")));
+        send(new Message.Delete(4, file("a/passwd", 6)));
+        send(new Message.MetaEnd(5));
+
+        List<Message> replies = new ArrayList<>();
+        Message m;
+        while (!((m = in.read()) instanceof Message.Summary)) {
+            replies.add(m);
+            if (m instanceof Message.Need n) {
+                byte[] evil = "hacked".getBytes(StandardCharsets.UTF_8);
+                send(new Message.FileData(n.id(), evil));
+                send(new Message.FileEnd(n.id(), XXHashFactory.fastestInstance().hash64().hash(evil, 0, evil.length, 0)));
+            }
+        }
+        send(new Message.Bye());
+        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(replies).contains(new Message.Ack(0, Outcome.SYMLINK, null));
+        assertThat(replies).noneMatch(x -> x instanceof Message.Need);
+        assertThat(replies).filteredOn(x -> x instanceof Message.Ack a && a.id() >= 1 && a.id() <= 3)
+                .allMatch(x -> ((Message.Ack) x).outcome() == Outcome.FAILED)
+                .hasSize(3);
+        assertThat(replies).contains(new Message.Ack(4, Outcome.GONE, null));
+        assertThat(r.errors()).hasSize(3).allMatch(e -> e.contains("path escapes the root"));
+        assertThat(outside.resolve("sub")).doesNotExist();
+        assertThat(Files.isSymbolicLink(dst.resolve("a"))).isTrue();
+    }
+
+    @Test
+    void moreDataThanAnnounced_isNotApplied() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("f", 3)));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileData(0, new byte[10]));
+        send(new Message.FileEnd(0, 0));
+        send(new Message.MetaEnd(1));
+        Message reply = in.read();
+        assertThat(reply).isInstanceOf(Message.Ack.class);
+        assertThat(((Message.Ack) reply).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(in.read()).isInstanceOf(Message.Summary.class);
+        send(new Message.Bye());
+
+        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(r.errors()).singleElement().asString().contains("more data than announced");
+        assertThat(dst.resolve("f")).doesNotExist();
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    @Test
+    void unrequestedFileData_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.FileData(7, new byte[] {1}));
+
+        FarsyncException e = destinationFailure();
+
+        assertThat(e.exitCode()).isEqualTo(ExitCode.TRANSFER_FAILED);
+        assertThat(e.getMessage()).startsWith("protocol error: ");
+    }
+
+    @Test
+    void hugeFrameLength_isRefusedWithoutAllocating() throws Exception {
+        handshake();
+        DataOutputStream raw = new DataOutputStream(toDst.out);
+        raw.writeInt(Integer.MAX_VALUE);
+        raw.flush();
+
+        FarsyncException e = destinationFailure();
+
+        assertThat(e.exitCode()).isEqualTo(ExitCode.TRANSFER_FAILED);
+        assertThat(e.getMessage()).contains("frame length");
+    }
+
+    @Test
+    void reusedEntryId_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.Meta(0, new WireEntry("d", EntryType.DIRECTORY, 0, T, 0755, null)));
+        send(new Message.Meta(0, new WireEntry("e", EntryType.DIRECTORY, 0, T, 0755, null)));
+
+        assertThat(destinationFailure().getMessage()).contains("reused");
+    }
+}

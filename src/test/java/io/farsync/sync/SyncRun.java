@@ -1,0 +1,97 @@
+package io.farsync.sync;
+
+import io.farsync.sync.snapshot.SnapshotStore;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Runs a source and a destination endpoint against each other in two threads over a pair of
+ * bounded in-memory pipes, with the snapshot databases outside both trees.
+ */
+final class SyncRun {
+
+    /** What each side returned or threw. */
+    record Result(SyncResult source, SyncResult destination, Throwable sourceError, Throwable destinationError) {
+        SyncResult ok() {
+            if (sourceError != null || destinationError != null) {
+                AssertionError e = new AssertionError("sync failed: source=" + sourceError + ", destination=" + destinationError);
+                if (sourceError != null) {
+                    e.addSuppressed(sourceError);
+                }
+                if (destinationError != null) {
+                    e.addSuppressed(destinationError);
+                }
+                throw e;
+            }
+            if (!source.equals(destination)) {
+                throw new AssertionError("endpoints disagree: source=" + source + ", destination=" + destination);
+            }
+            return source;
+        }
+    }
+
+    Path src;
+    Path dst;
+    Path srcDb;
+    Path dstDb;
+    SyncOptions options = SyncOptions.defaults();
+    SyncListener sourceListener = SyncListener.NONE;
+    SyncListener destinationListener = SyncListener.NONE;
+    /** Wraps the source's outgoing stream (e.g. to corrupt it). */
+    UnaryOperator<OutputStream> sourceOut = UnaryOperator.identity();
+    int pipeCapacity = 64 * 1024;
+
+    SyncRun(Path src, Path dst, Path dbDir) {
+        this.src = src;
+        this.dst = dst;
+        this.srcDb = dbDir.resolve("source.db");
+        this.dstDb = dbDir.resolve("destination.db");
+    }
+
+    Result run() throws Exception {
+        MemoryPipe toDst = new MemoryPipe(pipeCapacity);
+        MemoryPipe toSrc = new MemoryPipe(pipeCapacity);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (SnapshotStore s = SnapshotStore.open(srcDb); SnapshotStore d = SnapshotStore.open(dstDb)) {
+            Future<SyncResult> source = pool.submit(() -> {
+                try {
+                    return new SourceEndpoint(src, s, options, sourceListener).run(toSrc.in, sourceOut.apply(toDst.out));
+                } finally {
+                    toDst.out.close();
+                }
+            });
+            Future<SyncResult> destination = pool.submit(() -> {
+                try {
+                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, toSrc.out);
+                } finally {
+                    toSrc.out.close();
+                }
+            });
+            Object[] sr = outcome(source);
+            Object[] dr = outcome(destination);
+            return new Result((SyncResult) sr[0], (SyncResult) dr[0], (Throwable) sr[1], (Throwable) dr[1]);
+        } finally {
+            toDst.in.close();
+            toSrc.in.close();
+            pool.shutdownNow();
+        }
+    }
+
+    SyncResult runOk() throws Exception {
+        return run().ok();
+    }
+
+    private static Object[] outcome(Future<SyncResult> f) throws InterruptedException, java.util.concurrent.TimeoutException {
+        try {
+            return new Object[] {f.get(120, TimeUnit.SECONDS), null};
+        } catch (ExecutionException e) {
+            return new Object[] {null, e.getCause()};
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.farsync.sync.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.protocol.WireEntry;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApplierTest {
+
+    private static final long T = 1_600_000_000_123_456_789L;
+
+    @TempDir
+    Path tmp;
+    Path root;
+    Applier applier;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        root = Files.createDirectories(tmp.resolve("root"));
+        applier = new Applier(root);
+    }
+
+    private static WireEntry file(String path, int size) {
+        return new WireEntry(path, EntryType.FILE, size, T, 0640, null);
+    }
+
+    private long tempCount() throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(p -> p.getFileName().toString().contains(".farsync-")).count();
+        }
+    }
+
+    @Test
+    void commit_putsCompleteFileInPlace_withModeAndMtime() throws Exception {
+        byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
+        TempFile t = applier.createTemp(file("f.txt", 5));
+        t.write(data);
+        assertThat(root.resolve("f.txt")).doesNotExist();
+        assertThat(t.path().getFileName().toString()).startsWith(".f.txt.farsync-").endsWith(".tmp");
+
+        Entry e = applier.commit(t, file("f.txt", 5));
+
+        assertThat(root.resolve("f.txt")).hasBinaryContent(data);
+        assertThat(e.mode()).isEqualTo(0640);
+        assertThat(Files.getLastModifiedTime(root.resolve("f.txt")).to(TimeUnit.NANOSECONDS)).isEqualTo(T);
+        assertThat(tempCount()).isZero();
+    }
+
+    @Test
+    void discard_removesTheTempFile() throws Exception {
+        TempFile t = applier.createTemp(file("f.txt", 5));
+        t.write(new byte[3]);
+        t.discard();
+        t.discard();
+        assertThat(tempCount()).isZero();
+        assertThat(root.resolve("f.txt")).doesNotExist();
+    }
+
+    @Test
+    void commit_replacesAnEmptyDirectory_butNotAFullOne() throws Exception {
+        Files.createDirectories(root.resolve("empty"));
+        Files.createDirectories(root.resolve("full"));
+        Files.writeString(root.resolve("full/keep"), "keep");
+
+        TempFile a = applier.createTemp(file("empty", 0));
+        applier.commit(a, file("empty", 0));
+        TempFile b = applier.createTemp(file("full", 0));
+
+        assertThat(Files.isRegularFile(root.resolve("empty"))).isTrue();
+        assertThatThrownBy(() -> applier.commit(b, file("full", 0))).isInstanceOf(EntryFailure.class)
+                .hasMessageContaining("non-empty directory");
+        assertThat(root.resolve("full/keep")).hasContent("keep");
+        assertThat(tempCount()).isZero();
+    }
+
+    @Test
+    void symlinkedParent_isRefusedForEveryKindOfWrite() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("a"), outside);
+
+        assertThatThrownBy(() -> applier.createTemp(file("a/x", 1))).isInstanceOf(EntryFailure.class)
+                .hasMessageContaining("path escapes the root");
+        assertThatThrownBy(() -> applier.ensureDirectory(new WireEntry("a/d", EntryType.DIRECTORY, 0, T, 0755, null)))
+                .isInstanceOf(EntryFailure.class);
+        assertThatThrownBy(() -> applier.ensureSymlink(new WireEntry("a/l", EntryType.SYMLINK, 0, T, 0, "/")))
+                .isInstanceOf(EntryFailure.class);
+        assertThat(applier.current("a/x")).isNull();
+        try (Stream<Path> s = Files.list(outside)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void invalidWirePath_endsTheSync() {
+        assertThatThrownBy(() -> applier.target("../x")).isInstanceOf(FarsyncException.class);
+    }
+
+    @Test
+    void symlink_isCreatedWithItsTextAndReplacedAtomically() throws Exception {
+        WireEntry l1 = new WireEntry("l", EntryType.SYMLINK, 0, T, 0, "../somewhere/else");
+        WireEntry l2 = new WireEntry("l", EntryType.SYMLINK, 0, T, 0, "/etc/hostname");
+
+        assertThat(applier.ensureSymlink(l1)).isTrue();
+        assertThat(applier.ensureSymlink(l1)).isFalse();
+        assertThat(applier.ensureSymlink(l2)).isTrue();
+
+        assertThat(Files.readSymbolicLink(root.resolve("l"))).hasToString("/etc/hostname");
+        assertThat(tempCount()).isZero();
+    }
+
+    @Test
+    void delete_removesOnlyWhatIsUnchanged() throws Exception {
+        Files.writeString(root.resolve("same"), "12345");
+        Files.writeString(root.resolve("edited"), "123456");
+        Files.setLastModifiedTime(root.resolve("same"), java.nio.file.attribute.FileTime.from(T, TimeUnit.NANOSECONDS));
+        Entry reference = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
+
+        assertThat(applier.delete("same", reference.withPath("same"), false)).isEqualTo(Applier.DeleteResult.DELETED);
+        assertThat(applier.delete("edited", reference.withPath("edited"), false)).isEqualTo(Applier.DeleteResult.KEPT);
+        assertThat(applier.delete("missing", reference.withPath("missing"), false)).isEqualTo(Applier.DeleteResult.GONE);
+        assertThat(root.resolve("same")).doesNotExist();
+        assertThat(root.resolve("edited")).exists();
+    }
+
+    @Test
+    void delete_leavesNonEmptyDirectories() throws Exception {
+        Files.createDirectories(root.resolve("d"));
+        Files.writeString(root.resolve("d/own"), "x");
+        Entry d = new Entry("d", EntryType.DIRECTORY, 0, T, 0755, 0, null);
+
+        assertThat(applier.delete("d", d, false)).isEqualTo(Applier.DeleteResult.LEFT);
+        assertThat(root.resolve("d/own")).exists();
+    }
+
+    @Test
+    void directory_getsFinalModeAndMtimeAfterContents() throws Exception {
+        WireEntry d = new WireEntry("d", EntryType.DIRECTORY, 0, T, 0555, null);
+        assertThat(applier.ensureDirectory(d)).isTrue();
+        TempFile t = applier.createTemp(file("d/f", 0));
+        applier.commit(t, file("d/f", 0));
+
+        Applier.Applied done = applier.finishDirectory(d);
+
+        assertThat(done.entry().mode()).isEqualTo(0555);
+        assertThat(Files.getLastModifiedTime(root.resolve("d"), LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS)).isEqualTo(T);
+    }
+
+    @Test
+    void quickCheckMtimes_tolerateCoarserDestinationClocks() {
+        assertThat(Applier.mtimeMatches(T, T)).isTrue();
+        assertThat(Applier.mtimeMatches(T, T - T % 1000)).isTrue();
+        assertThat(Applier.mtimeMatches(T, T - T % 1_000_000_000L)).isTrue();
+        assertThat(Applier.mtimeMatches(T, T + 1)).isFalse();
+        assertThat(Applier.mtimeMatches(-1_500_000_000L, -2_000_000_000L)).isTrue();
+    }
+}

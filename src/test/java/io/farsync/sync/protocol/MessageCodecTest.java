@@ -1,0 +1,111 @@
+package io.farsync.sync.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.scan.EntryType;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MessageCodecTest {
+
+    private static final WireEntry FILE = new WireEntry("dir/ü file", EntryType.FILE, 123, -5_000_000_001L, 0755, null);
+    private static final WireEntry LINK = new WireEntry("ln", EntryType.SYMLINK, 0, 7, 0, "/abs/target");
+
+    private static byte[] encode(Message... ms) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MessageCodec.Writer w = new MessageCodec.Writer(bytes);
+        for (Message m : ms) {
+            w.write(m);
+        }
+        w.flush();
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void everyMessage_roundTrips() throws IOException {
+        List<Message> all = List.of(
+                new Message.Hello(1, "uuid"),
+                new Message.Deviations(List.of("a", "b/c"), true),
+                new Message.Delete(3, LINK),
+                new Message.Meta(4, FILE),
+                new Message.EntryError("x", "permission denied"),
+                new Message.MetaEnd(99),
+                new Message.Need(5),
+                new Message.Ack(6, Outcome.FAILED, "why"),
+                new Message.Ack(7, Outcome.TRANSFERRED, null),
+                new Message.FileEnd(8, 0xdeadbeefcafebabeL),
+                new Message.FileAbort(9, "changed during transfer"),
+                new Message.Summary(1, 2, 3, 4, List.of("e1", "e2")),
+                new Message.Abort(8, "no space left on device writing /x"),
+                new Message.Bye());
+        MessageCodec.Reader r = new MessageCodec.Reader(new ByteArrayInputStream(encode(all.toArray(Message[]::new))));
+        for (Message m : all) {
+            assertThat(r.read()).isEqualTo(m);
+        }
+        assertThatThrownBy(r::read).isInstanceOf(EOFException.class);
+    }
+
+    @Test
+    void fileData_roundTripsItsBytes() throws IOException {
+        byte[] chunk = new byte[MessageCodec.MAX_CHUNK];
+        chunk[0] = 1;
+        chunk[chunk.length - 1] = 2;
+        Message m = new MessageCodec.Reader(new ByteArrayInputStream(encode(new Message.FileData(1, chunk)))).read();
+        assertThat(((Message.FileData) m).data()).isEqualTo(chunk);
+    }
+
+    @Test
+    void oneByteAtATimeStream_stillDecodes() throws IOException {
+        byte[] bytes = encode(new Message.Meta(1, FILE), new Message.Bye());
+        InputStream slow = new ByteArrayInputStream(bytes) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1));
+            }
+        };
+        MessageCodec.Reader r = new MessageCodec.Reader(slow);
+        assertThat(r.read()).isEqualTo(new Message.Meta(1, FILE));
+        assertThat(r.read()).isEqualTo(new Message.Bye());
+    }
+
+    @Test
+    void truncatedFrame_isEof() throws IOException {
+        byte[] bytes = encode(new Message.Meta(1, FILE));
+        MessageCodec.Reader r = new MessageCodec.Reader(new ByteArrayInputStream(bytes, 0, bytes.length - 3));
+        assertThatThrownBy(r::read).isInstanceOf(EOFException.class);
+    }
+
+    @Test
+    void malformedContents_areProtocolErrors() throws IOException {
+        byte[] bytes = encode(new Message.EntryError("ab", "cd"));
+        bytes[10] = (byte) 0xff; // inside the UTF-8 of "ab"
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(bytes)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("UTF-8");
+
+        byte[] unknown = {0, 0, 0, 1, 99};
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(unknown)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("unknown message type 99");
+
+        byte[] stray = encode(new Message.Need(1));
+        byte[] longer = java.util.Arrays.copyOf(stray, stray.length + 1);
+        longer[3]++;
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(longer)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("stray");
+    }
+
+    @Test
+    void hugeErrorList_isCutToFitOneFrame() throws IOException {
+        List<String> errors = java.util.Collections.nCopies(100_000, "some/long/path/name.txt: permission denied");
+        Message.Summary s = (Message.Summary) new MessageCodec.Reader(
+                new ByteArrayInputStream(encode(new Message.Summary(0, 0, 0, 0, errors)))).read();
+        assertThat(s.errors().size()).isLessThan(errors.size());
+        assertThat(s.errors().get(s.errors().size() - 1)).contains("more errors");
+    }
+}

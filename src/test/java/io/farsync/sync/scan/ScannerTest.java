@@ -1,0 +1,88 @@
+package io.farsync.sync.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScannerTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void symlinks_areListedAsLinks_neverFollowed() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Files.createDirectories(tmp.resolve("outside/deep"));
+        Files.writeString(tmp.resolve("outside/deep/secret"), "s");
+        Files.createSymbolicLink(root.resolve("out"), tmp.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("loop"), Path.of("."));
+
+        ScanResult r = new Scanner(false, Set.of()).scan(root);
+
+        assertThat(r.entries().keySet()).containsExactly("loop", "out");
+        assertThat(r.entries().get("out").linkTarget()).isEqualTo(tmp.resolve("outside").toString());
+        assertThat(r.entries().get("loop").isSymlink()).isTrue();
+    }
+
+    @Test
+    void entries_carrySizeNanosecondMtimeModeAndInode_sortedParentsFirst() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Files.createDirectories(root.resolve("a/b"));
+        Files.writeString(root.resolve("a/b/f.txt"), "hello");
+        Files.writeString(root.resolve("a-b"), "x");
+        Files.setLastModifiedTime(root.resolve("a/b/f.txt"), FileTime.from(1_600_000_000_123_456_789L, TimeUnit.NANOSECONDS));
+        Files.setAttribute(root.resolve("a/b/f.txt"), "unix:mode", 0640);
+
+        ScanResult r = new Scanner(false, Set.of()).scan(root);
+
+        assertThat(r.entries().keySet()).containsExactly("a", "a-b", "a/b", "a/b/f.txt");
+        Entry f = r.entries().get("a/b/f.txt");
+        assertThat(f.size()).isEqualTo(5);
+        assertThat(f.mtimeNanos()).isEqualTo(1_600_000_000_123_456_789L);
+        assertThat(f.mode()).isEqualTo(0640);
+        assertThat(f.inode()).isPositive();
+        assertThat(r.errors()).isEmpty();
+    }
+
+    @Test
+    void tempFiles_areNeverListed_andRemovedOnlyWhenAsked() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path temp = root.resolve(".data.bin.farsync-0123456789abcdef.tmp");
+        Files.writeString(temp, "partial");
+        Files.writeString(root.resolve("data.bin"), "full");
+
+        ScanResult keep = new Scanner(false, Set.of()).scan(root);
+        assertThat(keep.entries().keySet()).containsExactly("data.bin");
+        assertThat(temp).exists();
+
+        ScanResult clean = new Scanner(true, Set.of()).scan(root);
+        assertThat(clean.entries().keySet()).containsExactly("data.bin");
+        assertThat(clean.staleTempsRemoved()).isEqualTo(1);
+        assertThat(temp).doesNotExist();
+    }
+
+    @Test
+    void tempNames_matchOnlyTheEnginePattern() {
+        assertThat(TempNames.isTempName(TempNames.forFinalName("report.pdf"))).isTrue();
+        assertThat(TempNames.isTempName(TempNames.forFinalName("x".repeat(255)))).isTrue();
+        assertThat(TempNames.forFinalName("ü".repeat(200)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .isLessThanOrEqualTo(255);
+        assertThat(TempNames.isTempName("report.pdf.tmp")).isFalse();
+        assertThat(TempNames.isTempName(".report.farsync-xyz.tmp")).isFalse();
+    }
+
+    @Test
+    void unknownPaths_coverTheirSubtrees() {
+        ScanResult r = new ScanResult(new java.util.TreeMap<>(), java.util.Map.of("a/b", "permission denied"), Set.of("a/b"), 0);
+        assertThat(r.isUnknown("a/b")).isTrue();
+        assertThat(r.isUnknown("a/b/c/d")).isTrue();
+        assertThat(r.isUnknown("a/bc")).isFalse();
+        assertThat(r.isUnknown("a")).isFalse();
+    }
+}

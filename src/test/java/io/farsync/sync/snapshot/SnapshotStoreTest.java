@@ -1,0 +1,112 @@
+package io.farsync.sync.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotStoreTest {
+
+    @TempDir
+    Path tmp;
+
+    private static Entry file(String path, long size) {
+        return new Entry(path, EntryType.FILE, size, 1_600_000_000_123_456_789L, 0644, 42, null);
+    }
+
+    @Test
+    void reopenAfterClose_keepsEntriesIdAndPeerId() {
+        Path db = tmp.resolve("nested/dir/snap.db");
+        String id;
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            id = s.id();
+            s.put(file("a/b.txt", 10));
+            s.put(new Entry("a", EntryType.DIRECTORY, 0, 5, 0755, 7, null));
+            s.put(new Entry("ln", EntryType.SYMLINK, 0, 6, 0, 8, "../target with spaces"));
+            s.setPeerId("peer-1");
+        }
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.id()).isEqualTo(id);
+            assertThat(s.peerId()).contains("peer-1");
+            assertThat(s.loadAll().keySet()).containsExactly("a", "a/b.txt", "ln");
+            assertThat(s.get("a/b.txt")).contains(file("a/b.txt", 10));
+            assertThat(s.get("ln").orElseThrow().linkTarget()).isEqualTo("../target with spaces");
+        }
+    }
+
+    @Test
+    void newDatabase_getsARandomIdAndNoPeer() {
+        try (SnapshotStore a = SnapshotStore.open(tmp.resolve("a.db")); SnapshotStore b = SnapshotStore.open(tmp.resolve("b.db"))) {
+            assertThat(a.id()).isNotEqualTo(b.id());
+            assertThat(a.peerId()).isEmpty();
+            assertThat(a.loadAll()).isEmpty();
+        }
+    }
+
+    @Test
+    void journalMode_isWal() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
+            assertThat(s.journalMode()).isEqualToIgnoringCase("wal");
+        }
+        assertThat(tmp.resolve("s.db")).exists();
+    }
+
+    @Test
+    void writes_areBufferedAndCommittedInBatches() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
+            for (int i = 0; i < SnapshotStore.BATCH - 1; i++) {
+                s.put(file("f" + i, i));
+            }
+            assertThat(s.pendingCount()).isEqualTo(SnapshotStore.BATCH - 1);
+            s.put(file("last", 1));
+            assertThat(s.pendingCount()).isZero();
+            s.remove("f0");
+            assertThat(s.pendingCount()).isEqualTo(1);
+            assertThat(s.loadAll()).hasSize(SnapshotStore.BATCH - 1).doesNotContainKey("f0");
+        }
+    }
+
+    @Test
+    void putThenRemoveInOneBatch_appliesInOrder() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
+            s.put(file("x", 1));
+            s.remove("x");
+            s.remove("y");
+            s.put(file("y", 2));
+            assertThat(s.loadAll().keySet()).containsExactly("y");
+        }
+    }
+
+    @Test
+    void close_isIdempotent_andCommitsPending() {
+        Path db = tmp.resolve("s.db");
+        SnapshotStore s = SnapshotStore.open(db);
+        s.put(file("x", 1));
+        s.close();
+        s.close();
+        assertThatThrownBy(() -> s.put(file("y", 1))).isInstanceOf(IllegalStateException.class);
+        try (SnapshotStore again = SnapshotStore.open(db)) {
+            assertThat(again.loadAll()).containsOnlyKeys("x");
+        }
+    }
+
+    @Test
+    void deletedDatabase_isRecreatedWithANewId() throws Exception {
+        Path db = tmp.resolve("s.db");
+        String first;
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            first = s.id();
+        }
+        for (String suffix : new String[] {"", "-wal", "-shm"}) {
+            Files.deleteIfExists(tmp.resolve("s.db" + suffix));
+        }
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.id()).isNotEqualTo(first);
+        }
+    }
+}
