@@ -51,7 +51,7 @@ final class CliHarness implements AutoCloseable {
     /** Runs {@code farsync ARGS} as the client; remote commands get the server's port. */
     Result run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        if (server != null && args.length > 0 && args[0].equals("sync")) {
+        if (server != null && args.length > 0 && args[0].equals("sync") && !all.contains("--port")) {
             all.add("--port");
             all.add(Integer.toString(server.port()));
         }
