@@ -118,6 +118,35 @@ class ConnectionTest {
     }
 
     @Test
+    void transfer_throughOverloadedBottleneck_arrivesIntact() {
+        // pacing at twice the bottleneck rate: the tail-drop queue loses about half of the datagrams
+        LinkProfile narrow = CLEAN.withBottleneck(50_000_000L, 100_000);
+        Simulation sim = simulation("transfer_throughOverloadedBottleneck", narrow);
+        TransferApp client = new TransferApp(2_000_000, 11, 0);
+        TransferApp server = new TransferApp(0, 0, 11);
+        sim.setApp(0, client);
+        sim.setApp(1, server);
+
+        assertThat(sim.runUntil(server::eof, 60 * S)).isTrue();
+
+        print("transfer_throughOverloadedBottleneck", sim);
+        assertThat(server.received()).isEqualTo(2_000_000);
+        assertThat(server.mismatchAt()).isEqualTo(-1);
+        assertThat(sim.link().droppedDatagrams(0)).isPositive();
+    }
+
+    @Test
+    void close_ofServerThatNeverHeardItsClient_endsAtOnce() {
+        Connection server = Connection.server(CONFIG, keys, 0);
+        server.write(new byte[10], 0, 10);
+
+        server.close(1);
+
+        assertThat(server.isClosed()).isTrue();
+        assertThat(server.isTerminated()).isTrue();
+    }
+
+    @Test
     void flowControl_unreadData_boundsWhatThePeerSends() {
         Simulation sim = simulation("flowControl_unreadData", CLEAN);
         TransferApp client = new TransferApp(20_000_000L, 6, 0);
