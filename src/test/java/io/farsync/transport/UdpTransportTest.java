@@ -129,6 +129,25 @@ class UdpTransportTest {
     }
 
     @Test
+    void transfer_withLargestDatagrams_arrivesIntact() throws Exception {
+        TransportConfig big = CONFIG.withDatagramSize(TransportConfig.MAX_DATAGRAM);
+        try (UdpTransport bigServer = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), big);
+             UdpTransport bigClient = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), big)) {
+            SessionKeys keys = keys();
+            TransportConnection s = bigServer.accept(keys);
+            TransportConnection c = bigClient.connect(new InetSocketAddress(LOOPBACK, bigServer.localPort()), keys);
+            long size = 20_000_000L;
+            Future<Void> up = send(c, size, 4);
+            Future<Long> atServer = receive(s, 4);
+
+            assertThat(atServer.get(60, TimeUnit.SECONDS)).isEqualTo(size);
+            up.get();
+            TransportStats st = c.stats();
+            assertThat(st.datagramsSent()).as("about size / 65000 datagrams").isLessThan(size / 50_000);
+        }
+    }
+
+    @Test
     void close_afterWriting_peerReadsAllThenEndOfStream() throws Exception {
         SessionKeys keys = keys();
         TransportConnection s = server.accept(keys);

@@ -713,7 +713,8 @@ public final class Connection {
         sendStream.finish();
         discardInput();
         phase = Phase.FLUSHING;
-        if (sendStream.allAcked()) {
+        // a server that never heard its client has nobody to flush to
+        if (sendStream.allAcked() || !peerValidated) {
             startClosing(Frames.CLOSE_GRACEFUL, "", now);
         }
     }

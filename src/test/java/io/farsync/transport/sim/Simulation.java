@@ -96,6 +96,9 @@ public final class Simulation {
                     progress = true;
                 }
             }
+            if (done.getAsBoolean()) {
+                return true;
+            }
             long next = Math.min(link.nextArrival(), Math.min(sides[0].nextWakeupNanos(), sides[1].nextWakeupNanos()));
             if (next > now) {
                 if (next > deadline) {
