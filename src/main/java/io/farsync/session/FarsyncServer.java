@@ -200,8 +200,9 @@ public final class FarsyncServer implements AutoCloseable {
                 SessionRequest request = control.receive(SessionRequest.class);
                 log.info("{}@{}: {}", user, peer, request);
                 SessionKeys keys = validate(request);
+                TransportConfig transport = transportFor(request);
                 job = settings.handler().open(request, user);
-                connection = udp.accept(keys);
+                connection = udp.accept(keys, transport);
                 control.send(ControlMessage.welcome(udp.localPort()));
                 stage = ControlMessage.OUTCOME;
                 job.run(connection);
@@ -230,6 +231,14 @@ public final class FarsyncServer implements AutoCloseable {
                 log.debug("{}@{}: cannot send outcome: {}", user, peer, e.toString());
             }
             exit.onExit(code.code(), message == null ? "" : message);
+        }
+
+        private TransportConfig transportFor(SessionRequest request) {
+            try {
+                return settings.transport().withRate(request.rateBitsPerSecond()).withDatagramSize(request.datagramSize());
+            } catch (IllegalArgumentException e) {
+                throw new FarsyncException(ExitCode.USAGE, "transport settings refused by the server: " + e.getMessage(), e);
+            }
         }
 
         private SessionKeys validate(SessionRequest request) {

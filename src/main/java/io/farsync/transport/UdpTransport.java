@@ -64,7 +64,7 @@ public final class UdpTransport implements AutoCloseable {
         this.selector = selector;
         this.key = channel.register(selector, SelectionKey.OP_READ);
         this.port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
-        this.tx = ByteBuffer.allocate(config.datagramSize());
+        this.tx = ByteBuffer.allocate(TransportConfig.MAX_DATAGRAM);
         this.ioThread = new Thread(this::run, "farsync-udp-" + port);
         this.ioThread.setDaemon(true);
     }
@@ -102,7 +102,16 @@ public final class UdpTransport implements AutoCloseable {
      * to this socket. The peer's address is learned from its first authenticated datagram.
      */
     public TransportConnection accept(SessionKeys keys) {
-        return register(Connection.server(config, keys, System.nanoTime()), null);
+        return accept(keys, config);
+    }
+
+    /**
+     * As {@link #accept(SessionKeys)}, with this connection's own settings (the rate and datagram
+     * size a client asked for), instead of the ones the socket was bound with.
+     */
+    public TransportConnection accept(SessionKeys keys, TransportConfig connectionConfig) {
+        Objects.requireNonNull(connectionConfig, "connectionConfig");
+        return register(Connection.server(connectionConfig, keys, System.nanoTime()), null, connectionConfig);
     }
 
     /** Client side: opens a connection to {@code server}, which must have {@link #accept}ed {@code keys}. */
@@ -111,14 +120,14 @@ public final class UdpTransport implements AutoCloseable {
         if (server.isUnresolved()) {
             throw new IllegalArgumentException("server address " + server + " is unresolved");
         }
-        return register(Connection.client(config, keys, System.nanoTime()), server);
+        return register(Connection.client(config, keys, System.nanoTime()), server, config);
     }
 
-    private TransportConnection register(Connection core, InetSocketAddress peer) {
+    private TransportConnection register(Connection core, InetSocketAddress peer, TransportConfig connectionConfig) {
         if (closed) {
             throw new IllegalStateException("transport on port " + port + " is closed");
         }
-        UdpConnection c = new UdpConnection(this, core, peer, config);
+        UdpConnection c = new UdpConnection(this, core, peer, connectionConfig);
         if (connections.putIfAbsent(core.connectionId(), c) != null) {
             throw new IllegalStateException("connection id " + Integer.toHexString(core.connectionId())
                     + " is already in use on port " + port);
