@@ -22,7 +22,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -111,7 +110,8 @@ public final class DestinationEndpoint {
         private final PeerChannel peer;
         private final Applier applier = new Applier(root);
         private NavigableMap<String, Entry> recorded;
-        private final BitSet seenIds = new BitSet();
+        /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
+        private int nextId;
         private final Map<Integer, Incoming> incoming = new HashMap<>();
         private final Map<Integer, WireEntry> directories = new HashMap<>();
         private final Map<Integer, Boolean> createdDirectories = new HashMap<>();
@@ -236,10 +236,10 @@ public final class DestinationEndpoint {
         }
 
         private void claimId(int id) {
-            if (id < 0 || seenIds.get(id)) {
-                throw Protocol.violation("entry id " + id + " reused");
+            if (id != nextId) {
+                throw Protocol.violation("entry id " + id + " out of order (expected " + nextId + ")");
             }
-            seenIds.set(id);
+            nextId++;
         }
 
         private void onMeta(int id, WireEntry e) {
