@@ -71,11 +71,11 @@ public final class DestinationEndpoint {
         try {
             return session.run();
         } catch (FarsyncException e) {
-            session.discardTemps();
+            session.salvage();
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
-            session.discardTemps();
+            session.salvage();
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
             peer.abort(f);
             throw f;
@@ -123,7 +123,9 @@ public final class DestinationEndpoint {
             t.setDaemon(true);
             return t;
         });
-        private long firstPendingAck;
+        /** When the oldest ack or rename still waiting for a commit became pending. */
+        private long firstPending;
+        private boolean salvaging;
         private final List<String> errors = new ArrayList<>();
         private long filesTransferred;
         private long bytesTransferred;
@@ -158,8 +160,9 @@ public final class DestinationEndpoint {
                 } else {
                     handle(m);
                 }
+                boolean pending = !acksAfterCommit.isEmpty() || !commits.isEmpty();
                 if (acksAfterCommit.size() >= ACKS_PER_COMMIT
-                        || (!acksAfterCommit.isEmpty() && System.nanoTime() - firstPendingAck > COMMIT_INTERVAL_NANOS)) {
+                        || (pending && System.nanoTime() - firstPending > COMMIT_INTERVAL_NANOS)) {
                     commitAndAck();
                 }
             }
@@ -350,6 +353,7 @@ public final class DestinationEndpoint {
                             in.temp.checksum(), end.xxhash64()));
                 }
                 TempFile temp = in.temp;
+                markPending();
                 commits.add(new PendingCommit(end.id(), e, temp, fsyncs.submit(() -> {
                     temp.force();
                     return null;
@@ -439,15 +443,21 @@ public final class DestinationEndpoint {
         }
 
         private void ackAfterCommit(Message.Ack ack) {
-            if (acksAfterCommit.isEmpty()) {
-                firstPendingAck = System.nanoTime();
-            }
+            markPending();
             acksAfterCommit.add(ack);
+        }
+
+        private void markPending() {
+            if (acksAfterCommit.isEmpty() && commits.isEmpty()) {
+                firstPending = System.nanoTime();
+            }
         }
 
         private void failAck(int id, String path, String reason) {
             fail(path, reason);
-            peer.send(new Message.Ack(id, Outcome.FAILED, reason));
+            if (!salvaging) {
+                peer.send(new Message.Ack(id, Outcome.FAILED, reason));
+            }
         }
 
         private void fail(String path, String reason) {
@@ -470,7 +480,22 @@ public final class DestinationEndpoint {
             acksAfterCommit.clear();
         }
 
-        void discardTemps() {
+        /**
+         * After a fatal error: files that arrived complete and verified still go into place and
+         * into the snapshot (a resumed sync need not send them again); partial ones are removed.
+         */
+        void salvage() {
+            salvaging = true;
+            try {
+                completeCommits();
+                snapshot.flush();
+            } catch (RuntimeException e) {
+                log.warn("could not keep the files received before the sync failed: {}", e.getMessage());
+            }
+            discardTemps();
+        }
+
+        private void discardTemps() {
             for (PendingCommit c : commits) {
                 c.synced().cancel(true);
                 c.temp().discard();
