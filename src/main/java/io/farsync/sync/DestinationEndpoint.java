@@ -6,6 +6,7 @@ import io.farsync.sync.apply.Applier;
 import io.farsync.sync.apply.EntryFailure;
 import io.farsync.sync.apply.TempFile;
 import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.MessageCodec;
 import io.farsync.sync.protocol.Outcome;
 import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
@@ -169,7 +170,11 @@ public final class DestinationEndpoint {
             completeCommits();
             finishDirectories();
             commitAndAck();
-            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, errors);
+            List<String> reported = MessageCodec.fitInFrame(errors);
+            if (!reported.equals(errors)) {
+                errors.forEach(e -> log.warn("not synced: {}", e));
+            }
+            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, reported);
             peer.send(summary);
             Protocol.expect(peer.take(), Message.Bye.class);
             peer.finish();
