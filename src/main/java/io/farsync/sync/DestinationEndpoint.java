@@ -6,6 +6,7 @@ import io.farsync.sync.apply.Applier;
 import io.farsync.sync.apply.EntryFailure;
 import io.farsync.sync.apply.TempFile;
 import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.MessageCodec;
 import io.farsync.sync.protocol.Outcome;
 import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
@@ -22,7 +23,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -72,11 +72,11 @@ public final class DestinationEndpoint {
         try {
             return session.run();
         } catch (FarsyncException e) {
-            session.discardTemps();
+            session.salvage();
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
-            session.discardTemps();
+            session.salvage();
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
             peer.abort(f);
             throw f;
@@ -111,7 +111,8 @@ public final class DestinationEndpoint {
         private final PeerChannel peer;
         private final Applier applier = new Applier(root);
         private NavigableMap<String, Entry> recorded;
-        private final BitSet seenIds = new BitSet();
+        /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
+        private int nextId;
         private final Map<Integer, Incoming> incoming = new HashMap<>();
         private final Map<Integer, WireEntry> directories = new HashMap<>();
         private final Map<Integer, Boolean> createdDirectories = new HashMap<>();
@@ -123,7 +124,9 @@ public final class DestinationEndpoint {
             t.setDaemon(true);
             return t;
         });
-        private long firstPendingAck;
+        /** When the oldest ack or rename still waiting for a commit became pending. */
+        private long firstPending;
+        private boolean salvaging;
         private final List<String> errors = new ArrayList<>();
         private long filesTransferred;
         private long bytesTransferred;
@@ -158,15 +161,20 @@ public final class DestinationEndpoint {
                 } else {
                     handle(m);
                 }
+                boolean pending = !acksAfterCommit.isEmpty() || !commits.isEmpty();
                 if (acksAfterCommit.size() >= ACKS_PER_COMMIT
-                        || (!acksAfterCommit.isEmpty() && System.nanoTime() - firstPendingAck > COMMIT_INTERVAL_NANOS)) {
+                        || (pending && System.nanoTime() - firstPending > COMMIT_INTERVAL_NANOS)) {
                     commitAndAck();
                 }
             }
             completeCommits();
             finishDirectories();
             commitAndAck();
-            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, errors);
+            List<String> reported = MessageCodec.fitInFrame(errors);
+            if (!reported.equals(errors)) {
+                errors.forEach(e -> log.warn("not synced: {}", e));
+            }
+            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, reported);
             peer.send(summary);
             Protocol.expect(peer.take(), Message.Bye.class);
             peer.finish();
@@ -236,10 +244,10 @@ public final class DestinationEndpoint {
         }
 
         private void claimId(int id) {
-            if (id < 0 || seenIds.get(id)) {
-                throw Protocol.violation("entry id " + id + " reused");
+            if (id != nextId) {
+                throw Protocol.violation("entry id " + id + " out of order (expected " + nextId + ")");
             }
-            seenIds.set(id);
+            nextId++;
         }
 
         private void onMeta(int id, WireEntry e) {
@@ -350,6 +358,7 @@ public final class DestinationEndpoint {
                             in.temp.checksum(), end.xxhash64()));
                 }
                 TempFile temp = in.temp;
+                markPending();
                 commits.add(new PendingCommit(end.id(), e, temp, fsyncs.submit(() -> {
                     temp.force();
                     return null;
@@ -439,15 +448,21 @@ public final class DestinationEndpoint {
         }
 
         private void ackAfterCommit(Message.Ack ack) {
-            if (acksAfterCommit.isEmpty()) {
-                firstPendingAck = System.nanoTime();
-            }
+            markPending();
             acksAfterCommit.add(ack);
+        }
+
+        private void markPending() {
+            if (acksAfterCommit.isEmpty() && commits.isEmpty()) {
+                firstPending = System.nanoTime();
+            }
         }
 
         private void failAck(int id, String path, String reason) {
             fail(path, reason);
-            peer.send(new Message.Ack(id, Outcome.FAILED, reason));
+            if (!salvaging) {
+                peer.send(new Message.Ack(id, Outcome.FAILED, reason));
+            }
         }
 
         private void fail(String path, String reason) {
@@ -470,7 +485,22 @@ public final class DestinationEndpoint {
             acksAfterCommit.clear();
         }
 
-        void discardTemps() {
+        /**
+         * After a fatal error: files that arrived complete and verified still go into place and
+         * into the snapshot (a resumed sync need not send them again); partial ones are removed.
+         */
+        void salvage() {
+            salvaging = true;
+            try {
+                completeCommits();
+                snapshot.flush();
+            } catch (RuntimeException e) {
+                log.warn("could not keep the files received before the sync failed: {}", e.getMessage());
+            }
+            discardTemps();
+        }
+
+        private void discardTemps() {
             for (PendingCommit c : commits) {
                 c.synced().cancel(true);
                 c.temp().discard();

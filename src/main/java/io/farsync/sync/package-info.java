@@ -20,6 +20,13 @@
  * {@link io.farsync.sync.SyncResult#errors()} and the sync goes on. The caller owns the streams
  * and closes them after {@code run} returns or throws.
  *
+ * <p>Semantics worth knowing: {@code planned} counts the candidate files before the destination's
+ * quick check, so it is an upper bound; the source always sends an xxHash64 per file (it runs at
+ * memory speed) and the destination's {@link io.farsync.sync.SyncOptions#verifyChecksum()}
+ * decides whether it is checked; the root directory's own mode and mtime are not synced.
+ * Not yet handled: ownership, hard links (sent as separate files), sparse files, xattrs/ACLs,
+ * moves (sent as delete + add), file names that are not valid in the JVM's file name encoding.
+ *
  * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),
  * {@code snapshot} (the SQLite store), {@code protocol} (messages, framing, and the conversation
  * itself), {@code apply} (the destination's atomic writes inside the root).

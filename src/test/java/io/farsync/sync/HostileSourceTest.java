@@ -237,11 +237,11 @@ class HostileSourceTest {
     }
 
     @Test
-    void reusedEntryId_isAProtocolError() throws Exception {
+    void reusedOrSkippedEntryId_isAProtocolError() throws Exception {
         handshake();
         send(new Message.Meta(0, new WireEntry("d", EntryType.DIRECTORY, 0, T, 0755, null)));
         send(new Message.Meta(0, new WireEntry("e", EntryType.DIRECTORY, 0, T, 0755, null)));
 
-        assertThat(destinationFailure().getMessage()).contains("reused");
+        assertThat(destinationFailure().getMessage()).contains("entry id 0 out of order (expected 1)");
     }
 }

@@ -522,6 +522,52 @@ class SyncEndpointsTest {
         Trees.assertSameTree(src, dst);
     }
 
+    @Test
+    void interruptedSync_resumesWithoutResendingCompletedFiles() throws Exception {
+        Random rnd = seeded("resume");
+        for (int i = 0; i < 40; i++) {
+            Trees.write(src.resolve("f" + (100 + i)), Trees.random(rnd, 100_000), T1 + i);
+        }
+        sync.sourceOut = out -> new FilterOutputStream(out) {
+            long written;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (written + len > 2_000_000) {
+                    out.close();
+                    throw new IOException("link down");
+                }
+                written += len;
+                out.write(b, off, len);
+            }
+        };
+        SyncRun.Result broken = sync.run();
+        assertThat(broken.destinationError()).isInstanceOf(FarsyncException.class);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+        sync.sourceOut = out -> out;
+
+        SyncResult resumed = sync.runOk();
+
+        assertThat(resumed.filesTransferred()).isBetween(1L, 39L);
+        Trees.assertSameTree(src, dst);
+    }
+
+    @Test
+    void destinationSymlinkWhereSourceHasADirectory_isReplaced_neverFollowed() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Trees.write(src.resolve("d/f.txt"), "f", T1);
+        Files.createDirectories(dst);
+        Files.createSymbolicLink(dst.resolve("d"), outside);
+
+        sync.runOk();
+
+        assertThat(Files.isDirectory(dst.resolve("d"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(dst.resolve("d/f.txt")).hasContent("f");
+        try (java.util.stream.Stream<Path> s = Files.list(outside)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
     private static void deleteDb(Path db) throws IOException {
         for (String suffix : new String[] {"", "-wal", "-shm"}) {
             Files.deleteIfExists(db.resolveSibling(db.getFileName() + suffix));

@@ -104,6 +104,27 @@ public final class MessageCodec {
         }
     }
 
+    /**
+     * The error lines a {@link Message.Summary} can carry in one frame: the first ones, then a
+     * line saying how many were cut. Both endpoints report this same list.
+     */
+    public static List<String> fitInFrame(List<String> errors) {
+        int budget = MAX_FRAME - 256;
+        List<String> kept = new ArrayList<>();
+        for (String e : errors) {
+            int cost = 4 + Math.min(utf8(e).length, MAX_STRING);
+            if (cost > budget - 64) {
+                break;
+            }
+            kept.add(e);
+            budget -= cost;
+        }
+        if (kept.size() < errors.size()) {
+            kept.add("... and " + (errors.size() - kept.size()) + " more errors (see the destination's log)");
+        }
+        return kept;
+    }
+
     private static void encode(Message m, DataOutputStream o) throws IOException {
         if (m instanceof Message.Hello h) {
             o.writeByte(HELLO);
@@ -161,21 +182,7 @@ public final class MessageCodec {
             o.writeLong(s.bytesTransferred());
             o.writeLong(s.filesDeleted());
             o.writeLong(s.entriesChecked());
-            // A huge error list must not exceed the frame: keep the first ones and say how many were cut.
-            List<String> errors = s.errors();
-            int budget = MAX_FRAME - 256;
-            List<String> kept = new ArrayList<>();
-            for (String e : errors) {
-                int cost = 4 + utf8(e).length;
-                if (cost > budget - 64) {
-                    break;
-                }
-                kept.add(e);
-                budget -= cost;
-            }
-            if (kept.size() < errors.size()) {
-                kept.add("... and " + (errors.size() - kept.size()) + " more errors (see the destination's log)");
-            }
+            List<String> kept = fitInFrame(s.errors());
             o.writeInt(kept.size());
             for (String e : kept) {
                 str(o, e);

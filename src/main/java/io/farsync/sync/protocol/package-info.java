@@ -27,8 +27,9 @@
  *  S: Bye                                       D returns; S returns after sending Bye
  * </pre>
  * Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
- * back, and contents go out while more Needs and Acks arrive. Ids are numbers S gives entries so
- * that data and acks need not repeat paths.
+ * back, and contents go out while more Needs and Acks arrive. Ids number the Deletes and Metas
+ * 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory); data
+ * and acks carry ids instead of repeating paths.
  *
  * <h2>Why it is safe</h2>
  * <ul>

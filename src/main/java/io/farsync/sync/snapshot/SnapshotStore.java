@@ -51,7 +51,7 @@ public final class SnapshotStore implements AutoCloseable {
 
     /** Opens or creates the database at {@code file}, creating parent directories. */
     public static SnapshotStore open(Path file) {
-        Path abs = file.toAbsolutePath();
+        Path abs = file.toAbsolutePath().normalize();
         try {
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
