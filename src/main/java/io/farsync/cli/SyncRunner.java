@@ -112,7 +112,8 @@ final class SyncRunner {
                 verifier = HostKeyTrust.trustOnFirstUse(home.knownHosts(), mismatch);
                 remotePath = r.path();
             }
-            String sessionId = sessionId(push, localPath, target, remotePath);
+            // the embedded server's port changes every run: name the peer so the snapshots are found again
+            String sessionId = sessionId(push, localPath, embedded != null ? "local" : target.toString(), remotePath);
             SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL,
                     push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
                     transport.rateBitsPerSecond(), transport.datagramSize(), JobOptions.encode(s.options()));
@@ -183,10 +184,10 @@ final class SyncRunner {
     }
 
     /** Stable across runs of the same command, so the snapshot databases are found again. */
-    static String sessionId(boolean push, Path localPath, SessionClient.Target target, String remotePath) {
+    static String sessionId(boolean push, Path localPath, String peer, String remotePath) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            String key = "farsync-session-v1\n" + (push ? "push" : "pull") + "\n" + localPath + "\n" + target + "\n" + remotePath;
+            String key = "farsync-session-v1\n" + (push ? "push" : "pull") + "\n" + localPath + "\n" + peer + "\n" + remotePath;
             return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

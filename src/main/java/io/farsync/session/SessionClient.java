@@ -18,7 +18,11 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.ArrayList;
+import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.channel.ChannelSubsystem;
 import org.apache.sshd.client.future.ConnectFuture;
@@ -54,6 +58,7 @@ public final class SessionClient {
         client.setSessionFactory(new CountingClientSession.Factory(client));
         client.setServerKeyVerifier(verifier);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        client.setKeyExchangeFactories(preferredKeyExchanges());
         client.start();
         CountingClientSession session = null;
         UdpTransport udp = null;
@@ -91,6 +96,22 @@ public final class SessionClient {
             cleanup(client, session, udp);
             throw new FarsyncException(ExitCode.UNREACHABLE, "session with " + target + " failed: " + describe(e), e);
         }
+    }
+
+    /**
+     * ML-KEM-768 hybrid first (post-quantum, and ~0.3 s faster per connection than sshd's default
+     * sntrup761 hybrid, whose pure-Java implementation dominated a loopback handshake's profile),
+     * then the classic curve25519 exchanges for servers without it.
+     */
+    private static List<KeyExchangeFactory> preferredKeyExchanges() {
+        List<KeyExchangeFactory> kex = new ArrayList<>();
+        for (BuiltinDHFactories f : List.of(BuiltinDHFactories.mlkem768x25519, BuiltinDHFactories.curve25519,
+                BuiltinDHFactories.curve25519_libssh, BuiltinDHFactories.ecdhp256)) {
+            if (f.isSupported()) {
+                kex.add(ClientBuilder.DH2KEX.apply(f));
+            }
+        }
+        return kex;
     }
 
     private static CountingClientSession connect(SshClient client, Target target, Duration timeout,

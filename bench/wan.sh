@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# WAN benchmark: farsync against rsync (over ssh, TCP cubic and bbr) on the same emulated link,
+# the same data, in one run. Writes a markdown table to bench/results/ and prints it.
+#
+#   bench/wan.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT]
+#                [--file-mb N | --files N --file-kb K] [--timeout S]
+#                [--tools farsync,rsync-cubic,rsync-bbr] [--farsync-args "..."] [--label TEXT]
+#
+# Goodput = payload bytes that reached host B / wall time of the whole command (process start,
+# SSH handshake, scan and teardown included). A tool still running at --timeout is stopped and
+# credited with the bytes on disk at B by then (rsync's temp files included).
+# Needs root, rsync, openssh-server, iproute2 and cc (the link emulator is compiled on first use).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+WAN=${WAN:-$HERE/../shared/wan/wan}
+DELAY=50 LOSS=0 RATE=500 FILE_MB=0 FILES=0 FILE_KB=50 TIMEOUT=300
+TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --delay-ms) DELAY=$2; shift 2 ;;
+        --loss) LOSS=$2; shift 2 ;;
+        --rate) RATE=$2; shift 2 ;;
+        --file-mb) FILE_MB=$2; shift 2 ;;
+        --files) FILES=$2; shift 2 ;;
+        --file-kb) FILE_KB=$2; shift 2 ;;
+        --timeout) TIMEOUT=$2; shift 2 ;;
+        --tools) TOOLS=$2; shift 2 ;;
+        --farsync-args) FARSYNC_ARGS=$2; shift 2 ;;
+        --label) LABEL=$2; shift 2 ;;
+        *) sed -n '2,14p' "$0"; exit 2 ;;
+    esac
+done
+((FILE_MB > 0 || FILES > 0)) || FILE_MB=1024
+W=${BENCH_DIR:-/tmp/farsync-wan-bench}
+rm -rf "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
+"$HERE/bin/farsync" --version >/dev/null    # build outside the timing
+
+echo "making data ..." >&2
+if ((FILES > 0)); then
+    python3 - "$W/data" "$FILES" "$FILE_KB" <<'PY'
+import os, random, sys
+root, n, kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(42)
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 100))
+    os.makedirs(d, exist_ok=True)
+    size = max(1, int(rnd.expovariate(1 / (kb * 1024))))
+    with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
+        f.write(os.urandom(size))
+PY
+else
+    head -c $((FILE_MB * 1024 * 1024)) /dev/urandom > "$W/data/big.bin"
+fi
+PAYLOAD=$(du -sb --apparent-size "$W/data" | cut -f1)
+NFILES=$(find "$W/data" -type f | wc -l)
+
+"$WAN" up --delay-ms "$DELAY" --loss "$LOSS" --rate "$RATE" >&2
+cleanup() {
+    [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
+    [[ -f $W/sshd.pid ]] && kill "$(cat "$W/sshd.pid")" 2>/dev/null || true
+    "$WAN" down || true
+}
+trap cleanup EXIT
+
+# farsync server on B
+FARSYNC_HOME=$W/homeA "$HERE/bin/farsync" keygen >/dev/null
+FARSYNC_HOME=$W/homeB "$WAN" exec b "$HERE/bin/farsync" server --listen 10.77.2.2 --root "$W/rootB" \
+    --authorized-keys "$W/homeA/id_ed25519.pub" >"$W/server.log" 2>&1 &
+echo $! >"$W/server.pid"
+# sshd on B for rsync
+ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$W/userkey"
+cp "$W/userkey.pub" "$W/authorized_keys"; chmod 600 "$W/authorized_keys"; mkdir -p /run/sshd
+"$WAN" exec b /usr/sbin/sshd -f /dev/null -p 2299 -o ListenAddress=10.77.2.2 -h "$W/hostkey" \
+    -o AuthorizedKeysFile="$W/authorized_keys" -o PidFile="$W/sshd.pid" -o StrictModes=no -o PermitRootLogin=prohibit-password
+SSH="ssh -p 2299 -i $W/userkey -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+for _ in $(seq 100); do grep -q listening "$W/server.log" && break; sleep 0.1; done
+
+# runs "$@" in host A with a timeout; prints "seconds bytes_at_B finished(0/1)"
+timed() {
+    local dst=$1; shift
+    local t0 t1 rc=0
+    t0=$(date +%s.%N)
+    timeout --signal=KILL "$TIMEOUT" "$WAN" exec a "$@" >"$W/last.log" 2>&1 || rc=$?
+    t1=$(date +%s.%N)
+    local bytes; bytes=$(du -sb --apparent-size "$dst" 2>/dev/null | cut -f1 || echo 0)
+    echo "$(echo "$t1 - $t0" | bc -l) $bytes $((rc == 0))"
+}
+
+rows=()
+for tool in ${TOOLS//,/ }; do
+    case $tool in
+        farsync)
+            rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
+            read -r secs bytes ok < <(timed "$W/rootB/dst" env FARSYNC_HOME="$W/homeA" "$HERE/bin/farsync" sync "$W/data" \
+                10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
+            extra=$(python3 -c "import json;d=json.load(open('$W/farsync.json'));print('retx %.2f%%, wire/payload %.3f, exit %d' % (100*d['retransmitted_bytes']/max(1,d['bytes_transferred']), d['wire_bytes']/max(1,d['bytes_transferred']), d['exit_code']))" 2>/dev/null || echo "no stats")
+            [[ $ok == 1 ]] && diff -rq "$W/data" "$W/rootB/dst" >/dev/null || { [[ $ok == 1 ]] && extra="$extra, TREES DIFFER"; }
+            label="farsync ${FARSYNC_ARGS:-(defaults)}" ;;
+        rsync-cubic|rsync-bbr)
+            cc=${tool#rsync-}
+            "$WAN" exec a sysctl -qw net.ipv4.tcp_congestion_control="$cc"
+            "$WAN" exec b sysctl -qw net.ipv4.tcp_congestion_control="$cc"
+            rm -rf "$W/rsync-dst"
+            read -r secs bytes ok < <(timed "$W/rsync-dst" rsync -a -e "$SSH" "$W/data/" "root@10.77.2.2:$W/rsync-dst/")
+            extra="tcp $cc"; label="rsync -a over ssh" ;;
+        *) echo "unknown tool $tool" >&2; exit 2 ;;
+    esac
+    mbit=$(echo "$bytes * 8 / $secs / 1000000" | bc -l)
+    util=$(echo "100 * $mbit / $RATE" | bc -l)
+    rows+=("| $tool | $label | $(printf %.1f "$secs")$([[ $ok == 1 ]] || echo " (stopped)") | $(printf %.1f "$(echo "$bytes/1048576" | bc -l)") | $(printf %.1f "$mbit") | $(printf %.1f "$util") % | $extra |")
+    echo "${rows[-1]}" >&2
+done
+
+OUT=$HERE/bench/results/wan-$(date -u +%Y%m%dT%H%M)-${DELAY}ms-${LOSS}pct-${RATE}M.md
+{
+    echo "# WAN: RTT $((2 * DELAY)) ms, loss ${LOSS} %, bottleneck ${RATE} Mbit/s ${LABEL:+($LABEL)}"
+    echo
+    echo "Data: $NFILES files, $(printf %.1f "$(echo "$PAYLOAD/1048576" | bc -l)") MiB. $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)."
+    echo "Command: \`bench/wan.sh --delay-ms $DELAY --loss $LOSS --rate $RATE $( ((FILES > 0)) && echo "--files $FILES --file-kb $FILE_KB" || echo "--file-mb $FILE_MB") --timeout $TIMEOUT --tools $TOOLS${FARSYNC_ARGS:+ --farsync-args \"$FARSYNC_ARGS\"}\`"
+    echo
+    echo "| tool | command | wall s | MiB at B | goodput Mbit/s | utilisation | notes |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "Link counters: \`$("$WAN" stats 2>/dev/null | tr '\n' ' ')\`"
+} >"$OUT"
+cat "$OUT"
