@@ -86,11 +86,20 @@ public final class RemoteSession implements AutoCloseable {
         return session.wireBytes();
     }
 
+    /**
+     * Waits for the server's verdict. A failure, or the SSH connection dropping, also aborts the
+     * transport at once, so the local side stops instead of waiting out the idle timeout.
+     */
     private void readOutcome() {
         try {
-            outcome.complete(control.receive(ControlMessage.class));
+            ControlMessage m = control.receive(ControlMessage.class);
+            outcome.complete(m);
+            if (!m.ok()) {
+                transport.abort(m.message() == null ? "server reported " + m.exit() : m.message());
+            }
         } catch (IOException e) {
             outcome.completeExceptionally(e);
+            transport.abort("control connection to the server lost: " + e.getMessage());
         }
     }
 

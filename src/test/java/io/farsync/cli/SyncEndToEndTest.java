@@ -187,6 +187,25 @@ class SyncEndToEndTest {
     }
 
     @Test
+    void serverGoingAwayMidTransfer_failsPromptlyWithExit9_andLeavesNoPartialFile() throws Exception {
+        Trees.write(src.resolve("huge.bin"), new Random(SEED), 48 * 1024 * 1024);
+        Path dst = h.serverRoot.resolve("project");
+        java.util.concurrent.CompletableFuture<CliHarness.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> h.run("sync", src.toString(), h.remote("/project"), "--rate", "40M"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> run.isDone() || !KillMidwayTest.tempFiles(dst).isEmpty());
+        assertThat(run).as("finished before the server could be stopped").isNotDone();
+
+        h.server.close();
+
+        // well inside the transport's 30 s idle timeout: the dropped SSH connection aborts the transfer
+        CliHarness.Result r = run.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(9);
+        assertThat(r.err()).contains("farsync: ");
+        assertThat(dst.resolve("huge.bin")).doesNotExist();
+    }
+
+    @Test
     void unreachableHost_exit4() {
         CliHarness.Result r = h.run("sync", src.toString(), "tester@127.0.0.1:/x", "--port", "1");
 
