@@ -16,7 +16,6 @@ final class Progress implements SyncListener, AutoCloseable {
     private final PrintStream err;
     private final boolean quiet;
     private final LongSupplier nanoClock;
-    private final long startNanos;
     private final AtomicLong plannedFiles = new AtomicLong(-1);
     private final AtomicLong plannedBytes = new AtomicLong(-1);
     private final AtomicLong doneFiles = new AtomicLong();
@@ -24,13 +23,17 @@ final class Progress implements SyncListener, AutoCloseable {
     private final Thread ticker;
     private volatile boolean closed;
     private int lastLineLength;
+    /** Samples of (time, bytes) at each redraw, for a rate over the last WINDOW redraws. */
+    private static final int WINDOW = 6;
+    private final long[] windowNanos = new long[WINDOW];
+    private final long[] windowBytes = new long[WINDOW];
+    private int windowNext;
 
     Progress(PrintStream out, PrintStream err, boolean quiet, boolean live, LongSupplier nanoClock) {
         this.out = out;
         this.err = err;
         this.quiet = quiet;
         this.nanoClock = nanoClock;
-        this.startNanos = nanoClock.getAsLong();
         if (live && !quiet) {
             ticker = new Thread(this::tick, "farsync-progress-line");
             ticker.setDaemon(true);
@@ -100,16 +103,22 @@ final class Progress implements SyncListener, AutoCloseable {
     }
 
     private void draw() {
-        double seconds = Math.max(1e-3, (nanoClock.getAsLong() - startNanos) / 1e9);
+        long now = nanoClock.getAsLong();
         long b = bytes.get();
-        double rate = b * 8 / seconds;
+        // rate over the last few seconds, not since the start: set-up time would drag it down
+        windowNanos[windowNext % WINDOW] = now;
+        windowBytes[windowNext % WINDOW] = b;
+        windowNext++;
+        int oldest = windowNext > WINDOW ? windowNext % WINDOW : 0;
+        double seconds = Math.max(1e-3, (now - windowNanos[oldest]) / 1e9);
+        double rate = (b - windowBytes[oldest]) * 8 / seconds;
         StringBuilder line = new StringBuilder();
         long pf = plannedFiles.get();
         long pb = plannedBytes.get();
         line.append(String.format(Locale.ROOT, "  %d%s files  %s%s  %s", doneFiles.get(), pf >= 0 ? "/" + pf : "",
                 Rates.bytes(b), pb >= 0 ? "/" + Rates.bytes(pb) : "", Rates.format(rate)));
-        if (pb > 0 && b > 0 && b < pb) {
-            long eta = Math.round((pb - b) / (b / seconds));
+        if (pb > 0 && rate > 0 && b < pb) {
+            long eta = Math.round((pb - b) * 8 / Math.max(rate, 1));
             line.append(String.format(Locale.ROOT, "  ETA %d:%02d", eta / 60, eta % 60));
         }
         String s = line.toString();

@@ -48,6 +48,11 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (System.getenv("FARSYNC_LOG_LEVEL") == null) {
+            // a daemon's log is its history: sessions and failures at INFO unless told otherwise
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.farsync"))
+                    .setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         FarsyncServer server = start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
