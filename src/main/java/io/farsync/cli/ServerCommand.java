@@ -12,7 +12,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
@@ -74,9 +73,9 @@ final class ServerCommand implements Callable<Integer> {
         Path keyFile = hostKey != null ? hostKey : context.home().hostKey();
         KeyPair key = KeyFiles.loadOrCreateHostKey(keyFile);
         Path state = stateDir != null ? stateDir : context.home().dir().resolve("server");
-        FarsyncServer server = FarsyncServer.start(new FarsyncServer.Settings(address, key,
+        FarsyncServer server = FarsyncServer.start(FarsyncServer.Settings.of(address, key,
                 new AuthorizedKeysAuthenticator(authorizedKeys), new SyncJobHandler(root.toAbsolutePath().normalize(), state),
-                TransportConfig.defaults(), Duration.ofSeconds(30)));
+                TransportConfig.defaults()));
         context.out().println("farsync server listening on " + address.getHostString() + ":" + server.port()
                 + " (ssh tcp, data udp " + server.udpPort() + "), root " + root.toAbsolutePath().normalize()
                 + ", host key " + KeyFiles.fingerprint(key.getPublic()));

@@ -101,7 +101,7 @@ final class SyncRunner {
                 embedded = FarsyncServer.start(new FarsyncServer.Settings(
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), hostKey,
                         (user, key, sess) -> KeyUtils.compareKeys(identity.getPublic(), key),
-                        new SyncJobHandler(Path.of("/"), home.dir()), transport, Duration.ofSeconds(10)));
+                        new SyncJobHandler(Path.of("/"), home.dir()), transport, Duration.ofSeconds(10), 4));
                 target = new SessionClient.Target(System.getProperty("user.name"), "127.0.0.1", embedded.port());
                 verifier = HostKeyTrust.exactly(hostKey.getPublic());
                 remotePath = d.path().toAbsolutePath().normalize().toString();

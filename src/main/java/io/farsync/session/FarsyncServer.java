@@ -15,6 +15,10 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionListener;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -47,6 +51,8 @@ public final class FarsyncServer implements AutoCloseable {
      * @param handler       runs the jobs
      * @param transport     settings for the transport; the rate and datagram size come from each request
      * @param authTimeout   a connection that has not authenticated by then is dropped
+     * @param maxUnauthenticated connections accepted beyond this many that have not authenticated
+     *                      yet are closed at once: a flood of idle TCP connections cannot exhaust the server
      */
     public record Settings(
             InetSocketAddress listen,
@@ -54,7 +60,14 @@ public final class FarsyncServer implements AutoCloseable {
             PublickeyAuthenticator authenticator,
             SessionHandler handler,
             TransportConfig transport,
-            Duration authTimeout) {
+            Duration authTimeout,
+            int maxUnauthenticated) {
+
+        /** The daemon's defaults: 30 s to authenticate, at most 64 connections doing so at once. */
+        public static Settings of(InetSocketAddress listen, KeyPair hostKey, PublickeyAuthenticator authenticator,
+                SessionHandler handler, TransportConfig transport) {
+            return new Settings(listen, hostKey, authenticator, handler, transport, Duration.ofSeconds(30), 64);
+        }
     }
 
     private final SshServer ssh;
@@ -80,6 +93,7 @@ public final class FarsyncServer implements AutoCloseable {
         ssh.setGSSAuthenticator(null);
         CoreModuleProperties.AUTH_TIMEOUT.set(ssh, settings.authTimeout());
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(ssh, 6);
+        ssh.addSessionListener(new UnauthenticatedCap(settings.maxUnauthenticated()));
         FarsyncServer[] self = new FarsyncServer[1];
         ssh.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
@@ -141,6 +155,39 @@ public final class FarsyncServer implements AutoCloseable {
             ssh.stop(true);
         } catch (IOException e) {
             log.warn("stopping SSH server: {}", e.toString());
+        }
+    }
+
+    /** Closes new connections while too many others have not authenticated yet. */
+    private static final class UnauthenticatedCap implements SessionListener {
+        private final int max;
+        private final Set<Session> pending = ConcurrentHashMap.newKeySet();
+
+        UnauthenticatedCap(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public void sessionCreated(Session session) {
+            pending.add(session);
+            if (pending.size() > max) {
+                log.warn("refusing connection from {}: {} connections are already authenticating",
+                        session.getRemoteAddress(), max);
+                pending.remove(session);
+                session.close(true);
+            }
+        }
+
+        @Override
+        public void sessionEvent(Session session, Event event) {
+            if (event == Event.Authenticated) {
+                pending.remove(session);
+            }
+        }
+
+        @Override
+        public void sessionClosed(Session session) {
+            pending.remove(session);
         }
     }
 

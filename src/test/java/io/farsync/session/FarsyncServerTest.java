@@ -1,0 +1,107 @@
+package io.farsync.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.transport.TransportConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The SSH face of the daemon against clients that misbehave before authenticating. */
+class FarsyncServerTest {
+    private static final SessionHandler REFUSE_ALL = (request, user) -> {
+        throw new FarsyncException(ExitCode.USAGE, "no jobs here");
+    };
+    private final KeyPair hostKey = KeyFiles.generate();
+    private final KeyPair allowed = KeyFiles.generate();
+    private FarsyncServer server;
+
+    private FarsyncServer start(Duration authTimeout, int maxUnauthenticated) {
+        server = FarsyncServer.start(new FarsyncServer.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                hostKey, (user, key, session) -> org.apache.sshd.common.config.keys.KeyUtils.compareKeys(allowed.getPublic(), key),
+                REFUSE_ALL, TransportConfig.defaults(), authTimeout, maxUnauthenticated));
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void silentConnection_isClosedAfterTheAuthenticationTimeout() throws IOException {
+        start(Duration.ofSeconds(1), 64);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            s.setSoTimeout(15_000);
+            assertThat(readUntilClosed(s.getInputStream())).as("server closed the connection").isTrue();
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheCap_areClosedAtOnce() throws IOException {
+        start(Duration.ofSeconds(60), 3);
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port());
+                idle.add(s);
+                s.setSoTimeout(10_000);
+                s.getInputStream().read(); // the server's banner: it accepted this one
+            }
+            try (Socket extra = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+                // well before the 60 s authentication timeout
+                extra.setSoTimeout(10_000);
+                assertThat(readUntilClosed(extra.getInputStream())).isTrue();
+            }
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void passwordLogin_isNotOffered() throws IOException {
+        start(Duration.ofSeconds(30), 64);
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+        client.start();
+        try (ClientSession session = client.connect("root", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession()) {
+            session.addPasswordIdentity("root");
+            assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10))).isInstanceOf(IOException.class);
+        } finally {
+            client.stop();
+        }
+    }
+
+    /** Reads until end of stream; true if the peer closed (EOF or reset), false on our read timeout. */
+    private static boolean readUntilClosed(InputStream in) {
+        byte[] buf = new byte[4096];
+        try {
+            while (in.read(buf) >= 0) {
+                // the banner, maybe a disconnect message
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}
