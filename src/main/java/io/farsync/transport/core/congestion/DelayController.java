@@ -33,7 +33,8 @@ package io.farsync.transport.core.congestion;
  * 600 ms). The window then grows by a step that doubles from 1/32 of it to half of it,
  * every other round trip, since a step shows in the delay only a round trip later; freed
  * bandwidth is taken within a few round trips, as BIC's or BBR's bandwidth probing do, with an
- * overshoot of at most half a round trip of queue. The step resets as soon as a queue shows.
+ * overshoot of at most half a round trip of queue. The step resets as soon as a queue shows;
+ * if two probes find none, slow start resumes.
  * <li>Limits: the pacing rate is the window over the current RTT times a small gain, so the
  * window, not the pacer, binds and datagrams leave evenly (BBR's pacing, Cardwell et al. 2016);
  * both are clamped so that the rate stays within [minimum rate, target rate]. The window grows
@@ -92,6 +93,13 @@ abstract class DelayController implements RateController {
      * while after a drain), do not set off probes.
      */
     static final double EMPTY_ALPHAS = 0.25;
+    /**
+     * Empty round trips after which probing gives way to slow start again: two probes found no
+     * queue, so the path has much more room than the window (a competitor left, or the window
+     * sits at a floor far below the path), and doubling finds it in a few round trips, where
+     * probing steps of at most half the window would take many.
+     */
+    static final int RESTART_EMPTY_EPOCHS = 5;
     /** The window counts as used when the bytes in flight reached this fraction of it. */
     static final double USED_FRACTION = 0.5;
 
@@ -215,7 +223,11 @@ abstract class DelayController implements RateController {
             // A window change shows in the delay only a round trip later: probe every other round
             // trip, and not in the first empty one, which may just be the trough after a drain.
             emptyEpochs++;
-            if (emptyEpochs % 2 == 0) {
+            if (emptyEpochs >= RESTART_EMPTY_EPOCHS) {
+                slowStart = true;
+                emptyEpochs = 0;
+                probeGain = 0;
+            } else if (emptyEpochs % 2 == 0) {
                 probeGain = probeGain == 0 ? PROBE_GAIN_INITIAL : Math.min(PROBE_GAIN_MAX, probeGain * 2);
                 next = Math.max(next, window + Math.max(a, window * probeGain));
             }

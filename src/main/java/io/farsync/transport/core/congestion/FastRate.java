@@ -21,14 +21,22 @@ final class FastRate extends DelayController {
      * gigabit paths.
      */
     static final long FAIR_ALPHA_BYTES = 64 * 1024;
+    /**
+     * The least alpha in datagrams. The queue is measured in whole datagrams, and with the
+     * 32 KiB datagrams used on loopback 64 KiB would be two of them: too coarse a target to
+     * hold, and the window would starve the receiver. Flows with datagrams above 4 KiB thus
+     * queue more, and take a larger share against flows with small datagrams.
+     */
+    static final int MIN_ALPHA_DATAGRAMS = 16;
     /** {@code high}: twice the bytes queued, hence twice the share. */
-    static final long HIGH_ALPHA_BYTES = 2 * FAIR_ALPHA_BYTES;
+    static final int HIGH_FACTOR = 2;
 
     private final double alpha;
 
-    FastRate(Limits limits, long alphaBytes, long now) {
+    /** {@code share}: 1 for {@code fair}, {@link #HIGH_FACTOR} for {@code high}. */
+    FastRate(Limits limits, int share, long now) {
         super(limits, now);
-        this.alpha = alphaBytes;
+        this.alpha = (double) share * Math.max(FAIR_ALPHA_BYTES, (long) MIN_ALPHA_DATAGRAMS * limits.maxDatagramWireBytes());
     }
 
     @Override

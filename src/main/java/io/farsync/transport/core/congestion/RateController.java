@@ -28,8 +28,8 @@ public interface RateController {
         Limits limits = new Limits(config.minRateBitsPerSecond(), config.rateBitsPerSecond(), maxDatagramWireBytes);
         return switch (config.policy()) {
             case FIXED -> new FixedRate(limits);
-            case HIGH -> new FastRate(limits, FastRate.HIGH_ALPHA_BYTES, now);
-            case FAIR -> new FastRate(limits, FastRate.FAIR_ALPHA_BYTES, now);
+            case HIGH -> new FastRate(limits, FastRate.HIGH_FACTOR, now);
+            case FAIR -> new FastRate(limits, 1, now);
             case LOW -> new Scavenger(limits, now);
         };
     }
