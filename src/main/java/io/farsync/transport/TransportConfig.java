@@ -1,29 +1,44 @@
 package io.farsync.transport;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Immutable settings of one transport endpoint. Start from {@link #defaults()} and adjust with
  * the {@code with...} methods.
  *
- * @param rateBitsPerSecond    fixed pacing rate (target rate) for outgoing datagrams, bits/s
+ * <p>The rate settings work together: {@code policy} decides how the sending rate moves (see
+ * {@link RatePolicy}), never above {@code rateBitsPerSecond} (the target, or maximum) and, for
+ * the adaptive policies, never below {@code minRateBitsPerSecond}. The default policy is
+ * {@link RatePolicy#FAIR}: a user who names a rate of 1 Gbit/s on a 100 Mbit/s path expects the
+ * transfer to run at the path's speed without flooding it, not to lose nine datagrams in ten.
+ *
+ * @param rateBitsPerSecond    target (maximum) pacing rate for outgoing datagrams, bits/s;
+ *                             {@link RatePolicy#FIXED} sends at exactly this rate
  * @param datagramSize         UDP payload size in bytes, headers and AEAD tag included
  * @param sendBufferBytes      how much unacknowledged outgoing stream data a connection holds
  * @param receiveWindowBytes   flow-control window granted to the peer, bytes
  * @param idleTimeout          a connection fails when no authenticated datagram arrives for this long
+ * @param policy               how the rate adapts to the path
+ * @param minRateBitsPerSecond floor of the adaptive policies, bits/s (0: none beyond a couple of
+ *                             datagrams per round trip); at most the target rate
  */
 public record TransportConfig(
         long rateBitsPerSecond,
         int datagramSize,
         int sendBufferBytes,
         int receiveWindowBytes,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        RatePolicy policy,
+        long minRateBitsPerSecond) {
 
     public static final int MIN_DATAGRAM = 256;
     public static final int MAX_DATAGRAM = 65_000;
+    /** The smallest target rate accepted, bits/s. */
+    public static final long MIN_RATE = 8_000;
 
     public TransportConfig {
-        if (rateBitsPerSecond < 8_000) {
+        if (rateBitsPerSecond < MIN_RATE) {
             throw new IllegalArgumentException("rate (" + rateBitsPerSecond + " bit/s) must be at least 8 kbit/s");
         }
         if (datagramSize < MIN_DATAGRAM || datagramSize > MAX_DATAGRAM) {
@@ -33,29 +48,69 @@ public record TransportConfig(
         if (sendBufferBytes < datagramSize || receiveWindowBytes < datagramSize) {
             throw new IllegalArgumentException("buffers must hold at least one datagram");
         }
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("idle timeout (" + idleTimeout + ") must be positive");
         }
+        Objects.requireNonNull(policy, "policy");
+        if (minRateBitsPerSecond < 0) {
+            throw new IllegalArgumentException("minimum rate (" + minRateBitsPerSecond + " bit/s) must not be negative");
+        }
+        if (minRateBitsPerSecond > rateBitsPerSecond) {
+            throw new IllegalArgumentException("minimum rate (" + minRateBitsPerSecond
+                    + " bit/s) exceeds the target rate (" + rateBitsPerSecond + " bit/s)");
+        }
     }
 
-    /** 1 Gbit/s, 1472-byte datagrams (a 1500-byte IPv4 MTU), 64 MiB windows, 30 s idle timeout. */
+    /** The settings before the rate-control components existed: policy {@link RatePolicy#FAIR}, no minimum rate. */
+    public TransportConfig(long rateBitsPerSecond, int datagramSize, int sendBufferBytes, int receiveWindowBytes,
+            Duration idleTimeout) {
+        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0);
+    }
+
+    /**
+     * Target 1 Gbit/s under the {@link RatePolicy#FAIR} policy with no minimum rate, 1472-byte
+     * datagrams (a 1500-byte IPv4 MTU), 64 MiB windows, 30 s idle timeout.
+     */
     public static TransportConfig defaults() {
-        return new TransportConfig(1_000_000_000L, 1472, 64 << 20, 64 << 20, Duration.ofSeconds(30));
+        return new TransportConfig(1_000_000_000L, 1472, 64 << 20, 64 << 20, Duration.ofSeconds(30),
+                RatePolicy.FAIR, 0);
     }
 
+    /** Sets the target rate; fails if it is below the minimum rate (lower that first, or use {@link #withRates}). */
     public TransportConfig withRate(long bitsPerSecond) {
-        return new TransportConfig(bitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout);
+        return new TransportConfig(bitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, minRateBitsPerSecond);
+    }
+
+    public TransportConfig withMinRate(long bitsPerSecond) {
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, bitsPerSecond);
+    }
+
+    /** Sets the minimum and target rates together, so neither order of change trips the check. */
+    public TransportConfig withRates(long minBitsPerSecond, long targetBitsPerSecond) {
+        return new TransportConfig(targetBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, minBitsPerSecond);
+    }
+
+    public TransportConfig withPolicy(RatePolicy ratePolicy) {
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                ratePolicy, minRateBitsPerSecond);
     }
 
     public TransportConfig withDatagramSize(int size) {
-        return new TransportConfig(rateBitsPerSecond, size, sendBufferBytes, receiveWindowBytes, idleTimeout);
+        return new TransportConfig(rateBitsPerSecond, size, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, minRateBitsPerSecond);
     }
 
     public TransportConfig withBuffers(int sendBytes, int receiveWindow) {
-        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBytes, receiveWindow, idleTimeout);
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBytes, receiveWindow, idleTimeout,
+                policy, minRateBitsPerSecond);
     }
 
     public TransportConfig withIdleTimeout(Duration timeout) {
-        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, timeout);
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, timeout,
+                policy, minRateBitsPerSecond);
     }
 }

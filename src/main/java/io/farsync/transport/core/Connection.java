@@ -3,6 +3,7 @@ package io.farsync.transport.core;
 import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
+import io.farsync.transport.core.congestion.RateController;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,6 +26,12 @@ import java.time.Duration;
  * connection drains briefly and {@link #isTerminated()} becomes true. A connection that hears
  * nothing authentic from its peer for the idle timeout fails without a word; keep-alive PINGs
  * stop that from happening to a healthy, quiet connection.
+ *
+ * <p>Rate control: a {@link RateController} chosen by the configured policy sees every packet
+ * sent, every ACK (with a one-way delay sample from the receive timestamp the ACK carries) and
+ * every loss; the connection paces stream data at the controller's rate and keeps the bytes in
+ * flight within its window. Probes, ACKs and credit updates are exempt, so neither a tiny
+ * window nor a slow pacer can starve the feedback the controller depends on.
  *
  * <p>Flow control starts from {@link #INITIAL_CREDIT}, a protocol constant both sides assume
  * until the first MAX_STREAM_DATA arrives, so a receiver buffers at most
@@ -66,6 +73,7 @@ public final class Connection {
     private final LossDetector loss;
     private final AckTracker acks;
     private final Pacer pacer;
+    private final RateController rateController;
 
     private String peerLabel;
     private boolean peerValidated;
@@ -111,7 +119,8 @@ public final class Connection {
         this.receiveStream = new ReceiveStream(config.receiveWindowBytes(), INITIAL_CREDIT);
         this.loss = new LossDetector(new LossListener(), rtt, AckTracker.MAX_ACK_DELAY, now);
         this.acks = new AckTracker(now);
-        this.pacer = new Pacer(config.rateBitsPerSecond(), datagramSize + WIRE_OVERHEAD, now);
+        this.rateController = RateController.create(config, datagramSize + WIRE_OVERHEAD, now);
+        this.pacer = new Pacer(rateController.pacingRateBitsPerSecond(), datagramSize + WIRE_OVERHEAD, now);
         this.peerValidated = client;
         this.peerLabel = "peer of connection " + Integer.toHexString(connectionId);
         this.lastReceived = now;
@@ -332,7 +341,16 @@ public final class Connection {
             low = high - r.varint();
             loss.ackRange(low, high, largest);
         }
+        long lostBefore = loss.lostBytes();
         loss.endAck(largest, delayNanos, now);
+        long sentAt = loss.largestNewlyAckedSentTime();
+        long oneWayDelay = sentAt < 0 ? RateController.NO_SAMPLE : peerReceiveTimestampMicros * 1000 - sentAt;
+        if (loss.lostBytes() > lostBefore) {
+            rateController.onLoss(now, loss.lostBytes() - lostBefore);
+        }
+        rateController.onAck(now, loss.newlyAckedBytes(), loss.bytesInFlight(), rtt.hasSample() ? rtt.min() : 0,
+                rtt.smoothed(), oneWayDelay);
+        pacer.setRate(rateController.pacingRateBitsPerSecond());
         if (phase == Phase.FLUSHING && sendStream.allAcked()) {
             startClosing(Frames.CLOSE_GRACEFUL, "", now);
         }
@@ -457,7 +475,7 @@ public final class Connection {
         }
         int wireSize = datagramSize + WIRE_OVERHEAD;
         boolean streamReady = sendStream.hasSendable(peerMaxData)
-                && (probesPending > 0 || pacer.canSend(wireSize, now));
+                && (probesPending > 0 || (windowOpen(wireSize) && pacer.canSend(wireSize, now)));
         boolean ackDue = acks.ackDeadline() <= now;
         boolean creditDue = creditPending && !receiveStream.isComplete();
         if (!streamReady && !ackDue && !creditDue && probesPending == 0) {
@@ -512,13 +530,23 @@ public final class Connection {
         if ((flags & LossDetector.FLAG_ACK_ELICITING) != 0 && probesPending > 0) {
             probesPending--;
         }
-        long pn = loss.onPacketSent(now, flags, streamOffset, streamLength);
+        int wireBytes = pos + PacketCodec.OVERHEAD + WIRE_OVERHEAD;
+        boolean inFlight = (flags & LossDetector.FLAG_ACK_ELICITING) != 0;
+        long pn = loss.onPacketSent(now, flags, streamOffset, streamLength, inFlight ? wireBytes : 0);
         int n = codec.seal(connectionId, pn, p, pos, out, off);
         if ((flags & LossDetector.FLAG_STREAM) != 0) {
-            pacer.onSend(n + WIRE_OVERHEAD, now);
+            pacer.onSend(wireBytes, now);
+        }
+        if (inFlight) {
+            rateController.onPacketSent(now, wireBytes, loss.bytesInFlight());
         }
         countSent(n);
         return n;
+    }
+
+    /** Whether the rate controller's window has room for another datagram of {@code wireSize}. */
+    private boolean windowOpen(int wireSize) {
+        return loss.bytesInFlight() + wireSize <= rateController.windowBytes();
     }
 
     private int pollClose(byte[] out, int off, long now) {
@@ -564,7 +592,8 @@ public final class Connection {
             return Long.MIN_VALUE;
         }
         t = Math.min(t, acks.ackDeadline());
-        if (sendStream.hasSendable(peerMaxData)) {
+        // with the window full, the next ACK (a datagram in) is what opens it, not a timer
+        if (sendStream.hasSendable(peerMaxData) && windowOpen(datagramSize + WIRE_OVERHEAD)) {
             t = Math.min(t, pacer.nextSendTime(datagramSize + WIRE_OVERHEAD));
         }
         t = Math.min(t, loss.timerDeadline());
@@ -597,8 +626,12 @@ public final class Connection {
         if (!peerValidated) {
             return;
         }
+        long lostBefore = loss.lostBytes();
         if (loss.onTimeout(now)) {
             probesPending = PROBES_ON_PTO;
+        }
+        if (loss.lostBytes() > lostBefore) {
+            rateController.onLoss(now, loss.lostBytes() - lostBefore);
         }
         if (probesPending == 0 && now >= keepAliveDeadline()) {
             probesPending = 1;
@@ -753,16 +786,27 @@ public final class Connection {
         return peerReceiveTimestampMicros;
     }
 
-    /** Sets the pacing rate; the hook for rate control. */
+    /**
+     * Overrides the pacing rate until the rate controller next sets it (at the next ACK); the
+     * controller, chosen by {@link TransportConfig#policy()}, is the normal way to set the rate.
+     */
     public void setRate(long bitsPerSecond) {
         pacer.setRate(bitsPerSecond);
     }
 
     public TransportStats stats() {
+        long srtt = rtt.hasSample() ? rtt.smoothed() : 0;
+        long window = rateController.windowBytes();
+        long rate = pacer.rateBitsPerSecond();
+        if (window != Long.MAX_VALUE && srtt > 0) {
+            // window-bound, the connection sends at most a window per round trip
+            rate = Math.min(rate, (long) (window * 8e9 / srtt));
+        }
         return new TransportStats(wireBytesSent, wireBytesReceived, datagramsSent, datagramsReceived,
                 datagramsDropped, streamBytesSent, retransmittedBytes, loss.packetsLost(),
-                rtt.hasSample() ? rtt.smoothed() : 0, rtt.hasSample() ? rtt.min() : 0,
-                pacer.rateBitsPerSecond());
+                srtt, rtt.hasSample() ? rtt.min() : 0, rate,
+                rateController.queueingDelayNanos(), loss.lostBytes(), window == Long.MAX_VALUE ? 0 : window,
+                loss.bytesInFlight());
     }
 
     /** Losses that turned out to be reordering (the packet was acknowledged after all). */

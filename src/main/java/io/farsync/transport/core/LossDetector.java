@@ -52,6 +52,8 @@ final class LossDetector {
     private long[] timeSent = new long[1024];
     private long[] streamOffset = new long[1024];
     private int[] streamLength = new int[1024];
+    /** Wire bytes of each ack-eliciting packet, for the bytes in flight. */
+    private int[] wireSize = new int[1024];
     /** For a lost packet: the largest acked when it was declared lost, -1 if by the time threshold. */
     private long[] lostAtLargest = new long[1024];
 
@@ -62,6 +64,8 @@ final class LossDetector {
     private long next;
     private long largestAcked = -1;
     private int ackElicitingInFlight;
+    private long bytesInFlight;
+    private long lostBytes;
     private long lastAckElicitingSent;
     private long lossTime = Long.MAX_VALUE;
     private int ptoCount;
@@ -73,6 +77,8 @@ final class LossDetector {
     // per-ACK-frame scratch
     private boolean largestNewlyAcked;
     private boolean ackElicitingNewlyAcked;
+    private long newlyAckedBytes;
+    private long largestNewlyAckedSent;
 
     LossDetector(Listener listener, RttEstimator rtt, long peerMaxAckDelay, long now) {
         this.lastAckElicitingSent = now;
@@ -85,8 +91,16 @@ final class LossDetector {
         return next;
     }
 
-    /** Records packet {@code next()}; untracked packets (ack-only, close) just take their number. */
+    /** As {@link #onPacketSent(long, int, long, int, int)} for a packet that counts no bytes in flight. */
     long onPacketSent(long now, int packetFlags, long offset, int length) {
+        return onPacketSent(now, packetFlags, offset, length, 0);
+    }
+
+    /**
+     * Records packet {@code next()}; untracked packets (ack-only, close) just take their number.
+     * An ack-eliciting packet adds {@code wireBytes} to the bytes in flight until it is acked or lost.
+     */
+    long onPacketSent(long now, int packetFlags, long offset, int length, int wireBytes) {
         long pn = next++;
         if (next - base > state.length) {
             grow();
@@ -98,6 +112,8 @@ final class LossDetector {
             timeSent[i] = now;
             streamOffset[i] = offset;
             streamLength[i] = length;
+            wireSize[i] = wireBytes;
+            bytesInFlight += wireBytes;
             ackElicitingInFlight++;
             lastAckElicitingSent = now;
         } else {
@@ -113,6 +129,29 @@ final class LossDetector {
 
     long lastAckElicitingSent() {
         return lastAckElicitingSent;
+    }
+
+    /** Wire bytes of the ack-eliciting packets neither acknowledged nor declared lost. */
+    long bytesInFlight() {
+        return bytesInFlight;
+    }
+
+    /** Wire bytes of all packets declared lost so far (spurious losses included). */
+    long lostBytes() {
+        return lostBytes;
+    }
+
+    /** Wire bytes newly acknowledged by the last ACK frame (between {@link #beginAck} and {@link #endAck}). */
+    long newlyAckedBytes() {
+        return newlyAckedBytes;
+    }
+
+    /**
+     * When the largest packet of the last ACK frame was sent, if that frame newly acknowledged it
+     * (so the frame's receive timestamp belongs to a packet whose send time is known), else -1.
+     */
+    long largestNewlyAckedSentTime() {
+        return largestNewlyAckedSent;
     }
 
     long largestAcked() {
@@ -139,6 +178,8 @@ final class LossDetector {
     void beginAck() {
         largestNewlyAcked = false;
         ackElicitingNewlyAcked = false;
+        newlyAckedBytes = 0;
+        largestNewlyAckedSent = -1;
     }
 
     /** Acknowledges packets {@code [low, high]} of the current ACK frame; high must be below next. */
@@ -150,6 +191,8 @@ final class LossDetector {
             if (s == IN_FLIGHT) {
                 state[i] = ACKED;
                 ackElicitingInFlight--;
+                bytesInFlight -= wireSize[i];
+                newlyAckedBytes += wireSize[i];
                 ackElicitingNewlyAcked = true;
                 if (pn == largestInFrame) {
                     largestNewlyAcked = true;
@@ -172,7 +215,8 @@ final class LossDetector {
     /** Finishes an ACK frame: RTT sample, loss detection, timer reset. */
     void endAck(long largest, long ackDelayNanos, long now) {
         if (largestNewlyAcked) {
-            rtt.onSample(now - timeSent[slot(largest)], ackDelayNanos, peerMaxAckDelay);
+            largestNewlyAckedSent = timeSent[slot(largest)];
+            rtt.onSample(now - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
         }
         if (largest > largestAcked) {
             largestAcked = largest;
@@ -229,6 +273,8 @@ final class LossDetector {
                 state[i] = LOST;
                 lostAtLargest[i] = byCount ? largestAcked : -1;
                 ackElicitingInFlight--;
+                bytesInFlight -= wireSize[i];
+                lostBytes += wireSize[i];
                 packetsLost++;
                 listener.onPacketLost(flags[i], streamOffset[i], streamLength[i]);
             } else {
@@ -262,6 +308,7 @@ final class LossDetector {
         long[] t = new long[n];
         long[] o = new long[n];
         int[] l = new int[n];
+        int[] w = new int[n];
         long[] la = new long[n];
         for (long pn = base; pn < next - 1; pn++) {
             int from = slot(pn);
@@ -271,6 +318,7 @@ final class LossDetector {
             t[to] = timeSent[from];
             o[to] = streamOffset[from];
             l[to] = streamLength[from];
+            w[to] = wireSize[from];
             la[to] = lostAtLargest[from];
         }
         state = s;
@@ -278,6 +326,7 @@ final class LossDetector {
         timeSent = t;
         streamOffset = o;
         streamLength = l;
+        wireSize = w;
         lostAtLargest = la;
     }
 }

@@ -4,8 +4,8 @@ package io.farsync.transport.core;
  * Token-bucket pacing: tokens (bytes) accrue at the pacing rate up to a burst allowance of
  * about 1 ms of tokens, or two datagrams if that is more; a datagram may leave when the bucket
  * holds its size. Spreading datagrams evenly keeps the bottleneck queue short (the pacing
- * argument of BBR, Cardwell et al. 2016, and RFC 9002 section 7.7). The rate is fixed per
- * connection for now; {@link #setRate} is where a rate controller will act.
+ * argument of BBR, Cardwell et al. 2016, and RFC 9002 section 7.7). The connection sets the
+ * rate its {@code congestion.RateController} asks for after every ACK.
  */
 final class Pacer {
 

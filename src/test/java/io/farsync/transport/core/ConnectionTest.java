@@ -2,6 +2,7 @@ package io.farsync.transport.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.farsync.transport.RatePolicy;
 import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
@@ -119,9 +120,10 @@ class ConnectionTest {
 
     @Test
     void transfer_throughOverloadedBottleneck_arrivesIntact() {
-        // pacing at twice the bottleneck rate: the tail-drop queue loses about half of the datagrams
+        // fixed pacing at twice the bottleneck rate: the tail-drop queue loses about half of the datagrams
         LinkProfile narrow = CLEAN.withBottleneck(50_000_000L, 100_000);
-        Simulation sim = simulation("transfer_throughOverloadedBottleneck", narrow);
+        TransportConfig fixed = CONFIG.withPolicy(RatePolicy.FIXED);
+        Simulation sim = new Simulation(fixed, fixed, keys, narrow, narrow, Simulation.seed("transfer_throughOverloadedBottleneck"));
         TransferApp client = new TransferApp(2_000_000, 11, 0);
         TransferApp server = new TransferApp(0, 0, 11);
         sim.setApp(0, client);

@@ -1,5 +1,8 @@
 package io.farsync.transport.sim;
 
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 
@@ -7,6 +10,11 @@ import java.util.Random;
  * Two-way datagram link in virtual time: per direction a {@link LinkProfile} (delay, jitter,
  * loss, duplication, bottleneck). All randomness comes from one seeded {@link Random}, so a run
  * is reproducible from its seed. Datagrams wait in an event queue ordered by arrival time.
+ *
+ * <p>Sides come in pairs: side {@code 2k} talks to side {@code 2k + 1}. Even sides send in the
+ * first direction, odd sides in the second, and all pairs share the direction's bottleneck and
+ * its tail-drop queue, as flows share a real bottleneck router. With one pair (sides 0 and 1)
+ * this is a plain two-way link.
  */
 public final class SimulatedLink {
 
@@ -22,6 +30,10 @@ public final class SimulatedLink {
     private final long[] droppedBytes = new long[2];
     private final long[] droppedDatagrams = new long[2];
     private final long[] sentDatagrams = new long[2];
+    private final long[] queueDelaySum = new long[2];
+    private final long[] queueDelayMax = new long[2];
+    private final long[] queued = new long[2];
+    private final Map<Integer, long[]> droppedBySide = new HashMap<>();
     private long sequence;
     private boolean cut;
 
@@ -36,10 +48,11 @@ public final class SimulatedLink {
         cut = true;
     }
 
-    /** Sends {@code datagram[0, len)} from {@code fromSide} (0 or 1) at {@code now}. */
+    /** Sends {@code datagram[0, len)} from {@code fromSide} to its partner at {@code now}. */
     public void send(int fromSide, byte[] datagram, int len, long now) {
-        LinkProfile p = profiles[fromSide];
-        sentDatagrams[fromSide]++;
+        int dir = fromSide & 1;
+        LinkProfile p = profiles[dir];
+        sentDatagrams[dir]++;
         if (cut || random.nextDouble() < p.lossRate()) {
             drop(fromSide, len);
             return;
@@ -47,14 +60,17 @@ public final class SimulatedLink {
         long departure = now;
         if (p.bandwidthBitsPerSecond() > 0) {
             long serialization = len * 8L * 1_000_000_000L / p.bandwidthBitsPerSecond();
-            long start = Math.max(now, bottleneckFreeAt[fromSide]);
-            long queued = (start - now) * p.bandwidthBitsPerSecond() / 8_000_000_000L;
-            if (queued + len > p.queueBytes()) {
+            long start = Math.max(now, bottleneckFreeAt[dir]);
+            long queuedBytes = (start - now) * p.bandwidthBitsPerSecond() / 8_000_000_000L;
+            if (queuedBytes + len > p.queueBytes()) {
                 drop(fromSide, len);
                 return;
             }
-            bottleneckFreeAt[fromSide] = start + serialization;
+            bottleneckFreeAt[dir] = start + serialization;
             departure = start + serialization;
+            queueDelaySum[dir] += start - now;
+            queueDelayMax[dir] = Math.max(queueDelayMax[dir], start - now);
+            queued[dir]++;
         }
         byte[] copy = new byte[len];
         System.arraycopy(datagram, 0, copy, 0, len);
@@ -66,12 +82,13 @@ public final class SimulatedLink {
 
     private void enqueue(int fromSide, long departure, LinkProfile p, byte[] datagram) {
         long jitter = p.jitterNanos() > 0 ? (long) (random.nextDouble() * p.jitterNanos()) : 0;
-        inFlight.add(new Delivery(departure + p.delayNanos() + jitter, sequence++, 1 - fromSide, datagram));
+        inFlight.add(new Delivery(departure + p.delayNanos() + jitter, sequence++, fromSide ^ 1, datagram));
     }
 
     private void drop(int fromSide, int len) {
-        droppedBytes[fromSide] += len;
-        droppedDatagrams[fromSide]++;
+        droppedBytes[fromSide & 1] += len;
+        droppedDatagrams[fromSide & 1]++;
+        droppedBySide.computeIfAbsent(fromSide, k -> new long[2])[0] += len;
     }
 
     /** Arrival time of the next datagram, Long.MAX_VALUE if none is in flight. */
@@ -86,15 +103,43 @@ public final class SimulatedLink {
         return d != null && d.arrival <= now ? inFlight.poll() : null;
     }
 
+    /** Bytes lost or tail-dropped in the direction {@code fromSide} sends in, all pairs together. */
     public long droppedBytes(int fromSide) {
-        return droppedBytes[fromSide];
+        return droppedBytes[fromSide & 1];
+    }
+
+    /** Bytes lost or tail-dropped that side {@code side} itself sent. */
+    public long droppedBytesOf(int side) {
+        long[] d = droppedBySide.get(side);
+        return d == null ? 0 : d[0];
     }
 
     public long droppedDatagrams(int fromSide) {
-        return droppedDatagrams[fromSide];
+        return droppedDatagrams[fromSide & 1];
     }
 
     public long sentDatagrams(int fromSide) {
-        return sentDatagrams[fromSide];
+        return sentDatagrams[fromSide & 1];
+    }
+
+    /**
+     * Mean time datagrams that entered the bottleneck in {@code fromSide}'s direction waited in
+     * its queue since the last {@link #resetQueueStats}, nanoseconds (0 if none did).
+     */
+    public long meanQueueDelay(int fromSide) {
+        int dir = fromSide & 1;
+        return queued[dir] == 0 ? 0 : queueDelaySum[dir] / queued[dir];
+    }
+
+    /** Longest wait in that bottleneck queue since the last {@link #resetQueueStats}, nanoseconds. */
+    public long maxQueueDelay(int fromSide) {
+        return queueDelayMax[fromSide & 1];
+    }
+
+    /** Starts a new measuring period for {@link #meanQueueDelay} and {@link #maxQueueDelay}. */
+    public void resetQueueStats() {
+        Arrays.fill(queueDelaySum, 0);
+        Arrays.fill(queueDelayMax, 0);
+        Arrays.fill(queued, 0);
     }
 }

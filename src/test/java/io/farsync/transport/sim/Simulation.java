@@ -3,14 +3,19 @@ package io.farsync.transport.sim;
 import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.core.Connection;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
 /**
- * Two {@link Connection}s (side 0 the client, side 1 the server) joined by a
- * {@link SimulatedLink}, driven in virtual time: deliver what has arrived, run due timers, let
- * each side's {@link App} act, send what the connections emit, then jump to the next event.
- * Nothing sleeps; a run of seconds of virtual time takes milliseconds.
+ * Pairs of {@link Connection}s (in pair k, side 2k the client and side 2k + 1 the server) joined
+ * by one {@link SimulatedLink}, driven in virtual time: deliver what has arrived, run due
+ * timers, let each side's {@link App} act, send what the connections emit, then jump to the next
+ * event. Nothing sleeps; a run of seconds of virtual time takes milliseconds. Every pair's
+ * datagrams go through the same bottleneck, so several pairs compete for it like flows through
+ * a shared router.
  */
 public final class Simulation {
 
@@ -24,18 +29,42 @@ public final class Simulation {
 
     private final VirtualClock clock = new VirtualClock();
     private final SimulatedLink link;
-    private final Connection[] sides = new Connection[2];
-    private final App[] apps = {(c, now) -> { }, (c, now) -> { }};
+    private final Connection[] sides;
+    private final App[] apps;
     private final byte[] buf = new byte[TransportConfig.MAX_DATAGRAM];
 
+    /** One pair: a client with {@code clientConfig}, a server with {@code serverConfig}. */
     public Simulation(TransportConfig clientConfig, TransportConfig serverConfig, SessionKeys keys,
+            LinkProfile clientToServer, LinkProfile serverToClient, long seed) {
+        this(List.of(clientConfig), serverConfig, List.of(keys), clientToServer, serverToClient, seed);
+    }
+
+    private Simulation(List<TransportConfig> clientConfigs, TransportConfig serverConfig, List<SessionKeys> keys,
             LinkProfile clientToServer, LinkProfile serverToClient, long seed) {
         clock.advanceTo(START);
         this.link = new SimulatedLink(clientToServer, serverToClient, new Random(seed));
-        sides[0] = Connection.client(clientConfig, keys, clock.now());
-        sides[1] = Connection.server(serverConfig, keys, clock.now());
-        sides[0].setPeerLabel("sim-server");
-        sides[1].setPeerLabel("sim-client");
+        int pairs = clientConfigs.size();
+        this.sides = new Connection[2 * pairs];
+        this.apps = new App[2 * pairs];
+        Arrays.fill(apps, (App) (c, now) -> { });
+        for (int k = 0; k < pairs; k++) {
+            String suffix = pairs == 1 ? "" : "-" + k;
+            sides[2 * k] = Connection.client(clientConfigs.get(k), keys.get(k), clock.now());
+            sides[2 * k + 1] = Connection.server(serverConfig, keys.get(k), clock.now());
+            sides[2 * k].setPeerLabel("sim-server" + suffix);
+            sides[2 * k + 1].setPeerLabel("sim-client" + suffix);
+        }
+    }
+
+    /**
+     * One pair per entry of {@code clientConfigs}, all through the same link: every client sends
+     * through the {@code clientToServer} bottleneck, every server through the other.
+     */
+    public static Simulation shared(List<TransportConfig> clientConfigs, TransportConfig serverConfig,
+            LinkProfile clientToServer, LinkProfile serverToClient, long seed) {
+        SecureRandom keyRandom = new SecureRandom();
+        List<SessionKeys> keys = clientConfigs.stream().map(c -> SessionKeys.generate(keyRandom, 128)).toList();
+        return new Simulation(clientConfigs, serverConfig, keys, clientToServer, serverToClient, seed);
     }
 
     /**
@@ -57,6 +86,16 @@ public final class Simulation {
         return sides[1];
     }
 
+    /** The client of pair {@code k}. */
+    public Connection client(int k) {
+        return sides[2 * k];
+    }
+
+    /** The server of pair {@code k}. */
+    public Connection server(int k) {
+        return sides[2 * k + 1];
+    }
+
     public SimulatedLink link() {
         return link;
     }
@@ -65,6 +104,7 @@ public final class Simulation {
         return clock;
     }
 
+    /** Sets the application of side {@code side} (0 the first client, 1 its server, 2 the second client...). */
     public void setApp(int side, App app) {
         apps[side] = app;
     }
@@ -84,7 +124,7 @@ public final class Simulation {
                 sides[d.toSide()].receive(d.datagram(), 0, d.datagram().length, now);
                 progress = true;
             }
-            for (int side = 0; side < 2; side++) {
+            for (int side = 0; side < sides.length; side++) {
                 Connection c = sides[side];
                 if (c.nextWakeupNanos() <= now) {
                     c.onTimeout(now);
@@ -99,7 +139,10 @@ public final class Simulation {
             if (done.getAsBoolean()) {
                 return true;
             }
-            long next = Math.min(link.nextArrival(), Math.min(sides[0].nextWakeupNanos(), sides[1].nextWakeupNanos()));
+            long next = link.nextArrival();
+            for (Connection c : sides) {
+                next = Math.min(next, c.nextWakeupNanos());
+            }
             if (next > now) {
                 if (next > deadline) {
                     clock.advanceTo(Math.max(now, deadline));

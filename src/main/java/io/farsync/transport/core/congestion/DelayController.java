@@ -1,0 +1,283 @@
+package io.farsync.transport.core.congestion;
+
+/**
+ * The machinery shared by the adaptive policies: a window (bytes in flight) updated once per
+ * round trip by a FAST TCP equation on the measured queueing delay, and a pacing rate derived
+ * from it. Subclasses say how many of their own bytes they aim to keep queued at the bottleneck
+ * ({@link #alpha}), which is what sets their share.
+ *
+ * <p>The idea is FAST TCP's (Jin, Wei and Low, "FAST TCP: motivation, architecture, algorithms,
+ * performance", INFOCOM 2004; Wei, Jin, Low and Hegde, IEEE/ACM ToN 14(6), 2006). Once per
+ * round trip
+ *
+ * <pre>  w &lt;- min(2w, (1 - gamma) w + gamma (w baseRTT / RTT + alpha))</pre>
+ *
+ * where RTT = baseRTT + q and q is the queueing delay. At equilibrium w q / RTT = alpha: the
+ * flow's rate times the queueing delay, i.e. its bytes standing in the bottleneck queue, equals
+ * alpha. Flows that share a bottleneck see the same q, so flows with equal alpha get equal
+ * rates (twice the alpha, twice the rate), and N flows queue N alpha bytes in all, whatever
+ * the round-trip time: this is what makes the standing queue short and the sharing fair.
+ * Because the equation acts on a window, the queue responds at once to a window change
+ * (the self-clocking of acknowledgements), which is why FAST stays stable at large
+ * bandwidth-delay products where an equation on the rate alone would integrate the error over
+ * a round trip and oscillate. Loss does not enter the equation: the transport repairs random
+ * loss by retransmission, so 1 to 10 % loss on a long path costs no rate.
+ *
+ * <p>Around the equation:
+ * <ul>
+ * <li>Start: the window doubles every round trip (slow start, as FAST does) until the flow has
+ * more than alpha bytes queued, then the equation takes over with gamma = 1 for one step, which
+ * drains the overshoot of the last doubling.
+ * <li>Probing: when the queue holds less than a quarter of alpha for two round trips, the path has
+ * room the equation would claim only alpha / 2 per round trip at a time (hours at 500 Mbit/s and
+ * 600 ms). The window then grows by a step that doubles from 1/32 of it to half of it,
+ * every other round trip, since a step shows in the delay only a round trip later; freed
+ * bandwidth is taken within a few round trips, as BIC's or BBR's bandwidth probing do, with an
+ * overshoot of at most half a round trip of queue. The step resets as soon as a queue shows;
+ * if two probes find none, slow start resumes.
+ * <li>Limits: the pacing rate is the window over the current RTT times a small gain, so the
+ * window, not the pacer, binds and datagrams leave evenly (BBR's pacing, Cardwell et al. 2016);
+ * both are clamped so that the rate stays within [minimum rate, target rate]. The window grows
+ * only while the flow actually fills it (RFC 7661's congestion window validation), so an
+ * application- or flow-control-limited connection does not bank a window it never tested.
+ * </ul>
+ */
+abstract class DelayController implements RateController {
+
+    /** FAST TCP's recommended gain: half way to the equation's target each round trip. */
+    static final double GAMMA = 0.5;
+    /** Datagrams in the window before the first RTT sample; RFC 9002 uses 10, but pacing spreads them. */
+    static final int INITIAL_WINDOW_DATAGRAMS = 32;
+    /** The smallest window, as RFC 6817 and RFC 9002 keep two packets: enough to keep acks flowing. */
+    static final int MIN_WINDOW_DATAGRAMS = 2;
+    /**
+     * Pacing runs this much faster than the window's rate so that the window, clocked by the
+     * acknowledgements, is what binds; 1.25 is RFC 9002's N (section 7.7).
+     */
+    static final double PACING_GAIN = 1.25;
+    /** In slow start, pacing at twice the window's rate lets the window double each round trip. */
+    static final double SLOW_START_PACING_GAIN = 2.0;
+    /**
+     * A window above the target rate times the RTT buys nothing; twice that leaves room to
+     * follow a growing RTT without the window getting in the way of the target.
+     */
+    static final double MAX_WINDOW_TARGET_RTTS = 2.0;
+    /**
+     * Shortest update period. On loopback the RTT is tens of microseconds, while the receiver's
+     * scheduling noise lasts milliseconds; a period of at least 1 ms gathers enough delay samples
+     * for the minimum over the period to mean something.
+     */
+    static final long MIN_EPOCH_NANOS = 1_000_000;
+    /**
+     * Past this many alphas of our bytes queued, the queue is an overshoot (of slow start or a
+     * probe) or a newcomer's arrival, not the equilibrium's noise: the window jumps to the
+     * delivery rate's (gamma = 1) instead of going half way, and the next round trip only
+     * observes, as the jump shows a round trip later.
+     */
+    static final double DRAIN_ALPHAS = 8;
+    /**
+     * First probing step, a fraction of the window: 1/32, a queue of 3 ms at 100 ms RTT if the
+     * path had no room after all; doubling, it reaches half the window in five probes.
+     */
+    static final double PROBE_GAIN_INITIAL = 1.0 / 32;
+    /**
+     * Largest probing step: half the window. The step is seen a round trip later, so it can
+     * overshoot by this much for one round trip: half a round trip of queue, which a buffer of
+     * one bandwidth-delay product (the usual sizing) holds without loss.
+     */
+    static final double PROBE_GAIN_MAX = 0.5;
+    /**
+     * The queue counts as empty, and the path as having room, below a quarter of alpha of our
+     * bytes: well under the equilibrium's alpha, so that the equation's own small swings, and the
+     * bytes of lost packets still counted in flight (which keep the queue below alpha for a
+     * while after a drain), do not set off probes.
+     */
+    static final double EMPTY_ALPHAS = 0.25;
+    /**
+     * Empty round trips after which probing gives way to slow start again: two probes found no
+     * queue, so the path has much more room than the window (a competitor left, or the window
+     * sits at a floor far below the path), and doubling finds it in a few round trips, where
+     * probing steps of at most half the window would take many.
+     */
+    static final int RESTART_EMPTY_EPOCHS = 5;
+    /** The window counts as used when the bytes in flight reached this fraction of it. */
+    static final double USED_FRACTION = 0.5;
+
+    private final Limits limits;
+    private final QueueDelayFilter delay;
+    private final DeliveryRate delivery = new DeliveryRate();
+    private final double mss;
+    private double window;
+    private boolean slowStart = true;
+    private long minRtt;
+    private long smoothedRtt;
+    private long epochEnd = Long.MIN_VALUE;
+    private long epochMinQueue = Long.MAX_VALUE;
+    private long epochMaxInFlight;
+    private double probeGain;
+    private int emptyEpochs;
+    private boolean drainedLastEpoch;
+    private long pacingRate;
+
+    DelayController(Limits limits, long now) {
+        this.limits = limits;
+        this.delay = new QueueDelayFilter(now);
+        this.mss = limits.maxDatagramWireBytes();
+        this.window = INITIAL_WINDOW_DATAGRAMS * mss;
+        this.pacingRate = limits.targetRateBitsPerSecond();
+    }
+
+    /** The bytes this flow aims to keep queued at the bottleneck, given its window and the RTT now (ns). */
+    abstract double alpha(double window, double rttNanos);
+
+    /**
+     * A factor (at most 1) to scale the window by this round trip, whatever the equation says,
+     * when the queueing delay {@code queueNanos} calls for more than the equation's gradual step.
+     */
+    double yieldFactor(long queueNanos) {
+        return 1.0;
+    }
+
+    @Override
+    public void onPacketSent(long now, int wireBytes, long bytesInFlight) {
+        epochMaxInFlight = Math.max(epochMaxInFlight, bytesInFlight);
+    }
+
+    @Override
+    public void onAck(long now, long ackedBytes, long bytesInFlight, long minRttNanos, long smoothedRttNanos,
+            long oneWayDelayNanos) {
+        if (minRttNanos <= 0) {
+            return;
+        }
+        minRtt = minRttNanos;
+        smoothedRtt = smoothedRttNanos;
+        if (oneWayDelayNanos != NO_SAMPLE) {
+            epochMinQueue = Math.min(epochMinQueue, delay.onSample(now, oneWayDelayNanos));
+        }
+        delivery.onAck(now, ackedBytes, minRtt);
+        if (slowStart) {
+            if (bytesInFlight + ackedBytes >= window * USED_FRACTION) {
+                window += ackedBytes;
+            }
+            double rtt = minRtt + delay.current();
+            if (window * delay.current() / rtt > alpha(window, rtt)) {
+                exitSlowStart(now, rtt);
+            } else if (window >= maxWindow(rtt)) {
+                slowStart = false;
+                startEpoch(now);
+            }
+        }
+        if (now >= epochEnd) {
+            if (!slowStart && epochEnd != Long.MIN_VALUE) {
+                update(now);
+            }
+            startEpoch(now);
+        }
+        double rtt = minRtt + delay.current();
+        window = Math.max(minWindow(rtt), Math.min(maxWindow(rtt), window));
+        double gain = slowStart ? SLOW_START_PACING_GAIN : PACING_GAIN;
+        pacingRate = limits.clamp(window * 8e9 / rtt * gain);
+    }
+
+    /**
+     * Leaves slow start once a queue shows. The delay seen now is a round trip old: the last
+     * doubling is still on its way into the queue, and the equation would take many round
+     * trips to drain it. But while the queue builds, acknowledgements arrive at the bottleneck's
+     * rate, so the window that rate fills in a base RTT, plus alpha, is the equilibrium to jump
+     * to; the bytes in flight above it drain before anything more is sent.
+     */
+    private void exitSlowStart(long now, double rtt) {
+        slowStart = false;
+        double byEquation = window * minRtt / rtt + alpha(window, rtt);
+        double rate = delivery.bytesPerNano(now, minRtt);
+        if (rate > 0) {
+            window = Math.min(byEquation, rate * minRtt + alpha(rate * minRtt, minRtt));
+        } else {
+            window = byEquation;
+        }
+        startEpoch(now);
+    }
+
+    /** One round trip's step of the equation. */
+    private void update(long now) {
+        long q = epochMinQueue != Long.MAX_VALUE ? epochMinQueue : delay.current();
+        double rtt = minRtt + q;
+        double a = alpha(window, rtt);
+        double target = window * minRtt / rtt + a;
+        double next = (1 - GAMMA) * window + GAMMA * target;
+        if (window * q / rtt > DRAIN_ALPHAS * a) {
+            if (drainedLastEpoch) {
+                drainedLastEpoch = false;
+                return;
+            }
+            double rate = delivery.bytesPerNano(now, minRtt);
+            next = rate > 0 ? Math.min(target, rate * minRtt + alpha(rate * minRtt, minRtt)) : target;
+            drainedLastEpoch = true;
+        } else {
+            drainedLastEpoch = false;
+        }
+        boolean used = epochMaxInFlight >= window * USED_FRACTION;
+        long latest = delay.current();
+        boolean empty = window * Math.max(q, latest) / (minRtt + latest) < a * EMPTY_ALPHAS;
+        if (empty && used) {
+            // A window change shows in the delay only a round trip later: probe every other round
+            // trip, and not in the first empty one, which may just be the trough after a drain.
+            emptyEpochs++;
+            if (emptyEpochs >= RESTART_EMPTY_EPOCHS) {
+                slowStart = true;
+                emptyEpochs = 0;
+                probeGain = 0;
+            } else if (emptyEpochs % 2 == 0) {
+                probeGain = probeGain == 0 ? PROBE_GAIN_INITIAL : Math.min(PROBE_GAIN_MAX, probeGain * 2);
+                next = Math.max(next, window + Math.max(a, window * probeGain));
+            }
+        } else {
+            probeGain = 0;
+            emptyEpochs = 0;
+        }
+        if (!used) {
+            next = Math.min(next, window);
+        }
+        next = Math.min(next, 2 * window) * yieldFactor(q);
+        window = next;
+    }
+
+    private void startEpoch(long now) {
+        epochEnd = now + Math.max(smoothedRtt, MIN_EPOCH_NANOS);
+        epochMinQueue = Long.MAX_VALUE;
+        epochMaxInFlight = 0;
+    }
+
+    private double minWindow(double rttNanos) {
+        return Math.max(MIN_WINDOW_DATAGRAMS * mss, limits.minRateBitsPerSecond() / 8e9 * rttNanos + mss);
+    }
+
+    private double maxWindow(double rttNanos) {
+        return Math.max(minWindow(rttNanos), limits.targetRateBitsPerSecond() / 8e9 * rttNanos * MAX_WINDOW_TARGET_RTTS);
+    }
+
+    @Override
+    public void onLoss(long now, long lostBytes) {
+        // random loss is not congestion: a full queue shows as delay long before it overflows
+    }
+
+    @Override
+    public long pacingRateBitsPerSecond() {
+        return pacingRate;
+    }
+
+    @Override
+    public long windowBytes() {
+        return (long) window;
+    }
+
+    @Override
+    public long queueingDelayNanos() {
+        return delay.current();
+    }
+
+    /** Whether the flow is still in its initial exponential ramp. */
+    boolean inSlowStart() {
+        return slowStart;
+    }
+}

@@ -1,0 +1,46 @@
+package io.farsync.transport.core.congestion;
+
+/**
+ * The {@code fair} and {@code high} policies: FAST TCP's equilibrium of a constant number of
+ * bytes queued at the bottleneck per flow (see {@link DelayController} for the equation and its
+ * references). A constant alpha makes each flow's rate alpha / q for the shared queueing delay
+ * q, so flows with the same alpha split a bottleneck equally and {@code high}, with twice the
+ * alpha, takes twice a fair share.
+ *
+ * <p>The cost of a constant alpha is that the queue it implies grows as the bottleneck slows:
+ * N alpha / capacity, i.e. 5 ms per flow at 100 Mbit/s, 1 ms at 500 Mbit/s, but 50 ms at
+ * 10 Mbit/s.
+ */
+final class FastRate extends DelayController {
+
+    /**
+     * Bytes a {@code fair} flow keeps queued: 64 KiB, about 45 datagrams of 1500 bytes. Small
+     * enough that two flows at 100 Mbit/s queue 10 ms, well within the 20 ms goal; large enough
+     * that at 500 Mbit/s (1 ms of queue) the delay signal still stands above the microseconds of
+     * noise that pacing and acknowledgement batching add. FAST TCP used 100 to 200 packets on
+     * gigabit paths.
+     */
+    static final long FAIR_ALPHA_BYTES = 64 * 1024;
+    /**
+     * The least alpha in datagrams. The queue is measured in whole datagrams, and with the
+     * 32 KiB datagrams used on loopback 64 KiB would be two of them: too coarse a target to
+     * hold, and the window would starve the receiver. Flows with datagrams above 4 KiB thus
+     * queue more, and take a larger share against flows with small datagrams.
+     */
+    static final int MIN_ALPHA_DATAGRAMS = 16;
+    /** {@code high}: twice the bytes queued, hence twice the share. */
+    static final int HIGH_FACTOR = 2;
+
+    private final double alpha;
+
+    /** {@code share}: 1 for {@code fair}, {@link #HIGH_FACTOR} for {@code high}. */
+    FastRate(Limits limits, int share, long now) {
+        super(limits, now);
+        this.alpha = (double) share * Math.max(FAIR_ALPHA_BYTES, (long) MIN_ALPHA_DATAGRAMS * limits.maxDatagramWireBytes());
+    }
+
+    @Override
+    double alpha(double window, double rttNanos) {
+        return alpha;
+    }
+}
