@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import io.farsync.transport.TransportStats;
 
 /**
  * What the user sees during a sync: one line per entry synchronized (like rsync -v) on stdout,
@@ -21,6 +23,7 @@ final class Progress implements SyncListener, AutoCloseable {
     private final AtomicLong doneFiles = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final Thread ticker;
+    private volatile Supplier<TransportStats> transport;
     private volatile boolean closed;
     private int lastLineLength;
     /** Samples of (time, bytes) at each redraw, for a rate over the last WINDOW redraws. */
@@ -41,6 +44,11 @@ final class Progress implements SyncListener, AutoCloseable {
         } else {
             ticker = null;
         }
+    }
+
+    /** Adds the transport's live numbers (RTT, queueing delay, loss) to the status line. */
+    void transport(Supplier<TransportStats> stats) {
+        this.transport = stats;
     }
 
     @Override
@@ -120,6 +128,12 @@ final class Progress implements SyncListener, AutoCloseable {
         if (pb > 0 && rate > 0 && b < pb) {
             long eta = Math.round((pb - b) * 8 / Math.max(rate, 1));
             line.append(String.format(Locale.ROOT, "  ETA %d:%02d", eta / 60, eta % 60));
+        }
+        Supplier<TransportStats> t = transport;
+        if (t != null) {
+            TransportStats ts = t.get();
+            line.append(String.format(Locale.ROOT, "  rtt %.0f ms  queue %.0f ms  loss %.1f%%", ts.smoothedRttNanos() / 1e6,
+                    ts.queueingDelayNanos() / 1e6, 100 * ts.lossRate()));
         }
         String s = line.toString();
         err.print("\r" + s + " ".repeat(Math.max(0, lastLineLength - s.length())));

@@ -6,6 +6,7 @@ import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.transport.RatePolicy;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
 import java.io.IOException;
@@ -49,8 +50,9 @@ final class SyncCommand implements Callable<Integer> {
             description = "minimum rate in bits/s (used by adaptive policies)")
     Long minRate;
 
-    @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "fixed",
-            description = "fixed|high|fair|low (default: ${DEFAULT-VALUE}); this build paces every policy at the target rate")
+    @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "fair",
+            description = "fixed: always the target rate; fair: fill free bandwidth, share it equally; high: about twice a fair share;"
+                    + " low: only what others leave (default: ${DEFAULT-VALUE})")
     String policy;
 
     @Option(names = "--datagram-size", paramLabel = "BYTES",
@@ -101,8 +103,11 @@ final class SyncCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
-        if (!policy.matches("fixed|high|fair|low")) {
-            throw new FarsyncException(ExitCode.USAGE, "unknown --policy '" + policy + "': expected fixed, high, fair or low");
+        RatePolicy ratePolicy;
+        try {
+            ratePolicy = RatePolicy.parse(policy);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
         if (minRate != null && minRate > rate) {
             throw new FarsyncException(ExitCode.USAGE, "--min-rate (" + Rates.format(minRate) + ") exceeds --rate (" + Rates.format(rate) + ")");
@@ -116,7 +121,8 @@ final class SyncCommand implements Callable<Integer> {
         int size = datagramSize != null ? datagramSize : local ? LOOPBACK_DATAGRAM : TransportConfig.defaults().datagramSize();
         TransportConfig transport;
         try {
-            transport = TransportConfig.defaults().withRate(rate).withDatagramSize(size);
+            transport = TransportConfig.defaults().withRates(minRate == null ? 0 : minRate, rate).withPolicy(ratePolicy)
+                    .withDatagramSize(size);
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
@@ -167,6 +173,11 @@ final class SyncCommand implements Callable<Integer> {
         m.put("errors", r == null ? java.util.List.of() : r.errors());
         m.put("duration_seconds", Math.round(o.seconds() * 1000) / 1000.0);
         m.put("rtt_ms", t == null ? null : t.smoothedRttNanos() / 1e6);
+        m.put("min_rtt_ms", t == null ? null : t.minRttNanos() / 1e6);
+        m.put("queueing_delay_ms", t == null ? null : t.queueingDelayNanos() / 1e6);
+        m.put("rate_bps", t == null ? null : t.rateBitsPerSecond());
+        m.put("lost_bytes", t == null ? 0 : t.lostBytes());
+        m.put("policy", policy);
         m.put("datagrams_sent", t == null ? 0 : t.datagramsSent());
         m.put("datagrams_received", t == null ? 0 : t.datagramsReceived());
         m.put("datagrams_dropped", t == null ? 0 : t.datagramsDropped());

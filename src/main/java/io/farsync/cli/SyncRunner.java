@@ -116,9 +116,11 @@ final class SyncRunner {
             String sessionId = sessionId(push, localPath, embedded != null ? "local" : target.toString(), remotePath);
             SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL,
                     push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
-                    transport.rateBitsPerSecond(), transport.datagramSize(), JobOptions.encode(s.options()));
+                    transport.rateBitsPerSecond(), transport.datagramSize(), JobOptions.encode(s.options()),
+                    transport.policy().label(), transport.minRateBitsPerSecond());
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
+            progress.transport(session.transport()::stats);
             try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
                 result = push
                         ? new SourceEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output())

@@ -2,6 +2,7 @@ package io.farsync.session;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.transport.RatePolicy;
 import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportConnection;
@@ -282,7 +283,10 @@ public final class FarsyncServer implements AutoCloseable {
 
         private TransportConfig transportFor(SessionRequest request) {
             try {
-                return settings.transport().withRate(request.rateBitsPerSecond()).withDatagramSize(request.datagramSize());
+                return settings.transport()
+                        .withRates(request.minRateBitsPerSecond(), request.rateBitsPerSecond())
+                        .withPolicy(request.policy() == null ? RatePolicy.FAIR : RatePolicy.parse(request.policy()))
+                        .withDatagramSize(request.datagramSize());
             } catch (IllegalArgumentException e) {
                 throw new FarsyncException(ExitCode.USAGE, "transport settings refused by the server: " + e.getMessage(), e);
             }

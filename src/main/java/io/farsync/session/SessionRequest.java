@@ -15,6 +15,8 @@ import java.util.Map;
  * @param rateBitsPerSecond the target rate the server paces its own sending at
  * @param datagramSize  UDP payload size both sides use
  * @param options       job options, string-valued, interpreted by the job handler
+ * @param policy        rate policy the server's sending follows: fixed, high, fair or low (null: fair)
+ * @param minRateBitsPerSecond the floor of an adaptive policy, 0 for none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SessionRequest(
@@ -25,7 +27,9 @@ public record SessionRequest(
         String keys,
         long rateBitsPerSecond,
         int datagramSize,
-        Map<String, String> options) {
+        Map<String, String> options,
+        String policy,
+        long minRateBitsPerSecond) {
 
     public static final int PROTOCOL = 1;
     public static final String SOURCE = "source";
@@ -37,7 +41,8 @@ public record SessionRequest(
 
     /** This request carrying {@code encodedKeys} (base64). */
     public SessionRequest withKeys(String encodedKeys) {
-        return new SessionRequest(protocol, serverRole, path, sessionId, encodedKeys, rateBitsPerSecond, datagramSize, options);
+        return new SessionRequest(protocol, serverRole, path, sessionId, encodedKeys, rateBitsPerSecond, datagramSize, options,
+                policy, minRateBitsPerSecond);
     }
 
     @Override
