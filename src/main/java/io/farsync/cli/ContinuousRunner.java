@@ -274,7 +274,7 @@ final class ContinuousRunner {
         } finally {
             syncing = false;
         }
-        if (o.result() != null && !quiet) {
+        if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) && !quiet) {
             out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + summary(o));
         }
         return o;
