@@ -71,15 +71,21 @@ class ContinuousRemoteTest {
         Path dst = h.serverRoot.resolve("pushed");
         ContinuousSyncTest.awaitSameTree(src, dst);
 
+        long sentBefore = sentLines().count();
         h.server.close();
         Trees.write(src.resolve("while-down/new.bin"), random, 30_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("failed (attempt 2)"));
         h.server = startServer(port);
 
         ContinuousSyncTest.awaitSameTree(src, dst);
-        String last = running.out().lines().filter(l -> l.contains(" sync #") && l.contains("sent ")).reduce((a, b) -> b).orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore); // printed after the files land
+        String last = sentLines().reduce((a, b) -> b).orElseThrow();
         assertThat(last).as("the sync after the restart sends only the new file").contains("sent 1 file");
         assertThat(running.stop()).isZero();
+    }
+
+    private java.util.stream.Stream<String> sentLines() {
+        return running.out().lines().filter(l -> l.contains(" sync #") && l.contains("sent "));
     }
 
     @Test
