@@ -71,6 +71,9 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "print only errors")
     boolean quiet;
 
+    @CommandLine.Mixin
+    ContinuousOptions continuous = new ContinuousOptions();
+
     SyncCommand(Main.Context context) {
         this.context = context;
     }
@@ -78,6 +81,11 @@ final class SyncCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SyncRunner.Settings settings = settings();
+        continuous.checkUnused();
+        if (continuous.continuous) {
+            return ContinuousRunner.runUntilSignalled(ContinuousRunner.forCli(settings,
+                    continuous.settings(settings.source() instanceof Location.Remote), context.home(), context.out(), context.err(), quiet));
+        }
         SyncRunner.Outcome outcome;
         try (Progress progress = new Progress(context.out(), context.err(), quiet, context.terminal(), System::nanoTime)) {
             outcome = new SyncRunner(context.home()).run(settings, progress);

@@ -62,9 +62,22 @@ final class SyncRunner {
     }
 
     private final FarsyncHome home;
+    /** The session of the run in progress, for {@link #abort}. */
+    private volatile RemoteSession current;
 
     SyncRunner(FarsyncHome home) {
         this.home = home;
+    }
+
+    /**
+     * Tears down the session of the run in progress from another thread (continuous mode's stop):
+     * the run then ends with an error, and the destination discards its unfinished temp files.
+     */
+    void abort(String reason) {
+        RemoteSession s = current;
+        if (s != null) {
+            s.abort(reason);
+        }
     }
 
     Outcome run(Settings s, Progress progress) {
@@ -120,6 +133,7 @@ final class SyncRunner {
                     transport.policy().label(), transport.minRateBitsPerSecond());
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
+            current = session;
             progress.transport(session.transport()::stats);
             try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
                 result = push
@@ -149,6 +163,7 @@ final class SyncRunner {
         TransportStats stats = null;
         long controlBytes = 0;
         if (session != null) {
+            current = null;
             stats = session.transport().stats();
             controlBytes = session.controlWireBytes();
             if (exit == ExitCode.OK || exit == ExitCode.PARTIAL) {

@@ -1,0 +1,371 @@
+package io.farsync.cli;
+
+import io.farsync.common.ExitCode;
+import io.farsync.sync.SyncResult;
+import io.farsync.sync.watch.Batch;
+import io.farsync.sync.watch.ChangeAggregator;
+import io.farsync.sync.watch.ChangeListener;
+import io.farsync.sync.watch.TreeWatcher;
+import io.farsync.sync.watch.WatchMode;
+import io.farsync.sync.watch.Watchers;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * farsync sync --continuous: one-time syncs, repeated whenever the source changed.
+ *
+ * The watcher (local source only) feeds a ChangeAggregator; each released batch runs the whole
+ * one-time sync again through SyncRunner: a fresh SSH session and UDP transport per batch. The
+ * snapshots on both sides make a re-run cheap (only what changed is sent) and make it safe after
+ * any failure (nothing done is sent again), so reconnecting is just running again later. A sync
+ * compares the whole tree, so the batch's paths only serve the summary line.
+ *
+ * Changes seen while a sync runs stay in the aggregator and become the next batch: the running
+ * sync may or may not have seen them, and a spare sync finds nothing to do.
+ *
+ * Failures: errors a retry can fix (peer unreachable, transfer broken, disk full, some entries
+ * failed) schedule a full sync after an exponential backoff (1 s doubling to 60 s) and print one
+ * line per attempt; hints arriving meanwhile wait for it. Errors only the user can fix (usage,
+ * authentication, host key, path escape, internal) end the run with their exit code.
+ */
+final class ContinuousRunner {
+    private static final Logger log = LoggerFactory.getLogger(ContinuousRunner.class);
+
+    /**
+     * @param cooloff      quiet time before a batch is synced
+     * @param maxDelay     longest a batch waits for quiet
+     * @param scanInterval full syncs this often; zero for none
+     * @param watch        how to watch a local source
+     * @param backoffMin   first retry delay after a failure
+     * @param backoffMax   longest retry delay
+     * @param stopGrace    how long a stop lets the running sync finish before aborting it
+     */
+    record Settings(Duration cooloff, Duration maxDelay, Duration scanInterval, WatchMode watch, Duration backoffMin,
+            Duration backoffMax, Duration stopGrace) {
+        static Settings defaults(Duration cooloff, Duration scanInterval, WatchMode watch) {
+            ChangeAggregator.Settings a = ChangeAggregator.Settings.withCooloff(cooloff);
+            return new Settings(cooloff, a.maxDelay(), scanInterval, watch, Duration.ofSeconds(1), Duration.ofSeconds(60),
+                    Duration.ofSeconds(10));
+        }
+
+        Settings withBackoff(Duration min, Duration max) {
+            return new Settings(cooloff, maxDelay, scanInterval, watch, min, max, stopGrace);
+        }
+    }
+
+    /** One one-time sync, and a way to abort it from another thread. */
+    interface Syncer {
+        SyncRunner.Outcome sync(Progress progress);
+
+        void abort(String reason);
+    }
+
+    private final SyncRunner.Settings sync;
+    private final Settings settings;
+    private final FarsyncHome home;
+    private final Syncer syncer;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean quiet;
+    private final LongSupplier nanoClock;
+    private final ChangeAggregator aggregator;
+    private final Path watchedRoot;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile ExitCode exit = ExitCode.OK;
+    private volatile boolean syncing;
+    private long syncs;
+
+    ContinuousRunner(SyncRunner.Settings sync, Settings settings, FarsyncHome home, Syncer syncer, PrintStream out,
+            PrintStream err, boolean quiet, LongSupplier nanoClock) {
+        this.sync = Objects.requireNonNull(sync, "sync");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.home = Objects.requireNonNull(home, "home");
+        this.syncer = Objects.requireNonNull(syncer, "syncer");
+        this.out = out;
+        this.err = err;
+        this.quiet = quiet;
+        this.nanoClock = nanoClock;
+        this.watchedRoot = sync.source() instanceof Location.Local l ? l.path().toAbsolutePath().normalize() : null;
+        this.aggregator = new ChangeAggregator(watchedRoot != null ? watchedRoot : Path.of("/"),
+                new ChangeAggregator.Settings(settings.cooloff(), settings.maxDelay(), ChangeAggregator.Settings.DEFAULT_MAX_PATHS),
+                nanoClock);
+    }
+
+    /** The runner the CLI uses: real syncs, real clock. */
+    static ContinuousRunner forCli(SyncRunner.Settings sync, Settings settings, FarsyncHome home, PrintStream out,
+            PrintStream err, boolean quiet) {
+        SyncRunner runner = new SyncRunner(home);
+        Syncer syncer = new Syncer() {
+            @Override
+            public SyncRunner.Outcome sync(Progress progress) {
+                return runner.run(sync, progress);
+            }
+
+            @Override
+            public void abort(String reason) {
+                runner.abort(reason);
+            }
+        };
+        return new ContinuousRunner(sync, settings, home, syncer, out, err, quiet, System::nanoTime);
+    }
+
+    /**
+     * Runs {@code farsync sync --continuous} in this thread until SIGTERM/SIGINT (exit 0) or an
+     * error no retry can fix (its exit code).
+     */
+    static int runUntilSignalled(ContinuousRunner runner) {
+        // The JVM's own exit status after a signal is 128+signal; halting from the hook, once the
+        // runner has stopped cleanly, makes a requested stop a success.
+        Thread hook = new Thread(() -> {
+            runner.stopAndWait();
+            Runtime.getRuntime().halt(runner.exit.code());
+        }, "farsync-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return runner.run();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running and will halt the JVM
+            }
+        }
+    }
+
+    /** Runs until {@link #stop()} or a fatal error; returns the exit code (0 after a stop). */
+    int run() {
+        try {
+            TreeWatcher watcher = startWatcher();
+            try {
+                loop(watcher != null);
+            } finally {
+                if (watcher != null) {
+                    watcher.close();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (!quiet) {
+                out.println(time() + " stopped after " + syncs + " syncs");
+            }
+            finished.countDown();
+        }
+        return exit.code();
+    }
+
+    private TreeWatcher startWatcher() {
+        if (watchedRoot == null) {
+            say("source is remote: syncing every " + seconds(settings.scanInterval()) + " (watching a remote source is not supported yet)");
+            return null;
+        }
+        Set<Path> excluded = new HashSet<>();
+        excluded.add(home.dir());
+        if (sync.destination() instanceof Location.Local d) {
+            excluded.add(d.path().toAbsolutePath().normalize());
+        }
+        TreeWatcher watcher = null;
+        try {
+            watcher = Watchers.create(watchedRoot, settings.watch(), excluded, new ChangeListener() {
+                @Override
+                public void changed(Path path) {
+                    aggregator.changed(path);
+                }
+
+                @Override
+                public void rescan(Path subtree, String reason) {
+                    aggregator.rescan(subtree, reason);
+                }
+
+                @Override
+                public void warning(String message) {
+                    err.println("farsync: warning: " + message);
+                }
+            });
+            watcher.start();
+            say("watching " + watchedRoot + " (" + watcher.describe() + "), cooloff " + seconds(settings.cooloff())
+                    + (settings.scanInterval().isZero() ? "" : ", full sync every " + seconds(settings.scanInterval())));
+            return watcher;
+        } catch (IOException | RuntimeException e) {
+            if (watcher != null) {
+                watcher.close();
+            }
+            err.println("farsync: warning: cannot watch " + watchedRoot + " (" + e.getMessage() + "); syncing every "
+                    + seconds(unwatchedInterval()) + " instead");
+            log.debug("watcher failed to start", e);
+            return null;
+        }
+    }
+
+    private Duration unwatchedInterval() {
+        Duration fallback = Duration.ofNanos(Math.round(ContinuousOptions.DEFAULT_SCAN_UNWATCHED * 1e9));
+        Duration s = settings.scanInterval();
+        return s.isZero() || s.compareTo(fallback) > 0 ? fallback : s;
+    }
+
+    private void loop(boolean watching) throws InterruptedException {
+        long interval = (watching ? settings.scanInterval() : unwatchedInterval()).toNanos();
+        long backoff = settings.backoffMin().toNanos();
+        int failures = 0;
+        boolean everSucceeded = false;
+        long nextScan = interval == 0 ? Long.MAX_VALUE : nanoClock.getAsLong() + interval;
+        aggregator.request("initial sync");
+        while (!aggregator.stopped()) {
+            if (interval > 0 && nanoClock.getAsLong() - nextScan >= 0) {
+                aggregator.request("periodic scan");
+                nextScan = nanoClock.getAsLong() + interval;
+            }
+            Batch batch = aggregator.await(nextScan);
+            if (batch == null) {
+                continue;
+            }
+            syncs++;
+            SyncRunner.Outcome o = runOne(batch);
+            if (aggregator.stopped()) {
+                break;
+            }
+            if (o.exit() == ExitCode.OK) {
+                everSucceeded = true;
+                failures = 0;
+                backoff = settings.backoffMin().toNanos();
+                if (interval > 0) {
+                    nextScan = nanoClock.getAsLong() + interval;
+                }
+                continue;
+            }
+            if (!retryable(o.exit(), everSucceeded)) {
+                err.println("farsync: " + o.error());
+                exit = o.exit();
+                return;
+            }
+            failures++;
+            if (o.exit() != ExitCode.PARTIAL) {
+                err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
+                        + seconds(Duration.ofNanos(backoff)));
+            } else {
+                say("retrying the failed entries in " + seconds(Duration.ofNanos(backoff)));
+            }
+            if (!aggregator.pauseUntil(nanoClock.getAsLong() + backoff)) {
+                break;
+            }
+            aggregator.request("retry");
+            backoff = Math.min(backoff * 2, settings.backoffMax().toNanos());
+        }
+    }
+
+    private SyncRunner.Outcome runOne(Batch batch) {
+        SyncRunner.Outcome o;
+        syncing = true;
+        try (Progress progress = new Progress(out, err, quiet, false, nanoClock)) {
+            o = syncer.sync(progress);
+        } finally {
+            syncing = false;
+        }
+        if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) && !quiet) {
+            out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + summary(o));
+        }
+        return o;
+    }
+
+    static boolean retryable(ExitCode code, boolean everSucceeded) {
+        return switch (code) {
+            case OK, PARTIAL, UNREACHABLE, TRANSFER_FAILED, DISK_FULL -> true;
+            // a source that vanished or became unreadable after working may be an unmounted disk
+            case SOURCE_NOT_FOUND, PERMISSION_DENIED -> everSucceeded;
+            case USAGE, AUTH_FAILED, HOST_KEY_CHANGED, PATH_ESCAPE, INTERNAL -> false;
+        };
+    }
+
+    /**
+     * Asks the loop to end; a sync in progress is left to finish for the stop grace period, then
+     * aborted (the destination discards its unfinished temp files). Returns once the loop ended,
+     * or false if it did not within twice the grace period.
+     */
+    boolean stopAndWait() {
+        stop();
+        try {
+            if (finished.await(settings.stopGrace().toNanos(), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            err.println("farsync: the running sync did not finish within " + seconds(settings.stopGrace()) + "; aborting it");
+            syncer.abort("farsync was stopped");
+            return finished.await(settings.stopGrace().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Asks the loop to end after the running sync (if any); does not wait. Idempotent. */
+    void stop() {
+        if (!aggregator.stopped() && !quiet) {
+            out.println(time() + " stopping" + (syncing ? " after the running sync" : ""));
+        }
+        aggregator.stop();
+    }
+
+    private static String describe(Batch b) {
+        if (b.hints() == 0) {
+            return String.join(", ", b.reasons());
+        }
+        StringBuilder s = new StringBuilder();
+        s.append(b.hints()).append(b.hints() == 1 ? " change" : " changes");
+        if (b.wholeTree()) {
+            s.append(", whole tree");
+        } else if (b.paths().size() != b.hints()) {
+            s.append(" to ").append(b.paths().size()).append(b.paths().size() == 1 ? " path" : " paths");
+        }
+        for (String r : b.reasons()) {
+            s.append(", ").append(r);
+        }
+        return s.toString();
+    }
+
+    private static String summary(SyncRunner.Outcome o) {
+        SyncResult r = o.result();
+        String took = String.format(Locale.ROOT, "%.2f s", o.seconds());
+        if (r.upToDate()) {
+            return "in sync, " + r.entriesChecked() + " entries checked, " + took;
+        }
+        StringBuilder s = new StringBuilder();
+        s.append("sent ").append(r.filesTransferred()).append(r.filesTransferred() == 1 ? " file, " : " files, ")
+                .append(Rates.bytes(r.bytesTransferred()));
+        if (r.filesMoved() > 0) {
+            s.append(", moved ").append(r.filesMoved());
+        }
+        if (r.filesDeleted() > 0) {
+            s.append(", deleted ").append(r.filesDeleted());
+        }
+        if (!r.errors().isEmpty()) {
+            s.append(", ").append(r.errors().size()).append(" failed");
+        }
+        return s.append(", ").append(took).toString();
+    }
+
+    private void say(String line) {
+        if (!quiet) {
+            out.println(time() + " " + line);
+        }
+    }
+
+    private static String time() {
+        return LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toNanos() / 1e9);
+    }
+}

@@ -1,0 +1,107 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.farsync.session.FarsyncServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --continuous} against a real server (SSH + UDP on loopback), including a server restart. */
+class ContinuousRemoteTest {
+    private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
+
+    @TempDir
+    Path tmp;
+    CliHarness h;
+    BackgroundContinuous running;
+    int port;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        System.out.println("seed " + SEED + " (rerun with -Dfarsync.test.seed=" + SEED + ")");
+        h = new CliHarness(tmp);
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        h.server = startServer(port);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (running != null) {
+            running.close();
+        }
+        h.close();
+    }
+
+    /** Like {@link CliHarness#startServer()}, on a fixed port so it can come back on the same one. */
+    private FarsyncServer startServer(int fixedPort) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        ServerCommand command = new ServerCommand(new Main.Context(new FarsyncHome(h.serverHome), quiet, quiet, false));
+        command.listen = "127.0.0.1";
+        command.port = fixedPort;
+        command.root = h.serverRoot;
+        command.authorizedKeys = h.serverHome.resolve("authorized_keys");
+        command.hostKey = h.serverHome.resolve("host_key");
+        return command.start();
+    }
+
+    private BackgroundContinuous start(String src, String dst, ContinuousRunner.Settings settings) {
+        return new BackgroundContinuous(src, dst, h.clientHome, h.identity, port, settings);
+    }
+
+    @Test
+    void push_serverRestartInTheMiddle_convergesWithoutResendingWhatWasDone() throws Exception {
+        Random random = new Random(SEED);
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("done/big.bin"), random, 2_000_000);
+        running = start(src.toString(), h.remote("/pushed"),
+                BackgroundContinuous.settings(0.3, 600).withBackoff(Duration.ofMillis(100), Duration.ofMillis(800)));
+        Path dst = h.serverRoot.resolve("pushed");
+        ContinuousSyncTest.awaitSameTree(src, dst);
+
+        long sentBefore = sentLines().count();
+        h.server.close();
+        Trees.write(src.resolve("while-down/new.bin"), random, 30_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("failed (attempt 2)"));
+        h.server = startServer(port);
+
+        ContinuousSyncTest.awaitSameTree(src, dst);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore); // printed after the files land
+        String last = sentLines().reduce((a, b) -> b).orElseThrow();
+        assertThat(last).as("the sync after the restart sends only the new file").contains("sent 1 file");
+        assertThat(running.stop()).isZero();
+    }
+
+    private java.util.stream.Stream<String> sentLines() {
+        return running.out().lines().filter(l -> l.contains(" sync #") && l.contains("sent "));
+    }
+
+    @Test
+    void pull_fromRemoteSource_syncsAtTheScanInterval() throws Exception {
+        Random random = new Random(SEED);
+        Path remote = h.serverRoot.resolve("data");
+        Trees.write(remote.resolve("a/one.bin"), random, 10_000);
+        Path local = tmp.resolve("pulled");
+        running = start(h.remote("/data"), local.toString(), BackgroundContinuous.settings(0.1, 0.3));
+        ContinuousSyncTest.awaitSameTree(remote, local);
+
+        Trees.write(remote.resolve("a/two.bin"), random, 20_000);
+        Files.delete(remote.resolve("a/one.bin"));
+
+        ContinuousSyncTest.awaitSameTree(remote, local);
+        assertThat(running.out()).contains("source is remote");
+        assertThat(running.stop()).isZero();
+    }
+}

@@ -1,0 +1,164 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --continuous} with both paths local: the whole stack over loopback, watching the source with inotify. */
+class ContinuousSyncTest {
+    private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
+
+    @TempDir
+    Path tmp;
+    Path src;
+    Path dst;
+    Path home;
+    BackgroundContinuous running;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        System.out.println("seed " + SEED + " (rerun with -Dfarsync.test.seed=" + SEED + ")");
+        src = Files.createDirectories(tmp.resolve("src"));
+        dst = tmp.resolve("dst");
+        home = Files.createDirectories(tmp.resolve("home"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    private void start(double cooloff) {
+        running = new BackgroundContinuous(src.toString(), dst.toString(), home, null, 0, BackgroundContinuous.settings(cooloff, 600));
+        running.awaitSyncs(1);
+    }
+
+    static void awaitSameTree(Path expected, Path actual) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .untilAsserted(() -> Trees.assertSameTree(expected, actual));
+    }
+
+    @Test
+    void createAppendRenameDelete_eachConverges() throws Exception {
+        Random random = new Random(SEED);
+        Trees.write(src.resolve("a/b/first.bin"), random, 10_000);
+        start(0.3);
+        awaitSameTree(src, dst);
+
+        Trees.write(src.resolve("a/new/created.bin"), random, 5_000);
+        awaitSameTree(src, dst);
+
+        Files.write(src.resolve("a/b/first.bin"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        awaitSameTree(src, dst);
+
+        Files.move(src.resolve("a/b/first.bin"), src.resolve("a/renamed.bin"));
+        Files.move(src.resolve("a/new"), src.resolve("moved-dir"));
+        awaitSameTree(src, dst);
+
+        Files.delete(src.resolve("a/renamed.bin"));
+        awaitSameTree(src, dst);
+
+        assertThat(running.stop()).isZero();
+        assertThat(KillMidwayTest.tempFiles(dst)).isEmpty();
+    }
+
+    @Test
+    void renameOfLargeDirectory_convergesInFewBatches() throws Exception {
+        Random random = new Random(SEED);
+        for (int i = 0; i < 1000; i++) {
+            Trees.write(src.resolve("big/sub" + i % 10 + "/file" + i), random, 100 + random.nextInt(2000));
+        }
+        start(1.0);
+        awaitSameTree(src, dst);
+        long before = running.syncs();
+
+        Files.move(src.resolve("big"), src.resolve("renamed-big"));
+
+        awaitSameTree(src, dst);
+        running.awaitSyncs(before + 1); // its summary line comes after the files are in place
+        assertThat(running.syncs() - before).as("syncs for one rename").isBetween(1L, 2L);
+        assertThat(running.stop()).isZero();
+    }
+
+    @Test
+    void seededChurn_convergesAfterTheChurnStops() throws Exception {
+        Random random = new Random(SEED);
+        start(0.5);
+        List<Path> files = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>(List.of(src));
+        long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+        int ops = 0;
+        while (System.nanoTime() < end) {
+            ops++;
+            int op = random.nextInt(10);
+            try {
+                if (op < 3 || files.isEmpty()) {
+                    Path f = dirs.get(random.nextInt(dirs.size())).resolve("f" + ops);
+                    Trees.write(f, random, random.nextInt(20_000));
+                    files.add(f);
+                } else if (op < 5) {
+                    Files.write(files.get(random.nextInt(files.size())), new byte[random.nextInt(5000)], StandardOpenOption.APPEND);
+                } else if (op < 6) {
+                    dirs.add(Files.createDirectories(dirs.get(random.nextInt(dirs.size())).resolve("d" + ops)));
+                } else if (op < 8) {
+                    Path f = files.remove(random.nextInt(files.size()));
+                    Path to = dirs.get(random.nextInt(dirs.size())).resolve("r" + ops);
+                    Files.move(f, to);
+                    files.add(to);
+                } else {
+                    Files.delete(files.remove(random.nextInt(files.size())));
+                }
+            } catch (IOException e) {
+                // an entry moved away by an earlier directory move: churn goes on
+            }
+            if (ops % 20 == 0) {
+                Thread.onSpinWait();
+            }
+        }
+        System.out.println("churn: " + ops + " operations");
+
+        awaitSameTree(src, dst);
+        assertThat(running.stop()).isZero();
+    }
+
+    /** Latency from close() of a small file at the source to the same bytes being readable at the destination. */
+    @Test
+    void smallFileLatency_isAboutTheCooloff() throws Exception {
+        for (double cooloff : new double[] {1.0, 0.2}) {
+            if (running != null) {
+                assertThat(running.stop()).isZero();
+                running.close();
+            }
+            start(cooloff);
+            List<Long> millis = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Path f = src.resolve("latency-" + cooloff + "-" + i + ".txt");
+                byte[] data = ("sample " + i).getBytes();
+                Files.write(f, data);
+                long t0 = System.nanoTime();
+                Path target = dst.resolve(src.relativize(f));
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2)).ignoreExceptions()
+                        .until(() -> java.util.Arrays.equals(Files.readAllBytes(target), data));
+                millis.add((System.nanoTime() - t0) / 1_000_000);
+            }
+            millis.sort(null);
+            System.out.println(String.format(Locale.ROOT, "latency close->readable, loopback, cooloff %.1f s: %s ms (median %d)",
+                    cooloff, millis, millis.get(millis.size() / 2)));
+        }
+    }
+}
