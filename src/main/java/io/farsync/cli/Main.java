@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code farsync} command. */
 @Command(name = "farsync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fast, encrypted file synchronization over wide-area networks.",
-        subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -73,6 +73,9 @@ public final class Main implements Runnable {
             }
             if (cls == KeygenCommand.class) {
                 return cls.cast(new KeygenCommand(context));
+            }
+            if (cls == ConsoleCommand.class) {
+                return cls.cast(new ConsoleCommand(context));
             }
             return CommandLine.defaultFactory().create(cls);
         }

@@ -2,6 +2,9 @@ package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.console.ApiToken;
+import io.farsync.console.NodeApi;
+import io.farsync.history.HistoryStore;
 import io.farsync.daemon.SyncJobHandler;
 import io.farsync.session.FarsyncServer;
 import io.farsync.session.KeyFiles;
@@ -12,6 +15,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
@@ -41,6 +45,20 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "where session snapshot databases live (default: ~/.farsync/server)")
     Path stateDir;
 
+    @Option(names = "--http", paramLabel = "ADDR:PORT", description = "serve the node's HTTP API (status, sessions, history, "
+            + "/metrics) here; off by default, needs --api-token-file")
+    String http;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE", description = "the bearer token HTTP API clients must send (first line)")
+    Path apiTokenFile;
+
+    @Option(names = "--node-name", paramLabel = "NAME", description = "the name the HTTP API reports (default: the host name)")
+    String nodeName;
+
+    /** Every session and entry is recorded here, in the state directory. */
+    HistoryStore history;
+    NodeApi api;
+
     ServerCommand(Main.Context context) {
         this.context = context;
     }
@@ -56,6 +74,10 @@ final class ServerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            if (api != null) {
+                api.close();
+            }
+            history.close();
             stopped.countDown();
         }, "farsync-server-shutdown"));
         stopped.await();
@@ -73,9 +95,28 @@ final class ServerCommand implements Callable<Integer> {
         Path keyFile = hostKey != null ? hostKey : context.home().hostKey();
         KeyPair key = KeyFiles.loadOrCreateHostKey(keyFile);
         Path state = stateDir != null ? stateDir : context.home().dir().resolve("server");
-        FarsyncServer server = FarsyncServer.start(FarsyncServer.Settings.of(address, key,
-                new AuthorizedKeysAuthenticator(authorizedKeys), new SyncJobHandler(root.toAbsolutePath().normalize(), state),
-                TransportConfig.defaults()));
+        ApiToken token = null;
+        if (http != null) {
+            if (apiTokenFile == null) {
+                throw new FarsyncException(ExitCode.USAGE, "--http needs --api-token-file: the HTTP API is never served without a token");
+            }
+            token = ApiToken.read(apiTokenFile);
+        }
+        history = HistoryStore.open(state.resolve("history.db"));
+        FarsyncServer server;
+        try {
+            server = FarsyncServer.start(FarsyncServer.Settings.of(address, key, new AuthorizedKeysAuthenticator(authorizedKeys),
+                    new SyncJobHandler(root.toAbsolutePath().normalize(), state, history), TransportConfig.defaults()));
+            if (http != null) {
+                InetSocketAddress httpAddress = parseAddress(http, 0, "--http");
+                api = NodeApi.start(new NodeApi.Settings(httpAddress, token, nodeName != null ? nodeName : hostName(),
+                        new Main.Version().getVersion()[0], history, Clock.systemUTC()));
+                context.out().println("farsync HTTP API on http://" + httpAddress.getHostString() + ":" + api.port());
+            }
+        } catch (RuntimeException e) {
+            history.close();
+            throw e;
+        }
         context.out().println("farsync server listening on " + address.getHostString() + ":" + server.port()
                 + " (ssh tcp, data udp " + server.udpPort() + "), root " + root.toAbsolutePath().normalize()
                 + ", host key " + KeyFiles.fingerprint(key.getPublic()));
@@ -84,21 +125,34 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress parseListen() {
-        String host = listen;
-        int p = port;
-        int colon = listen.lastIndexOf(':');
-        if (colon > 0 && listen.indexOf(':') == colon) {
-            host = listen.substring(0, colon);
+        return parseAddress(listen, port, "--listen");
+    }
+
+    /** ADDR or ADDR:PORT (IPv4 or a name; a bare IPv6 address takes the default port). */
+    static InetSocketAddress parseAddress(String value, int defaultPort, String option) {
+        String host = value;
+        int p = defaultPort;
+        int colon = value.lastIndexOf(':');
+        if (colon > 0 && value.indexOf(':') == colon) {
+            host = value.substring(0, colon);
             try {
-                p = Integer.parseInt(listen.substring(colon + 1));
+                p = Integer.parseInt(value.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new FarsyncException(ExitCode.USAGE, "bad port in --listen " + listen);
+                throw new FarsyncException(ExitCode.USAGE, "bad port in " + option + " " + value);
             }
         }
         try {
             return new InetSocketAddress(InetAddress.getByName(host), p);
         } catch (UnknownHostException e) {
-            throw new FarsyncException(ExitCode.USAGE, "cannot resolve --listen address " + host);
+            throw new FarsyncException(ExitCode.USAGE, "cannot resolve " + option + " address " + host);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
         }
     }
 }

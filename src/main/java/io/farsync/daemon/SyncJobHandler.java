@@ -2,6 +2,9 @@ package io.farsync.daemon;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.history.Direction;
+import io.farsync.history.HistoryStore;
+import io.farsync.history.Recording;
 import io.farsync.session.SessionHandler;
 import io.farsync.session.SessionRequest;
 import io.farsync.sync.DestinationEndpoint;
@@ -22,21 +25,48 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's side of sync jobs: every requested path is resolved inside {@code root} (never
- * outside it), and each session keeps its snapshot database under {@code stateDir}.
+ * outside it), and each session keeps its snapshot database under {@code stateDir}. With a
+ * {@link HistoryStore}, every job (refused ones included) and every entry it touches is recorded.
  */
 public final class SyncJobHandler implements SessionHandler {
     private static final Logger log = LoggerFactory.getLogger(SyncJobHandler.class);
 
     private final Path root;
     private final Path stateDir;
+    private final HistoryStore history;
 
     public SyncJobHandler(Path root, Path stateDir) {
+        this(root, stateDir, null);
+    }
+
+    /** @param history where jobs are recorded; null records nothing */
+    public SyncJobHandler(Path root, Path stateDir, HistoryStore history) {
         this.root = root;
         this.stateDir = stateDir;
+        this.history = history;
     }
 
     @Override
     public Job open(SessionRequest request, String user) {
+        return open(request, user, null);
+    }
+
+    @Override
+    public Job open(SessionRequest request, String user, String peer) {
+        if (history == null) {
+            return prepare(request, user, null);
+        }
+        Direction direction = SessionRequest.SOURCE.equals(request.serverRole()) ? Direction.SEND : Direction.RECEIVE;
+        Recording recording = history.begin(user, peer == null ? null : peer.replaceFirst("^/", ""), direction, request.path());
+        try {
+            return prepare(request, user, recording);
+        } catch (RuntimeException e) {
+            recording.fail(e.getMessage());
+            throw e;
+        }
+    }
+
+    private Job prepare(SessionRequest request, String user, Recording recording) {
         Path dir = PathJail.resolveInRoot(root, request.path());
         boolean source = SessionRequest.SOURCE.equals(request.serverRole());
         if (source) {
@@ -58,24 +88,43 @@ public final class SyncJobHandler implements SessionHandler {
         }
         SyncOptions options = JobOptions.parse(request.options());
         SnapshotStore snapshot = SnapshotStore.open(stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db"));
-        SyncListener listener = new SyncListener() {
+        SyncListener logging = new SyncListener() {
             @Override
             public void entryFailed(String path, String reason) {
                 log.warn("{} {}: {}", user, path, reason);
             }
         };
+        SyncListener listener = recording == null ? logging : recording.also(logging);
         return new Job() {
             @Override
             public void run(TransportConnection connection) throws IOException {
-                SyncResult result = source
-                        ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
-                        : new DestinationEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output());
+                SyncResult result;
+                try {
+                    if (recording != null) {
+                        recording.onStop(() -> connection.abort("stopped from the console"));
+                    }
+                    result = source
+                            ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
+                            : new DestinationEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output());
+                } catch (IOException | RuntimeException e) {
+                    if (recording != null) {
+                        recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());
+                    }
+                    throw e;
+                }
+                if (recording != null) {
+                    recording.finish(result);
+                }
                 log.info("{} {} {}: {} files, {} bytes, {} deleted, {} errors", user, request.serverRole(), request.path(),
                         result.filesTransferred(), result.bytesTransferred(), result.filesDeleted(), result.errors().size());
             }
 
             @Override
             public void close() {
+                if (recording != null) {
+                    // a job closed without running: the transport never came up
+                    recording.fail("the session ended before the transfer started");
+                }
                 snapshot.close();
             }
         };

@@ -249,7 +249,7 @@ public final class FarsyncServer implements AutoCloseable {
                 log.info("{}@{}: {}", user, peer, request);
                 SessionKeys keys = validate(request);
                 TransportConfig transport = transportFor(request);
-                job = settings.handler().open(request, user);
+                job = settings.handler().open(request, user, peer);
                 connection = udp.accept(keys, transport);
                 control.send(ControlMessage.welcome(udp.localPort()));
                 stage = ControlMessage.OUTCOME;

@@ -16,6 +16,11 @@ public interface SessionHandler {
      */
     Job open(SessionRequest request, String user);
 
+    /** {@link #open(SessionRequest, String)}, also told the client's address (for the history). */
+    default Job open(SessionRequest request, String user, String peer) {
+        return open(request, user);
+    }
+
     /** A prepared job. */
     interface Job extends AutoCloseable {
         /**

@@ -1,0 +1,432 @@
+package io.farsync.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.ForbiddenResponse;
+import io.javalin.http.Handler;
+import io.javalin.http.NotFoundResponse;
+import io.javalin.http.UnauthorizedResponse;
+import io.javalin.http.staticfiles.Location;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web console ({@code farsync console}): registers nodes and shows, through their
+ * {@link NodeApi}s, their status, running sessions and history; operators stop sessions, admins
+ * register nodes. The pages are static files ({@code src/main/resources/console}) that call the
+ * JSON endpoints below; every endpoint but login needs a session cookie, every state-changing
+ * one also the session's CSRF token in {@code X-CSRF-Token}, and the role checks happen here,
+ * whatever the page shows.
+ *
+ * <pre>
+ * POST   /api/login {name, password}      sets the session cookie; returns {name, role, csrf}
+ * POST   /api/logout
+ * GET    /api/me                          {name, role, csrf}
+ * GET    /api/nodes                       registered nodes and their status
+ * POST   /api/nodes {name, url, token}    admin
+ * DELETE /api/nodes/{id}                  admin
+ * GET    /api/running                     running sessions of every node
+ * POST   /api/nodes/{id}/sessions/{sid}/stop   operator
+ * GET    /api/history?node=&amp;q=&amp;status=&amp;user=&amp;from=&amp;to=&amp;limit=&amp;offset=
+ * GET    /api/history.csv?(same filters)
+ * GET    /api/nodes/{id}/sessions/{sid}   a session and its entries
+ * GET    /api/audit                       admin
+ * </pre>
+ */
+public final class Console implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Console.class);
+    static final String COOKIE = "farsync_console";
+    /** Checked against when the user does not exist, so a login takes as long either way. */
+    private static final String DUMMY_HASH = Passwords.hash(Passwords.randomToken(16));
+    private static final int CSV_ROWS = 10_000;
+
+    /**
+     * @param listen   where to serve HTTP (port 0: ephemeral)
+     * @param database the console's SQLite file (users, nodes, audit log)
+     */
+    public record Settings(InetSocketAddress listen, Path database, Clock clock) {
+    }
+
+    private final Javalin app;
+    private final ConsoleStore store;
+    private final ExecutorService fanout;
+
+    private Console(Javalin app, ConsoleStore store, ExecutorService fanout) {
+        this.app = app;
+        this.store = store;
+        this.fanout = fanout;
+    }
+
+    /**
+     * Creates or updates a user in the console database at {@code database} (the CLI's
+     * {@code --add-user}); the change is in the audit log.
+     */
+    public static void addUser(Path database, String name, Role role, String password) {
+        try (ConsoleStore store = ConsoleStore.open(database, Clock.systemUTC())) {
+            store.putUser(name, role, password);
+            store.audit("(command line)", "set user", name, "role " + role.label());
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts serving. On first start (no users yet) creates the user {@code admin} with a random
+     * password and prints both to {@code out}, once.
+     */
+    public static Console start(Settings s, PrintStream out) {
+        ConsoleStore store = ConsoleStore.open(s.database(), s.clock());
+        if (!store.hasUsers()) {
+            String password = Passwords.randomToken(12);
+            store.putUser("admin", Role.ADMIN, password);
+            store.audit("(first start)", "set user", "admin", "role admin, bootstrap password");
+            out.println("farsync console: first start, created user admin with password " + password
+                    + " (change it: farsync console --db " + s.database() + " --add-user admin --role admin)");
+            out.flush();
+        }
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService fanout = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "farsync-console-node-" + threads.incrementAndGet());
+            // asks nodes in parallel so one slow node does not add its timeout to every page
+            t.setDaemon(true);
+            return t;
+        });
+        Routes routes = new Routes(store, new Logins(s.clock()), fanout);
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.jetty.host = s.listen().getHostString();
+            config.jetty.port = s.listen().getPort();
+            config.jsonMapper(Json.javalin());
+            config.staticFiles.add("/console", Location.CLASSPATH);
+            routes.install(config.routes);
+        });
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            store.close();
+            fanout.shutdownNow();
+            throw new FarsyncException(ExitCode.USAGE, "cannot serve the console on " + s.listen() + ": " + e.getMessage(), e);
+        }
+        log.info("console on http://{}:{}", s.listen().getHostString(), app.port());
+        return new Console(app, store, fanout);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        fanout.shutdownNow();
+        store.close();
+    }
+
+    /** The endpoints; one instance per console. */
+    private static final class Routes {
+        private final ConsoleStore store;
+        private final Logins logins;
+        private final ExecutorService fanout;
+
+        Routes(ConsoleStore store, Logins logins, ExecutorService fanout) {
+            this.store = store;
+            this.logins = logins;
+            this.fanout = fanout;
+        }
+
+        void install(io.javalin.config.RoutesConfig r) {
+            r.before(ctx -> {
+                // no inline script anywhere: the pages run only the console's own files
+                ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+                ctx.header("X-Content-Type-Options", "nosniff");
+                ctx.header("Referrer-Policy", "no-referrer");
+            });
+            r.before("/api/*", this::authenticate);
+            r.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", String.valueOf(e.getMessage()))));
+            r.exception(NodeClient.NodeException.class, (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.getMessage())));
+            r.get("/", ctx -> ctx.redirect("/index.html"));
+            r.post("/api/login", this::logIn);
+            r.post("/api/logout", ctx -> {
+                Logins.Login l = login(ctx);
+                logins.remove(l.id());
+                store.audit(l.user(), "logout", null, null);
+                ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+                ctx.json(Map.of("ok", true));
+            });
+            r.get("/api/me", ctx -> ctx.json(me(login(ctx))));
+            r.get("/api/nodes", this::nodes);
+            r.post("/api/nodes", requires(Role.ADMIN, this::addNode));
+            r.delete("/api/nodes/{id}", requires(Role.ADMIN, this::removeNode));
+            r.get("/api/running", this::running);
+            r.post("/api/nodes/{id}/sessions/{sid}/stop", requires(Role.OPERATOR, this::stop));
+            r.get("/api/history", ctx -> ctx.json(history(ctx, intParam(ctx, "limit", 50), intParam(ctx, "offset", 0))));
+            r.get("/api/history.csv", this::historyCsv);
+            r.get("/api/nodes/{id}/sessions/{sid}", this::session);
+            r.get("/api/audit", requires(Role.ADMIN, ctx -> ctx.json(Map.of("items", store.audit(intParam(ctx, "limit", 200))))));
+        }
+
+        /** Every /api request but login needs a live session; every state change its CSRF token. */
+        private void authenticate(Context ctx) {
+            String method = ctx.method().name();
+            boolean safe = method.equals("GET") || method.equals("HEAD");
+            if (ctx.path().equals("/api/login")) {
+                // a cross-site form cannot send JSON without a preflight we never grant: no login CSRF
+                if (!String.valueOf(ctx.contentType()).startsWith("application/json")) {
+                    throw new ForbiddenResponse("login needs a JSON body");
+                }
+                return;
+            }
+            Logins.Login l = logins.find(ctx.cookie(COOKIE)).orElseThrow(() -> new UnauthorizedResponse("not logged in"));
+            if (!safe && !l.csrfMatches(ctx.header("X-CSRF-Token"))) {
+                store.audit(l.user(), "refused", ctx.method().name() + " " + ctx.path(), "missing or wrong CSRF token");
+                throw new ForbiddenResponse("missing or wrong CSRF token");
+            }
+            ctx.attribute("login", l);
+        }
+
+        private Handler requires(Role role, Handler h) {
+            return ctx -> {
+                Logins.Login l = login(ctx);
+                if (!l.role().atLeast(role)) {
+                    store.audit(l.user(), "refused", ctx.method().name() + " " + ctx.path(), "needs role " + role.label());
+                    throw new ForbiddenResponse("this needs the " + role.label() + " role; " + l.user() + " is " + l.role().label());
+                }
+                h.handle(ctx);
+            };
+        }
+
+        private static Logins.Login login(Context ctx) {
+            Logins.Login l = ctx.attribute("login");
+            if (l == null) {
+                throw new UnauthorizedResponse("not logged in");
+            }
+            return l;
+        }
+
+        private static Map<String, Object> me(Logins.Login l) {
+            return Map.of("name", l.user(), "role", l.role().label(), "csrf", l.csrf());
+        }
+
+        private void logIn(Context ctx) throws Exception {
+            JsonNode body = Json.MAPPER.readTree(ctx.body());
+            String name = body.path("name").asText("");
+            String password = body.path("password").asText("");
+            ConsoleStore.User user = store.user(name).orElse(null);
+            boolean ok = Passwords.verify(password, user == null ? DUMMY_HASH : user.passwordHash()) && user != null;
+            if (!ok) {
+                store.audit(name, "login failed", null, "from " + ctx.ip());
+                throw new UnauthorizedResponse("wrong user name or password");
+            }
+            Logins.Login l = logins.create(user.name(), user.role());
+            store.audit(user.name(), "login", null, "from " + ctx.ip());
+            ctx.header("Set-Cookie", COOKIE + "=" + l.id() + "; Path=/; HttpOnly; SameSite=Strict"
+                    + ("https".equals(ctx.scheme()) ? "; Secure" : ""));
+            ctx.json(me(l));
+        }
+
+        private void nodes(Context ctx) {
+            List<CompletableFuture<Map<String, Object>>> all = new ArrayList<>();
+            for (ConsoleStore.Node n : store.nodes()) {
+                all.add(CompletableFuture.supplyAsync(() -> {
+                    Map<String, Object> m = nodeView(n);
+                    try {
+                        m.put("status", new NodeClient(n).get("/api/status"));
+                    } catch (NodeClient.NodeException e) {
+                        m.put("error", e.getMessage());
+                    }
+                    return m;
+                }, fanout));
+            }
+            ctx.json(Map.of("items", all.stream().map(CompletableFuture::join).toList()));
+        }
+
+        private static Map<String, Object> nodeView(ConsoleStore.Node n) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", n.id());
+            m.put("name", n.name());
+            m.put("url", n.url());
+            return m;
+        }
+
+        private void addNode(Context ctx) throws Exception {
+            JsonNode body = Json.MAPPER.readTree(ctx.body());
+            String name = body.path("name").asText("").strip();
+            String url = body.path("url").asText("").strip();
+            String token = body.path("token").asText("").strip();
+            if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("node name (" + name + ") must be 1-64 letters, digits or . _ -");
+            }
+            URI uri;
+            try {
+                uri = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("node URL (" + url + ") is not a URL");
+            }
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException("node URL (" + url + ") must be http://HOST:PORT or https://HOST:PORT");
+            }
+            if (token.isEmpty()) {
+                throw new IllegalArgumentException("the node's API token is missing");
+            }
+            ConsoleStore.Node n = store.addNode(name, url, token);
+            store.audit(login(ctx).user(), "register node", name, url);
+            ctx.status(201).json(nodeView(n));
+        }
+
+        private void removeNode(Context ctx) {
+            ConsoleStore.Node n = node(ctx);
+            store.removeNode(n.id());
+            store.audit(login(ctx).user(), "remove node", n.name(), n.url());
+            ctx.json(Map.of("removed", n.id()));
+        }
+
+        private void running(Context ctx) {
+            List<Object> items = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            for (Map.Entry<ConsoleStore.Node, JsonNode> e : askAll("/api/sessions?running=true", errors).entrySet()) {
+                e.getValue().path("items").forEach(s -> items.add(tag(s, e.getKey())));
+            }
+            ctx.json(Map.of("items", items, "errors", errors));
+        }
+
+        private void stop(Context ctx) {
+            ConsoleStore.Node n = node(ctx);
+            long sid = longParam(ctx, "sid");
+            String who = login(ctx).user();
+            new NodeClient(n).post("/api/sessions/" + sid + "/stop", Map.of("reason", "stopped by " + who + " from the console"));
+            store.audit(who, "stop session", n.name() + " #" + sid, null);
+            ctx.json(Map.of("stopping", sid));
+        }
+
+        private void session(Context ctx) {
+            ConsoleStore.Node n = node(ctx);
+            long sid = longParam(ctx, "sid");
+            NodeClient client = new NodeClient(n);
+            JsonNode session = tag(client.get("/api/sessions/" + sid), n);
+            JsonNode files = client.get("/api/sessions/" + sid + "/files?limit=" + intParam(ctx, "limit", 1000)
+                    + "&offset=" + intParam(ctx, "offset", 0));
+            ctx.json(Map.of("session", session, "files", files));
+        }
+
+        /**
+         * History of one node ({@code node=ID}) or of all, merged newest first: each node is
+         * asked for its first offset+limit sessions, which holds the merged page.
+         */
+        private Map<String, Object> history(Context ctx, int limit, int offset) {
+            if (limit < 1 || offset < 0 || (long) limit + offset > 10_000) {
+                throw new IllegalArgumentException("limit (" + limit + ") and offset (" + offset + ") must be positive and add up to 10000 at most");
+            }
+            StringBuilder q = new StringBuilder("/api/sessions?limit=" + (limit + offset) + "&offset=0");
+            for (String p : List.of("q", "status", "user", "from", "to")) {
+                String v = ctx.queryParam(p);
+                if (v != null && !v.isEmpty()) {
+                    q.append('&').append(p).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+                }
+            }
+            String nodeParam = ctx.queryParam("node");
+            List<ConsoleStore.Node> nodes = nodeParam == null || nodeParam.isEmpty() ? store.nodes()
+                    : List.of(store.node(parseLong(nodeParam, "node")).orElseThrow(() -> new NotFoundResponse("no node " + nodeParam)));
+            List<String> errors = new ArrayList<>();
+            List<JsonNode> items = new ArrayList<>();
+            long total = 0;
+            for (Map.Entry<ConsoleStore.Node, JsonNode> e : ask(nodes, q.toString(), errors).entrySet()) {
+                total += e.getValue().path("total").asLong();
+                e.getValue().path("items").forEach(s -> items.add(tag(s, e.getKey())));
+            }
+            items.sort(Comparator.comparing((JsonNode s) -> Instant.parse(s.path("startedAt").asText())).reversed());
+            List<JsonNode> page = items.subList(Math.min(offset, items.size()), Math.min(offset + limit, items.size()));
+            return Map.of("items", page, "total", total, "limit", limit, "offset", offset, "errors", errors);
+        }
+
+        private void historyCsv(Context ctx) {
+            @SuppressWarnings("unchecked")
+            List<JsonNode> items = (List<JsonNode>) history(ctx, CSV_ROWS, 0).get("items");
+            StringBuilder csv = new StringBuilder(Csv.row(List.of("node", "id", "started_at", "ended_at", "user", "peer", "direction",
+                    "path", "status", "files", "bytes", "deleted", "errors", "error")));
+            for (JsonNode s : items) {
+                List<String> cells = new ArrayList<>();
+                for (String f : List.of("node", "id", "startedAt", "endedAt", "user", "peer", "direction", "path", "status", "files",
+                        "bytes", "deleted", "errors", "error")) {
+                    cells.add(s.path(f).isNull() || s.path(f).isMissingNode() ? "" : s.path(f).asText());
+                }
+                csv.append(Csv.row(cells));
+            }
+            ctx.header("Content-Disposition", "attachment; filename=\"farsync-history.csv\"");
+            ctx.contentType("text/csv; charset=utf-8").result(csv.toString());
+        }
+
+        private Map<ConsoleStore.Node, JsonNode> askAll(String pathAndQuery, List<String> errors) {
+            return ask(store.nodes(), pathAndQuery, errors);
+        }
+
+        /** Asks every node in parallel; a node that fails adds a line to {@code errors}. */
+        private Map<ConsoleStore.Node, JsonNode> ask(List<ConsoleStore.Node> nodes, String pathAndQuery, List<String> errors) {
+            Map<ConsoleStore.Node, CompletableFuture<JsonNode>> pending = new LinkedHashMap<>();
+            for (ConsoleStore.Node n : nodes) {
+                pending.put(n, CompletableFuture.supplyAsync(() -> new NodeClient(n).get(pathAndQuery), fanout));
+            }
+            Map<ConsoleStore.Node, JsonNode> out = new LinkedHashMap<>();
+            pending.forEach((n, f) -> {
+                try {
+                    out.put(n, f.join());
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof NodeClient.NodeException ne && ne.status == 400) {
+                        throw new IllegalArgumentException(ne.getMessage());
+                    }
+                    errors.add(e.getCause() == null ? e.toString() : e.getCause().getMessage());
+                }
+            });
+            return out;
+        }
+
+        private static JsonNode tag(JsonNode session, ConsoleStore.Node n) {
+            ObjectNode o = ((ObjectNode) session).deepCopy();
+            o.put("node", n.name());
+            o.put("nodeId", n.id());
+            return o;
+        }
+
+        private ConsoleStore.Node node(Context ctx) {
+            long id = longParam(ctx, "id");
+            return store.node(id).orElseThrow(() -> new NotFoundResponse("no node " + id));
+        }
+
+        private static long longParam(Context ctx, String name) {
+            return parseLong(ctx.pathParam(name), name);
+        }
+
+        private static long parseLong(String v, String name) {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " (" + v + ") must be a number");
+            }
+        }
+
+        private static int intParam(Context ctx, String name, int dflt) {
+            String v = ctx.queryParam(name);
+            return v == null || v.isEmpty() ? dflt : (int) parseLong(v, name);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.farsync.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+
+/** The console in a real headless Chromium, in front of a real node running real syncs. */
+class ConsoleBrowserTest {
+    private static final long SEED = Long.getLong("seed", System.nanoTime());
+
+    @TempDir
+    static Path tmp;
+    static TestNode node;
+    static Console console;
+    static WebDriver browser;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        System.out.println("seed " + SEED);
+        browser = Browser.start(tmp.resolve("chromium-profile"));
+        node = TestNode.start(tmp, "edge");
+        console = Console.start(new Console.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                tmp.resolve("console.db"), Clock.systemUTC()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        base = "http://127.0.0.1:" + console.port();
+        Console.addUser(tmp.resolve("console.db"), "ada", Role.ADMIN, "admin-password");
+        Console.addUser(tmp.resolve("console.db"), "vera", Role.VIEWER, "viewer-password");
+        ConsoleClient admin = new ConsoleClient(console.port());
+        admin.login("ada", "admin-password");
+        assertThat(admin.post("/api/nodes", Map.of("name", "edge", "url", node.apiUrl(), "token", TestNode.TOKEN)).statusCode())
+                .isEqualTo(201);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (console != null) {
+            console.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @BeforeEach
+    void loggedOut() {
+        browser.get(base + "/index.html");
+        browser.manage().deleteAllCookies();
+    }
+
+    @Test
+    void admin_logsIn_watchesALiveSync_andStopsIt() throws Exception {
+        TestNode.writeFile(node.root.resolve("live/big.bin"), new Random(SEED), 8 * 1024 * 1024);
+        logIn("ada", "admin-password");
+        browser.get(base + "/index.html#/running");
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("view-running")).isDisplayed());
+
+        // 8 MiB at 4 Mbit/s: about 17 s, long enough to watch
+        CompletableFuture<TestNode.Result> sync = node.syncInBackground(node.remote("/live"), tmp.resolve("live-copy").toString(),
+                "--rate", "4M");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            List<WebElement> rows = browser.findElements(By.cssSelector("#running-table tbody tr"));
+            return rows.size() == 1 && rows.get(0).getText().contains("/live") && !rows.get(0).findElement(By.className("rate"))
+                    .getText().startsWith("0.0 ");
+        });
+        // the table is redrawn every second: look rows up afresh, and retry when one goes stale under us
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElement(By.cssSelector("#running-table tbody tr")).getText()).contains("edge", "tester", "send"));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Integer.parseInt(browser.findElement(By.id("throughput")).getDomAttribute("data-points")) >= 2);
+
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+                browser.findElement(By.cssSelector("#running-table tbody tr .stop-session")).click());
+        TestNode.Result result = sync.get();
+        assertThat(result.exitCode()).as(result.toString()).isNotZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElements(By.cssSelector("#running-table tbody tr")).isEmpty());
+
+        browser.get(base + "/index.html#/audit");
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("audit-table")).getText().contains("stop session"));
+    }
+
+    @Test
+    void history_isSearchable_exportsCsv_andOpensSessionDetail() throws Exception {
+        Path src = tmp.resolve("hist-src");
+        TestNode.writeFile(src.resolve("invoices/inv-7731.pdf"), new Random(SEED + 1), 4096);
+        TestNode.writeFile(src.resolve("invoices/inv-7732.pdf"), new Random(SEED + 2), 4096);
+        assertThat(node.sync(src.toString(), node.remote("/accounting")).exitCode()).isZero();
+        assertThat(node.sync(src.toString(), node.remote("/other")).exitCode()).isZero();
+        node.history.flush();
+
+        logIn("ada", "admin-password");
+        browser.get(base + "/index.html#/history");
+        WebElement q = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("history-q")), WebElement::isDisplayed);
+        q.sendKeys("accounting");
+        browser.findElement(By.id("history-search")).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            List<WebElement> rows = browser.findElements(By.cssSelector("#history-table tbody tr"));
+            return rows.size() == 1 && rows.get(0).getText().contains("/accounting");
+        });
+
+        String href = browser.findElement(By.id("csv-link")).getDomProperty("href");
+        assertThat(href).contains("/api/history.csv?q=accounting");
+        Object csv = ((JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done);", href);
+        assertThat(String.valueOf(csv).split("\r?\n")).as(String.valueOf(csv)).hasSize(2)
+                .satisfies(lines -> assertThat(lines[1]).contains("edge,", "/accounting,ok,2,8192"));
+
+        browser.findElement(By.cssSelector("#history-table tbody tr")).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("files-table")).getText().contains("invoices/inv-7732.pdf"));
+        assertThat(browser.findElement(By.id("fact-status")).getText()).isEqualTo("ok");
+    }
+
+    @Test
+    void viewer_seesNoRegisterOrStopControls_andForgedPostsAreRefused() {
+        logIn("vera", "viewer-password");
+        browser.get(base + "/index.html#/nodes");
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("nodes-table")).getText().contains("edge"));
+        assertThat(browser.findElements(By.id("node-form"))).as("register form").isEmpty();
+        assertThat(browser.findElements(By.className("remove-node"))).isEmpty();
+        assertThat(browser.findElements(By.id("nav-audit"))).isEmpty();
+
+        // the page hides nothing the server would allow: forge the requests with the viewer's own CSRF token
+        String forge = "const done = arguments[arguments.length - 1];"
+                + "fetch('/api/me').then(r => r.json()).then(me => Promise.all(["
+                + "  fetch('/api/nodes', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf},"
+                + "    body: JSON.stringify({name: 'rogue', url: 'http://127.0.0.1:1', token: 'x'})}),"
+                + "  fetch('/api/nodes/1/sessions/1/stop', {method: 'POST', headers: {'X-CSRF-Token': me.csrf}}),"
+                + "  fetch('/api/nodes/1', {method: 'DELETE', headers: {'X-CSRF-Token': me.csrf}})"
+                + "])).then(rs => done(rs.map(r => r.status).join(',')));";
+        assertThat(((JavascriptExecutor) browser).executeAsyncScript(forge)).isEqualTo("403,403,403");
+    }
+
+    private static void logIn(String name, String password) {
+        browser.get(base + "/index.html");
+        WebElement user = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("login-name")), WebElement::isDisplayed);
+        user.sendKeys(name);
+        browser.findElement(By.id("login-password")).sendKeys(password);
+        browser.findElement(By.id("login-submit")).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("whoami")).getText().startsWith(name + " "));
+    }
+}
