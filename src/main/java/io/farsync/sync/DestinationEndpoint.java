@@ -131,6 +131,7 @@ public final class DestinationEndpoint {
         private long filesTransferred;
         private long bytesTransferred;
         private long filesDeleted;
+        private long filesMoved;
         private long entriesChecked;
 
         Session(PeerChannel peer) {
@@ -174,11 +175,11 @@ public final class DestinationEndpoint {
             if (!reported.equals(errors)) {
                 errors.forEach(e -> log.warn("not synced: {}", e));
             }
-            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, reported);
+            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, filesMoved, entriesChecked, reported);
             peer.send(summary);
             Protocol.expect(peer.take(), Message.Bye.class);
             peer.finish();
-            return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, 0, 0, entriesChecked, summary.errors());
+            return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, filesMoved, 0, entriesChecked, summary.errors());
         }
 
         private void prepareRoot() {
@@ -220,6 +221,9 @@ public final class DestinationEndpoint {
             if (m instanceof Message.Meta meta) {
                 claimId(meta.id());
                 onMeta(meta.id(), meta.entry());
+            } else if (m instanceof Message.Move move) {
+                claimId(move.id());
+                onMove(move.id(), move.from(), move.to());
             } else if (m instanceof Message.Delete del) {
                 claimId(del.id());
                 onDelete(del.id(), del.expected());
@@ -281,11 +285,75 @@ public final class DestinationEndpoint {
             }
         }
 
+        /**
+         * Renames {@code from} to {@code to} if what is there is what was synced and {@code to}
+         * can take it; otherwise asks for {@code to} (NEED) and takes it like a meta: the source
+         * then deletes {@code from} the usual way and offers what a directory holds.
+         */
+        private void onMove(int id, WireEntry from, WireEntry to) {
+            String a = PathJail.checkWirePath(from.path());
+            String b = PathJail.checkWirePath(to.path());
+            if (from.type() != to.type() || Entry.isAtOrBelow(b, a) || Entry.isAtOrBelow(a, b)) {
+                throw Protocol.violation("invalid move " + PathJail.show(a) + " -> " + PathJail.show(b));
+            }
+            try {
+                applier.requireParents(b);
+                Entry own = recorded.get(a);
+                if (applier.move(a, b, own != null ? own : asSynced(from), own != null)) {
+                    moveRecords(a, b);
+                    filesMoved++;
+                    listener.entryMoved(a, b, to.size());
+                    ackAfterCommit(new Message.Ack(id, Outcome.MOVED, null));
+                    return;
+                }
+                log.info("not moving {} -> {}: not as synced, or the target is taken; asking for it", a, b);
+                peer.send(new Message.Need(id));
+                switch (to.type()) {
+                    case FILE -> incoming.put(id, new Incoming(to));
+                    case DIRECTORY -> {
+                        createdDirectories.put(id, applier.ensureDirectory(to));
+                        directories.put(id, to);
+                    }
+                    case SYMLINK -> {
+                        boolean changed = applier.ensureSymlink(to);
+                        settle(id, b, applier.current(b), changed ? Outcome.SYMLINK : Outcome.UNCHANGED);
+                    }
+                }
+            } catch (EntryFailure f) {
+                failAck(id, b, f.getMessage());
+            }
+        }
+
+        /** This side's records of {@code a} and below now live below {@code b} (one snapshot statement). */
+        private void moveRecords(String a, String b) throws EntryFailure {
+            List<Entry> tree = new ArrayList<>();
+            Entry top = recorded.remove(a);
+            if (top != null) {
+                tree.add(top);
+            }
+            NavigableMap<String, Entry> below = recorded.subMap(a + "/", true, a + "0", false);
+            tree.addAll(below.values());
+            below.clear();
+            for (Entry e : tree) {
+                String moved = Entry.rebase(e.path(), a, b);
+                recorded.put(moved, e.withPath(moved));
+            }
+            snapshot.moveTree(a, b);
+            Entry now = applier.current(b);
+            if (now != null) {
+                recorded.put(b, now);
+                snapshot.put(now);
+            }
+        }
+
+        private static Entry asSynced(WireEntry e) {
+            return new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), 0, e.linkTarget());
+        }
+
         private void onDelete(int id, WireEntry expected) {
             String path = PathJail.checkWirePath(expected.path());
             Entry own = recorded.get(path);
-            Entry reference = own != null ? own
-                    : new Entry(path, expected.type(), expected.size(), expected.mtimeNanos(), expected.mode(), 0, expected.linkTarget());
+            Entry reference = own != null ? own : asSynced(expected);
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);
                 forget(path);

@@ -22,6 +22,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class SourceEndpoint {
         peer.start();
         try {
             Message.Summary summary = new Session(peer).run();
-            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), 0, 0,
+            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(), 0,
                     summary.entriesChecked(), summary.errors());
         } catch (FarsyncException e) {
             peer.abort(e);
@@ -84,9 +85,13 @@ public final class SourceEndpoint {
     /** One run's state; used by the endpoint's thread only. */
     private final class Session {
         private final PeerChannel peer;
-        private List<Entry> items;
-        /** Ids below this are deletes, the rest candidates. */
-        private int firstCandidate;
+        private ScanResult scan;
+        /** Everything offered, by id; grows when the destination refuses a move. */
+        private final List<Planner.Item> items = new ArrayList<>();
+        /** Paths offered as metas or move targets (so a refused move does not offer them twice). */
+        private final Set<String> offered = new HashSet<>();
+        /** Moves sent and neither acknowledged nor refused: MetaEnd waits for them. */
+        private int unresolvedMoves;
         private final Set<Integer> needed = new HashSet<>();
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
         private final Set<Integer> settled = new HashSet<>();
@@ -102,7 +107,7 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            ScanResult scan = new Scanner(false, Protocol.snapshotFiles(snapshot)).scan(root);
+            scan = new Scanner(false, Protocol.snapshotFiles(snapshot)).scan(root);
             NavigableMap<String, Entry> recorded = snapshot.loadAll();
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
@@ -119,18 +124,15 @@ public final class SourceEndpoint {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }
             Planner.Plan plan = Planner.plan(scan, recorded, deviations, trusted, options.propagateDeletes());
-            log.info("source {}: {} entries, {} candidates, {} deletes, {} deviations reported",
-                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), deviations.size());
+            log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations reported",
+                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(), deviations.size());
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
                 listener.entryFailed(err.getKey(), err.getValue());
             }
 
-            items = new java.util.ArrayList<>(plan.deletes().size() + plan.candidates().size());
-            items.addAll(plan.deletes());
-            firstCandidate = items.size();
-            items.addAll(plan.candidates());
+            plan.items().forEach(this::add);
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
@@ -141,15 +143,24 @@ public final class SourceEndpoint {
             return summary;
         }
 
+        private void add(Planner.Item item) {
+            items.add(item);
+            if (!(item instanceof Planner.Delete)) {
+                offered.add(item.entry().path());
+            }
+        }
+
         /**
-         * Sends deletes and metadata in bursts and file contents for each NEED as it arrives; no
-         * message waits for a reply to the one before.
+         * Sends deletes, moves and metadata in bursts and file contents for each NEED as it
+         * arrives; no message waits for a reply to the one before. MetaEnd waits until every
+         * move is resolved, since a refused move adds items.
          */
         private Message.Summary exchange(long entriesChecked) {
             int next = 0;
             boolean endSent = false;
             while (true) {
-                Message m = endSent && needQueue.isEmpty() ? peer.take() : peer.poll();
+                boolean idle = needQueue.isEmpty() && next >= items.size() && (endSent || unresolvedMoves > 0);
+                Message m = idle ? peer.take() : peer.poll();
                 if (m != null) {
                     if (m instanceof Message.Summary s) {
                         return s;
@@ -159,8 +170,7 @@ public final class SourceEndpoint {
                     sendFile(needQueue.poll());
                 } else if (next < items.size()) {
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
-                        WireEntry w = WireEntry.of(items.get(next));
-                        peer.send(next < firstCandidate ? new Message.Delete(next, w) : new Message.Meta(next, w));
+                        peer.send(message(next, items.get(next)));
                     }
                 } else if (!endSent) {
                     peer.send(new Message.MetaEnd(entriesChecked));
@@ -169,17 +179,53 @@ public final class SourceEndpoint {
             }
         }
 
+        private Message message(int id, Planner.Item item) {
+            if (item instanceof Planner.Move mv) {
+                unresolvedMoves++;
+                return new Message.Move(id, WireEntry.of(mv.from()), WireEntry.of(mv.entry()));
+            }
+            WireEntry w = WireEntry.of(item.entry());
+            return item instanceof Planner.Delete ? new Message.Delete(id, w) : new Message.Meta(id, w);
+        }
+
         private void handle(Message m) {
             if (m instanceof Message.Need n) {
                 int id = n.id();
-                if (id < firstCandidate || id >= items.size() || !items.get(id).isFile() || !needed.add(id)) {
+                Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
+                boolean fileMeta = item instanceof Planner.Meta && item.entry().isFile();
+                boolean refusedMove = item instanceof Planner.Move && !settled.contains(id);
+                if (!(fileMeta || refusedMove) || !needed.add(id)) {
                     throw Protocol.violation("unexpected NEED for entry " + id);
                 }
-                needQueue.add(id);
+                if (refusedMove) {
+                    unresolvedMoves--;
+                    fallBack((Planner.Move) item);
+                }
+                if (item.entry().isFile()) {
+                    needQueue.add(id);
+                }
             } else if (m instanceof Message.Ack a) {
                 onAck(a);
             } else {
                 throw Protocol.violation("unexpected " + m.getClass().getSimpleName() + " from the destination");
+            }
+        }
+
+        /**
+         * The destination did not move: it will take {@code to} like a meta (a file's contents
+         * follow its NEED), so delete what it has at {@code from} the usual way and offer what is
+         * below a directory's new path.
+         */
+        private void fallBack(Planner.Move mv) {
+            log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
+            mv.fromTree().forEach(e -> add(new Planner.Delete(e)));
+            if (mv.entry().isDirectory()) {
+                String to = mv.entry().path();
+                for (Entry e : scan.entries().subMap(to + "/", true, to + "0", false).values()) {
+                    if (!offered.contains(e.path())) {
+                        add(new Planner.Meta(e));
+                    }
+                }
             }
         }
 
@@ -188,9 +234,10 @@ public final class SourceEndpoint {
             if (id < 0 || id >= items.size() || !settled.add(id)) {
                 throw Protocol.violation("unexpected ACK for entry " + id);
             }
-            Entry e = items.get(id);
+            Planner.Item item = items.get(id);
+            Entry e = item.entry();
             String path = e.path();
-            if (id < firstCandidate) {
+            if (item instanceof Planner.Delete) {
                 if (a.outcome().settled()) {
                     snapshot.remove(path);
                 }
@@ -200,6 +247,17 @@ public final class SourceEndpoint {
                     listener.entryFailed(path, a.detail());
                 }
                 return;
+            }
+            if (item instanceof Planner.Move mv && !needed.contains(id)) {
+                unresolvedMoves--;
+                if (a.outcome() == Outcome.MOVED) {
+                    snapshot.moveTree(mv.from().path(), path);
+                    listener.entryMoved(mv.from().path(), path, e.size());
+                    return;
+                }
+                if (a.outcome() != Outcome.FAILED) {
+                    throw Protocol.violation("outcome " + a.outcome() + " for move " + id + " that was not refused");
+                }
             }
             switch (a.outcome()) {
                 case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
@@ -213,7 +271,7 @@ public final class SourceEndpoint {
                     listener.entryFailed(path, a.detail());
                     return;
                 }
-                default -> throw Protocol.violation("outcome " + a.outcome() + " for a non-delete entry " + id);
+                default -> throw Protocol.violation("outcome " + a.outcome() + " for entry " + id);
             }
             snapshot.put(e);
         }
@@ -223,7 +281,7 @@ public final class SourceEndpoint {
          * size or mtime after reading differ from the scan, the destination is told to drop it.
          */
         private void sendFile(int id) {
-            Entry e = items.get(id);
+            Entry e = items.get(id).entry();
             Path file = root.resolve(e.path());
             StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
             long sent = 0;

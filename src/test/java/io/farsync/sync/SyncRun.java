@@ -45,6 +45,8 @@ final class SyncRun {
     SyncListener destinationListener = SyncListener.NONE;
     /** Wraps the source's outgoing stream (e.g. to corrupt it). */
     UnaryOperator<OutputStream> sourceOut = UnaryOperator.identity();
+    /** Wraps the destination's outgoing stream. */
+    UnaryOperator<OutputStream> destinationOut = UnaryOperator.identity();
     int pipeCapacity = 64 * 1024;
 
     SyncRun(Path src, Path dst, Path dbDir) {
@@ -68,7 +70,7 @@ final class SyncRun {
             });
             Future<SyncResult> destination = pool.submit(() -> {
                 try {
-                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, toSrc.out);
+                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, destinationOut.apply(toSrc.out));
                 } finally {
                     toSrc.out.close();
                 }

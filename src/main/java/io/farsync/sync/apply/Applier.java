@@ -254,16 +254,7 @@ public final class Applier {
             if (now == null) {
                 return DeleteResult.GONE;
             }
-            if (now.type() != reference.type()) {
-                return DeleteResult.KEPT;
-            }
-            boolean same = switch (now.type()) {
-                case FILE -> now.size() == reference.size() && mtimeMatches(reference.mtimeNanos(), now.mtimeNanos())
-                        && (!ownRecord || now.inode() == reference.inode());
-                case SYMLINK -> now.linkTarget().equals(reference.linkTarget());
-                case DIRECTORY -> true;
-            };
-            if (!same) {
+            if (!isAsSynced(now, reference, ownRecord)) {
                 return DeleteResult.KEPT;
             }
             try {
@@ -277,6 +268,54 @@ public final class Applier {
         } catch (IOException ex) {
             throw failure(ex, target);
         }
+    }
+
+    /**
+     * Renames {@code from} to {@code to} (with everything below a directory) if {@code from} is
+     * still what was synced (as {@link #delete} checks it) and {@code to} is free or a file or
+     * symlink that a file or symlink may replace. Returns false, changing nothing, if not.
+     * {@code to}'s parents must be real directories; {@code from}'s are checked too.
+     */
+    public boolean move(String from, String to, Entry reference, boolean ownRecord) throws EntryFailure {
+        Path source = target(from);
+        Path dest = target(to);
+        requireParents(to);
+        if (!parentsAreDirectories(from, false)) {
+            return false;
+        }
+        try {
+            Entry now = Stat.lstatOrNull(source, from);
+            if (now == null || !isAsSynced(now, reference, ownRecord)) {
+                return false;
+            }
+            Entry there = Stat.lstatOrNull(dest, to);
+            if (there != null && (there.isDirectory() || now.isDirectory())) {
+                return false;
+            }
+            Files.move(source, dest, StandardCopyOption.ATOMIC_MOVE);
+            touched(source);
+            touched(dest);
+            if (now.isDirectory()) {
+                // Cached verdicts below the old name no longer hold.
+                verifiedDirs.clear();
+            }
+            return true;
+        } catch (IOException ex) {
+            throw failure(ex, dest);
+        }
+    }
+
+    /** True if {@code now} is the entry {@code reference} records (inode too if it is our own record). */
+    private static boolean isAsSynced(Entry now, Entry reference, boolean ownRecord) {
+        if (now.type() != reference.type()) {
+            return false;
+        }
+        return switch (now.type()) {
+            case FILE -> now.size() == reference.size() && mtimeMatches(reference.mtimeNanos(), now.mtimeNanos())
+                    && (!ownRecord || now.inode() == reference.inode());
+            case SYMLINK -> now.linkTarget().equals(reference.linkTarget());
+            case DIRECTORY -> true;
+        };
     }
 
     /** What {@link #delete} did. */

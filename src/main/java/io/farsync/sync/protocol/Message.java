@@ -24,6 +24,17 @@ public sealed interface Message {
     record Delete(int id, WireEntry expected) implements Message {
     }
 
+    /**
+     * S→D: the entry the destination has at {@code from.path()} (as synced) is now
+     * {@code to.path()}, with everything below it. The destination renames it if it is still
+     * what was synced and answers {@link Ack} MOVED; otherwise it answers {@link Need} (delete
+     * {@code from} the usual way and send {@code to}: contents of a file, Metas of a directory's
+     * entries) and then settles {@code to} like a {@link Meta}. {@code from} and {@code to} have
+     * the same type.
+     */
+    record Move(int id, WireEntry from, WireEntry to) implements Message {
+    }
+
     /** S→D: the source's entry; the destination answers {@link Need} or an {@link Ack}. */
     record Meta(int id, WireEntry entry) implements Message {
     }
@@ -57,7 +68,7 @@ public sealed interface Message {
     }
 
     /** D→S: the totals of the sync; after it the source sends {@link Bye}. */
-    record Summary(long filesTransferred, long bytesTransferred, long filesDeleted, long entriesChecked,
+    record Summary(long filesTransferred, long bytesTransferred, long filesDeleted, long filesMoved, long entriesChecked,
             List<String> errors) implements Message {
         public Summary {
             errors = List.copyOf(errors);

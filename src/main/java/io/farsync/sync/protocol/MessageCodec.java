@@ -44,6 +44,7 @@ public final class MessageCodec {
     private static final byte SUMMARY = 12;
     private static final byte ABORT = 13;
     private static final byte BYE = 14;
+    private static final byte MOVE = 15;
 
     private MessageCodec() {
     }
@@ -141,6 +142,11 @@ public final class MessageCodec {
             o.writeByte(DELETE);
             o.writeInt(d.id());
             entry(o, d.expected());
+        } else if (m instanceof Message.Move mv) {
+            o.writeByte(MOVE);
+            o.writeInt(mv.id());
+            entry(o, mv.from());
+            entry(o, mv.to());
         } else if (m instanceof Message.Meta d) {
             o.writeByte(META);
             o.writeInt(d.id());
@@ -181,6 +187,7 @@ public final class MessageCodec {
             o.writeLong(s.filesTransferred());
             o.writeLong(s.bytesTransferred());
             o.writeLong(s.filesDeleted());
+            o.writeLong(s.filesMoved());
             o.writeLong(s.entriesChecked());
             List<String> kept = fitInFrame(s.errors());
             o.writeInt(kept.size());
@@ -216,6 +223,15 @@ public final class MessageCodec {
                 return new Message.Delete(b.getInt(), entry(b));
             case META:
                 return new Message.Meta(b.getInt(), entry(b));
+            case MOVE: {
+                int id = b.getInt();
+                WireEntry from = entry(b);
+                WireEntry to = entry(b);
+                if (from.type() != to.type()) {
+                    throw protocol("move changes the type of " + from.path());
+                }
+                return new Message.Move(id, from, to);
+            }
             case ENTRY_ERROR:
                 return new Message.EntryError(str(b), str(b));
             case META_END:
@@ -248,13 +264,14 @@ public final class MessageCodec {
                 long ft = b.getLong();
                 long bt = b.getLong();
                 long fd = b.getLong();
+                long fm = b.getLong();
                 long ec = b.getLong();
                 int n = count(b, 4);
                 List<String> errors = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     errors.add(str(b));
                 }
-                return new Message.Summary(ft, bt, fd, ec, errors);
+                return new Message.Summary(ft, bt, fd, fm, ec, errors);
             }
             case ABORT:
                 return new Message.Abort(b.getInt(), str(b));
