@@ -24,8 +24,11 @@
  * quick check, so it is an upper bound; the source always sends an xxHash64 per file (it runs at
  * memory speed) and the destination's {@link io.farsync.sync.SyncOptions#verifyChecksum()}
  * decides whether it is checked; the root directory's own mode and mtime are not synced.
- * Not yet handled: ownership, hard links (sent as separate files), sparse files, xattrs/ACLs,
- * moves (sent as delete + add), file names that are not valid in the JVM's file name encoding.
+ * Moves and renames (files, symlinks, whole directories) are detected by device and inode and
+ * applied as renames at the destination ({@link io.farsync.sync.SyncResult#filesMoved()} counts
+ * one per move, a renamed directory once); with {@code propagateDeletes} off nothing is moved,
+ * since the old path must stay. Not yet handled: ownership, hard links (sent as separate files),
+ * sparse files, xattrs/ACLs, file names that are not valid in the JVM's file name encoding.
  *
  * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),
  * {@code snapshot} (the SQLite store), {@code protocol} (messages, framing, and the conversation

@@ -85,4 +85,49 @@ class PlannerTest {
         Planner.Plan p = Planner.plan(now, recorded, Set.of(), true, true);
         assertThat(paths(p.deletes())).containsExactly("other");
     }
+
+    private static Entry withInode(Entry e, long inode) {
+        return new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), 1, inode, e.linkTarget());
+    }
+
+    private static List<String> items(Planner.Plan p) {
+        return p.items().stream().map(i -> i instanceof Planner.Move m ? "move " + m.from().path() + " -> " + m.entry().path()
+                : (i instanceof Planner.Delete ? "delete " : "meta ") + i.entry().path()).toList();
+    }
+
+    @Test
+    void renamedDirectory_isOneMove_itsChildrenNeedNothing() {
+        TreeMap<String, Entry> recorded = map(withInode(dir("a"), 10), withInode(file("a/f", 1, 1), 11),
+                withInode(file("a/g", 2, 2), 12));
+        Planner.Plan p = Planner.plan(scan(withInode(dir("b"), 10), withInode(file("b/f", 1, 1), 11),
+                withInode(file("b/g", 2, 2), 12)), recorded, Set.of(), true, true);
+        assertThat(items(p)).containsExactly("move a -> b");
+        assertThat(p.moves().get(0).fromTree()).extracting(Entry::path).containsExactly("a/g", "a/f", "a");
+    }
+
+    @Test
+    void moveIntoANewDirectory_isPrecededByThatDirectory_andDeletesFollowMoves() {
+        TreeMap<String, Entry> recorded = map(withInode(dir("old"), 10), withInode(file("old/f", 1, 1), 11));
+        Planner.Plan p = Planner.plan(scan(withInode(dir("new"), 20), withInode(file("new/f", 1, 1), 11)),
+                recorded, Set.of(), true, true);
+        assertThat(items(p)).containsExactly("meta new", "move old/f -> new/f", "delete old");
+    }
+
+    @Test
+    void changedSizeOrMtime_deviationAtTheDestination_orARecordedTarget_isNoMove() {
+        TreeMap<String, Entry> recorded = map(withInode(file("a", 1, 1), 11), withInode(file("b", 1, 1), 12),
+                withInode(file("c", 1, 1), 13), withInode(file("taken", 1, 1), 99));
+        ScanResult now = scan(withInode(file("a2", 2, 1), 11), withInode(file("b2", 1, 1), 12),
+                withInode(file("taken", 1, 1), 13));
+        Planner.Plan p = Planner.plan(now, recorded, Set.of("b"), true, true);
+        assertThat(p.moves()).isEmpty();
+        assertThat(items(p)).containsExactly("delete c", "delete b", "delete a", "meta a2", "meta b2", "meta taken");
+    }
+
+    @Test
+    void nothingIsMoved_whenDeletesDoNotPropagate() {
+        TreeMap<String, Entry> recorded = map(withInode(file("a", 1, 1), 11));
+        Planner.Plan p = Planner.plan(scan(withInode(file("b", 1, 1), 11)), recorded, Set.of(), true, false);
+        assertThat(items(p)).containsExactly("meta b");
+    }
 }

@@ -11,25 +11,41 @@
  *  S plans: candidates = source entries changed since S's snapshot, or deviating at D, or all
  *           of them if S's snapshot was made with another D database (D-db-id differs);
  *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs);
+ *           moves = recorded entries gone from their path whose device+inode (and, for a
+ *           file, size and mtime) reappear at a never-recorded path, when deletes propagate;
  *           plus the parent directories of all of these.
  *  S: EntryError* (unreadable source entries)
- *  S: Delete(id, as-synced)* children first, then Meta(id, entry)* parents first, then MetaEnd,
- *     interleaved with file contents:            D: on Meta(file): quick check (type, size,
- *  S: FileData(id, &le;256 KiB)* FileEnd(id,         mtime); equal -&gt; Ack(UNCHANGED/METADATA),
- *     xxHash64) or FileAbort(id, reason)            else Need(id) at once
- *     for each Need, in arrival order           D: writes a hidden temp file, verifies size and
- *                                                  hash, fsyncs, sets mode and mtime, renames
- *                                                  (ATOMIC_MOVE), records, Ack(TRANSFERRED)
+ *  S: Move(id, from as-synced, to)* each after   D: on Move: if from is as synced (own record:
+ *     the new directories above its target,         type, size, mtime, inode; else the as-synced
+ *     then Delete(id, as-synced)* children first,   metadata) and to's parents are real
+ *     then Meta(id, entry)* parents first, then     directories and to is free (or a file that
+ *     MetaEnd once every Move is resolved,          a file may replace): rename(2), move its
+ *     interleaved with file contents:               records below from in one statement,
+ *                                                   Ack(MOVED); else Need(id): "send to
+ *                                                   instead", and take to like a Meta
+ *  S: on Need(move): Delete* for what D has at   D: on Meta(file): quick check (type, size,
+ *     from (as synced, children first), and for     mtime); equal -&gt; Ack(UNCHANGED/METADATA),
+ *     a directory Meta* for what is below to;       else Need(id) at once
+ *     a file's contents follow as for a Meta
+ *  S: FileData(id, &le;256 KiB)* FileEnd(id,      D: writes a hidden temp file, verifies size and
+ *     xxHash64) or FileAbort(id, reason)            hash, fsyncs, sets mode and mtime, renames
+ *     for each Need, in arrival order               (ATOMIC_MOVE), records, Ack(TRANSFERRED)
  *                                               D: on MetaEnd and no file outstanding: sets
  *                                                  directory modes and mtimes deepest first,
  *                                                  Acks them
- *                                               D: Summary(totals, errors)
+ *                                               D: Summary(totals incl. moves, errors)
  *  S: Bye                                       D returns; S returns after sending Bye
  * </pre>
  * Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
- * back, and contents go out while more Needs and Acks arrive. Ids number the Deletes and Metas
- * 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory); data
- * and acks carry ids instead of repeating paths.
+ * back, and contents go out while more Needs and Acks arrive. Ids number the Moves, Deletes and
+ * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
+ * data and acks carry ids instead of repeating paths. Only MetaEnd waits: for an Ack or Need of
+ * every Move, since a refused move adds Deletes and Metas. Protocol version 2 (version 1 had
+ * no Move and no moves in Summary).
+ *
+ * <p>A Move is one message whatever the size of the directory it renames: a 2,000-file
+ * directory rename costs about 4 KB on the wire end to end (SSH and UDP included), against
+ * 12 MB of data ({@code SyncScaleEndToEndTest}).
  *
  * <h2>Why it is safe</h2>
  * <ul>

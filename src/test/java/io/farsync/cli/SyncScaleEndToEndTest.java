@@ -1,0 +1,78 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Moves, delete policies and filters through the whole stack (CLI, SSH, UDP on loopback). */
+class SyncScaleEndToEndTest {
+    private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
+
+    @TempDir
+    Path tmp;
+    CliHarness h;
+    Path src;
+    Path dst;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        System.out.println("seed " + SEED + " (rerun with -Dfarsync.test.seed=" + SEED + ")");
+        h = new CliHarness(tmp).startServer();
+        src = Files.createDirectories(tmp.resolve("project"));
+        dst = h.serverRoot.resolve("project");
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    private JsonNode sync(String... extra) throws Exception {
+        Path stats = tmp.resolve("stats-" + System.nanoTime() + ".json");
+        String[] args = new String[extra.length + 5];
+        args[0] = "sync";
+        args[1] = src.toString();
+        args[2] = h.remote("/project");
+        args[3] = "--stats-json";
+        args[4] = stats.toString();
+        System.arraycopy(extra, 0, args, 5, extra.length);
+        CliHarness.Result r = h.run(args);
+        JsonNode json = new ObjectMapper().readTree(stats.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json).put("stdout", r.out()).put("stderr", r.err());
+        return json;
+    }
+
+    @Test
+    void directoryRename_of2000Files_travelsAsOneMove_wireBytesUnderOnePercentOfTheData() throws Exception {
+        Random random = new Random(SEED);
+        long data = 0;
+        for (int i = 0; i < 2000; i++) {
+            int size = 2048 + random.nextInt(8192);
+            Trees.write(src.resolve("photos/2024/d" + (i % 10) + "/img" + i + ".jpg"), random, size);
+            data += size;
+        }
+        assertThat(sync().get("exit_code").asInt()).isZero();
+        Files.move(src.resolve("photos/2024"), src.resolve("photos/2024-archive"));
+
+        JsonNode json = sync();
+
+        assertThat(json.get("exit_code").asInt()).as(json.toString()).isZero();
+        Trees.assertSameTree(src, dst);
+        assertThat(json.get("files_moved").asLong()).isEqualTo(1);
+        assertThat(json.get("files_transferred").asLong()).isZero();
+        assertThat(json.get("bytes_transferred").asLong()).isZero();
+        assertThat(json.get("stdout").asText()).contains("photos/2024 -> photos/2024-archive");
+        long wire = json.get("wire_bytes").asLong();
+        System.out.printf("e2e directory rename: %d wire bytes (%d control, %d udp) for %d bytes of data: %.3f %%%n", wire,
+                json.get("control_wire_bytes").asLong(), json.get("udp_wire_bytes").asLong(), data, 100.0 * wire / data);
+        assertThat(wire).isLessThan(data / 100);
+    }
+}
