@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
 import io.farsync.transport.TransportConfig;
@@ -63,6 +64,17 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = "--ignore-delete", description = "do not propagate deletions to the destination")
     boolean ignoreDelete;
 
+    @Option(names = "--delete-delay", description = "delete at the destination only after every transfer is in place")
+    boolean deleteDelay;
+
+    @Option(names = "--mirror", description = "also delete what exists only at the destination (never synced), inside DST only")
+    boolean mirror;
+
+    @Option(names = "--max-delete", paramLabel = "N|N%",
+            description = "refuse to run if it would delete more than N entries, or N% of the entries synced last time"
+                    + " (default: 50% of trees over 100 entries); 100% also allows emptying DST when SRC is empty")
+    String maxDelete;
+
     @Option(names = "--stats-json", paramLabel = "FILE", description = "on exit, write a JSON summary to FILE")
     Path statsJson;
 
@@ -120,8 +132,17 @@ final class SyncCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
+        SyncOptions options;
+        try {
+            options = new SyncOptions(!ignoreDelete, true)
+                    .withDeleteDelay(deleteDelay)
+                    .withMirror(mirror)
+                    .withMaxDelete(maxDelete == null ? DeleteLimit.DEFAULT : DeleteLimit.parse(maxDelete));
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage());
+        }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
-                transport, aesBits, new SyncOptions(!ignoreDelete, true));
+                transport, aesBits, options);
     }
 
     private static String summary(SyncRunner.Outcome o) {

@@ -1,5 +1,8 @@
 package io.farsync.daemon;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import java.util.Map;
 
@@ -7,19 +10,37 @@ import java.util.Map;
 public final class JobOptions {
     static final String DELETE = "delete";
     static final String CHECKSUM = "checksum";
+    static final String DELETE_DELAY = "delete_delay";
+    static final String MIRROR = "mirror";
+    static final String MAX_DELETE = "max_delete";
 
     private JobOptions() {
     }
 
     public static Map<String, String> encode(SyncOptions options) {
         return Map.of(DELETE, Boolean.toString(options.propagateDeletes()),
-                CHECKSUM, Boolean.toString(options.verifyChecksum()));
+                CHECKSUM, Boolean.toString(options.verifyChecksum()),
+                DELETE_DELAY, Boolean.toString(options.deleteDelay()),
+                MIRROR, Boolean.toString(options.mirror()),
+                MAX_DELETE, options.maxDelete().format());
     }
 
+    /** Throws {@code USAGE} for values that do not parse or contradict each other. */
     public static SyncOptions parse(Map<String, String> options) {
+        try {
+            return parse0(options);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, "invalid sync options: " + e.getMessage(), e);
+        }
+    }
+
+    private static SyncOptions parse0(Map<String, String> options) {
         SyncOptions d = SyncOptions.defaults();
         return new SyncOptions(
                 Boolean.parseBoolean(options.getOrDefault(DELETE, Boolean.toString(d.propagateDeletes()))),
-                Boolean.parseBoolean(options.getOrDefault(CHECKSUM, Boolean.toString(d.verifyChecksum()))));
+                Boolean.parseBoolean(options.getOrDefault(CHECKSUM, Boolean.toString(d.verifyChecksum()))),
+                Boolean.parseBoolean(options.getOrDefault(DELETE_DELAY, Boolean.toString(d.deleteDelay()))),
+                Boolean.parseBoolean(options.getOrDefault(MIRROR, Boolean.toString(d.mirror()))),
+                DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())));
     }
 }

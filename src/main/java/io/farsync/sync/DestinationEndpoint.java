@@ -143,11 +143,13 @@ public final class DestinationEndpoint {
             prepareRoot();
             ScanResult scan = new Scanner(true, Protocol.snapshotFiles(snapshot)).scan(root);
             recorded = snapshot.loadAll();
-            sendDeviations(scan);
-
+            // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
+            boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             snapshot.setPeerId(hello.snapshotId());
+            sendDeviations(scan);
+            sendExtras(scan, sameSource);
 
             boolean metaEnd = false;
             while (!metaEnd || !incoming.isEmpty()) {
@@ -217,13 +219,40 @@ public final class DestinationEndpoint {
             }
         }
 
+        /**
+         * For {@code --mirror}: what this side has and never synced with this source, so the
+         * source can delete what it does not have. Everything, if the records are not from this
+         * source (its database was recreated).
+         */
+        private void sendExtras(ScanResult scan, boolean sameSource) {
+            List<WireEntry> batch = new ArrayList<>();
+            int bytes = 0;
+            if (options.mirror()) {
+                for (Entry e : scan.entries().values()) {
+                    if (sameSource && recorded.containsKey(e.path())) {
+                        continue;
+                    }
+                    WireEntry w = WireEntry.of(e);
+                    int size = MessageCodec.encodedSize(w);
+                    if (bytes + size > MessageCodec.LIST_BUDGET) {
+                        peer.send(new Message.Extras(batch, false));
+                        batch = new ArrayList<>();
+                        bytes = 0;
+                    }
+                    batch.add(w);
+                    bytes += size;
+                }
+            }
+            peer.send(new Message.Extras(batch, true));
+        }
+
         private void handle(Message m) {
             if (m instanceof Message.Meta meta) {
                 claimId(meta.id());
                 onMeta(meta.id(), meta.entry());
             } else if (m instanceof Message.Move move) {
                 claimId(move.id());
-                onMove(move.id(), move.from(), move.to());
+                onMove(move.id(), move.from(), move.to(), move.xxhash64());
             } else if (m instanceof Message.Delete del) {
                 claimId(del.id());
                 onDelete(del.id(), del.expected());
@@ -290,7 +319,7 @@ public final class DestinationEndpoint {
          * can take it; otherwise asks for {@code to} (NEED) and takes it like a meta: the source
          * then deletes {@code from} the usual way and offers what a directory holds.
          */
-        private void onMove(int id, WireEntry from, WireEntry to) {
+        private void onMove(int id, WireEntry from, WireEntry to, long xxhash64) {
             String a = PathJail.checkWirePath(from.path());
             String b = PathJail.checkWirePath(to.path());
             if (from.type() != to.type() || Entry.isAtOrBelow(b, a) || Entry.isAtOrBelow(a, b)) {
@@ -299,7 +328,7 @@ public final class DestinationEndpoint {
             try {
                 applier.requireParents(b);
                 Entry own = recorded.get(a);
-                if (applier.move(a, b, own != null ? own : asSynced(from), own != null)) {
+                if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
                     filesMoved++;
                     listener.entryMoved(a, b, to.size());

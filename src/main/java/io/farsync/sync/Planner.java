@@ -68,19 +68,24 @@ final class Planner {
     }
 
     /**
-     * @param items  everything to offer, in sending order
+     * @param items  everything to offer, in sending order (but {@code late})
      * @param files  regular files among the metas (an upper bound of files to send)
      * @param bytes  their total size
      */
-    record Plan(List<Item> items, long files, long bytes) {
+    /**
+     * @param late   deletes to send once every transfer is in place ({@code --delete-delay})
+     */
+    record Plan(List<Item> items, List<Delete> late, long files, long bytes) {
         /** The entries offered as metas, in sending order. */
         List<Entry> candidates() {
             return items.stream().filter(i -> i instanceof Meta).map(Item::entry).toList();
         }
 
-        /** The entries to delete, as synced, in sending order. */
+        /** The entries to delete, as synced, in sending order (late ones last). */
         List<Entry> deletes() {
-            return items.stream().filter(i -> i instanceof Delete).map(Item::entry).toList();
+            List<Entry> all = new ArrayList<>(items.stream().filter(i -> i instanceof Delete).map(Item::entry).toList());
+            late.forEach(d -> all.add(d.entry()));
+            return all;
         }
 
         List<Move> moves() {
@@ -88,12 +93,21 @@ final class Planner {
         }
     }
 
-    static Plan plan(ScanResult scan, NavigableMap<String, Entry> recorded, Set<String> deviations, boolean trusted,
-            boolean propagateDeletes) {
+    /**
+     * @param extras entries the destination has and never synced ({@code --mirror} only)
+     * @param trusted the source's snapshot was made with this destination's database
+     */
+    static Plan plan(ScanResult scan, NavigableMap<String, Entry> recorded, Set<String> deviations, List<Entry> extras,
+            boolean trusted, SyncOptions options) {
         NavigableMap<String, Entry> source = scan.entries();
         TreeMap<String, Entry> view = new TreeMap<>(recorded);
         TreeSet<String> devs = new TreeSet<>(deviations);
-        List<Move> moves = propagateDeletes ? new MoveFinder(scan, recorded, view, devs).find() : List.of();
+        TreeMap<String, Entry> foreign = new TreeMap<>();
+        if (options.mirror()) {
+            extras.forEach(e -> foreign.put(e.path(), e));
+        }
+        boolean propagateDeletes = options.propagateDeletes();
+        List<Move> moves = propagateDeletes ? new MoveFinder(scan, recorded, view, devs, foreign).find() : List.of();
 
         Set<String> targets = new HashSet<>();
         moves.forEach(m -> targets.add(m.entry().path()));
@@ -106,14 +120,21 @@ final class Planner {
                 candidates.put(e.path(), e);
             }
         }
-        List<Entry> deletes = new ArrayList<>();
+        // Recorded entries and (mirror) the destination's own, merged so children go first.
+        TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
-            for (Entry r : view.descendingMap().values()) {
+            for (Entry r : view.values()) {
                 if (!source.containsKey(r.path()) && !scan.isUnknown(r.path())) {
-                    deletes.add(r);
+                    gone.put(r.path(), r);
+                }
+            }
+            for (Entry x : foreign.values()) {
+                if (!source.containsKey(x.path()) && !scan.isUnknown(x.path())) {
+                    gone.putIfAbsent(x.path(), x);
                 }
             }
         }
+        List<Entry> deletes = new ArrayList<>(gone.descendingMap().values());
         List<String> touched = new ArrayList<>(candidates.keySet());
         deletes.forEach(d -> touched.add(d.path()));
         for (Move m : moves) {
@@ -144,7 +165,15 @@ final class Planner {
             }
             items.add(m);
         }
-        deletes.forEach(d -> items.add(new Delete(d)));
+        List<Delete> late = new ArrayList<>();
+        for (Entry d : deletes) {
+            // Late deletes wait for the transfers, unless a new file or symlink needs their place.
+            if (options.deleteDelay() && !inTheWay(d.path(), source)) {
+                late.add(new Delete(d));
+            } else {
+                items.add(new Delete(d));
+            }
+        }
         long files = 0;
         long bytes = 0;
         for (Entry e : candidates.values()) {
@@ -156,10 +185,21 @@ final class Planner {
                 bytes += e.size();
             }
         }
-        return new Plan(items, files, bytes);
+        return new Plan(items, late, files, bytes);
     }
 
-    /** Finds the moves and applies them to the view (and the deviations) as it goes. */
+    /** True if a parent of {@code path} is now something else than a directory at the source. */
+    private static boolean inTheWay(String path, NavigableMap<String, Entry> source) {
+        for (String p = Entry.parentOf(path); !p.isEmpty(); p = Entry.parentOf(p)) {
+            Entry e = source.get(p);
+            if (e != null) {
+                return !e.isDirectory();
+            }
+        }
+        return false;
+    }
+
+    /** Finds the moves and applies them to the view (and the deviations, and extras) as it goes. */
     private static final class MoveFinder {
         /** A recorded entry gone from where it was recorded, and where the view has it now. */
         private static final class Gone {
@@ -178,10 +218,13 @@ final class Planner {
         private final NavigableMap<String, Entry> recorded;
         private final TreeMap<String, Entry> view;
         private final TreeSet<String> devs;
+        private final TreeMap<String, Entry> foreign;
         private final Map<Long, List<Gone>> byInode = new HashMap<>();
         private final Map<String, Gone> byPath = new HashMap<>();
 
-        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeMap<String, Entry> view, TreeSet<String> devs) {
+        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeMap<String, Entry> view, TreeSet<String> devs,
+                TreeMap<String, Entry> foreign) {
+            this.foreign = foreign;
             this.scan = scan;
             this.source = scan.entries();
             this.recorded = recorded;
@@ -258,6 +301,11 @@ final class Planner {
                 List<String> movedDevs = new ArrayList<>(devsBelow);
                 devsBelow.clear();
                 movedDevs.forEach(d -> devs.add(Entry.rebase(d, a, b)));
+                // The destination's own entries below a renamed directory move along with it.
+                NavigableMap<String, Entry> foreignBelow = foreign.subMap(a + "/", true, a + "0", false);
+                List<Entry> carried = new ArrayList<>(foreignBelow.values());
+                foreignBelow.clear();
+                carried.forEach(x -> foreign.put(Entry.rebase(x.path(), a, b), x.withPath(Entry.rebase(x.path(), a, b))));
             }
             if (devs.remove(a)) {
                 devs.add(b);

@@ -40,6 +40,8 @@ public final class SourceEndpoint {
     private static final Logger log = LoggerFactory.getLogger(SourceEndpoint.class);
     /** Metadata messages sent between checks for NEEDs, so contents start flowing early. */
     private static final int META_BURST = 64;
+    /** Destination-only entries a mirror run accepts: bounds what a hostile destination can make us hold. */
+    private static final int MAX_EXTRAS = 10_000_000;
 
     private final Path root;
     private final SnapshotStore snapshot;
@@ -92,6 +94,11 @@ public final class SourceEndpoint {
         private final Set<String> offered = new HashSet<>();
         /** Moves sent and neither acknowledged nor refused: MetaEnd waits for them. */
         private int unresolvedMoves;
+        /** Deletes held back until every transfer is in place ({@code deleteDelay}). */
+        private final List<Planner.Item> late = new ArrayList<>();
+        private boolean lateReleased;
+        /** Sent files, symlinks and refused file moves not yet settled: transfers that may still happen. */
+        private final Set<Integer> awaiting = new HashSet<>();
         private final Set<Integer> needed = new HashSet<>();
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
         private final Set<Integer> settled = new HashSet<>();
@@ -119,13 +126,28 @@ public final class SourceEndpoint {
                 deviations.addAll(d.paths());
             } while (!d.last());
 
+            List<Entry> extras = new ArrayList<>();
+            Message.Extras x;
+            do {
+                x = Protocol.expect(peer.take(), Message.Extras.class);
+                for (WireEntry w : x.entries()) {
+                    PathJail.checkWirePath(w.path());
+                    if (extras.size() >= MAX_EXTRAS) {
+                        throw Protocol.violation("more than " + MAX_EXTRAS + " destination-only entries");
+                    }
+                    extras.add(new Entry(w.path(), w.type(), w.size(), w.mtimeNanos(), w.mode(), 0, w.linkTarget()));
+                }
+            } while (!x.last());
+
             boolean trusted = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }
-            Planner.Plan plan = Planner.plan(scan, recorded, deviations, trusted, options.propagateDeletes());
-            log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations reported",
-                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(), deviations.size());
+            Planner.Plan plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+            log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
+                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
+                    deviations.size(), extras.size());
+            checkDeleteLimits(recorded.size(), plan.deletes().size());
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
@@ -133,6 +155,7 @@ public final class SourceEndpoint {
             }
 
             plan.items().forEach(this::add);
+            late.addAll(plan.late());
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
@@ -141,6 +164,22 @@ public final class SourceEndpoint {
             peer.send(new Message.Bye());
             peer.finish();
             return summary;
+        }
+
+        /** Refuses, before anything changed, a sync that would delete too much or that looks like an unmounted source. */
+        private void checkDeleteLimits(long recordedEntries, long deletes) {
+            if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
+                return;
+            }
+            if (scan.entries().isEmpty()) {
+                throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
+                        + " entries at the last sync (not mounted?); refusing to delete them at the destination"
+                        + " (--max-delete 100% allows it)");
+            }
+            String why = options.maxDelete().refusal(deletes, recordedEntries);
+            if (why != null) {
+                throw new FarsyncException(ExitCode.DELETE_LIMIT, why + "; nothing was changed (raise --max-delete to allow it)");
+            }
         }
 
         private void add(Planner.Item item) {
@@ -159,7 +198,10 @@ public final class SourceEndpoint {
             int next = 0;
             boolean endSent = false;
             while (true) {
-                boolean idle = needQueue.isEmpty() && next >= items.size() && (endSent || unresolvedMoves > 0);
+                boolean settling = needQueue.isEmpty() && next >= items.size();
+                // Moves add items until resolved; late deletes wait for every transfer's ack.
+                boolean release = settling && !lateReleased && unresolvedMoves == 0 && (late.isEmpty() || awaiting.isEmpty());
+                boolean idle = settling && !release && (endSent || !lateReleased);
                 Message m = idle ? peer.take() : peer.poll();
                 if (m != null) {
                     if (m instanceof Message.Summary s) {
@@ -172,7 +214,12 @@ public final class SourceEndpoint {
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
                         peer.send(message(next, items.get(next)));
                     }
-                } else if (!endSent) {
+                } else if (release) {
+                    // Every transfer is acknowledged, so committed at the destination: now the deletes.
+                    lateReleased = true;
+                    late.forEach(this::add);
+                    late.clear();
+                } else if (!endSent && lateReleased) {
                     peer.send(new Message.MetaEnd(entriesChecked));
                     endSent = true;
                 }
@@ -182,10 +229,16 @@ public final class SourceEndpoint {
         private Message message(int id, Planner.Item item) {
             if (item instanceof Planner.Move mv) {
                 unresolvedMoves++;
-                return new Message.Move(id, WireEntry.of(mv.from()), WireEntry.of(mv.entry()));
+                return new Message.Move(id, WireEntry.of(mv.from()), WireEntry.of(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
             }
             WireEntry w = WireEntry.of(item.entry());
-            return item instanceof Planner.Delete ? new Message.Delete(id, w) : new Message.Meta(id, w);
+            if (item instanceof Planner.Delete) {
+                return new Message.Delete(id, w);
+            }
+            if (!item.entry().isDirectory()) {
+                awaiting.add(id);
+            }
+            return new Message.Meta(id, w);
         }
 
         private void handle(Message m) {
@@ -203,6 +256,9 @@ public final class SourceEndpoint {
                 }
                 if (item.entry().isFile()) {
                     needQueue.add(id);
+                    if (refusedMove) {
+                        awaiting.add(id);
+                    }
                 }
             } else if (m instanceof Message.Ack a) {
                 onAck(a);
@@ -218,7 +274,13 @@ public final class SourceEndpoint {
          */
         private void fallBack(Planner.Move mv) {
             log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
-            mv.fromTree().forEach(e -> add(new Planner.Delete(e)));
+            for (Entry e : mv.fromTree()) {
+                if (options.deleteDelay() && !lateReleased) {
+                    late.add(new Planner.Delete(e));
+                } else {
+                    add(new Planner.Delete(e));
+                }
+            }
             if (mv.entry().isDirectory()) {
                 String to = mv.entry().path();
                 for (Entry e : scan.entries().subMap(to + "/", true, to + "0", false).values()) {
@@ -234,6 +296,7 @@ public final class SourceEndpoint {
             if (id < 0 || id >= items.size() || !settled.add(id)) {
                 throw Protocol.violation("unexpected ACK for entry " + id);
             }
+            awaiting.remove(id);
             Planner.Item item = items.get(id);
             Entry e = item.entry();
             String path = e.path();
@@ -315,8 +378,28 @@ public final class SourceEndpoint {
                 peer.send(new Message.FileAbort(id, failure));
                 // Not acknowledged: the source settles it itself and forgets it, so it is retried.
                 settled.add(id);
+                awaiting.remove(id);
                 snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
+            }
+        }
+
+        /**
+         * xxHash64 of a file about to be offered as moved, read at disk speed here rather than
+         * sent; 0 if it cannot be read (the destination then refuses the move and the failure
+         * shows when the contents are sent).
+         */
+        private long hash(Entry e) {
+            StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
+            byte[] buf = new byte[(int) Math.min(Math.max(e.size(), 1), MessageCodec.MAX_CHUNK)];
+            try (InputStream in = Files.newInputStream(root.resolve(e.path()), LinkOption.NOFOLLOW_LINKS)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    hash.update(buf, 0, n);
+                }
+                return hash.getValue();
+            } catch (IOException ex) {
+                log.info("cannot hash {} for a move: {}", e.path(), IoReasons.reason(ex));
+                return 0;
             }
         }
 

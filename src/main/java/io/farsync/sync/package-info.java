@@ -27,7 +27,10 @@
  * Moves and renames (files, symlinks, whole directories) are detected by device and inode and
  * applied as renames at the destination ({@link io.farsync.sync.SyncResult#filesMoved()} counts
  * one per move, a renamed directory once); with {@code propagateDeletes} off nothing is moved,
- * since the old path must stay. Not yet handled: ownership, hard links (sent as separate files),
+ * since the old path must stay. Delete policies ({@link io.farsync.sync.SyncOptions}): propagate
+ * (default), off, delayed until every transfer is in place, or mirror (also delete what only the
+ * destination has); all bounded by a {@link io.farsync.sync.DeleteLimit} checked before anything
+ * changes. Not yet handled: ownership, hard links (sent as separate files),
  * sparse files, xattrs/ACLs, file names that are not valid in the JVM's file name encoding.
  *
  * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),

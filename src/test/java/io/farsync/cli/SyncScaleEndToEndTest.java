@@ -75,4 +75,53 @@ class SyncScaleEndToEndTest {
                 json.get("control_wire_bytes").asLong(), json.get("udp_wire_bytes").asLong(), data, 100.0 * wire / data);
         assertThat(wire).isLessThan(data / 100);
     }
+
+    @Test
+    void maxDelete_refusesWithExit11_andMirrorRemovesDestinationOnlyFiles() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            Files.writeString(Files.createDirectories(src.resolve("d")).resolve("f" + i), "file " + i);
+        }
+        assertThat(sync().get("exit_code").asInt()).isZero();
+        for (int i = 0; i < 3; i++) {
+            Files.delete(src.resolve("d/f" + i));
+        }
+
+        JsonNode refused = sync("--max-delete", "2");
+
+        assertThat(refused.get("exit_code").asInt()).as(refused.toString()).isEqualTo(11);
+        assertThat(refused.get("stderr").asText()).contains("refusing to delete 3 entries");
+        assertThat(dst.resolve("d/f0")).exists();
+
+        Files.writeString(dst.resolve("d/only-here.txt"), "destination only");
+        JsonNode mirrored = sync("--mirror", "--max-delete", "40%", "--delete-delay");
+
+        assertThat(mirrored.get("exit_code").asInt()).as(mirrored.toString()).isZero();
+        assertThat(mirrored.get("files_deleted").asLong()).isEqualTo(4);
+        Trees.assertSameTree(src, dst);
+    }
+
+    @Test
+    void emptiedSource_isRefusedWithExit11_untilMaxDelete100Percent() throws Exception {
+        Files.writeString(src.resolve("a.txt"), "a");
+        assertThat(sync().get("exit_code").asInt()).isZero();
+        Files.delete(src.resolve("a.txt"));
+
+        JsonNode refused = sync();
+
+        assertThat(refused.get("exit_code").asInt()).isEqualTo(11);
+        assertThat(refused.get("stderr").asText()).contains("is empty but held 1 entries").contains("not mounted?");
+        assertThat(dst.resolve("a.txt")).exists();
+        assertThat(sync("--max-delete", "100%").get("files_deleted").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void contradictoryOrMalformedDeleteOptions_areUsageErrors() {
+        CliHarness.Result a = h.run("sync", src.toString(), h.remote("/project"), "--mirror", "--ignore-delete");
+        CliHarness.Result b = h.run("sync", src.toString(), h.remote("/project"), "--max-delete", "many");
+
+        assertThat(a.exitCode()).isEqualTo(2);
+        assertThat(a.err()).contains("--mirror contradicts --ignore-delete");
+        assertThat(b.exitCode()).isEqualTo(2);
+        assertThat(b.err()).contains("--max-delete 'many'");
+    }
 }

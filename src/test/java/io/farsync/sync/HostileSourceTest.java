@@ -95,6 +95,9 @@ class HostileSourceTest {
         do {
             m = in.read();
         } while (!((Message.Deviations) m).last());
+        do {
+            m = in.read();
+        } while (!((Message.Extras) m).last());
     }
 
     private static WireEntry file(String path, long size) {
@@ -250,7 +253,7 @@ class HostileSourceTest {
     void invalidPathInMove_endsTheSyncWithPathEscape(String path) throws Exception {
         Trees.write(dst.resolve("mine.txt"), "mine", T);
         handshake();
-        send(new Message.Move(0, file("mine.txt", 4), file(path, 4)));
+        send(new Message.Move(0, file("mine.txt", 4), file(path, 4), 0));
 
         assertThat(destinationFailure().exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
         assertThat(dst.resolve("mine.txt")).hasContent("mine");
@@ -260,7 +263,7 @@ class HostileSourceTest {
     void moveFromOutsideOrIntoItself_isRefused() throws Exception {
         handshake();
         send(new Message.Move(0, new WireEntry("d", EntryType.DIRECTORY, 0, T, 0755, null),
-                new WireEntry("d/inside", EntryType.DIRECTORY, 0, T, 0755, null)));
+                new WireEntry("d/inside", EntryType.DIRECTORY, 0, T, 0755, null), 0));
 
         assertThat(destinationFailure().getMessage()).contains("invalid move d -> d/inside");
     }
@@ -271,8 +274,8 @@ class HostileSourceTest {
         Files.createDirectories(dst.resolve("b"));
         handshake();
         // Outside's passwd: 6 bytes, mtime T, just as a synced file would be.
-        send(new Message.Move(0, file("a/passwd", 6), file("b/passwd", 6)));
-        send(new Message.Move(1, file("b/x", 6), file("a/passwd2", 6)));
+        send(new Message.Move(0, file("a/passwd", 6), file("b/passwd", 6), 0));
+        send(new Message.Move(1, file("b/x", 6), file("a/passwd2", 6), 0));
         send(new Message.MetaEnd(0));
 
         List<Message> replies = new ArrayList<>();

@@ -263,4 +263,26 @@ class MovesTest {
         assertThat(dst.resolve("a/x.txt")).hasContent("x");
         assertThat(dst.resolve("x.txt")).hasContent("x");
     }
+
+    @Test
+    void reusedInodesWithEqualSizeAndMtime_butOtherBytes_areSentNotMoved() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            Trees.write(src.resolve("old/f" + i), "old " + i, T1);
+        }
+        sync.runOk();
+        for (int i = 0; i < 30; i++) {
+            Files.delete(src.resolve("old/f" + i));
+        }
+        for (int i = 0; i < 30; i++) {
+            Trees.write(src.resolve("new/g" + i), "new " + i, T1);
+        }
+        sync.options = SyncOptions.defaults().withMaxDelete(DeleteLimit.UNLIMITED);
+
+        SyncResult r = sync.runOk();
+
+        Trees.assertSameTree(src, dst);
+        assertThat(r.filesMoved()).isZero();
+        assertThat(r.filesTransferred()).isEqualTo(30);
+        assertThat(r.filesDeleted()).isEqualTo(30);
+    }
 }

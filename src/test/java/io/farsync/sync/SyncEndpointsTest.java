@@ -113,6 +113,7 @@ class SyncEndpointsTest {
         Trees.write(dst.resolve("own/deep.txt"), "only here too", T2);
         Files.delete(src.resolve("a/synced.txt"));
         Files.delete(src.resolve("a"));
+        sync.options = SyncOptions.defaults().withMaxDelete(DeleteLimit.UNLIMITED);
 
         SyncResult r = sync.runOk();
 
@@ -128,6 +129,7 @@ class SyncEndpointsTest {
         sync.runOk();
         Trees.write(dst.resolve("doc.txt"), "edited at the destination", T2);
         Files.delete(src.resolve("doc.txt"));
+        sync.options = SyncOptions.defaults().withMaxDelete(DeleteLimit.UNLIMITED);
 
         SyncResult r = sync.runOk();
 

@@ -9,6 +9,9 @@ import io.farsync.sync.scan.Stat;
 import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.protocol.WireEntry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import net.jpountz.xxhash.StreamingXXHash64;
+import net.jpountz.xxhash.XXHashFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -44,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  * openat-style calls relative to directory handles).
  */
 public final class Applier {
+
+    private static final XXHashFactory HASHES = XXHashFactory.fastestInstance();
 
     private final Path root;
     /** Directories below the root already verified (or created) as real directories in this run. */
@@ -273,10 +278,11 @@ public final class Applier {
     /**
      * Renames {@code from} to {@code to} (with everything below a directory) if {@code from} is
      * still what was synced (as {@link #delete} checks it) and {@code to} is free or a file or
-     * symlink that a file or symlink may replace. Returns false, changing nothing, if not.
-     * {@code to}'s parents must be real directories; {@code from}'s are checked too.
+     * symlink that a file or symlink may replace, and, for a file, its contents hash to
+     * {@code xxhash64}. Returns false, changing nothing, if not. {@code to}'s parents must be
+     * real directories; {@code from}'s are checked too.
      */
-    public boolean move(String from, String to, Entry reference, boolean ownRecord) throws EntryFailure {
+    public boolean move(String from, String to, Entry reference, boolean ownRecord, long xxhash64) throws EntryFailure {
         Path source = target(from);
         Path dest = target(to);
         requireParents(to);
@@ -292,6 +298,9 @@ public final class Applier {
             if (there != null && (there.isDirectory() || now.isDirectory())) {
                 return false;
             }
+            if (now.isFile() && hash(source, now.size()) != xxhash64) {
+                return false;
+            }
             Files.move(source, dest, StandardCopyOption.ATOMIC_MOVE);
             touched(source);
             touched(dest);
@@ -303,6 +312,18 @@ public final class Applier {
         } catch (IOException ex) {
             throw failure(ex, dest);
         }
+    }
+
+    /** xxHash64 (seed 0) of a file's first {@code size} bytes, read without following links. */
+    private static long hash(Path file, long size) throws IOException {
+        StreamingXXHash64 hash = HASHES.newStreamingHash64(0L);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(size, 1), 256 * 1024));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            while (ch.read(buf.clear()) > 0) {
+                hash.update(buf.array(), 0, buf.position());
+            }
+        }
+        return hash.getValue();
     }
 
     /** True if {@code now} is the entry {@code reference} records (inode too if it is our own record). */

@@ -20,6 +20,17 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * D→S, after the deviations: entries the destination has and never synced with this source
+     * (all of its entries if its snapshot was made with another source database), for
+     * {@code --mirror}; empty otherwise. {@code last} ends the list.
+     */
+    record Extras(List<WireEntry> entries, boolean last) implements Message {
+        public Extras {
+            entries = List.copyOf(entries);
+        }
+    }
+
     /** S→D: delete {@code expected.path()} if it is still what was synced. */
     record Delete(int id, WireEntry expected) implements Message {
     }
@@ -30,9 +41,11 @@ public sealed interface Message {
      * what was synced and answers {@link Ack} MOVED; otherwise it answers {@link Need} (delete
      * {@code from} the usual way and send {@code to}: contents of a file, Metas of a directory's
      * entries) and then settles {@code to} like a {@link Meta}. {@code from} and {@code to} have
-     * the same type.
+     * the same type. {@code xxhash64} is the hash of a file's contents at the source (0 for other
+     * types): the destination moves a file only if its copy at {@code from} hashes the same, since
+     * a reused inode with equal size and mtime can still hold other bytes.
      */
-    record Move(int id, WireEntry from, WireEntry to) implements Message {
+    record Move(int id, WireEntry from, WireEntry to, long xxhash64) implements Message {
     }
 
     /** S→D: the source's entry; the destination answers {@link Need} or an {@link Ack}. */

@@ -45,6 +45,9 @@ public final class MessageCodec {
     private static final byte ABORT = 13;
     private static final byte BYE = 14;
     private static final byte MOVE = 15;
+    private static final byte EXTRAS = 16;
+    /** Smallest encoded {@link WireEntry}: empty path, no link target. */
+    private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1;
 
     private MessageCodec() {
     }
@@ -105,6 +108,14 @@ public final class MessageCodec {
         }
     }
 
+    /** Bytes {@code e} takes in a frame: to fill list messages without exceeding {@link #MAX_FRAME}. */
+    public static int encodedSize(WireEntry e) {
+        return MIN_ENTRY_BYTES + utf8(e.path()).length + (e.linkTarget() == null ? 0 : 4 + utf8(e.linkTarget()).length);
+    }
+
+    /** Room for list contents in one frame, leaving space for the message's own fields. */
+    public static final int LIST_BUDGET = MAX_FRAME - 1024;
+
     /**
      * The error lines a {@link Message.Summary} can carry in one frame: the first ones, then a
      * line saying how many were cut. Both endpoints report this same list.
@@ -138,6 +149,13 @@ public final class MessageCodec {
             for (String p : d.paths()) {
                 str(o, p);
             }
+        } else if (m instanceof Message.Extras x) {
+            o.writeByte(EXTRAS);
+            o.writeBoolean(x.last());
+            o.writeInt(x.entries().size());
+            for (WireEntry e : x.entries()) {
+                entry(o, e);
+            }
         } else if (m instanceof Message.Delete d) {
             o.writeByte(DELETE);
             o.writeInt(d.id());
@@ -147,6 +165,7 @@ public final class MessageCodec {
             o.writeInt(mv.id());
             entry(o, mv.from());
             entry(o, mv.to());
+            o.writeLong(mv.xxhash64());
         } else if (m instanceof Message.Meta d) {
             o.writeByte(META);
             o.writeInt(d.id());
@@ -219,6 +238,15 @@ public final class MessageCodec {
                 }
                 return new Message.Deviations(paths, last);
             }
+            case EXTRAS: {
+                boolean last = bool(b);
+                int n = count(b, MIN_ENTRY_BYTES);
+                List<WireEntry> entries = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    entries.add(entry(b));
+                }
+                return new Message.Extras(entries, last);
+            }
             case DELETE:
                 return new Message.Delete(b.getInt(), entry(b));
             case META:
@@ -230,7 +258,7 @@ public final class MessageCodec {
                 if (from.type() != to.type()) {
                     throw protocol("move changes the type of " + from.path());
                 }
-                return new Message.Move(id, from, to);
+                return new Message.Move(id, from, to, b.getLong());
             }
             case ENTRY_ERROR:
                 return new Message.EntryError(str(b), str(b));

@@ -8,21 +8,29 @@
  *  S scans its tree                      D scans its tree, deletes stale temp files, compares
  *                                           the scan with its snapshot
  *                                        D: Deviations(paths...)* Deviations(last)
+ *                                        D: Extras(entries...)* Extras(last): with --mirror,
+ *                                           what D has and never synced (everything, if D's
+ *                                           snapshot was made with another S database);
+ *                                           otherwise one empty Extras(last)
  *  S plans: candidates = source entries changed since S's snapshot, or deviating at D, or all
  *           of them if S's snapshot was made with another D database (D-db-id differs);
- *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs);
+ *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs),
+ *           and with --mirror the Extras S does not have;
  *           moves = recorded entries gone from their path whose device+inode (and, for a
  *           file, size and mtime) reappear at a never-recorded path, when deletes propagate;
  *           plus the parent directories of all of these.
+ *  S refuses (Abort DELETE_LIMIT) if the deletes exceed --max-delete, or if its root is empty
+ *           while its snapshot has entries (unmounted?), unless --max-delete is 100%.
  *  S: EntryError* (unreadable source entries)
- *  S: Move(id, from as-synced, to)* each after   D: on Move: if from is as synced (own record:
- *     the new directories above its target,         type, size, mtime, inode; else the as-synced
- *     then Delete(id, as-synced)* children first,   metadata) and to's parents are real
- *     then Meta(id, entry)* parents first, then     directories and to is free (or a file that
- *     MetaEnd once every Move is resolved,          a file may replace): rename(2), move its
- *     interleaved with file contents:               records below from in one statement,
- *                                                   Ack(MOVED); else Need(id): "send to
- *                                                   instead", and take to like a Meta
+ *  S: Move(id, from as-synced, to, xxh64)*      D: on Move: if from is as synced (own record:
+ *     each after the new directories above its      type, size, mtime, inode; else the as-synced
+ *     target, then Delete(id, as-synced)*           metadata), a file's bytes hash to xxh64,
+ *     children first, then Meta(id, entry)*         to's parents are real directories and to
+ *     parents first, then (--delete-delay) the      is free (or a file that a file may
+ *     other Deletes once every file and symlink     replace): rename(2), move its records
+ *     is acknowledged, then MetaEnd once every      below from in one statement, Ack(MOVED);
+ *     Move is resolved; interleaved with file       else Need(id): "send to instead", and
+ *     contents:                                     take to like a Meta
  *  S: on Need(move): Delete* for what D has at   D: on Meta(file): quick check (type, size,
  *     from (as synced, children first), and for     mtime); equal -&gt; Ack(UNCHANGED/METADATA),
  *     a directory Meta* for what is below to;       else Need(id) at once
@@ -41,7 +49,7 @@
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
  * data and acks carry ids instead of repeating paths. Only MetaEnd waits: for an Ack or Need of
  * every Move, since a refused move adds Deletes and Metas. Protocol version 2 (version 1 had
- * no Move and no moves in Summary).
+ * no Move, no Extras and no moves in Summary; D read S's Hello after its Deviations).
  *
  * <p>A Move is one message whatever the size of the directory it renames: a 2,000-file
  * directory rename costs about 4 KB on the wire end to end (SSH and UDP included), against

@@ -33,9 +33,11 @@ class MessageCodecTest {
         List<Message> all = List.of(
                 new Message.Hello(1, "uuid"),
                 new Message.Deviations(List.of("a", "b/c"), true),
+                new Message.Extras(List.of(FILE, LINK), false),
+                new Message.Extras(List.of(), true),
                 new Message.Delete(3, LINK),
                 new Message.Meta(4, FILE),
-                new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null)),
+                new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 42L),
                 new Message.Ack(11, Outcome.MOVED, null),
                 new Message.EntryError("x", "permission denied"),
                 new Message.MetaEnd(99),
