@@ -4,6 +4,8 @@ import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
+import io.farsync.sync.filter.Filter;
+import java.util.List;
 import java.util.Map;
 
 /** Sync options as they travel in a session request: string-valued, unknown keys ignored. */
@@ -13,6 +15,8 @@ public final class JobOptions {
     static final String DELETE_DELAY = "delete_delay";
     static final String MIRROR = "mirror";
     static final String MAX_DELETE = "max_delete";
+    /** Filter rules, one per line ({@code + PATTERN} or {@code - PATTERN}). */
+    static final String FILTER = "filter";
 
     private JobOptions() {
     }
@@ -22,7 +26,8 @@ public final class JobOptions {
                 CHECKSUM, Boolean.toString(options.verifyChecksum()),
                 DELETE_DELAY, Boolean.toString(options.deleteDelay()),
                 MIRROR, Boolean.toString(options.mirror()),
-                MAX_DELETE, options.maxDelete().format());
+                MAX_DELETE, options.maxDelete().format(),
+                FILTER, String.join("\n", options.filter().rules()));
     }
 
     /** Throws {@code USAGE} for values that do not parse or contradict each other. */
@@ -41,6 +46,11 @@ public final class JobOptions {
                 Boolean.parseBoolean(options.getOrDefault(CHECKSUM, Boolean.toString(d.verifyChecksum()))),
                 Boolean.parseBoolean(options.getOrDefault(DELETE_DELAY, Boolean.toString(d.deleteDelay()))),
                 Boolean.parseBoolean(options.getOrDefault(MIRROR, Boolean.toString(d.mirror()))),
-                DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())));
+                DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())),
+                filter(options.getOrDefault(FILTER, "")));
+    }
+
+    private static Filter filter(String rules) {
+        return rules.isEmpty() ? Filter.NONE : Filter.of(List.of(rules.split("\n", -1)));
     }
 }

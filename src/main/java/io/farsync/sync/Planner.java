@@ -1,5 +1,6 @@
 package io.farsync.sync;
 
+import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.ScanResult;
 import java.util.ArrayDeque;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * records it unchanged, the destination reported no deviation there, and the snapshot was made
  * with this very destination database (else nothing recorded is trusted and the destination's
  * quick check decides). An entry recorded but gone from the source is deleted, unless the scan
- * could not read it or a parent. The parent directories of everything touched are candidates
+ * could not read it or a parent, or the filter now excludes it (or a parent). The parent directories of everything touched are candidates
  * too, so the destination can restore their mtimes after writing inside them.
  *
  * <p>Moves (when deletes propagate): a recorded entry gone from its path whose identity (device
@@ -107,7 +108,8 @@ final class Planner {
             extras.forEach(e -> foreign.put(e.path(), e));
         }
         boolean propagateDeletes = options.propagateDeletes();
-        List<Move> moves = propagateDeletes ? new MoveFinder(scan, recorded, view, devs, foreign).find() : List.of();
+        Filter filter = options.filter();
+        List<Move> moves = propagateDeletes ? new MoveFinder(scan, recorded, view, devs, foreign, filter).find() : List.of();
 
         Set<String> targets = new HashSet<>();
         moves.forEach(m -> targets.add(m.entry().path()));
@@ -124,12 +126,12 @@ final class Planner {
         TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
             for (Entry r : view.values()) {
-                if (!source.containsKey(r.path()) && !scan.isUnknown(r.path())) {
+                if (!source.containsKey(r.path()) && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
                     gone.put(r.path(), r);
                 }
             }
             for (Entry x : foreign.values()) {
-                if (!source.containsKey(x.path()) && !scan.isUnknown(x.path())) {
+                if (!source.containsKey(x.path()) && !scan.isUnknown(x.path()) && !filter.hides(x.path(), x.isDirectory())) {
                     gone.putIfAbsent(x.path(), x);
                 }
             }
@@ -219,12 +221,14 @@ final class Planner {
         private final TreeMap<String, Entry> view;
         private final TreeSet<String> devs;
         private final TreeMap<String, Entry> foreign;
+        private final Filter filter;
         private final Map<Long, List<Gone>> byInode = new HashMap<>();
         private final Map<String, Gone> byPath = new HashMap<>();
 
         MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeMap<String, Entry> view, TreeSet<String> devs,
-                TreeMap<String, Entry> foreign) {
+                TreeMap<String, Entry> foreign, Filter filter) {
             this.foreign = foreign;
+            this.filter = filter;
             this.scan = scan;
             this.source = scan.entries();
             this.recorded = recorded;
@@ -235,7 +239,8 @@ final class Planner {
         List<Move> find() {
             for (Entry r : recorded.values()) {
                 Entry now = source.get(r.path());
-                if (r.inode() != 0 && (now == null || !now.sameIdentity(r)) && !scan.isUnknown(r.path())) {
+                if (r.inode() != 0 && (now == null || !now.sameIdentity(r)) && !scan.isUnknown(r.path())
+                        && !filter.hides(r.path(), r.isDirectory())) {
                     Gone g = new Gone(r);
                     byInode.computeIfAbsent(r.inode(), k -> new ArrayList<>(1)).add(g);
                     byPath.put(r.path(), g);

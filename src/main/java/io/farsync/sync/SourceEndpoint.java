@@ -114,7 +114,7 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            scan = new Scanner(false, Protocol.snapshotFiles(snapshot)).scan(root);
+            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root);
             NavigableMap<String, Entry> recorded = snapshot.loadAll();
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);

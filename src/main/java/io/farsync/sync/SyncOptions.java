@@ -1,5 +1,6 @@
 package io.farsync.sync;
 
+import io.farsync.sync.filter.Filter;
 import java.util.Objects;
 
 /**
@@ -15,12 +16,14 @@ import java.util.Objects;
  * @param mirror           also delete what exists only at the destination (never synced), so
  *                         the destination becomes an exact copy; needs {@code propagateDeletes}
  * @param maxDelete        refuse the sync (exit {@code DELETE_LIMIT}) above this many deletions
+ * @param filter           what the source leaves out (and never deletes at the destination)
  */
 public record SyncOptions(boolean propagateDeletes, boolean verifyChecksum, boolean deleteDelay, boolean mirror,
-        DeleteLimit maxDelete) {
+        DeleteLimit maxDelete, Filter filter) {
 
     public SyncOptions {
         Objects.requireNonNull(maxDelete, "maxDelete");
+        Objects.requireNonNull(filter, "filter");
         if (!propagateDeletes && (mirror || deleteDelay)) {
             throw new IllegalArgumentException((mirror ? "--mirror" : "--delete-delay") + " contradicts --ignore-delete");
         }
@@ -28,7 +31,7 @@ public record SyncOptions(boolean propagateDeletes, boolean verifyChecksum, bool
 
     /** Deletes propagated at once, checksums verified, the default delete limit. */
     public SyncOptions(boolean propagateDeletes, boolean verifyChecksum) {
-        this(propagateDeletes, verifyChecksum, false, false, DeleteLimit.DEFAULT);
+        this(propagateDeletes, verifyChecksum, false, false, DeleteLimit.DEFAULT, Filter.NONE);
     }
 
     public static SyncOptions defaults() {
@@ -36,14 +39,18 @@ public record SyncOptions(boolean propagateDeletes, boolean verifyChecksum, bool
     }
 
     public SyncOptions withDeleteDelay(boolean delay) {
-        return new SyncOptions(propagateDeletes, verifyChecksum, delay, mirror, maxDelete);
+        return new SyncOptions(propagateDeletes, verifyChecksum, delay, mirror, maxDelete, filter);
     }
 
     public SyncOptions withMirror(boolean on) {
-        return new SyncOptions(propagateDeletes, verifyChecksum, deleteDelay, on, maxDelete);
+        return new SyncOptions(propagateDeletes, verifyChecksum, deleteDelay, on, maxDelete, filter);
+    }
+
+    public SyncOptions withFilter(Filter f) {
+        return new SyncOptions(propagateDeletes, verifyChecksum, deleteDelay, mirror, maxDelete, f);
     }
 
     public SyncOptions withMaxDelete(DeleteLimit limit) {
-        return new SyncOptions(propagateDeletes, verifyChecksum, deleteDelay, mirror, limit);
+        return new SyncOptions(propagateDeletes, verifyChecksum, deleteDelay, mirror, limit, filter);
     }
 }

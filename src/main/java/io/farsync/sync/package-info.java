@@ -30,11 +30,12 @@
  * since the old path must stay. Delete policies ({@link io.farsync.sync.SyncOptions}): propagate
  * (default), off, delayed until every transfer is in place, or mirror (also delete what only the
  * destination has); all bounded by a {@link io.farsync.sync.DeleteLimit} checked before anything
- * changes. Not yet handled: ownership, hard links (sent as separate files),
+ * changes. Filters ({@link io.farsync.sync.filter.Filter}) apply at the source; what they exclude
+ * is neither sent nor deleted. Not yet handled: ownership, hard links (sent as separate files),
  * sparse files, xattrs/ACLs, file names that are not valid in the JVM's file name encoding.
  *
  * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),
- * {@code snapshot} (the SQLite store), {@code protocol} (messages, framing, and the conversation
+ * {@code filter} (include/exclude rules), {@code snapshot} (the SQLite store), {@code protocol} (messages, framing, and the conversation
  * itself), {@code apply} (the destination's atomic writes inside the root).
  */
 package io.farsync.sync;

@@ -124,4 +124,32 @@ class SyncScaleEndToEndTest {
         assertThat(b.exitCode()).isEqualTo(2);
         assertThat(b.err()).contains("--max-delete 'many'");
     }
+
+    @Test
+    void includeExcludeAndExcludeFrom_travelToTheServerInOrder_forPushAndPull() throws Exception {
+        Files.writeString(src.resolve("keep.log"), "kept");
+        Files.writeString(src.resolve("drop.log"), "dropped");
+        Files.writeString(src.resolve("notes.txt"), "notes");
+        Files.createDirectories(src.resolve("build")).resolve("x.o").toFile().createNewFile();
+        Path excludes = tmp.resolve("excludes.txt");
+        Files.writeString(excludes, "# generated\nbuild/\n");
+
+        JsonNode push = sync("--include", "keep.log", "--exclude", "*.log", "--exclude-from", excludes.toString());
+
+        assertThat(push.get("exit_code").asInt()).as(push.toString()).isZero();
+        assertThat(dst.resolve("keep.log")).exists();
+        assertThat(dst.resolve("notes.txt")).exists();
+        assertThat(dst.resolve("drop.log")).doesNotExist();
+        assertThat(dst.resolve("build")).doesNotExist();
+
+        Path pulled = tmp.resolve("pulled");
+        CliHarness.Result pull = h.run("sync", h.remote("/project"), pulled.toString(), "--exclude", "/notes.txt");
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
+        assertThat(pulled.resolve("keep.log")).exists();
+        assertThat(pulled.resolve("notes.txt")).doesNotExist();
+
+        CliHarness.Result missing = h.run("sync", src.toString(), h.remote("/project"), "--exclude-from", tmp.resolve("nope").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("cannot read --exclude-from");
+    }
 }

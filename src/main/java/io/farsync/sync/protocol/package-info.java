@@ -5,8 +5,8 @@
  * <h2>The conversation (S = source, D = destination)</h2>
  * <pre>
  *  S: Hello(version, S-db-id)            D: Hello(version, D-db-id)
- *  S scans its tree                      D scans its tree, deletes stale temp files, compares
- *                                           the scan with its snapshot
+ *  S scans its tree (minus what the      D scans its tree, deletes stale temp files, compares
+ *     filter excludes)                      the scan with its snapshot
  *                                        D: Deviations(paths...)* Deviations(last)
  *                                        D: Extras(entries...)* Extras(last): with --mirror,
  *                                           what D has and never synced (everything, if D's
@@ -14,7 +14,8 @@
  *                                           otherwise one empty Extras(last)
  *  S plans: candidates = source entries changed since S's snapshot, or deviating at D, or all
  *           of them if S's snapshot was made with another D database (D-db-id differs);
- *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs),
+ *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs,
+ *           not excluded by the filter),
  *           and with --mirror the Extras S does not have;
  *           moves = recorded entries gone from their path whose device+inode (and, for a
  *           file, size and mtime) reappear at a never-recorded path, when deletes propagate;
