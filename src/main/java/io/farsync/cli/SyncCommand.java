@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
 import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.filter.Filter;
@@ -66,6 +67,10 @@ final class SyncCommand implements Callable<Integer> {
 
     @Option(names = "--ignore-delete", description = "do not propagate deletions to the destination")
     boolean ignoreDelete;
+
+    @Option(names = "--checksum", paramLabel = "xxh64|sha256|none", defaultValue = "xxh64",
+            description = "whole-file checksum verified before a file is put in place; a mismatch is sent again (default: ${DEFAULT-VALUE})")
+    String checksum;
 
     @Option(names = "--delete-delay", description = "delete at the destination only after every transfer is in place")
     boolean deleteDelay;
@@ -160,6 +165,7 @@ final class SyncCommand implements Callable<Integer> {
         SyncOptions options;
         try {
             options = new SyncOptions(!ignoreDelete, true)
+                    .withChecksum(Checksum.parse(checksum))
                     .withDeleteDelay(deleteDelay)
                     .withMirror(mirror)
                     .withMaxDelete(maxDelete == null ? DeleteLimit.DEFAULT : DeleteLimit.parse(maxDelete))

@@ -2,6 +2,7 @@ package io.farsync.daemon;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
 import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.filter.Filter;
@@ -23,7 +24,7 @@ public final class JobOptions {
 
     public static Map<String, String> encode(SyncOptions options) {
         return Map.of(DELETE, Boolean.toString(options.propagateDeletes()),
-                CHECKSUM, Boolean.toString(options.verifyChecksum()),
+                CHECKSUM, options.checksum().id(),
                 DELETE_DELAY, Boolean.toString(options.deleteDelay()),
                 MIRROR, Boolean.toString(options.mirror()),
                 MAX_DELETE, options.maxDelete().format(),
@@ -43,11 +44,20 @@ public final class JobOptions {
         SyncOptions d = SyncOptions.defaults();
         return new SyncOptions(
                 Boolean.parseBoolean(options.getOrDefault(DELETE, Boolean.toString(d.propagateDeletes()))),
-                Boolean.parseBoolean(options.getOrDefault(CHECKSUM, Boolean.toString(d.verifyChecksum()))),
+                checksum(options.getOrDefault(CHECKSUM, d.checksum().id())),
                 Boolean.parseBoolean(options.getOrDefault(DELETE_DELAY, Boolean.toString(d.deleteDelay()))),
                 Boolean.parseBoolean(options.getOrDefault(MIRROR, Boolean.toString(d.mirror()))),
                 DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())),
                 filter(options.getOrDefault(FILTER, "")));
+    }
+
+    /** A checksum name; "true" and "false" are what clients before --checksum sent. */
+    private static Checksum checksum(String value) {
+        return switch (value) {
+            case "true" -> Checksum.XXH64;
+            case "false" -> Checksum.NONE;
+            default -> Checksum.parse(value);
+        };
     }
 
     private static Filter filter(String rules) {

@@ -23,6 +23,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -114,6 +118,8 @@ public final class DestinationEndpoint {
         /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
         private int nextId;
         private final Map<Integer, Incoming> incoming = new HashMap<>();
+        /** Files asked for a second time after a checksum mismatch. */
+        private final Set<Integer> resent = new HashSet<>();
         private final Map<Integer, WireEntry> directories = new HashMap<>();
         private final Map<Integer, Boolean> createdDirectories = new HashMap<>();
         private final List<Message.Ack> acksAfterCommit = new ArrayList<>();
@@ -421,7 +427,7 @@ public final class DestinationEndpoint {
             }
             try {
                 if (in.temp == null) {
-                    in.temp = applier.createTemp(in.entry);
+                    in.temp = applier.createTemp(in.entry, options.checksum());
                 }
                 if (in.temp.written() + data.data().length > in.entry.size()) {
                     in.failure = "changed during transfer (more data than announced)";
@@ -445,14 +451,25 @@ public final class DestinationEndpoint {
                     throw new EntryFailure(in.failure);
                 }
                 if (in.temp == null) {
-                    in.temp = applier.createTemp(e);
+                    in.temp = applier.createTemp(e, options.checksum());
                 }
                 if (in.temp.written() != e.size()) {
                     throw new EntryFailure("changed during transfer (" + in.temp.written() + " of " + e.size() + " bytes)");
                 }
-                if (options.verifyChecksum() && in.temp.checksum() != end.xxhash64()) {
-                    throw new EntryFailure(String.format("checksum mismatch (xxHash64 %016x, expected %016x); not applied",
-                            in.temp.checksum(), end.xxhash64()));
+                byte[] digest = in.temp.digest();
+                if (options.verifyChecksum() && !Arrays.equals(digest, end.digest())) {
+                    String what = String.format("checksum mismatch (%s %s, expected %s)", options.checksum().id(),
+                            HexFormat.of().formatHex(digest), HexFormat.of().formatHex(end.digest()));
+                    if (resent.add(end.id())) {
+                        // Corrupted on the way or on our disk: ask once more, in the same run.
+                        log.warn("{}: {}; asking for it again", e.path(), what);
+                        in.temp.discard();
+                        in.temp = null;
+                        incoming.put(end.id(), in);
+                        peer.send(new Message.Need(end.id()));
+                        return;
+                    }
+                    throw new EntryFailure(what + " twice; not applied");
                 }
                 TempFile temp = in.temp;
                 markPending();

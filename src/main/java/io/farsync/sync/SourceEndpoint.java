@@ -100,6 +100,8 @@ public final class SourceEndpoint {
         /** Sent files, symlinks and refused file moves not yet settled: transfers that may still happen. */
         private final Set<Integer> awaiting = new HashSet<>();
         private final Set<Integer> needed = new HashSet<>();
+        /** Files the destination asked for twice (checksum mismatch); a third time is a violation. */
+        private final Set<Integer> resent = new HashSet<>();
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
         private final Set<Integer> settled = new HashSet<>();
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
@@ -247,6 +249,11 @@ public final class SourceEndpoint {
                 Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
                 boolean fileMeta = item instanceof Planner.Meta && item.entry().isFile();
                 boolean refusedMove = item instanceof Planner.Move && !settled.contains(id);
+                if (item != null && item.entry().isFile() && !settled.contains(id) && needed.contains(id) && resent.add(id)) {
+                    // The destination's checksum did not match: send it once more.
+                    needQueue.add(id);
+                    return;
+                }
                 if (!(fileMeta || refusedMove) || !needed.add(id)) {
                     throw Protocol.violation("unexpected NEED for entry " + id);
                 }
@@ -346,7 +353,7 @@ public final class SourceEndpoint {
         private void sendFile(int id) {
             Entry e = items.get(id).entry();
             Path file = root.resolve(e.path());
-            StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
+            Checksum.Digest hash = options.checksum().start();
             long sent = 0;
             String failure = null;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -373,7 +380,7 @@ public final class SourceEndpoint {
                 failure = IoReasons.reason(ex);
             }
             if (failure == null) {
-                peer.send(new Message.FileEnd(id, hash.getValue()));
+                peer.send(new Message.FileEnd(id, hash.finish()));
             } else {
                 peer.send(new Message.FileAbort(id, failure));
                 // Not acknowledged: the source settles it itself and forgets it, so it is retried.

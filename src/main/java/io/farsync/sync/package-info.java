@@ -21,9 +21,10 @@
  * and closes them after {@code run} returns or throws.
  *
  * <p>Semantics worth knowing: {@code planned} counts the candidate files before the destination's
- * quick check, so it is an upper bound; the source always sends an xxHash64 per file (it runs at
- * memory speed) and the destination's {@link io.farsync.sync.SyncOptions#verifyChecksum()}
- * decides whether it is checked; the root directory's own mode and mtime are not synced.
+ * quick check, so it is an upper bound; every file travels with the checksum chosen by
+ * {@link io.farsync.sync.SyncOptions#checksum()} (xxHash64 by default, SHA-256, or none), checked
+ * before it is renamed into place and requested once more on a mismatch (bytesTransferred then
+ * counts it twice); moved files are always compared by xxHash64; the root directory's own mode and mtime are not synced.
  * Moves and renames (files, symlinks, whole directories) are detected by device and inode and
  * applied as renames at the destination ({@link io.farsync.sync.SyncResult#filesMoved()} counts
  * one per move, a renamed directory once); with {@code propagateDeletes} off nothing is moved,

@@ -152,4 +152,17 @@ class SyncScaleEndToEndTest {
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("cannot read --exclude-from");
     }
+
+    @Test
+    void checksumSha256_syncs_andAnUnknownKindIsAUsageError() throws Exception {
+        Trees.write(src.resolve("data.bin"), new Random(SEED), 300_000);
+
+        JsonNode json = sync("--checksum", "sha256");
+
+        assertThat(json.get("exit_code").asInt()).as(json.toString()).isZero();
+        Trees.assertSameTree(src, dst);
+        CliHarness.Result bad = h.run("sync", src.toString(), h.remote("/project"), "--checksum", "md5");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown --checksum 'md5'");
+    }
 }

@@ -177,7 +177,7 @@ class HostileSourceTest {
             if (m instanceof Message.Need n) {
                 byte[] evil = "hacked".getBytes(StandardCharsets.UTF_8);
                 send(new Message.FileData(n.id(), evil));
-                send(new Message.FileEnd(n.id(), XXHashFactory.fastestInstance().hash64().hash(evil, 0, evil.length, 0)));
+                send(new Message.FileEnd(n.id(), java.nio.ByteBuffer.allocate(8).putLong(XXHashFactory.fastestInstance().hash64().hash(evil, 0, evil.length, 0)).array()));
             }
         }
         send(new Message.Bye());
@@ -200,7 +200,7 @@ class HostileSourceTest {
         send(new Message.Meta(0, file("f", 3)));
         assertThat(in.read()).isEqualTo(new Message.Need(0));
         send(new Message.FileData(0, new byte[10]));
-        send(new Message.FileEnd(0, 0));
+        send(new Message.FileEnd(0, new byte[0]));
         send(new Message.MetaEnd(1));
         Message reply = in.read();
         assertThat(reply).isInstanceOf(Message.Ack.class);

@@ -2,6 +2,7 @@ package io.farsync.sync.apply;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
 import io.farsync.sync.PathJail;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.IoReasons;
@@ -179,15 +180,15 @@ public final class Applier {
         }
     }
 
-    /** Opens a temp file for the entry's contents in the target's directory. */
-    public TempFile createTemp(WireEntry e) throws EntryFailure {
+    /** Opens a temp file for the entry's contents in the target's directory, hashing them with {@code checksum}. */
+    public TempFile createTemp(WireEntry e, Checksum checksum) throws EntryFailure {
         Path target = target(e.path());
         requireParents(e.path());
         Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
         try {
             FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            return new TempFile(temp, target, ch);
+            return new TempFile(temp, target, ch, checksum);
         } catch (IOException ex) {
             throw failure(ex, target);
         }

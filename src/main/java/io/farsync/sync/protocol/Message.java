@@ -72,8 +72,25 @@ public sealed interface Message {
     record FileData(int id, byte[] data) implements Message {
     }
 
-    /** S→D: entry {@code id}'s contents are complete; {@code xxhash64} covers all of them (0 when not verified). */
-    record FileEnd(int id, long xxhash64) implements Message {
+    /**
+     * S→D: entry {@code id}'s contents are complete; {@code digest} is their checksum of the kind
+     * the sync uses (empty for none, at most {@link MessageCodec#MAX_DIGEST} bytes).
+     */
+    record FileEnd(int id, byte[] digest) implements Message {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileEnd e && e.id == id && java.util.Arrays.equals(e.digest, digest);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * id + java.util.Arrays.hashCode(digest);
+        }
+
+        @Override
+        public String toString() {
+            return "FileEnd[id=" + id + ", digest=" + java.util.HexFormat.of().formatHex(digest) + "]";
+        }
     }
 
     /** S→D: entry {@code id} will not be completed (read error, changed during transfer). */

@@ -29,6 +29,8 @@ public final class MessageCodec {
     public static final int MAX_CHUNK = 256 * 1024;
     static final int MAX_FRAME = MAX_CHUNK + 1024;
     static final int MAX_STRING = 64 * 1024;
+    /** Longest checksum a FileEnd may carry. */
+    public static final int MAX_DIGEST = 64;
 
     private static final byte HELLO = 1;
     private static final byte DEVIATIONS = 2;
@@ -194,9 +196,13 @@ public final class MessageCodec {
             o.writeInt(d.data().length);
             o.write(d.data());
         } else if (m instanceof Message.FileEnd e) {
+            if (e.digest().length > MAX_DIGEST) {
+                throw new IllegalArgumentException("digest of " + e.digest().length + " bytes exceeds " + MAX_DIGEST);
+            }
             o.writeByte(FILE_END);
             o.writeInt(e.id());
-            o.writeLong(e.xxhash64());
+            o.writeByte(e.digest().length);
+            o.write(e.digest());
         } else if (m instanceof Message.FileAbort a) {
             o.writeByte(FILE_ABORT);
             o.writeInt(a.id());
@@ -284,8 +290,16 @@ public final class MessageCodec {
                 b.get(data);
                 return new Message.FileData(id, data);
             }
-            case FILE_END:
-                return new Message.FileEnd(b.getInt(), b.getLong());
+            case FILE_END: {
+                int id = b.getInt();
+                int n = b.get() & 0xff;
+                if (n > MAX_DIGEST || n > b.remaining()) {
+                    throw protocol("digest length " + n + " invalid");
+                }
+                byte[] digest = new byte[n];
+                b.get(digest);
+                return new Message.FileEnd(id, digest);
+            }
             case FILE_ABORT:
                 return new Message.FileAbort(b.getInt(), str(b));
             case SUMMARY: {

@@ -37,8 +37,11 @@
  *     a directory Meta* for what is below to;       else Need(id) at once
  *     a file's contents follow as for a Meta
  *  S: FileData(id, &le;256 KiB)* FileEnd(id,      D: writes a hidden temp file, verifies size and
- *     xxHash64) or FileAbort(id, reason)            hash, fsyncs, sets mode and mtime, renames
- *     for each Need, in arrival order               (ATOMIC_MOVE), records, Ack(TRANSFERRED)
+ *     digest) or FileAbort(id, reason)              checksum (--checksum: xxh64, sha256, none),
+ *     for each Need, in arrival order; a            fsyncs, sets mode and mtime, renames
+ *     second Need for the same file (checksum       (ATOMIC_MOVE), records, Ack(TRANSFERRED);
+ *     mismatch) sends it again, a third is a        on a mismatch: Need(id) once more, then
+ *     protocol error                                Ack(FAILED); a bad file is never applied
  *                                               D: on MetaEnd and no file outstanding: sets
  *                                                  directory modes and mtimes deepest first,
  *                                                  Acks them
