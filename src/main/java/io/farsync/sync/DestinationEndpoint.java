@@ -266,6 +266,16 @@ public final class DestinationEndpoint {
                 onData(data);
             } else if (m instanceof Message.FileEnd end) {
                 onEnd(end);
+            } else if (m instanceof Message.FileRestart restart) {
+                Incoming in = incoming.get(restart.id());
+                WireEntry e = restart.entry();
+                if (in == null || !PathJail.checkWirePath(e.path()).equals(in.entry.path()) || e.type() != in.entry.type()) {
+                    throw Protocol.violation("FileRestart for entry " + restart.id() + " that is not being received as " + PathJail.show(e.path()));
+                }
+                if (in.temp != null) {
+                    in.temp.discard();
+                }
+                incoming.put(restart.id(), new Incoming(e));
             } else if (m instanceof Message.FileAbort abort) {
                 Incoming in = incoming.remove(abort.id());
                 if (in == null) {

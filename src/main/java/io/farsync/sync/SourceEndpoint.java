@@ -23,12 +23,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import net.jpountz.xxhash.StreamingXXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 import org.slf4j.Logger;
@@ -40,6 +42,13 @@ public final class SourceEndpoint {
     private static final Logger log = LoggerFactory.getLogger(SourceEndpoint.class);
     /** Metadata messages sent between checks for NEEDs, so contents start flowing early. */
     private static final int META_BURST = 64;
+    /** Times a file that changes while being sent is sent again before it is reported as failed. */
+    static final int MAX_RESENDS = 3;
+    /** A changed file is sent again once it has not been modified for this long... */
+    static final long SETTLE_NANOS = 1_000_000_000L;
+    /** ...or once this long has passed since it first changed, quiet or not. */
+    static final long MAX_SETTLE_WAIT_NANOS = 10_000_000_000L;
+    private static final String CHANGED = "changed during transfer";
     /** Destination-only entries a mirror run accepts: bounds what a hostile destination can make us hold. */
     private static final int MAX_EXTRAS = 10_000_000;
 
@@ -47,8 +56,18 @@ public final class SourceEndpoint {
     private final SnapshotStore snapshot;
     private final SyncOptions options;
     private final SyncListener listener;
+    private final LongSupplier wallClock;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
+        this(root, snapshot, options, listener, () -> {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        });
+    }
+
+    /** @param wallClock nanoseconds since the epoch (the time base of file mtimes) */
+    SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener, LongSupplier wallClock) {
+        this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
         this.options = Objects.requireNonNull(options, "options");
@@ -84,6 +103,10 @@ public final class SourceEndpoint {
         }
     }
 
+    /** A file to send again under the same id once it has been quiet for a while. */
+    private record Restart(int id, long since) {
+    }
+
     /** One run's state; used by the endpoint's thread only. */
     private final class Session {
         private final PeerChannel peer;
@@ -99,6 +122,9 @@ public final class SourceEndpoint {
         private boolean lateReleased;
         /** Sent files, symlinks and refused file moves not yet settled: transfers that may still happen. */
         private final Set<Integer> awaiting = new HashSet<>();
+        /** Files that changed while being sent, restarted at the destination, waiting to settle. */
+        private final ArrayDeque<Restart> restarts = new ArrayDeque<>();
+        private final Map<Integer, Integer> resends = new HashMap<>();
         private final Set<Integer> needed = new HashSet<>();
         /** Files the destination asked for twice (checksum mismatch); a third time is a violation. */
         private final Set<Integer> resent = new HashSet<>();
@@ -201,10 +227,13 @@ public final class SourceEndpoint {
             boolean endSent = false;
             while (true) {
                 boolean settling = needQueue.isEmpty() && next >= items.size();
+                // Restarted files are sent when quiet: until then, wait for messages at most that long.
+                long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
                 // Moves add items until resolved; late deletes wait for every transfer's ack.
-                boolean release = settling && !lateReleased && unresolvedMoves == 0 && (late.isEmpty() || awaiting.isEmpty());
-                boolean idle = settling && !release && (endSent || !lateReleased);
-                Message m = idle ? peer.take() : peer.poll();
+                boolean release = settling && restarts.isEmpty() && !lateReleased && unresolvedMoves == 0
+                        && (late.isEmpty() || awaiting.isEmpty());
+                boolean idle = settling && restartIn != 0 && !release && (endSent || !lateReleased || restartIn > 0);
+                Message m = !idle ? peer.poll() : restartIn > 0 ? peer.poll(restartIn) : peer.take();
                 if (m != null) {
                     if (m instanceof Message.Summary s) {
                         return s;
@@ -216,6 +245,8 @@ public final class SourceEndpoint {
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
                         peer.send(message(next, items.get(next)));
                     }
+                } else if (restartIn == 0) {
+                    needQueue.add(restarts.poll().id());
                 } else if (release) {
                     // Every transfer is acknowledged, so committed at the destination: now the deletes.
                     lateReleased = true;
@@ -361,7 +392,7 @@ public final class SourceEndpoint {
                     // Chunks sized to what is left: small files must not cost a 256 KiB buffer each.
                     byte[] chunk = new byte[(int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK)];
                     if (!readFully(ch, chunk)) {
-                        failure = "changed during transfer";
+                        failure = CHANGED;
                         break;
                     }
                     hash.update(chunk, 0, chunk.length);
@@ -373,7 +404,7 @@ public final class SourceEndpoint {
                     Entry now = Stat.lstatOrNull(file, e.path());
                     if (ch.read(ByteBuffer.allocate(1)) > 0 || now == null || !now.isFile() || now.size() != e.size()
                             || now.mtimeNanos() != e.mtimeNanos()) {
-                        failure = "changed during transfer";
+                        failure = CHANGED;
                     }
                 }
             } catch (IOException ex) {
@@ -381,6 +412,8 @@ public final class SourceEndpoint {
             }
             if (failure == null) {
                 peer.send(new Message.FileEnd(id, hash.finish()));
+            } else if (failure.equals(CHANGED) && restart(id, e)) {
+                log.info("{} changed while being sent; sending it again once it is quiet", e.path());
             } else {
                 peer.send(new Message.FileAbort(id, failure));
                 // Not acknowledged: the source settles it itself and forgets it, so it is retried.
@@ -408,6 +441,52 @@ public final class SourceEndpoint {
                 log.info("cannot hash {} for a move: {}", e.path(), IoReasons.reason(ex));
                 return 0;
             }
+        }
+
+        /**
+         * Tells the destination to drop what it received of {@code id} and expect it again with
+         * its metadata as of now; false if the file is gone or was sent too often already.
+         */
+        private boolean restart(int id, Entry sent) {
+            int n = resends.merge(id, 1, Integer::sum);
+            Entry now;
+            try {
+                now = Stat.lstatOrNull(root.resolve(sent.path()), sent.path());
+            } catch (IOException ex) {
+                return false;
+            }
+            if (n > MAX_RESENDS || now == null || !now.isFile()) {
+                return false;
+            }
+            items.set(id, items.get(id) instanceof Planner.Move mv ? new Planner.Move(mv.from(), now, mv.fromTree()) : new Planner.Meta(now));
+            peer.send(new Message.FileRestart(id, WireEntry.of(now)));
+            restarts.add(new Restart(id, wallClock.getAsLong()));
+            return true;
+        }
+
+        /**
+         * Nanoseconds until a restarted file may be sent: 0 once it has been unmodified for
+         * {@link #SETTLE_NANOS} (re-announcing it if it changed since its restart), or
+         * {@link #MAX_SETTLE_WAIT_NANOS} after it first changed.
+         */
+        private long restartDelay(Restart r) {
+            long now = wallClock.getAsLong();
+            Entry announced = items.get(r.id()).entry();
+            Entry current;
+            try {
+                current = Stat.lstatOrNull(root.resolve(announced.path()), announced.path());
+            } catch (IOException ex) {
+                return 0;
+            }
+            if (current != null && current.isFile() && (current.size() != announced.size()
+                    || current.mtimeNanos() != announced.mtimeNanos())) {
+                Planner.Item item = items.get(r.id());
+                items.set(r.id(), item instanceof Planner.Move mv ? new Planner.Move(mv.from(), current, mv.fromTree()) : new Planner.Meta(current));
+                peer.send(new Message.FileRestart(r.id(), WireEntry.of(current)));
+                announced = current;
+            }
+            long wait = Math.min(announced.mtimeNanos() + SETTLE_NANOS - now, r.since() + MAX_SETTLE_WAIT_NANOS - now);
+            return Math.max(0, wait);
         }
 
         /** Fills {@code buf}; false if the file ends first. */

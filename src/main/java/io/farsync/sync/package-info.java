@@ -24,7 +24,9 @@
  * quick check, so it is an upper bound; every file travels with the checksum chosen by
  * {@link io.farsync.sync.SyncOptions#checksum()} (xxHash64 by default, SHA-256, or none), checked
  * before it is renamed into place and requested once more on a mismatch (bytesTransferred then
- * counts it twice); moved files are always compared by xxHash64; the root directory's own mode and mtime are not synced.
+ * counts it twice); moved files are always compared by xxHash64; a file that changes while it is read is sent
+ * again under the same id once it has been quiet for a second (at most 3 times, waiting at most
+ * 10 s), and only then reported; the root directory's own mode and mtime are not synced.
  * Moves and renames (files, symlinks, whole directories) are detected by device and inode and
  * applied as renames at the destination ({@link io.farsync.sync.SyncResult#filesMoved()} counts
  * one per move, a renamed directory once); with {@code propagateDeletes} off nothing is moved,

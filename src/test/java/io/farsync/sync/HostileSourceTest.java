@@ -293,4 +293,24 @@ class HostileSourceTest {
         assertThat(replies).contains(new Message.Ack(1, Outcome.FAILED, "path escapes the root: parent a of a/passwd2 is a symlink"));
         assertThat(outside.resolve("passwd")).hasContent("secret");
     }
+
+    @Test
+    void fileRestart_forAnotherPathOrAnEntryNotBeingReceived_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("f", 3)));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileRestart(0, file("../outside/passwd", 3)));
+
+        assertThat(destinationFailure().exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+    }
+
+    @Test
+    void fileRestart_forAnotherEntry_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("f", 3)));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileRestart(0, file("g", 3)));
+
+        assertThat(destinationFailure().getMessage()).contains("FileRestart for entry 0 that is not being received as g");
+    }
 }

@@ -290,7 +290,7 @@ class SyncEndpointsTest {
     }
 
     @Test
-    void sourceFileChangingDuringTransfer_isNotApplied_andIsReported() throws Exception {
+    void sourceFileChangingDuringTransfer_isSentAgainOnceQuiet_inTheSameRun() throws Exception {
         Random rnd = seeded("changingSource");
         Trees.write(src.resolve("growing.log"), Trees.random(rnd, 1024 * 1024), T1);
         Trees.write(src.resolve("stable.txt"), "stable", T1);
@@ -301,22 +301,50 @@ class SyncEndpointsTest {
                 if (touched.compareAndSet(false, true)) {
                     try {
                         Files.write(src.resolve("growing.log"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+                        Files.setLastModifiedTime(src.resolve("growing.log"), java.nio.file.attribute.FileTime.from(T2, java.util.concurrent.TimeUnit.NANOSECONDS));
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }
             }
         };
+        // Long after T2: the changed file counts as quiet at once.
+        sync.sourceWallClock = () -> T2 + 3_600_000_000_000L;
 
         SyncResult r = sync.runOk();
 
-        assertThat(r.errors()).singleElement().asString().contains("growing.log").contains("changed during transfer");
-        assertThat(dst.resolve("growing.log")).doesNotExist();
-        assertThat(dst.resolve("stable.txt")).hasContent("stable");
-        assertThat(Trees.tempFiles(dst)).isEmpty();
-        sync.sourceListener = SyncListener.NONE;
-        sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.filesTransferred()).isEqualTo(2);
         Trees.assertSameTree(src, dst);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void sourceFileChangingOnEverySend_isReportedAfterTheLastResend_andNotApplied() throws Exception {
+        Trees.write(src.resolve("busy.log"), new byte[200 * 1024], T1);
+        java.util.concurrent.atomic.AtomicLong mtime = new java.util.concurrent.atomic.AtomicLong(T1);
+        java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+        sync.sourceListener = new SyncListener() {
+            @Override
+            public void progress(long bytes) {
+                sends.incrementAndGet();
+                try {
+                    Files.setLastModifiedTime(src.resolve("busy.log"),
+                            java.nio.file.attribute.FileTime.from(mtime.addAndGet(1_000), java.util.concurrent.TimeUnit.NANOSECONDS));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        sync.sourceWallClock = () -> T2;
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).singleElement().asString().contains("busy.log").contains("changed during transfer");
+        assertThat(sends.get()).as("one send and %d more", SourceEndpoint.MAX_RESENDS).isEqualTo(1 + SourceEndpoint.MAX_RESENDS);
+        assertThat(dst.resolve("busy.log")).doesNotExist();
+        assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 
     @Test

@@ -93,6 +93,14 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * S→D: entry {@code id}'s file changed while being sent: drop what arrived of it; its
+     * contents will come again (FileData, FileEnd) with this metadata, same path, once the file
+     * is quiet.
+     */
+    record FileRestart(int id, WireEntry entry) implements Message {
+    }
+
     /** S→D: entry {@code id} will not be completed (read error, changed during transfer). */
     record FileAbort(int id, String reason) implements Message {
     }

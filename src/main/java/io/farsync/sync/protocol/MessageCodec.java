@@ -48,6 +48,7 @@ public final class MessageCodec {
     private static final byte BYE = 14;
     private static final byte MOVE = 15;
     private static final byte EXTRAS = 16;
+    private static final byte FILE_RESTART = 17;
     /** Smallest encoded {@link WireEntry}: empty path, no link target. */
     private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1;
 
@@ -203,6 +204,10 @@ public final class MessageCodec {
             o.writeInt(e.id());
             o.writeByte(e.digest().length);
             o.write(e.digest());
+        } else if (m instanceof Message.FileRestart r) {
+            o.writeByte(FILE_RESTART);
+            o.writeInt(r.id());
+            entry(o, r.entry());
         } else if (m instanceof Message.FileAbort a) {
             o.writeByte(FILE_ABORT);
             o.writeInt(a.id());
@@ -300,6 +305,8 @@ public final class MessageCodec {
                 b.get(digest);
                 return new Message.FileEnd(id, digest);
             }
+            case FILE_RESTART:
+                return new Message.FileRestart(b.getInt(), entry(b));
             case FILE_ABORT:
                 return new Message.FileAbort(b.getInt(), str(b));
             case SUMMARY: {

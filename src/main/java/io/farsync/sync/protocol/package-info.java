@@ -37,7 +37,11 @@
  *     a directory Meta* for what is below to;       else Need(id) at once
  *     a file's contents follow as for a Meta
  *  S: FileData(id, &le;256 KiB)* FileEnd(id,      D: writes a hidden temp file, verifies size and
- *     digest) or FileAbort(id, reason)              checksum (--checksum: xxh64, sha256, none),
+ *     digest), or FileRestart(id, entry) if the     checksum (--checksum: xxh64, sha256, none),
+ *     file changed while read (sent again under
+ *     the same id, up to 3 times, once unmodified
+ *     for 1 s or 10 s after it changed), or
+ *     FileAbort(id, reason)
  *     for each Need, in arrival order; a            fsyncs, sets mode and mtime, renames
  *     second Need for the same file (checksum       (ATOMIC_MOVE), records, Ack(TRANSFERRED);
  *     mismatch) sends it again, a third is a        on a mismatch: Need(id) once more, then

@@ -48,6 +48,7 @@ class MessageCodecTest {
                 new Message.FileEnd(12, new byte[32]),
                 new Message.FileEnd(13, new byte[0]),
                 new Message.FileAbort(9, "changed during transfer"),
+                new Message.FileRestart(14, FILE),
                 new Message.Summary(1, 2, 3, 5, 4, List.of("e1", "e2")),
                 new Message.Abort(8, "no space left on device writing /x"),
                 new Message.Bye());
