@@ -101,7 +101,6 @@ final class Planner {
     static Plan plan(ScanResult scan, NavigableMap<String, Entry> recorded, Set<String> deviations, List<Entry> extras,
             boolean trusted, SyncOptions options) {
         NavigableMap<String, Entry> source = scan.entries();
-        TreeMap<String, Entry> view = new TreeMap<>(recorded);
         TreeSet<String> devs = new TreeSet<>(deviations);
         TreeMap<String, Entry> foreign = new TreeMap<>();
         if (options.mirror()) {
@@ -109,7 +108,9 @@ final class Planner {
         }
         boolean propagateDeletes = options.propagateDeletes();
         Filter filter = options.filter();
-        List<Move> moves = propagateDeletes ? new MoveFinder(scan, recorded, view, devs, foreign, filter).find() : List.of();
+        MoveFinder finder = new MoveFinder(scan, recorded, devs, foreign, filter);
+        List<Move> moves = propagateDeletes ? finder.find() : List.of();
+        NavigableMap<String, Entry> view = finder.view;
 
         Set<String> targets = new HashSet<>();
         moves.forEach(m -> targets.add(m.entry().path()));
@@ -218,21 +219,22 @@ final class Planner {
         private final ScanResult scan;
         private final NavigableMap<String, Entry> source;
         private final NavigableMap<String, Entry> recorded;
-        private final TreeMap<String, Entry> view;
+        /** The recorded tree until the first move, then a copy with the moves applied. */
+        private NavigableMap<String, Entry> view;
         private final TreeSet<String> devs;
         private final TreeMap<String, Entry> foreign;
         private final Filter filter;
         private final Map<Long, List<Gone>> byInode = new HashMap<>();
         private final Map<String, Gone> byPath = new HashMap<>();
 
-        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeMap<String, Entry> view, TreeSet<String> devs,
+        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
                 TreeMap<String, Entry> foreign, Filter filter) {
             this.foreign = foreign;
             this.filter = filter;
             this.scan = scan;
             this.source = scan.entries();
             this.recorded = recorded;
-            this.view = view;
+            this.view = recorded;
             this.devs = devs;
         }
 
@@ -296,6 +298,10 @@ final class Planner {
         private Move apply(Entry from, Entry to) {
             String a = from.path();
             String b = to.path();
+            if (view == recorded) {
+                // Copied only now: a run without moves (the usual case) keeps one map of a large tree.
+                view = new TreeMap<>(recorded);
+            }
             List<Entry> tree = new ArrayList<>();
             tree.add(view.remove(a));
             if (from.isDirectory()) {
