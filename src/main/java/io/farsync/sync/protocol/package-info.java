@@ -55,8 +55,9 @@
  * Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
  * back, and contents go out while more Needs and Acks arrive. Ids number the Moves, Deletes and
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
- * data and acks carry ids instead of repeating paths. Only MetaEnd waits: for an Ack or Need of
- * every Move, since a refused move adds Deletes and Metas. Protocol version 2 (version 1 had
+ * data and acks carry ids instead of repeating paths. Only two things wait: MetaEnd, for an Ack
+ * or Need of every Move (a refused move adds Deletes and Metas), and with --delete-delay the
+ * late Deletes, for the Acks of every file and symlink offered. Protocol version 2 (version 1 had
  * no Move, no Extras and no moves in Summary; D read S's Hello after its Deviations).
  *
  * <p>A Move is one message whatever the size of the directory it renames: a 2,000-file
@@ -73,6 +74,15 @@
  *   <li>D deletes only what was synced and is unchanged: compared with D's own snapshot, or when
  *       D has no record, with the as-synced metadata S sends. Otherwise the file is kept and
  *       reported once (KEPT), and both sides forget it: it is now D's own file.</li>
+ *   <li>D moves only what is as synced (the check of a delete, plus an xxHash64 of a file's
+ *       bytes, since a reused inode can show the same size and mtime), never onto a directory,
+ *       and only to a path whose parents are real directories inside the root (lstat, as for
+ *       writes); S never targets a recorded path, so a move never replaces something synced. A
+ *       refused move costs a transfer, never data.</li>
+ *   <li>With --mirror, D also deletes what it never synced and S lacks, checked against the
+ *       metadata D itself reported in Extras (changed since: kept), inside the root only, links
+ *       removed and never followed. S refuses before any change (Abort DELETE_LIMIT) when the
+ *       deletes exceed --max-delete or its root is empty while its snapshot is not.</li>
  *   <li>Every path D receives is validated ({@link io.farsync.sync.PathJail#checkWirePath}); a
  *       bad one ends the sync with {@code PATH_ESCAPE}. Parents must be real directories.</li>
  *   <li>Either side ends a failed sync with Abort(exit code, message): both throw the same
