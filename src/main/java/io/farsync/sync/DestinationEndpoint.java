@@ -209,14 +209,19 @@ public final class DestinationEndpoint {
         /** Paths whose state differs from what this side's snapshot recorded as synced. */
         private void sendDeviations(ScanResult scan) {
             List<String> batch = new ArrayList<>();
+            int bytes = 0;
             for (Entry r : recorded.values()) {
                 Entry now = scan.entries().get(r.path());
                 if (now == null || !r.unchangedAs(now)) {
-                    batch.add(r.path());
-                    if (batch.size() == DEVIATIONS_PER_MESSAGE) {
+                    // Long paths fill a frame before the count does.
+                    int size = 4 + r.path().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                    if (batch.size() == DEVIATIONS_PER_MESSAGE || bytes + size > MessageCodec.LIST_BUDGET) {
                         peer.send(new Message.Deviations(batch, false));
                         batch = new ArrayList<>();
+                        bytes = 0;
                     }
+                    batch.add(r.path());
+                    bytes += size;
                 }
             }
             peer.send(new Message.Deviations(batch, true));

@@ -50,13 +50,16 @@ class SyncScaleEndToEndTest {
         return json;
     }
 
+    /** Files in the renamed directory; -Dfarsync.test.renameFiles=20000 for the size. */
+    private static final int RENAME_FILES = Integer.getInteger("farsync.test.renameFiles", 2000);
+
     @Test
     void directoryRename_of2000Files_travelsAsOneMove_wireBytesUnderOnePercentOfTheData() throws Exception {
         Random random = new Random(SEED);
         long data = 0;
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < RENAME_FILES; i++) {
             int size = 2048 + random.nextInt(8192);
-            Trees.write(src.resolve("photos/2024/d" + (i % 10) + "/img" + i + ".jpg"), random, size);
+            Trees.write(src.resolve("photos/2024/d" + (i % Math.max(10, RENAME_FILES / 500)) + "/img" + i + ".jpg"), random, size);
             data += size;
         }
         assertThat(sync().get("exit_code").asInt()).isZero();
@@ -71,7 +74,8 @@ class SyncScaleEndToEndTest {
         assertThat(json.get("bytes_transferred").asLong()).isZero();
         assertThat(json.get("stdout").asText()).contains("photos/2024 -> photos/2024-archive");
         long wire = json.get("wire_bytes").asLong();
-        System.out.printf("e2e directory rename: %d wire bytes (%d control, %d udp) for %d bytes of data: %.3f %%%n", wire,
+        System.out.printf("e2e directory rename of %d files: %d wire bytes (%d control, %d udp) for %d bytes of data: %.3f %%%n",
+                RENAME_FILES, wire,
                 json.get("control_wire_bytes").asLong(), json.get("udp_wire_bytes").asLong(), data, 100.0 * wire / data);
         assertThat(wire).isLessThan(data / 100);
     }
@@ -164,5 +168,24 @@ class SyncScaleEndToEndTest {
         CliHarness.Result bad = h.run("sync", src.toString(), h.remote("/project"), "--checksum", "md5");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("unknown --checksum 'md5'");
+    }
+
+    @Test
+    void pull_deleteLimitIsCheckedByTheServerSource_andReportedWithExit11() throws Exception {
+        Path remote = Files.createDirectories(h.serverRoot.resolve("data"));
+        for (int i = 0; i < 5; i++) {
+            Files.writeString(remote.resolve("f" + i), "file " + i);
+        }
+        Path copy = tmp.resolve("copy");
+        assertThat(h.run("sync", h.remote("/data"), copy.toString()).exitCode()).isZero();
+        for (int i = 0; i < 5; i++) {
+            Files.delete(remote.resolve("f" + i));
+        }
+
+        CliHarness.Result r = h.run("sync", h.remote("/data"), copy.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(11);
+        assertThat(r.err()).contains("is empty but held 5 entries");
+        assertThat(copy.resolve("f0")).exists();
     }
 }
