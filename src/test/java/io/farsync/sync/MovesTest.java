@@ -285,4 +285,29 @@ class MovesTest {
         assertThat(r.filesTransferred()).isEqualTo(30);
         assertThat(r.filesDeleted()).isEqualTo(30);
     }
+
+    @Test
+    void manyFilesMovedOneByOneBetweenDirectories_costAMoveEach_wellUnderOnePercent() throws Exception {
+        Random rnd = seeded("fileMoves");
+        long data = 0;
+        for (int i = 0; i < 200; i++) {
+            int size = 40_000 + rnd.nextInt(20_000);
+            Trees.write(src.resolve("inbox/msg" + i + ".eml"), Trees.random(rnd, size), Trees.randomMtime(rnd));
+            data += size;
+        }
+        Files.createDirectories(src.resolve("archive/2024"));
+        sync.runOk();
+        for (int i = 0; i < 200; i++) {
+            Files.move(src.resolve("inbox/msg" + i + ".eml"), src.resolve("archive/2024/msg" + i + ".eml"));
+        }
+        wire.set(0);
+
+        SyncResult r = sync.runOk();
+
+        Trees.assertSameTree(src, dst);
+        assertThat(r.filesMoved()).isEqualTo(200);
+        assertThat(r.bytesTransferred()).isZero();
+        System.out.printf("200 file moves: %d wire bytes for %d bytes of data (%.3f %%)%n", wire.get(), data, 100.0 * wire.get() / data);
+        assertThat(wire.get()).isLessThan(data / 100);
+    }
 }
