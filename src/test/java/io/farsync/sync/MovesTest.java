@@ -310,4 +310,20 @@ class MovesTest {
         System.out.printf("200 file moves: %d wire bytes for %d bytes of data (%.3f %%)%n", wire.get(), data, 100.0 * wire.get() / data);
         assertThat(wire.get()).isLessThan(data / 100);
     }
+
+    @Test
+    void directoryRecreatedAtTheDestination_isNotMoved_itsOwnFilesStayPut() throws Exception {
+        Trees.write(src.resolve("a/x.txt"), "x", T1);
+        sync.runOk();
+        Files.delete(dst.resolve("a/x.txt"));
+        Files.delete(dst.resolve("a"));
+        Trees.write(dst.resolve("a/mine.txt"), "destination only", T2);
+        Files.move(src.resolve("a"), src.resolve("b"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesMoved()).isZero();
+        assertThat(dst.resolve("b/x.txt")).hasContent("x");
+        assertThat(dst.resolve("a/mine.txt")).hasContent("destination only");
+    }
 }

@@ -278,7 +278,8 @@ public final class Applier {
 
     /**
      * Renames {@code from} to {@code to} (with everything below a directory) if {@code from} is
-     * still what was synced (as {@link #delete} checks it) and {@code to} is free or a file or
+     * still what was synced (as {@link #delete} checks it, and a directory's inode too when the
+     * record is our own) and {@code to} is free or a file or
      * symlink that a file or symlink may replace, and, for a file, its contents hash to
      * {@code xxhash64}. Returns false, changing nothing, if not. {@code to}'s parents must be
      * real directories; {@code from}'s are checked too.
@@ -292,7 +293,9 @@ public final class Applier {
         }
         try {
             Entry now = Stat.lstatOrNull(source, from);
-            if (now == null || !isAsSynced(now, reference, ownRecord)) {
+            // A directory recreated since the sync is not the one whose records would move with it.
+            if (now == null || !isAsSynced(now, reference, ownRecord)
+                    || (now.isDirectory() && ownRecord && now.inode() != reference.inode())) {
                 return false;
             }
             Entry there = Stat.lstatOrNull(dest, to);
