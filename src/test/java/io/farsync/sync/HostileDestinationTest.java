@@ -57,7 +57,7 @@ class HostileDestinationTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws IOException {
         toSrc.out.close();
         toDst.in.close();
         pool.shutdownNow();
