@@ -4,15 +4,13 @@ import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.Checksum;
 import io.farsync.sync.PathJail;
+import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.Stat;
 import io.farsync.sync.scan.TempNames;
-import io.farsync.sync.protocol.WireEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import net.jpountz.xxhash.StreamingXXHash64;
-import net.jpountz.xxhash.XXHashFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -32,6 +30,8 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import net.jpountz.xxhash.StreamingXXHash64;
+import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * Applies received entries to the destination tree, and never writes outside it.
