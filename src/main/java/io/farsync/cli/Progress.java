@@ -76,10 +76,21 @@ final class Progress implements SyncListener, AutoCloseable {
             case SYMLINK -> path + " (symlink)";
             case METADATA -> path + " (attributes)";
             case TRANSFERRED -> path;
+            case MOVED -> path + " (moved)";
         };
         synchronized (this) {
             clearLine();
             out.println(line);
+        }
+    }
+
+    @Override
+    public void entryMoved(String from, String to, long size) {
+        if (!quiet) {
+            synchronized (this) {
+                clearLine();
+                out.println(from + " -> " + to);
+            }
         }
     }
 

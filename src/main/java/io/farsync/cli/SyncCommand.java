@@ -4,14 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
+import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.sync.filter.Filter;
 import io.farsync.transport.RatePolicy;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -64,6 +69,43 @@ final class SyncCommand implements Callable<Integer> {
 
     @Option(names = "--ignore-delete", description = "do not propagate deletions to the destination")
     boolean ignoreDelete;
+
+    @Option(names = "--checksum", paramLabel = "xxh64|sha256|none", defaultValue = "xxh64",
+            description = "whole-file checksum verified before a file is put in place; a mismatch is sent again (default: ${DEFAULT-VALUE})")
+    String checksum;
+
+    @Option(names = "--delete-delay", description = "delete at the destination only after every transfer is in place")
+    boolean deleteDelay;
+
+    @Option(names = "--mirror", description = "also delete what exists only at the destination (never synced), inside DST only")
+    boolean mirror;
+
+    @Option(names = "--max-delete", paramLabel = "N|N%",
+            description = "refuse to run if it would delete more than N entries, or N% of the entries synced last time"
+                    + " (default: 50% of trees over 100 entries); 100% also allows emptying DST when SRC is empty")
+    String maxDelete;
+
+    /** Filter rules in command-line order: picocli calls the setters below once per occurrence. */
+    private final List<String> filterRules = new ArrayList<>();
+
+    @Option(names = "--include", paramLabel = "PATTERN",
+            description = "sync what matches PATTERN even if a later --exclude matches it (first match wins; repeatable)")
+    void include(String pattern) {
+        filterRules.add("+ " + pattern);
+    }
+
+    @Option(names = "--exclude", paramLabel = "PATTERN",
+            description = "leave out what matches PATTERN: * within a name, ** across directories, ?, [..];"
+                    + " leading / anchors at SRC, trailing / matches directories only (repeatable)")
+    void exclude(String pattern) {
+        filterRules.add("- " + pattern);
+    }
+
+    @Option(names = "--exclude-from", paramLabel = "FILE",
+            description = "read exclude patterns from FILE, one per line ('+ PATTERN' includes; # comments)")
+    void excludeFrom(Path file) {
+        filterRules.add("@ " + file);
+    }
 
     @Option(names = "--stats-json", paramLabel = "FILE", description = "on exit, write a JSON summary to FILE")
     Path statsJson;
@@ -134,8 +176,36 @@ final class SyncCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
+        SyncOptions options;
+        try {
+            options = new SyncOptions(!ignoreDelete, true)
+                    .withChecksum(Checksum.parse(checksum))
+                    .withDeleteDelay(deleteDelay)
+                    .withMirror(mirror)
+                    .withMaxDelete(maxDelete == null ? DeleteLimit.DEFAULT : DeleteLimit.parse(maxDelete))
+                    .withFilter(Filter.of(expandFilterFiles()));
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage());
+        }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
-                transport, aesBits, new SyncOptions(!ignoreDelete, true));
+                transport, aesBits, options);
+    }
+
+    private List<String> expandFilterFiles() {
+        List<String> rules = new ArrayList<>();
+        for (String r : filterRules) {
+            if (r.startsWith("@ ")) {
+                Path file = Path.of(r.substring(2));
+                try {
+                    rules.addAll(Filter.readExcludeFile(file));
+                } catch (IOException e) {
+                    throw new FarsyncException(ExitCode.USAGE, "cannot read --exclude-from " + file + ": " + e.getMessage());
+                }
+            } else {
+                rules.add(r);
+            }
+        }
+        return rules;
     }
 
     private static String summary(SyncRunner.Outcome o) {

@@ -27,6 +27,11 @@ public enum ExitCode {
     TRANSFER_FAILED(9),
     /** A path tried to leave the root it must stay inside. */
     PATH_ESCAPE(10),
+    /**
+     * The sync would delete more than {@code --max-delete} allows, or the source root is empty
+     * while the last sync had entries (unmounted?); nothing was changed.
+     */
+    DELETE_LIMIT(11),
     /** A bug: an unexpected exception. The log holds the stack trace. */
     INTERNAL(70);
 

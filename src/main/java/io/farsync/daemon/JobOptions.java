@@ -1,25 +1,66 @@
 package io.farsync.daemon;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
+import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
+import io.farsync.sync.filter.Filter;
+import java.util.List;
 import java.util.Map;
 
 /** Sync options as they travel in a session request: string-valued, unknown keys ignored. */
 public final class JobOptions {
     static final String DELETE = "delete";
     static final String CHECKSUM = "checksum";
+    static final String DELETE_DELAY = "delete_delay";
+    static final String MIRROR = "mirror";
+    static final String MAX_DELETE = "max_delete";
+    /** Filter rules, one per line ({@code + PATTERN} or {@code - PATTERN}). */
+    static final String FILTER = "filter";
 
     private JobOptions() {
     }
 
     public static Map<String, String> encode(SyncOptions options) {
         return Map.of(DELETE, Boolean.toString(options.propagateDeletes()),
-                CHECKSUM, Boolean.toString(options.verifyChecksum()));
+                CHECKSUM, options.checksum().id(),
+                DELETE_DELAY, Boolean.toString(options.deleteDelay()),
+                MIRROR, Boolean.toString(options.mirror()),
+                MAX_DELETE, options.maxDelete().format(),
+                FILTER, String.join("\n", options.filter().rules()));
     }
 
+    /** Throws {@code USAGE} for values that do not parse or contradict each other. */
     public static SyncOptions parse(Map<String, String> options) {
+        try {
+            return parse0(options);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, "invalid sync options: " + e.getMessage(), e);
+        }
+    }
+
+    private static SyncOptions parse0(Map<String, String> options) {
         SyncOptions d = SyncOptions.defaults();
         return new SyncOptions(
                 Boolean.parseBoolean(options.getOrDefault(DELETE, Boolean.toString(d.propagateDeletes()))),
-                Boolean.parseBoolean(options.getOrDefault(CHECKSUM, Boolean.toString(d.verifyChecksum()))));
+                checksum(options.getOrDefault(CHECKSUM, d.checksum().id())),
+                Boolean.parseBoolean(options.getOrDefault(DELETE_DELAY, Boolean.toString(d.deleteDelay()))),
+                Boolean.parseBoolean(options.getOrDefault(MIRROR, Boolean.toString(d.mirror()))),
+                DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())),
+                filter(options.getOrDefault(FILTER, "")));
+    }
+
+    /** A checksum name; "true" and "false" are what clients before --checksum sent. */
+    private static Checksum checksum(String value) {
+        return switch (value) {
+            case "true" -> Checksum.XXH64;
+            case "false" -> Checksum.NONE;
+            default -> Checksum.parse(value);
+        };
+    }
+
+    private static Filter filter(String rules) {
+        return rules.isEmpty() ? Filter.NONE : Filter.of(List.of(rules.split("\n", -1)));
     }
 }

@@ -23,12 +23,16 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,6 +118,8 @@ public final class DestinationEndpoint {
         /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
         private int nextId;
         private final Map<Integer, Incoming> incoming = new HashMap<>();
+        /** Files asked for a second time after a checksum mismatch. */
+        private final Set<Integer> resent = new HashSet<>();
         private final Map<Integer, WireEntry> directories = new HashMap<>();
         private final Map<Integer, Boolean> createdDirectories = new HashMap<>();
         private final List<Message.Ack> acksAfterCommit = new ArrayList<>();
@@ -131,6 +137,7 @@ public final class DestinationEndpoint {
         private long filesTransferred;
         private long bytesTransferred;
         private long filesDeleted;
+        private long filesMoved;
         private long entriesChecked;
 
         Session(PeerChannel peer) {
@@ -142,11 +149,13 @@ public final class DestinationEndpoint {
             prepareRoot();
             ScanResult scan = new Scanner(true, Protocol.snapshotFiles(snapshot)).scan(root);
             recorded = snapshot.loadAll();
-            sendDeviations(scan);
-
+            // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
+            boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             snapshot.setPeerId(hello.snapshotId());
+            sendDeviations(scan);
+            sendExtras(scan, sameSource);
 
             boolean metaEnd = false;
             while (!metaEnd || !incoming.isEmpty()) {
@@ -174,11 +183,11 @@ public final class DestinationEndpoint {
             if (!reported.equals(errors)) {
                 errors.forEach(e -> log.warn("not synced: {}", e));
             }
-            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, entriesChecked, reported);
+            Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, filesMoved, entriesChecked, reported);
             peer.send(summary);
             Protocol.expect(peer.take(), Message.Bye.class);
             peer.finish();
-            return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, 0, 0, entriesChecked, summary.errors());
+            return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, filesMoved, 0, entriesChecked, summary.errors());
         }
 
         private void prepareRoot() {
@@ -200,14 +209,19 @@ public final class DestinationEndpoint {
         /** Paths whose state differs from what this side's snapshot recorded as synced. */
         private void sendDeviations(ScanResult scan) {
             List<String> batch = new ArrayList<>();
+            int bytes = 0;
             for (Entry r : recorded.values()) {
                 Entry now = scan.entries().get(r.path());
                 if (now == null || !r.unchangedAs(now)) {
-                    batch.add(r.path());
-                    if (batch.size() == DEVIATIONS_PER_MESSAGE) {
+                    // Long paths fill a frame before the count does.
+                    int size = 4 + r.path().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                    if (batch.size() == DEVIATIONS_PER_MESSAGE || bytes + size > MessageCodec.LIST_BUDGET) {
                         peer.send(new Message.Deviations(batch, false));
                         batch = new ArrayList<>();
+                        bytes = 0;
                     }
+                    batch.add(r.path());
+                    bytes += size;
                 }
             }
             peer.send(new Message.Deviations(batch, true));
@@ -216,10 +230,40 @@ public final class DestinationEndpoint {
             }
         }
 
+        /**
+         * For {@code --mirror}: what this side has and never synced with this source, so the
+         * source can delete what it does not have. Everything, if the records are not from this
+         * source (its database was recreated).
+         */
+        private void sendExtras(ScanResult scan, boolean sameSource) {
+            List<WireEntry> batch = new ArrayList<>();
+            int bytes = 0;
+            if (options.mirror()) {
+                for (Entry e : scan.entries().values()) {
+                    if (sameSource && recorded.containsKey(e.path())) {
+                        continue;
+                    }
+                    WireEntry w = WireEntry.of(e);
+                    int size = MessageCodec.encodedSize(w);
+                    if (bytes + size > MessageCodec.LIST_BUDGET) {
+                        peer.send(new Message.Extras(batch, false));
+                        batch = new ArrayList<>();
+                        bytes = 0;
+                    }
+                    batch.add(w);
+                    bytes += size;
+                }
+            }
+            peer.send(new Message.Extras(batch, true));
+        }
+
         private void handle(Message m) {
             if (m instanceof Message.Meta meta) {
                 claimId(meta.id());
                 onMeta(meta.id(), meta.entry());
+            } else if (m instanceof Message.Move move) {
+                claimId(move.id());
+                onMove(move.id(), move.from(), move.to(), move.xxhash64());
             } else if (m instanceof Message.Delete del) {
                 claimId(del.id());
                 onDelete(del.id(), del.expected());
@@ -227,6 +271,16 @@ public final class DestinationEndpoint {
                 onData(data);
             } else if (m instanceof Message.FileEnd end) {
                 onEnd(end);
+            } else if (m instanceof Message.FileRestart restart) {
+                Incoming in = incoming.get(restart.id());
+                WireEntry e = restart.entry();
+                if (in == null || !PathJail.checkWirePath(e.path()).equals(in.entry.path()) || e.type() != in.entry.type()) {
+                    throw Protocol.violation("FileRestart for entry " + restart.id() + " that is not being received as " + PathJail.show(e.path()));
+                }
+                if (in.temp != null) {
+                    in.temp.discard();
+                }
+                incoming.put(restart.id(), new Incoming(e));
             } else if (m instanceof Message.FileAbort abort) {
                 Incoming in = incoming.remove(abort.id());
                 if (in == null) {
@@ -281,11 +335,75 @@ public final class DestinationEndpoint {
             }
         }
 
+        /**
+         * Renames {@code from} to {@code to} if what is there is what was synced and {@code to}
+         * can take it; otherwise asks for {@code to} (NEED) and takes it like a meta: the source
+         * then deletes {@code from} the usual way and offers what a directory holds.
+         */
+        private void onMove(int id, WireEntry from, WireEntry to, long xxhash64) {
+            String a = PathJail.checkWirePath(from.path());
+            String b = PathJail.checkWirePath(to.path());
+            if (from.type() != to.type() || Entry.isAtOrBelow(b, a) || Entry.isAtOrBelow(a, b)) {
+                throw Protocol.violation("invalid move " + PathJail.show(a) + " -> " + PathJail.show(b));
+            }
+            try {
+                applier.requireParents(b);
+                Entry own = recorded.get(a);
+                if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
+                    moveRecords(a, b);
+                    filesMoved++;
+                    listener.entryMoved(a, b, to.size());
+                    ackAfterCommit(new Message.Ack(id, Outcome.MOVED, null));
+                    return;
+                }
+                log.info("not moving {} -> {}: not as synced, or the target is taken; asking for it", a, b);
+                peer.send(new Message.Need(id));
+                switch (to.type()) {
+                    case FILE -> incoming.put(id, new Incoming(to));
+                    case DIRECTORY -> {
+                        createdDirectories.put(id, applier.ensureDirectory(to));
+                        directories.put(id, to);
+                    }
+                    case SYMLINK -> {
+                        boolean changed = applier.ensureSymlink(to);
+                        settle(id, b, applier.current(b), changed ? Outcome.SYMLINK : Outcome.UNCHANGED);
+                    }
+                }
+            } catch (EntryFailure f) {
+                failAck(id, b, f.getMessage());
+            }
+        }
+
+        /** This side's records of {@code a} and below now live below {@code b} (one snapshot statement). */
+        private void moveRecords(String a, String b) throws EntryFailure {
+            List<Entry> tree = new ArrayList<>();
+            Entry top = recorded.remove(a);
+            if (top != null) {
+                tree.add(top);
+            }
+            NavigableMap<String, Entry> below = recorded.subMap(a + "/", true, a + "0", false);
+            tree.addAll(below.values());
+            below.clear();
+            for (Entry e : tree) {
+                String moved = Entry.rebase(e.path(), a, b);
+                recorded.put(moved, e.withPath(moved));
+            }
+            snapshot.moveTree(a, b);
+            Entry now = applier.current(b);
+            if (now != null) {
+                recorded.put(b, now);
+                snapshot.put(now);
+            }
+        }
+
+        private static Entry asSynced(WireEntry e) {
+            return new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), 0, e.linkTarget());
+        }
+
         private void onDelete(int id, WireEntry expected) {
             String path = PathJail.checkWirePath(expected.path());
             Entry own = recorded.get(path);
-            Entry reference = own != null ? own
-                    : new Entry(path, expected.type(), expected.size(), expected.mtimeNanos(), expected.mode(), 0, expected.linkTarget());
+            Entry reference = own != null ? own : asSynced(expected);
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);
                 forget(path);
@@ -324,7 +442,7 @@ public final class DestinationEndpoint {
             }
             try {
                 if (in.temp == null) {
-                    in.temp = applier.createTemp(in.entry);
+                    in.temp = applier.createTemp(in.entry, options.checksum());
                 }
                 if (in.temp.written() + data.data().length > in.entry.size()) {
                     in.failure = "changed during transfer (more data than announced)";
@@ -348,14 +466,25 @@ public final class DestinationEndpoint {
                     throw new EntryFailure(in.failure);
                 }
                 if (in.temp == null) {
-                    in.temp = applier.createTemp(e);
+                    in.temp = applier.createTemp(e, options.checksum());
                 }
                 if (in.temp.written() != e.size()) {
                     throw new EntryFailure("changed during transfer (" + in.temp.written() + " of " + e.size() + " bytes)");
                 }
-                if (options.verifyChecksum() && in.temp.checksum() != end.xxhash64()) {
-                    throw new EntryFailure(String.format("checksum mismatch (xxHash64 %016x, expected %016x); not applied",
-                            in.temp.checksum(), end.xxhash64()));
+                byte[] digest = in.temp.digest();
+                if (options.verifyChecksum() && !Arrays.equals(digest, end.digest())) {
+                    String what = String.format("checksum mismatch (%s %s, expected %s)", options.checksum().id(),
+                            HexFormat.of().formatHex(digest), HexFormat.of().formatHex(end.digest()));
+                    if (resent.add(end.id())) {
+                        // Corrupted on the way or on our disk: ask once more, in the same run.
+                        log.warn("{}: {}; asking for it again", e.path(), what);
+                        in.temp.discard();
+                        in.temp = null;
+                        incoming.put(end.id(), in);
+                        peer.send(new Message.Need(end.id()));
+                        return;
+                    }
+                    throw new EntryFailure(what + " twice; not applied");
                 }
                 TempFile temp = in.temp;
                 markPending();

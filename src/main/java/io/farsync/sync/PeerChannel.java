@@ -97,6 +97,17 @@ final class PeerChannel implements AutoCloseable {
         return o == null ? null : unwrap(o);
     }
 
+    /** The next message, waiting at most {@code nanos} for it; null if none came. */
+    Message poll(long nanos) {
+        try {
+            Object o = inbound.poll(nanos, TimeUnit.NANOSECONDS);
+            return o == null ? null : unwrap(o);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while waiting for the peer", e);
+        }
+    }
+
     /** Sends everything queued and waits for the writer to finish. */
     void finish() {
         send0(END);

@@ -1,55 +1,149 @@
 package io.farsync.sync;
 
+import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.ScanResult;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Decides what the source offers. A source entry is a candidate unless the source's snapshot
  * records it unchanged, the destination reported no deviation there, and the snapshot was made
  * with this very destination database (else nothing recorded is trusted and the destination's
  * quick check decides). An entry recorded but gone from the source is deleted, unless the scan
- * could not read it or a parent. The parent directories of everything touched are candidates
+ * could not read it or a parent, or the filter now excludes it (or a parent). The parent directories of everything touched are candidates
  * too, so the destination can restore their mtimes after writing inside them.
+ *
+ * <p>Moves (when deletes propagate): a recorded entry gone from its path whose identity (device
+ * and inode) reappears at a path that was never recorded is moved there, if the type matches
+ * and, for a file, size and mtime too (a symlink: its target). Source entries are visited
+ * parents first, so a renamed directory is one move and its children, now recorded below the
+ * new name, need nothing. The plan works on a <em>view</em>: the recorded tree with the moves
+ * applied (and the destination's deviations renamed with them); candidates and deletes are
+ * computed against that view, so a moved file whose mode also changed is a move plus a Meta.
+ * A file the destination reported as changed is not moved (it is sent, and its old copy goes
+ * through the delete checks). Targets never replace a recorded entry, so a move at the
+ * destination never overwrites something that was synced.
+ *
+ * <p>Order on the wire: each move, preceded by the candidate directories above its target (so
+ * the target's parent exists); then the deletes, children first (after the moves, so a move
+ * out of a deleted directory comes first; before the other metas, so a directory emptied of
+ * deleted entries can become a file); then the other candidates, parents first.
  */
 final class Planner {
 
     private Planner() {
     }
 
-    /**
-     * @param candidates source entries to offer, sorted (a directory before its contents)
-     * @param deletes    recorded entries to delete, children before their directory
-     * @param files      regular files among the candidates (an upper bound of files to send)
-     * @param bytes      their total size
-     */
-    record Plan(List<Entry> candidates, List<Entry> deletes, long files, long bytes) {
+    /** One thing the source offers, in sending order. */
+    sealed interface Item {
+        /** The entry as the source has it now (meta, move), or as it was synced (delete). */
+        Entry entry();
     }
 
-    static Plan plan(ScanResult scan, NavigableMap<String, Entry> recorded, Set<String> deviations, boolean trusted,
-            boolean propagateDeletes) {
+    /** Offer a source entry (answered by a quick check, then maybe a NEED). */
+    record Meta(Entry entry) implements Item {
+    }
+
+    /** Delete a recorded entry, given as synced. */
+    record Delete(Entry entry) implements Item {
+    }
+
+    /**
+     * Rename {@code from} (as synced, in the view at the time of the move) to {@code entry}'s
+     * path. {@code fromTree} is what the destination has at and below {@code from} if it
+     * refuses the move, as synced and children first: the source then deletes those.
+     */
+    record Move(Entry from, Entry entry, List<Entry> fromTree) implements Item {
+    }
+
+    /**
+     * @param items  everything to offer, in sending order (but {@code late})
+     * @param files  regular files among the metas (an upper bound of files to send)
+     * @param bytes  their total size
+     */
+    /**
+     * @param late   deletes to send once every transfer is in place ({@code --delete-delay})
+     */
+    record Plan(List<Item> items, List<Delete> late, long files, long bytes) {
+        /** The entries offered as metas, in sending order. */
+        List<Entry> candidates() {
+            return items.stream().filter(i -> i instanceof Meta).map(Item::entry).toList();
+        }
+
+        /** The entries to delete, as synced, in sending order (late ones last). */
+        List<Entry> deletes() {
+            List<Entry> all = new ArrayList<>(items.stream().filter(i -> i instanceof Delete).map(Item::entry).toList());
+            late.forEach(d -> all.add(d.entry()));
+            return all;
+        }
+
+        List<Move> moves() {
+            return items.stream().filter(i -> i instanceof Move).map(i -> (Move) i).toList();
+        }
+    }
+
+    /**
+     * @param extras entries the destination has and never synced ({@code --mirror} only)
+     * @param trusted the source's snapshot was made with this destination's database
+     */
+    static Plan plan(ScanResult scan, NavigableMap<String, Entry> recorded, Set<String> deviations, List<Entry> extras,
+            boolean trusted, SyncOptions options) {
         NavigableMap<String, Entry> source = scan.entries();
+        TreeSet<String> devs = new TreeSet<>(deviations);
+        TreeMap<String, Entry> foreign = new TreeMap<>();
+        if (options.mirror()) {
+            extras.forEach(e -> foreign.put(e.path(), e));
+        }
+        boolean propagateDeletes = options.propagateDeletes();
+        Filter filter = options.filter();
+        MoveFinder finder = new MoveFinder(scan, recorded, devs, foreign, filter);
+        List<Move> moves = propagateDeletes ? finder.find() : List.of();
+        NavigableMap<String, Entry> view = finder.view;
+
+        Set<String> targets = new HashSet<>();
+        moves.forEach(m -> targets.add(m.entry().path()));
         TreeMap<String, Entry> candidates = new TreeMap<>();
         for (Entry e : source.values()) {
-            Entry r = recorded.get(e.path());
-            if (!trusted || r == null || !r.unchangedAs(e) || deviations.contains(e.path())) {
+            Entry r = view.get(e.path());
+            // A move target needs a meta only if it changed: its move (or its fallback) carries it.
+            boolean untrusted = !trusted && !targets.contains(e.path());
+            if (untrusted || r == null || !r.unchangedAs(e) || devs.contains(e.path())) {
                 candidates.put(e.path(), e);
             }
         }
-        List<Entry> deletes = new ArrayList<>();
+        // Recorded entries and (mirror) the destination's own, merged so children go first.
+        TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
-            for (Entry r : recorded.descendingMap().values()) {
-                if (!source.containsKey(r.path()) && !scan.isUnknown(r.path())) {
-                    deletes.add(r);
+            for (Entry r : view.values()) {
+                if (!source.containsKey(r.path()) && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
+                    gone.put(r.path(), r);
+                }
+            }
+            for (Entry x : foreign.values()) {
+                if (!source.containsKey(x.path()) && !scan.isUnknown(x.path()) && !filter.hides(x.path(), x.isDirectory())) {
+                    gone.putIfAbsent(x.path(), x);
                 }
             }
         }
+        List<Entry> deletes = new ArrayList<>(gone.descendingMap().values());
         List<String> touched = new ArrayList<>(candidates.keySet());
         deletes.forEach(d -> touched.add(d.path()));
+        for (Move m : moves) {
+            touched.add(m.from().path());
+            touched.add(m.entry().path());
+        }
         for (String path : touched) {
             for (String p = Entry.parentOf(path); !p.isEmpty(); p = Entry.parentOf(p)) {
                 Entry dir = source.get(p);
@@ -58,14 +152,186 @@ final class Planner {
                 }
             }
         }
+
+        List<Item> items = new ArrayList<>(moves.size() + deletes.size() + candidates.size());
+        Set<String> emitted = new HashSet<>();
+        for (Move m : moves) {
+            Deque<String> above = new ArrayDeque<>();
+            for (String p = Entry.parentOf(m.entry().path()); !p.isEmpty(); p = Entry.parentOf(p)) {
+                if (candidates.containsKey(p) && !emitted.contains(p)) {
+                    above.push(p);
+                }
+            }
+            for (String p : above) {
+                items.add(new Meta(candidates.get(p)));
+                emitted.add(p);
+            }
+            items.add(m);
+        }
+        List<Delete> late = new ArrayList<>();
+        for (Entry d : deletes) {
+            // Late deletes wait for the transfers, unless a new file or symlink needs their place.
+            if (options.deleteDelay() && !inTheWay(d.path(), source)) {
+                late.add(new Delete(d));
+            } else {
+                items.add(new Delete(d));
+            }
+        }
         long files = 0;
         long bytes = 0;
         for (Entry e : candidates.values()) {
+            if (!emitted.contains(e.path())) {
+                items.add(new Meta(e));
+            }
             if (e.isFile()) {
                 files++;
                 bytes += e.size();
             }
         }
-        return new Plan(new ArrayList<>(candidates.values()), deletes, files, bytes);
+        return new Plan(items, late, files, bytes);
+    }
+
+    /** True if a parent of {@code path} is now something else than a directory at the source. */
+    private static boolean inTheWay(String path, NavigableMap<String, Entry> source) {
+        for (String p = Entry.parentOf(path); !p.isEmpty(); p = Entry.parentOf(p)) {
+            Entry e = source.get(p);
+            if (e != null) {
+                return !e.isDirectory();
+            }
+        }
+        return false;
+    }
+
+    /** Finds the moves and applies them to the view (and the deviations, and extras) as it goes. */
+    private static final class MoveFinder {
+        /** A recorded entry gone from where it was recorded, and where the view has it now. */
+        private static final class Gone {
+            final Entry recorded;
+            String path;
+            boolean used;
+
+            Gone(Entry recorded) {
+                this.recorded = recorded;
+                this.path = recorded.path();
+            }
+        }
+
+        private final ScanResult scan;
+        private final NavigableMap<String, Entry> source;
+        private final NavigableMap<String, Entry> recorded;
+        /** The recorded tree until the first move, then a copy with the moves applied. */
+        private NavigableMap<String, Entry> view;
+        private final TreeSet<String> devs;
+        private final TreeMap<String, Entry> foreign;
+        private final Filter filter;
+        private final Map<Long, List<Gone>> byInode = new HashMap<>();
+        private final Map<String, Gone> byPath = new HashMap<>();
+
+        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
+                TreeMap<String, Entry> foreign, Filter filter) {
+            this.foreign = foreign;
+            this.filter = filter;
+            this.scan = scan;
+            this.source = scan.entries();
+            this.recorded = recorded;
+            this.view = recorded;
+            this.devs = devs;
+        }
+
+        List<Move> find() {
+            for (Entry r : recorded.values()) {
+                Entry now = source.get(r.path());
+                if (r.inode() != 0 && (now == null || !now.sameIdentity(r)) && !scan.isUnknown(r.path())
+                        && !filter.hides(r.path(), r.isDirectory())) {
+                    Gone g = new Gone(r);
+                    byInode.computeIfAbsent(r.inode(), k -> new ArrayList<>(1)).add(g);
+                    byPath.put(r.path(), g);
+                }
+            }
+            if (byInode.isEmpty()) {
+                return List.of();
+            }
+            List<Move> moves = new ArrayList<>();
+            for (Entry s : source.values()) {
+                if (s.inode() == 0 || recorded.containsKey(s.path()) || view.containsKey(s.path())) {
+                    continue;
+                }
+                List<Gone> same = byInode.get(s.inode());
+                if (same == null) {
+                    continue;
+                }
+                for (Gone g : same) {
+                    if (movable(g, s)) {
+                        g.used = true;
+                        moves.add(apply(view.get(g.path), s));
+                        break;
+                    }
+                }
+            }
+            return moves;
+        }
+
+        private boolean movable(Gone g, Entry s) {
+            Entry r = g.recorded;
+            if (g.used || !r.sameIdentity(s) || r.type() != s.type()) {
+                return false;
+            }
+            boolean sameContent = switch (s.type()) {
+                case FILE -> r.size() == s.size() && r.mtimeNanos() == s.mtimeNanos();
+                case SYMLINK -> r.linkTarget().equals(s.linkTarget());
+                case DIRECTORY -> true;
+            };
+            if (!sameContent || !view.containsKey(g.path) || scan.isUnknown(g.path)
+                    || Entry.isAtOrBelow(s.path(), g.path)) {
+                return false;
+            }
+            // An ancestor's move may have carried it to where the source has it anyway.
+            Entry there = source.get(g.path);
+            if (there != null && there.sameIdentity(r)) {
+                return false;
+            }
+            // A directory's own deviation is its mtime after local additions; those move along.
+            return s.isDirectory() || !devs.contains(g.path);
+        }
+
+        /** Moves {@code from} and its subtree in the view; returns the move. */
+        private Move apply(Entry from, Entry to) {
+            String a = from.path();
+            String b = to.path();
+            if (view == recorded) {
+                // Copied only now: a run without moves (the usual case) keeps one map of a large tree.
+                view = new TreeMap<>(recorded);
+            }
+            List<Entry> tree = new ArrayList<>();
+            tree.add(view.remove(a));
+            if (from.isDirectory()) {
+                NavigableMap<String, Entry> below = view.subMap(a + "/", true, a + "0", false);
+                tree.addAll(below.values());
+                below.clear();
+                NavigableSet<String> devsBelow = devs.subSet(a + "/", true, a + "0", false);
+                List<String> movedDevs = new ArrayList<>(devsBelow);
+                devsBelow.clear();
+                movedDevs.forEach(d -> devs.add(Entry.rebase(d, a, b)));
+                // The destination's own entries below a renamed directory move along with it.
+                NavigableMap<String, Entry> foreignBelow = foreign.subMap(a + "/", true, a + "0", false);
+                List<Entry> carried = new ArrayList<>(foreignBelow.values());
+                foreignBelow.clear();
+                carried.forEach(x -> foreign.put(Entry.rebase(x.path(), a, b), x.withPath(Entry.rebase(x.path(), a, b))));
+            }
+            if (devs.remove(a)) {
+                devs.add(b);
+            }
+            for (Entry e : tree) {
+                String np = Entry.rebase(e.path(), a, b);
+                view.put(np, e.withPath(np));
+                Gone g = byPath.remove(e.path());
+                if (g != null) {
+                    g.path = np;
+                    byPath.put(np, g);
+                }
+            }
+            Collections.reverse(tree);
+            return new Move(from, to, tree);
+        }
     }
 }

@@ -22,12 +22,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import net.jpountz.xxhash.StreamingXXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 import org.slf4j.Logger;
@@ -39,13 +42,32 @@ public final class SourceEndpoint {
     private static final Logger log = LoggerFactory.getLogger(SourceEndpoint.class);
     /** Metadata messages sent between checks for NEEDs, so contents start flowing early. */
     private static final int META_BURST = 64;
+    /** Times a file that changes while being sent is sent again before it is reported as failed. */
+    static final int MAX_RESENDS = 3;
+    /** A changed file is sent again once it has not been modified for this long... */
+    static final long SETTLE_NANOS = 1_000_000_000L;
+    /** ...or once this long has passed since it first changed, quiet or not. */
+    static final long MAX_SETTLE_WAIT_NANOS = 10_000_000_000L;
+    private static final String CHANGED = "changed during transfer";
+    /** Destination-only entries a mirror run accepts: bounds what a hostile destination can make us hold. */
+    private static final int MAX_EXTRAS = 10_000_000;
 
     private final Path root;
     private final SnapshotStore snapshot;
     private final SyncOptions options;
     private final SyncListener listener;
+    private final LongSupplier wallClock;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
+        this(root, snapshot, options, listener, () -> {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        });
+    }
+
+    /** @param wallClock nanoseconds since the epoch (the time base of file mtimes) */
+    SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener, LongSupplier wallClock) {
+        this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
         this.options = Objects.requireNonNull(options, "options");
@@ -62,7 +84,7 @@ public final class SourceEndpoint {
         peer.start();
         try {
             Message.Summary summary = new Session(peer).run();
-            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), 0, 0,
+            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(), 0,
                     summary.entriesChecked(), summary.errors());
         } catch (FarsyncException e) {
             peer.abort(e);
@@ -81,13 +103,31 @@ public final class SourceEndpoint {
         }
     }
 
+    /** A file to send again under the same id once it has been quiet for a while. */
+    private record Restart(int id, long since) {
+    }
+
     /** One run's state; used by the endpoint's thread only. */
     private final class Session {
         private final PeerChannel peer;
-        private List<Entry> items;
-        /** Ids below this are deletes, the rest candidates. */
-        private int firstCandidate;
+        private ScanResult scan;
+        /** Everything offered, by id; grows when the destination refuses a move. */
+        private final List<Planner.Item> items = new ArrayList<>();
+        /** Paths offered as metas or move targets (so a refused move does not offer them twice). */
+        private final Set<String> offered = new HashSet<>();
+        /** Moves sent and neither acknowledged nor refused: MetaEnd waits for them. */
+        private int unresolvedMoves;
+        /** Deletes held back until every transfer is in place ({@code deleteDelay}). */
+        private final List<Planner.Item> late = new ArrayList<>();
+        private boolean lateReleased;
+        /** Sent files, symlinks and refused file moves not yet settled: transfers that may still happen. */
+        private final Set<Integer> awaiting = new HashSet<>();
+        /** Files that changed while being sent, restarted at the destination, waiting to settle. */
+        private final ArrayDeque<Restart> restarts = new ArrayDeque<>();
+        private final Map<Integer, Integer> resends = new HashMap<>();
         private final Set<Integer> needed = new HashSet<>();
+        /** Files the destination asked for twice (checksum mismatch); a third time is a violation. */
+        private final Set<Integer> resent = new HashSet<>();
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
         private final Set<Integer> settled = new HashSet<>();
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
@@ -102,7 +142,7 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            ScanResult scan = new Scanner(false, Protocol.snapshotFiles(snapshot)).scan(root);
+            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root);
             NavigableMap<String, Entry> recorded = snapshot.loadAll();
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
@@ -114,23 +154,36 @@ public final class SourceEndpoint {
                 deviations.addAll(d.paths());
             } while (!d.last());
 
+            List<Entry> extras = new ArrayList<>();
+            Message.Extras x;
+            do {
+                x = Protocol.expect(peer.take(), Message.Extras.class);
+                for (WireEntry w : x.entries()) {
+                    PathJail.checkWirePath(w.path());
+                    if (extras.size() >= MAX_EXTRAS) {
+                        throw Protocol.violation("more than " + MAX_EXTRAS + " destination-only entries");
+                    }
+                    extras.add(new Entry(w.path(), w.type(), w.size(), w.mtimeNanos(), w.mode(), 0, w.linkTarget()));
+                }
+            } while (!x.last());
+
             boolean trusted = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }
-            Planner.Plan plan = Planner.plan(scan, recorded, deviations, trusted, options.propagateDeletes());
-            log.info("source {}: {} entries, {} candidates, {} deletes, {} deviations reported",
-                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), deviations.size());
+            Planner.Plan plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+            log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
+                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
+                    deviations.size(), extras.size());
+            checkDeleteLimits(recorded.size(), plan.deletes().size());
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
                 listener.entryFailed(err.getKey(), err.getValue());
             }
 
-            items = new java.util.ArrayList<>(plan.deletes().size() + plan.candidates().size());
-            items.addAll(plan.deletes());
-            firstCandidate = items.size();
-            items.addAll(plan.candidates());
+            plan.items().forEach(this::add);
+            late.addAll(plan.late());
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
@@ -141,15 +194,46 @@ public final class SourceEndpoint {
             return summary;
         }
 
+        /** Refuses, before anything changed, a sync that would delete too much or that looks like an unmounted source. */
+        private void checkDeleteLimits(long recordedEntries, long deletes) {
+            if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
+                return;
+            }
+            if (scan.entries().isEmpty()) {
+                throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
+                        + " entries at the last sync (not mounted?); refusing to delete them at the destination"
+                        + " (--max-delete 100% allows it)");
+            }
+            String why = options.maxDelete().refusal(deletes, recordedEntries);
+            if (why != null) {
+                throw new FarsyncException(ExitCode.DELETE_LIMIT, why + "; nothing was changed (raise --max-delete to allow it)");
+            }
+        }
+
+        private void add(Planner.Item item) {
+            items.add(item);
+            if (!(item instanceof Planner.Delete)) {
+                offered.add(item.entry().path());
+            }
+        }
+
         /**
-         * Sends deletes and metadata in bursts and file contents for each NEED as it arrives; no
-         * message waits for a reply to the one before.
+         * Sends deletes, moves and metadata in bursts and file contents for each NEED as it
+         * arrives; no message waits for a reply to the one before. MetaEnd waits until every
+         * move is resolved, since a refused move adds items.
          */
         private Message.Summary exchange(long entriesChecked) {
             int next = 0;
             boolean endSent = false;
             while (true) {
-                Message m = endSent && needQueue.isEmpty() ? peer.take() : peer.poll();
+                boolean settling = needQueue.isEmpty() && next >= items.size();
+                // Restarted files are sent when quiet: until then, wait for messages at most that long.
+                long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
+                // Moves add items until resolved; late deletes wait for every transfer's ack.
+                boolean release = settling && restarts.isEmpty() && !lateReleased && unresolvedMoves == 0
+                        && (late.isEmpty() || awaiting.isEmpty());
+                boolean idle = settling && restartIn != 0 && !release && (endSent || !lateReleased || restartIn > 0);
+                Message m = !idle ? peer.poll() : restartIn > 0 ? peer.poll(restartIn) : peer.take();
                 if (m != null) {
                     if (m instanceof Message.Summary s) {
                         return s;
@@ -159,27 +243,89 @@ public final class SourceEndpoint {
                     sendFile(needQueue.poll());
                 } else if (next < items.size()) {
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
-                        WireEntry w = WireEntry.of(items.get(next));
-                        peer.send(next < firstCandidate ? new Message.Delete(next, w) : new Message.Meta(next, w));
+                        peer.send(message(next, items.get(next)));
                     }
-                } else if (!endSent) {
+                } else if (restartIn == 0) {
+                    needQueue.add(restarts.poll().id());
+                } else if (release) {
+                    // Every transfer is acknowledged, so committed at the destination: now the deletes.
+                    lateReleased = true;
+                    late.forEach(this::add);
+                    late.clear();
+                } else if (!endSent && lateReleased) {
                     peer.send(new Message.MetaEnd(entriesChecked));
                     endSent = true;
                 }
             }
         }
 
+        private Message message(int id, Planner.Item item) {
+            if (item instanceof Planner.Move mv) {
+                unresolvedMoves++;
+                return new Message.Move(id, WireEntry.of(mv.from()), WireEntry.of(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
+            }
+            WireEntry w = WireEntry.of(item.entry());
+            if (item instanceof Planner.Delete) {
+                return new Message.Delete(id, w);
+            }
+            if (!item.entry().isDirectory()) {
+                awaiting.add(id);
+            }
+            return new Message.Meta(id, w);
+        }
+
         private void handle(Message m) {
             if (m instanceof Message.Need n) {
                 int id = n.id();
-                if (id < firstCandidate || id >= items.size() || !items.get(id).isFile() || !needed.add(id)) {
+                Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
+                boolean fileMeta = item instanceof Planner.Meta && item.entry().isFile();
+                boolean refusedMove = item instanceof Planner.Move && !settled.contains(id);
+                if (item != null && item.entry().isFile() && !settled.contains(id) && needed.contains(id) && resent.add(id)) {
+                    // The destination's checksum did not match: send it once more.
+                    needQueue.add(id);
+                    return;
+                }
+                if (!(fileMeta || refusedMove) || !needed.add(id)) {
                     throw Protocol.violation("unexpected NEED for entry " + id);
                 }
-                needQueue.add(id);
+                if (refusedMove) {
+                    unresolvedMoves--;
+                    fallBack((Planner.Move) item);
+                }
+                if (item.entry().isFile()) {
+                    needQueue.add(id);
+                    if (refusedMove) {
+                        awaiting.add(id);
+                    }
+                }
             } else if (m instanceof Message.Ack a) {
                 onAck(a);
             } else {
                 throw Protocol.violation("unexpected " + m.getClass().getSimpleName() + " from the destination");
+            }
+        }
+
+        /**
+         * The destination did not move: it will take {@code to} like a meta (a file's contents
+         * follow its NEED), so delete what it has at {@code from} the usual way and offer what is
+         * below a directory's new path.
+         */
+        private void fallBack(Planner.Move mv) {
+            log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
+            for (Entry e : mv.fromTree()) {
+                if (options.deleteDelay() && !lateReleased) {
+                    late.add(new Planner.Delete(e));
+                } else {
+                    add(new Planner.Delete(e));
+                }
+            }
+            if (mv.entry().isDirectory()) {
+                String to = mv.entry().path();
+                for (Entry e : scan.entries().subMap(to + "/", true, to + "0", false).values()) {
+                    if (!offered.contains(e.path())) {
+                        add(new Planner.Meta(e));
+                    }
+                }
             }
         }
 
@@ -188,9 +334,11 @@ public final class SourceEndpoint {
             if (id < 0 || id >= items.size() || !settled.add(id)) {
                 throw Protocol.violation("unexpected ACK for entry " + id);
             }
-            Entry e = items.get(id);
+            awaiting.remove(id);
+            Planner.Item item = items.get(id);
+            Entry e = item.entry();
             String path = e.path();
-            if (id < firstCandidate) {
+            if (item instanceof Planner.Delete) {
                 if (a.outcome().settled()) {
                     snapshot.remove(path);
                 }
@@ -200,6 +348,17 @@ public final class SourceEndpoint {
                     listener.entryFailed(path, a.detail());
                 }
                 return;
+            }
+            if (item instanceof Planner.Move mv && !needed.contains(id)) {
+                unresolvedMoves--;
+                if (a.outcome() == Outcome.MOVED) {
+                    snapshot.moveTree(mv.from().path(), path);
+                    listener.entryMoved(mv.from().path(), path, e.size());
+                    return;
+                }
+                if (a.outcome() != Outcome.FAILED) {
+                    throw Protocol.violation("outcome " + a.outcome() + " for move " + id + " that was not refused");
+                }
             }
             switch (a.outcome()) {
                 case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
@@ -213,7 +372,7 @@ public final class SourceEndpoint {
                     listener.entryFailed(path, a.detail());
                     return;
                 }
-                default -> throw Protocol.violation("outcome " + a.outcome() + " for a non-delete entry " + id);
+                default -> throw Protocol.violation("outcome " + a.outcome() + " for entry " + id);
             }
             snapshot.put(e);
         }
@@ -223,9 +382,9 @@ public final class SourceEndpoint {
          * size or mtime after reading differ from the scan, the destination is told to drop it.
          */
         private void sendFile(int id) {
-            Entry e = items.get(id);
+            Entry e = items.get(id).entry();
             Path file = root.resolve(e.path());
-            StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
+            Checksum.Digest hash = options.checksum().start();
             long sent = 0;
             String failure = null;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -233,7 +392,7 @@ public final class SourceEndpoint {
                     // Chunks sized to what is left: small files must not cost a 256 KiB buffer each.
                     byte[] chunk = new byte[(int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK)];
                     if (!readFully(ch, chunk)) {
-                        failure = "changed during transfer";
+                        failure = CHANGED;
                         break;
                     }
                     hash.update(chunk, 0, chunk.length);
@@ -245,21 +404,89 @@ public final class SourceEndpoint {
                     Entry now = Stat.lstatOrNull(file, e.path());
                     if (ch.read(ByteBuffer.allocate(1)) > 0 || now == null || !now.isFile() || now.size() != e.size()
                             || now.mtimeNanos() != e.mtimeNanos()) {
-                        failure = "changed during transfer";
+                        failure = CHANGED;
                     }
                 }
             } catch (IOException ex) {
                 failure = IoReasons.reason(ex);
             }
             if (failure == null) {
-                peer.send(new Message.FileEnd(id, hash.getValue()));
+                peer.send(new Message.FileEnd(id, hash.finish()));
+            } else if (failure.equals(CHANGED) && restart(id, e)) {
+                log.info("{} changed while being sent; sending it again once it is quiet", e.path());
             } else {
                 peer.send(new Message.FileAbort(id, failure));
                 // Not acknowledged: the source settles it itself and forgets it, so it is retried.
                 settled.add(id);
+                awaiting.remove(id);
                 snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
             }
+        }
+
+        /**
+         * xxHash64 of a file about to be offered as moved, read at disk speed here rather than
+         * sent; 0 if it cannot be read (the destination then refuses the move and the failure
+         * shows when the contents are sent).
+         */
+        private long hash(Entry e) {
+            StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
+            byte[] buf = new byte[(int) Math.min(Math.max(e.size(), 1), MessageCodec.MAX_CHUNK)];
+            try (InputStream in = Files.newInputStream(root.resolve(e.path()), LinkOption.NOFOLLOW_LINKS)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    hash.update(buf, 0, n);
+                }
+                return hash.getValue();
+            } catch (IOException ex) {
+                log.info("cannot hash {} for a move: {}", e.path(), IoReasons.reason(ex));
+                return 0;
+            }
+        }
+
+        /**
+         * Tells the destination to drop what it received of {@code id} and expect it again with
+         * its metadata as of now; false if the file is gone or was sent too often already.
+         */
+        private boolean restart(int id, Entry sent) {
+            int n = resends.merge(id, 1, Integer::sum);
+            Entry now;
+            try {
+                now = Stat.lstatOrNull(root.resolve(sent.path()), sent.path());
+            } catch (IOException ex) {
+                return false;
+            }
+            if (n > MAX_RESENDS || now == null || !now.isFile()) {
+                return false;
+            }
+            items.set(id, items.get(id) instanceof Planner.Move mv ? new Planner.Move(mv.from(), now, mv.fromTree()) : new Planner.Meta(now));
+            peer.send(new Message.FileRestart(id, WireEntry.of(now)));
+            restarts.add(new Restart(id, wallClock.getAsLong()));
+            return true;
+        }
+
+        /**
+         * Nanoseconds until a restarted file may be sent: 0 once it has been unmodified for
+         * {@link #SETTLE_NANOS} (re-announcing it if it changed since its restart), or
+         * {@link #MAX_SETTLE_WAIT_NANOS} after it first changed.
+         */
+        private long restartDelay(Restart r) {
+            long now = wallClock.getAsLong();
+            Entry announced = items.get(r.id()).entry();
+            Entry current;
+            try {
+                current = Stat.lstatOrNull(root.resolve(announced.path()), announced.path());
+            } catch (IOException ex) {
+                return 0;
+            }
+            if (current != null && current.isFile() && (current.size() != announced.size()
+                    || current.mtimeNanos() != announced.mtimeNanos())) {
+                Planner.Item item = items.get(r.id());
+                items.set(r.id(), item instanceof Planner.Move mv ? new Planner.Move(mv.from(), current, mv.fromTree()) : new Planner.Meta(current));
+                peer.send(new Message.FileRestart(r.id(), WireEntry.of(current)));
+                announced = current;
+            }
+            long wait = Math.min(announced.mtimeNanos() + SETTLE_NANOS - now, r.since() + MAX_SETTLE_WAIT_NANOS - now);
+            return Math.max(0, wait);
         }
 
         /** Fills {@code buf}; false if the file ends first. */

@@ -18,11 +18,20 @@ public interface SyncListener {
     default void entryDone(String path, EntryAction action, long size) {
     }
 
+    /**
+     * An entry (a directory with everything in it) was renamed at the destination instead of
+     * being sent again. Calls {@link #entryDone} with {@link EntryAction#MOVED} and the new path
+     * unless overridden.
+     */
+    default void entryMoved(String from, String to, long size) {
+        entryDone(to, EntryAction.MOVED, size);
+    }
+
     /** An entry could not be synchronized; the sync goes on with the rest. */
     default void entryFailed(String path, String reason) {
     }
 
-    enum EntryAction { TRANSFERRED, DIRECTORY, SYMLINK, DELETED, METADATA }
+    enum EntryAction { TRANSFERRED, DIRECTORY, SYMLINK, DELETED, METADATA, MOVED }
 
     SyncListener NONE = new SyncListener() {
     };

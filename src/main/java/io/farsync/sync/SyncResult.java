@@ -9,7 +9,8 @@ import java.util.List;
  * @param filesTransferred files whose contents were sent
  * @param bytesTransferred file payload bytes sent
  * @param filesDeleted     entries deleted at the destination
- * @param filesMoved       entries moved at the destination (0 until moves are detected)
+ * @param filesMoved       moves applied at the destination instead of sending again; a renamed
+ *                         directory counts once, however much it holds
  * @param conflicts        conflicts found (0 for one-way sync)
  * @param entriesChecked   entries compared
  * @param errors           one line per entry that failed, "path: reason"

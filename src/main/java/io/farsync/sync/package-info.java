@@ -21,14 +21,32 @@
  * and closes them after {@code run} returns or throws.
  *
  * <p>Semantics worth knowing: {@code planned} counts the candidate files before the destination's
- * quick check, so it is an upper bound; the source always sends an xxHash64 per file (it runs at
- * memory speed) and the destination's {@link io.farsync.sync.SyncOptions#verifyChecksum()}
- * decides whether it is checked; the root directory's own mode and mtime are not synced.
+ * quick check, so it is an upper bound; the root directory's own mode and mtime are not synced.
+ * <ul>
+ *   <li>Checksums: every file travels with the checksum of
+ *       {@link io.farsync.sync.SyncOptions#checksum()} (xxHash64 by default, SHA-256, or none),
+ *       checked before it is renamed into place; a mismatch is requested once more in the same
+ *       run (bytesTransferred then counts it twice) and never applied.</li>
+ *   <li>A source file that changes while it is read is sent again under the same id once it has
+ *       been unmodified for a second (at most 10 s after it changed, at most 3 times), and only
+ *       then reported as failed.</li>
+ *   <li>Moves and renames (files, symlinks, whole directories) are detected by device and inode
+ *       and applied as renames at the destination, a moved file only if its bytes hash the same
+ *       there; {@link io.farsync.sync.SyncResult#filesMoved()} counts one per move, a renamed
+ *       directory once. With {@code propagateDeletes} off nothing is moved (the old path must
+ *       stay).</li>
+ *   <li>Deletes ({@link io.farsync.sync.SyncOptions}): propagated (default), off, delayed until
+ *       every transfer is in place, or mirror (also what only the destination has); bounded by a
+ *       {@link io.farsync.sync.DeleteLimit} checked before anything changes.</li>
+ *   <li>Filters ({@link io.farsync.sync.filter.Filter}) apply at the source; what they exclude is
+ *       neither sent nor deleted.</li>
+ * </ul>
  * Not yet handled: ownership, hard links (sent as separate files), sparse files, xattrs/ACLs,
- * moves (sent as delete + add), file names that are not valid in the JVM's file name encoding.
+ * file names that are not valid in the JVM's file name encoding.
  *
  * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),
- * {@code snapshot} (the SQLite store), {@code protocol} (messages, framing, and the conversation
- * itself), {@code apply} (the destination's atomic writes inside the root).
+ * {@code filter} (include/exclude rules), {@code snapshot} (the SQLite store), {@code protocol}
+ * (messages, framing, and the conversation itself), {@code apply} (the destination's atomic
+ * writes inside the root).
  */
 package io.farsync.sync;

@@ -89,12 +89,15 @@ class HostileSourceTest {
     }
 
     private void handshake() throws IOException {
-        send(new Message.Hello(1, "hostile"));
+        send(new Message.Hello(Protocol.VERSION, "hostile"));
         assertThat(in.read()).isInstanceOf(Message.Hello.class);
         Message m;
         do {
             m = in.read();
         } while (!((Message.Deviations) m).last());
+        do {
+            m = in.read();
+        } while (!((Message.Extras) m).last());
     }
 
     private static WireEntry file(String path, long size) {
@@ -174,7 +177,7 @@ class HostileSourceTest {
             if (m instanceof Message.Need n) {
                 byte[] evil = "hacked".getBytes(StandardCharsets.UTF_8);
                 send(new Message.FileData(n.id(), evil));
-                send(new Message.FileEnd(n.id(), XXHashFactory.fastestInstance().hash64().hash(evil, 0, evil.length, 0)));
+                send(new Message.FileEnd(n.id(), java.nio.ByteBuffer.allocate(8).putLong(XXHashFactory.fastestInstance().hash64().hash(evil, 0, evil.length, 0)).array()));
             }
         }
         send(new Message.Bye());
@@ -197,7 +200,7 @@ class HostileSourceTest {
         send(new Message.Meta(0, file("f", 3)));
         assertThat(in.read()).isEqualTo(new Message.Need(0));
         send(new Message.FileData(0, new byte[10]));
-        send(new Message.FileEnd(0, 0));
+        send(new Message.FileEnd(0, new byte[0]));
         send(new Message.MetaEnd(1));
         Message reply = in.read();
         assertThat(reply).isInstanceOf(Message.Ack.class);
@@ -243,5 +246,71 @@ class HostileSourceTest {
         send(new Message.Meta(0, new WireEntry("e", EntryType.DIRECTORY, 0, T, 0755, null)));
 
         assertThat(destinationFailure().getMessage()).contains("entry id 0 out of order (expected 1)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../outside/passwd", "/etc/passwd", "a/../../x", ""})
+    void invalidPathInMove_endsTheSyncWithPathEscape(String path) throws Exception {
+        Trees.write(dst.resolve("mine.txt"), "mine", T);
+        handshake();
+        send(new Message.Move(0, file("mine.txt", 4), file(path, 4), 0));
+
+        assertThat(destinationFailure().exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+        assertThat(dst.resolve("mine.txt")).hasContent("mine");
+    }
+
+    @Test
+    void moveFromOutsideOrIntoItself_isRefused() throws Exception {
+        handshake();
+        send(new Message.Move(0, new WireEntry("d", EntryType.DIRECTORY, 0, T, 0755, null),
+                new WireEntry("d/inside", EntryType.DIRECTORY, 0, T, 0755, null), 0));
+
+        assertThat(destinationFailure().getMessage()).contains("invalid move d -> d/inside");
+    }
+
+    @Test
+    void moveThroughASymlinkedParent_neverTouchesWhatTheLinkPointsTo() throws Exception {
+        Files.createSymbolicLink(dst.resolve("a"), outside);
+        Files.createDirectories(dst.resolve("b"));
+        handshake();
+        // Outside's passwd: 6 bytes, mtime T, just as a synced file would be.
+        send(new Message.Move(0, file("a/passwd", 6), file("b/passwd", 6), 0));
+        send(new Message.Move(1, file("b/x", 6), file("a/passwd2", 6), 0));
+        send(new Message.MetaEnd(0));
+
+        List<Message> replies = new ArrayList<>();
+        Message m;
+        while (!((m = in.read()) instanceof Message.Summary)) {
+            replies.add(m);
+            if (m instanceof Message.Need n) {
+                send(new Message.FileAbort(n.id(), "not sending it"));
+            }
+        }
+        send(new Message.Bye());
+        destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(replies).noneMatch(x -> x instanceof Message.Ack a && a.outcome() == Outcome.MOVED);
+        assertThat(replies).contains(new Message.Ack(1, Outcome.FAILED, "path escapes the root: parent a of a/passwd2 is a symlink"));
+        assertThat(outside.resolve("passwd")).hasContent("secret");
+    }
+
+    @Test
+    void fileRestart_forAnotherPathOrAnEntryNotBeingReceived_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("f", 3)));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileRestart(0, file("../outside/passwd", 3)));
+
+        assertThat(destinationFailure().exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+    }
+
+    @Test
+    void fileRestart_forAnotherEntry_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("f", 3)));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileRestart(0, file("g", 3)));
+
+        assertThat(destinationFailure().getMessage()).contains("FileRestart for entry 0 that is not being received as g");
     }
 }

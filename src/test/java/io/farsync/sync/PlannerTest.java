@@ -40,7 +40,7 @@ class PlannerTest {
     @Test
     void unchangedTrustedEntries_areNotCandidates() {
         TreeMap<String, Entry> recorded = map(dir("a"), file("a/f", 1, 1));
-        Planner.Plan p = Planner.plan(scan(dir("a"), file("a/f", 1, 1)), recorded, Set.of(), true, true);
+        Planner.Plan p = Planner.plan(scan(dir("a"), file("a/f", 1, 1)), recorded, Set.of(), List.of(), true, SyncOptions.defaults());
         assertThat(p.candidates()).isEmpty();
         assertThat(p.deletes()).isEmpty();
     }
@@ -49,7 +49,7 @@ class PlannerTest {
     void changedEntry_isACandidate_withItsParentDirectories() {
         TreeMap<String, Entry> recorded = map(dir("a"), dir("a/b"), file("a/b/f", 1, 1), file("g", 1, 1));
         Planner.Plan p = Planner.plan(scan(dir("a"), dir("a/b"), file("a/b/f", 2, 2), file("g", 1, 1)),
-                recorded, Set.of(), true, true);
+                recorded, Set.of(), List.of(), true, SyncOptions.defaults());
         assertThat(paths(p.candidates())).containsExactly("a", "a/b", "a/b/f");
         assertThat(p.files()).isEqualTo(1);
         assertThat(p.bytes()).isEqualTo(2);
@@ -58,14 +58,14 @@ class PlannerTest {
     @Test
     void destinationDeviation_makesAnUnchangedEntryACandidate() {
         TreeMap<String, Entry> recorded = map(file("f", 1, 1), file("g", 1, 1));
-        Planner.Plan p = Planner.plan(scan(file("f", 1, 1), file("g", 1, 1)), recorded, Set.of("g"), true, true);
+        Planner.Plan p = Planner.plan(scan(file("f", 1, 1), file("g", 1, 1)), recorded, Set.of("g"), List.of(), true, SyncOptions.defaults());
         assertThat(paths(p.candidates())).containsExactly("g");
     }
 
     @Test
     void untrustedSnapshot_makesEverythingACandidate_butStillDeletes() {
         TreeMap<String, Entry> recorded = map(file("f", 1, 1), file("gone", 1, 1));
-        Planner.Plan p = Planner.plan(scan(file("f", 1, 1)), recorded, Set.of(), false, true);
+        Planner.Plan p = Planner.plan(scan(file("f", 1, 1)), recorded, Set.of(), List.of(), false, SyncOptions.defaults());
         assertThat(paths(p.candidates())).containsExactly("f");
         assertThat(paths(p.deletes())).containsExactly("gone");
     }
@@ -74,15 +74,60 @@ class PlannerTest {
     void deletes_comeChildrenFirst_andOnlyWhenEnabled() {
         TreeMap<String, Entry> recorded = map(dir("d"), dir("d/e"), file("d/e/f", 1, 1), file("keep", 1, 1));
         ScanResult now = scan(file("keep", 1, 1));
-        assertThat(paths(Planner.plan(now, recorded, Set.of(), true, true).deletes())).containsExactly("d/e/f", "d/e", "d");
-        assertThat(Planner.plan(now, recorded, Set.of(), true, false).deletes()).isEmpty();
+        assertThat(paths(Planner.plan(now, recorded, Set.of(), List.of(), true, SyncOptions.defaults()).deletes())).containsExactly("d/e/f", "d/e", "d");
+        assertThat(Planner.plan(now, recorded, Set.of(), List.of(), true, new SyncOptions(false, true)).deletes()).isEmpty();
     }
 
     @Test
     void nothingUnderAnUnreadableDirectory_isDeleted() {
         TreeMap<String, Entry> recorded = map(dir("locked"), file("locked/f", 1, 1), file("other", 1, 1));
         ScanResult now = new ScanResult(map(dir("locked")), Map.of("locked", "permission denied"), Set.of("locked"), 0);
-        Planner.Plan p = Planner.plan(now, recorded, Set.of(), true, true);
+        Planner.Plan p = Planner.plan(now, recorded, Set.of(), List.of(), true, SyncOptions.defaults());
         assertThat(paths(p.deletes())).containsExactly("other");
+    }
+
+    private static Entry withInode(Entry e, long inode) {
+        return new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), 1, inode, e.linkTarget());
+    }
+
+    private static List<String> items(Planner.Plan p) {
+        return p.items().stream().map(i -> i instanceof Planner.Move m ? "move " + m.from().path() + " -> " + m.entry().path()
+                : (i instanceof Planner.Delete ? "delete " : "meta ") + i.entry().path()).toList();
+    }
+
+    @Test
+    void renamedDirectory_isOneMove_itsChildrenNeedNothing() {
+        TreeMap<String, Entry> recorded = map(withInode(dir("a"), 10), withInode(file("a/f", 1, 1), 11),
+                withInode(file("a/g", 2, 2), 12));
+        Planner.Plan p = Planner.plan(scan(withInode(dir("b"), 10), withInode(file("b/f", 1, 1), 11),
+                withInode(file("b/g", 2, 2), 12)), recorded, Set.of(), List.of(), true, SyncOptions.defaults());
+        assertThat(items(p)).containsExactly("move a -> b");
+        assertThat(p.moves().get(0).fromTree()).extracting(Entry::path).containsExactly("a/g", "a/f", "a");
+    }
+
+    @Test
+    void moveIntoANewDirectory_isPrecededByThatDirectory_andDeletesFollowMoves() {
+        TreeMap<String, Entry> recorded = map(withInode(dir("old"), 10), withInode(file("old/f", 1, 1), 11));
+        Planner.Plan p = Planner.plan(scan(withInode(dir("new"), 20), withInode(file("new/f", 1, 1), 11)),
+                recorded, Set.of(), List.of(), true, SyncOptions.defaults());
+        assertThat(items(p)).containsExactly("meta new", "move old/f -> new/f", "delete old");
+    }
+
+    @Test
+    void changedSizeOrMtime_deviationAtTheDestination_orARecordedTarget_isNoMove() {
+        TreeMap<String, Entry> recorded = map(withInode(file("a", 1, 1), 11), withInode(file("b", 1, 1), 12),
+                withInode(file("c", 1, 1), 13), withInode(file("taken", 1, 1), 99));
+        ScanResult now = scan(withInode(file("a2", 2, 1), 11), withInode(file("b2", 1, 1), 12),
+                withInode(file("taken", 1, 1), 13));
+        Planner.Plan p = Planner.plan(now, recorded, Set.of("b"), List.of(), true, SyncOptions.defaults());
+        assertThat(p.moves()).isEmpty();
+        assertThat(items(p)).containsExactly("delete c", "delete b", "delete a", "meta a2", "meta b2", "meta taken");
+    }
+
+    @Test
+    void nothingIsMoved_whenDeletesDoNotPropagate() {
+        TreeMap<String, Entry> recorded = map(withInode(file("a", 1, 1), 11));
+        Planner.Plan p = Planner.plan(scan(withInode(file("b", 1, 1), 11)), recorded, Set.of(), List.of(), true, new SyncOptions(false, true));
+        assertThat(items(p)).containsExactly("meta b");
     }
 }

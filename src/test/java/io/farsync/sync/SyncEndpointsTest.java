@@ -113,6 +113,7 @@ class SyncEndpointsTest {
         Trees.write(dst.resolve("own/deep.txt"), "only here too", T2);
         Files.delete(src.resolve("a/synced.txt"));
         Files.delete(src.resolve("a"));
+        sync.options = SyncOptions.defaults().withMaxDelete(DeleteLimit.UNLIMITED);
 
         SyncResult r = sync.runOk();
 
@@ -128,6 +129,7 @@ class SyncEndpointsTest {
         sync.runOk();
         Trees.write(dst.resolve("doc.txt"), "edited at the destination", T2);
         Files.delete(src.resolve("doc.txt"));
+        sync.options = SyncOptions.defaults().withMaxDelete(DeleteLimit.UNLIMITED);
 
         SyncResult r = sync.runOk();
 
@@ -198,7 +200,7 @@ class SyncEndpointsTest {
     }
 
     @Test
-    void corruptedContents_failChecksum_andAreNeverApplied() throws Exception {
+    void corruptedContents_failChecksum_areNeverApplied_andAreSentAgainOnce() throws Exception {
         byte[] zs = new byte[600_000];
         java.util.Arrays.fill(zs, (byte) 'Z');
         Trees.write(src.resolve("victim.bin"), zs, T1);
@@ -229,15 +231,11 @@ class SyncEndpointsTest {
 
         SyncResult r = sync.runOk();
 
-        assertThat(r.errors()).singleElement().asString().contains("victim.bin").contains("checksum mismatch");
-        assertThat(dst.resolve("victim.bin")).doesNotExist();
-        assertThat(dst.resolve("fine.txt")).hasContent("fine");
-        assertThat(Trees.tempFiles(dst)).isEmpty();
-
-        sync.sourceOut = out -> out;
-        SyncResult retry = sync.runOk();
-        assertThat(retry.filesTransferred()).isEqualTo(1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.filesTransferred()).isEqualTo(2);
+        assertThat(r.bytesTransferred()).as("the victim went twice").isEqualTo(2 * 600_000 + 4);
         Trees.assertSameTree(src, dst);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 
     @Test
@@ -292,7 +290,7 @@ class SyncEndpointsTest {
     }
 
     @Test
-    void sourceFileChangingDuringTransfer_isNotApplied_andIsReported() throws Exception {
+    void sourceFileChangingDuringTransfer_isSentAgainOnceQuiet_inTheSameRun() throws Exception {
         Random rnd = seeded("changingSource");
         Trees.write(src.resolve("growing.log"), Trees.random(rnd, 1024 * 1024), T1);
         Trees.write(src.resolve("stable.txt"), "stable", T1);
@@ -303,22 +301,50 @@ class SyncEndpointsTest {
                 if (touched.compareAndSet(false, true)) {
                     try {
                         Files.write(src.resolve("growing.log"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+                        Files.setLastModifiedTime(src.resolve("growing.log"), java.nio.file.attribute.FileTime.from(T2, java.util.concurrent.TimeUnit.NANOSECONDS));
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }
             }
         };
+        // Long after T2: the changed file counts as quiet at once.
+        sync.sourceWallClock = () -> T2 + 3_600_000_000_000L;
 
         SyncResult r = sync.runOk();
 
-        assertThat(r.errors()).singleElement().asString().contains("growing.log").contains("changed during transfer");
-        assertThat(dst.resolve("growing.log")).doesNotExist();
-        assertThat(dst.resolve("stable.txt")).hasContent("stable");
-        assertThat(Trees.tempFiles(dst)).isEmpty();
-        sync.sourceListener = SyncListener.NONE;
-        sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.filesTransferred()).isEqualTo(2);
         Trees.assertSameTree(src, dst);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void sourceFileChangingOnEverySend_isReportedAfterTheLastResend_andNotApplied() throws Exception {
+        Trees.write(src.resolve("busy.log"), new byte[200 * 1024], T1);
+        java.util.concurrent.atomic.AtomicLong mtime = new java.util.concurrent.atomic.AtomicLong(T1);
+        java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+        sync.sourceListener = new SyncListener() {
+            @Override
+            public void progress(long bytes) {
+                sends.incrementAndGet();
+                try {
+                    Files.setLastModifiedTime(src.resolve("busy.log"),
+                            java.nio.file.attribute.FileTime.from(mtime.addAndGet(1_000), java.util.concurrent.TimeUnit.NANOSECONDS));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        sync.sourceWallClock = () -> T2;
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).singleElement().asString().contains("busy.log").contains("changed during transfer");
+        assertThat(sends.get()).as("one send and %d more", SourceEndpoint.MAX_RESENDS).isEqualTo(1 + SourceEndpoint.MAX_RESENDS);
+        assertThat(dst.resolve("busy.log")).doesNotExist();
+        assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 
     @Test

@@ -45,7 +45,11 @@ final class SyncRun {
     SyncListener destinationListener = SyncListener.NONE;
     /** Wraps the source's outgoing stream (e.g. to corrupt it). */
     UnaryOperator<OutputStream> sourceOut = UnaryOperator.identity();
+    /** Wraps the destination's outgoing stream. */
+    UnaryOperator<OutputStream> destinationOut = UnaryOperator.identity();
     int pipeCapacity = 64 * 1024;
+    /** The source's wall clock (nanoseconds since the epoch); null for the real one. */
+    java.util.function.LongSupplier sourceWallClock;
 
     SyncRun(Path src, Path dst, Path dbDir) {
         this.src = src;
@@ -61,14 +65,16 @@ final class SyncRun {
         try (SnapshotStore s = SnapshotStore.open(srcDb); SnapshotStore d = SnapshotStore.open(dstDb)) {
             Future<SyncResult> source = pool.submit(() -> {
                 try {
-                    return new SourceEndpoint(src, s, options, sourceListener).run(toSrc.in, sourceOut.apply(toDst.out));
+                    SourceEndpoint endpoint = sourceWallClock == null ? new SourceEndpoint(src, s, options, sourceListener)
+                            : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
+                    return endpoint.run(toSrc.in, sourceOut.apply(toDst.out));
                 } finally {
                     toDst.out.close();
                 }
             });
             Future<SyncResult> destination = pool.submit(() -> {
                 try {
-                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, toSrc.out);
+                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, destinationOut.apply(toSrc.out));
                 } finally {
                     toSrc.out.close();
                 }

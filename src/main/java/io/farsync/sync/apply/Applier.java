@@ -2,13 +2,15 @@ package io.farsync.sync.apply;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
 import io.farsync.sync.PathJail;
+import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.Stat;
 import io.farsync.sync.scan.TempNames;
-import io.farsync.sync.protocol.WireEntry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -28,6 +30,8 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import net.jpountz.xxhash.StreamingXXHash64;
+import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * Applies received entries to the destination tree, and never writes outside it.
@@ -44,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  * openat-style calls relative to directory handles).
  */
 public final class Applier {
+
+    private static final XXHashFactory HASHES = XXHashFactory.fastestInstance();
 
     private final Path root;
     /** Directories below the root already verified (or created) as real directories in this run. */
@@ -174,15 +180,15 @@ public final class Applier {
         }
     }
 
-    /** Opens a temp file for the entry's contents in the target's directory. */
-    public TempFile createTemp(WireEntry e) throws EntryFailure {
+    /** Opens a temp file for the entry's contents in the target's directory, hashing them with {@code checksum}. */
+    public TempFile createTemp(WireEntry e, Checksum checksum) throws EntryFailure {
         Path target = target(e.path());
         requireParents(e.path());
         Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
         try {
             FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            return new TempFile(temp, target, ch);
+            return new TempFile(temp, target, ch, checksum);
         } catch (IOException ex) {
             throw failure(ex, target);
         }
@@ -254,16 +260,7 @@ public final class Applier {
             if (now == null) {
                 return DeleteResult.GONE;
             }
-            if (now.type() != reference.type()) {
-                return DeleteResult.KEPT;
-            }
-            boolean same = switch (now.type()) {
-                case FILE -> now.size() == reference.size() && mtimeMatches(reference.mtimeNanos(), now.mtimeNanos())
-                        && (!ownRecord || now.inode() == reference.inode());
-                case SYMLINK -> now.linkTarget().equals(reference.linkTarget());
-                case DIRECTORY -> true;
-            };
-            if (!same) {
+            if (!isAsSynced(now, reference, ownRecord)) {
                 return DeleteResult.KEPT;
             }
             try {
@@ -277,6 +274,73 @@ public final class Applier {
         } catch (IOException ex) {
             throw failure(ex, target);
         }
+    }
+
+    /**
+     * Renames {@code from} to {@code to} (with everything below a directory) if {@code from} is
+     * still what was synced (as {@link #delete} checks it, and a directory's inode too when the
+     * record is our own) and {@code to} is free or a file or
+     * symlink that a file or symlink may replace, and, for a file, its contents hash to
+     * {@code xxhash64}. Returns false, changing nothing, if not. {@code to}'s parents must be
+     * real directories; {@code from}'s are checked too.
+     */
+    public boolean move(String from, String to, Entry reference, boolean ownRecord, long xxhash64) throws EntryFailure {
+        Path source = target(from);
+        Path dest = target(to);
+        requireParents(to);
+        if (!parentsAreDirectories(from, false)) {
+            return false;
+        }
+        try {
+            Entry now = Stat.lstatOrNull(source, from);
+            // A directory recreated since the sync is not the one whose records would move with it.
+            if (now == null || !isAsSynced(now, reference, ownRecord)
+                    || (now.isDirectory() && ownRecord && now.inode() != reference.inode())) {
+                return false;
+            }
+            Entry there = Stat.lstatOrNull(dest, to);
+            if (there != null && (there.isDirectory() || now.isDirectory())) {
+                return false;
+            }
+            if (now.isFile() && hash(source, now.size()) != xxhash64) {
+                return false;
+            }
+            Files.move(source, dest, StandardCopyOption.ATOMIC_MOVE);
+            touched(source);
+            touched(dest);
+            if (now.isDirectory()) {
+                // Cached verdicts below the old name no longer hold.
+                verifiedDirs.clear();
+            }
+            return true;
+        } catch (IOException ex) {
+            throw failure(ex, dest);
+        }
+    }
+
+    /** xxHash64 (seed 0) of a file's first {@code size} bytes, read without following links. */
+    private static long hash(Path file, long size) throws IOException {
+        StreamingXXHash64 hash = HASHES.newStreamingHash64(0L);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(size, 1), 256 * 1024));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            while (ch.read(buf.clear()) > 0) {
+                hash.update(buf.array(), 0, buf.position());
+            }
+        }
+        return hash.getValue();
+    }
+
+    /** True if {@code now} is the entry {@code reference} records (inode too if it is our own record). */
+    private static boolean isAsSynced(Entry now, Entry reference, boolean ownRecord) {
+        if (now.type() != reference.type()) {
+            return false;
+        }
+        return switch (now.type()) {
+            case FILE -> now.size() == reference.size() && mtimeMatches(reference.mtimeNanos(), now.mtimeNanos())
+                    && (!ownRecord || now.inode() == reference.inode());
+            case SYMLINK -> now.linkTarget().equals(reference.linkTarget());
+            case DIRECTORY -> true;
+        };
     }
 
     /** What {@link #delete} did. */

@@ -2,38 +2,37 @@ package io.farsync.sync.apply;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.Checksum;
 import io.farsync.sync.scan.IoReasons;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import net.jpountz.xxhash.StreamingXXHash64;
-import net.jpountz.xxhash.XXHashFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A file being received: written under a hidden temp name next to its target, hashed as it is
- * written, then either committed by {@link Applier#commit} or discarded by {@link #discard()}.
+ * written (with the sync's checksum), then either committed by {@link Applier#commit} or discarded by {@link #discard()}.
  */
 public final class TempFile {
 
     private static final Logger log = LoggerFactory.getLogger(TempFile.class);
-    private static final XXHashFactory HASHES = XXHashFactory.fastestInstance();
 
     final Path path;
     final Path target;
     final FileChannel channel;
-    private final StreamingXXHash64 hash = HASHES.newStreamingHash64(0L);
+    private final Checksum.Digest hash;
     private long written;
     private boolean open = true;
     private volatile boolean forced;
 
-    TempFile(Path path, Path target, FileChannel channel) {
+    TempFile(Path path, Path target, FileChannel channel, Checksum checksum) {
         this.path = path;
         this.target = target;
         this.channel = channel;
+        this.hash = checksum.start();
     }
 
     /** Appends {@code data}; a full disk ends the sync ({@code DISK_FULL} naming the target). */
@@ -58,9 +57,9 @@ public final class TempFile {
         return written;
     }
 
-    /** xxHash64 (seed 0) of everything written. */
-    public long checksum() {
-        return hash.getValue();
+    /** The checksum of everything written (call once, after the last write). */
+    public byte[] digest() {
+        return hash.finish();
     }
 
     /** Closes and deletes the temp file. Idempotent; never throws. */

@@ -20,8 +20,32 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * D→S, after the deviations: entries the destination has and never synced with this source
+     * (all of its entries if its snapshot was made with another source database), for
+     * {@code --mirror}; empty otherwise. {@code last} ends the list.
+     */
+    record Extras(List<WireEntry> entries, boolean last) implements Message {
+        public Extras {
+            entries = List.copyOf(entries);
+        }
+    }
+
     /** S→D: delete {@code expected.path()} if it is still what was synced. */
     record Delete(int id, WireEntry expected) implements Message {
+    }
+
+    /**
+     * S→D: the entry the destination has at {@code from.path()} (as synced) is now
+     * {@code to.path()}, with everything below it. The destination renames it if it is still
+     * what was synced and answers {@link Ack} MOVED; otherwise it answers {@link Need} (delete
+     * {@code from} the usual way and send {@code to}: contents of a file, Metas of a directory's
+     * entries) and then settles {@code to} like a {@link Meta}. {@code from} and {@code to} have
+     * the same type. {@code xxhash64} is the hash of a file's contents at the source (0 for other
+     * types): the destination moves a file only if its copy at {@code from} hashes the same, since
+     * a reused inode with equal size and mtime can still hold other bytes.
+     */
+    record Move(int id, WireEntry from, WireEntry to, long xxhash64) implements Message {
     }
 
     /** S→D: the source's entry; the destination answers {@link Need} or an {@link Ack}. */
@@ -48,8 +72,33 @@ public sealed interface Message {
     record FileData(int id, byte[] data) implements Message {
     }
 
-    /** S→D: entry {@code id}'s contents are complete; {@code xxhash64} covers all of them (0 when not verified). */
-    record FileEnd(int id, long xxhash64) implements Message {
+    /**
+     * S→D: entry {@code id}'s contents are complete; {@code digest} is their checksum of the kind
+     * the sync uses (empty for none, at most {@link MessageCodec#MAX_DIGEST} bytes).
+     */
+    record FileEnd(int id, byte[] digest) implements Message {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileEnd e && e.id == id && java.util.Arrays.equals(e.digest, digest);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * id + java.util.Arrays.hashCode(digest);
+        }
+
+        @Override
+        public String toString() {
+            return "FileEnd[id=" + id + ", digest=" + java.util.HexFormat.of().formatHex(digest) + "]";
+        }
+    }
+
+    /**
+     * S→D: entry {@code id}'s file changed while being sent: drop what arrived of it; its
+     * contents will come again (FileData, FileEnd) with this metadata, same path, once the file
+     * is quiet.
+     */
+    record FileRestart(int id, WireEntry entry) implements Message {
     }
 
     /** S→D: entry {@code id} will not be completed (read error, changed during transfer). */
@@ -57,7 +106,7 @@ public sealed interface Message {
     }
 
     /** D→S: the totals of the sync; after it the source sends {@link Bye}. */
-    record Summary(long filesTransferred, long bytesTransferred, long filesDeleted, long entriesChecked,
+    record Summary(long filesTransferred, long bytesTransferred, long filesDeleted, long filesMoved, long entriesChecked,
             List<String> errors) implements Message {
         public Summary {
             errors = List.copyOf(errors);

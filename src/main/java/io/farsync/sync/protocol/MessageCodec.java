@@ -29,6 +29,8 @@ public final class MessageCodec {
     public static final int MAX_CHUNK = 256 * 1024;
     static final int MAX_FRAME = MAX_CHUNK + 1024;
     static final int MAX_STRING = 64 * 1024;
+    /** Longest checksum a FileEnd may carry. */
+    public static final int MAX_DIGEST = 64;
 
     private static final byte HELLO = 1;
     private static final byte DEVIATIONS = 2;
@@ -44,6 +46,11 @@ public final class MessageCodec {
     private static final byte SUMMARY = 12;
     private static final byte ABORT = 13;
     private static final byte BYE = 14;
+    private static final byte MOVE = 15;
+    private static final byte EXTRAS = 16;
+    private static final byte FILE_RESTART = 17;
+    /** Smallest encoded {@link WireEntry}: empty path, no link target. */
+    private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1;
 
     private MessageCodec() {
     }
@@ -104,6 +111,14 @@ public final class MessageCodec {
         }
     }
 
+    /** Bytes {@code e} takes in a frame: to fill list messages without exceeding {@link #MAX_FRAME}. */
+    public static int encodedSize(WireEntry e) {
+        return MIN_ENTRY_BYTES + utf8(e.path()).length + (e.linkTarget() == null ? 0 : 4 + utf8(e.linkTarget()).length);
+    }
+
+    /** Room for list contents in one frame, leaving space for the message's own fields. */
+    public static final int LIST_BUDGET = MAX_FRAME - 1024;
+
     /**
      * The error lines a {@link Message.Summary} can carry in one frame: the first ones, then a
      * line saying how many were cut. Both endpoints report this same list.
@@ -137,10 +152,23 @@ public final class MessageCodec {
             for (String p : d.paths()) {
                 str(o, p);
             }
+        } else if (m instanceof Message.Extras x) {
+            o.writeByte(EXTRAS);
+            o.writeBoolean(x.last());
+            o.writeInt(x.entries().size());
+            for (WireEntry e : x.entries()) {
+                entry(o, e);
+            }
         } else if (m instanceof Message.Delete d) {
             o.writeByte(DELETE);
             o.writeInt(d.id());
             entry(o, d.expected());
+        } else if (m instanceof Message.Move mv) {
+            o.writeByte(MOVE);
+            o.writeInt(mv.id());
+            entry(o, mv.from());
+            entry(o, mv.to());
+            o.writeLong(mv.xxhash64());
         } else if (m instanceof Message.Meta d) {
             o.writeByte(META);
             o.writeInt(d.id());
@@ -169,9 +197,17 @@ public final class MessageCodec {
             o.writeInt(d.data().length);
             o.write(d.data());
         } else if (m instanceof Message.FileEnd e) {
+            if (e.digest().length > MAX_DIGEST) {
+                throw new IllegalArgumentException("digest of " + e.digest().length + " bytes exceeds " + MAX_DIGEST);
+            }
             o.writeByte(FILE_END);
             o.writeInt(e.id());
-            o.writeLong(e.xxhash64());
+            o.writeByte(e.digest().length);
+            o.write(e.digest());
+        } else if (m instanceof Message.FileRestart r) {
+            o.writeByte(FILE_RESTART);
+            o.writeInt(r.id());
+            entry(o, r.entry());
         } else if (m instanceof Message.FileAbort a) {
             o.writeByte(FILE_ABORT);
             o.writeInt(a.id());
@@ -181,6 +217,7 @@ public final class MessageCodec {
             o.writeLong(s.filesTransferred());
             o.writeLong(s.bytesTransferred());
             o.writeLong(s.filesDeleted());
+            o.writeLong(s.filesMoved());
             o.writeLong(s.entriesChecked());
             List<String> kept = fitInFrame(s.errors());
             o.writeInt(kept.size());
@@ -212,10 +249,28 @@ public final class MessageCodec {
                 }
                 return new Message.Deviations(paths, last);
             }
+            case EXTRAS: {
+                boolean last = bool(b);
+                int n = count(b, MIN_ENTRY_BYTES);
+                List<WireEntry> entries = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    entries.add(entry(b));
+                }
+                return new Message.Extras(entries, last);
+            }
             case DELETE:
                 return new Message.Delete(b.getInt(), entry(b));
             case META:
                 return new Message.Meta(b.getInt(), entry(b));
+            case MOVE: {
+                int id = b.getInt();
+                WireEntry from = entry(b);
+                WireEntry to = entry(b);
+                if (from.type() != to.type()) {
+                    throw protocol("move changes the type of " + from.path());
+                }
+                return new Message.Move(id, from, to, b.getLong());
+            }
             case ENTRY_ERROR:
                 return new Message.EntryError(str(b), str(b));
             case META_END:
@@ -240,21 +295,32 @@ public final class MessageCodec {
                 b.get(data);
                 return new Message.FileData(id, data);
             }
-            case FILE_END:
-                return new Message.FileEnd(b.getInt(), b.getLong());
+            case FILE_END: {
+                int id = b.getInt();
+                int n = b.get() & 0xff;
+                if (n > MAX_DIGEST || n > b.remaining()) {
+                    throw protocol("digest length " + n + " invalid");
+                }
+                byte[] digest = new byte[n];
+                b.get(digest);
+                return new Message.FileEnd(id, digest);
+            }
+            case FILE_RESTART:
+                return new Message.FileRestart(b.getInt(), entry(b));
             case FILE_ABORT:
                 return new Message.FileAbort(b.getInt(), str(b));
             case SUMMARY: {
                 long ft = b.getLong();
                 long bt = b.getLong();
                 long fd = b.getLong();
+                long fm = b.getLong();
                 long ec = b.getLong();
                 int n = count(b, 4);
                 List<String> errors = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     errors.add(str(b));
                 }
-                return new Message.Summary(ft, bt, fd, ec, errors);
+                return new Message.Summary(ft, bt, fd, fm, ec, errors);
             }
             case ABORT:
                 return new Message.Abort(b.getInt(), str(b));

@@ -12,6 +12,8 @@ public enum Outcome {
     METADATA,
     /** The destination already had the entry exactly (quick check). */
     UNCHANGED,
+    /** A {@link Message.Move} was applied: the entry (and its subtree) was renamed. */
+    MOVED,
     /** The entry was deleted. */
     DELETED,
     /** A delete found nothing to delete. */

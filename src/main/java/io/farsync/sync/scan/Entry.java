@@ -11,10 +11,13 @@ import java.util.Objects;
  * @param size        bytes of a regular file; 0 for directories and symlinks
  * @param mtimeNanos  modification time in nanoseconds since the epoch
  * @param mode        permission bits (07777 at most, no file-type bits)
+ * @param device      the file system's device number, 0 where unknown (snapshots written before
+ *                    schema 2); with the inode it identifies a file across renames
  * @param inode       the inode number, 0 where unknown; local to one host, never sent
  * @param linkTarget  a symlink's target text, exactly as stored; null for other types
  */
-public record Entry(String path, EntryType type, long size, long mtimeNanos, int mode, long inode, String linkTarget) {
+public record Entry(String path, EntryType type, long size, long mtimeNanos, int mode, long device, long inode,
+        String linkTarget) {
 
     public Entry {
         Objects.requireNonNull(path, "path");
@@ -25,6 +28,19 @@ public record Entry(String path, EntryType type, long size, long mtimeNanos, int
         if (size < 0) {
             throw new IllegalArgumentException("size (" + size + ") must not be negative: " + path);
         }
+    }
+
+    /** An entry whose device is unknown. */
+    public Entry(String path, EntryType type, long size, long mtimeNanos, int mode, long inode, String linkTarget) {
+        this(path, type, size, mtimeNanos, mode, 0, inode, linkTarget);
+    }
+
+    /**
+     * True if {@code other} is the same file-system object: same inode (never 0) on the same
+     * device (a device of 0 is unknown and matches any).
+     */
+    public boolean sameIdentity(Entry other) {
+        return inode != 0 && inode == other.inode && (device == 0 || other.device == 0 || device == other.device);
     }
 
     public boolean isFile() {
@@ -57,13 +73,23 @@ public record Entry(String path, EntryType type, long size, long mtimeNanos, int
 
     /** This entry at another path (same metadata). */
     public Entry withPath(String newPath) {
-        return new Entry(newPath, type, size, mtimeNanos, mode, inode, linkTarget);
+        return new Entry(newPath, type, size, mtimeNanos, mode, device, inode, linkTarget);
     }
 
     /** The parent's relative path, or "" for an entry directly under the root. */
     public static String parentOf(String path) {
         int slash = path.lastIndexOf('/');
         return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    /** True if {@code path} is {@code ancestor} or lies below it. */
+    public static boolean isAtOrBelow(String path, String ancestor) {
+        return path.startsWith(ancestor) && (path.length() == ancestor.length() || path.charAt(ancestor.length()) == '/');
+    }
+
+    /** {@code path}, which is at or below {@code from}, moved to {@code to}. */
+    public static String rebase(String path, String from, String to) {
+        return to + path.substring(from.length());
     }
 
     /** The last component of a relative path. */

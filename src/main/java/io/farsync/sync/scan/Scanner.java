@@ -2,6 +2,7 @@ package io.farsync.sync.scan;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.filter.Filter;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,14 +31,21 @@ public final class Scanner {
 
     private final boolean removeStaleTemps;
     private final Set<Path> excluded;
+    private final Filter filter;
 
     /**
      * @param removeStaleTemps delete engine temp files found (destination side)
      * @param excluded         absolute paths never listed (e.g. a snapshot database inside the tree)
+     * @param filter           entries it excludes are not listed, excluded directories not entered
      */
-    public Scanner(boolean removeStaleTemps, Set<Path> excluded) {
+    public Scanner(boolean removeStaleTemps, Set<Path> excluded, Filter filter) {
         this.removeStaleTemps = removeStaleTemps;
         this.excluded = Set.copyOf(excluded);
+        this.filter = filter;
+    }
+
+    public Scanner(boolean removeStaleTemps, Set<Path> excluded) {
+        this(removeStaleTemps, excluded, Filter.NONE);
     }
 
     public ScanResult scan(Path root) {
@@ -69,13 +77,18 @@ public final class Scanner {
                             log.debug("skipping special file {}", child);
                             continue;
                         }
+                        if (filter.excludes(childRel, e.isDirectory())) {
+                            continue;
+                        }
                         entries.put(childRel, e);
                         if (e.isDirectory()) {
                             dirs.push(childRel);
                         }
                     } catch (IOException e) {
-                        errors.put(childRel, IoReasons.reason(e));
-                        incomplete.add(childRel);
+                        if (!filter.excludes(childRel, false) && !filter.excludes(childRel, true)) {
+                            errors.put(childRel, IoReasons.reason(e));
+                            incomplete.add(childRel);
+                        }
                     }
                 }
             } catch (IOException e) {

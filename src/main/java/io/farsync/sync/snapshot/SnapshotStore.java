@@ -35,7 +35,9 @@ import org.sqlite.SQLiteException;
 public final class SnapshotStore implements AutoCloseable {
 
     static final int BATCH = 1000;
-    private static final int SCHEMA_VERSION = 1;
+    /** 1: the first release; 2: adds {@code entries.device} (0 in rows migrated from 1). */
+    private static final int SCHEMA_VERSION = 2;
+    private static final String COLUMNS = "path, type, size, mtime_ns, mode, device, inode, link_target";
 
     private final Path file;
     private final Connection db;
@@ -71,13 +73,20 @@ public final class SnapshotStore implements AutoCloseable {
                 st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
                         + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "
-                        + "inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
+                        + "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
             }
             db.setAutoCommit(false);
             String schema = readMeta(db, "schema");
             if (schema != null && Integer.parseInt(schema) > SCHEMA_VERSION) {
                 throw new FarsyncException(ExitCode.INTERNAL,
                         "snapshot database " + abs + " has schema " + schema + ", newer than this farsync (" + SCHEMA_VERSION + ")");
+            }
+            if (schema != null && Integer.parseInt(schema) < 2) {
+                // Devices unknown (0) in old rows: identity then rests on the inode alone.
+                try (Statement st = db.createStatement()) {
+                    st.execute("ALTER TABLE entries ADD COLUMN device INTEGER NOT NULL DEFAULT 0");
+                }
+                writeMeta(db, "schema", Integer.toString(SCHEMA_VERSION));
             }
             String id = readMeta(db, "uuid");
             if (id == null) {
@@ -145,6 +154,23 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Renames the entry at {@code from} and everything recorded below it to the same places
+     * below {@code to} (buffered; committed with the batch, as one statement, so a directory
+     * rename costs one indexed range update whatever its size). Recorded entries at the new
+     * paths are replaced.
+     */
+    public synchronized void moveTree(String from, String to) {
+        checkOpen();
+        pending.add(new MoveOp(from, to));
+        if (pending.size() >= BATCH) {
+            flush();
+        }
+    }
+
+    private record MoveOp(String from, String to) {
+    }
+
     /** Number of buffered, uncommitted changes. */
     public synchronized int pendingCount() {
         return pending.size();
@@ -157,8 +183,12 @@ public final class SnapshotStore implements AutoCloseable {
             return;
         }
         try (PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO entries "
-                + "(path, type, size, mtime_ns, mode, inode, link_target) VALUES (?, ?, ?, ?, ?, ?, ?)");
-                PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE path = ?")) {
+                + "(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE path = ?");
+                // path/... sorts between "path/" and "path0" ('0' follows '/'), in SQLite's
+                // BINARY collation as in Java's: an index range, not a LIKE scan.
+                PreparedStatement move = db.prepareStatement("UPDATE OR REPLACE entries SET path = ? || substr(path, length(?) + 1) "
+                        + "WHERE path = ? OR (path >= ? AND path < ?)")) {
             // Ops on one path must apply in order; a put after a delete (or vice versa) is
             // rare, so run them one by one rather than as two reordered batches.
             for (Object op : pending) {
@@ -168,9 +198,17 @@ public final class SnapshotStore implements AutoCloseable {
                     put.setLong(3, e.size());
                     put.setLong(4, e.mtimeNanos());
                     put.setInt(5, e.mode());
-                    put.setLong(6, e.inode());
-                    put.setString(7, e.linkTarget());
+                    put.setLong(6, e.device());
+                    put.setLong(7, e.inode());
+                    put.setString(8, e.linkTarget());
                     put.executeUpdate();
+                } else if (op instanceof MoveOp m) {
+                    move.setString(1, m.to());
+                    move.setString(2, m.from());
+                    move.setString(3, m.from());
+                    move.setString(4, m.from() + "/");
+                    move.setString(5, m.from() + "0");
+                    move.executeUpdate();
                 } else {
                     del.setString(1, (String) op);
                     del.executeUpdate();
@@ -193,7 +231,7 @@ public final class SnapshotStore implements AutoCloseable {
         flush();
         NavigableMap<String, Entry> all = new TreeMap<>();
         try (Statement st = db.createStatement();
-                ResultSet rs = st.executeQuery("SELECT path, type, size, mtime_ns, mode, inode, link_target FROM entries")) {
+                ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries")) {
             while (rs.next()) {
                 Entry e = row(rs);
                 all.put(e.path(), e);
@@ -209,7 +247,7 @@ public final class SnapshotStore implements AutoCloseable {
     public synchronized Optional<Entry> get(String path) {
         flush();
         try (PreparedStatement st = db.prepareStatement(
-                "SELECT path, type, size, mtime_ns, mode, inode, link_target FROM entries WHERE path = ?")) {
+                "SELECT " + COLUMNS + " FROM entries WHERE path = ?")) {
             st.setString(1, path);
             try (ResultSet rs = st.executeQuery()) {
                 Optional<Entry> result = rs.next() ? Optional.of(row(rs)) : Optional.empty();
@@ -254,7 +292,7 @@ public final class SnapshotStore implements AutoCloseable {
 
     private static Entry row(ResultSet rs) throws SQLException {
         return new Entry(rs.getString(1), EntryType.fromCode(rs.getInt(2)), rs.getLong(3), rs.getLong(4),
-                rs.getInt(5), rs.getLong(6), rs.getString(7));
+                rs.getInt(5), rs.getLong(6), rs.getLong(7), rs.getString(8));
     }
 
     private static String readMeta(Connection db, String key) throws SQLException {

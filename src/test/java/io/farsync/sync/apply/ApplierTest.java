@@ -45,7 +45,7 @@ class ApplierTest {
     @Test
     void commit_putsCompleteFileInPlace_withModeAndMtime() throws Exception {
         byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
-        TempFile t = applier.createTemp(file("f.txt", 5));
+        TempFile t = applier.createTemp(file("f.txt", 5), io.farsync.sync.Checksum.XXH64);
         t.write(data);
         assertThat(root.resolve("f.txt")).doesNotExist();
         assertThat(t.path().getFileName().toString()).startsWith(".f.txt.farsync-").endsWith(".tmp");
@@ -60,7 +60,7 @@ class ApplierTest {
 
     @Test
     void discard_removesTheTempFile() throws Exception {
-        TempFile t = applier.createTemp(file("f.txt", 5));
+        TempFile t = applier.createTemp(file("f.txt", 5), io.farsync.sync.Checksum.XXH64);
         t.write(new byte[3]);
         t.discard();
         t.discard();
@@ -74,9 +74,9 @@ class ApplierTest {
         Files.createDirectories(root.resolve("full"));
         Files.writeString(root.resolve("full/keep"), "keep");
 
-        TempFile a = applier.createTemp(file("empty", 0));
+        TempFile a = applier.createTemp(file("empty", 0), io.farsync.sync.Checksum.XXH64);
         applier.commit(a, file("empty", 0));
-        TempFile b = applier.createTemp(file("full", 0));
+        TempFile b = applier.createTemp(file("full", 0), io.farsync.sync.Checksum.XXH64);
 
         assertThat(Files.isRegularFile(root.resolve("empty"))).isTrue();
         assertThatThrownBy(() -> applier.commit(b, file("full", 0))).isInstanceOf(EntryFailure.class)
@@ -90,7 +90,7 @@ class ApplierTest {
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         Files.createSymbolicLink(root.resolve("a"), outside);
 
-        assertThatThrownBy(() -> applier.createTemp(file("a/x", 1))).isInstanceOf(EntryFailure.class)
+        assertThatThrownBy(() -> applier.createTemp(file("a/x", 1), io.farsync.sync.Checksum.XXH64)).isInstanceOf(EntryFailure.class)
                 .hasMessageContaining("path escapes the root");
         assertThatThrownBy(() -> applier.ensureDirectory(new WireEntry("a/d", EntryType.DIRECTORY, 0, T, 0755, null)))
                 .isInstanceOf(EntryFailure.class);
@@ -148,7 +148,7 @@ class ApplierTest {
     void directory_getsFinalModeAndMtimeAfterContents() throws Exception {
         WireEntry d = new WireEntry("d", EntryType.DIRECTORY, 0, T, 0555, null);
         assertThat(applier.ensureDirectory(d)).isTrue();
-        TempFile t = applier.createTemp(file("d/f", 0));
+        TempFile t = applier.createTemp(file("d/f", 0), io.farsync.sync.Checksum.XXH64);
         applier.commit(t, file("d/f", 0));
 
         Applier.Applied done = applier.finishDirectory(d);

@@ -33,16 +33,23 @@ class MessageCodecTest {
         List<Message> all = List.of(
                 new Message.Hello(1, "uuid"),
                 new Message.Deviations(List.of("a", "b/c"), true),
+                new Message.Extras(List.of(FILE, LINK), false),
+                new Message.Extras(List.of(), true),
                 new Message.Delete(3, LINK),
                 new Message.Meta(4, FILE),
+                new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 42L),
+                new Message.Ack(11, Outcome.MOVED, null),
                 new Message.EntryError("x", "permission denied"),
                 new Message.MetaEnd(99),
                 new Message.Need(5),
                 new Message.Ack(6, Outcome.FAILED, "why"),
                 new Message.Ack(7, Outcome.TRANSFERRED, null),
-                new Message.FileEnd(8, 0xdeadbeefcafebabeL),
+                new Message.FileEnd(8, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}),
+                new Message.FileEnd(12, new byte[32]),
+                new Message.FileEnd(13, new byte[0]),
                 new Message.FileAbort(9, "changed during transfer"),
-                new Message.Summary(1, 2, 3, 4, List.of("e1", "e2")),
+                new Message.FileRestart(14, FILE),
+                new Message.Summary(1, 2, 3, 5, 4, List.of("e1", "e2")),
                 new Message.Abort(8, "no space left on device writing /x"),
                 new Message.Bye());
         MessageCodec.Reader r = new MessageCodec.Reader(new ByteArrayInputStream(encode(all.toArray(Message[]::new))));
@@ -104,7 +111,7 @@ class MessageCodecTest {
     void hugeErrorList_isCutToFitOneFrame() throws IOException {
         List<String> errors = java.util.Collections.nCopies(100_000, "some/long/path/name.txt: permission denied");
         Message.Summary s = (Message.Summary) new MessageCodec.Reader(
-                new ByteArrayInputStream(encode(new Message.Summary(0, 0, 0, 0, errors)))).read();
+                new ByteArrayInputStream(encode(new Message.Summary(0, 0, 0, 0, 0, errors)))).read();
         assertThat(s.errors().size()).isLessThan(errors.size());
         assertThat(s.errors().get(s.errors().size() - 1)).contains("more errors");
     }

@@ -109,4 +109,43 @@ class SnapshotStoreTest {
             assertThat(s.id()).isNotEqualTo(first);
         }
     }
+
+    @Test
+    void moveTree_renamesTheEntryAndItsSubtree_only() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("m.db"))) {
+            s.put(new Entry("a", EntryType.DIRECTORY, 0, 5, 0755, 3, 7, null));
+            s.put(file("a/x", 1));
+            s.put(file("a/sub/y", 2));
+            s.put(file("a-sibling", 3));
+            s.put(file("ab", 4));
+            s.moveTree("a", "z/b");
+            s.moveTree("ab", "ba");
+
+            assertThat(s.loadAll().keySet()).containsExactly("a-sibling", "ba", "z/b", "z/b/sub/y", "z/b/x");
+            assertThat(s.get("z/b").orElseThrow().device()).isEqualTo(3);
+            assertThat(s.get("z/b/sub/y")).contains(file("z/b/sub/y", 2));
+        }
+    }
+
+    @Test
+    void schema1Database_isMigrated_keepingItsEntriesWithUnknownDevice() throws Exception {
+        Path db = tmp.resolve("old.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            st.execute("CREATE TABLE entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, size INTEGER NOT NULL, "
+                    + "mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
+            st.execute("INSERT INTO meta VALUES ('uuid', 'old-id'), ('schema', '1'), ('peer_uuid', 'peer')");
+            st.execute("INSERT INTO entries VALUES ('f', 0, 10, 1600000000123456789, 420, 42, NULL)");
+        }
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.id()).isEqualTo("old-id");
+            assertThat(s.peerId()).contains("peer");
+            assertThat(s.get("f")).contains(file("f", 10));
+            s.put(new Entry("g", EntryType.FILE, 1, 2, 0644, 9, 8, null));
+        }
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.get("g").orElseThrow().device()).isEqualTo(9);
+        }
+    }
 }

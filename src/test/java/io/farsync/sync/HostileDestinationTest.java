@@ -1,0 +1,133 @@
+package io.farsync.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.MessageCodec;
+import io.farsync.sync.protocol.Outcome;
+import io.farsync.sync.protocol.WireEntry;
+import io.farsync.sync.scan.EntryType;
+import io.farsync.sync.snapshot.SnapshotStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real source endpoint against a scripted, hostile destination. */
+class HostileDestinationTest {
+
+    private static final long T = 1_600_000_000_000_000_000L;
+
+    @TempDir
+    Path tmp;
+    Path src;
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    MemoryPipe toDst = new MemoryPipe(64 * 1024);
+    MemoryPipe toSrc = new MemoryPipe(64 * 1024);
+    MessageCodec.Writer out = new MessageCodec.Writer(toSrc.out);
+    MessageCodec.Reader in = new MessageCodec.Reader(toDst.in);
+    SnapshotStore store;
+    Future<SyncResult> source;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        src = Files.createDirectories(tmp.resolve("src"));
+        Trees.write(src.resolve("f.txt"), "file", T);
+        Files.createDirectories(src.resolve("d"));
+        store = SnapshotStore.open(tmp.resolve("db/src.db"));
+        source = pool.submit(() -> {
+            try {
+                return new SourceEndpoint(src, store, SyncOptions.defaults().withMirror(true), SyncListener.NONE)
+                        .run(toSrc.in, toDst.out);
+            } finally {
+                toDst.out.close();
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        toSrc.out.close();
+        toDst.in.close();
+        pool.shutdownNow();
+        store.close();
+    }
+
+    private void send(Message m) throws IOException {
+        out.write(m);
+        toSrc.out.flush();
+    }
+
+    private void handshake(List<WireEntry> extras) throws IOException {
+        assertThat(in.read()).isInstanceOf(Message.Hello.class);
+        send(new Message.Hello(Protocol.VERSION, "hostile"));
+        send(new Message.Deviations(List.of(), true));
+        send(new Message.Extras(extras, true));
+    }
+
+    private FarsyncException sourceFailure() throws Exception {
+        try {
+            SyncResult r = source.get(30, TimeUnit.SECONDS);
+            throw new AssertionError("source accepted it: " + r);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(FarsyncException.class);
+            return (FarsyncException) e.getCause();
+        }
+    }
+
+    /** The id the source gave {@code path} in its Metas. */
+    private int metaId(String path) throws IOException {
+        while (true) {
+            if (in.read() instanceof Message.Meta m && m.entry().path().equals(path)) {
+                return m.id();
+            }
+        }
+    }
+
+    @Test
+    void extraOutsideTheRoot_endsTheSyncWithPathEscape() throws Exception {
+        handshake(List.of(new WireEntry("../../etc/passwd", EntryType.FILE, 1, T, 0644, null)));
+
+        FarsyncException e = sourceFailure();
+
+        assertThat(e.exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+    }
+
+    @Test
+    void needForADirectory_isAProtocolError() throws Exception {
+        handshake(List.of());
+        send(new Message.Need(metaId("d")));
+
+        assertThat(sourceFailure().getMessage()).contains("unexpected NEED for entry");
+    }
+
+    @Test
+    void needingAFileAThirdTime_isAProtocolError() throws Exception {
+        handshake(List.of());
+        int id = metaId("f.txt");
+        send(new Message.Need(id));
+        send(new Message.Need(id));
+        send(new Message.Need(id));
+
+        assertThat(sourceFailure().getMessage()).contains("unexpected NEED for entry " + id);
+    }
+
+    @Test
+    void movedOutcomeForAMeta_isAProtocolError() throws Exception {
+        handshake(List.of());
+        send(new Message.Ack(metaId("f.txt"), Outcome.MOVED, null));
+
+        assertThat(sourceFailure().getMessage()).contains("outcome MOVED for entry");
+    }
+}
