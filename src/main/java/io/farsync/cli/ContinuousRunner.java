@@ -275,7 +275,7 @@ final class ContinuousRunner {
             syncing = false;
         }
         if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) && !quiet) {
-            out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + summary(o));
+            out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + SyncCommand.summary(o));
         }
         return o;
     }
@@ -332,27 +332,6 @@ final class ContinuousRunner {
             s.append(", ").append(r);
         }
         return s.toString();
-    }
-
-    private static String summary(SyncRunner.Outcome o) {
-        SyncResult r = o.result();
-        String took = String.format(Locale.ROOT, "%.2f s", o.seconds());
-        if (r.upToDate()) {
-            return "in sync, " + r.entriesChecked() + " entries checked, " + took;
-        }
-        StringBuilder s = new StringBuilder();
-        s.append("sent ").append(r.filesTransferred()).append(r.filesTransferred() == 1 ? " file, " : " files, ")
-                .append(Rates.bytes(r.bytesTransferred()));
-        if (r.filesMoved() > 0) {
-            s.append(", moved ").append(r.filesMoved());
-        }
-        if (r.filesDeleted() > 0) {
-            s.append(", deleted ").append(r.filesDeleted());
-        }
-        if (!r.errors().isEmpty()) {
-            s.append(", ").append(r.errors().size()).append(" failed");
-        }
-        return s.append(", ").append(took).toString();
     }
 
     private void say(String line) {

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the {@code farsync} command. */
 @Command(name = "farsync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Fast, encrypted file synchronization over wide-area networks.",
         subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -208,15 +208,20 @@ final class SyncCommand implements Callable<Integer> {
         return rules;
     }
 
-    private static String summary(SyncRunner.Outcome o) {
+    /** The one-line summary of a sync, for a one-time run and for each batch of a continuous one. */
+    static String summary(SyncRunner.Outcome o) {
         SyncResult r = o.result();
         if (r.upToDate()) {
             return String.format(Locale.ROOT, "already in sync: nothing to transfer (%d entries checked in %.1f s)",
                     r.entriesChecked(), o.seconds());
         }
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "sent %d files, %s in %.1f s (%s)", r.filesTransferred(),
-                Rates.bytes(r.bytesTransferred()), o.seconds(), Rates.format(r.bytesTransferred() * 8 / Math.max(o.seconds(), 1e-3))));
+        s.append(String.format(Locale.ROOT, "sent %d %s, %s in %.1f s (%s)", r.filesTransferred(),
+                r.filesTransferred() == 1 ? "file" : "files", Rates.bytes(r.bytesTransferred()), o.seconds(),
+                Rates.format(r.bytesTransferred() * 8 / Math.max(o.seconds(), 1e-3))));
+        if (r.filesMoved() > 0) {
+            s.append(", moved ").append(r.filesMoved());
+        }
         if (r.filesDeleted() > 0) {
             s.append(", deleted ").append(r.filesDeleted());
         }
