@@ -172,7 +172,7 @@ final class SyncCommand implements Callable<Integer> {
         TransportConfig transport;
         try {
             transport = TransportConfig.defaults().withRates(minRate == null ? 0 : minRate, rate).withPolicy(ratePolicy)
-                    .withDatagramSize(size);
+                    .withDatagramSize(size).withWindowsForRate();
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }

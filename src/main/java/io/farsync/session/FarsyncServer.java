@@ -286,7 +286,8 @@ public final class FarsyncServer implements AutoCloseable {
                 return settings.transport()
                         .withRates(request.minRateBitsPerSecond(), request.rateBitsPerSecond())
                         .withPolicy(request.policy() == null ? RatePolicy.FAIR : RatePolicy.parse(request.policy()))
-                        .withDatagramSize(request.datagramSize());
+                        .withDatagramSize(request.datagramSize())
+                        .withWindowsForRate();
             } catch (IllegalArgumentException e) {
                 throw new FarsyncException(ExitCode.USAGE, "transport settings refused by the server: " + e.getMessage(), e);
             }
