@@ -72,16 +72,24 @@ public final class DestinationEndpoint {
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
         peer.start();
+        long started = System.currentTimeMillis();
+        RunJournal.started(snapshot, "destination", root);
         Session session = new Session(peer);
         try {
-            return session.run();
+            SyncResult r = session.run();
+            RunJournal.finished(snapshot, started, System.currentTimeMillis(), r, 0);
+            return r;
         } catch (FarsyncException e) {
+            int pending = session.unsettled();
             session.salvage();
+            RunJournal.failed(snapshot, started, System.currentTimeMillis(), e, pending, session.kept(), session.errors);
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
+            int pending = session.unsettled();
             session.salvage();
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
+            RunJournal.failed(snapshot, started, System.currentTimeMillis(), f, pending, session.kept(), session.errors);
             peer.abort(f);
             throw f;
         } finally {
@@ -142,6 +150,16 @@ public final class DestinationEndpoint {
 
         Session(PeerChannel peer) {
             this.peer = peer;
+        }
+
+        /** Files being received or verified and not yet in place. */
+        int unsettled() {
+            return incoming.size() + commits.size();
+        }
+
+        /** Partial files kept for a later run to resume. */
+        int kept() {
+            return 0;
         }
 
         SyncResult run() {

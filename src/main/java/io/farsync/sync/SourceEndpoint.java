@@ -82,15 +82,22 @@ public final class SourceEndpoint {
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
         peer.start();
+        long started = wallClock.getAsLong() / 1_000_000L;
+        RunJournal.started(snapshot, "source", root);
+        Session session = new Session(peer);
         try {
-            Message.Summary summary = new Session(peer).run();
-            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(), 0,
-                    summary.entriesChecked(), summary.errors());
+            Message.Summary summary = session.run();
+            SyncResult r = new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(),
+                    summary.filesMoved(), 0, summary.entriesChecked(), summary.errors());
+            RunJournal.finished(snapshot, started, wallClock.getAsLong() / 1_000_000L, r, 0);
+            return r;
         } catch (FarsyncException e) {
+            RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, e, session.unsettled(), 0, List.of());
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync source: " + e, e);
+            RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, f, session.unsettled(), 0, List.of());
             peer.abort(f);
             throw f;
         } finally {
@@ -134,6 +141,11 @@ public final class SourceEndpoint {
 
         Session(PeerChannel peer) {
             this.peer = peer;
+        }
+
+        /** Entries offered and not yet settled by the destination. */
+        int unsettled() {
+            return items.size() - settled.size();
         }
 
         Message.Summary run() {
