@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.snapshot.RunRecord;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
@@ -136,6 +137,13 @@ final class AdminCommand implements Runnable {
         m.put("peer_db", db.meta("peer_uuid").orElse(null));
         m.put("entries", db.entryCount());
         RunRecord run = db.lastRun().orElse(null);
+        long started = db.meta("run_started").map(Long::parseLong).orElse(0L);
+        if (run == null || started > run.startedMillis()) {
+            // a run began after the last recorded end and never recorded its own: killed, or still going
+            if (started > 0) {
+                m.put("unfinished_run_started", iso(started));
+            }
+        }
         if (run != null) {
             m.put("last_started", iso(run.startedMillis()));
             m.put("last_ended", iso(run.endedMillis()));
@@ -197,7 +205,8 @@ final class AdminCommand implements Runnable {
             admin.context.out().printf("%-32s %-6s %-11s %8s  %-20s  %-7s  %s%n", "SESSION", "DB", "ROLE", "ENTRIES", "LAST SYNC", "RESULT", "ROOT");
             for (Map<String, Object> r : rows) {
                 admin.context.out().printf("%-32s %-6s %-11s %8s  %-20s  %-7s  %s%n", r.get("session"), r.get("db"), orDash(r.get("role")),
-                        r.get("entries"), orDash(r.get("last_ended")), orDash(r.get("last_status")), orDash(r.get("root")));
+                        r.get("entries"), orDash(r.get("last_ended")),
+                        r.containsKey("unfinished_run_started") ? "unfinished" : orDash(r.get("last_status")), orDash(r.get("root")));
             }
             return 0;
         }
@@ -228,7 +237,11 @@ final class AdminCommand implements Runnable {
                     RunRecord run = db.lastRun().orElse(null);
                     m.put("error_lines", run == null ? List.of() : run.errors());
                     if (files) {
-                        m.put("files", fileStates(db, run));
+                        List<Map<String, Object>> rows = fileStates(db, run);
+                        if ("destination".equals(m.get("role")) && m.get("root") != null) {
+                            rows.addAll(partialFiles(Path.of((String) m.get("root"))));
+                        }
+                        m.put("files", rows);
                     }
                     out.add(m);
                 }
@@ -272,6 +285,40 @@ final class AdminCommand implements Runnable {
             return rows;
         }
 
+        /**
+         * Partial files of interrupted transfers below a destination root (hidden, kept for the
+         * next run to resume): a walk of the tree, so only for {@code --files}.
+         */
+        private List<Map<String, Object>> partialFiles(Path root) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            if (!Files.isDirectory(root)) {
+                return rows;
+            }
+            try (var walk = Files.walk(root)) {
+                for (Path f : (Iterable<Path>) walk::iterator) {
+                    String name = f.getFileName().toString();
+                    if (!TempNames.isPartialName(name)) {
+                        continue;
+                    }
+                    String parent = root.relativize(f.getParent()).toString();
+                    String finalName = name.substring(1, name.lastIndexOf(".farsync-"));
+                    String path = parent.isEmpty() ? finalName : parent + "/" + finalName;
+                    if (path.startsWith(pathPrefix)) {
+                        Map<String, Object> r = new LinkedHashMap<>();
+                        r.put("path", path);
+                        r.put("state", "partial");
+                        r.put("type", "file");
+                        r.put("size", f.toFile().length());
+                        r.put("partial_file", f.toString());
+                        rows.add(r);
+                    }
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                admin.context.err().println("farsync: cannot list partial files below " + root + ": " + e.getMessage());
+            }
+            return rows;
+        }
+
         private void printText(Map<String, Object> m) {
             var p = admin.context.out();
             p.printf("session       %s (%s database %s)%n", m.get("session"), m.get("db"), m.get("file"));
@@ -279,6 +326,10 @@ final class AdminCommand implements Runnable {
             p.printf("root          %s%n", orDash(m.get("root")));
             p.printf("peer db       %s%n", orDash(m.get("peer_db")));
             p.printf("synchronized  %s entries%n", m.get("entries"));
+            if (m.containsKey("unfinished_run_started")) {
+                p.printf("unfinished    a run started %s never recorded its end (killed, or still running)%n",
+                        m.get("unfinished_run_started"));
+            }
             if (m.get("last_status") == null) {
                 p.println("last sync     never recorded");
             } else {

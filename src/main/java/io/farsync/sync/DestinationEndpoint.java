@@ -75,7 +75,7 @@ public final class DestinationEndpoint {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
         peer.start();
         long started = System.currentTimeMillis();
-        RunJournal.started(snapshot, "destination", root);
+        RunJournal.started(snapshot, "destination", root, started);
         Session session = new Session(peer);
         try {
             SyncResult r = session.run();

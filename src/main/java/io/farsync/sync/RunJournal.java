@@ -19,9 +19,9 @@ final class RunJournal {
     private RunJournal() {
     }
 
-    static void started(SnapshotStore snapshot, String role, Path root) {
+    static void started(SnapshotStore snapshot, String role, Path root, long startedMillis) {
         try {
-            snapshot.describeEndpoint(role, root);
+            snapshot.describeEndpoint(role, root, startedMillis);
         } catch (RuntimeException e) {
             log.warn("could not describe the session in {}: {}", snapshot.file(), e.getMessage());
         }

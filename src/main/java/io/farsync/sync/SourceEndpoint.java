@@ -83,7 +83,7 @@ public final class SourceEndpoint {
         PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
         peer.start();
         long started = wallClock.getAsLong() / 1_000_000L;
-        RunJournal.started(snapshot, "source", root);
+        RunJournal.started(snapshot, "source", root, started);
         Session session = new Session(peer);
         try {
             Message.Summary summary = session.run();

@@ -56,6 +56,16 @@ class KillMidwayTest {
         assertThat(partials).as("partial copy kept for resuming").hasSize(1);
         long had = sizeOf(partials.get(0));
 
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var sessions = json.readTree(runInProcess(home, "admin", "sessions", "--json").out());
+        assertThat(sessions).hasSize(2).allSatisfy(s -> assertThat(s.has("unfinished_run_started")).isTrue());
+        CliHarness.Result show = runInProcess(home, "admin", "show", sessions.get(0).get("session").asText() + ".remote", "--files", "--json");
+        assertThat(json.readTree(show.out()).get("files")).as(show.toString()).anySatisfy(f -> {
+            assertThat(f.get("path").asText()).isEqualTo("big.bin");
+            assertThat(f.get("state").asText()).isEqualTo("partial");
+            assertThat(f.get("size").asLong()).isEqualTo(had);
+        });
+
         Path stats = tmp.resolve("rerun.json");
         CliHarness.Result rerun = runInProcess(home, "sync", src.toString(), dst.toString(), "--stats-json", stats.toString());
         assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
@@ -65,6 +75,7 @@ class KillMidwayTest {
         System.out.printf("killed with %d bytes of big.bin at the destination; the rerun sent %d bytes of %d%n",
                 had, resent, 48L * 1024 * 1024 + 3000);
         // the rerun may lose the partial's last unfinished block, and sends the small files
+        assertThat(runInProcess(home, "admin", "sessions").out()).doesNotContain("unfinished").contains(" ok ");
         assertThat(resent).isLessThanOrEqualTo(48L * 1024 * 1024 - had + 1024 * 1024 + 3000).isLessThan(26L * 1024 * 1024);
     }
 

@@ -264,13 +264,16 @@ public final class SnapshotStore implements AutoCloseable {
 
     /**
      * Records who keeps this database, for {@code farsync admin}: the endpoint's role
-     * ({@code source} or {@code destination}) and the root it syncs. Committed at once.
+     * ({@code source} or {@code destination}), the root it syncs, and that a run started at
+     * {@code startedMillis} (a run that never records its end was killed, or is still going).
+     * Committed at once.
      */
-    public synchronized void describeEndpoint(String role, Path root) {
+    public synchronized void describeEndpoint(String role, Path root, long startedMillis) {
         flush();
         try {
             writeMeta(db, "role", role);
             writeMeta(db, "root", root.toString());
+            writeMeta(db, "run_started", Long.toString(startedMillis));
             db.commit();
         } catch (SQLException e) {
             throw failure("cannot write snapshot database " + file, e);
