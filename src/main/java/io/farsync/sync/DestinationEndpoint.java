@@ -83,13 +83,13 @@ public final class DestinationEndpoint {
             return r;
         } catch (FarsyncException e) {
             int pending = session.unsettled();
-            session.salvage();
+            session.salvage(e.exitCode() != ExitCode.DISK_FULL);
             RunJournal.failed(snapshot, started, System.currentTimeMillis(), e, pending, session.kept(), session.errors);
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
             int pending = session.unsettled();
-            session.salvage();
+            session.salvage(true);
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
             RunJournal.failed(snapshot, started, System.currentTimeMillis(), f, pending, session.kept(), session.errors);
             peer.abort(f);
@@ -748,9 +748,10 @@ public final class DestinationEndpoint {
          * After a fatal error: files that arrived complete and verified still go into place and
          * into the snapshot (a resumed sync need not send them again); of the partial ones, those of
          * at least one block stay under their partial names for the next run to resume, the rest
-         * are removed.
+         * are removed; with {@code keepPartials} false (a full disk: the space is what the user
+         * needs back) all are.
          */
-        void salvage() {
+        void salvage(boolean keepPartials) {
             salvaging = true;
             try {
                 completeCommits();
@@ -758,17 +759,23 @@ public final class DestinationEndpoint {
             } catch (RuntimeException e) {
                 log.warn("could not keep the files received before the sync failed: {}", e.getMessage());
             }
-            discardTemps();
+            discardTemps(keepPartials);
         }
 
-        private void discardTemps() {
+        private void discardTemps(boolean keepPartials) {
             for (PendingCommit c : commits) {
                 c.synced().cancel(true);
                 c.temp().discard();
             }
             commits.clear();
             for (Incoming in : incoming.values()) {
-                if (in.temp != null ? in.temp.keepForResume() : in.awaitingFrom) {
+                if (!keepPartials) {
+                    if (in.temp != null) {
+                        in.temp.discard();
+                    } else if (in.awaitingFrom) {
+                        deleteQuietly(applier.target(in.entry.path()).resolveSibling(in.partialName));
+                    }
+                } else if (in.temp != null ? in.temp.keepForResume() : in.awaitingFrom) {
                     keptPartials++;
                 }
             }
