@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "farsync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = CommandLine.ScopeType.INHERIT,
         description = "Fast, encrypted file synchronization over wide-area networks.",
-        subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -74,6 +74,9 @@ public final class Main implements Runnable {
             }
             if (cls == KeygenCommand.class) {
                 return cls.cast(new KeygenCommand(context));
+            }
+            if (cls == AdminCommand.class) {
+                return cls.cast(new AdminCommand(context));
             }
             if (cls == ConsoleCommand.class) {
                 return cls.cast(new ConsoleCommand(context));

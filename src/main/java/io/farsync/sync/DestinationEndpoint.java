@@ -3,6 +3,7 @@ package io.farsync.sync;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.apply.Applier;
+import io.farsync.sync.apply.BlockHashes;
 import io.farsync.sync.apply.EntryFailure;
 import io.farsync.sync.apply.TempFile;
 import io.farsync.sync.protocol.Message;
@@ -13,6 +14,7 @@ import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.Scanner;
+import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,16 +74,24 @@ public final class DestinationEndpoint {
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
         peer.start();
+        long started = System.currentTimeMillis();
+        RunJournal.started(snapshot, "destination", root, started);
         Session session = new Session(peer);
         try {
-            return session.run();
+            SyncResult r = session.run();
+            RunJournal.finished(snapshot, started, System.currentTimeMillis(), r, 0);
+            return r;
         } catch (FarsyncException e) {
-            session.salvage();
+            int pending = session.unsettled();
+            session.salvage(e.exitCode() != ExitCode.DISK_FULL);
+            RunJournal.failed(snapshot, started, System.currentTimeMillis(), e, pending, session.kept(), session.errors);
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
-            session.salvage();
+            int pending = session.unsettled();
+            session.salvage(true);
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
+            RunJournal.failed(snapshot, started, System.currentTimeMillis(), f, pending, session.kept(), session.errors);
             peer.abort(f);
             throw f;
         } finally {
@@ -104,6 +114,12 @@ public final class DestinationEndpoint {
         final WireEntry entry;
         TempFile temp;
         String failure;
+        /** For a file of at least one block: the partial name it is received under, else null. */
+        String partialName;
+        /** After a Resume: FileFrom must come first, within the blocks offered. */
+        boolean awaitingFrom;
+        int blockSize;
+        int offeredBlocks;
 
         Incoming(WireEntry entry) {
             this.entry = entry;
@@ -139,21 +155,40 @@ public final class DestinationEndpoint {
         private long filesDeleted;
         private long filesMoved;
         private long entriesChecked;
+        /** The source's snapshot database id: part of every partial file's name. */
+        private String sourceDb;
+        /** Partial files found by the scan and not yet claimed by a file this run receives. */
+        private Map<String, Path> partials = Map.of();
+        private int keptPartials;
+        private long resumedBytes;
 
         Session(PeerChannel peer) {
             this.peer = peer;
         }
 
+        /** Files being received or verified and not yet in place. */
+        int unsettled() {
+            return incoming.size() + commits.size();
+        }
+
+        /** Partial files kept for a later run to resume. */
+        int kept() {
+            return keptPartials;
+        }
+
         SyncResult run() {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             prepareRoot();
-            ScanResult scan = new Scanner(true, Protocol.snapshotFiles(snapshot)).scan(root);
+            Scanner scanner = new Scanner(true, Protocol.snapshotFiles(snapshot));
+            ScanResult scan = scanner.scan(root);
+            partials = new HashMap<>(scanner.partials());
             recorded = snapshot.loadAll();
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             snapshot.setPeerId(hello.snapshotId());
+            sourceDb = hello.snapshotId();
             sendDeviations(scan);
             sendExtras(scan, sameSource);
 
@@ -177,8 +212,13 @@ public final class DestinationEndpoint {
                 }
             }
             completeCommits();
+            // before the directories get their mtimes, which removing a file changes
+            removeUnclaimedPartials();
             finishDirectories();
             commitAndAck();
+            if (resumedBytes > 0) {
+                log.info("resumed partial files in {}: {} bytes not sent again", root, resumedBytes);
+            }
             List<String> reported = MessageCodec.fitInFrame(errors);
             if (!reported.equals(errors)) {
                 errors.forEach(e -> log.warn("not synced: {}", e));
@@ -271,6 +311,8 @@ public final class DestinationEndpoint {
                 onData(data);
             } else if (m instanceof Message.FileEnd end) {
                 onEnd(end);
+            } else if (m instanceof Message.FileFrom from) {
+                onFrom(from);
             } else if (m instanceof Message.FileRestart restart) {
                 Incoming in = incoming.get(restart.id());
                 WireEntry e = restart.entry();
@@ -279,8 +321,10 @@ public final class DestinationEndpoint {
                 }
                 if (in.temp != null) {
                     in.temp.discard();
+                } else if (in.partialName != null) {
+                    deleteQuietly(applier.target(in.entry.path()).resolveSibling(in.partialName));
                 }
-                incoming.put(restart.id(), new Incoming(e));
+                incoming.put(restart.id(), incomingFor(e));
             } else if (m instanceof Message.FileAbort abort) {
                 Incoming in = incoming.remove(abort.id());
                 if (in == null) {
@@ -325,8 +369,7 @@ public final class DestinationEndpoint {
                             Applier.Applied fixed = applier.fixMetadata(e);
                             settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
                         } else {
-                            incoming.put(id, new Incoming(e));
-                            peer.send(new Message.Need(id));
+                            askFor(id, e);
                         }
                     }
                 }
@@ -430,10 +473,94 @@ public final class DestinationEndpoint {
             }
         }
 
+        /** An incoming file, named for resuming if it is at least one block long. */
+        private Incoming incomingFor(WireEntry e) {
+            Incoming in = new Incoming(e);
+            if (e.size() >= BlockHashes.BLOCK) {
+                in.partialName = TempNames.forPartial(applier.target(e.path()).getFileName().toString(), sourceDb, e.path(),
+                        e.size(), e.mtimeNanos());
+            }
+            return in;
+        }
+
+        /**
+         * Asks for a file's contents: Resume with the hashes of the blocks of its partial file
+         * when an earlier run left one for this very source file, else Need.
+         */
+        private void askFor(int id, WireEntry e) {
+            Incoming in = incomingFor(e);
+            incoming.put(id, in);
+            if (in.partialName != null) {
+                String parent = Entry.parentOf(e.path());
+                Path partial = partials.remove(parent.isEmpty() ? in.partialName : parent + "/" + in.partialName);
+                if (partial != null) {
+                    try {
+                        int blockSize = BlockHashes.blockSizeFor(e.size());
+                        long[] hashes = BlockHashes.of(partial, Math.min(Files.size(partial), e.size()), blockSize);
+                        if (hashes.length > 0) {
+                            in.awaitingFrom = true;
+                            in.blockSize = blockSize;
+                            in.offeredBlocks = hashes.length;
+                            peer.send(new Message.Resume(id, blockSize, hashes));
+                            return;
+                        }
+                    } catch (IOException ex) {
+                        log.info("cannot read partial file {}: {}; receiving {} from the start", partial, IoReasons.reason(ex), e.path());
+                    }
+                }
+            }
+            peer.send(new Message.Need(id));
+        }
+
+        /** The source verified a prefix of our partial file: keep it and append from there. */
+        private void onFrom(Message.FileFrom from) {
+            Incoming in = incoming.get(from.id());
+            if (in == null || !in.awaitingFrom) {
+                throw Protocol.violation("FileFrom for entry " + from.id() + " that was not resumed");
+            }
+            if (from.offset() % in.blockSize != 0 || from.offset() > (long) in.offeredBlocks * in.blockSize) {
+                throw Protocol.violation("FileFrom offset " + from.offset() + " for entry " + from.id() + " is not one of the "
+                        + in.offeredBlocks + " blocks of " + in.blockSize + " bytes offered");
+            }
+            in.awaitingFrom = false;
+            try {
+                in.temp = applier.openPartial(in.entry, in.partialName, from.offset(), options.checksum());
+                resumedBytes += from.offset();
+            } catch (EntryFailure f) {
+                in.failure = f.getMessage();
+            }
+        }
+
+        /** Partial files of an earlier run that this complete run did not resume: stale now. */
+        private void removeUnclaimedPartials() {
+            for (Path p : partials.values()) {
+                log.info("removing stale partial file {}", p);
+                deleteQuietly(p);
+            }
+            partials.clear();
+        }
+
+        private void deleteQuietly(Path p) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("could not remove {}: {}", p, IoReasons.reason(e));
+            }
+        }
+
+        private TempFile newTemp(Incoming in) throws EntryFailure {
+            return in.partialName != null
+                    ? applier.openPartial(in.entry, in.partialName, 0, options.checksum())
+                    : applier.createTemp(in.entry, options.checksum());
+        }
+
         private void onData(Message.FileData data) {
             Incoming in = incoming.get(data.id());
             if (in == null) {
                 throw Protocol.violation("data for entry " + data.id() + " that was not requested");
+            }
+            if (in.awaitingFrom) {
+                throw Protocol.violation("data for entry " + data.id() + " before the FileFrom answering its Resume");
             }
             bytesTransferred += data.data().length;
             listener.progress(data.data().length);
@@ -442,7 +569,7 @@ public final class DestinationEndpoint {
             }
             try {
                 if (in.temp == null) {
-                    in.temp = applier.createTemp(in.entry, options.checksum());
+                    in.temp = newTemp(in);
                 }
                 if (in.temp.written() + data.data().length > in.entry.size()) {
                     in.failure = "changed during transfer (more data than announced)";
@@ -460,13 +587,16 @@ public final class DestinationEndpoint {
             if (in == null) {
                 throw Protocol.violation("FileEnd for entry " + end.id() + " that was not requested");
             }
+            if (in.awaitingFrom) {
+                throw Protocol.violation("FileEnd for entry " + end.id() + " before the FileFrom answering its Resume");
+            }
             WireEntry e = in.entry;
             try {
                 if (in.failure != null) {
                     throw new EntryFailure(in.failure);
                 }
                 if (in.temp == null) {
-                    in.temp = applier.createTemp(e, options.checksum());
+                    in.temp = newTemp(in);
                 }
                 if (in.temp.written() != e.size()) {
                     throw new EntryFailure("changed during transfer (" + in.temp.written() + " of " + e.size() + " bytes)");
@@ -616,9 +746,12 @@ public final class DestinationEndpoint {
 
         /**
          * After a fatal error: files that arrived complete and verified still go into place and
-         * into the snapshot (a resumed sync need not send them again); partial ones are removed.
+         * into the snapshot (a resumed sync need not send them again); of the partial ones, those of
+         * at least one block stay under their partial names for the next run to resume, the rest
+         * are removed; with {@code keepPartials} false (a full disk: the space is what the user
+         * needs back) all are.
          */
-        void salvage() {
+        void salvage(boolean keepPartials) {
             salvaging = true;
             try {
                 completeCommits();
@@ -626,18 +759,24 @@ public final class DestinationEndpoint {
             } catch (RuntimeException e) {
                 log.warn("could not keep the files received before the sync failed: {}", e.getMessage());
             }
-            discardTemps();
+            discardTemps(keepPartials);
         }
 
-        private void discardTemps() {
+        private void discardTemps(boolean keepPartials) {
             for (PendingCommit c : commits) {
                 c.synced().cancel(true);
                 c.temp().discard();
             }
             commits.clear();
             for (Incoming in : incoming.values()) {
-                if (in.temp != null) {
-                    in.temp.discard();
+                if (!keepPartials) {
+                    if (in.temp != null) {
+                        in.temp.discard();
+                    } else if (in.awaitingFrom) {
+                        deleteQuietly(applier.target(in.entry.path()).resolveSibling(in.partialName));
+                    }
+                } else if (in.temp != null ? in.temp.keepForResume() : in.awaitingFrom) {
+                    keptPartials++;
                 }
             }
             incoming.clear();

@@ -82,15 +82,22 @@ public final class SourceEndpoint {
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
         peer.start();
+        long started = wallClock.getAsLong() / 1_000_000L;
+        RunJournal.started(snapshot, "source", root, started);
+        Session session = new Session(peer);
         try {
-            Message.Summary summary = new Session(peer).run();
-            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(), 0,
-                    summary.entriesChecked(), summary.errors());
+            Message.Summary summary = session.run();
+            SyncResult r = new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(),
+                    summary.filesMoved(), 0, summary.entriesChecked(), summary.errors());
+            RunJournal.finished(snapshot, started, wallClock.getAsLong() / 1_000_000L, r, 0);
+            return r;
         } catch (FarsyncException e) {
+            RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, e, session.unsettled(), 0, List.of());
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync source: " + e, e);
+            RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, f, session.unsettled(), 0, List.of());
             peer.abort(f);
             throw f;
         } finally {
@@ -131,9 +138,16 @@ public final class SourceEndpoint {
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
         private final Set<Integer> settled = new HashSet<>();
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
+        /** Files the destination holds a partial copy of, until they are sent. */
+        private final Map<Integer, Message.Resume> resumes = new HashMap<>();
 
         Session(PeerChannel peer) {
             this.peer = peer;
+        }
+
+        /** Entries offered and not yet settled by the destination. */
+        int unsettled() {
+            return items.size() - settled.size();
         }
 
         Message.Summary run() {
@@ -275,7 +289,19 @@ public final class SourceEndpoint {
         }
 
         private void handle(Message m) {
-            if (m instanceof Message.Need n) {
+            if (m instanceof Message.Resume r) {
+                int id = r.id();
+                Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
+                if (!(item instanceof Planner.Meta) || !item.entry().isFile() || needed.contains(id)) {
+                    throw Protocol.violation("unexpected RESUME for entry " + id);
+                }
+                if ((long) r.blockHashes().length * r.blockSize() > item.entry().size()) {
+                    throw Protocol.violation("RESUME of entry " + id + " offers " + r.blockHashes().length + " blocks of "
+                            + r.blockSize() + " bytes, beyond its " + item.entry().size() + " bytes");
+                }
+                resumes.put(id, r);
+                handle(new Message.Need(id));
+            } else if (m instanceof Message.Need n) {
                 int id = n.id();
                 Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
                 boolean fileMeta = item instanceof Planner.Meta && item.entry().isFile();
@@ -388,6 +414,12 @@ public final class SourceEndpoint {
             long sent = 0;
             String failure = null;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                Message.Resume resume = resumes.remove(id);
+                if (resume != null) {
+                    sent = verifiedPrefix(ch, resume, hash);
+                    peer.send(new Message.FileFrom(id, sent));
+                    ch.position(sent);
+                }
                 while (sent < e.size()) {
                     // Chunks sized to what is left: small files must not cost a 256 KiB buffer each.
                     byte[] chunk = new byte[(int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK)];
@@ -422,6 +454,45 @@ public final class SourceEndpoint {
                 snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
             }
+        }
+
+        /**
+         * The length of the prefix of our file that the destination's partial copy holds: the
+         * blocks up to the first whose hash differs (or that we cannot read whole). Feeds that
+         * prefix into the whole-file checksum, which the destination computes over its copy. The
+         * prefix is read twice (hash the blocks, then the checksum), the second time from the
+         * page cache; a block buffer instead would let a peer make us allocate a gigabyte.
+         */
+        private long verifiedPrefix(FileChannel ch, Message.Resume resume, Checksum.Digest whole) throws IOException {
+            ByteBuffer buf = ByteBuffer.allocate(MessageCodec.MAX_CHUNK);
+            long offset = 0;
+            for (long expected : resume.blockHashes()) {
+                StreamingXXHash64 h = hashes.newStreamingHash64(0L);
+                long left = resume.blockSize();
+                while (left > 0) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), left));
+                    int n = ch.read(buf, offset + resume.blockSize() - left);
+                    if (n < 0) {
+                        break;
+                    }
+                    h.update(buf.array(), 0, n);
+                    left -= n;
+                }
+                if (left > 0 || h.getValue() != expected) {
+                    break;
+                }
+                offset += resume.blockSize();
+            }
+            for (long pos = 0; pos < offset; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), offset - pos));
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    throw new IOException("file shrank while verifying a partial copy");
+                }
+                whole.update(buf.array(), 0, n);
+                pos += n;
+            }
+            return offset;
         }
 
         /**

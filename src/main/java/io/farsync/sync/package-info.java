@@ -40,6 +40,13 @@
  *       {@link io.farsync.sync.DeleteLimit} checked before anything changes.</li>
  *   <li>Filters ({@link io.farsync.sync.filter.Filter}) apply at the source; what they exclude is
  *       neither sent nor deleted.</li>
+ *   <li>Resume: a file of 1 MiB or more is received under a partial name that survives an
+ *       interrupted run (kill -9, a lost link); the next run asks for it from the first block
+ *       whose xxHash64 the source does not match (see {@link io.farsync.sync.protocol}).
+ *       {@code bytesTransferred} counts only what was sent again.</li>
+ *   <li>Each endpoint notes its role, root and how every run ended (status, counters, pending
+ *       entries, kept partial files, per-entry errors) in its snapshot, for {@code farsync admin}
+ *       ({@link io.farsync.sync.snapshot.SnapshotStore#lastRun()}).</li>
  * </ul>
  * Not yet handled: ownership, hard links (sent as separate files), sparse files, xattrs/ACLs,
  * file names that are not valid in the JVM's file name encoding.

@@ -59,7 +59,7 @@ class ContinuousSignalTest {
     }
 
     @Test
-    void sigterm_duringALargeTransfer_exitsZero_andLeavesNoPartialFile() throws Exception {
+    void sigterm_duringALargeTransfer_exitsZero_andLeavesNoPartialFileVisible() throws Exception {
         System.out.println("seed " + SEED);
         Random random = new Random(SEED);
         Path src = tmp.resolve("src");
@@ -81,6 +81,8 @@ class ContinuousSignalTest {
         if (Files.exists(dst.resolve("big.bin"))) {
             assertThat(Trees.sha256(dst.resolve("big.bin"))).isEqualTo(Trees.sha256(src.resolve("big.bin")));
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(KillMidwayTest.tempFiles(dst)).isEmpty());
+        // a partial copy of big.bin may stay, hidden, for the next run to resume; random temp files may not
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(KillMidwayTest.tempFiles(dst))
+                .allSatisfy(f -> assertThat(f.getFileName().toString()).startsWith(".big.bin.farsync-").endsWith(".part")));
     }
 }

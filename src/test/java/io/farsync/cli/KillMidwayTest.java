@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kill -9 of a sync process in the middle of a large file: no partial file may appear under its
- * final name, and running the same command again completes the tree.
+ * final name, and running the same command again completes the tree, resuming the large file
+ * from the partial copy the killed run left under its hidden partial name.
  */
 class KillMidwayTest {
     private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
@@ -25,7 +26,7 @@ class KillMidwayTest {
     Path tmp;
 
     @Test
-    void killedTransfer_leavesNoPartialFile_andRerunCompletes() throws Exception {
+    void killedTransfer_leavesNoPartialFile_andRerunResumesTheLargeFile() throws Exception {
         System.out.println("seed " + SEED);
         Path src = tmp.resolve("src");
         Path dst = tmp.resolve("dst");
@@ -45,17 +46,37 @@ class KillMidwayTest {
         p.getOutputStream().close();
         Process child = p;
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                .until(() -> !child.isAlive() || tempFiles(dst).stream().anyMatch(f -> sizeOf(f) > 1024 * 1024));
+                .until(() -> !child.isAlive() || tempFiles(dst).stream().anyMatch(f -> sizeOf(f) > 24 * 1024 * 1024));
         assertThat(p.isAlive()).as("sync finished before it could be killed; log: %s",
                 Files.readString(tmp.resolve("killed-run.log"))).isTrue();
         p.destroyForcibly().waitFor();
 
         assertThat(dst.resolve("big.bin")).as("partial file under its final name").doesNotExist();
+        List<Path> partials = tempFiles(dst).stream().filter(f -> f.getFileName().toString().endsWith(".part")).toList();
+        assertThat(partials).as("partial copy kept for resuming").hasSize(1);
+        long had = sizeOf(partials.get(0));
 
-        CliHarness.Result rerun = runInProcess(home, "sync", src.toString(), dst.toString());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var sessions = json.readTree(runInProcess(home, "admin", "sessions", "--json").out());
+        assertThat(sessions).hasSize(2).allSatisfy(s -> assertThat(s.has("unfinished_run_started")).isTrue());
+        CliHarness.Result show = runInProcess(home, "admin", "show", sessions.get(0).get("session").asText() + ".remote", "--files", "--json");
+        assertThat(json.readTree(show.out()).get("files")).as(show.toString()).anySatisfy(f -> {
+            assertThat(f.get("path").asText()).isEqualTo("big.bin");
+            assertThat(f.get("state").asText()).isEqualTo("partial");
+            assertThat(f.get("size").asLong()).isEqualTo(had);
+        });
+
+        Path stats = tmp.resolve("rerun.json");
+        CliHarness.Result rerun = runInProcess(home, "sync", src.toString(), dst.toString(), "--stats-json", stats.toString());
         assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
         Trees.assertSameTree(src, dst);
         assertThat(tempFiles(dst)).as("temp files left behind").isEmpty();
+        long resent = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats.toFile()).get("bytes_transferred").asLong();
+        System.out.printf("killed with %d bytes of big.bin at the destination; the rerun sent %d bytes of %d%n",
+                had, resent, 48L * 1024 * 1024 + 3000);
+        // the rerun may lose the partial's last unfinished block, and sends the small files
+        assertThat(runInProcess(home, "admin", "sessions").out()).doesNotContain("unfinished").contains(" ok ");
+        assertThat(resent).isLessThanOrEqualTo(48L * 1024 * 1024 - had + 1024 * 1024 + 3000).isLessThan(26L * 1024 * 1024);
     }
 
     private static CliHarness.Result runInProcess(Path home, String... args) {
@@ -71,7 +92,7 @@ class KillMidwayTest {
             return List.of();
         }
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(f -> f.getFileName().toString().matches("\\..*\\.farsync-.*\\.tmp")).toList();
+            return s.filter(f -> f.getFileName().toString().matches("\\..*\\.farsync-.*\\.(tmp|part)")).toList();
         }
     }
 

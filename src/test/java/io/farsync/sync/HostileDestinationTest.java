@@ -130,4 +130,22 @@ class HostileDestinationTest {
 
         assertThat(sourceFailure().getMessage()).contains("outcome MOVED for entry");
     }
+
+    @Test
+    void resumeOfferingBlocksBeyondTheFile_isAProtocolError() throws Exception {
+        handshake(List.of());
+        send(new Message.Resume(metaId("f.txt"), 1 << 20, new long[] {1}));
+
+        assertThat(sourceFailure().getMessage()).contains("offers 1 blocks of 1048576 bytes, beyond its 4 bytes");
+    }
+
+    @Test
+    void resumeAfterNeed_isAProtocolError() throws Exception {
+        handshake(List.of());
+        int id = metaId("f.txt");
+        send(new Message.Need(id));
+        send(new Message.Resume(id, 1 << 20, new long[] {1}));
+
+        assertThat(sourceFailure().getMessage()).contains("unexpected RESUME for entry " + id);
+    }
 }

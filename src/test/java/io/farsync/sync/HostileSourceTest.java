@@ -313,4 +313,43 @@ class HostileSourceTest {
 
         assertThat(destinationFailure().getMessage()).contains("FileRestart for entry 0 that is not being received as g");
     }
+
+    @Test
+    void fileFromForAFileThatWasNotResumed_isAProtocolError() throws Exception {
+        handshake();
+        send(new Message.Meta(0, file("f.bin", 5)));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileFrom(0, 0));
+
+        assertThat(destinationFailure().getMessage()).contains("FileFrom for entry 0 that was not resumed");
+    }
+
+    /** A partial copy of {@code big.bin} as the hostile source "hostile" would have left it. */
+    private void plantPartial(int bytes) throws IOException {
+        Files.write(dst.resolve(io.farsync.sync.scan.TempNames.forPartial("big.bin", "hostile", "big.bin", 3 << 20, T)),
+                new byte[bytes]);
+    }
+
+    @Test
+    void fileFromBeyondTheBlocksOffered_isAProtocolError() throws Exception {
+        plantPartial(2 << 20);
+        handshake();
+        send(new Message.Meta(0, file("big.bin", 3 << 20)));
+        Message.Resume resume = (Message.Resume) in.read();
+        assertThat(resume.blockHashes()).hasSize(2);
+        send(new Message.FileFrom(0, 3 << 20));
+
+        assertThat(destinationFailure().getMessage()).contains("FileFrom offset 3145728 for entry 0 is not one of the 2 blocks");
+    }
+
+    @Test
+    void dataBeforeFileFrom_isAProtocolError() throws Exception {
+        plantPartial(1 << 20);
+        handshake();
+        send(new Message.Meta(0, file("big.bin", 3 << 20)));
+        assertThat(in.read()).isInstanceOf(Message.Resume.class);
+        send(new Message.FileData(0, new byte[10]));
+
+        assertThat(destinationFailure().getMessage()).contains("before the FileFrom answering its Resume");
+    }
 }

@@ -195,6 +195,46 @@ public final class Applier {
     }
 
     /**
+     * Opens the partial file {@code partialName} (see {@link TempNames#forPartial}) in the target's
+     * directory, creating it if needed, keeping its first {@code keep} bytes (hashed into the
+     * checksum) and dropping the rest. Whatever else stands under that name (a link, a fifo) is
+     * removed first: the name is ours.
+     */
+    public TempFile openPartial(WireEntry e, String partialName, long keep, Checksum checksum) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        if (!TempNames.isPartialName(partialName)) {
+            throw new IllegalArgumentException("not a partial file name: " + partialName);
+        }
+        Path partial = target.resolveSibling(partialName);
+        FileChannel ch = null;
+        try {
+            BasicFileAttributes a = attrsOrNull(partial);
+            if (a != null && !a.isRegularFile()) {
+                if (a.isDirectory()) {
+                    throw new EntryFailure("a directory stands where the partial file must go: " + partial);
+                }
+                Files.delete(partial);
+            }
+            ch = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            TempFile t = new TempFile(partial, target, ch, checksum, true);
+            t.keepPrefix(keep);
+            return t;
+        } catch (IOException ex) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // reporting the first failure
+                }
+            }
+            deleteQuietly(partial);
+            throw failure(ex, target);
+        }
+    }
+
+    /**
      * Makes a completely received temp file the target: fsync (unless {@link TempFile#force()}
      * already did), mode, mtime, atomic rename. Returns
      * the entry as now on disk. On failure the temp file is gone.

@@ -28,11 +28,68 @@ public final class TempFile {
     private boolean open = true;
     private volatile boolean forced;
 
+    /** True for a partial file, which outlives an interrupted run for the next one to resume. */
+    private final boolean partial;
+
     TempFile(Path path, Path target, FileChannel channel, Checksum checksum) {
+        this(path, target, channel, checksum, false);
+    }
+
+    TempFile(Path path, Path target, FileChannel channel, Checksum checksum, boolean partial) {
         this.path = path;
         this.target = target;
         this.channel = channel;
         this.hash = checksum.start();
+        this.partial = partial;
+    }
+
+    /**
+     * Keeps the first {@code offset} bytes already in the file (hashing them, since the checksum
+     * covers the whole file), drops the rest, and appends from there.
+     */
+    void keepPrefix(long offset) throws IOException {
+        if (channel.size() < offset) {
+            throw new IOException("partial file holds " + channel.size() + " bytes, fewer than the " + offset + " to keep");
+        }
+        channel.truncate(offset);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(offset, 1), 1 << 20));
+        long pos = 0;
+        while (pos < offset) {
+            buf.clear().limit((int) Math.min(buf.capacity(), offset - pos));
+            int n = channel.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("partial file ended at " + pos + " of " + offset + " bytes");
+            }
+            hash.update(buf.array(), 0, n);
+            pos += n;
+        }
+        channel.position(offset);
+        written = offset;
+    }
+
+    /** True for a partial file (see {@link io.farsync.sync.scan.TempNames#forPartial}). */
+    public boolean partial() {
+        return partial;
+    }
+
+    /**
+     * After an interrupted transfer: closes a partial file and leaves it for the next run to
+     * resume (true), or discards anything else, or a partial shorter than one block (false). Never throws.
+     */
+    public boolean keepForResume() {
+        if (!partial || written < BlockHashes.BLOCK) {
+            discard();
+            return false;
+        }
+        if (open) {
+            open = false;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the next run verifies every block it offers anyway
+            }
+        }
+        return true;
     }
 
     /** Appends {@code data}; a full disk ends the sync ({@code DISK_FULL} naming the target). */

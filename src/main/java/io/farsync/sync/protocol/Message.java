@@ -64,6 +64,40 @@ public sealed interface Message {
     record Need(int id) implements Message {
     }
 
+    /**
+     * D→S, instead of {@link Need}: send entry {@code id}'s contents; the destination already
+     * holds a partial copy (left by an interrupted run) whose first {@code blockHashes.length}
+     * blocks of {@code blockSize} bytes have these xxHash64 (seed 0) values. The source answers
+     * {@link FileFrom} and the contents from there. {@code blockSize} is a power of two within
+     * {@link MessageCodec#MIN_RESUME_BLOCK}..{@link MessageCodec#MAX_RESUME_BLOCK}, at most
+     * {@link MessageCodec#MAX_RESUME_BLOCKS} hashes, none beyond the file's announced size.
+     */
+    record Resume(int id, int blockSize, long[] blockHashes) implements Message {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Resume r && r.id == id && r.blockSize == blockSize && java.util.Arrays.equals(r.blockHashes, blockHashes);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * id + blockSize) + java.util.Arrays.hashCode(blockHashes);
+        }
+
+        @Override
+        public String toString() {
+            return "Resume[id=" + id + ", blockSize=" + blockSize + ", blocks=" + blockHashes.length + "]";
+        }
+    }
+
+    /**
+     * S→D, first answer to a {@link Resume}: the {@link FileData} that follow start at byte
+     * {@code offset}, a multiple of the block size no larger than the blocks the destination
+     * offered (the verified prefix); the destination keeps its first {@code offset} bytes and
+     * drops the rest of its partial copy.
+     */
+    record FileFrom(int id, long offset) implements Message {
+    }
+
     /** D→S: entry {@code id} is settled (see {@link Outcome}); {@code detail} explains a failure. */
     record Ack(int id, Outcome outcome, String detail) implements Message {
     }

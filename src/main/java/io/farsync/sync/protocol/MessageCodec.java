@@ -31,6 +31,11 @@ public final class MessageCodec {
     static final int MAX_STRING = 64 * 1024;
     /** Longest checksum a FileEnd may carry. */
     public static final int MAX_DIGEST = 64;
+    /** Most block hashes a {@link Message.Resume} may carry (32 KiB of hashes). */
+    public static final int MAX_RESUME_BLOCKS = 4096;
+    /** Smallest and largest block a {@link Message.Resume} may use. */
+    public static final int MIN_RESUME_BLOCK = 64 * 1024;
+    public static final int MAX_RESUME_BLOCK = 1 << 30;
 
     private static final byte HELLO = 1;
     private static final byte DEVIATIONS = 2;
@@ -49,6 +54,8 @@ public final class MessageCodec {
     private static final byte MOVE = 15;
     private static final byte EXTRAS = 16;
     private static final byte FILE_RESTART = 17;
+    private static final byte RESUME = 18;
+    private static final byte FILE_FROM = 19;
     /** Smallest encoded {@link WireEntry}: empty path, no link target. */
     private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1;
 
@@ -108,6 +115,16 @@ public final class MessageCodec {
             } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
                 throw protocol("malformed message of type " + buf[0] + ": " + e.getMessage());
             }
+        }
+    }
+
+    private static void checkResume(int blockSize, int blocks) {
+        if (blockSize < MIN_RESUME_BLOCK || blockSize > MAX_RESUME_BLOCK || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("resume block size " + blockSize + " is not a power of two in "
+                    + MIN_RESUME_BLOCK + ".." + MAX_RESUME_BLOCK);
+        }
+        if (blocks < 1 || blocks > MAX_RESUME_BLOCKS) {
+            throw new IllegalArgumentException("resume with " + blocks + " blocks, outside 1.." + MAX_RESUME_BLOCKS);
         }
     }
 
@@ -183,6 +200,19 @@ public final class MessageCodec {
         } else if (m instanceof Message.Need n) {
             o.writeByte(NEED);
             o.writeInt(n.id());
+        } else if (m instanceof Message.Resume r) {
+            checkResume(r.blockSize(), r.blockHashes().length);
+            o.writeByte(RESUME);
+            o.writeInt(r.id());
+            o.writeInt(r.blockSize());
+            o.writeInt(r.blockHashes().length);
+            for (long h : r.blockHashes()) {
+                o.writeLong(h);
+            }
+        } else if (m instanceof Message.FileFrom f) {
+            o.writeByte(FILE_FROM);
+            o.writeInt(f.id());
+            o.writeLong(f.offset());
         } else if (m instanceof Message.Ack a) {
             o.writeByte(ACK);
             o.writeInt(a.id());
@@ -277,6 +307,32 @@ public final class MessageCodec {
                 return new Message.MetaEnd(b.getLong());
             case NEED:
                 return new Message.Need(b.getInt());
+            case RESUME: {
+                int id = b.getInt();
+                int blockSize = b.getInt();
+                int n = b.getInt();
+                try {
+                    checkResume(blockSize, n);
+                } catch (IllegalArgumentException e) {
+                    throw protocol(e.getMessage());
+                }
+                if ((long) n * 8 > b.remaining()) {
+                    throw protocol("resume with " + n + " block hashes in " + b.remaining() + " bytes");
+                }
+                long[] hashes = new long[n];
+                for (int i = 0; i < n; i++) {
+                    hashes[i] = b.getLong();
+                }
+                return new Message.Resume(id, blockSize, hashes);
+            }
+            case FILE_FROM: {
+                int id = b.getInt();
+                long offset = b.getLong();
+                if (offset < 0) {
+                    throw protocol("negative resume offset " + offset);
+                }
+                return new Message.FileFrom(id, offset);
+            }
             case ACK: {
                 int id = b.getInt();
                 int o = b.get();

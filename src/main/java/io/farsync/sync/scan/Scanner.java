@@ -8,6 +8,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
@@ -29,7 +32,11 @@ public final class Scanner {
 
     private static final Logger log = LoggerFactory.getLogger(Scanner.class);
 
+    /** Partial files untouched this long are not worth resuming: removed like temp files. */
+    public static final Duration MAX_PARTIAL_AGE = Duration.ofDays(7);
+
     private final boolean removeStaleTemps;
+    private final Map<String, Path> partials = new TreeMap<>();
     private final Set<Path> excluded;
     private final Filter filter;
 
@@ -53,6 +60,7 @@ public final class Scanner {
         Map<String, String> errors = new LinkedHashMap<>();
         Set<String> incomplete = new HashSet<>();
         int staleRemoved = 0;
+        partials.clear();
         Deque<String> dirs = new ArrayDeque<>();
         dirs.push("");
         while (!dirs.isEmpty()) {
@@ -62,6 +70,10 @@ public final class Scanner {
                 for (Path child : children) {
                     String name = child.getFileName().toString();
                     String childRel = rel.isEmpty() ? name : rel + "/" + name;
+                    if (removeStaleTemps && TempNames.isPartialName(name) && keepPartial(child)) {
+                        partials.put(childRel, child);
+                        continue;
+                    }
                     if (TempNames.isTempName(name)) {
                         if (removeStaleTemps && removeStaleTemp(child)) {
                             staleRemoved++;
@@ -103,6 +115,24 @@ public final class Scanner {
             }
         }
         return new ScanResult(Collections.unmodifiableNavigableMap(entries), errors, incomplete, staleRemoved);
+    }
+
+    /**
+     * Partial files (destination side) kept for resuming, by relative path, from the latest
+     * {@link #scan}; those older than {@link #MAX_PARTIAL_AGE} were removed instead.
+     */
+    public Map<String, Path> partials() {
+        return partials;
+    }
+
+    /** True if {@code p} is a regular file modified within {@link #MAX_PARTIAL_AGE}. */
+    private static boolean keepPartial(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile() && a.lastModifiedTime().toInstant().isAfter(Instant.now().minus(MAX_PARTIAL_AGE));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean removeStaleTemp(Path p) {

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -74,6 +75,8 @@ public final class SnapshotStore implements AutoCloseable {
                 st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
                         + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "
                         + "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
+                // the latest run's per-entry errors, for farsync admin ("path: reason" lines)
+                st.execute("CREATE TABLE IF NOT EXISTS run_errors (line TEXT NOT NULL)");
             }
             db.setAutoCommit(false);
             String schema = readMeta(db, "schema");
@@ -254,6 +257,92 @@ public final class SnapshotStore implements AutoCloseable {
                 db.commit();
                 return result;
             }
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+    }
+
+    /**
+     * Records who keeps this database, for {@code farsync admin}: the endpoint's role
+     * ({@code source} or {@code destination}), the root it syncs, and that a run started at
+     * {@code startedMillis} (a run that never records its end was killed, or is still going).
+     * Committed at once.
+     */
+    public synchronized void describeEndpoint(String role, Path root, long startedMillis) {
+        flush();
+        try {
+            writeMeta(db, "role", role);
+            writeMeta(db, "root", root.toString());
+            writeMeta(db, "run_started", Long.toString(startedMillis));
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /**
+     * Records how the latest run ended (replacing the previous run's record and error lines),
+     * committing everything pending first.
+     */
+    public synchronized void recordRun(RunRecord run) {
+        flush();
+        try (Statement st = db.createStatement();
+                PreparedStatement add = db.prepareStatement("INSERT INTO run_errors (line) VALUES (?)")) {
+            for (Map.Entry<String, String> m : run.toMeta().entrySet()) {
+                writeMeta(db, m.getKey(), m.getValue());
+            }
+            st.execute("DELETE FROM run_errors");
+            for (String line : run.errors()) {
+                add.setString(1, line);
+                add.executeUpdate();
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /** The latest run's record, if one was made. */
+    public synchronized Optional<RunRecord> lastRun() {
+        flush();
+        try {
+            Map<String, String> meta = new TreeMap<>();
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT key, value FROM meta")) {
+                while (rs.next()) {
+                    meta.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            List<String> errors = new ArrayList<>();
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT line FROM run_errors ORDER BY rowid")) {
+                while (rs.next()) {
+                    errors.add(rs.getString(1));
+                }
+            }
+            db.commit();
+            return RunRecord.fromMeta(meta, errors);
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+    }
+
+    /** A value of the meta table ({@code role}, {@code root}, {@code peer_uuid}...), if set. */
+    public synchronized Optional<String> meta(String key) {
+        checkOpen();
+        try {
+            return Optional.ofNullable(readMeta(db, key));
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+    }
+
+    /** Number of recorded entries (commits pending changes first). */
+    public synchronized long entryCount() {
+        flush();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM entries")) {
+            rs.next();
+            long n = rs.getLong(1);
+            db.commit();
+            return n;
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }

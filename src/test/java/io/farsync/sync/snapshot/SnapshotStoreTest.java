@@ -148,4 +148,24 @@ class SnapshotStoreTest {
             assertThat(s.get("g").orElseThrow().device()).isEqualTo(9);
         }
     }
+
+    @Test
+    void runRecord_andEndpointDescription_surviveReopen_andTheLatestRunReplacesTheOneBefore() {
+        Path db = tmp.resolve("run.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.lastRun()).isEmpty();
+            s.describeEndpoint("destination", tmp.resolve("root"), 1_000);
+            s.recordRun(new RunRecord(1_000, 2_000, "partial", null, 3, 4096, 1, 2, 0, 0, 0, java.util.List.of("a: one", "b: two")));
+            s.recordRun(new RunRecord(3_000, 4_000, "error", "link down", 0, 0, 0, 0, 0, 5, 1, java.util.List.of("c: three")));
+            s.put(file("x", 1));
+        }
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.meta("role")).contains("destination");
+            assertThat(s.meta("root")).contains(tmp.resolve("root").toString());
+            assertThat(s.meta("run_started")).contains("1000");
+            assertThat(s.entryCount()).isEqualTo(1);
+            assertThat(s.lastRun()).contains(
+                    new RunRecord(3_000, 4_000, "error", "link down", 0, 0, 0, 0, 0, 5, 1, java.util.List.of("c: three")));
+        }
+    }
 }
