@@ -57,6 +57,9 @@ public final class SourceEndpoint {
     private final SyncOptions options;
     private final SyncListener listener;
     private final LongSupplier wallClock;
+    /** Set for a pass of bidirectional sync (see {@link BidiSource}); null for one-way sync. */
+    private BidiOptions bidi;
+    private boolean reportConflicts;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -75,6 +78,17 @@ public final class SourceEndpoint {
     }
 
     /**
+     * Makes this the sending pass of a bidirectional sync: only what changed here and not at the
+     * destination (or won a conflict) is sent or deleted. {@code reportConflicts}: count and
+     * report conflicts (the first pass does; the second only carries out what the first decided).
+     */
+    SourceEndpoint bidi(BidiOptions options, boolean reportConflicts) {
+        this.bidi = Objects.requireNonNull(options, "options");
+        this.reportConflicts = reportConflicts;
+        return this;
+    }
+
+    /**
      * Runs the sync protocol over a reliable byte stream to a {@link DestinationEndpoint} and
      * returns when both sides agree it is over. Throws {@link io.farsync.common.FarsyncException}
      * for errors that end the whole sync (source missing, peer gone, protocol violation).
@@ -83,8 +97,10 @@ public final class SourceEndpoint {
         PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
         peer.start();
         try {
-            Message.Summary summary = new Session(peer).run();
-            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(), 0,
+            Session session = new Session(peer);
+            Message.Summary summary = session.run();
+            return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(),
+                    session.conflicts,
                     summary.entriesChecked(), summary.errors());
         } catch (FarsyncException e) {
             peer.abort(e);
@@ -131,6 +147,7 @@ public final class SourceEndpoint {
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
         private final Set<Integer> settled = new HashSet<>();
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
+        private long conflicts;
 
         Session(PeerChannel peer) {
             this.peer = peer;
@@ -171,7 +188,17 @@ public final class SourceEndpoint {
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }
-            Planner.Plan plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+            Planner.Plan plan;
+            if (bidi == null) {
+                plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+            } else {
+                // Extras carry the destination's changes here, not --mirror's candidates.
+                BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
+                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root));
+                scan = b.scan;
+                conflicts = reportConflicts ? b.conflicts : 0;
+                plan = b.restrict(Planner.plan(scan, recorded, deviations, List.of(), trusted, options));
+            }
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
                     root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
                     deviations.size(), extras.size());

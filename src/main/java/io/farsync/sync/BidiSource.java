@@ -1,0 +1,154 @@
+package io.farsync.sync;
+
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.ScanResult;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source's part in a bidirectional pass: reconciles its scan with the destination's reported
+ * changes ({@link Reconciler}), settles conflicts it loses under keep-both by renaming its own
+ * version to a conflict copy (which then travels like any new file), and narrows the one-way
+ * plan to what this side owns: nothing the peer changed is overwritten or deleted from here; the
+ * reverse pass carries it.
+ */
+final class BidiSource {
+    private static final Logger log = LoggerFactory.getLogger(BidiSource.class);
+
+    private final Map<String, Reconciler.Decision> decisions;
+    private final boolean trusted;
+    final ScanResult scan;
+    final long conflicts;
+
+    private BidiSource(Map<String, Reconciler.Decision> decisions, boolean trusted, ScanResult scan, long conflicts) {
+        this.decisions = decisions;
+        this.trusted = trusted;
+        this.scan = scan;
+        this.conflicts = conflicts;
+    }
+
+    /**
+     * @param extras  the destination's entries now at changed or never-synced paths
+     * @param trusted this side's snapshot was made with this destination: else nothing recorded is
+     *                a base (every path present on both sides and different is a conflict, and
+     *                nothing is deleted)
+     * @param rescan  scans the root again, after conflict copies were made
+     */
+    static BidiSource resolve(Path root, ScanResult scan, NavigableMap<String, Entry> recorded, Set<String> deviations,
+            List<Entry> extras, boolean trusted, SyncOptions options, BidiOptions bidi, boolean report, SyncListener listener,
+            Supplier<ScanResult> rescan) {
+        Map<String, Entry> peer = new HashMap<>();
+        extras.forEach(e -> peer.put(e.path(), e));
+        NavigableMap<String, Entry> base = trusted ? recorded : new TreeMap<>();
+        Map<String, Reconciler.Decision> decisions = Reconciler.reconcile(base, scan.entries(), trusted ? deviations : Set.of(), peer,
+                options.filter(), bidi);
+        long conflicts = 0;
+        boolean renamed = false;
+        for (Map.Entry<String, Reconciler.Decision> e : new TreeMap<>(decisions).entrySet()) {
+            Reconciler.Decision d = e.getValue();
+            if (d.action() != Reconciler.Action.CONFLICT) {
+                continue;
+            }
+            String path = e.getKey();
+            conflicts++;
+            String how;
+            if (d.hereWins()) {
+                how = d.keepBoth() ? "this side's version keeps the name, the other side's is kept as a conflict copy there"
+                        : "this side's version replaces the other side's";
+            } else if (d.keepBoth()) {
+                String copy = keepAside(root, path, d.here(), bidi.host());
+                renamed |= copy != null;
+                how = copy == null ? "could not keep this side's version aside; left as it is"
+                        : "the other side's version keeps the name, this side's is kept as " + copy;
+            } else {
+                how = "the other side's version replaces this side's";
+            }
+            log.info("conflict {}: {}", path, how);
+            if (report) {
+                listener.conflict(path, how);
+            }
+        }
+        return new BidiSource(decisions, trusted, renamed ? rescan.get() : scan, conflicts);
+    }
+
+    /** Renames the entry at {@code path} to a free conflict-copy name; returns that name, or null if it failed. */
+    static String keepAside(Path root, String path, Entry version, String host) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            String copy = ConflictNames.copyOf(path, host, version.mtimeNanos(), attempt);
+            try {
+                Files.move(root.resolve(path), root.resolve(copy));
+                return copy;
+            } catch (FileAlreadyExistsException taken) {
+                // try the next suffix
+            } catch (IOException ex) {
+                log.warn("cannot keep {} aside as {}: {}", path, copy, ex.toString());
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The plan without what the peer owns: its changes (metas and deletes of paths it changed,
+     * conflicts it won). Directories stay when something kept lies below them. Without a trusted
+     * base nothing is deleted.
+     */
+    Planner.Plan restrict(Planner.Plan plan) {
+        Set<String> neededDirs = new HashSet<>();
+        List<Boolean> keep = new ArrayList<>(plan.items().size());
+        for (Planner.Item item : plan.items()) {
+            Boolean k;
+            if (item instanceof Planner.Delete) {
+                k = trusted && !owned(item.entry().path());
+            } else if (item instanceof Planner.Move) {
+                k = true;
+            } else {
+                k = item.entry().isDirectory() ? null : !owned(item.entry().path());
+            }
+            if (Boolean.TRUE.equals(k)) {
+                for (String p = Entry.parentOf(item.entry().path()); !p.isEmpty(); p = Entry.parentOf(p)) {
+                    neededDirs.add(p);
+                }
+            }
+            keep.add(k);
+        }
+        List<Planner.Item> items = new ArrayList<>();
+        long files = 0;
+        long bytes = 0;
+        for (int i = 0; i < plan.items().size(); i++) {
+            Planner.Item item = plan.items().get(i);
+            Boolean k = keep.get(i);
+            if (k == null) {
+                String p = item.entry().path();
+                k = !owned(p) || neededDirs.contains(p);
+            }
+            if (k) {
+                items.add(item);
+                if (item instanceof Planner.Meta m && m.entry().isFile()) {
+                    files++;
+                    bytes += m.entry().size();
+                }
+            }
+        }
+        List<Planner.Delete> late = plan.late().stream().filter(d -> trusted && !owned(d.entry().path())).toList();
+        return new Planner.Plan(items, late, files, bytes);
+    }
+
+    private boolean owned(String path) {
+        Reconciler.Decision d = decisions.get(path);
+        return d != null && d.peerOwns();
+    }
+}
