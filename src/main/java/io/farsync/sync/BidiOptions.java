@@ -17,6 +17,20 @@ public record BidiOptions(ConflictPolicy conflicts, boolean source, String host)
         host = ConflictNames.cleanHost(Objects.requireNonNull(host, "host"));
     }
 
+    /** This machine's host name for conflict copies: $HOSTNAME, else the resolver's, else "host". */
+    public static String localHost() {
+        String h = System.getenv("HOSTNAME");
+        if (h == null || h.isBlank()) {
+            try {
+                h = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                h = "host";
+            }
+        }
+        int dot = h.indexOf('.');
+        return dot > 0 ? h.substring(0, dot) : h;
+    }
+
     /** The same options for the other endpoint of the sync, whose host is {@code otherHost}. */
     public BidiOptions peer(String otherHost) {
         return new BidiOptions(conflicts, !source, otherHost);
