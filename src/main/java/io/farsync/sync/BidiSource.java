@@ -64,17 +64,23 @@ final class BidiSource {
             }
             String path = e.getKey();
             conflicts++;
+            String me = bidi.source() ? "SRC" : "DST";
+            String other = bidi.source() ? "DST" : "SRC";
+            String winner = d.hereWins() ? me : other;
+            String why = d.here().isDirectory() != d.peer().isDirectory() ? "the directory"
+                    : bidi.conflicts() == ConflictPolicy.SOURCE || bidi.conflicts() == ConflictPolicy.DEST ? "--conflict " + bidi.conflicts().label()
+                    : d.here().mtimeNanos() == d.peer().mtimeNanos() ? "same mtime: SRC" : "newer";
             String how;
             if (d.hereWins()) {
-                how = d.keepBoth() ? "this side's version keeps the name, the other side's is kept as a conflict copy there"
-                        : "this side's version replaces the other side's";
+                how = winner + "'s version (" + why + ") keeps the name; " + other
+                        + (d.keepBoth() ? "'s is kept beside it as a conflict copy" : "'s is replaced");
             } else if (d.keepBoth()) {
                 String copy = keepAside(root, path, d.here(), bidi.host());
                 renamed |= copy != null;
-                how = copy == null ? "could not keep this side's version aside; left as it is"
-                        : "the other side's version keeps the name, this side's is kept as " + copy;
+                how = copy == null ? "both changed; " + me + "'s version could not be renamed and is left as it is"
+                        : winner + "'s version (" + why + ") keeps the name; " + me + "'s is kept as " + copy;
             } else {
-                how = "the other side's version replaces this side's";
+                how = winner + "'s version (" + why + ") keeps the name; " + me + "'s is replaced";
             }
             log.info("conflict {}: {}", path, how);
             if (report) {
