@@ -30,12 +30,21 @@ final class BidiSource {
 
     private final Map<String, Reconciler.Decision> decisions;
     private final boolean trusted;
+    private final NavigableMap<String, Entry> recorded;
+    private final Set<String> deviations;
+    private final Map<String, Entry> peer;
+    /** Paths below a directory this side renamed whose contents the peer changed (see {@link #restrict}). */
+    private final Set<String> movedPeerChanges = new HashSet<>();
     final ScanResult scan;
     final long conflicts;
 
-    private BidiSource(Map<String, Reconciler.Decision> decisions, boolean trusted, ScanResult scan, long conflicts) {
+    private BidiSource(Map<String, Reconciler.Decision> decisions, boolean trusted, NavigableMap<String, Entry> recorded,
+            Set<String> deviations, Map<String, Entry> peer, ScanResult scan, long conflicts) {
         this.decisions = decisions;
         this.trusted = trusted;
+        this.recorded = recorded;
+        this.deviations = deviations;
+        this.peer = peer;
         this.scan = scan;
         this.conflicts = conflicts;
     }
@@ -87,7 +96,8 @@ final class BidiSource {
                 listener.conflict(path, how);
             }
         }
-        return new BidiSource(decisions, trusted, renamed ? rescan.get() : scan, conflicts);
+        return new BidiSource(decisions, trusted, recorded, trusted ? deviations : Set.of(), peer, renamed ? rescan.get() : scan,
+                conflicts);
     }
 
     /** Renames the entry at {@code path} to a free conflict-copy name; returns that name, or null if it failed. */
@@ -110,17 +120,43 @@ final class BidiSource {
     /**
      * The plan without what the peer owns: its changes (metas and deletes of paths it changed,
      * conflicts it won). Directories stay when something kept lies below them. Without a trusted
-     * base nothing is deleted.
+     * base nothing is deleted. A directory this side renamed carries the peer's changes inside it
+     * along (the destination renames what it has), so what this side left unchanged below the new
+     * name is not offered over them: the reverse pass brings the peer's version here.
      */
     Planner.Plan restrict(Planner.Plan plan) {
+        for (Planner.Move m : plan.moves()) {
+            if (!m.from().isDirectory()) {
+                continue;
+            }
+            String a = m.from().path();
+            String b = m.entry().path();
+            for (String d : deviations) {
+                if (d.length() > a.length() && Entry.isAtOrBelow(d, a)) {
+                    String p = Entry.rebase(d, a, b);
+                    Entry mine = scan.entries().get(p);
+                    Entry base = recorded.get(d);
+                    if (mine == null ? peer.containsKey(d) : base != null && base.unchangedAs(mine)) {
+                        movedPeerChanges.add(p);
+                    }
+                }
+            }
+        }
         Set<String> neededDirs = new HashSet<>();
+        List<Planner.Item> adjusted = new ArrayList<>(plan.items().size());
         List<Boolean> keep = new ArrayList<>(plan.items().size());
-        for (Planner.Item item : plan.items()) {
+        for (Planner.Item original : plan.items()) {
+            Planner.Item item = original;
             Boolean k;
             if (item instanceof Planner.Delete) {
                 k = trusted && !owned(item.entry().path());
-            } else if (item instanceof Planner.Move) {
+            } else if (item instanceof Planner.Move m) {
                 k = true;
+                if (owned(m.entry().path()) && !m.entry().isDirectory()) {
+                    // The peer won the target path: only the departure from the old path is ours.
+                    k = trusted && !owned(m.from().path());
+                    item = new Planner.Delete(m.from());
+                }
             } else {
                 k = item.entry().isDirectory() ? null : !owned(item.entry().path());
             }
@@ -130,12 +166,13 @@ final class BidiSource {
                 }
             }
             keep.add(k);
+            adjusted.add(item);
         }
         List<Planner.Item> items = new ArrayList<>();
         long files = 0;
         long bytes = 0;
         for (int i = 0; i < plan.items().size(); i++) {
-            Planner.Item item = plan.items().get(i);
+            Planner.Item item = adjusted.get(i);
             Boolean k = keep.get(i);
             if (k == null) {
                 String p = item.entry().path();
@@ -153,7 +190,11 @@ final class BidiSource {
         return new Planner.Plan(items, late, files, bytes);
     }
 
-    private boolean owned(String path) {
+    /** True if the peer's change to {@code path} wins: this side neither offers nor deletes it. */
+    boolean owned(String path) {
+        if (movedPeerChanges.contains(path)) {
+            return true;
+        }
         Reconciler.Decision d = decisions.get(path);
         return d != null && d.peerOwns();
     }

@@ -387,6 +387,9 @@ public final class DestinationEndpoint {
             }
             try {
                 applier.requireParents(b);
+                if (bidi != null) {
+                    keepLocalChange(to);
+                }
                 Entry own = recorded.get(a);
                 if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);

@@ -148,6 +148,8 @@ public final class SourceEndpoint {
         private final Set<Integer> settled = new HashSet<>();
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
         private long conflicts;
+        /** The bidirectional pass's reconciliation; null for one-way sync. */
+        private BidiSource reconciled;
 
         Session(PeerChannel peer) {
             this.peer = peer;
@@ -196,6 +198,7 @@ public final class SourceEndpoint {
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
                         listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root));
                 scan = b.scan;
+                reconciled = b;
                 conflicts = reportConflicts ? b.conflicts : 0;
                 plan = b.restrict(Planner.plan(scan, recorded, deviations, List.of(), trusted, options));
             }
@@ -340,6 +343,9 @@ public final class SourceEndpoint {
         private void fallBack(Planner.Move mv) {
             log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
             for (Entry e : mv.fromTree()) {
+                if (reconciled != null && reconciled.owned(e.path())) {
+                    continue;
+                }
                 if (options.deleteDelay() && !lateReleased) {
                     late.add(new Planner.Delete(e));
                 } else {

@@ -189,6 +189,41 @@ class BidiSyncTest {
         Trees.assertSameTree(a, b);
     }
 
+    @Test
+    void directoryRenamedAtA_fileEditedInsideAtB_keepsBothEffects() throws Exception {
+        sync.policy = ConflictPolicy.NEWEST;
+        Trees.write(a.resolve("old/f.txt"), "base", T0);
+        Trees.write(a.resolve("old/g.txt"), "g", T0);
+        sync.runOk();
+        Files.move(a.resolve("old"), a.resolve("new"));
+        Trees.write(b.resolve("old/f.txt"), "edited at b", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "new/f.txt")).isEqualTo("edited at b");
+            assertThat(read(side, "new/g.txt")).isEqualTo("g");
+            assertThat(side.resolve("old")).doesNotExist();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void fileRenamedAtA_editedAtB_keepsBothVersions() throws Exception {
+        Trees.write(a.resolve("f.txt"), "base", T0);
+        sync.runOk();
+        Files.move(a.resolve("f.txt"), a.resolve("renamed.txt"));
+        Trees.write(b.resolve("f.txt"), "edited at b", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "renamed.txt")).isEqualTo("base");
+            assertThat(read(side, "f.txt")).isEqualTo("edited at b");
+        }
+        Trees.assertSameTree(a, b);
+    }
+
     static String read(Path root, String rel) throws IOException {
         return Files.readString(root.resolve(rel), StandardCharsets.UTF_8);
     }
