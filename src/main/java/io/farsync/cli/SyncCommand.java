@@ -135,7 +135,8 @@ final class SyncCommand implements Callable<Integer> {
         continuous.checkUnused();
         if (continuous.continuous) {
             return ContinuousRunner.runUntilSignalled(ContinuousRunner.forCli(settings,
-                    continuous.settings(settings.source() instanceof Location.Remote), context.home(), context.out(), context.err(), quiet));
+                    // with --bidi one side is never watched: periodic syncs as for a remote source
+                    continuous.settings(bidi || settings.source() instanceof Location.Remote), context.home(), context.out(), context.err(), quiet));
         }
         SyncRunner.Outcome outcome;
         try (Progress progress = new Progress(context.out(), context.err(), quiet, context.terminal(), System::nanoTime)) {

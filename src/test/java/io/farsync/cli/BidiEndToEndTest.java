@@ -1,10 +1,19 @@
 package io.farsync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.farsync.sync.ConflictPolicy;
+import io.farsync.sync.SyncOptions;
+import io.farsync.sync.watch.WatchMode;
+import io.farsync.transport.TransportConfig;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -62,6 +71,36 @@ class BidiEndToEndTest {
         CliHarness.Result bad = h.run("sync", tmp.toString(), tmp.resolve("y").toString(), "--bidi", "--conflict", "mine");
         assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
         assertThat(bad.err()).contains("--conflict");
+    }
+
+    @Test
+    void continuous_bothLocal_watchesSrc_andScansDst() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        Path b = Files.createDirectories(tmp.resolve("b"));
+        SyncRunner.Settings sync = new SyncRunner.Settings(Location.parse(a.toString()), Location.parse(b.toString()), 0, h.identity,
+                TransportConfig.defaults().withDatagramSize(SyncCommand.LOOPBACK_DATAGRAM), 128, SyncOptions.defaults(),
+                ConflictPolicy.KEEP_BOTH);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ContinuousRunner runner = ContinuousRunner.forCli(sync, ContinuousRunner.Settings.defaults(Duration.ofMillis(200),
+                Duration.ofSeconds(1), WatchMode.AUTO), new FarsyncHome(h.clientHome), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
+        Thread t = new Thread(runner::run, "test-bidi-continuous");
+        t.setDaemon(true);
+        t.start();
+        try {
+            Files.writeString(a.resolve("from-a.txt"), "a");
+            Files.writeString(b.resolve("from-b.txt"), "b");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> Files.exists(b.resolve("from-a.txt")) && Files.exists(a.resolve("from-b.txt")));
+            Files.writeString(b.resolve("from-b.txt"), "b edited");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> Files.readString(a.resolve("from-b.txt")).equals("b edited"));
+        } finally {
+            runner.stopAndWait();
+            t.join(30_000);
+            System.out.println("--- continuous stdout\n" + out.toString(StandardCharsets.UTF_8));
+        }
+        cli(a, b);
     }
 
     /** A (named first) and B: first sync, edits on both sides, a conflict and a delete against an edit, then a quiet re-run. */
