@@ -60,6 +60,12 @@
  * late Deletes, for the Acks of every file and symlink offered. Protocol version 2 (version 1 had
  * no Move, no Extras and no moves in Summary; D read S's Hello after its Deviations).
  *
+ * <p>Bidirectional sync ({@link io.farsync.sync.BidiEndpoint}) is two of these conversations in a
+ * row on one stream, the roles swapped for the second (each side's reader stops after its last
+ * inbound message, Summary or Bye, so the next conversation's Hello is never read by the old
+ * one). In it D's Extras list every entry D has that differs from its snapshot or was never
+ * synced, so S can reconcile; the messages themselves are unchanged.
+ *
  * <p>A Move is one message whatever the size of the directory it renames: a 2,000-file
  * directory rename costs about 4 KB on the wire end to end (SSH and UDP included), against
  * 12 MB of data ({@code SyncScaleEndToEndTest}).
