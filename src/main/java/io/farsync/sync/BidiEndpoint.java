@@ -50,8 +50,11 @@ public final class BidiEndpoint {
             a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true).run(fromPeer, toPeer);
             b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
         } else {
-            a = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
-            b = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false).run(fromPeer, toPeer);
+            DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi);
+            a = receive.run(fromPeer, toPeer);
+            SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false);
+            // Records made with another database than the peer's (it was recreated) are no base.
+            b = (receive.knewSource() ? send : send.distrustRecords()).run(fromPeer, toPeer);
         }
         List<String> errors = new ArrayList<>(a.errors());
         errors.addAll(b.errors());

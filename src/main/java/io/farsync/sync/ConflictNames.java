@@ -30,11 +30,6 @@ final class ConflictNames {
         return parent.isEmpty() ? copy : parent + "/" + copy;
     }
 
-    /** True if {@code path} names a conflict copy. */
-    static boolean isCopy(String path) {
-        return Entry.nameOf(path).contains(".conflict-");
-    }
-
     static String cleanHost(String host) {
         String h = host.replaceAll("[^A-Za-z0-9._-]", "_");
         return h.isEmpty() ? "host" : h;

@@ -62,6 +62,8 @@ public final class DestinationEndpoint {
     private final SyncListener listener;
     /** Set for a pass of bidirectional sync; null for one-way sync. */
     private BidiOptions bidi;
+    /** After {@link #run}: this side's records were made with the source's database (else they are no base). */
+    private volatile boolean knewSource;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -79,6 +81,11 @@ public final class DestinationEndpoint {
     DestinationEndpoint bidi(BidiOptions options) {
         this.bidi = Objects.requireNonNull(options, "options");
         return this;
+    }
+
+    /** True if the last {@link #run} found its snapshot made with the source's database. */
+    boolean knewSource() {
+        return knewSource;
     }
 
     /** Counterpart of {@link SourceEndpoint#run}. */
@@ -166,6 +173,7 @@ public final class DestinationEndpoint {
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            knewSource = sameSource;
             snapshot.setPeerId(hello.snapshotId());
             sendDeviations(scan);
             sendExtras(scan, sameSource);

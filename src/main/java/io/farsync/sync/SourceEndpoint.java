@@ -60,6 +60,8 @@ public final class SourceEndpoint {
     /** Set for a pass of bidirectional sync (see {@link BidiSource}); null for one-way sync. */
     private BidiOptions bidi;
     private boolean reportConflicts;
+    /** Bidirectional: this side's records are no base even if the peer's database is the recorded one. */
+    private boolean distrustRecords;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -85,6 +87,15 @@ public final class SourceEndpoint {
     SourceEndpoint bidi(BidiOptions options, boolean reportConflicts) {
         this.bidi = Objects.requireNonNull(options, "options");
         this.reportConflicts = reportConflicts;
+        return this;
+    }
+
+    /**
+     * Bidirectional second pass after a first pass whose destination (this side) did not know the
+     * source's database: the records are from another peer, so nothing recorded is trusted.
+     */
+    SourceEndpoint distrustRecords() {
+        this.distrustRecords = true;
         return this;
     }
 
@@ -186,7 +197,7 @@ public final class SourceEndpoint {
                 }
             } while (!x.last());
 
-            boolean trusted = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            boolean trusted = !distrustRecords && snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -224,6 +222,34 @@ class BidiSyncTest {
         Trees.assertSameTree(a, b);
     }
 
+    @Test
+    void lostSnapshot_mergesWithoutDeleting_andDifferingFilesAreConflicts() throws Exception {
+        Trees.write(a.resolve("same"), "same", T0);
+        Trees.write(a.resolve("differs"), "base", T0);
+        Trees.write(a.resolve("deleted-at-a"), "x", T0);
+        sync.runOk();
+        Files.delete(sync.aDb);
+        Files.delete(a.resolve("deleted-at-a"));
+        Trees.write(b.resolve("differs"), "changed at b", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.filesDeleted()).isZero();
+        assertThat(r.conflicts()).isEqualTo(1);
+        assertThat(read(a, "deleted-at-a")).isEqualTo("x");
+        assertThat(read(a, "differs")).isEqualTo("changed at b");
+        assertThat(conflictCopies(a)).hasSize(1);
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void emptiedSource_isRefusedByTheDeleteLimit() throws Exception {
+        Trees.write(a.resolve("f"), "f", T0);
+        sync.runOk();
+        Files.delete(a.resolve("f"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(sync::runOk).hasStackTraceContaining("empty");
+        assertThat(b.resolve("f")).exists();
+    }
+
     static String read(Path root, String rel) throws IOException {
         return Files.readString(root.resolve(rel), StandardCharsets.UTF_8);
     }
@@ -233,9 +259,5 @@ class BidiSyncTest {
             return s.filter(p -> p.getFileName().toString().contains(".conflict-")).map(p -> root.relativize(p).toString())
                     .sorted().toList();
         }
-    }
-
-    static void touch(Path p, long nanos) throws IOException {
-        Files.setLastModifiedTime(p, FileTime.from(nanos, TimeUnit.NANOSECONDS));
     }
 }
