@@ -111,8 +111,7 @@ public final class SourceEndpoint {
             Session session = new Session(peer);
             Message.Summary summary = session.run();
             return new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(), summary.filesMoved(),
-                    session.conflicts,
-                    summary.entriesChecked(), summary.errors());
+                    session.conflicts, summary.entriesChecked(), summary.errors());
         } catch (FarsyncException e) {
             peer.abort(e);
             throw e;
