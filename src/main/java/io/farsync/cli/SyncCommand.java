@@ -111,9 +111,9 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = "--bidi", description = "two-way: changes on either side since the last sync reach the other")
     boolean bidi;
 
-    @Option(names = "--conflict", paramLabel = "keep-both|newest|source|dest", defaultValue = "keep-both",
+    @Option(names = "--conflict", paramLabel = "keep-both|newest|source|dest",
             description = "with --bidi, a file changed on both sides: keep-both (the newer keeps the name, the other becomes"
-                    + " NAME.conflict-HOST-TIME.EXT on both sides), newest, source (SRC wins) or dest (default: ${DEFAULT-VALUE})")
+                    + " NAME.conflict-HOST-TIME.EXT on both sides), newest, source (SRC wins) or dest (default: keep-both)")
     String conflict;
 
     @Option(names = "--stats-json", paramLabel = "FILE", description = "on exit, write a JSON summary to FILE")
@@ -199,9 +199,12 @@ final class SyncCommand implements Callable<Integer> {
         }
         ConflictPolicy conflicts;
         try {
-            conflicts = ConflictPolicy.parse(conflict);
+            conflicts = conflict == null ? ConflictPolicy.KEEP_BOTH : ConflictPolicy.parse(conflict);
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
+        }
+        if (conflict != null && !bidi) {
+            throw new FarsyncException(ExitCode.USAGE, "--conflict needs --bidi");
         }
         if (bidi && mirror) {
             throw new FarsyncException(ExitCode.USAGE, "--mirror contradicts --bidi");

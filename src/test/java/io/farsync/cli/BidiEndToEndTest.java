@@ -71,6 +71,9 @@ class BidiEndToEndTest {
         CliHarness.Result bad = h.run("sync", tmp.toString(), tmp.resolve("y").toString(), "--bidi", "--conflict", "mine");
         assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
         assertThat(bad.err()).contains("--conflict");
+        CliHarness.Result oneWay = h.run("sync", tmp.toString(), tmp.resolve("y").toString(), "--conflict", "newest");
+        assertThat(oneWay.exitCode()).as(oneWay.toString()).isEqualTo(2);
+        assertThat(oneWay.err()).contains("--conflict needs --bidi");
     }
 
     @Test
