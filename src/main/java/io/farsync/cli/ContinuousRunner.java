@@ -98,7 +98,9 @@ final class ContinuousRunner {
         this.err = err;
         this.quiet = quiet;
         this.nanoClock = nanoClock;
-        this.watchedRoot = sync.source() instanceof Location.Local l ? l.path().toAbsolutePath().normalize() : null;
+        // Bidirectional: the local side is watched (SRC if both are local); the other is found by the periodic syncs.
+        Location watched = sync.bidi() != null && sync.source() instanceof Location.Remote ? sync.destination() : sync.source();
+        this.watchedRoot = watched instanceof Location.Local l ? l.path().toAbsolutePath().normalize() : null;
         this.aggregator = new ChangeAggregator(watchedRoot != null ? watchedRoot : Path.of("/"),
                 new ChangeAggregator.Settings(settings.cooloff(), settings.maxDelay(), ChangeAggregator.Settings.DEFAULT_MAX_PATHS),
                 nanoClock);

@@ -95,6 +95,16 @@ final class Progress implements SyncListener, AutoCloseable {
     }
 
     @Override
+    public void conflict(String path, String resolution) {
+        if (!quiet) {
+            synchronized (this) {
+                clearLine();
+                out.println("conflict " + path + ": " + resolution);
+            }
+        }
+    }
+
+    @Override
     public void entryFailed(String path, String reason) {
         synchronized (this) {
             clearLine();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.Checksum;
+import io.farsync.sync.ConflictPolicy;
 import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
@@ -107,6 +108,14 @@ final class SyncCommand implements Callable<Integer> {
         filterRules.add("@ " + file);
     }
 
+    @Option(names = "--bidi", description = "two-way: changes on either side since the last sync reach the other")
+    boolean bidi;
+
+    @Option(names = "--conflict", paramLabel = "keep-both|newest|source|dest",
+            description = "with --bidi, a file changed on both sides: keep-both (the newer keeps the name, the other becomes"
+                    + " NAME.conflict-HOST-TIME.EXT on both sides), newest, source (SRC wins) or dest (default: keep-both)")
+    String conflict;
+
     @Option(names = "--stats-json", paramLabel = "FILE", description = "on exit, write a JSON summary to FILE")
     Path statsJson;
 
@@ -126,7 +135,8 @@ final class SyncCommand implements Callable<Integer> {
         continuous.checkUnused();
         if (continuous.continuous) {
             return ContinuousRunner.runUntilSignalled(ContinuousRunner.forCli(settings,
-                    continuous.settings(settings.source() instanceof Location.Remote), context.home(), context.out(), context.err(), quiet));
+                    // with --bidi one side is never watched: periodic syncs as for a remote source
+                    continuous.settings(bidi || settings.source() instanceof Location.Remote), context.home(), context.out(), context.err(), quiet));
         }
         SyncRunner.Outcome outcome;
         try (Progress progress = new Progress(context.out(), context.err(), quiet, context.terminal(), System::nanoTime)) {
@@ -187,8 +197,20 @@ final class SyncCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
+        ConflictPolicy conflicts;
+        try {
+            conflicts = conflict == null ? ConflictPolicy.KEEP_BOTH : ConflictPolicy.parse(conflict);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage());
+        }
+        if (conflict != null && !bidi) {
+            throw new FarsyncException(ExitCode.USAGE, "--conflict needs --bidi");
+        }
+        if (bidi && mirror) {
+            throw new FarsyncException(ExitCode.USAGE, "--mirror contradicts --bidi");
+        }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
-                transport, aesBits, options);
+                transport, aesBits, options, bidi ? conflicts : null);
     }
 
     private List<String> expandFilterFiles() {
@@ -224,6 +246,9 @@ final class SyncCommand implements Callable<Integer> {
         }
         if (r.filesDeleted() > 0) {
             s.append(", deleted ").append(r.filesDeleted());
+        }
+        if (r.conflicts() > 0) {
+            s.append(", ").append(r.conflicts()).append(r.conflicts() == 1 ? " conflict" : " conflicts");
         }
         if (!r.errors().isEmpty()) {
             s.append(", ").append(r.errors().size()).append(" failed");

@@ -10,6 +10,9 @@ import io.farsync.session.KeyFiles;
 import io.farsync.session.RemoteSession;
 import io.farsync.session.SessionClient;
 import io.farsync.session.SessionRequest;
+import io.farsync.sync.BidiEndpoint;
+import io.farsync.sync.BidiOptions;
+import io.farsync.sync.ConflictPolicy;
 import io.farsync.sync.DestinationEndpoint;
 import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncOptions;
@@ -45,7 +48,11 @@ final class SyncRunner {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration OUTCOME_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Everything {@code farsync sync} was told. */
+    /**
+     * Everything {@code farsync sync} was told.
+     *
+     * @param bidi the conflict policy of a bidirectional sync ({@code --bidi}); null for one-way
+     */
     record Settings(
             Location source,
             Location destination,
@@ -53,7 +60,14 @@ final class SyncRunner {
             Path identity,
             TransportConfig transport,
             int aesBits,
-            SyncOptions options) {
+            SyncOptions options,
+            ConflictPolicy bidi) {
+
+        /** A one-way sync. */
+        Settings(Location source, Location destination, int port, Path identity, TransportConfig transport, int aesBits,
+                SyncOptions options) {
+            this(source, destination, port, identity, transport, aesBits, options, null);
+        }
     }
 
     /** What happened, for the summary and --stats-json. */
@@ -126,17 +140,24 @@ final class SyncRunner {
                 remotePath = r.path();
             }
             // the embedded server's port changes every run: name the peer so the snapshots are found again
-            String sessionId = sessionId(push, localPath, embedded != null ? "local" : target.toString(), remotePath);
+            boolean bidi = s.bidi() != null;
+            String sessionId = sessionId(bidi ? (push ? "bidi-src" : "bidi-dst") : push ? "push" : "pull", localPath,
+                    embedded != null ? "local" : target.toString(), remotePath);
+            // Bidirectional: this (client) side sends first; the server's path is SRC when this one is not.
             SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL,
-                    push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
-                    transport.rateBitsPerSecond(), transport.datagramSize(), JobOptions.encode(s.options()),
+                    bidi ? SessionRequest.BIDI : push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
+                    transport.rateBitsPerSecond(), transport.datagramSize(),
+                    bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push) : JobOptions.encode(s.options()),
                     transport.policy().label(), transport.minRateBitsPerSecond());
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;
             progress.transport(session.transport()::stats);
             try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
-                result = push
+                result = bidi
+                        ? new BidiEndpoint(localPath, snapshot, s.options(), new BidiOptions(s.bidi(), push, BidiOptions.localHost()), true,
+                                progress).run(session.transport().input(), session.transport().output())
+                        : push
                         ? new SourceEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output())
                         : new DestinationEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output());
             } catch (FarsyncException | IOException e) {
@@ -202,9 +223,14 @@ final class SyncRunner {
 
     /** Stable across runs of the same command, so the snapshot databases are found again. */
     static String sessionId(boolean push, Path localPath, String peer, String remotePath) {
+        return sessionId(push ? "push" : "pull", localPath, peer, remotePath);
+    }
+
+    /** @param direction push, pull, bidi-src (this side is SRC) or bidi-dst */
+    static String sessionId(String direction, Path localPath, String peer, String remotePath) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            String key = "farsync-session-v1\n" + (push ? "push" : "pull") + "\n" + localPath + "\n" + peer + "\n" + remotePath;
+            String key = "farsync-session-v1\n" + direction + "\n" + localPath + "\n" + peer + "\n" + remotePath;
             return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)), 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

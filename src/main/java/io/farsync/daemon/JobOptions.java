@@ -2,7 +2,9 @@ package io.farsync.daemon;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.BidiOptions;
 import io.farsync.sync.Checksum;
+import io.farsync.sync.ConflictPolicy;
 import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.filter.Filter;
@@ -19,7 +21,33 @@ public final class JobOptions {
     /** Filter rules, one per line ({@code + PATTERN} or {@code - PATTERN}). */
     static final String FILTER = "filter";
 
+    /** Bidirectional sync: the conflict policy ({@code keep-both|newest|source|dest}). */
+    static final String CONFLICT = "conflict";
+    /** Bidirectional sync: "true" if the server's path is SRC (named first on the command line). */
+    static final String SERVER_IS_SOURCE = "server_is_source";
+
     private JobOptions() {
+    }
+
+    /** {@code options} plus what the server needs for a bidirectional job. */
+    public static Map<String, String> withBidi(Map<String, String> options, ConflictPolicy conflicts, boolean serverIsSource) {
+        Map<String, String> m = new java.util.HashMap<>(options);
+        m.put(CONFLICT, conflicts.label());
+        m.put(SERVER_IS_SOURCE, Boolean.toString(serverIsSource));
+        return m;
+    }
+
+    /** The server's bidirectional options; throws {@code USAGE} for a bad policy or with --mirror. */
+    public static BidiOptions parseBidi(Map<String, String> options, String host) {
+        try {
+            if (parse(options).mirror()) {
+                throw new IllegalArgumentException("--mirror contradicts --bidi");
+            }
+            return new BidiOptions(ConflictPolicy.parse(options.getOrDefault(CONFLICT, ConflictPolicy.KEEP_BOTH.label())),
+                    Boolean.parseBoolean(options.getOrDefault(SERVER_IS_SOURCE, "false")), host);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, "invalid sync options: " + e.getMessage(), e);
+        }
     }
 
     public static Map<String, String> encode(SyncOptions options) {

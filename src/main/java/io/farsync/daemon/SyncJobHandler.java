@@ -7,6 +7,8 @@ import io.farsync.history.HistoryStore;
 import io.farsync.history.Recording;
 import io.farsync.session.SessionHandler;
 import io.farsync.session.SessionRequest;
+import io.farsync.sync.BidiEndpoint;
+import io.farsync.sync.BidiOptions;
 import io.farsync.sync.DestinationEndpoint;
 import io.farsync.sync.PathJail;
 import io.farsync.sync.SourceEndpoint;
@@ -68,7 +70,9 @@ public final class SyncJobHandler implements SessionHandler {
 
     private Job prepare(SessionRequest request, String user, Recording recording) {
         Path dir = PathJail.resolveInRoot(root, request.path());
-        boolean source = SessionRequest.SOURCE.equals(request.serverRole());
+        BidiOptions bidi = SessionRequest.BIDI.equals(request.serverRole())
+                ? JobOptions.parseBidi(request.options(), BidiOptions.localHost()) : null;
+        boolean source = SessionRequest.SOURCE.equals(request.serverRole()) || (bidi != null && bidi.source());
         if (source) {
             if (!Files.isDirectory(dir)) {
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
@@ -103,7 +107,9 @@ public final class SyncJobHandler implements SessionHandler {
                     if (recording != null) {
                         recording.onStop(() -> connection.abort("stopped from the console"));
                     }
-                    result = source
+                    result = bidi != null
+                            ? new BidiEndpoint(dir, snapshot, options, bidi, false, listener).run(connection.input(), connection.output())
+                            : source
                             ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
                             : new DestinationEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output());
                 } catch (IOException | RuntimeException e) {

@@ -298,7 +298,7 @@ public final class FarsyncServer implements AutoCloseable {
                 throw new FarsyncException(ExitCode.TRANSFER_FAILED, "protocol version " + request.protocol()
                         + " not supported by this server (speaks " + SessionRequest.PROTOCOL + ")");
             }
-            if (!SessionRequest.SOURCE.equals(request.serverRole()) && !SessionRequest.DESTINATION.equals(request.serverRole())) {
+            if (!SessionRequest.isKnownRole(request.serverRole())) {
                 throw new FarsyncException(ExitCode.TRANSFER_FAILED, "unknown role: " + request.serverRole());
             }
             if (request.sessionId() == null || !SESSION_ID.matcher(request.sessionId()).matches()) {

@@ -8,7 +8,9 @@ import java.util.Map;
  * transport secrets and settings. Travels only inside the authenticated, encrypted SSH channel.
  *
  * @param protocol      control protocol version ({@link #PROTOCOL})
- * @param serverRole    what the server side does in the job: "source" or "destination"
+ * @param serverRole    what the server side does in the job: "source", "destination" or "bidi"
+ *                      (bidirectional: the server receives first, then sends; see
+ *                      {@link io.farsync.sync.BidiEndpoint})
  * @param path          the path the client named, resolved inside the server's root
  * @param sessionId     names the sync session (and its snapshot databases); 16-64 hex digits
  * @param keys          base64 of {@link io.farsync.transport.SessionKeys#toBytes()}
@@ -34,9 +36,15 @@ public record SessionRequest(
     public static final int PROTOCOL = 1;
     public static final String SOURCE = "source";
     public static final String DESTINATION = "destination";
+    public static final String BIDI = "bidi";
 
     public SessionRequest {
         options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    /** True for the roles this version serves: {@link #SOURCE}, {@link #DESTINATION}, {@link #BIDI}. */
+    public static boolean isKnownRole(String role) {
+        return SOURCE.equals(role) || DESTINATION.equals(role) || BIDI.equals(role);
     }
 
     /** This request carrying {@code encodedKeys} (base64). */

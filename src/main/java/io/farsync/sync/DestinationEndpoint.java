@@ -62,12 +62,32 @@ public final class DestinationEndpoint {
     private final SnapshotStore snapshot;
     private final SyncOptions options;
     private final SyncListener listener;
+    /** Set for a pass of bidirectional sync; null for one-way sync. */
+    private BidiOptions bidi;
+    /** After {@link #run}: this side's records were made with the source's database (else they are no base). */
+    private volatile boolean knewSource;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
         this.options = Objects.requireNonNull(options, "options");
         this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Makes this the receiving pass of a bidirectional sync: the source hears of this side's
+     * changes (the extras carry every entry changed or never synced here), and a changed local
+     * file or symlink about to be replaced is first kept aside as a conflict copy when
+     * {@code options} keep both versions.
+     */
+    DestinationEndpoint bidi(BidiOptions options) {
+        this.bidi = Objects.requireNonNull(options, "options");
+        return this;
+    }
+
+    /** True if the last {@link #run} found its snapshot made with the source's database. */
+    boolean knewSource() {
+        return knewSource;
     }
 
     /** Counterpart of {@link SourceEndpoint#run}. */
@@ -187,6 +207,7 @@ public final class DestinationEndpoint {
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            knewSource = sameSource;
             snapshot.setPeerId(hello.snapshotId());
             sourceDb = hello.snapshotId();
             sendDeviations(scan);
@@ -278,9 +299,10 @@ public final class DestinationEndpoint {
         private void sendExtras(ScanResult scan, boolean sameSource) {
             List<WireEntry> batch = new ArrayList<>();
             int bytes = 0;
-            if (options.mirror()) {
+            if (options.mirror() || bidi != null) {
                 for (Entry e : scan.entries().values()) {
-                    if (sameSource && recorded.containsKey(e.path())) {
+                    Entry r = recorded.get(e.path());
+                    if (sameSource && r != null && (bidi == null || r.unchangedAs(e))) {
                         continue;
                     }
                     WireEntry w = WireEntry.of(e);
@@ -351,6 +373,9 @@ public final class DestinationEndpoint {
         private void onMeta(int id, WireEntry e) {
             PathJail.checkWirePath(e.path());
             try {
+                if (bidi != null) {
+                    keepLocalChange(e);
+                }
                 switch (e.type()) {
                     case DIRECTORY -> {
                         createdDirectories.put(id, applier.ensureDirectory(e));
@@ -379,6 +404,28 @@ public final class DestinationEndpoint {
         }
 
         /**
+         * Bidirectional keep-both: a file or symlink changed here since the last sync that the
+         * source's version would replace is renamed to a conflict copy first, so no version is lost.
+         */
+        private void keepLocalChange(WireEntry incoming) throws EntryFailure {
+            Entry now = applier.current(incoming.path());
+            if (now == null || now.isDirectory()) {
+                return;
+            }
+            Entry theirs = new Entry(incoming.path(), incoming.type(), incoming.size(), incoming.mtimeNanos(), incoming.mode(), 0,
+                    incoming.linkTarget());
+            Entry r = recorded.get(incoming.path());
+            if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || !bidi.keepsBoth(now, theirs)) {
+                return;
+            }
+            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.host());
+            if (copy == null) {
+                throw new EntryFailure("changed on both sides and could not be kept aside; not replaced");
+            }
+            log.info("conflict {}: kept this side's version as {}", incoming.path(), copy);
+        }
+
+        /**
          * Renames {@code from} to {@code to} if what is there is what was synced and {@code to}
          * can take it; otherwise asks for {@code to} (NEED) and takes it like a meta: the source
          * then deletes {@code from} the usual way and offers what a directory holds.
@@ -391,6 +438,9 @@ public final class DestinationEndpoint {
             }
             try {
                 applier.requireParents(b);
+                if (bidi != null) {
+                    keepLocalChange(to);
+                }
                 Entry own = recorded.get(a);
                 if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);

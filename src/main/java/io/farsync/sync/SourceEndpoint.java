@@ -57,6 +57,11 @@ public final class SourceEndpoint {
     private final SyncOptions options;
     private final SyncListener listener;
     private final LongSupplier wallClock;
+    /** Set for a pass of bidirectional sync (see {@link BidiSource}); null for one-way sync. */
+    private BidiOptions bidi;
+    private boolean reportConflicts;
+    /** Bidirectional: this side's records are no base even if the peer's database is the recorded one. */
+    private boolean distrustRecords;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -75,6 +80,26 @@ public final class SourceEndpoint {
     }
 
     /**
+     * Makes this the sending pass of a bidirectional sync: only what changed here and not at the
+     * destination (or won a conflict) is sent or deleted. {@code reportConflicts}: count and
+     * report conflicts (the first pass does; the second only carries out what the first decided).
+     */
+    SourceEndpoint bidi(BidiOptions options, boolean reportConflicts) {
+        this.bidi = Objects.requireNonNull(options, "options");
+        this.reportConflicts = reportConflicts;
+        return this;
+    }
+
+    /**
+     * Bidirectional second pass after a first pass whose destination (this side) did not know the
+     * source's database: the records are from another peer, so nothing recorded is trusted.
+     */
+    SourceEndpoint distrustRecords() {
+        this.distrustRecords = true;
+        return this;
+    }
+
+    /**
      * Runs the sync protocol over a reliable byte stream to a {@link DestinationEndpoint} and
      * returns when both sides agree it is over. Throws {@link io.farsync.common.FarsyncException}
      * for errors that end the whole sync (source missing, peer gone, protocol violation).
@@ -88,7 +113,7 @@ public final class SourceEndpoint {
         try {
             Message.Summary summary = session.run();
             SyncResult r = new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(),
-                    summary.filesMoved(), 0, summary.entriesChecked(), summary.errors());
+                    summary.filesMoved(), session.conflicts, summary.entriesChecked(), summary.errors());
             RunJournal.finished(snapshot, started, wallClock.getAsLong() / 1_000_000L, r, 0);
             return r;
         } catch (FarsyncException e) {
@@ -140,6 +165,9 @@ public final class SourceEndpoint {
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
         /** Files the destination holds a partial copy of, until they are sent. */
         private final Map<Integer, Message.Resume> resumes = new HashMap<>();
+        private long conflicts;
+        /** The bidirectional pass's reconciliation; null for one-way sync. */
+        private BidiSource reconciled;
 
         Session(PeerChannel peer) {
             this.peer = peer;
@@ -181,11 +209,22 @@ public final class SourceEndpoint {
                 }
             } while (!x.last());
 
-            boolean trusted = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            boolean trusted = !distrustRecords && snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }
-            Planner.Plan plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+            Planner.Plan plan;
+            if (bidi == null) {
+                plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+            } else {
+                // Extras carry the destination's changes here, not --mirror's candidates.
+                BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
+                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root));
+                scan = b.scan;
+                reconciled = b;
+                conflicts = reportConflicts ? b.conflicts : 0;
+                plan = b.restrict(Planner.plan(scan, recorded, deviations, List.of(), trusted, options));
+            }
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
                     root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
                     deviations.size(), extras.size());
@@ -339,6 +378,9 @@ public final class SourceEndpoint {
         private void fallBack(Planner.Move mv) {
             log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
             for (Entry e : mv.fromTree()) {
+                if (reconciled != null && reconciled.owned(e.path())) {
+                    continue;
+                }
                 if (options.deleteDelay() && !lateReleased) {
                     late.add(new Planner.Delete(e));
                 } else {

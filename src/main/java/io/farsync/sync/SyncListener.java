@@ -31,6 +31,13 @@ public interface SyncListener {
     default void entryFailed(String path, String reason) {
     }
 
+    /**
+     * Bidirectional sync found {@code path} changed on both sides since the last sync and settled
+     * it as {@code resolution} says (reported once, by the endpoint that decides).
+     */
+    default void conflict(String path, String resolution) {
+    }
+
     enum EntryAction { TRANSFERRED, DIRECTORY, SYMLINK, DELETED, METADATA, MOVED }
 
     SyncListener NONE = new SyncListener() {

@@ -51,6 +51,48 @@
  * Not yet handled: ownership, hard links (sent as separate files), sparse files, xattrs/ACLs,
  * file names that are not valid in the JVM's file name encoding.
  *
+ * <h2>Bidirectional sync</h2>
+ * {@link io.farsync.sync.BidiEndpoint} (one per side, with {@link io.farsync.sync.BidiOptions}:
+ * the {@link io.farsync.sync.ConflictPolicy}, whether this side is SRC, the host name for conflict
+ * copies) runs two one-way passes over the same stream: the first endpoint (the client's side)
+ * sends, then receives. Each pass is the one-way protocol with two changes:
+ * <ul>
+ *   <li>The destination's Extras carry every entry it has that changed or was never synced (all of
+ *       them if its snapshot was made with another database), so the source knows the peer's
+ *       changes: Deviations (changed or gone) plus Extras (what is there now).</li>
+ *   <li>The source reconciles three ways ({@code Reconciler}): for each path, its own change
+ *       against its snapshot and the peer's change against the peer's snapshot (after a complete
+ *       sync both record the same state) give one of send, delete at the peer, receive, delete
+ *       here, conflict, nothing. It then narrows the usual plan ({@code BidiSource}): nothing the
+ *       peer changed is offered or deleted from here; the second pass, where the peer is the
+ *       source and reconciles the same way, carries those. Modify beats delete either way. Moves
+ *       are still found by identity and sent as moves; a directory renamed on one side carries
+ *       the other side's edits inside it along (the edit then travels back under the new name).
+ *       A file renamed on one side and edited on the other ends as two files (the renamed original
+ *       and the edited one under the old name): no version is lost, but the effects are not merged.</li>
+ *   <li>Conflicts (a file or symlink changed on both sides to different things; both added
+ *       counts) are decided once, by the first pass's source, which counts them in
+ *       {@link io.farsync.sync.SyncResult#conflicts()} and reports each through
+ *       {@link io.farsync.sync.SyncListener#conflict}. The winner: a directory over anything
+ *       else; otherwise by policy: {@code keep-both} and {@code newest} the newer mtime (a tie goes
+ *       to SRC), {@code source} SRC, {@code dest} DST. With keep-both (and always when a directory
+ *       wins) the loser is kept as {@code NAME.conflict-HOST-yyyyMMddTHHmmssZ.EXT}, HOST being the
+ *       losing side's host and the time its version's mtime in UTC ({@code -N} appended if taken):
+ *       a losing source renames its own version before planning, and a bidi destination renames
+ *       any locally changed file or symlink a Meta or Move would replace. The copy is a new file,
+ *       so it reaches the other side in the same sync.</li>
+ * </ul>
+ * Why two passes rather than one interleaved exchange: each pass is the proven one-way machinery
+ * (acks, snapshot commits, delete and move safety, checksums) unchanged, and the second pass
+ * rescans, so it sees exactly what the first left. The cost is a second scan and one more round
+ * trip per sync. Not done: n-way sync (three or more endpoints) and the per-file version vectors
+ * it needs (a pairwise base cannot tell which of two peers saw a change first); conflicts between
+ * a rename on one side and an edit on the other are resolved by keeping both, not by merging;
+ * with {@code newest}, {@code source} or {@code dest} the losing version is overwritten (that is
+ * the point of those policies). If one side's snapshot was made with another database (deleted,
+ * or a different peer), nothing recorded is trusted: both trees are merged, differing files are
+ * conflicts, and nothing is deleted.
+ *
  * <p>Sub-packages, one per concern: {@code scan} (lstat-only tree walk and entries),
  * {@code filter} (include/exclude rules), {@code snapshot} (the SQLite store), {@code protocol}
  * (messages, framing, and the conversation itself), {@code apply} (the destination's atomic

@@ -86,6 +86,12 @@
  * block boundary within the blocks offered. Measured ({@code KillMidwayTest}): kill -9 with
  * 24.5 MiB of a 48 MiB file received; the rerun sent 24.0 MiB (the unfinished last block again).
  *
+ * <p>Bidirectional sync ({@link io.farsync.sync.BidiEndpoint}) is two of these conversations in a
+ * row on one stream, the roles swapped for the second (each side's reader stops after its last
+ * inbound message, Summary or Bye, so the next conversation's Hello is never read by the old
+ * one). In it D's Extras list every entry D has that differs from its snapshot or was never
+ * synced, so S can reconcile; the messages themselves are unchanged.
+ *
  * <p>A Move is one message whatever the size of the directory it renames: a 2,000-file
  * directory rename costs about 4 KB on the wire end to end (SSH and UDP included), against
  * 12 MB of data ({@code SyncScaleEndToEndTest}).
