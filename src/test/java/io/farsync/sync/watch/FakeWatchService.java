@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +23,8 @@ final class FakeWatchService implements WatchService {
     private final LinkedBlockingQueue<WatchKey> ready = new LinkedBlockingQueue<>();
     final Map<Path, Key> keys = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** While set, a watcher that took a key waits here: signals queued meanwhile arrive as one burst. */
+    private volatile CountDownLatch gate;
 
     NativeTreeWatcher.Registrar registrar() {
         return dir -> keys.computeIfAbsent(dir, d -> new Key(this, d));
@@ -33,6 +36,19 @@ final class FakeWatchService implements WatchService {
             k.events.add(new Event<>(kind, context));
         }
         ready.add(k);
+    }
+
+    /** Holds back delivery, so the signals that follow reach the watcher together, as a burst from the kernel does. */
+    void hold() {
+        gate = new CountDownLatch(1);
+    }
+
+    void release() {
+        CountDownLatch g = gate;
+        gate = null;
+        if (g != null) {
+            g.countDown();
+        }
     }
 
     @Override
@@ -48,12 +64,20 @@ final class FakeWatchService implements WatchService {
 
     @Override
     public WatchKey poll(long timeout, TimeUnit unit) throws InterruptedException {
-        return check(ready.poll(timeout, unit));
+        return passGate(check(ready.poll(timeout, unit)));
     }
 
     @Override
     public WatchKey take() throws InterruptedException {
-        return check(ready.take());
+        return passGate(check(ready.take()));
+    }
+
+    private WatchKey passGate(WatchKey k) throws InterruptedException {
+        CountDownLatch g = gate;
+        if (k != null && g != null) {
+            g.await();
+        }
+        return k;
     }
 
     private WatchKey check(WatchKey k) {
