@@ -176,7 +176,8 @@ final class ContinuousRunner {
         }
         Set<Path> excluded = new HashSet<>();
         excluded.add(home.dir());
-        if (sync.destination() instanceof Location.Local d) {
+        if (sync.destination() instanceof Location.Local d && !d.path().toAbsolutePath().normalize().equals(watchedRoot)) {
+            // DST inside a watched SRC would echo our own writes; but with --bidi the watched side may be DST itself
             excluded.add(d.path().toAbsolutePath().normalize());
         }
         TreeWatcher watcher = null;

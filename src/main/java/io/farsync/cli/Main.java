@@ -55,8 +55,8 @@ public final class Main implements Runnable {
                 log.debug("command failed", f);
                 return f.exitCode().code();
             }
-            err.println("farsync: internal error: " + e);
-            log.error("internal error", e);
+            err.println("farsync: internal error: " + e + " (FARSYNC_LOG_LEVEL=DEBUG shows where)");
+            log.debug("internal error", e);
             return ExitCode.INTERNAL.code();
         });
         return cli.execute(args);

@@ -180,6 +180,11 @@ final class SyncRunner {
             exit = ExitCode.TRANSFER_FAILED;
             error = "transfer failed: " + e.getMessage();
             log.debug("sync failed", e);
+        } catch (RuntimeException e) {
+            // a bug: still tear the session and the embedded server down below
+            exit = ExitCode.INTERNAL;
+            error = "internal error: " + e + " (FARSYNC_LOG_LEVEL=DEBUG shows where)";
+            log.debug("sync failed", e);
         }
         TransportStats stats = null;
         long controlBytes = 0;
@@ -221,12 +226,11 @@ final class SyncRunner {
         }
     }
 
-    /** Stable across runs of the same command, so the snapshot databases are found again. */
-    static String sessionId(boolean push, Path localPath, String peer, String remotePath) {
-        return sessionId(push ? "push" : "pull", localPath, peer, remotePath);
-    }
-
-    /** @param direction push, pull, bidi-src (this side is SRC) or bidi-dst */
+    /**
+     * Stable across runs of the same command, so the snapshot databases are found again.
+     *
+     * @param direction push, pull, bidi-src (this side is SRC) or bidi-dst
+     */
     static String sessionId(String direction, Path localPath, String peer, String remotePath) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");

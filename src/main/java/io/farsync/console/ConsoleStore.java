@@ -2,6 +2,7 @@ package io.farsync.console;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ final class ConsoleStore implements AutoCloseable {
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
+            PrivateFiles.ensureOwnerOnly(abs);
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + abs);
             try (Statement st = db.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");

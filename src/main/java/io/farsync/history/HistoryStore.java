@@ -2,6 +2,7 @@ package io.farsync.history;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,6 +107,7 @@ public final class HistoryStore implements AutoCloseable {
             if (abs.getParent() != null) {
                 Files.createDirectories(abs.getParent());
             }
+            PrivateFiles.ensureOwnerOnly(abs);
             w = DriverManager.getConnection("jdbc:sqlite:" + abs);
             try (Statement st = w.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");

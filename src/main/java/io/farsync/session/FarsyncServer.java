@@ -258,7 +258,8 @@ public final class FarsyncServer implements AutoCloseable {
             } catch (FarsyncException e) {
                 code = e.exitCode();
                 message = e.getMessage();
-                log.info("{}@{}: job failed: {}", user, peer, message, e);
+                log.info("{}@{}: job failed: {}", user, peer, message);
+                log.debug("{}@{}: job failed", user, peer, e);
             } catch (Exception e) {
                 code = ExitCode.TRANSFER_FAILED;
                 message = e.getMessage() == null ? e.toString() : e.getMessage();

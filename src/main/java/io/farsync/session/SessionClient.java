@@ -62,6 +62,7 @@ public final class SessionClient {
         client.start();
         CountingClientSession session = null;
         UdpTransport udp = null;
+        boolean authenticated = false;
         try {
             session = connect(client, target, timeout, mismatch);
             session.addPublicKeyIdentity(identity);
@@ -72,6 +73,7 @@ public final class SessionClient {
                         "server " + target + " refused our key (" + KeyFiles.fingerprint(identity.getPublic())
                                 + "): add it to the server's authorized keys", e));
             }
+            authenticated = true;
             ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
             channel.open().verify(timeout);
             ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
@@ -94,7 +96,9 @@ public final class SessionClient {
             throw e;
         } catch (IOException | RuntimeException e) {
             cleanup(client, session, udp);
-            throw new FarsyncException(ExitCode.UNREACHABLE, "session with " + target + " failed: " + describe(e), e);
+            // once logged in the host was reached: what fails after that is the session itself
+            throw new FarsyncException(authenticated ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
+                    "session with " + target + " failed: " + describe(e), e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.farsync.sync.snapshot;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.PrivateFiles;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
 import java.io.IOException;
@@ -56,11 +57,9 @@ public final class SnapshotStore implements AutoCloseable {
     public static SnapshotStore open(Path file) {
         Path abs = file.toAbsolutePath().normalize();
         try {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
-            }
+            PrivateFiles.ensureOwnerOnly(abs);
         } catch (IOException e) {
-            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the snapshot directory: " + abs.getParent(), e);
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the snapshot database " + abs + ": " + e.getMessage(), e);
         }
         Connection db = null;
         try {
