@@ -36,10 +36,21 @@ import java.util.TreeSet;
  * through the delete checks). Targets never replace a recorded entry, so a move at the
  * destination never overwrites something that was synced.
  *
- * <p>Order on the wire: each move, preceded by the candidate directories above its target (so
- * the target's parent exists); then the deletes, children first (after the moves, so a move
- * out of a deleted directory comes first; before the other metas, so a directory emptied of
- * deleted entries can become a file); then the other candidates, parents first.
+ * <p>Order of the moves: a move goes after every move out of a path at or above its target (the
+ * old directory must leave before a new one is made under its name, else the destination would
+ * rename the old one away with the moved entry inside), and after the move whose target is
+ * above its own (that directory must be in place). The view follows the same order, so each
+ * move's {@code from} is where the destination has the entry at that moment. A cycle of such
+ * dependencies (directories moved into new directories of each other's names) is broken by
+ * dropping one move of it: that entry is deleted and sent instead, which costs a transfer,
+ * never data. Renaming through a temporary name would avoid the transfer but would need the
+ * destination to undo a refused half-move; not done.
+ *
+ * <p>Order on the wire: each move, in that order, preceded by the candidate directories above
+ * its target (so the target's parent exists; none of them is a path a later move leaves); then
+ * the deletes, children first (after the moves, so a move out of a deleted directory comes
+ * first; before the other metas, so a directory emptied of deleted entries can become a file);
+ * then the other candidates, parents first.
  */
 final class Planner {
 
@@ -216,28 +227,59 @@ final class Planner {
             }
         }
 
+        /** A matched move: the gone entry and the source entry it becomes. */
+        private static final class Pair {
+            final Gone gone;
+            final Entry to;
+            boolean pending = true;
+            boolean onStack;
+
+            Pair(Gone gone, Entry to) {
+                this.gone = gone;
+                this.to = to;
+            }
+        }
+
         private final ScanResult scan;
         private final NavigableMap<String, Entry> source;
         private final NavigableMap<String, Entry> recorded;
         /** The recorded tree until the first move, then a copy with the moves applied. */
         private NavigableMap<String, Entry> view;
-        private final TreeSet<String> devs;
-        private final TreeMap<String, Entry> foreign;
+        private TreeSet<String> devs;
+        private TreeMap<String, Entry> foreign;
+        private final TreeSet<String> devsOut;
+        private final TreeMap<String, Entry> foreignOut;
         private final Filter filter;
         private final Map<Long, List<Gone>> byInode = new HashMap<>();
         private final Map<String, Gone> byPath = new HashMap<>();
+        /** Pending moves by their gone entry and by their target path (ordering phase only). */
+        private final Map<Gone, Pair> pendingByGone = new HashMap<>();
+        private final Map<String, Pair> pendingByTarget = new HashMap<>();
 
         MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
                 TreeMap<String, Entry> foreign, Filter filter) {
-            this.foreign = foreign;
+            this.foreignOut = foreign;
             this.filter = filter;
             this.scan = scan;
             this.source = scan.entries();
             this.recorded = recorded;
             this.view = recorded;
+            this.devsOut = devs;
             this.devs = devs;
+            this.foreign = foreign;
         }
 
+        /**
+         * Matches in two phases. First, source entries parents first against a scratch view
+         * with each match applied at once, so a renamed directory is one move and what it
+         * carries needs nothing. Then the matched moves are applied again, to the real view, in
+         * an order the destination can follow: a move waits for every pending move whose source
+         * path is at or above its target (that path must be vacated before the new directory is
+         * made there), and for the pending move whose target is above its own (that directory
+         * must be in place). A cycle of such waits is broken by dropping the move that closes
+         * it: its entry is deleted and sent instead. A move no longer possible when its turn
+         * comes is dropped the same way.
+         */
         List<Move> find() {
             for (Entry r : recorded.values()) {
                 Entry now = source.get(r.path());
@@ -251,7 +293,10 @@ final class Planner {
             if (byInode.isEmpty()) {
                 return List.of();
             }
-            List<Move> moves = new ArrayList<>();
+            // Phase 1: match, on scratch copies of the view, deviations and extras.
+            devs = new TreeSet<>(devsOut);
+            foreign = new TreeMap<>(foreignOut);
+            List<Pair> pairs = new ArrayList<>();
             for (Entry s : source.values()) {
                 if (s.inode() == 0 || recorded.containsKey(s.path()) || view.containsKey(s.path())) {
                     continue;
@@ -263,12 +308,100 @@ final class Planner {
                 for (Gone g : same) {
                     if (movable(g, s)) {
                         g.used = true;
-                        moves.add(apply(view.get(g.path), s));
+                        apply(view.get(g.path), s);
+                        pairs.add(new Pair(g, s));
                         break;
                     }
                 }
             }
+            if (pairs.isEmpty()) {
+                view = recorded;
+                devs = devsOut;
+                foreign = foreignOut;
+                return List.of();
+            }
+            // Phase 2: start again from the recorded tree and apply the moves in a safe order.
+            view = recorded;
+            devs = devsOut;
+            foreign = foreignOut;
+            byPath.clear();
+            for (List<Gone> gs : byInode.values()) {
+                for (Gone g : gs) {
+                    g.path = g.recorded.path();
+                    byPath.put(g.path, g);
+                }
+            }
+            for (Pair p : pairs) {
+                pendingByGone.put(p.gone, p);
+                pendingByTarget.put(p.to.path(), p);
+            }
+            List<Move> moves = new ArrayList<>(pairs.size());
+            Deque<Pair> stack = new ArrayDeque<>();
+            for (Pair first : pairs) {
+                if (!first.pending) {
+                    continue;
+                }
+                first.onStack = true;
+                stack.push(first);
+                while (!stack.isEmpty()) {
+                    Pair top = stack.peek();
+                    Pair before = top.pending ? blocker(top) : null;
+                    if (before == null || before.onStack) {
+                        // Free to go, or closing a cycle (then dropped, which frees the others).
+                        stack.pop();
+                        top.onStack = false;
+                        if (top.pending) {
+                            settle(top);
+                            if (before == null && stillMovable(top)) {
+                                moves.add(apply(view.get(top.gone.path), top.to));
+                            } else {
+                                top.gone.used = false;
+                            }
+                        }
+                    } else {
+                        before.onStack = true;
+                        stack.push(before);
+                    }
+                }
+            }
             return moves;
+        }
+
+        private void settle(Pair p) {
+            p.pending = false;
+            pendingByGone.remove(p.gone);
+            pendingByTarget.remove(p.to.path(), p);
+        }
+
+        /** A pending move that must happen before {@code p}, or null. */
+        private Pair blocker(Pair p) {
+            String target = p.to.path();
+            for (String a = target; !a.isEmpty(); a = Entry.parentOf(a)) {
+                Gone g = byPath.get(a);
+                Pair q = g == null || g == p.gone ? null : pendingByGone.get(g);
+                if (q != null) {
+                    return q;
+                }
+                if (!a.equals(target)) {
+                    q = pendingByTarget.get(a);
+                    if (q != null && q != p) {
+                        return q;
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** The checks of the match, against the view as it is when the move's turn comes. */
+        private boolean stillMovable(Pair p) {
+            Gone g = p.gone;
+            String to = p.to.path();
+            if (!view.containsKey(g.path) || view.containsKey(to) || scan.isUnknown(g.path)
+                    || Entry.isAtOrBelow(to, g.path)) {
+                return false;
+            }
+            Entry there = source.get(g.path);
+            return there == null || !there.sameIdentity(g.recorded);
         }
 
         private boolean movable(Gone g, Entry s) {

@@ -75,7 +75,7 @@ class MovesFuzzTest {
         dirs.add(root);
         Path dir = dirs.get(rnd.nextInt(dirs.size()));
         String name = "n" + Math.abs(rnd.nextInt(100_000));
-        switch (rnd.nextInt(8)) {
+        switch (rnd.nextInt(9)) {
             case 0, 1 -> {
                 if (!files.isEmpty()) {
                     Files.move(files.get(rnd.nextInt(files.size())), dir.resolve(name));
@@ -109,7 +109,24 @@ class MovesFuzzTest {
                 }
             }
             case 6 -> Trees.write(dir.resolve(name), Trees.random(rnd, rnd.nextInt(3000)), Trees.randomMtime(rnd));
-            default -> Files.createDirectories(dir.resolve(name));
+            case 7 -> Files.createDirectories(dir.resolve(name));
+            default -> {
+                // A directory renamed away and a new one made under its old name, which then
+                // receives a file or directory moved in (the old name must be vacated first).
+                if (dirs.size() > 1) {
+                    Path d = dirs.get(rnd.nextInt(dirs.size() - 1));
+                    if (!dir.startsWith(d)) {
+                        Files.move(d, dir.resolve(name));
+                        Files.createDirectories(d);
+                        List<Path> pool = new ArrayList<>(all(root, rnd.nextBoolean()));
+                        pool.removeIf(x -> d.startsWith(x) || x.startsWith(d));
+                        if (!pool.isEmpty()) {
+                            Path x = pool.get(rnd.nextInt(pool.size()));
+                            Files.move(x, d.resolve(x.getFileName()));
+                        }
+                    }
+                }
+            }
         }
     }
 }

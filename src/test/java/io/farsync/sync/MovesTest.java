@@ -326,4 +326,83 @@ class MovesTest {
         assertThat(dst.resolve("b/x.txt")).hasContent("x");
         assertThat(dst.resolve("a/mine.txt")).hasContent("destination only");
     }
+
+    @Test
+    void directoryRenamedAway_andANewDirectoryOfItsName_receivesAMovedFile() throws Exception {
+        Trees.write(src.resolve("d1/x"), "x", T1);
+        Trees.write(src.resolve("d0/f"), "f", T2);
+        sync.runOk();
+        Files.move(src.resolve("d1"), src.resolve("d3"));
+        Files.createDirectories(src.resolve("d1"));
+        Files.move(src.resolve("d0/f"), src.resolve("d1/f"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).isEmpty();
+        Trees.assertSameTree(src, dst);
+        // The old d1 leaves first, then the new d1 is made and f moves into it.
+        assertThat(moved).containsExactly("d1 -> d3", "d0/f -> d1/f");
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void swappedDirectoryNames_viaATemporaryName_converge() throws Exception {
+        Trees.write(src.resolve("a/x"), "x", T1);
+        Trees.write(src.resolve("b/y"), "y", T2);
+        sync.runOk();
+        Files.move(src.resolve("a"), src.resolve("tmp"));
+        Files.move(src.resolve("b"), src.resolve("a"));
+        Files.move(src.resolve("tmp"), src.resolve("b"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).isEmpty();
+        Trees.assertSameTree(src, dst);
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void directoriesMovedIntoNewDirectoriesOfEachOthersName_aCycle_converge() throws Exception {
+        Trees.write(src.resolve("a/x"), "x", T1);
+        Trees.write(src.resolve("b/y"), "y", T2);
+        sync.runOk();
+        Files.move(src.resolve("a"), src.resolve("tmpA"));
+        Files.move(src.resolve("b"), src.resolve("tmpB"));
+        Files.createDirectories(src.resolve("a"));
+        Files.createDirectories(src.resolve("b"));
+        Files.move(src.resolve("tmpA"), src.resolve("b/sub"));
+        Files.move(src.resolve("tmpB"), src.resolve("a/sub"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).isEmpty();
+        Trees.assertSameTree(src, dst);
+        // One of the two moves waits for the other: the cycle is broken by sending one directory.
+        assertThat(moved).hasSize(1);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void chainOfDirectoriesRenamedOntoEachOthersOldNames_converges() throws Exception {
+        Trees.write(src.resolve("p/a/x"), "x", T1);
+        Trees.write(src.resolve("p/b/y"), "y", T2);
+        Trees.write(src.resolve("p/c/z"), "z", T1);
+        sync.runOk();
+        // c -> d, then b into a new c, then a into a new b: each move needs the one after it first.
+        Files.move(src.resolve("p/c"), src.resolve("p/d"));
+        Files.createDirectories(src.resolve("p/c"));
+        Files.move(src.resolve("p/b"), src.resolve("p/c/b"));
+        Files.createDirectories(src.resolve("p/b"));
+        Files.move(src.resolve("p/a"), src.resolve("p/b/a"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).isEmpty();
+        Trees.assertSameTree(src, dst);
+        assertThat(moved).containsExactly("p/c -> p/d", "p/b -> p/c/b", "p/a -> p/b/a");
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
 }

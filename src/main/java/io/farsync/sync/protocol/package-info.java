@@ -18,7 +18,10 @@
  *           not excluded by the filter),
  *           and with --mirror the Extras S does not have;
  *           moves = recorded entries gone from their path whose device+inode (and, for a
- *           file, size and mtime) reappear at a never-recorded path, when deletes propagate;
+ *           file, size and mtime) reappear at a never-recorded path, when deletes propagate,
+ *           ordered so a move out of a path comes before any move into or below it and a
+ *           move into a moved directory after that directory's move (a cycle of these: one
+ *           move of it is dropped, its entry deleted and sent instead);
  *           plus the parent directories of all of these.
  *  S refuses (Abort DELETE_LIMIT) if the deletes exceed --max-delete, or if its root is empty
  *           while its snapshot has entries (unmounted?), unless --max-delete is 100%.
