@@ -68,6 +68,16 @@ final class QueueDelayFilter {
         return oneWayDelay - base;
     }
 
+    /** The samples in the current filter minus the base, in ms, oldest first: for debug logs. */
+    String recentMillis() {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < recentCount; i++) {
+            long v = recent[(recentNext - recentCount + i + CURRENT_FILTER) % CURRENT_FILTER];
+            b.append(i == 0 ? "" : " ").append(String.format("%.2f", (v - base) / 1e6));
+        }
+        return b.append(']').toString();
+    }
+
     boolean hasSample() {
         return recentCount > 0;
     }
