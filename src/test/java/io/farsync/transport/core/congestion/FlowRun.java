@@ -38,7 +38,7 @@ final class FlowRun {
     FlowRun(String test, LinkProfile forward, LinkProfile backward, TransportConfig server, List<Flow> flowList) {
         this.flows = flowList.size();
         this.sim = Simulation.shared(flowList.stream().map(Flow::config).toList(), server, forward, backward,
-                Simulation.seed(test));
+                Simulation.goalSeed(test));
         this.start = sim.clock().now();
         this.receivers = new BulkApp[flows];
         this.lastReceived = new long[flows];

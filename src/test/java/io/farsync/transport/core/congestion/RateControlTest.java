@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * rather than the 500 Mbit/s of the goals so that each test takes a second or two: every
  * datagram is really encrypted and decrypted. Rates are of UDP payload, as the simulated
  * bottleneck counts them; goodput is stream payload, at most about 97.5 % of that with 1472-byte
- * datagrams. Seeds are printed; replay one with -Dfarsync.sim.seed=N.
+ * datagrams. Each test runs on a fixed seed by default (see Simulation.goalSeed); replay another with
+ * -Dfarsync.sim.seed=N, or draw random ones with -Dfarsync.sim.randomGoals=true.
  */
 class RateControlTest {
 
