@@ -180,10 +180,10 @@ public final class Console implements AutoCloseable {
             r.delete("/api/nodes/{id}", requires(Role.ADMIN, this::removeNode));
             r.get("/api/running", this::running);
             r.post("/api/nodes/{id}/sessions/{sid}/stop", requires(Role.OPERATOR, this::stop));
-            r.get("/api/history", ctx -> ctx.json(history(ctx, intParam(ctx, "limit", 50), intParam(ctx, "offset", 0))));
+            r.get("/api/history", ctx -> ctx.json(history(ctx, NodeApi.intParam(ctx, "limit", 50), NodeApi.intParam(ctx, "offset", 0))));
             r.get("/api/history.csv", this::historyCsv);
             r.get("/api/nodes/{id}/sessions/{sid}", this::session);
-            r.get("/api/audit", requires(Role.ADMIN, ctx -> ctx.json(Map.of("items", store.audit(intParam(ctx, "limit", 200))))));
+            r.get("/api/audit", requires(Role.ADMIN, ctx -> ctx.json(Map.of("items", store.audit(NodeApi.intParam(ctx, "limit", 200))))));
         }
 
         /** Every /api request but login needs a live session; every state change its CSRF token. */
@@ -324,8 +324,8 @@ public final class Console implements AutoCloseable {
             long sid = longParam(ctx, "sid");
             NodeClient client = new NodeClient(n);
             JsonNode session = tag(client.get("/api/sessions/" + sid), n);
-            JsonNode files = client.get("/api/sessions/" + sid + "/files?limit=" + intParam(ctx, "limit", 1000)
-                    + "&offset=" + intParam(ctx, "offset", 0));
+            JsonNode files = client.get("/api/sessions/" + sid + "/files?limit=" + NodeApi.intParam(ctx, "limit", 1000)
+                    + "&offset=" + NodeApi.intParam(ctx, "offset", 0));
             ctx.json(Map.of("session", session, "files", files));
         }
 
@@ -422,11 +422,6 @@ public final class Console implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(name + " (" + v + ") must be a number");
             }
-        }
-
-        private static int intParam(Context ctx, String name, int dflt) {
-            String v = ctx.queryParam(name);
-            return v == null || v.isEmpty() ? dflt : (int) parseLong(v, name);
         }
     }
 }

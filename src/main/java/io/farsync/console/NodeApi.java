@@ -156,7 +156,8 @@ public final class NodeApi implements AutoCloseable {
         }
     }
 
-    private static int intParam(Context ctx, String name, int dflt) {
+    /** An integer query parameter, {@code dflt} when absent; anything else is a 400 naming the value. */
+    static int intParam(Context ctx, String name, int dflt) {
         String v = ctx.queryParam(name);
         if (v == null || v.isEmpty()) {
             return dflt;
