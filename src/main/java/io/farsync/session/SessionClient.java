@@ -17,6 +17,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.ArrayList;
 import org.apache.sshd.client.ClientBuilder;
@@ -79,7 +83,7 @@ public final class SessionClient {
             ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
             SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
             control.send(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())));
-            ControlMessage welcome = control.receive(ControlMessage.class);
+            ControlMessage welcome = awaitWelcome(control, channel, target, timeout);
             if (!welcome.ok()) {
                 throw toException(welcome);
             }
@@ -99,6 +103,36 @@ public final class SessionClient {
             // once logged in the host was reached: what fails after that is the session itself
             throw new FarsyncException(authenticated ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
                     "session with " + target + " failed: " + describe(e), e);
+        }
+    }
+
+    /** The server's answer to the request, within {@code timeout}: a wedged server must not hold the client forever. */
+    private static ControlMessage awaitWelcome(ControlChannel control, ChannelSubsystem channel, Target target, Duration timeout)
+            throws IOException {
+        CompletableFuture<ControlMessage> welcome = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                welcome.complete(control.receive(ControlMessage.class));
+            } catch (IOException | RuntimeException e) {
+                welcome.completeExceptionally(e);
+            }
+        }, "farsync-welcome-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            channel.close(true);
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server " + target + " did not answer the session request within "
+                    + timeout.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted waiting for server " + target);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
         }
     }
 

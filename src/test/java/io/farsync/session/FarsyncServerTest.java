@@ -90,6 +90,31 @@ class FarsyncServerTest {
         }
     }
 
+    @Test
+    void serverThatNeverAnswersTheRequest_failsTheClientWithinItsTimeout_exit9() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        server = FarsyncServer.start(new FarsyncServer.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                hostKey, (user, key, session) -> org.apache.sshd.common.config.keys.KeyUtils.compareKeys(allowed.getPublic(), key),
+                (request, user) -> {
+                    try {
+                        never.await(); // a wedged server: the job never opens
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new FarsyncException(ExitCode.INTERNAL, "unreachable");
+                }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
+        SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL, SessionRequest.DESTINATION, "/x",
+                "0123456789abcdef", null, 1_000_000L, 1472, java.util.Map.of(), "fair", 0);
+        try {
+            assertThatThrownBy(() -> SessionClient.open(new SessionClient.Target("u", "127.0.0.1", server.port()), allowed,
+                    HostKeyTrust.exactly(hostKey.getPublic()), null, request, TransportConfig.defaults(), 128, Duration.ofSeconds(2)))
+                    .isInstanceOfSatisfying(FarsyncException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.TRANSFER_FAILED))
+                    .hasMessageContaining("did not answer the session request within 2 s");
+        } finally {
+            never.countDown();
+        }
+    }
+
     /** Reads until end of stream; true if the peer closed (EOF or reset), false on our read timeout. */
     private static boolean readUntilClosed(InputStream in) {
         byte[] buf = new byte[4096];
