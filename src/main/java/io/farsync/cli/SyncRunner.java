@@ -25,6 +25,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -205,11 +206,12 @@ final class SyncRunner {
     }
 
     private static void checkSource(Path path) {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+        if (!Files.exists(path)) {
             throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, "source not found: " + path);
         }
         if (!Files.isDirectory(path)) {
-            throw new FarsyncException(ExitCode.USAGE, "source is not a directory: " + path);
+            // the same code the server gives for a remote SRC that is not a directory
+            throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, "source is not a directory: " + path);
         }
         if (!Files.isReadable(path)) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied reading source: " + path);
@@ -221,6 +223,8 @@ final class SyncRunner {
             Files.createDirectories(path);
         } catch (AccessDeniedException e) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied creating destination: " + e.getFile(), e);
+        } catch (FileAlreadyExistsException e) {
+            throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + e.getFile(), e);
         } catch (IOException e) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create destination " + path + ": " + e.getMessage(), e);
         }

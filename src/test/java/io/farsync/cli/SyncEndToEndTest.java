@@ -123,6 +123,31 @@ class SyncEndToEndTest {
     }
 
     @Test
+    void sourceThatIsAFile_exit3_likeOnTheServer() throws Exception {
+        Path file = Files.writeString(tmp.resolve("plain.txt"), "x");
+
+        CliHarness.Result local = h.run("sync", file.toString(), h.remote("/x"));
+        Files.writeString(h.serverRoot.resolve("remote.txt"), "x");
+        CliHarness.Result remote = h.run("sync", h.remote("/remote.txt"), tmp.resolve("c").toString());
+
+        assertThat(local.exitCode()).as(local.toString()).isEqualTo(3);
+        assertThat(local.err()).contains("source is not a directory");
+        assertThat(remote.exitCode()).as(remote.toString()).isEqualTo(3);
+    }
+
+    @Test
+    void pullIntoAPathThatIsAFile_exit2_namesIt() throws Exception {
+        Trees.makeSampleTree(h.serverRoot.resolve("data"), SEED + 3);
+        Path file = Files.writeString(tmp.resolve("taken"), "mine");
+
+        CliHarness.Result r = h.run("sync", h.remote("/data"), file.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("destination is not a directory");
+        assertThat(Files.readString(file)).isEqualTo("mine");
+    }
+
+    @Test
     void missingRemoteSource_exit3() {
         CliHarness.Result r = h.run("sync", h.remote("/not-there"), tmp.resolve("c").toString());
 
