@@ -129,6 +129,10 @@ public final class Recording implements SyncListener {
      */
     public void onStop(Runnable abort) {
         this.abort = abort;
+        if (stopReason != null) {
+            // the stop came between the session's start and now: honour it, or it would be lost
+            abort.run();
+        }
     }
 
     /** Asks the session to stop; the session then ends as {@link SessionStatus#ABORTED}. */
