@@ -2,12 +2,10 @@ package io.farsync.console;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
-import io.farsync.common.PrivateFiles;
+import io.farsync.common.SqliteFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -47,14 +45,8 @@ final class ConsoleStore implements AutoCloseable {
     static ConsoleStore open(Path file, Clock clock) {
         Path abs = file.toAbsolutePath().normalize();
         try {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
-            }
-            PrivateFiles.ensureOwnerOnly(abs);
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + abs);
+            Connection db = SqliteFiles.open(abs);
             try (Statement st = db.createStatement()) {
-                st.execute("PRAGMA journal_mode=WAL");
-                st.execute("PRAGMA busy_timeout=10000");
                 st.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password TEXT NOT NULL, "
                         + "created_at INTEGER NOT NULL)");
                 st.execute("CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, url TEXT NOT NULL, "

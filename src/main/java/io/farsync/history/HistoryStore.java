@@ -2,12 +2,10 @@ package io.farsync.history;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
-import io.farsync.common.PrivateFiles;
+import io.farsync.common.SqliteFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -104,17 +102,11 @@ public final class HistoryStore implements AutoCloseable {
         Connection w = null;
         Connection r = null;
         try {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
-            }
-            PrivateFiles.ensureOwnerOnly(abs);
-            w = DriverManager.getConnection("jdbc:sqlite:" + abs);
+            w = SqliteFiles.open(abs);
             try (Statement st = w.createStatement()) {
-                st.execute("PRAGMA journal_mode=WAL");
                 // NORMAL: in WAL mode a power loss can lose the last commits but never corrupts;
                 // history is not worth an fsync per batch on the server's disk.
                 st.execute("PRAGMA synchronous=NORMAL");
-                st.execute("PRAGMA busy_timeout=10000");
                 st.execute("CREATE TABLE IF NOT EXISTS sessions (id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, "
                         + "ended_at INTEGER, user TEXT NOT NULL, peer TEXT, direction TEXT NOT NULL, path TEXT NOT NULL, "
                         + "status TEXT NOT NULL, files INTEGER NOT NULL, bytes INTEGER NOT NULL, deleted INTEGER NOT NULL, "
@@ -135,10 +127,7 @@ public final class HistoryStore implements AutoCloseable {
                 lastId = rs.getLong(1);
             }
             w.setAutoCommit(false);
-            r = DriverManager.getConnection("jdbc:sqlite:" + abs);
-            try (Statement st = r.createStatement()) {
-                st.execute("PRAGMA busy_timeout=10000");
-            }
+            r = SqliteFiles.open(abs);
             return new HistoryStore(abs, clock, w, r, lastId, queueSize);
         } catch (IOException | SQLException e) {
             closeQuietly(w);

@@ -2,14 +2,12 @@ package io.farsync.sync.snapshot;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
-import io.farsync.common.PrivateFiles;
+import io.farsync.common.SqliteFiles;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -56,20 +54,19 @@ public final class SnapshotStore implements AutoCloseable {
     /** Opens or creates the database at {@code file}, creating parent directories. */
     public static SnapshotStore open(Path file) {
         Path abs = file.toAbsolutePath().normalize();
-        try {
-            PrivateFiles.ensureOwnerOnly(abs);
-        } catch (IOException e) {
-            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the snapshot database " + abs + ": " + e.getMessage(), e);
-        }
         Connection db = null;
         try {
-            db = DriverManager.getConnection("jdbc:sqlite:" + abs);
+            db = SqliteFiles.open(abs);
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the snapshot database " + abs + ": " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw failure("cannot open snapshot database " + abs, e);
+        }
+        try {
             try (Statement st = db.createStatement()) {
-                st.execute("PRAGMA journal_mode=WAL");
                 // FULL: a commit survives power loss; the destination acknowledges entries only
                 // after their commit, and the source trusts those acknowledgements.
                 st.execute("PRAGMA synchronous=FULL");
-                st.execute("PRAGMA busy_timeout=10000");
                 st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
                         + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "

@@ -1,0 +1,36 @@
+package io.farsync.common;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The one way farsync opens its SQLite databases (snapshots, history, console): owner-only file,
+ * write-ahead log (readers never block the writer, a crash never corrupts), and a 10 s wait for
+ * a lock another connection holds instead of an immediate "database is locked".
+ */
+public final class SqliteFiles {
+
+    private SqliteFiles() {
+    }
+
+    /**
+     * Creates {@code file} and its parent directories if needed (mode 0600, see
+     * {@link PrivateFiles}) and opens it in WAL mode; the caller chooses {@code synchronous}.
+     */
+    public static Connection open(Path file) throws IOException, SQLException {
+        PrivateFiles.ensureOwnerOnly(file);
+        Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+        try (Statement st = db.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            st.execute("PRAGMA busy_timeout=10000");
+        } catch (SQLException e) {
+            db.close();
+            throw e;
+        }
+        return db;
+    }
+}
