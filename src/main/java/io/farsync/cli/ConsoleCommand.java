@@ -29,6 +29,13 @@ final class ConsoleCommand implements Callable<Integer> {
     @Option(names = "--add-user", paramLabel = "NAME", description = "create NAME (or reset its role and password) with the password read from stdin, then exit")
     String addUser;
 
+    @Option(names = "--remove-user", paramLabel = "NAME", description = "remove NAME (a running console refuses their session at once), then exit")
+    String removeUser;
+
+    @Option(names = "--secure-cookies", description = "mark the session cookie Secure even on plain HTTP: for a console behind a TLS proxy"
+            + " (requests that arrive over HTTPS get it anyway)")
+    boolean secureCookies;
+
     @Option(names = "--role", paramLabel = "ROLE", defaultValue = "viewer", description = "role for --add-user: admin, operator or viewer (default: ${DEFAULT-VALUE})")
     String role;
 
@@ -50,8 +57,13 @@ final class ConsoleCommand implements Callable<Integer> {
             context.out().println("user " + addUser + " is now " + r.label());
             return ExitCode.OK.code();
         }
+        if (removeUser != null) {
+            Console.removeUser(database, removeUser);
+            context.out().println("user " + removeUser + " removed");
+            return ExitCode.OK.code();
+        }
         Console console = Console.start(new Console.Settings(ServerCommand.parseAddress(listen, 8080, "--listen"), database,
-                Clock.systemUTC()), context.out());
+                Clock.systemUTC()).withSecureCookies(secureCookies), context.out());
         context.out().println("farsync console on http://" + listen.replaceFirst(":\\d+$", "") + ":" + console.port());
         context.out().flush();
         CountDownLatch stopped = new CountDownLatch(1);

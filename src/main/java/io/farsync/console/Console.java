@@ -51,8 +51,14 @@ import org.slf4j.LoggerFactory;
  * GET    /api/history?node=&amp;q=&amp;status=&amp;user=&amp;from=&amp;to=&amp;limit=&amp;offset=
  * GET    /api/history.csv?(same filters)
  * GET    /api/nodes/{id}/sessions/{sid}   a session and its entries
+ * GET    /api/users                       admin: names and roles
+ * PUT    /api/users/{name} {role}         admin: takes effect on the user's next request
+ * DELETE /api/users/{name}                admin: ends the user's sessions
  * GET    /api/audit                       admin
  * </pre>
+ * A session carries no role: every request reads the user's role from the database, so a
+ * demotion or removal (here or with {@code farsync console --add-user/--remove-user} while the
+ * console runs) counts from the next request. Logins go through a {@link LoginThrottle}.
  */
 public final class Console implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Console.class);
@@ -62,10 +68,20 @@ public final class Console implements AutoCloseable {
     private static final int CSV_ROWS = 10_000;
 
     /**
-     * @param listen   where to serve HTTP (port 0: ephemeral)
-     * @param database the console's SQLite file (users, nodes, audit log)
+     * @param listen        where to serve HTTP (port 0: ephemeral)
+     * @param database      the console's SQLite file (users, nodes, audit log)
+     * @param secureCookies mark the session cookie {@code Secure} on every response, for a console
+     *                      behind a TLS proxy (requests that arrive over HTTPS get it anyway)
+     * @param throttle      limits on failed and concurrent logins
      */
-    public record Settings(InetSocketAddress listen, Path database, Clock clock) {
+    public record Settings(InetSocketAddress listen, Path database, Clock clock, boolean secureCookies, LoginThrottle throttle) {
+        public Settings(InetSocketAddress listen, Path database, Clock clock) {
+            this(listen, database, clock, false, LoginThrottle.defaults(clock));
+        }
+
+        public Settings withSecureCookies(boolean secure) {
+            return new Settings(listen, database, clock, secure, throttle);
+        }
     }
 
     private final Javalin app;
@@ -92,6 +108,21 @@ public final class Console implements AutoCloseable {
     }
 
     /**
+     * Removes a user from the console database at {@code database} (the CLI's
+     * {@code --remove-user}); a running console refuses their session from the next request on.
+     */
+    public static void removeUser(Path database, String name) {
+        try (ConsoleStore store = ConsoleStore.open(database, Clock.systemUTC())) {
+            if (!store.removeUser(name)) {
+                throw new FarsyncException(ExitCode.USAGE, "no user " + name + " in " + database);
+            }
+            store.audit("(command line)", "remove user", name, null);
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, e.getMessage(), e);
+        }
+    }
+
+    /**
      * Starts serving. On first start (no users yet) creates the user {@code admin} with a random
      * password and prints both to {@code out}, once.
      */
@@ -112,7 +143,7 @@ public final class Console implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Routes routes = new Routes(store, new Logins(s.clock()), fanout);
+        Routes routes = new Routes(store, new Logins(s.clock()), s.throttle(), fanout, s.secureCookies());
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.jetty.host = s.listen().getHostString();
@@ -147,12 +178,16 @@ public final class Console implements AutoCloseable {
     private static final class Routes {
         private final ConsoleStore store;
         private final Logins logins;
+        private final LoginThrottle throttle;
         private final ExecutorService fanout;
+        private final boolean secureCookies;
 
-        Routes(ConsoleStore store, Logins logins, ExecutorService fanout) {
+        Routes(ConsoleStore store, Logins logins, LoginThrottle throttle, ExecutorService fanout, boolean secureCookies) {
             this.store = store;
             this.logins = logins;
+            this.throttle = throttle;
             this.fanout = fanout;
+            this.secureCookies = secureCookies;
         }
 
         void install(io.javalin.config.RoutesConfig r) {
@@ -168,10 +203,10 @@ public final class Console implements AutoCloseable {
             r.get("/", ctx -> ctx.redirect("/index.html"));
             r.post("/api/login", this::logIn);
             r.post("/api/logout", ctx -> {
-                Logins.Login l = login(ctx);
-                logins.remove(l.id());
-                store.audit(l.user(), "logout", null, null);
-                ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+                Access.Caller c = login(ctx);
+                logins.remove(c.session().id());
+                store.audit(c.user(), "logout", null, null);
+                ctx.header("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + secure(ctx));
                 ctx.json(Map.of("ok", true));
             });
             r.get("/api/me", ctx -> ctx.json(me(login(ctx))));
@@ -183,6 +218,10 @@ public final class Console implements AutoCloseable {
             r.get("/api/history", ctx -> ctx.json(history(ctx, NodeApi.intParam(ctx, "limit", 50), NodeApi.intParam(ctx, "offset", 0))));
             r.get("/api/history.csv", this::historyCsv);
             r.get("/api/nodes/{id}/sessions/{sid}", this::session);
+            r.get("/api/users", requires(Role.ADMIN, ctx -> ctx.json(Map.of("items", store.users().stream()
+                    .map(u -> Map.of("name", u.name(), "role", u.role().label())).toList()))));
+            r.put("/api/users/{name}", requires(Role.ADMIN, this::setRole));
+            r.delete("/api/users/{name}", requires(Role.ADMIN, this::removeUser));
             r.get("/api/audit", requires(Role.ADMIN, ctx -> ctx.json(Map.of("items", store.audit(NodeApi.intParam(ctx, "limit", 200))))));
         }
 
@@ -198,34 +237,34 @@ public final class Console implements AutoCloseable {
                 return;
             }
             Logins.Login l = logins.find(ctx.cookie(COOKIE)).orElseThrow(() -> new UnauthorizedResponse("not logged in"));
+            // the role and the account as they are now, not as they were at login
+            ConsoleStore.User user = store.user(l.user()).orElse(null);
+            if (user == null || !user.passwordHash().equals(l.passwordHash())) {
+                logins.removeUser(l.user());
+                throw new UnauthorizedResponse(user == null ? "user " + l.user() + " no longer exists" : "the password was changed: log in again");
+            }
             if (!safe && !l.csrfMatches(ctx.header("X-CSRF-Token"))) {
                 store.audit(l.user(), "refused", ctx.method().name() + " " + ctx.path(), "missing or wrong CSRF token");
                 throw new ForbiddenResponse("missing or wrong CSRF token");
             }
-            ctx.attribute("login", l);
+            Access.set(ctx, new Access.Caller(user.name(), user.role(), l));
         }
 
         private Handler requires(Role role, Handler h) {
-            return ctx -> {
-                Logins.Login l = login(ctx);
-                if (!l.role().atLeast(role)) {
-                    store.audit(l.user(), "refused", ctx.method().name() + " " + ctx.path(), "needs role " + role.label());
-                    throw new ForbiddenResponse("this needs the " + role.label() + " role; " + l.user() + " is " + l.role().label());
-                }
-                h.handle(ctx);
-            };
+            return Access.requires(store, role, h);
         }
 
-        private static Logins.Login login(Context ctx) {
-            Logins.Login l = ctx.attribute("login");
-            if (l == null) {
-                throw new UnauthorizedResponse("not logged in");
-            }
-            return l;
+        private static Access.Caller login(Context ctx) {
+            return Access.caller(ctx);
         }
 
-        private static Map<String, Object> me(Logins.Login l) {
-            return Map.of("name", l.user(), "role", l.role().label(), "csrf", l.csrf());
+        /** The cookie attribute that keeps it off plain HTTP: always with --secure-cookies, else when this request is HTTPS. */
+        private String secure(Context ctx) {
+            return secureCookies || "https".equals(ctx.scheme()) ? "; Secure" : "";
+        }
+
+        private static Map<String, Object> me(Access.Caller c) {
+            return Map.of("name", c.user(), "role", c.role().label(), "csrf", c.session().csrf());
         }
 
         private void logIn(Context ctx) throws Exception {
@@ -233,16 +272,49 @@ public final class Console implements AutoCloseable {
             String name = body.path("name").asText("");
             String password = body.path("password").asText("");
             ConsoleStore.User user = store.user(name).orElse(null);
-            boolean ok = Passwords.verify(password, user == null ? DUMMY_HASH : user.passwordHash()) && user != null;
-            if (!ok) {
-                store.audit(name, "login failed", null, "from " + ctx.ip());
-                throw new UnauthorizedResponse("wrong user name or password");
+            LoginThrottle.Outcome o = throttle.attempt(name, ctx.ip(),
+                    () -> Passwords.verify(password, user == null ? DUMMY_HASH : user.passwordHash()) && user != null);
+            switch (o.verdict()) {
+                case LOCKED, BUSY -> {
+                    long seconds = Math.max(1, (o.retryAfter().toMillis() + 999) / 1000);
+                    if (o.verdict() == LoginThrottle.Verdict.LOCKED) {
+                        store.audit(name, "login locked out", null, "from " + ctx.ip() + ", retry in " + seconds + " s");
+                    }
+                    ctx.header("Retry-After", Long.toString(seconds));
+                    ctx.status(o.verdict() == LoginThrottle.Verdict.LOCKED ? 429 : 503).json(Map.of("error",
+                            o.verdict() == LoginThrottle.Verdict.LOCKED ? "too many failed logins: try again in " + seconds + " s"
+                                    : "too many logins at once: try again"));
+                    return;
+                }
+                case WRONG -> {
+                    store.audit(name, "login failed", null, "from " + ctx.ip());
+                    throw new UnauthorizedResponse("wrong user name or password");
+                }
+                case OK -> {
+                }
             }
-            Logins.Login l = logins.create(user.name(), user.role());
+            Logins.Login l = logins.create(user.name(), user.passwordHash());
             store.audit(user.name(), "login", null, "from " + ctx.ip());
-            ctx.header("Set-Cookie", COOKIE + "=" + l.id() + "; Path=/; HttpOnly; SameSite=Strict"
-                    + ("https".equals(ctx.scheme()) ? "; Secure" : ""));
-            ctx.json(me(l));
+            ctx.header("Set-Cookie", COOKIE + "=" + l.id() + "; Path=/; HttpOnly; SameSite=Strict" + secure(ctx));
+            ctx.json(me(new Access.Caller(user.name(), user.role(), l)));
+        }
+
+        private void setRole(Context ctx) throws Exception {
+            String name = ctx.pathParam("name");
+            Role role = Role.parse(Json.MAPPER.readTree(ctx.body()).path("role").asText(""));
+            store.setRole(name, role);
+            store.audit(login(ctx).user(), "set role", name, "role " + role.label());
+            ctx.json(Map.of("name", name, "role", role.label()));
+        }
+
+        private void removeUser(Context ctx) {
+            String name = ctx.pathParam("name");
+            if (!store.removeUser(name)) {
+                throw new NotFoundResponse("no user " + name);
+            }
+            logins.removeUser(name);
+            store.audit(login(ctx).user(), "remove user", name, null);
+            ctx.json(Map.of("removed", name));
         }
 
         private void nodes(Context ctx) {

@@ -77,6 +77,46 @@ final class ConsoleStore implements AutoCloseable {
                 name, role.label(), Passwords.hash(password), clock.millis());
     }
 
+    /** Gives an existing user another role; refuses to leave the console without an admin. */
+    synchronized void setRole(String name, Role role) {
+        User u = user(name).orElseThrow(() -> new IllegalArgumentException("no user " + name));
+        if (u.role() == Role.ADMIN && role != Role.ADMIN) {
+            checkNotLastAdmin(name);
+        }
+        update("UPDATE users SET role = ? WHERE name = ?", role.label(), name);
+    }
+
+    /** Removes a user; refuses to remove the last admin. False when there was no such user. */
+    synchronized boolean removeUser(String name) {
+        Optional<User> u = user(name);
+        if (u.isEmpty()) {
+            return false;
+        }
+        if (u.get().role() == Role.ADMIN) {
+            checkNotLastAdmin(name);
+        }
+        return update("DELETE FROM users WHERE name = ?", name) > 0;
+    }
+
+    private void checkNotLastAdmin(String name) {
+        if (count("SELECT COUNT(*) FROM users WHERE role = 'admin'") <= 1) {
+            throw new IllegalArgumentException(name + " is the last admin: make another admin first");
+        }
+    }
+
+    /** Every user's name and role (never the hash), by name. */
+    synchronized List<User> users() {
+        List<User> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare("SELECT name, role FROM users ORDER BY name"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new User(rs.getString(1), Role.parse(rs.getString(2)), null));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure("reading users", e);
+        }
+    }
+
     synchronized Optional<User> user(String name) {
         try (PreparedStatement ps = prepare("SELECT name, role, password FROM users WHERE name = ?", name); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(new User(rs.getString(1), Role.parse(rs.getString(2)), rs.getString(3))) : Optional.empty();

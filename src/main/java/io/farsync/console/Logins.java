@@ -12,13 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Logged-in browser sessions, in memory (a console restart logs everyone out). The cookie holds
  * only a random id; each session has its own CSRF token that state-changing requests must echo
- * in a header, which a cross-site page cannot read or set.
+ * in a header, which a cross-site page cannot read or set. A session remembers the password hash
+ * it logged in with, so the console can end it once the password is changed; the role is not
+ * kept here but read from the database on every request.
  */
 final class Logins {
     /** A session unused this long is gone. */
     static final Duration IDLE = Duration.ofHours(8);
 
-    record Login(String id, String user, Role role, String csrf, Instant lastUsed) {
+    record Login(String id, String user, String passwordHash, String csrf, Instant lastUsed) {
         boolean csrfMatches(String header) {
             return header != null && MessageDigest.isEqual(csrf.getBytes(StandardCharsets.UTF_8), header.getBytes(StandardCharsets.UTF_8));
         }
@@ -31,8 +33,8 @@ final class Logins {
         this.clock = clock;
     }
 
-    Login create(String user, Role role) {
-        Login l = new Login(Passwords.randomToken(32), user, role, Passwords.randomToken(32), clock.instant());
+    Login create(String user, String passwordHash) {
+        Login l = new Login(Passwords.randomToken(32), user, passwordHash, Passwords.randomToken(32), clock.instant());
         byId.put(l.id(), l);
         return l;
     }
@@ -44,7 +46,7 @@ final class Logins {
         }
         Instant now = clock.instant();
         Login l = byId.computeIfPresent(id, (k, v) -> v.lastUsed().plus(IDLE).isBefore(now) ? null
-                : new Login(v.id(), v.user(), v.role(), v.csrf(), now));
+                : new Login(v.id(), v.user(), v.passwordHash(), v.csrf(), now));
         return Optional.ofNullable(l);
     }
 
@@ -54,7 +56,7 @@ final class Logins {
         }
     }
 
-    /** Ends every session of {@code user} (their role or password changed). */
+    /** Ends every session of {@code user} (removed, or their password changed). */
     void removeUser(String user) {
         byId.values().removeIf(l -> l.user().equals(user));
     }
