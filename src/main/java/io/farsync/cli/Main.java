@@ -44,12 +44,21 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main(context), new Factory(context));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
+        // with --json (sync, admin) an error is a JSON object on stdout too, so a program reading stdout sees it
+        boolean json = java.util.Arrays.asList(args).contains("--json");
         cli.setParameterExceptionHandler((e, a) -> {
+            if (json) {
+                out.println(JsonEvents.line(JsonEvents.error(ExitCode.USAGE.code(), e.getMessage())));
+            }
             err.println("farsync: " + e.getMessage());
             err.println("Try 'farsync " + (e.getCommandLine().getCommandName().equals("farsync") ? "" : e.getCommandLine().getCommandName() + " ") + "--help'.");
             return ExitCode.USAGE.code();
         });
         cli.setExecutionExceptionHandler((e, c, p) -> {
+            if (json) {
+                out.println(JsonEvents.line(JsonEvents.error(e instanceof FarsyncException f ? f.exitCode().code() : ExitCode.INTERNAL.code(),
+                        e instanceof FarsyncException ? e.getMessage() : "internal error: " + e)));
+            }
             if (e instanceof FarsyncException f) {
                 err.println("farsync: " + f.getMessage());
                 log.debug("command failed", f);

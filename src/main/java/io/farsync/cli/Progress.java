@@ -13,7 +13,7 @@ import io.farsync.transport.TransportStats;
  * failures on stderr, and on a terminal a live status line (files, bytes, rate, ETA) redrawn on
  * stderr twice a second.
  */
-final class Progress implements SyncListener, AutoCloseable {
+final class Progress implements RunDisplay {
     private final PrintStream out;
     private final PrintStream err;
     private final boolean quiet;
@@ -47,7 +47,8 @@ final class Progress implements SyncListener, AutoCloseable {
     }
 
     /** Adds the transport's live numbers (RTT, queueing delay, loss) to the status line. */
-    void transport(Supplier<TransportStats> stats) {
+    @Override
+    public void transport(Supplier<TransportStats> stats) {
         this.transport = stats;
     }
 

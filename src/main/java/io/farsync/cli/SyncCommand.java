@@ -122,6 +122,10 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "print only errors")
     boolean quiet;
 
+    @Option(names = "--json", description = "machine-readable output: one JSON object per line on stdout (entries, progress every"
+            + " second, a summary with the --stats-json fields; an error object with exit_code and message on failure)")
+    boolean json;
+
     @CommandLine.Mixin
     ContinuousOptions continuous = new ContinuousOptions();
 
@@ -133,6 +137,12 @@ final class SyncCommand implements Callable<Integer> {
     public Integer call() {
         SyncRunner.Settings settings = settings();
         continuous.checkUnused();
+        if (json && continuous.continuous) {
+            throw new FarsyncException(ExitCode.USAGE, "--json is for one-time syncs, not --continuous");
+        }
+        if (json) {
+            return runWithJson(settings);
+        }
         if (continuous.continuous) {
             return ContinuousRunner.runUntilSignalled(ContinuousRunner.forCli(settings,
                     // with --bidi one side is never watched: periodic syncs as for a remote source
@@ -149,7 +159,21 @@ final class SyncCommand implements Callable<Integer> {
             context.out().println(summary(outcome));
         }
         if (statsJson != null) {
-            writeStats(outcome);
+            writeStats(stats(outcome));
+        }
+        return outcome.exit().code();
+    }
+
+    private int runWithJson(SyncRunner.Settings settings) {
+        JsonEvents events = new JsonEvents(context.out(), System::nanoTime);
+        SyncRunner.Outcome outcome;
+        try (events) {
+            outcome = new SyncRunner(context.home()).run(settings, events);
+        }
+        Map<String, Object> stats = stats(outcome);
+        events.finish(stats, outcome.exit(), outcome.error());
+        if (statsJson != null) {
+            writeStats(stats);
         }
         return outcome.exit().code();
     }
@@ -260,7 +284,8 @@ final class SyncCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private void writeStats(SyncRunner.Outcome o) {
+    /** The --stats-json summary, also the --json summary event. */
+    private Map<String, Object> stats(SyncRunner.Outcome o) {
         Map<String, Object> m = new LinkedHashMap<>();
         SyncResult r = o.result();
         TransportStats t = o.transport();
@@ -290,6 +315,10 @@ final class SyncCommand implements Callable<Integer> {
         m.put("datagrams_received", t == null ? 0 : t.datagramsReceived());
         m.put("datagrams_dropped", t == null ? 0 : t.datagramsDropped());
         m.put("packets_lost", t == null ? 0 : t.packetsLost());
+        return m;
+    }
+
+    private void writeStats(Map<String, Object> m) {
         try {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(statsJson.toFile(), m);
         } catch (IOException e) {

@@ -95,7 +95,7 @@ final class SyncRunner {
         }
     }
 
-    Outcome run(Settings s, Progress progress) {
+    Outcome run(Settings s, RunDisplay progress) {
         long start = System.nanoTime();
         RemoteSession session = null;
         FarsyncServer embedded = null;
