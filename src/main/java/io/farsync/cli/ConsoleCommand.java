@@ -39,12 +39,16 @@ final class ConsoleCommand implements Callable<Integer> {
     @Option(names = "--role", paramLabel = "ROLE", defaultValue = "viewer", description = "role for --add-user: admin, operator or viewer (default: ${DEFAULT-VALUE})")
     String role;
 
+    @picocli.CommandLine.Mixin
+    LogFormat logFormat = new LogFormat();
+
     ConsoleCommand(Main.Context context) {
         this.context = context;
     }
 
     @Override
     public Integer call() throws Exception {
+        logFormat.apply();
         Path database = db != null ? db : context.home().dir().resolve("console.db");
         if (addUser != null) {
             Role r;

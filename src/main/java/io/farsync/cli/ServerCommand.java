@@ -55,6 +55,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--node-name", paramLabel = "NAME", description = "the name the HTTP API reports (default: the host name)")
     String nodeName;
 
+    @picocli.CommandLine.Mixin
+    LogFormat logFormat = new LogFormat();
+
     /** Every session and entry is recorded here, in the state directory. */
     HistoryStore history;
     NodeApi api;
@@ -65,6 +68,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        logFormat.apply();
         if (System.getenv("FARSYNC_LOG_LEVEL") == null) {
             // a daemon's log is its history: sessions and failures at INFO unless told otherwise
             ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.farsync"))

@@ -129,12 +129,16 @@ final class SyncCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ContinuousOptions continuous = new ContinuousOptions();
 
+    @CommandLine.Mixin
+    LogFormat logFormat = new LogFormat();
+
     SyncCommand(Main.Context context) {
         this.context = context;
     }
 
     @Override
     public Integer call() {
+        logFormat.apply();
         SyncRunner.Settings settings = settings();
         continuous.checkUnused();
         if (json && continuous.continuous) {

@@ -3,6 +3,7 @@ package io.farsync.cli;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.daemon.JobOptions;
+import io.farsync.daemon.LogContext;
 import io.farsync.daemon.SyncJobHandler;
 import io.farsync.session.FarsyncServer;
 import io.farsync.session.HostKeyTrust;
@@ -38,6 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The client's side of {@code farsync sync}: decides direction, brings up the session (to a
@@ -150,6 +152,7 @@ final class SyncRunner {
                     transport.rateBitsPerSecond(), transport.datagramSize(),
                     bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push) : JobOptions.encode(s.options()),
                     transport.policy().label(), transport.minRateBitsPerSecond());
+            MDC.put(LogContext.SESSION, sessionId);
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;
@@ -202,6 +205,7 @@ final class SyncRunner {
         if (embedded != null) {
             embedded.close();
         }
+        MDC.remove(LogContext.SESSION);
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
     }
 

@@ -22,6 +22,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,20 +57,28 @@ public final class SyncJobHandler implements SessionHandler {
 
     @Override
     public Job open(SessionRequest request, String user, String peer) {
-        if (history == null) {
-            return prepare(request, user, null);
-        }
-        Direction direction = SessionRequest.SOURCE.equals(request.serverRole()) ? Direction.SEND : Direction.RECEIVE;
-        Recording recording = history.begin(user, peer == null ? null : peer.replaceFirst("^/", ""), direction, request.path());
-        try {
-            return prepare(request, user, recording);
-        } catch (RuntimeException e) {
-            recording.fail(e.getMessage());
-            throw e;
+        String from = peer == null ? null : peer.replaceFirst("^/", "");
+        Map<String, String> context = new HashMap<>();
+        context.put(LogContext.SESSION, request.sessionId());
+        context.put(LogContext.USER, user);
+        context.put(LogContext.PEER, from);
+        try (LogContext.Scope scope = LogContext.with(context)) {
+            if (history == null) {
+                return prepare(request, user, null, context);
+            }
+            Direction direction = SessionRequest.SOURCE.equals(request.serverRole()) ? Direction.SEND : Direction.RECEIVE;
+            Recording recording = history.begin(user, from, direction, request.path());
+            context.put(LogContext.HISTORY_ID, Long.toString(recording.id()));
+            try {
+                return prepare(request, user, recording, context);
+            } catch (RuntimeException e) {
+                recording.fail(e.getMessage());
+                throw e;
+            }
         }
     }
 
-    private Job prepare(SessionRequest request, String user, Recording recording) {
+    private Job prepare(SessionRequest request, String user, Recording recording, Map<String, String> logContext) {
         Path dir = PathJail.resolveInRoot(root, request.path());
         BidiOptions bidi = SessionRequest.BIDI.equals(request.serverRole())
                 ? JobOptions.parseBidi(request.options(), BidiOptions.localHost()) : null;
@@ -102,6 +112,12 @@ public final class SyncJobHandler implements SessionHandler {
         return new Job() {
             @Override
             public void run(TransportConnection connection) throws IOException {
+                try (LogContext.Scope scope = LogContext.with(logContext)) {
+                    runJob(connection);
+                }
+            }
+
+            private void runJob(TransportConnection connection) throws IOException {
                 SyncResult result;
                 try {
                     if (recording != null) {
