@@ -5,6 +5,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.console.ApiToken;
 import io.farsync.console.NodeApi;
 import io.farsync.history.HistoryStore;
+import io.farsync.daemon.NodeJobs;
 import io.farsync.daemon.SyncJobHandler;
 import io.farsync.session.FarsyncServer;
 import io.farsync.session.KeyFiles;
@@ -55,12 +56,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--node-name", paramLabel = "NAME", description = "the name the HTTP API reports (default: the host name)")
     String nodeName;
 
+    @Option(names = "--run-jobs", description = "with --http: let API clients (the console) start syncs between this node and other"
+            + " nodes, run by this node with its identity key (~/.farsync/id_ed25519) and known_hosts; off by default")
+    boolean runJobs;
+
     @picocli.CommandLine.Mixin
     LogFormat logFormat = new LogFormat();
 
     /** Every session and entry is recorded here, in the state directory. */
     HistoryStore history;
     NodeApi api;
+    NodeJobs jobs;
 
     ServerCommand(Main.Context context) {
         this.context = context;
@@ -78,6 +84,9 @@ final class ServerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            if (jobs != null) {
+                jobs.close();
+            }
             if (api != null) {
                 api.close();
             }
@@ -100,6 +109,9 @@ final class ServerCommand implements Callable<Integer> {
         KeyPair key = KeyFiles.loadOrCreateHostKey(keyFile);
         Path state = stateDir != null ? stateDir : context.home().dir().resolve("server");
         ApiToken token = null;
+        if (runJobs && http == null) {
+            throw new FarsyncException(ExitCode.USAGE, "--run-jobs needs --http: jobs are started through the HTTP API");
+        }
         if (http != null) {
             if (apiTokenFile == null) {
                 throw new FarsyncException(ExitCode.USAGE, "--http needs --api-token-file: the HTTP API is never served without a token");
@@ -113,8 +125,11 @@ final class ServerCommand implements Callable<Integer> {
                     new SyncJobHandler(root.toAbsolutePath().normalize(), state, history), TransportConfig.defaults()));
             if (http != null) {
                 InetSocketAddress httpAddress = parseAddress(http, 0, "--http");
+                if (runJobs) {
+                    jobs = new NodeJobs(root.toAbsolutePath().normalize(), history, NodeJobSyncs.of(context.home(), context.home().identity()));
+                }
                 api = NodeApi.start(new NodeApi.Settings(httpAddress, token, nodeName != null ? nodeName : hostName(),
-                        new Main.Version().getVersion()[0], history, Clock.systemUTC()));
+                        new Main.Version().getVersion()[0], history, Clock.systemUTC()).withJobs(server.port(), jobs));
                 context.out().println("farsync HTTP API on http://" + httpAddress.getHostString() + ":" + api.port());
             }
         } catch (RuntimeException e) {

@@ -81,6 +81,8 @@ final class SyncRunner {
     private final FarsyncHome home;
     /** The session of the run in progress, for {@link #abort}. */
     private volatile RemoteSession current;
+    /** Set by {@link #abort}: a session that comes up afterwards is torn down at once. */
+    private volatile String abortReason;
 
     SyncRunner(FarsyncHome home) {
         this.home = home;
@@ -91,6 +93,7 @@ final class SyncRunner {
      * the run then ends with an error, and the destination discards its unfinished temp files.
      */
     void abort(String reason) {
+        abortReason = reason;
         RemoteSession s = current;
         if (s != null) {
             s.abort(reason);
@@ -156,6 +159,9 @@ final class SyncRunner {
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;
+            if (abortReason != null) {
+                session.abort(abortReason);
+            }
             progress.transport(session.transport()::stats);
             try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
                 result = bidi

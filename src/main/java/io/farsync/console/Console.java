@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * GET    /api/history?node=&amp;q=&amp;status=&amp;user=&amp;from=&amp;to=&amp;limit=&amp;offset=
  * GET    /api/history.csv?(same filters)
  * GET    /api/nodes/{id}/sessions/{sid}   a session and its entries
+ * /api/jobs...                          sync jobs between nodes: see {@link JobRoutes}
  * GET    /api/users                       admin: names and roles
  * PUT    /api/users/{name} {role}         admin: takes effect on the user's next request
  * DELETE /api/users/{name}                admin: ends the user's sessions
@@ -84,14 +85,22 @@ public final class Console implements AutoCloseable {
         }
     }
 
+    /** How often the scheduler looks for due jobs (and, at start, for runs missed while the console was down). */
+    static final java.time.Duration SCHEDULER_PERIOD = java.time.Duration.ofSeconds(15);
+
     private final Javalin app;
     private final ConsoleStore store;
     private final ExecutorService fanout;
+    private final ConsoleJobs jobs;
+    private final java.util.concurrent.ScheduledExecutorService scheduler;
 
-    private Console(Javalin app, ConsoleStore store, ExecutorService fanout) {
+    private Console(Javalin app, ConsoleStore store, ExecutorService fanout, ConsoleJobs jobs,
+            java.util.concurrent.ScheduledExecutorService scheduler) {
         this.app = app;
         this.store = store;
         this.fanout = fanout;
+        this.jobs = jobs;
+        this.scheduler = scheduler;
     }
 
     /**
@@ -143,7 +152,9 @@ public final class Console implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        ConsoleJobs jobs = new ConsoleJobs(store, s.clock());
         Routes routes = new Routes(store, new Logins(s.clock()), s.throttle(), fanout, s.secureCookies());
+        JobRoutes jobRoutes = new JobRoutes(store, jobs);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.jetty.host = s.listen().getHostString();
@@ -151,6 +162,7 @@ public final class Console implements AutoCloseable {
             config.jsonMapper(Json.javalin());
             config.staticFiles.add("/console", Location.CLASSPATH);
             routes.install(config.routes);
+            jobRoutes.install(config.routes);
         });
         try {
             app.start();
@@ -160,15 +172,34 @@ public final class Console implements AutoCloseable {
             throw new FarsyncException(ExitCode.USAGE, "cannot serve the console on " + s.listen() + ": " + e.getMessage(), e);
         }
         log.info("console on http://{}:{}", s.listen().getHostString(), app.port());
-        return new Console(app, store, fanout);
+        java.util.concurrent.ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "farsync-console-scheduler");
+            // starts scheduled jobs; the first check, at once, catches runs missed while the console was down
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                jobs.runDue();
+            } catch (RuntimeException e) {
+                log.warn("scheduler: {}", e.toString(), e);
+            }
+        }, 0, SCHEDULER_PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return new Console(app, store, fanout, jobs, scheduler);
     }
 
     public int port() {
         return app.port();
     }
 
+    /** Starts the jobs that are due now (what the scheduler thread does every period); returns their names. */
+    List<String> runDueJobs() {
+        return jobs.runDue();
+    }
+
     @Override
     public void close() {
+        scheduler.shutdownNow();
         app.stop();
         fanout.shutdownNow();
         store.close();
@@ -199,6 +230,7 @@ public final class Console implements AutoCloseable {
             });
             r.before("/api/*", this::authenticate);
             r.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", String.valueOf(e.getMessage()))));
+            r.exception(IllegalStateException.class, (e, ctx) -> ctx.status(409).json(Map.of("error", String.valueOf(e.getMessage()))));
             r.exception(NodeClient.NodeException.class, (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.getMessage())));
             r.get("/", ctx -> ctx.redirect("/index.html"));
             r.post("/api/login", this::logIn);

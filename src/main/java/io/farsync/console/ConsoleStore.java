@@ -29,6 +29,18 @@ final class ConsoleStore implements AutoCloseable {
     record Node(long id, String name, String url, String token) {
     }
 
+    /**
+     * A sync job between two registered nodes, as an operator defined it.
+     *
+     * @param options   the job's options as a JSON object (rate_mbps, policy, delete, bidi, conflict, continuous, every_seconds)
+     * @param schedule  {@link Schedule} text, null when it runs only when started
+     * @param nextRun   when the schedule runs it next
+     * @param runNode   the node running (or that last ran) it, and its job id there
+     */
+    record Job(long id, String name, long sourceNode, String sourcePath, long destNode, String destPath, String options,
+            String schedule, Instant nextRun, Long runNode, Long runJob, Instant lastStarted, String createdBy) {
+    }
+
     record AuditEntry(long id, Instant time, String user, String action, String target, String detail) {
     }
 
@@ -51,6 +63,10 @@ final class ConsoleStore implements AutoCloseable {
                         + "created_at INTEGER NOT NULL)");
                 st.execute("CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, url TEXT NOT NULL, "
                         + "token TEXT NOT NULL, added_at INTEGER NOT NULL)");
+                st.execute("CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                        + "source_node INTEGER NOT NULL, source_path TEXT NOT NULL, dest_node INTEGER NOT NULL, dest_path TEXT NOT NULL, "
+                        + "options TEXT NOT NULL, schedule TEXT, next_run INTEGER, run_node INTEGER, run_job INTEGER, last_started INTEGER, "
+                        + "created_by TEXT NOT NULL, created_at INTEGER NOT NULL)");
                 st.execute("CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT NOT NULL, "
                         + "action TEXT NOT NULL, target TEXT, detail TEXT)");
             }
@@ -151,6 +167,65 @@ final class ConsoleStore implements AutoCloseable {
 
     synchronized boolean removeNode(long id) {
         return update("DELETE FROM nodes WHERE id = ?", id) > 0;
+    }
+
+    private static final String JOB_COLUMNS = "id, name, source_node, source_path, dest_node, dest_path, options, schedule, next_run, "
+            + "run_node, run_job, last_started, created_by";
+
+    synchronized List<Job> jobs() {
+        return jobsWhere("1 = 1");
+    }
+
+    synchronized Optional<Job> job(long id) {
+        return jobsWhere("id = ?", id).stream().findFirst();
+    }
+
+    /** Jobs whose schedule is due at {@code now}. */
+    synchronized List<Job> dueJobs(Instant now) {
+        return jobsWhere("next_run IS NOT NULL AND next_run <= ?", now.toEpochMilli());
+    }
+
+    synchronized Job addJob(String name, long sourceNode, String sourcePath, long destNode, String destPath, String options,
+            String createdBy) {
+        if (jobs().stream().anyMatch(j -> j.name().equals(name))) {
+            throw new IllegalArgumentException("a job named " + name + " exists already");
+        }
+        update("INSERT INTO jobs (name, source_node, source_path, dest_node, dest_path, options, created_by, created_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", name, sourceNode, sourcePath, destNode, destPath, options, createdBy, clock.millis());
+        return jobsWhere("name = ?", name).get(0);
+    }
+
+    synchronized boolean removeJob(long id) {
+        return update("DELETE FROM jobs WHERE id = ?", id) > 0;
+    }
+
+    /** Sets or clears ({@code schedule} null) the schedule and when it runs next. */
+    synchronized void setSchedule(long id, String schedule, Instant nextRun) {
+        update("UPDATE jobs SET schedule = ?, next_run = ? WHERE id = ?", schedule, nextRun == null ? null : nextRun.toEpochMilli(), id);
+    }
+
+    synchronized void jobStarted(long id, long runNode, long runJob) {
+        update("UPDATE jobs SET run_node = ?, run_job = ?, last_started = ? WHERE id = ?", runNode, runJob, clock.millis(), id);
+    }
+
+    private List<Job> jobsWhere(String where, Object... args) {
+        List<Job> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare("SELECT " + JOB_COLUMNS + " FROM jobs WHERE " + where + " ORDER BY name", args);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Job(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5), rs.getString(6),
+                        rs.getString(7), rs.getString(8), instant(rs, 9), rs.getObject(10) == null ? null : rs.getLong(10),
+                        rs.getObject(11) == null ? null : rs.getLong(11), instant(rs, 12), rs.getString(13)));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure("reading jobs", e);
+        }
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
     }
 
     synchronized void audit(String user, String action, String target, String detail) {

@@ -2,6 +2,7 @@ package io.farsync.console;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.daemon.NodeJobs;
 import io.farsync.history.HistoryQuery;
 import io.farsync.history.HistoryStore;
 import io.farsync.history.SessionStatus;
@@ -36,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * GET  /api/sessions/{id}               one session
  * GET  /api/sessions/{id}/files?limit=&amp;offset=   the entries it touched
  * POST /api/sessions/{id}/stop          body {"reason": "..."}: abort a running session
+ * GET  /api/jobs, /api/jobs/{id}        jobs this node runs for the console ({@link NodeJobsApi})
+ * POST /api/jobs                        start one
+ * POST /api/jobs/{id}/stop              stop one
  * GET  /metrics                         Prometheus text format
  * </pre>
  */
@@ -47,7 +51,17 @@ public final class NodeApi implements AutoCloseable {
      * @param node    the name this node reports
      * @param version the farsync version it reports
      */
-    public record Settings(InetSocketAddress listen, ApiToken token, String node, String version, HistoryStore history, Clock clock) {
+    public record Settings(InetSocketAddress listen, ApiToken token, String node, String version, HistoryStore history, Clock clock,
+            int sshPort, NodeJobs jobs) {
+        /** A node that runs no jobs for the console. */
+        public Settings(InetSocketAddress listen, ApiToken token, String node, String version, HistoryStore history, Clock clock) {
+            this(listen, token, node, version, history, clock, 0, null);
+        }
+
+        /** @param sshPort the port this node's SSH listens on, reported for the console's jobs; jobs: null for none */
+        public Settings withJobs(int sshPort, NodeJobs jobs) {
+            return new Settings(listen, token, node, version, history, clock, sshPort, jobs);
+        }
     }
 
     private final Javalin app;
@@ -80,6 +94,8 @@ public final class NodeApi implements AutoCloseable {
                 status.put("started_at", started);
                 status.put("uptime_seconds", Duration.between(started, s.clock().instant()).toSeconds());
                 status.put("running_sessions", s.history().running().size());
+                status.put("ssh_port", s.sshPort());
+                status.put("runs_jobs", s.jobs() != null);
                 ctx.json(status);
             });
             config.routes.get("/api/sessions", ctx -> {
@@ -102,6 +118,7 @@ public final class NodeApi implements AutoCloseable {
                 log.info("session {} stopped: {}", id, reason);
                 ctx.json(Map.of("stopping", id));
             });
+            NodeJobsApi.install(config.routes, s.jobs());
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         });
         try {

@@ -1,6 +1,8 @@
 package io.farsync.console;
 
 import io.farsync.cli.Main;
+import io.farsync.cli.NodeJobSyncs;
+import io.farsync.daemon.NodeJobs;
 import io.farsync.daemon.SyncJobHandler;
 import io.farsync.history.HistoryStore;
 import io.farsync.session.FarsyncServer;
@@ -35,14 +37,19 @@ final class TestNode implements AutoCloseable {
     static final String TOKEN = "test-token-0123456789abcdef";
 
     final Path clientHome;
+    /** The node's own farsync home: the identity its jobs log in to other nodes with. */
+    final Path nodeHome;
     final Path root;
     final HistoryStore history;
     final FarsyncServer server;
     final NodeApi api;
+    final NodeJobs jobs;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private TestNode(Path clientHome, Path root, HistoryStore history, FarsyncServer server, NodeApi api) {
+    private TestNode(Path clientHome, Path nodeHome, Path root, HistoryStore history, FarsyncServer server, NodeApi api, NodeJobs jobs) {
         this.clientHome = clientHome;
+        this.nodeHome = nodeHome;
+        this.jobs = jobs;
         this.root = root;
         this.history = history;
         this.server = server;
@@ -50,6 +57,18 @@ final class TestNode implements AutoCloseable {
     }
 
     static TestNode start(Path base, String name) throws IOException {
+        return start(base, name, false);
+    }
+
+    /**
+     * A node started as {@code farsync server --http ... --run-jobs}, its jobs logging in to other
+     * nodes with {@code <name>-server-home/id_ed25519} (see {@link #authorize}).
+     */
+    static TestNode startRunningJobs(Path base, String name) throws IOException {
+        return start(base, name, true);
+    }
+
+    private static TestNode start(Path base, String name, boolean runJobs) throws IOException {
         Path clientHome = Files.createDirectories(base.resolve(name + "-client-home"));
         Path serverHome = Files.createDirectories(base.resolve(name + "-server-home"));
         Path root = Files.createDirectories(base.resolve(name + "-root"));
@@ -60,9 +79,20 @@ final class TestNode implements AutoCloseable {
         FarsyncServer server = FarsyncServer.start(FarsyncServer.Settings.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 KeyFiles.generate(), new AuthorizedKeysAuthenticator(serverHome.resolve("authorized_keys")),
                 new SyncJobHandler(root, serverHome.resolve("state"), history), TransportConfig.defaults()));
+        NodeJobs jobs = null;
+        if (runJobs) {
+            KeyFiles.generateTo(serverHome.resolve("id_ed25519"), name + "@test");
+            jobs = new NodeJobs(root, history, NodeJobSyncs.forHome(serverHome));
+        }
         NodeApi api = NodeApi.start(new NodeApi.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                ApiToken.of(TOKEN, "test"), name, "farsync test", history, Clock.systemUTC()));
-        return new TestNode(clientHome, root, history, server, api);
+                ApiToken.of(TOKEN, "test"), name, "farsync test", history, Clock.systemUTC()).withJobs(server.port(), jobs));
+        return new TestNode(clientHome, serverHome, root, history, server, api, jobs);
+    }
+
+    /** Lets {@code other}'s jobs log in here: its node key goes into this node's authorized_keys. */
+    void authorize(TestNode other) throws IOException {
+        Files.writeString(nodeHome.resolve("authorized_keys"), "\n" + Files.readString(KeyFiles.publicKeyFile(other.nodeHome.resolve("id_ed25519"))),
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     String apiUrl() {
@@ -117,6 +147,9 @@ final class TestNode implements AutoCloseable {
 
     @Override
     public void close() {
+        if (jobs != null) {
+            jobs.close();
+        }
         api.close();
         server.close();
         history.close();
