@@ -94,6 +94,7 @@ async function route() {
   try {
     switch (parts[0]) {
       case 'nodes': show('nodes'); await loadNodes(); timer = setInterval(() => loadNodes().catch(fail), 5 * POLL_MS); break;
+      case 'jobs': show('jobs'); await loadJobNodeOptions(); await loadJobs(); timer = setInterval(() => loadJobs().catch(fail), 2 * POLL_MS); break;
       case 'history': show('history'); await loadNodeOptions(); await loadHistory(); break;
       case 'session': show('session'); await loadSession(parts[1], parts[2]); break;
       case 'audit': show('audit'); await loadAudit(); break;
@@ -228,6 +229,67 @@ function drawChart() {
   canvas.dataset.points = String(drawn);
 }
 
+async function loadJobNodeOptions() {
+  const data = await api('GET', '/api/nodes');
+  for (const select of document.querySelectorAll('.node-select')) {
+    select.replaceChildren();
+    for (const n of data.items) {
+      const o = document.createElement('option');
+      o.value = n.id;
+      o.textContent = n.name;
+      select.appendChild(o);
+    }
+  }
+}
+
+function jobButton(actions, label, cls, action) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  b.className = cls;
+  b.onclick = () => action().then(loadJobs).catch(fail);
+  actions.appendChild(b);
+}
+
+async function loadJobs() {
+  const data = await api('GET', '/api/jobs');
+  const body = $('jobs-table').tBodies[0];
+  body.replaceChildren();
+  const scheduleSelect = $('schedule-job');
+  const chosen = scheduleSelect ? scheduleSelect.value : null;
+  if (scheduleSelect) scheduleSelect.replaceChildren();
+  for (const j of data.items) {
+    const tr = document.createElement('tr');
+    tr.dataset.job = j.name;
+    cell(tr, j.name, 'name');
+    cell(tr, j.source, 'path');
+    cell(tr, j.destination, 'path');
+    const o = j.options;
+    cell(tr, o.rate_mbps + ' Mbit/s ' + o.policy + (o.bidi ? ', two-way' : '') + (o.delete ? '' : ', keep deletes')
+      + (o.continuous ? ', continuous' : ''));
+    cell(tr, j.schedule || '', 'schedule');
+    cell(tr, time(j.next_run), 'next-run');
+    const run = j.last_run;
+    cell(tr, !run ? 'never' : run.error ? 'unknown: ' + run.error
+      : run.state + (run.lastStatus ? ' (' + run.lastStatus + ')' : '') + ' on ' + run.node, 'job-state');
+    const actions = cell(tr, '');
+    if (can('operator')) {
+      jobButton(actions, 'Start', 'start-job', () => api('POST', '/api/jobs/' + j.id + '/start'));
+      if (run && run.state === 'running') jobButton(actions, 'Stop', 'stop-job', () => api('POST', '/api/jobs/' + j.id + '/stop'));
+      jobButton(actions, 'Remove', 'remove-job', () => api('DELETE', '/api/jobs/' + j.id));
+    }
+    body.appendChild(tr);
+    if (scheduleSelect) {
+      const opt = document.createElement('option');
+      opt.value = j.id;
+      opt.textContent = j.name;
+      scheduleSelect.appendChild(opt);
+    }
+  }
+  if (scheduleSelect && chosen) scheduleSelect.value = chosen;
+  $('jobs-empty').hidden = data.items.length > 0;
+}
+
 function historyParams() {
   const p = new URLSearchParams();
   for (const id of ['q', 'status', 'user', 'from', 'to', 'node']) {
@@ -342,6 +404,31 @@ document.addEventListener('DOMContentLoaded', async () => {
         await api('POST', '/api/nodes', {name: $('node-name').value, url: $('node-url').value, token: $('node-token').value});
         nodeForm.reset();
         await loadNodes();
+      } catch (e) { fail(e); }
+    });
+  }
+  const jobForm = $('job-form');
+  if (jobForm) {
+    jobForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('POST', '/api/jobs', {name: $('job-name').value, source_node: Number($('job-source-node').value),
+          source_path: $('job-source-path').value, dest_node: Number($('job-dest-node').value), dest_path: $('job-dest-path').value,
+          rate_mbps: Number($('job-rate').value), policy: $('job-policy').value, delete: $('job-delete').checked,
+          bidi: $('job-bidi').checked, continuous: $('job-continuous').checked, schedule: $('job-schedule').value});
+        jobForm.reset();
+        await loadJobs();
+      } catch (e) { fail(e); }
+    });
+  }
+  const scheduleForm = $('schedule-form');
+  if (scheduleForm) {
+    scheduleForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await api('PUT', '/api/jobs/' + $('schedule-job').value + '/schedule', {schedule: $('schedule-text').value});
+        $('schedule-text').value = '';
+        await loadJobs();
       } catch (e) { fail(e); }
     });
   }

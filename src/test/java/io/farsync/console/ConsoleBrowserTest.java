@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 /** The console in a real headless Chromium, in front of a real node running real syncs. */
 class ConsoleBrowserTest {
@@ -32,6 +34,8 @@ class ConsoleBrowserTest {
     @TempDir
     static Path tmp;
     static TestNode node;
+    /** The other end of console jobs: it lets node's job identity in. */
+    static TestNode peer;
     static Console console;
     static WebDriver browser;
     static String base;
@@ -40,16 +44,23 @@ class ConsoleBrowserTest {
     static void start() throws Exception {
         System.out.println("seed " + SEED);
         browser = Browser.start(tmp.resolve("chromium-profile"));
-        node = TestNode.start(tmp, "edge");
+        node = TestNode.startRunningJobs(tmp, "edge");
+        peer = TestNode.start(tmp, "peer");
+        peer.authorize(node);
         console = Console.start(new Console.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 tmp.resolve("console.db"), Clock.systemUTC()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         base = "http://127.0.0.1:" + console.port();
         Console.addUser(tmp.resolve("console.db"), "ada", Role.ADMIN, "admin-password");
         Console.addUser(tmp.resolve("console.db"), "vera", Role.VIEWER, "viewer-password");
+        Console.addUser(tmp.resolve("console.db"), "otto", Role.OPERATOR, "operator-password");
         ConsoleClient admin = new ConsoleClient(console.port());
         admin.login("ada", "admin-password");
         assertThat(admin.post("/api/nodes", Map.of("name", "edge", "url", node.apiUrl(), "token", TestNode.TOKEN)).statusCode())
                 .isEqualTo(201);
+        assertThat(admin.post("/api/nodes", Map.of("name", "peer", "url", peer.apiUrl(), "token", TestNode.TOKEN)).statusCode())
+                .isEqualTo(201);
+        assertThat(admin.post("/api/jobs", Map.of("name", "predefined", "source_node", 1, "source_path", "/pre", "dest_node", 2,
+                "dest_path", "/pre")).statusCode()).isEqualTo(201);
     }
 
     @AfterAll
@@ -62,6 +73,9 @@ class ConsoleBrowserTest {
         }
         if (node != null) {
             node.close();
+        }
+        if (peer != null) {
+            peer.close();
         }
     }
 
@@ -103,6 +117,57 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void operator_definesAndStartsAJobBetweenNodes_watchesItLive_andFindsBothEndsInHistory() throws Exception {
+        TestNode.writeFile(node.root.resolve("edge-outbox/report.bin"), new Random(SEED + 5), 3 * 1024 * 1024);
+        logIn("otto", "operator-password");
+        browser.get(base + "/index.html#/jobs");
+        WebElement name = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("job-name")), WebElement::isDisplayed);
+        name.sendKeys("outbox to peer");
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElements(By.cssSelector("#job-dest-node option")).size() == 2);
+        new Select(browser.findElement(By.id("job-source-node"))).selectByVisibleText("edge");
+        browser.findElement(By.id("job-source-path")).sendKeys("/edge-outbox");
+        new Select(browser.findElement(By.id("job-dest-node"))).selectByVisibleText("peer");
+        browser.findElement(By.id("job-dest-path")).sendKeys("/peer-edge-outbox");
+        WebElement rate = browser.findElement(By.id("job-rate"));
+        rate.clear();
+        // 3 MiB at 4 Mbit/s: about 6 s, long enough to watch
+        rate.sendKeys("4");
+        browser.findElement(By.id("job-submit")).click();
+        By row = By.cssSelector("#jobs-table tr[data-job='outbox to peer']");
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElement(row).getText()).contains("edge:/edge-outbox", "peer:/peer-edge-outbox", "4 Mbit/s", "never"));
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+                browser.findElement(row).findElement(By.className("start-job")).click());
+
+        browser.get(base + "/index.html#/running");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+            String text = browser.findElement(By.id("running-table")).getText();
+            return text.contains("/edge-outbox") && text.contains("/peer-edge-outbox") && text.contains("otto");
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Integer.parseInt(browser.findElement(By.id("throughput")).getDomAttribute("data-points")) >= 2);
+
+        browser.get(base + "/index.html#/jobs");
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElement(row).findElement(By.className("job-state")).getText()).isEqualTo("done (ok) on edge"));
+        assertThat(Files.readAllBytes(peer.root.resolve("peer-edge-outbox/report.bin")))
+                .isEqualTo(Files.readAllBytes(node.root.resolve("edge-outbox/report.bin")));
+
+        node.history.flush();
+        peer.history.flush();
+        browser.get(base + "/index.html#/history");
+        WebElement q = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("history-q")), WebElement::isDisplayed);
+        q.sendKeys("edge-outbox");
+        browser.findElement(By.id("history-search")).click();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            List<WebElement> rows = browser.findElements(By.cssSelector("#history-table tbody tr"));
+            assertThat(rows).hasSize(2);
+            assertThat(rows.stream().map(WebElement::getText).toList()).anySatisfy(t -> assertThat(t).contains("edge", "otto", "send", "/edge-outbox", "ok"))
+                    .anySatisfy(t -> assertThat(t).contains("peer", "otto", "receive", "/peer-edge-outbox", "ok"));
+        });
+    }
+
+    @Test
     void history_isSearchable_exportsCsv_andOpensSessionDetail() throws Exception {
         Path src = tmp.resolve("hist-src");
         TestNode.writeFile(src.resolve("invoices/inv-7731.pdf"), new Random(SEED + 1), 4096);
@@ -141,6 +206,11 @@ class ConsoleBrowserTest {
         assertThat(browser.findElements(By.id("node-form"))).as("register form").isEmpty();
         assertThat(browser.findElements(By.className("remove-node"))).isEmpty();
         assertThat(browser.findElements(By.id("nav-audit"))).isEmpty();
+        browser.get(base + "/index.html#/jobs");
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("jobs-table")).getText().contains("predefined"));
+        assertThat(browser.findElements(By.id("job-form"))).as("job form").isEmpty();
+        assertThat(browser.findElements(By.id("schedule-form"))).as("schedule form").isEmpty();
+        assertThat(browser.findElements(By.className("start-job"))).isEmpty();
 
         // the page hides nothing the server would allow: forge the requests with the viewer's own CSRF token
         String forge = "const done = arguments[arguments.length - 1];"
@@ -148,9 +218,14 @@ class ConsoleBrowserTest {
                 + "  fetch('/api/nodes', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf},"
                 + "    body: JSON.stringify({name: 'rogue', url: 'http://127.0.0.1:1', token: 'x'})}),"
                 + "  fetch('/api/nodes/1/sessions/1/stop', {method: 'POST', headers: {'X-CSRF-Token': me.csrf}}),"
-                + "  fetch('/api/nodes/1', {method: 'DELETE', headers: {'X-CSRF-Token': me.csrf}})"
+                + "  fetch('/api/nodes/1', {method: 'DELETE', headers: {'X-CSRF-Token': me.csrf}}),"
+                + "  fetch('/api/jobs/1/start', {method: 'POST', headers: {'X-CSRF-Token': me.csrf}}),"
+                + "  fetch('/api/jobs/1/schedule', {method: 'PUT', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf},"
+                + "    body: JSON.stringify({schedule: 'every 1h'})}),"
+                + "  fetch('/api/jobs', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf},"
+                + "    body: JSON.stringify({name: 'rogue', source_node: 1, source_path: '/', dest_node: 2, dest_path: '/'})})"
                 + "])).then(rs => done(rs.map(r => r.status).join(',')));";
-        assertThat(((JavascriptExecutor) browser).executeAsyncScript(forge)).isEqualTo("403,403,403");
+        assertThat(((JavascriptExecutor) browser).executeAsyncScript(forge)).isEqualTo("403,403,403,403,403,403");
     }
 
     private static void logIn(String name, String password) {
