@@ -32,6 +32,14 @@ class ServerHttpOptionTest {
     }
 
     @Test
+    void runJobs_withoutHttp_refusesToStart() throws Exception {
+        ServerCommand command = command();
+        command.runJobs = true;
+        assertThatThrownBy(command::start).isInstanceOf(FarsyncException.class).hasMessage("--run-jobs needs --http: jobs are started through the HTTP API")
+                .satisfies(e -> assertThat(((FarsyncException) e).exitCode()).isEqualTo(ExitCode.USAGE));
+    }
+
+    @Test
     void http_withShortToken_refusesToStart() throws Exception {
         ServerCommand command = command();
         command.http = "127.0.0.1:0";
@@ -51,7 +59,7 @@ class ServerHttpOptionTest {
                     URI.create("http://127.0.0.1:" + command.api.port() + "/api/status"))
                     .header("Authorization", "Bearer 0123456789abcdef0123").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.body()).contains("\"node\":\"edge-1\"");
+            assertThat(r.body()).contains("\"node\":\"edge-1\"", "\"ssh_port\":" + server.port(), "\"runs_jobs\":false");
             assertThat(tmp.resolve("state/history.db")).exists();
         } finally {
             server.close();
