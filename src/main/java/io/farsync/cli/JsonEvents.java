@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -36,10 +35,7 @@ final class JsonEvents implements RunDisplay {
     private final PrintStream out;
     private final LongSupplier nanoClock;
     private final long startNanos;
-    private final AtomicLong plannedFiles = new AtomicLong(-1);
-    private final AtomicLong plannedBytes = new AtomicLong(-1);
-    private final AtomicLong doneFiles = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
+    private final Tally tally = new Tally();
     private final Thread ticker;
     private volatile Supplier<TransportStats> transport;
     private volatile boolean closed;
@@ -60,21 +56,18 @@ final class JsonEvents implements RunDisplay {
 
     @Override
     public void planned(long files, long totalBytes) {
-        plannedFiles.set(files);
-        plannedBytes.set(totalBytes);
+        tally.planned(files, totalBytes);
         emit(event("planned", "files", files, "bytes", totalBytes));
     }
 
     @Override
     public void progress(long n) {
-        bytes.addAndGet(n);
+        tally.progress(n);
     }
 
     @Override
     public void entryDone(String path, EntryAction action, long size) {
-        if (action == EntryAction.TRANSFERRED) {
-            doneFiles.incrementAndGet();
-        }
+        tally.entryDone(action);
         String name = action == EntryAction.METADATA ? "attributes" : action.name().toLowerCase(Locale.ROOT);
         emit(event("entry", "action", name, "path", path, "size", size));
     }
@@ -119,9 +112,9 @@ final class JsonEvents implements RunDisplay {
     }
 
     private Map<String, Object> progressEvent() {
-        Map<String, Object> m = event("progress", "files_done", doneFiles.get(), "bytes_done", bytes.get(),
-                "planned_files", plannedFiles.get() < 0 ? null : plannedFiles.get(),
-                "planned_bytes", plannedBytes.get() < 0 ? null : plannedBytes.get());
+        Map<String, Object> m = event("progress", "files_done", tally.doneFiles(), "bytes_done", tally.bytes(),
+                "planned_files", tally.plannedFiles() < 0 ? null : tally.plannedFiles(),
+                "planned_bytes", tally.plannedBytes() < 0 ? null : tally.plannedBytes());
         m.put("elapsed_seconds", Math.round((nanoClock.getAsLong() - startNanos) / 1e6) / 1000.0);
         Supplier<TransportStats> t = transport;
         if (t != null) {

@@ -3,7 +3,6 @@ package io.farsync.cli;
 import io.farsync.sync.SyncListener;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import io.farsync.transport.TransportStats;
@@ -18,10 +17,7 @@ final class Progress implements RunDisplay {
     private final PrintStream err;
     private final boolean quiet;
     private final LongSupplier nanoClock;
-    private final AtomicLong plannedFiles = new AtomicLong(-1);
-    private final AtomicLong plannedBytes = new AtomicLong(-1);
-    private final AtomicLong doneFiles = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
+    private final Tally tally = new Tally();
     private final Thread ticker;
     private volatile Supplier<TransportStats> transport;
     private volatile boolean closed;
@@ -54,20 +50,17 @@ final class Progress implements RunDisplay {
 
     @Override
     public void planned(long files, long totalBytes) {
-        plannedFiles.set(files);
-        plannedBytes.set(totalBytes);
+        tally.planned(files, totalBytes);
     }
 
     @Override
     public void progress(long n) {
-        bytes.addAndGet(n);
+        tally.progress(n);
     }
 
     @Override
     public void entryDone(String path, EntryAction action, long size) {
-        if (action == EntryAction.TRANSFERRED) {
-            doneFiles.incrementAndGet();
-        }
+        tally.entryDone(action);
         if (quiet) {
             return;
         }
@@ -114,7 +107,7 @@ final class Progress implements RunDisplay {
     }
 
     long bytesSoFar() {
-        return bytes.get();
+        return tally.bytes();
     }
 
     private void tick() {
@@ -134,7 +127,7 @@ final class Progress implements RunDisplay {
 
     private void draw() {
         long now = nanoClock.getAsLong();
-        long b = bytes.get();
+        long b = tally.bytes();
         // rate over the last few seconds, not since the start: set-up time would drag it down
         windowNanos[windowNext % WINDOW] = now;
         windowBytes[windowNext % WINDOW] = b;
@@ -143,9 +136,9 @@ final class Progress implements RunDisplay {
         double seconds = Math.max(1e-3, (now - windowNanos[oldest]) / 1e9);
         double rate = (b - windowBytes[oldest]) * 8 / seconds;
         StringBuilder line = new StringBuilder();
-        long pf = plannedFiles.get();
-        long pb = plannedBytes.get();
-        line.append(String.format(Locale.ROOT, "  %d%s files  %s%s  %s", doneFiles.get(), pf >= 0 ? "/" + pf : "",
+        long pf = tally.plannedFiles();
+        long pb = tally.plannedBytes();
+        line.append(String.format(Locale.ROOT, "  %d%s files  %s%s  %s", tally.doneFiles(), pf >= 0 ? "/" + pf : "",
                 Rates.bytes(b), pb >= 0 ? "/" + Rates.bytes(pb) : "", Rates.format(rate)));
         if (pb > 0 && rate > 0 && b < pb) {
             long eta = Math.round((pb - b) * 8 / Math.max(rate, 1));

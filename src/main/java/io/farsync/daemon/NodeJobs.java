@@ -47,6 +47,8 @@ public final class NodeJobs implements AutoCloseable {
     public record View(long id, String state, Spec spec, List<Long> sessions, String lastStatus, String lastError) {
     }
 
+    private static final int KEEP_FINISHED = 1000;
+
     private final Path root;
     private final HistoryStore history;
     private final OutboundSync sync;
@@ -66,12 +68,21 @@ public final class NodeJobs implements AutoCloseable {
         }
         Path local = PathJail.resolveInRoot(root, spec.localPath());
         Job job = new Job(ids.incrementAndGet(), spec, local);
+        forgetOldJobs();
         jobs.put(job.id, job);
         Thread t = new Thread(job::run, "farsync-job-" + job.id);
         // a job must not keep the node from shutting down; close() stops it first
         t.setDaemon(true);
         t.start();
         return job.view();
+    }
+
+    /** Finished jobs beyond the newest {@value #KEEP_FINISHED} are forgotten: the history keeps their sessions. */
+    private void forgetOldJobs() {
+        List<Long> finished = jobs.values().stream().filter(j -> !j.state.equals("running")).map(j -> j.id).sorted().toList();
+        for (int i = 0; i < finished.size() - KEEP_FINISHED; i++) {
+            jobs.remove(finished.get(i));
+        }
     }
 
     public List<View> list() {
@@ -169,7 +180,7 @@ public final class NodeJobs implements AutoCloseable {
                 lastStatus = stopReason != null ? "aborted" : "failed";
                 lastError = stopReason != null ? stopReason : o.error();
             }
-            log.info("job {} run ended: {} {}", id, lastStatus, lastError == null ? "" : lastError);
+            log.info("job {} run ended: {}{}", id, lastStatus, lastError == null ? "" : ": " + lastError);
         }
 
         /** Waits {@code d} for a stop; true if stopped. */
