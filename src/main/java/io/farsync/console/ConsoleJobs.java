@@ -39,6 +39,15 @@ final class ConsoleJobs {
      * (its job: id, state, sessions) with the node's name and id added.
      */
     JsonNode start(ConsoleStore.Job job, String user) {
+        try {
+            return askToRun(job, user);
+        } catch (RuntimeException e) {
+            store.audit(user, "start job failed", job.name(), e.getMessage());
+            throw e;
+        }
+    }
+
+    private JsonNode askToRun(ConsoleStore.Job job, String user) {
         ConsoleStore.Node src = node(job.sourceNode(), job);
         ConsoleStore.Node dst = node(job.destNode(), job);
         JsonNode srcStatus = new NodeClient(src).get("/api/status");
@@ -100,7 +109,7 @@ final class ConsoleJobs {
         store.audit(user, "schedule job", job.name(), s.text() + ", next " + next);
     }
 
-    /** Starts every job that is due; returns their names. A job that cannot start is logged and audited, and tried at its next time. */
+    /** Starts every job that is due; returns their names. A job that cannot start is logged (and audited by start), and tried at its next time. */
     synchronized List<String> runDue() {
         Instant now = clock.instant();
         List<String> started = new ArrayList<>();
@@ -112,7 +121,6 @@ final class ConsoleJobs {
                 started.add(job.name());
             } catch (RuntimeException e) {
                 log.warn("scheduled job {} did not start: {}", job.name(), e.getMessage());
-                store.audit(SCHEDULER, "start job failed", job.name(), e.getMessage());
             }
         }
         return started;

@@ -216,6 +216,7 @@ class ConsoleJobsTest {
         HttpResponse<String> r = otto.post("/api/jobs/" + back + "/start", Map.of());
         assertThat(r.statusCode()).isEqualTo(409);
         assertThat(r.body()).contains("neither beta runs jobs", "--run-jobs");
+        assertThat(audit()).contains("otto start job failed backwards");
 
         long escape = define("escape", "/../../etc", "/etc-copy", Map.of());
         HttpResponse<String> e = otto.post("/api/jobs/" + escape + "/start", Map.of());
