@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 cd "$HERE"
 REPORT=target/surefire-reports/io.farsync.cli.FaultInjectionTest-output.txt
 OUT=target/kills-bench.log
-: > "$OUT"
+mkdir -p target && : > "$OUT"
 t0=$(date +%s)
 status=0
 run() {   # METHOD KILLS
