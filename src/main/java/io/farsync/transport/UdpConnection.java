@@ -1,6 +1,7 @@
 package io.farsync.transport;
 
 import io.farsync.transport.core.Connection;
+import io.farsync.transport.core.PathValidator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -24,18 +25,26 @@ final class UdpConnection implements TransportConnection {
     private final UdpTransport transport;
     private final Connection core;
     private final long closeTimeoutNanos;
+    private final int datagramSize;
     private final Input input = new Input();
     private final Output output = new Output();
-    /** Where datagrams go; for a server, unknown until the client's first authentic datagram. */
-    private InetSocketAddress peer;
+    /** A client's server address: fixed, whatever the source of the datagrams that arrive. */
+    private final InetSocketAddress fixedPeer;
+    /** A server's view of its client's address, which may change (NAT rebinding) but only once validated. */
+    private final PathValidator<InetSocketAddress> paths;
 
-    UdpConnection(UdpTransport transport, Connection core, InetSocketAddress peer, TransportConfig config) {
+    UdpConnection(UdpTransport transport, Connection core, InetSocketAddress peer, TransportConfig config,
+            java.util.Random random) {
         this.transport = transport;
         this.core = core;
-        this.peer = peer;
+        this.fixedPeer = peer;
+        this.paths = peer == null ? new PathValidator<>(random) : null;
         this.closeTimeoutNanos = config.idleTimeout().toNanos();
+        this.datagramSize = config.datagramSize();
         if (peer != null) {
             core.setPeerLabel(peer.toString());
+        } else {
+            core.onPathResponse(paths::onPathResponse);
         }
     }
 
@@ -44,16 +53,31 @@ final class UdpConnection implements TransportConnection {
         return core;
     }
 
+    /** Where ordinary datagrams go now; null while a server has not heard its client. With lock held. */
     InetSocketAddress peer() {
-        return peer;
+        return fixedPeer != null ? fixedPeer : paths.current();
     }
 
-    /** A datagram from {@code source} was the newest authentic one: the peer is there now. With lock held. */
-    void peerSeenAt(InetSocketAddress source) {
-        if (!source.equals(peer)) {
-            peer = source;
-            core.setPeerLabel(source.toString());
+    /** A server's path validation, null for a client. With lock held. */
+    PathValidator<InetSocketAddress> paths() {
+        return paths;
+    }
+
+    /** {@link Connection#receive} accepted a datagram of {@code len} bytes from {@code source}. With lock held. */
+    void onAuthentic(InetSocketAddress source, int len, boolean newest) {
+        if (paths == null) {
+            return;
         }
+        InetSocketAddress before = paths.current();
+        paths.onAuthentic(source, len, newest);
+        if (!paths.current().equals(before)) {
+            core.setPeerLabel(paths.current().toString());
+        }
+    }
+
+    /** Whether a full datagram may go to {@link #peer()} now (the anti-amplification limit). With lock held. */
+    boolean maySend() {
+        return paths == null || paths.sendAllowance() >= datagramSize;
     }
 
     /** Wakes application threads waiting on this connection. With lock held. */
@@ -123,7 +147,7 @@ final class UdpConnection implements TransportConnection {
 
     @Override
     public String toString() {
-        return "UdpConnection[" + Integer.toHexString(core.connectionId()) + " " + peer + "]";
+        return "UdpConnection[" + Integer.toHexString(core.connectionId()) + " " + (paths != null ? paths : fixedPeer) + "]";
     }
 
     private final class Input extends InputStream {

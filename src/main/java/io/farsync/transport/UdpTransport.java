@@ -1,6 +1,7 @@
 package io.farsync.transport;
 
 import io.farsync.transport.core.Connection;
+import io.farsync.transport.core.PathValidator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -10,6 +11,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +55,7 @@ public final class UdpTransport implements AutoCloseable {
     private final ByteBuffer tx;
     private final AtomicBoolean workSignalled = new AtomicBoolean();
     private final AtomicLong datagramsDropped = new AtomicLong();
+    private final SecureRandom challengeRandom = new SecureRandom();
     private volatile boolean sleeping;
     private volatile boolean closed;
     /** A datagram the kernel had no room for, to send before anything else. */
@@ -127,7 +130,7 @@ public final class UdpTransport implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("transport on port " + port + " is closed");
         }
-        UdpConnection c = new UdpConnection(this, core, peer, connectionConfig);
+        UdpConnection c = new UdpConnection(this, core, peer, connectionConfig, challengeRandom);
         if (connections.putIfAbsent(core.connectionId(), c) != null) {
             throw new IllegalStateException("connection id " + Integer.toHexString(core.connectionId())
                     + " is already in use on port " + port);
@@ -216,8 +219,8 @@ public final class UdpTransport implements AutoCloseable {
             c.lock.lock();
             try {
                 int result = c.core().receive(rx.array(), 0, len, System.nanoTime());
-                if (result == Connection.ACCEPTED_NEWEST && !c.core().isClient()) {
-                    c.peerSeenAt((InetSocketAddress) source);
+                if (result != Connection.DROPPED) {
+                    c.onAuthentic((InetSocketAddress) source, len, result == Connection.ACCEPTED_NEWEST);
                 }
             } finally {
                 c.lock.unlock();
@@ -239,7 +242,13 @@ public final class UdpTransport implements AutoCloseable {
                 if (core.nextWakeupNanos() <= now) {
                     core.onTimeout(now);
                 }
+                sendChallenge(c, now);
+                boolean limited = false;
                 for (int i = 0; i < SEND_BATCH && pendingTo == null; i++) {
+                    if (!c.maySend()) {
+                        limited = true;
+                        break;
+                    }
                     tx.clear();
                     int n = core.poll(tx.array(), 0, tx.capacity(), now);
                     if (n == 0) {
@@ -247,8 +256,14 @@ public final class UdpTransport implements AutoCloseable {
                     }
                     tx.limit(n);
                     send(c.peer());
+                    if (c.paths() != null) {
+                        c.paths().onSent(c.peer(), n);
+                    }
                 }
-                earliest = Math.min(earliest, core.nextWakeupNanos());
+                earliest = Math.min(earliest, limited ? limitedWakeup(c) : core.nextWakeupNanos());
+                if (c.paths() != null) {
+                    earliest = Math.min(earliest, c.paths().nextTimer(Connection.PATH_CHALLENGE_DATAGRAM));
+                }
                 c.signalWaiters();
                 if (core.isTerminated()) {
                     connections.remove(core.connectionId(), c);
@@ -258,6 +273,32 @@ public final class UdpTransport implements AutoCloseable {
             }
         }
         return earliest;
+    }
+
+    /** A server's path challenge that is due, to the address under validation. */
+    private void sendChallenge(UdpConnection c, long now) throws IOException {
+        if (c.paths() == null || pendingTo != null) {
+            return;
+        }
+        Connection core = c.core();
+        PathValidator.Challenge<InetSocketAddress> challenge = c.paths().pollChallenge(now, core.probeTimeoutNanos(),
+                Connection.PATH_CHALLENGE_DATAGRAM);
+        if (challenge != null) {
+            tx.clear();
+            int n = core.sealPathChallenge(tx.array(), 0, challenge.data(), now);
+            if (n > 0) {
+                tx.limit(n);
+                send(challenge.address());
+            }
+        }
+    }
+
+    /**
+     * The wake-up of a connection that may not send to its unvalidated address: the next challenge
+     * or the idle timeout, not the connection's own (due) timers, which would spin the loop.
+     */
+    private static long limitedWakeup(UdpConnection c) {
+        return Math.min(c.paths().nextTimer(Connection.PATH_CHALLENGE_DATAGRAM), c.core().idleDeadlineNanos());
     }
 
     private void send(InetSocketAddress to) throws IOException {

@@ -11,9 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,13 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
  * process holds both endpoints and each kill takes both sides down at once; the second test
  * runs client and server as separate processes and kills one of them, chosen at random.
  *
- * <p>{@code -Dfarsync.test.kills=N} raises the number of kills (default 5) for a bench run;
- * {@code -Dfarsync.test.seed=S} replays a run.
+ * <p>{@code -Dfarsync.test.kills=N} raises the number of kills (default 5) for a bench run
+ * ({@code bench/kills.sh}); {@code -Dfarsync.test.seed=S} replays a run. With more than 5 kills
+ * the source also changes between runs (files rewritten, added and deleted, a large file
+ * replaced now and then), so that hundreds of kills keep landing in real work instead of in
+ * no-op syncs of a tree that arrived long ago; a file under its final name must then hold one of
+ * the versions its source path ever held, whole.
  */
 class FaultInjectionTest {
     private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
     private static final int KILLS = Integer.getInteger("farsync.test.kills", 5);
     private static final int MIB = 1 << 20;
+    private static final boolean CHURN = KILLS > 5;
 
     @TempDir
     Path tmp;
@@ -57,8 +65,13 @@ class FaultInjectionTest {
             Trees.write(src.resolve("small/d" + (3 + 5 * i) + "/big" + i + ".bin"), random, size);
             total += size;
         }
+        SourceVersions versions = new SourceVersions(src);
+        int midData = 0;
 
         for (int k = 1; k <= KILLS; k++) {
+            if (CHURN && k > 1) {
+                versions.churn(random);
+            }
             // 24 Mbit/s: the whole tree takes ~12 s, so kills land all along the transfer
             long before = bytesBelow(dst);
             ProcessBuilder pb = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
@@ -80,9 +93,11 @@ class FaultInjectionTest {
             }
             boolean finished = p.waitFor(delayMs, TimeUnit.MILLISECONDS);
             p.destroyForcibly().waitFor();
+            long after = bytesBelow(dst);
+            midData += !finished && after != before ? 1 : 0;
             System.out.printf("kill %d %d ms %s%s: %d of %d bytes at the destination%n", k, delayMs, when,
-                    finished ? " (it had finished)" : "", bytesBelow(dst), total);
-            assertFinalNamesHoldOnlyCompleteFiles(src, dst);
+                    finished ? " (it had finished)" : "", after, total);
+            versions.assertFinalNamesHoldWholeVersions(dst);
         }
 
         Path stats = tmp.resolve("last.json");
@@ -96,6 +111,8 @@ class FaultInjectionTest {
         assertThat(engineFiles(dst)).as("temp or partial files left").isEmpty();
         System.out.printf("last run sent %d of %d bytes%n",
                 new ObjectMapper().readTree(stats.toFile()).get("bytes_transferred").asLong(), total);
+        System.out.printf("BENCH local kills=%d killed-while-writing=%d files-checked=%d corruptions=0 partial-files-left=0%n",
+                KILLS, midData, versions.filesChecked);
     }
 
     @Test
@@ -121,6 +138,9 @@ class FaultInjectionTest {
             Trees.write(src.resolve("small/d" + (2 + 5 * i) + "/big" + i + ".bin"), random, size);
             total += size;
         }
+        SourceVersions versions = new SourceVersions(src);
+        int midData = 0;
+        int serverKills = 0;
         int port;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
             port = free.getLocalPort();
@@ -130,6 +150,9 @@ class FaultInjectionTest {
             for (int k = 1; k <= KILLS; k++) {
                 if (server == null || !server.isAlive()) {
                     server = startServer(serverHome, serverRoot, port, k);
+                }
+                if (CHURN && k > 1) {
+                    versions.churn(random);
                 }
                 long before = bytesBelow(dst);
                 Process client = startClient(clientHome, identity, src, port, "24M", tmp.resolve("client-" + k + ".log"));
@@ -141,7 +164,7 @@ class FaultInjectionTest {
                         Thread.sleep(20);
                     }
                 }
-                client.waitFor(delayMs, TimeUnit.MILLISECONDS);
+                boolean finished = client.waitFor(delayMs, TimeUnit.MILLISECONDS);
                 boolean killServer = random.nextBoolean();
                 if (killServer) {
                     server.destroyForcibly().waitFor();
@@ -152,9 +175,12 @@ class FaultInjectionTest {
                     // race it for the partial file, which the whole-file checksum makes safe
                     Thread.sleep(500);
                 }
+                long after = bytesBelow(dst);
+                midData += !finished && after != before ? 1 : 0;
+                serverKills += killServer ? 1 : 0;
                 System.out.printf("kill %d: %s %d ms %s: %d of %d bytes at the destination%n", k, killServer ? "server" : "client",
-                        delayMs, early ? "after start" : "after the first new bytes", bytesBelow(dst), total);
-                assertFinalNamesHoldOnlyCompleteFiles(src, dst);
+                        delayMs, early ? "after start" : "after the first new bytes", after, total);
+                versions.assertFinalNamesHoldWholeVersions(dst);
             }
             if (!server.isAlive()) {
                 server = startServer(serverHome, serverRoot, port, 0);
@@ -168,6 +194,8 @@ class FaultInjectionTest {
             assertThat(engineFiles(dst)).as("temp or partial files left").isEmpty();
             System.out.printf("last run sent %d of %d bytes%n",
                     new ObjectMapper().readTree(stats.toFile()).get("bytes_transferred").asLong(), total);
+            System.out.printf("BENCH client-server kills=%d server-kills=%d killed-while-writing=%d files-checked=%d"
+                    + " corruptions=0 partial-files-left=0%n", KILLS, serverKills, midData, versions.filesChecked);
         } finally {
             if (server != null) {
                 server.destroyForcibly().waitFor();
@@ -207,26 +235,88 @@ class FaultInjectionTest {
         return p;
     }
 
-    /** Whatever the kill interrupted, a file under its final name is the source's file, whole. */
-    private static void assertFinalNamesHoldOnlyCompleteFiles(Path src, Path dst) throws IOException {
-        if (!Files.exists(dst)) {
-            return;
+    /**
+     * Every content each source path has held (SHA-256), so that after a kill a file under its
+     * final name can be checked to be one of them, whole, even when the source changed since.
+     */
+    private static final class SourceVersions {
+        private final Path src;
+        private final Map<String, Set<String>> seen = new HashMap<>();
+        long filesChecked;
+
+        SourceVersions(Path src) throws IOException {
+            this.src = src;
+            record();
         }
-        List<String> bad = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dst)) {
-            for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
-                String name = f.getFileName().toString();
-                if (name.contains(".farsync-")) {
-                    assertThat(name).as("engine file names are hidden").startsWith(".");
-                    continue;
-                }
-                Path original = src.resolve(dst.relativize(f).toString());
-                if (!Files.exists(original) || Files.mismatch(original, f) != -1) {
-                    bad.add(dst.relativize(f).toString());
+
+        private void record() throws IOException {
+            try (Stream<Path> s = Files.walk(src)) {
+                for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                    seen.computeIfAbsent(src.relativize(f).toString(), k -> new HashSet<>()).add(sha256(f));
                 }
             }
         }
-        assertThat(bad).as("files under their final names that differ from the source").isEmpty();
+
+        /** Rewrites, adds and deletes a few small files; replaces a large one one time in four. */
+        void churn(Random random) throws IOException {
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(src)) {
+                files = s.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (int i = 0; i < 8; i++) {
+                Path f = files.get(random.nextInt(files.size()));
+                if (f.getFileName().toString().startsWith("big")) {
+                    continue;
+                }
+                if (i < 2) {
+                    Files.deleteIfExists(f);
+                } else {
+                    Trees.write(f, random, random.nextInt(20_000));
+                }
+            }
+            for (int i = 0; i < 2; i++) {
+                Trees.write(src.resolve("small/n" + random.nextInt(7) + "/f" + random.nextInt(1_000_000) + ".dat"),
+                        random, random.nextInt(20_000));
+            }
+            if (random.nextInt(4) == 0) {
+                List<Path> big = files.stream().filter(f -> f.getFileName().toString().startsWith("big")).toList();
+                Path f = big.get(random.nextInt(big.size()));
+                Trees.write(f, random, (int) Files.size(f));
+            }
+            record();
+        }
+
+        /** Whatever the kill interrupted, a file under its final name is a version of its source, whole. */
+        void assertFinalNamesHoldWholeVersions(Path dst) throws IOException {
+            if (!Files.exists(dst)) {
+                return;
+            }
+            List<String> bad = new ArrayList<>();
+            try (Stream<Path> s = Files.walk(dst)) {
+                for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                    String name = f.getFileName().toString();
+                    if (name.contains(".farsync-")) {
+                        assertThat(name).as("engine file names are hidden").startsWith(".");
+                        continue;
+                    }
+                    filesChecked++;
+                    String rel = dst.relativize(f).toString();
+                    if (!seen.getOrDefault(rel, Set.of()).contains(sha256(f))) {
+                        bad.add(rel);
+                    }
+                }
+            }
+            assertThat(bad).as("files under their final names that are no whole version of their source").isEmpty();
+        }
+
+        private static String sha256(Path f) throws IOException {
+            try {
+                return java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private static List<Path> engineFiles(Path root) throws IOException {

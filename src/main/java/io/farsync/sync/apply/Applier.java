@@ -43,13 +43,17 @@ import net.jpountz.xxhash.XXHashFactory;
  * target with {@code ATOMIC_MOVE}: a reader sees the old file or the complete new one, never a
  * part. Not thread-safe: one applier per destination run.
  *
- * <p>Limits: the checks and the writes are separate system calls, so a local process that swaps
- * a directory for a symlink between them could still redirect a write (fixing that needs
- * openat-style calls relative to directory handles).
+ * <p>File contents, their mode and mtime, renames into place, moves and deletes go through
+ * {@link DirectoryHandle}s (openat-style, walked down from the root without following links), so
+ * a local process that swaps a checked directory for a symlink cannot redirect them. Creating
+ * directories and symlinks, and a directory's final mode and mtime, still go by path after the
+ * lstat checks: the JDK has no mkdirat or symlinkat (see SECURITY.md).
  */
 public final class Applier {
 
     private static final XXHashFactory HASHES = XXHashFactory.fastestInstance();
+    private static final Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            PosixFilePermissions.fromString("rw-------");
 
     private final Path root;
     /** Directories below the root already verified (or created) as real directories in this run. */
@@ -184,12 +188,15 @@ public final class Applier {
     public TempFile createTemp(WireEntry e, Checksum checksum) throws EntryFailure {
         Path target = target(e.path());
         requireParents(e.path());
-        Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
+        String name = target.getFileName().toString();
+        String tempName = TempNames.forFinalName(name);
+        DirectoryHandle dir = openParent(e.path(), target);
         try {
-            FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            return new TempFile(temp, target, ch, checksum);
+            FileChannel ch = dir.open(tempName, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+            return new TempFile(dir, tempName, name, ch, checksum, false);
         } catch (IOException ex) {
+            closeQuietly(dir);
             throw failure(ex, target);
         }
     }
@@ -207,29 +214,28 @@ public final class Applier {
             throw new IllegalArgumentException("not a partial file name: " + partialName);
         }
         Path partial = target.resolveSibling(partialName);
-        FileChannel ch = null;
+        DirectoryHandle dir = openParent(e.path(), target);
+        TempFile t = null;
         try {
-            BasicFileAttributes a = attrsOrNull(partial);
+            BasicFileAttributes a = dir.attrsOrNull(partialName);
             if (a != null && !a.isRegularFile()) {
                 if (a.isDirectory()) {
+                    closeQuietly(dir);
                     throw new EntryFailure("a directory stands where the partial file must go: " + partial);
                 }
-                Files.delete(partial);
+                dir.delete(partialName, false);
             }
-            ch = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            TempFile t = new TempFile(partial, target, ch, checksum, true);
+            FileChannel ch = dir.open(partialName, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+            t = new TempFile(dir, partialName, target.getFileName().toString(), ch, checksum, true);
             t.keepPrefix(keep);
             return t;
         } catch (IOException ex) {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // reporting the first failure
-                }
+            if (t != null) {
+                t.discard();
+            } else {
+                closeQuietly(dir);
             }
-            deleteQuietly(partial);
             throw failure(ex, target);
         }
     }
@@ -246,15 +252,21 @@ public final class Applier {
                     t.channel.force(true);
                 }
                 t.close();
-                Files.setAttribute(t.path, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+                // By path: the JDK's directory-relative setTimes keeps only microseconds (SECURITY.md)
                 setMtime(t.path, e.mtimeNanos());
+                t.dir.setMode(t.path.getFileName().toString(), e.mode() & Stat.MODE_MASK);
             } catch (IOException ex) {
                 throw failure(ex, t.target);
             }
             requireParents(e.path());
             try {
-                makeRoomFor(t.target, Stat.lstatOrNull(t.target, e.path()));
-                Files.move(t.path, t.target, StandardCopyOption.ATOMIC_MOVE);
+                String name = t.target.getFileName().toString();
+                BasicFileAttributes there = t.dir.attrsOrNull(name);
+                if (there != null && there.isDirectory()) {
+                    deleteEmptyDirectory(t.dir, name, t.target);
+                    verifiedDirs.remove(e.path());
+                }
+                t.dir.rename(t.path.getFileName().toString(), t.dir, name);
                 touched(t.target);
                 verifiedDirs.remove(e.path());
                 return Stat.lstatOrNull(t.target, e.path());
@@ -303,8 +315,8 @@ public final class Applier {
             if (!isAsSynced(now, reference, ownRecord)) {
                 return DeleteResult.KEPT;
             }
-            try {
-                Files.delete(target);
+            try (DirectoryHandle dir = openParent(rel, target)) {
+                dir.delete(target.getFileName().toString(), now.isDirectory());
             } catch (DirectoryNotEmptyException notEmpty) {
                 return DeleteResult.LEFT;
             }
@@ -345,7 +357,9 @@ public final class Applier {
             if (now.isFile() && hash(source, now.size()) != xxhash64) {
                 return false;
             }
-            Files.move(source, dest, StandardCopyOption.ATOMIC_MOVE);
+            try (DirectoryHandle fromDir = openParent(from, source); DirectoryHandle toDir = openParent(to, dest)) {
+                fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
+            }
             touched(source);
             touched(dest);
             if (now.isDirectory()) {
@@ -414,6 +428,31 @@ public final class Applier {
 
     private void touched(Path p) {
         touchedDirs.add(p.getParent());
+    }
+
+    /** Opens the directory holding {@code rel} (whose path is {@code target}) through handles. */
+    private DirectoryHandle openParent(String rel, Path target) throws EntryFailure {
+        try {
+            return DirectoryHandle.openParent(root, rel);
+        } catch (IOException ex) {
+            throw failure(ex, target.getParent());
+        }
+    }
+
+    private static void deleteEmptyDirectory(DirectoryHandle dir, String name, Path target) throws IOException, EntryFailure {
+        try {
+            dir.delete(name, true);
+        } catch (DirectoryNotEmptyException e) {
+            throw new EntryFailure("cannot replace non-empty directory " + target);
+        }
+    }
+
+    private static void closeQuietly(DirectoryHandle dir) {
+        try {
+            dir.close();
+        } catch (IOException ignored) {
+            // reporting the first failure
+        }
     }
 
     /** Removes what stands where a file or symlink must go: an empty directory. */

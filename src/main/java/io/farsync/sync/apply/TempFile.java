@@ -7,7 +7,6 @@ import io.farsync.sync.scan.IoReasons;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,21 +22,23 @@ public final class TempFile {
     final Path path;
     final Path target;
     final FileChannel channel;
+    /** The directory holding the temp file and its target, open since the temp file was created. */
+    final DirectoryHandle dir;
     private final Checksum.Digest hash;
     private long written;
     private boolean open = true;
+    /** Whether {@link #dir} is open: until the file is committed, kept for resuming or discarded. */
+    private boolean dirOpen = true;
     private volatile boolean forced;
 
     /** True for a partial file, which outlives an interrupted run for the next one to resume. */
     private final boolean partial;
 
-    TempFile(Path path, Path target, FileChannel channel, Checksum checksum) {
-        this(path, target, channel, checksum, false);
-    }
-
-    TempFile(Path path, Path target, FileChannel channel, Checksum checksum, boolean partial) {
-        this.path = path;
-        this.target = target;
+    TempFile(DirectoryHandle dir, String name, String targetName, FileChannel channel, Checksum checksum,
+            boolean partial) {
+        this.dir = dir;
+        this.path = dir.path().resolve(name);
+        this.target = dir.path().resolve(targetName);
         this.channel = channel;
         this.hash = checksum.start();
         this.partial = partial;
@@ -89,6 +90,7 @@ public final class TempFile {
                 // the next run verifies every block it offers anyway
             }
         }
+        closeDir();
         return true;
     }
 
@@ -129,10 +131,28 @@ public final class TempFile {
                 // deleting is what matters
             }
         }
+        if (!dirOpen) {
+            return;
+        }
         try {
-            Files.deleteIfExists(path);
+            dir.delete(path.getFileName().toString(), false);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // renamed into place, or never there
         } catch (IOException e) {
             log.warn("could not remove temp file {}: {}", path, IoReasons.reason(e));
+        }
+        closeDir();
+    }
+
+    private void closeDir() {
+        if (!dirOpen) {
+            return;
+        }
+        dirOpen = false;
+        try {
+            dir.close();
+        } catch (IOException e) {
+            log.debug("closing directory handle of {}: {}", path, IoReasons.reason(e));
         }
     }
 

@@ -7,6 +7,8 @@ import io.farsync.transport.core.congestion.RateController;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * One transport connection as a sans-IO state machine: datagrams go in through
@@ -20,7 +22,9 @@ import java.time.Duration;
  *
  * <p>Life cycle: the client speaks first (its credit announcement, repeated on probe timeout
  * until acknowledged), and the server learns the client's address from its first authentic
- * datagram. A graceful {@link #close} finishes the stream, waits until everything sent is
+ * datagram. Addresses are the driver's business: a server's driver uses a {@link PathValidator},
+ * for which this class sends PATH_CHALLENGEs ({@link #sealPathChallenge}), answers them, and
+ * reports PATH_RESPONSEs ({@link #onPathResponse}). A graceful {@link #close} finishes the stream, waits until everything sent is
  * acknowledged, then sends CLOSE (code 0); {@link #abort} sends CLOSE with the reason at once.
  * CLOSE is sent three times, one probe timeout apart (it is not acknowledged), after which the
  * connection drains briefly and {@link #isTerminated()} becomes true. A connection that hears
@@ -48,8 +52,10 @@ public final class Connection {
     public static final int DROPPED = 0;
     /** {@link #receive} result: accepted, but not the newest packet seen. */
     public static final int ACCEPTED = 1;
-    /** {@link #receive} result: accepted and the newest yet, so its source is the peer's current address. */
+    /** {@link #receive} result: accepted and the newest yet (its source may be the peer's new address: see {@link PathValidator}). */
     public static final int ACCEPTED_NEWEST = 2;
+    /** Bytes of the datagram {@link #sealPathChallenge} writes. */
+    public static final int PATH_CHALLENGE_DATAGRAM = PacketCodec.OVERHEAD + Frames.PATH_FRAME_SIZE;
 
     private static final int STREAM_ID = 0;
     private static final int CLOSE_SENDS = 3;
@@ -82,6 +88,9 @@ public final class Connection {
     private int probesPending;
     private long lastReceived;
     private long peerReceiveTimestampMicros = -1;
+    private boolean pathResponsePending;
+    private long pathResponseData;
+    private LongConsumer pathResponseListener = data -> { };
 
     private Phase phase = Phase.OPEN;
     private String failure;
@@ -243,6 +252,7 @@ public final class Connection {
                         r.varint();
                         r.varint();
                     }
+                    case Frames.PATH_CHALLENGE, Frames.PATH_RESPONSE -> r.u64();
                     case Frames.CLOSE -> {
                         r.varint();
                         r.skip(r.length());
@@ -288,6 +298,15 @@ public final class Connection {
                         } else {
                             peerMaxData = Math.max(peerMaxData, max);
                         }
+                    }
+                    case Frames.PATH_CHALLENGE -> {
+                        ackEliciting = true;
+                        pathResponseData = r.u64();
+                        pathResponsePending = true;
+                    }
+                    case Frames.PATH_RESPONSE -> {
+                        ackEliciting = true;
+                        pathResponseListener.accept(r.u64());
                     }
                     case Frames.CLOSE -> {
                         int code = (int) Math.min(r.varint(), Integer.MAX_VALUE);
@@ -378,6 +397,7 @@ public final class Connection {
                         r.varint();
                         r.varint();
                     }
+                    case Frames.PATH_CHALLENGE, Frames.PATH_RESPONSE -> r.u64();
                     case Frames.CLOSE -> {
                         // both sides closing: nothing more to say to each other
                         closeSendsLeft = 0;
@@ -478,7 +498,7 @@ public final class Connection {
                 && (probesPending > 0 || (windowOpen(wireSize) && pacer.canSend(wireSize, now)));
         boolean ackDue = acks.ackDeadline() <= now;
         boolean creditDue = creditPending && !receiveStream.isComplete();
-        if (!streamReady && !ackDue && !creditDue && probesPending == 0) {
+        if (!streamReady && !ackDue && !creditDue && probesPending == 0 && !pathResponsePending) {
             return 0;
         }
         byte[] p = txPlain;
@@ -496,6 +516,12 @@ public final class Connection {
                 flags |= LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MAX_DATA;
                 creditPending = false;
             }
+        }
+        if (pathResponsePending && space - pos >= Frames.PATH_FRAME_SIZE) {
+            // not retransmitted when lost: the peer's next challenge asks again (RFC 9000 section 8.2.2)
+            pos = Frames.writePathFrame(p, pos, Frames.PATH_RESPONSE, pathResponseData);
+            flags |= LossDetector.FLAG_ACK_ELICITING;
+            pathResponsePending = false;
         }
         long streamOffset = 0;
         int streamLength = 0;
@@ -564,6 +590,38 @@ public final class Connection {
         return n;
     }
 
+    /**
+     * Writes a datagram carrying only a PATH_CHALLENGE with {@code data} ({@link
+     * #PATH_CHALLENGE_DATAGRAM} bytes) for the driver to send to the address under validation.
+     * It takes a packet number but counts nothing in flight: a lost challenge is the
+     * {@link PathValidator}'s to repeat. Returns 0 once the connection is closed.
+     */
+    public int sealPathChallenge(byte[] out, int off, long data, long now) {
+        if (isClosed()) {
+            return 0;
+        }
+        int pos = Frames.writePathFrame(txPlain, 0, Frames.PATH_CHALLENGE, data);
+        long pn = loss.onPacketSent(now, 0, 0, 0);
+        int n = codec.seal(connectionId, pn, txPlain, pos, out, off);
+        countSent(n);
+        return n;
+    }
+
+    /** Receives the data of every PATH_RESPONSE that arrives, for the {@link PathValidator}. */
+    public void onPathResponse(LongConsumer listener) {
+        this.pathResponseListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** How long to wait for an answer before asking again: the probe timeout. */
+    public long probeTimeoutNanos() {
+        return rtt.pto(AckTracker.MAX_ACK_DELAY);
+    }
+
+    /** When the connection fails for silence unless an authentic datagram arrives first. */
+    public long idleDeadlineNanos() {
+        return lastReceived + idleTimeoutNanos;
+    }
+
     private void countSent(int n) {
         datagramsSent++;
         wireBytesSent += n + WIRE_OVERHEAD;
@@ -588,7 +646,7 @@ public final class Connection {
         if (!peerValidated) {
             return t;
         }
-        if (probesPending > 0 || (creditPending && !receiveStream.isComplete())) {
+        if (probesPending > 0 || pathResponsePending || (creditPending && !receiveStream.isComplete())) {
             return Long.MIN_VALUE;
         }
         t = Math.min(t, acks.ackDeadline());

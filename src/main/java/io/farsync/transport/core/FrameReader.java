@@ -62,6 +62,18 @@ final class FrameReader {
         return v;
     }
 
+    /** Eight bytes, big-endian (path challenge data). */
+    long u64() throws Malformed {
+        if (limit - pos < 8) {
+            throw Malformed.INSTANCE;
+        }
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (buf[pos++] & 0xff);
+        }
+        return v;
+    }
+
     /** A length field: a varint that must not exceed the bytes left in the packet. */
     int length() throws Malformed {
         long v = varint();

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
  * 0x03 MAX_STREAM_DATA  stream id, maximum offset the peer may send up to (flow-control credit)
  * 0x04 CLOSE            error code (0 = graceful, 1 = application abort, 2 = protocol
  *                       violation), reason length, reason (UTF-8); not acknowledged
+ * 0x05 PATH_CHALLENGE   8 bytes of random data; the peer echoes them in a PATH_RESPONSE
+ * 0x06 PATH_RESPONSE    the 8 bytes of a PATH_CHALLENGE received (see {@link PathValidator})
  * 0x08 STREAM           stream id, offset, length, data; type 0x09 also carries FIN (the stream
  *                       ends after this frame's data)
  * </pre>
@@ -34,6 +36,9 @@ final class Frames {
     static final int ACK = 0x02;
     static final int MAX_STREAM_DATA = 0x03;
     static final int CLOSE = 0x04;
+    static final int PATH_CHALLENGE = 0x05;
+    static final int PATH_RESPONSE = 0x06;
+    static final int PATH_FRAME_SIZE = 9;
     static final int STREAM = 0x08;
     static final int STREAM_FIN = 0x09;
 
@@ -77,6 +82,15 @@ final class Frames {
         pos = VarInt.write(buf, pos, reason.length);
         System.arraycopy(reason, 0, buf, pos, reason.length);
         return pos + reason.length;
+    }
+
+    /** Writes a PATH_CHALLENGE or PATH_RESPONSE frame. */
+    static int writePathFrame(byte[] buf, int pos, int type, long data) {
+        buf[pos++] = (byte) type;
+        for (int i = 7; i >= 0; i--) {
+            buf[pos++] = (byte) (data >>> (8 * i));
+        }
+        return pos;
     }
 
     /** Bytes of a STREAM frame header, with the length field wide enough for {@code maxLen}. */

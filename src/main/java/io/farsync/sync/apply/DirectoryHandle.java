@@ -1,0 +1,151 @@
+package io.farsync.sync.apply;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * An open directory below the destination root, reached from the root one name at a time
+ * without following symlinks, for file operations relative to it: the openat family
+ * ({@code openat}, {@code renameat}, {@code unlinkat}, {@code fstatat} with
+ * {@code AT_SYMLINK_NOFOLLOW}) through {@link SecureDirectoryStream}, which Linux JDKs provide.
+ *
+ * <p>Why: checking the parents with lstat and then opening by path leaves a window in which a
+ * local process can swap a checked directory for a symlink to elsewhere, and the open would
+ * follow it (TOCTOU). A handle names the directory itself, not a path to it: once open, a swap of
+ * any of its ancestors changes nothing, and a symlink met while walking down is refused.
+ *
+ * <p>Not covered by the JDK: {@code mkdirat} and {@code symlinkat}, so the applier still
+ * creates directories and symlinks by path; and the directory-relative {@code setTimes} keeps
+ * only microseconds, so mtimes are set by path too (see SECURITY.md).
+ */
+final class DirectoryHandle implements AutoCloseable {
+
+    private final SecureDirectoryStream<Path> dir;
+    private final Path path;
+
+    private DirectoryHandle(SecureDirectoryStream<Path> dir, Path path) {
+        this.dir = dir;
+        this.path = path;
+    }
+
+    /**
+     * The directory that holds {@code rel} (a validated wire path), walked down from
+     * {@code root}; an {@link EntryFailure} if a component is a symlink or not a directory.
+     */
+    static DirectoryHandle openParent(Path root, String rel) throws IOException, EntryFailure {
+        DirectoryStream<Path> top = Files.newDirectoryStream(root);
+        if (!(top instanceof SecureDirectoryStream<Path> sds)) {
+            top.close();
+            throw new IOException("this platform offers no SecureDirectoryStream; cannot open " + root + " safely");
+        }
+        DirectoryHandle h = new DirectoryHandle(sds, root);
+        try {
+            int start = 0;
+            for (int slash = rel.indexOf('/'); slash >= 0; slash = rel.indexOf('/', start)) {
+                h = h.descend(rel.substring(start, slash), rel);
+                start = slash + 1;
+            }
+            return h;
+        } catch (IOException | EntryFailure | RuntimeException e) {
+            h.close();
+            throw e;
+        }
+    }
+
+    /** Opens the subdirectory {@code name} and closes this one. */
+    private DirectoryHandle descend(String name, String rel) throws IOException, EntryFailure {
+        Path child = path.resolve(name);
+        try (DirectoryHandle parent = this) {
+            BasicFileAttributes a = parent.attrsOrNull(name);
+            if (a == null) {
+                throw new EntryFailure("parent directory missing: " + child);
+            }
+            if (a.isSymbolicLink()) {
+                throw new EntryFailure("path escapes the root: parent " + child + " of " + rel + " is a symlink");
+            }
+            if (!a.isDirectory()) {
+                throw new EntryFailure("parent is not a directory: " + child);
+            }
+            // O_NOFOLLOW: a swap after the check above fails here instead of being followed
+            return new DirectoryHandle(parent.dir.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS), child);
+        } catch (java.nio.file.FileSystemException e) {
+            if (e instanceof NoSuchFileException || e instanceof java.nio.file.AccessDeniedException) {
+                throw e;
+            }
+            throw new EntryFailure("path escapes the root: parent " + child + " of " + rel
+                    + " changed into something other than a directory during the sync", e);
+        }
+    }
+
+    /** The directory's path, for messages only. */
+    Path path() {
+        return path;
+    }
+
+    /** Opens {@code name} in this directory; NOFOLLOW_LINKS belongs in {@code options}. */
+    FileChannel open(String name, Set<OpenOption> options, Set<PosixFilePermission> permissions) throws IOException {
+        SeekableByteChannel ch = dir.newByteChannel(Path.of(name), options,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(permissions));
+        if (ch instanceof FileChannel fc) {
+            return fc;
+        }
+        ch.close();
+        throw new IOException("the platform's directory-relative open gives no FileChannel for " + path.resolve(name));
+    }
+
+    /** lstat of {@code name} in this directory; null if absent. */
+    BasicFileAttributes attrsOrNull(String name) throws IOException {
+        try {
+            return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .readAttributes();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Sets the rwx bits of {@code name} (not a symlink); the sticky bit is not carried for files. */
+    void setMode(String name, int mode) throws IOException {
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = PosixFilePermission.values();   // OWNER_READ .. OTHERS_EXECUTE
+        for (int i = 0; i < 9; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                perms.add(order[i]);
+            }
+        }
+        dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setPermissions(perms);
+    }
+
+    /** renameat: atomically replaces {@code to} in {@code toDir} (a file, or an empty directory by a directory). */
+    void rename(String from, DirectoryHandle toDir, String to) throws IOException {
+        dir.move(Path.of(from), toDir.dir, Path.of(to));
+    }
+
+    /** unlinkat, with AT_REMOVEDIR for a directory (which must be empty). */
+    void delete(String name, boolean directory) throws IOException {
+        if (directory) {
+            dir.deleteDirectory(Path.of(name));
+        } else {
+            dir.deleteFile(Path.of(name));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        dir.close();
+    }
+}
