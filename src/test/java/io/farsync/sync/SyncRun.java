@@ -50,6 +50,8 @@ final class SyncRun {
     int pipeCapacity = 64 * 1024;
     /** The source's wall clock (nanoseconds since the epoch); null for the real one. */
     java.util.function.LongSupplier sourceWallClock;
+    /** How the destination fsyncs received files; null for the real fsync. */
+    DestinationEndpoint.Fsync destinationFsync;
 
     SyncRun(Path src, Path dst, Path dbDir) {
         this.src = src;
@@ -74,7 +76,11 @@ final class SyncRun {
             });
             Future<SyncResult> destination = pool.submit(() -> {
                 try {
-                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, destinationOut.apply(toSrc.out));
+                    DestinationEndpoint endpoint = new DestinationEndpoint(dst, d, options, destinationListener);
+                    if (destinationFsync != null) {
+                        endpoint.fsyncWith(destinationFsync);
+                    }
+                    return endpoint.run(toDst.in, destinationOut.apply(toSrc.out));
                 } finally {
                     toSrc.out.close();
                 }

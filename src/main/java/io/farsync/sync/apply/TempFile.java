@@ -177,6 +177,11 @@ public final class TempFile {
         }
     }
 
+    /** The final name this file is renamed to once committed. */
+    public Path target() {
+        return target;
+    }
+
     /** The temp file's location (hidden name in the target's directory). */
     public Path path() {
         return path;

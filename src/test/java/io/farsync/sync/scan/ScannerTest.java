@@ -85,4 +85,66 @@ class ScannerTest {
         assertThat(r.isUnknown("a/bc")).isFalse();
         assertThat(r.isUnknown("a")).isFalse();
     }
+
+    @Test
+    void parallelScan_findsExactlyWhatTheSequentialWalkFinds_onASeededRandomTree() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("ScannerTest seed " + seed);
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path outside = Files.createDirectories(tmp.resolve("outside/deep"));
+        Files.writeString(outside.resolve("secret"), "s");
+        RandomTree.make(root, new java.util.Random(seed), 1500, outside.getParent());
+        Path excluded = root.resolve("d0/excluded.db");
+        Files.createDirectories(excluded.getParent());
+        Files.writeString(excluded, "db");
+
+        ScanResult sequential = new Scanner(false, Set.of(excluded), io.farsync.sync.filter.Filter.NONE, 1).scan(root);
+        for (int threads : new int[] {2, 8}) {
+            ScanResult parallel = new Scanner(false, Set.of(excluded), io.farsync.sync.filter.Filter.NONE, threads).scan(root);
+            assertThat(parallel.entries()).as("seed %d, %d threads", seed, threads).isEqualTo(sequential.entries());
+            assertThat(java.util.List.copyOf(parallel.entries().keySet())).isEqualTo(java.util.List.copyOf(sequential.entries().keySet()));
+            assertThat(parallel.errors()).isEqualTo(sequential.errors());
+            assertThat(parallel.incomplete()).isEqualTo(sequential.incomplete());
+        }
+        assertThat(sequential.entries().size()).as("seed %d", seed).isGreaterThan(1000);
+        assertThat(sequential.entries()).doesNotContainKey("d0/excluded.db");
+        // Every listed path exists as lstat sees it: nothing was reached through a link.
+        for (Entry e : sequential.entries().values()) {
+            Path p = root.resolve(e.path());
+            for (Path q = p.getParent(); !q.equals(root); q = q.getParent()) {
+                assertThat(Files.isSymbolicLink(q)).as("%s is below a symlink (seed %d)", e.path(), seed).isFalse();
+            }
+            assertThat(Files.isSymbolicLink(p)).isEqualTo(e.isSymlink());
+        }
+        assertThat(sequential.entries().values()).filteredOn(Entry::isSymlink).isNotEmpty();
+    }
+
+    @Test
+    void parallelScan_neverFollowsSymlinks_andKeepsTheSameEntryRecords() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Files.createDirectories(tmp.resolve("outside/deep"));
+        Files.writeString(tmp.resolve("outside/deep/secret"), "s");
+        Files.createDirectories(root.resolve("a/b"));
+        Files.writeString(root.resolve("a/b/f"), "hello");
+        Files.createSymbolicLink(root.resolve("a/out"), tmp.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("a/b/up"), Path.of("../.."));
+
+        ScanResult r = new Scanner(false, Set.of(), io.farsync.sync.filter.Filter.NONE, 4).scan(root);
+
+        assertThat(r.entries().keySet()).containsExactly("a", "a/b", "a/b/f", "a/b/up", "a/out");
+        Entry f = r.entries().get("a/b/f");
+        Entry direct = Stat.lstatOrNull(root.resolve("a/b/f"), "a/b/f");
+        assertThat(f).isEqualTo(direct);
+        assertThat(f.device()).isNotZero();
+        assertThat(f.inode()).isPositive();
+        assertThat(r.entries().get("a/out").linkTarget()).isEqualTo(tmp.resolve("outside").toString());
+    }
+
+    @Test
+    void parallelScan_ofAMissingRoot_failsLikeTheSequentialOne() {
+        Path missing = tmp.resolve("missing");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Scanner(false, Set.of(), io.farsync.sync.filter.Filter.NONE, 4).scan(missing))
+                .isInstanceOf(io.farsync.common.FarsyncException.class)
+                .hasMessage("no such file or directory: " + missing);
+    }
 }
