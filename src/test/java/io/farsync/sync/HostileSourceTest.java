@@ -57,13 +57,6 @@ class HostileSourceTest {
         Trees.write(outside.resolve("passwd"), "secret", T);
         store = SnapshotStore.open(tmp.resolve("db/dst.db"));
         before = outsideListing();
-        destination = pool.submit(() -> {
-            try {
-                return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(toDst.in, toSrc.out);
-            } finally {
-                toSrc.out.close();
-            }
-        });
     }
 
     @AfterEach
@@ -83,7 +76,20 @@ class HostileSourceTest {
         }
     }
 
+    /**
+     * Starts the destination on the first message, not in {@link #setUp}: a test plants files
+     * (partials, symlinks) in the destination first, and the destination's scan must see them.
+     */
     private void send(Message m) throws IOException {
+        if (destination == null) {
+            destination = pool.submit(() -> {
+                try {
+                    return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(toDst.in, toSrc.out);
+                } finally {
+                    toSrc.out.close();
+                }
+            });
+        }
         out.write(m);
         toDst.out.flush();
     }
