@@ -17,6 +17,7 @@ import io.farsync.sync.DestinationEndpoint;
 import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
@@ -99,6 +100,7 @@ final class SyncRunner {
         long start = System.nanoTime();
         RemoteSession session = null;
         FarsyncServer embedded = null;
+        SnapshotLock lock = null;
         SyncResult result = null;
         ExitCode exit = ExitCode.OK;
         String error = null;
@@ -151,10 +153,13 @@ final class SyncRunner {
                     bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push) : JobOptions.encode(s.options()),
                     transport.policy().label(), transport.minRateBitsPerSecond());
             log.info("sync {} -> {} session {}", src, dst, sessionId);
+            Path dbFile = home.dir().resolve("snapshots").resolve(sessionId + ".local.db");
+            // before the session: a second run of the same sync fails here, touching nothing
+            lock = SnapshotLock.acquire(dbFile, "the sync " + src + " -> " + dst + " (session " + sessionId + ")");
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;
             progress.transport(session.transport()::stats);
-            try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
+            try (SnapshotStore snapshot = SnapshotStore.open(dbFile)) {
                 result = bidi
                         ? new BidiEndpoint(localPath, snapshot, s.options(), new BidiOptions(s.bidi(), push, BidiOptions.localHost()), true,
                                 progress).run(session.transport().input(), session.transport().output())
@@ -201,6 +206,9 @@ final class SyncRunner {
         }
         if (embedded != null) {
             embedded.close();
+        }
+        if (lock != null) {
+            lock.close();
         }
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
     }

@@ -1,0 +1,96 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.farsync.common.ExitCode;
+import io.farsync.sync.snapshot.SnapshotLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two runs of the same sync session never share its snapshot databases: the second fails fast with exit 12. */
+class SessionLockTest {
+    private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
+
+    @TempDir
+    Path tmp;
+    CliHarness h;
+    Path src;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        System.out.println("seed " + SEED + " (rerun with -Dfarsync.test.seed=" + SEED + ")");
+        h = new CliHarness(tmp);
+        src = Files.createDirectories(tmp.resolve("src"));
+        byte[] big = new byte[12 << 20];
+        new Random(SEED).nextBytes(big);
+        Files.write(src.resolve("big.bin"), big);
+        Files.writeString(src.resolve("small.txt"), "hello");
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    @Test
+    void secondRunOfTheSameSession_failsFastWithExit12_whileTheFirstCompletes() throws Exception {
+        Path dst = tmp.resolve("dst");
+        // slow enough (12 MiB at 16 Mbit/s: about 6 s) that the second run starts while the first holds the lock
+        CompletableFuture<CliHarness.Result> first = CompletableFuture.supplyAsync(
+                () -> h.run("sync", src.toString(), dst.toString(), "--rate", "16M", "-q"));
+        // the big file's partial copy appears only while the first run (holding the lock) receives it
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.isDone() || receiving(dst));
+        assertThat(first.isDone()).as("the first run ended before the second started").isFalse();
+
+        CliHarness.Result second = h.run("sync", src.toString(), dst.toString());
+        CliHarness.Result done = first.get();
+
+        assertThat(done.exitCode()).as(done.toString()).isZero();
+        assertThat(second.exitCode()).as(second.toString()).isEqualTo(ExitCode.SESSION_BUSY.code()).isEqualTo(12);
+        assertThat(second.err()).contains("is already being synced by another farsync run (pid " + ProcessHandle.current().pid() + ")")
+                .contains(src.toString());
+        Trees.assertSameTree(src, dst);
+        // released: the next run goes through
+        assertThat(h.run("sync", src.toString(), dst.toString()).exitCode()).isZero();
+    }
+
+    @Test
+    void serverEndpointOfABusySession_refusesWithExit12_andChangesNothing() throws Exception {
+        h.startServer();
+        assertThat(h.run("sync", src.toString(), h.remote("copy")).exitCode()).isZero();
+        Path serverDb;
+        try (Stream<Path> dbs = Files.list(h.serverHome.resolve("server/snapshots"))) {
+            serverDb = dbs.filter(p -> p.toString().endsWith(".remote.db")).findFirst().orElseThrow();
+        }
+        Files.writeString(src.resolve("small.txt"), "changed");
+
+        CliHarness.Result busy;
+        try (SnapshotLock held = SnapshotLock.acquire(serverDb, "test")) {
+            busy = h.run("sync", src.toString(), h.remote("copy"));
+        }
+
+        assertThat(busy.exitCode()).as(busy.toString()).isEqualTo(12);
+        assertThat(busy.err()).contains("on the server").contains("already being synced");
+        assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("hello");
+        assertThat(h.run("sync", src.toString(), h.remote("copy")).exitCode()).isZero();
+        assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("changed");
+    }
+
+    private static boolean receiving(Path dst) throws Exception {
+        if (!Files.isDirectory(dst)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dst)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith(".big.bin."));
+        }
+    }
+}
