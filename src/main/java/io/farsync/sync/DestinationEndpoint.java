@@ -235,6 +235,7 @@ public final class DestinationEndpoint {
             completeCommits();
             // before the directories get their mtimes, which removing a file changes
             removeUnclaimedPartials();
+            snapshot.clearPartials();
             finishDirectories();
             commitAndAck();
             if (resumedBytes > 0) {
@@ -529,6 +530,9 @@ public final class DestinationEndpoint {
             if (e.size() >= BlockHashes.BLOCK) {
                 in.partialName = TempNames.forPartial(applier.target(e.path()).getFileName().toString(), sourceDb, e.path(),
                         e.size(), e.mtimeNanos());
+                // the partial name may be truncated: note the final path for farsync admin
+                String parent = Entry.parentOf(e.path());
+                snapshot.notePartial(parent.isEmpty() ? in.partialName : parent + "/" + in.partialName, e.path());
             }
             return in;
         }

@@ -52,12 +52,18 @@ class SessionLockTest {
         assertThat(first.isDone()).as("the first run ended before the second started").isFalse();
 
         CliHarness.Result second = h.run("sync", src.toString(), dst.toString());
+        // admin reads without waiting for the running sync, sees it running, and will not reset it
+        CliHarness.Result sessions = h.run("admin", "sessions");
+        CliHarness.Result reset = h.run("admin", "reset", "--yes", sessionIdOf(sessions.out()) + ".local");
         CliHarness.Result done = first.get();
 
         assertThat(done.exitCode()).as(done.toString()).isZero();
         assertThat(second.exitCode()).as(second.toString()).isEqualTo(ExitCode.SESSION_BUSY.code()).isEqualTo(12);
         assertThat(second.err()).contains("is already being synced by another farsync run (pid " + ProcessHandle.current().pid() + ")")
                 .contains(src.toString());
+        assertThat(sessions.exitCode()).as(sessions.toString()).isZero();
+        assertThat(sessions.out()).contains(" running ");
+        assertThat(reset.exitCode()).as(reset.toString()).isEqualTo(12);
         Trees.assertSameTree(src, dst);
         // released: the next run goes through
         assertThat(h.run("sync", src.toString(), dst.toString()).exitCode()).isZero();
@@ -83,6 +89,10 @@ class SessionLockTest {
         assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("hello");
         assertThat(h.run("sync", src.toString(), h.remote("copy")).exitCode()).isZero();
         assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("changed");
+    }
+
+    private static String sessionIdOf(String sessionsTable) {
+        return sessionsTable.lines().skip(1).findFirst().orElseThrow().split(" ")[0];
     }
 
     private static boolean receiving(Path dst) throws Exception {

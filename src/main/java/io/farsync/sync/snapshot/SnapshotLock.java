@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * with the process, so a killed run never leaves a stale lock behind, and the lock file itself
  * may stay. The JVM allows one lock per file per process, so locks held by this process are
  * also tracked in a set (in-process servers and tests run both endpoints in one JVM). The file
- * holds the holder's pid, for the error message only.
+ * holds the holder's pid while it is held (emptied on release), for the error message and for
+ * {@link #heldBy}, which tells {@code farsync admin} a running sync from a killed one.
  */
 public final class SnapshotLock implements AutoCloseable {
 
@@ -93,6 +94,24 @@ public final class SnapshotLock implements AutoCloseable {
         }
     }
 
+    /**
+     * The pid of the process syncing {@code dbFile}'s session now, if any, without taking the
+     * lock (taking it, even briefly, could make a sync starting at that moment fail): the pid in
+     * the lock file, if that process is alive. A killed holder leaves its pid behind, so a pid
+     * reused since by another process would be reported as holding it.
+     */
+    public static java.util.OptionalLong heldBy(Path dbFile) {
+        Path file = fileFor(dbFile.toAbsolutePath().normalize());
+        if (HELD_HERE.contains(file)) {
+            return java.util.OptionalLong.of(ProcessHandle.current().pid());
+        }
+        String pid = holder(file);
+        if (pid != null && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+            return java.util.OptionalLong.of(Long.parseLong(pid));
+        }
+        return java.util.OptionalLong.empty();
+    }
+
     /** The error for a session another run is syncing; names the holder's pid when known. */
     static FarsyncException busy(Path dbFile, String what) {
         Path file = fileFor(dbFile.toAbsolutePath().normalize());
@@ -115,6 +134,11 @@ public final class SnapshotLock implements AutoCloseable {
     public void close() {
         if (!channel.isOpen()) {
             return;
+        }
+        try {
+            channel.truncate(0);
+        } catch (IOException ignored) {
+            // the pid stays; heldBy then checks whether that process lives
         }
         try {
             // closing the channel releases the lock
