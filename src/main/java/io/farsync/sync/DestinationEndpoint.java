@@ -5,6 +5,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.sync.apply.Applier;
 import io.farsync.sync.apply.BlockHashes;
 import io.farsync.sync.apply.EntryFailure;
+import io.farsync.sync.apply.Metadata;
 import io.farsync.sync.apply.TempFile;
 import io.farsync.sync.protocol.Message;
 import io.farsync.sync.protocol.MessageCodec;
@@ -149,7 +150,8 @@ public final class DestinationEndpoint {
     /** One run's state; used by the endpoint's thread only. */
     private final class Session {
         private final PeerChannel peer;
-        private final Applier applier = new Applier(root);
+        private final Metadata metadata = Metadata.of(options.preserveOwner(), options.xattrs(), Metadata.runningAsRoot());
+        private final Applier applier = new Applier(root, metadata);
         private NavigableMap<String, Entry> recorded;
         /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
         private int nextId;
@@ -198,6 +200,7 @@ public final class DestinationEndpoint {
 
         SyncResult run() {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
+            metadata.warnings().forEach(w -> log.warn("{} ({})", w, root));
             prepareRoot();
             Scanner scanner = new Scanner(true, Protocol.snapshotFiles(snapshot));
             ScanResult scan = scanner.scan(root);

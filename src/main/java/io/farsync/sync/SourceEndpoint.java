@@ -11,6 +11,7 @@ import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.scan.Stat;
+import io.farsync.sync.scan.Xattrs;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +52,8 @@ public final class SourceEndpoint {
     private static final String CHANGED = "changed during transfer";
     /** Destination-only entries a mirror run accepts: bounds what a hostile destination can make us hold. */
     private static final int MAX_EXTRAS = 10_000_000;
+    /** Snapshot meta key: the owner/xattr settings the records were made with ({@link SyncOptions#metadataKey()}). */
+    private static final String METADATA_KEY = "metadata_options";
 
     private final Path root;
     private final SnapshotStore snapshot;
@@ -184,7 +187,7 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root);
+            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs()).scan(root);
             NavigableMap<String, Entry> recorded = snapshot.loadAll();
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
@@ -212,6 +215,9 @@ public final class SourceEndpoint {
             boolean trusted = !distrustRecords && snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
+            } else if (!options.metadataKey().equals(snapshot.meta(METADATA_KEY).orElse(SyncOptions.defaults().metadataKey()))) {
+                log.info("owner or xattr settings changed since the last sync; every entry is a candidate");
+                trusted = false;
             }
             Planner.Plan plan;
             if (bidi == null) {
@@ -219,7 +225,7 @@ public final class SourceEndpoint {
             } else {
                 // Extras carry the destination's changes here, not --mirror's candidates.
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
-                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root));
+                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs()).scan(root));
                 scan = b.scan;
                 reconciled = b;
                 conflicts = reportConflicts ? b.conflicts : 0;
@@ -242,6 +248,7 @@ public final class SourceEndpoint {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
             }
             snapshot.setPeerId(hello.snapshotId());
+            snapshot.putMeta(METADATA_KEY, options.metadataKey());
             peer.send(new Message.Bye());
             peer.finish();
             return summary;
@@ -315,12 +322,12 @@ public final class SourceEndpoint {
         private Message message(int id, Planner.Item item) {
             if (item instanceof Planner.Move mv) {
                 unresolvedMoves++;
-                return new Message.Move(id, WireEntry.of(mv.from()), WireEntry.of(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
+                return new Message.Move(id, WireEntry.of(mv.from()), wire(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
             }
-            WireEntry w = WireEntry.of(item.entry());
             if (item instanceof Planner.Delete) {
-                return new Message.Delete(id, w);
+                return new Message.Delete(id, WireEntry.of(item.entry()));
             }
+            WireEntry w = wire(item.entry());
             if (!item.entry().isDirectory()) {
                 awaiting.add(id);
             }
@@ -537,6 +544,20 @@ public final class SourceEndpoint {
             return offset;
         }
 
+        /** {@code e} as it travels: with its extended attributes, read now, when the sync carries them. */
+        private WireEntry wire(Entry e) {
+            WireEntry w = WireEntry.of(e);
+            if (!options.xattrs() || e.isSymlink()) {
+                return w;
+            }
+            try {
+                return w.withXattrs(Xattrs.read(root.resolve(e.path())));
+            } catch (IOException ex) {
+                log.warn("{}: extended attributes not sent: {}", e.path(), IoReasons.reason(ex));
+                return w;
+            }
+        }
+
         /**
          * xxHash64 of a file about to be offered as moved, read at disk speed here rather than
          * sent; 0 if it cannot be read (the destination then refuses the move and the failure
@@ -572,7 +593,7 @@ public final class SourceEndpoint {
                 return false;
             }
             items.set(id, items.get(id) instanceof Planner.Move mv ? new Planner.Move(mv.from(), now, mv.fromTree()) : new Planner.Meta(now));
-            peer.send(new Message.FileRestart(id, WireEntry.of(now)));
+            peer.send(new Message.FileRestart(id, wire(now)));
             restarts.add(new Restart(id, wallClock.getAsLong()));
             return true;
         }
@@ -595,7 +616,7 @@ public final class SourceEndpoint {
                     || current.mtimeNanos() != announced.mtimeNanos())) {
                 Planner.Item item = items.get(r.id());
                 items.set(r.id(), item instanceof Planner.Move mv ? new Planner.Move(mv.from(), current, mv.fromTree()) : new Planner.Meta(current));
-                peer.send(new Message.FileRestart(r.id(), WireEntry.of(current)));
+                peer.send(new Message.FileRestart(r.id(), wire(current)));
                 announced = current;
             }
             long wait = Math.min(announced.mtimeNanos() + SETTLE_NANOS - now, r.since() + MAX_SETTLE_WAIT_NANOS - now);

@@ -57,8 +57,16 @@ public final class Applier {
     /** Directories whose entries were renamed, created or deleted since {@link #takeTouchedDirs()}. */
     private final Set<Path> touchedDirs = new LinkedHashSet<>();
 
+    /** Owner and extended attributes, when the sync carries them. */
+    private final Metadata metadata;
+
     public Applier(Path root) {
+        this(root, Metadata.NONE);
+    }
+
+    public Applier(Path root, Metadata metadata) {
         this.root = root;
+        this.metadata = metadata;
     }
 
     public Path root() {
@@ -131,7 +139,7 @@ public final class Applier {
             if (now == null || !now.isDirectory()) {
                 throw new EntryFailure("no longer a directory: " + target);
             }
-            boolean changed = false;
+            boolean changed = metadata.active() && metadata.apply(target, now, e);
             if (now.mode() != (e.mode() & Stat.MODE_MASK)) {
                 Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
                 changed = true;
@@ -160,10 +168,13 @@ public final class Applier {
         try {
             Entry now = Stat.lstatOrNull(target, e.path());
             if (now != null && now.isSymlink() && now.linkTarget().equals(e.linkTarget())) {
-                return false;
+                return metadata.active() && metadata.apply(target, now, e);
             }
             makeRoomFor(target, now);
             Files.createSymbolicLink(temp, linkText);
+            if (metadata.active()) {
+                metadata.apply(temp, Stat.lstatOrNull(temp, e.path()), e);
+            }
             try {
                 Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                         .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
@@ -246,6 +257,9 @@ public final class Applier {
                     t.channel.force(true);
                 }
                 t.close();
+                if (metadata.active()) {
+                    metadata.apply(t.path, Stat.lstatOrNull(t.path, e.path()), e);
+                }
                 Files.setAttribute(t.path, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
                 setMtime(t.path, e.mtimeNanos());
             } catch (IOException ex) {
@@ -266,7 +280,10 @@ public final class Applier {
         }
     }
 
-    /** Sets the mode of an existing file that already has the right contents and mtime. */
+    /**
+     * Sets the mode (and owner and extended attributes, when the sync carries them) of an existing
+     * file that already has the right contents and mtime.
+     */
     public Applied fixMetadata(WireEntry e) throws EntryFailure {
         Path target = target(e.path());
         requireParents(e.path());
@@ -275,7 +292,8 @@ public final class Applier {
             if (now == null || now.type() != e.type()) {
                 throw new EntryFailure("changed during sync: " + target);
             }
-            if (now.mode() == (e.mode() & Stat.MODE_MASK)) {
+            boolean changed = metadata.active() && metadata.apply(target, now, e);
+            if (!changed && now.mode() == (e.mode() & Stat.MODE_MASK)) {
                 return new Applied(now, false);
             }
             Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);

@@ -39,6 +39,8 @@ public final class Scanner {
     private final Map<String, Path> partials = new TreeMap<>();
     private final Set<Path> excluded;
     private final Filter filter;
+    /** Read each entry's user xattrs into {@link Entry#xattrHash()} ({@code --xattrs}, source side). */
+    private boolean xattrs;
 
     /**
      * @param removeStaleTemps delete engine temp files found (destination side)
@@ -53,6 +55,12 @@ public final class Scanner {
 
     public Scanner(boolean removeStaleTemps, Set<Path> excluded) {
         this(removeStaleTemps, excluded, Filter.NONE);
+    }
+
+    /** Also fingerprints each file's and directory's user extended attributes ({@link Xattrs}). */
+    public Scanner withXattrs(boolean on) {
+        this.xattrs = on;
+        return this;
     }
 
     public ScanResult scan(Path root) {
@@ -91,6 +99,9 @@ public final class Scanner {
                         }
                         if (filter.excludes(childRel, e.isDirectory())) {
                             continue;
+                        }
+                        if (xattrs && !e.isSymlink()) {
+                            e = e.withXattrHash(Xattrs.fingerprint(child));
                         }
                         entries.put(childRel, e);
                         if (e.isDirectory()) {

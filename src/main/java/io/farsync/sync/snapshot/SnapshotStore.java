@@ -414,6 +414,17 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /** Sets a value of the meta table, committing everything pending first. */
+    public synchronized void putMeta(String key, String value) {
+        flush();
+        try {
+            writeMeta(db, key, value);
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
     /** A value of the meta table ({@code role}, {@code root}, {@code peer_uuid}...), if set. */
     public synchronized Optional<String> meta(String key) {
         checkOpen();
