@@ -77,6 +77,7 @@ final class Progress implements SyncListener, AutoCloseable {
             case METADATA -> path + " (attributes)";
             case TRANSFERRED -> path;
             case MOVED -> path + " (moved)";
+            case LINKED -> path + " (hard link)";
         };
         synchronized (this) {
             clearLine();

@@ -169,6 +169,8 @@ public final class SourceEndpoint {
         /** Files the destination holds a partial copy of, until they are sent. */
         private final Map<Integer, Message.Resume> resumes = new HashMap<>();
         private long conflicts;
+        /** Hard-linked files waiting for their set's leader to be in place. */
+        private final HardLinks links = new HardLinks();
         /** The bidirectional pass's reconciliation; null for one-way sync. */
         private BidiSource reconciled;
 
@@ -241,7 +243,7 @@ public final class SourceEndpoint {
                 listener.entryFailed(err.getKey(), err.getValue());
             }
 
-            plan.items().forEach(this::add);
+            links.arrange(plan.items(), scan.entries()).forEach(this::add);
             late.addAll(plan.late());
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
@@ -290,7 +292,7 @@ public final class SourceEndpoint {
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.
                 long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
                 // Moves add items until resolved; late deletes wait for every transfer's ack.
-                boolean release = settling && restarts.isEmpty() && !lateReleased && unresolvedMoves == 0
+                boolean release = settling && restarts.isEmpty() && !lateReleased && unresolvedMoves == 0 && links.idle()
                         && (late.isEmpty() || awaiting.isEmpty());
                 boolean idle = settling && restartIn != 0 && !release && (endSent || !lateReleased || restartIn > 0);
                 Message m = !idle ? peer.poll() : restartIn > 0 ? peer.poll(restartIn) : peer.take();
@@ -327,6 +329,10 @@ public final class SourceEndpoint {
             if (item instanceof Planner.Delete) {
                 return new Message.Delete(id, WireEntry.of(item.entry()));
             }
+            if (item instanceof Planner.Link l) {
+                awaiting.add(id);
+                return new Message.Link(id, wire(l.entry()), WireEntry.of(l.target()));
+            }
             WireEntry w = wire(item.entry());
             if (!item.entry().isDirectory()) {
                 awaiting.add(id);
@@ -350,7 +356,7 @@ public final class SourceEndpoint {
             } else if (m instanceof Message.Need n) {
                 int id = n.id();
                 Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
-                boolean fileMeta = item instanceof Planner.Meta && item.entry().isFile();
+                boolean fileMeta = (item instanceof Planner.Meta || item instanceof Planner.Link) && item.entry().isFile();
                 boolean refusedMove = item instanceof Planner.Move && !settled.contains(id);
                 if (item != null && item.entry().isFile() && !settled.contains(id) && needed.contains(id) && resent.add(id)) {
                     // The destination's checksum did not match: send it once more.
@@ -435,7 +441,11 @@ public final class SourceEndpoint {
                     throw Protocol.violation("outcome " + a.outcome() + " for move " + id + " that was not refused");
                 }
             }
+            if (item instanceof Planner.Meta && e.isFile()) {
+                links.settled(path, a.outcome().settled() ? e : null).forEach(this::add);
+            }
             switch (a.outcome()) {
+                case LINKED -> listener.entryDone(path, SyncListener.EntryAction.LINKED, 0);
                 case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
                 case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
                 case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
@@ -502,6 +512,7 @@ public final class SourceEndpoint {
                 awaiting.remove(id);
                 snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
+                links.settled(e.path(), null).forEach(this::add);
             }
         }
 

@@ -54,6 +54,9 @@
  *       fingerprint are part of change detection, so a change of either alone is a Meta answered
  *       METADATA, never a transfer. A run with other owner/xattr settings than the last one
  *       trusts no record (every entry is offered once and the quick check fixes the metadata).</li>
+ *   <li>Hard links ({@link io.farsync.sync.HardLinks}): files of the tree sharing device and inode
+ *       are sent once; the others travel as Link messages once the first is acknowledged, and the
+ *       destination links them to it (copies it locally where linking fails).</li>
  * </ul>
  * Not yet handled: sparse files, ACLs, file names that are not valid in the JVM's file name
  * encoding.

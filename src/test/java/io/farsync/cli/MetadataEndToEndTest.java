@@ -48,6 +48,38 @@ class MetadataEndToEndTest {
     }
 
     @Test
+    void hardLinkedFiles_crossTheWireOnce_andArriveLinked() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] data = new byte[4 << 20];
+        long seed = System.nanoTime();
+        System.out.println("seed " + seed);
+        new java.util.Random(seed).nextBytes(data);
+        Files.write(src.resolve("a.bin"), data);
+        for (String name : new String[] {"b.bin", "c.bin", "d.bin"}) {
+            Files.createLink(src.resolve(name), src.resolve("a.bin"));
+        }
+        Path dst = tmp.resolve("dst");
+        Path stats = tmp.resolve("stats.json");
+
+        CliHarness.Result r;
+        try (CliHarness h = new CliHarness(tmp)) {
+            r = h.run("sync", src.toString(), dst.toString(), "--stats-json", stats.toString());
+        }
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats.toFile());
+        System.out.println("4 links of a 4 MiB file: " + json.get("wire_bytes") + " wire bytes");
+        assertThat(json.get("bytes_transferred").asLong()).isEqualTo(data.length);
+        // four separate copies would be 16 MiB on the wire
+        assertThat(json.get("wire_bytes").asLong()).isBetween((long) data.length, (long) data.length * 5 / 4);
+        Object inode = Files.getAttribute(dst.resolve("a.bin"), "unix:ino");
+        for (String name : new String[] {"b.bin", "c.bin", "d.bin"}) {
+            assertThat(Files.getAttribute(dst.resolve(name), "unix:ino")).as(name).isEqualTo(inode);
+        }
+        assertThat(r.out()).contains("b.bin (hard link)");
+    }
+
+    @Test
     void preserveOwnerWithoutRoot_isAWarning_notAnError() {
         assertThat(Metadata.of(true, false, false).warnings()).singleElement().asString()
                 .contains("--preserve-owner").contains("not run as root");

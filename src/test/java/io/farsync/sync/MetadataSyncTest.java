@@ -37,14 +37,7 @@ class MetadataSyncTest {
         src = Files.createDirectories(tmp.resolve("src"));
         dst = tmp.resolve("dst");
         sync = new SyncRun(src, dst, tmp.resolve("db"));
-        sync.destinationListener = new SyncListener() {
-            @Override
-            public void entryDone(String path, EntryAction action, long size) {
-                if (action == EntryAction.METADATA) {
-                    metadataUpdates.add(path);
-                }
-            }
-        };
+        sync.destinationListener = SyncRun.noting(SyncListener.EntryAction.METADATA, metadataUpdates);
         Trees.write(src.resolve("d/file.txt"), "contents", T1);
         Trees.write(src.resolve("top.bin"), new byte[5000], T1);
         Files.createSymbolicLink(src.resolve("d/link"), Path.of("file.txt"));

@@ -281,6 +281,45 @@ public final class Applier {
     }
 
     /**
+     * Makes {@code e.path()} a hard link to the file at {@code targetRel} (which the caller checked
+     * is in place), replacing what is there atomically: the link is made under a temp name and
+     * renamed over. Where the file system refuses the link (another device below the root, a
+     * link-count limit, no hard links at all), the target is copied locally instead and given
+     * {@code e}'s mode and mtime. Returns the entry now on disk.
+     */
+    public Entry link(WireEntry e, String targetRel) throws EntryFailure {
+        Path target = target(e.path());
+        Path existing = target(targetRel);
+        requireParents(e.path());
+        requireParents(targetRel);
+        Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
+        try {
+            try {
+                Files.createLink(temp, existing);
+            } catch (IOException | UnsupportedOperationException refused) {
+                if (refused instanceof IOException io && IoReasons.isDiskFull(io)) {
+                    throw io;
+                }
+                deleteQuietly(temp);
+                Files.copy(existing, temp, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(temp, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+                setMtime(temp, e.mtimeNanos());
+                try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            makeRoomFor(target, Stat.lstatOrNull(target, e.path()));
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            touched(target);
+            verifiedDirs.remove(e.path());
+            return Stat.lstatOrNull(target, e.path());
+        } catch (IOException ex) {
+            deleteQuietly(temp);
+            throw failure(ex, target);
+        }
+    }
+
+    /**
      * Sets the mode (and owner and extended attributes, when the sync carries them) of an existing
      * file that already has the right contents and mtime.
      */

@@ -59,6 +59,7 @@ public final class MessageCodec {
     private static final byte FILE_RESTART = 17;
     private static final byte RESUME = 18;
     private static final byte FILE_FROM = 19;
+    private static final byte LINK = 20;
     /** Smallest encoded {@link WireEntry}: empty path, no link target, no xattrs. */
     private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1 + 4 + 4 + 4;
     /** Most extended attributes one entry may carry. */
@@ -197,6 +198,11 @@ public final class MessageCodec {
             entry(o, mv.from());
             entry(o, mv.to());
             o.writeLong(mv.xxhash64());
+        } else if (m instanceof Message.Link l) {
+            o.writeByte(LINK);
+            o.writeInt(l.id());
+            entry(o, l.entry());
+            entry(o, l.target());
         } else if (m instanceof Message.Meta d) {
             o.writeByte(META);
             o.writeInt(d.id());
@@ -303,6 +309,15 @@ public final class MessageCodec {
                 return new Message.Delete(b.getInt(), entry(b));
             case META:
                 return new Message.Meta(b.getInt(), entry(b));
+            case LINK: {
+                int id = b.getInt();
+                WireEntry entry = entry(b);
+                WireEntry target = entry(b);
+                if (entry.type() != EntryType.FILE || target.type() != EntryType.FILE) {
+                    throw protocol("hard link of a non-file: " + entry.path());
+                }
+                return new Message.Link(id, entry, target);
+            }
             case MOVE: {
                 int id = b.getInt();
                 WireEntry from = entry(b);

@@ -42,6 +42,14 @@ class MessageCodecTest {
     }
 
     @Test
+    void hardLinkOfADirectory_isRefused() throws IOException {
+        byte[] frame = encode(new Message.Link(1, OWNED, FILE));
+
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(frame)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("hard link of a non-file: owned");
+    }
+
+    @Test
     void everyMessage_roundTrips() throws IOException {
         List<Message> all = List.of(
                 new Message.Hello(1, "uuid"),
@@ -51,6 +59,8 @@ class MessageCodecTest {
                 new Message.Delete(3, LINK),
                 new Message.Meta(4, FILE),
                 new Message.Meta(15, OWNED),
+                new Message.Link(16, FILE, new WireEntry("first", EntryType.FILE, 123, -5_000_000_001L, 0755, null)),
+                new Message.Ack(16, Outcome.LINKED, null),
                 new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 42L),
                 new Message.Ack(11, Outcome.MOVED, null),
                 new Message.EntryError("x", "permission denied"),
