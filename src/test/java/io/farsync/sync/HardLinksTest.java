@@ -104,4 +104,25 @@ class HardLinksTest {
         Trees.assertSameTree(src, dst);
         assertThat(r.bytesTransferred()).isGreaterThanOrEqualTo(SIZE);
     }
+
+    @Test
+    void aLinkAcrossDevicesBelowTheRoot_becomesALocalCopy() throws Exception {
+        Files.delete(src.resolve("d/c.bin"));
+        Path mount = Files.createDirectories(dst.resolve("d"));
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "farsync-test", mount.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0,
+                "needs permission to mount a tmpfs (another device below the destination root): " + out);
+        try {
+            SyncResult r = sync.runOk();
+
+            assertThat(r.bytesTransferred()).as("still sent once").isEqualTo(SIZE + "not linked".length());
+            assertThat(Files.mismatch(src.resolve("a.bin"), dst.resolve("d/b.bin"))).isEqualTo(-1);
+            assertThat(linked).containsExactly("d/b.bin");
+            Trees.assertSameTree(src, dst);
+            assertThat(Trees.tempFiles(dst)).isEmpty();
+        } finally {
+            new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor();
+        }
+    }
 }
