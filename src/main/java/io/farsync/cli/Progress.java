@@ -113,6 +113,16 @@ final class Progress implements SyncListener, AutoCloseable {
         }
     }
 
+    /** A one-line notice on stderr (not an error), unless quiet. */
+    void note(String line) {
+        if (!quiet) {
+            synchronized (this) {
+                clearLine();
+                err.println("farsync: " + line);
+            }
+        }
+    }
+
     long bytesSoFar() {
         return bytes.get();
     }

@@ -54,6 +54,7 @@ final class SyncRunner {
      * Everything {@code farsync sync} was told.
      *
      * @param bidi the conflict policy of a bidirectional sync ({@code --bidi}); null for one-way
+     * @param waitLock wait for another run of the same session to end instead of failing ({@code --wait-lock})
      */
     record Settings(
             Location source,
@@ -63,12 +64,19 @@ final class SyncRunner {
             TransportConfig transport,
             int aesBits,
             SyncOptions options,
-            ConflictPolicy bidi) {
+            ConflictPolicy bidi,
+            boolean waitLock) {
+
+        /** Fails at once if another run holds the session. */
+        Settings(Location source, Location destination, int port, Path identity, TransportConfig transport, int aesBits,
+                SyncOptions options, ConflictPolicy bidi) {
+            this(source, destination, port, identity, transport, aesBits, options, bidi, false);
+        }
 
         /** A one-way sync. */
         Settings(Location source, Location destination, int port, Path identity, TransportConfig transport, int aesBits,
                 SyncOptions options) {
-            this(source, destination, port, identity, transport, aesBits, options, null);
+            this(source, destination, port, identity, transport, aesBits, options, null, false);
         }
     }
 
@@ -155,7 +163,8 @@ final class SyncRunner {
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             Path dbFile = home.dir().resolve("snapshots").resolve(sessionId + ".local.db");
             // before the session: a second run of the same sync fails here, touching nothing
-            lock = SnapshotLock.acquire(dbFile, "the sync " + src + " -> " + dst + " (session " + sessionId + ")");
+            String what = "the sync " + src + " -> " + dst + " (session " + sessionId + ")";
+            lock = s.waitLock() ? SnapshotLock.await(dbFile, what, progress::note) : SnapshotLock.acquire(dbFile, what);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;
             progress.transport(session.transport()::stats);

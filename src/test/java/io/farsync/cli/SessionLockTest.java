@@ -44,12 +44,7 @@ class SessionLockTest {
     @Test
     void secondRunOfTheSameSession_failsFastWithExit12_whileTheFirstCompletes() throws Exception {
         Path dst = tmp.resolve("dst");
-        // slow enough (12 MiB at 16 Mbit/s: about 6 s) that the second run starts while the first holds the lock
-        CompletableFuture<CliHarness.Result> first = CompletableFuture.supplyAsync(
-                () -> h.run("sync", src.toString(), dst.toString(), "--rate", "16M", "-q"));
-        // the big file's partial copy appears only while the first run (holding the lock) receives it
-        await().atMost(Duration.ofSeconds(30)).until(() -> first.isDone() || receiving(dst));
-        assertThat(first.isDone()).as("the first run ended before the second started").isFalse();
+        CompletableFuture<CliHarness.Result> first = slowRunUnderWay(dst);
 
         CliHarness.Result second = h.run("sync", src.toString(), dst.toString());
         // admin reads without waiting for the running sync, sees it running, and will not reset it
@@ -89,6 +84,33 @@ class SessionLockTest {
         assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("hello");
         assertThat(h.run("sync", src.toString(), h.remote("copy")).exitCode()).isZero();
         assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("changed");
+    }
+
+    @Test
+    void withWaitLock_theSecondRunWaitsForTheFirst_andThenCompletes() throws Exception {
+        Path dst = tmp.resolve("dst");
+        CompletableFuture<CliHarness.Result> first = slowRunUnderWay(dst);
+        Files.writeString(src.resolve("later.txt"), "added while the first run was going");
+
+        CliHarness.Result second = h.run("sync", src.toString(), dst.toString(), "--wait-lock");
+
+        assertThat(first.get().exitCode()).isZero();
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        assertThat(second.err()).contains("is already being synced by another farsync run").contains("waiting for it to end");
+        Trees.assertSameTree(src, dst);
+    }
+
+    /**
+     * Starts a sync of src to {@code dst} slow enough (12 MiB at 16 Mbit/s: about 6 s) that a
+     * second run starts while it holds the lock; returns once it is receiving the big file.
+     */
+    private CompletableFuture<CliHarness.Result> slowRunUnderWay(Path dst) {
+        CompletableFuture<CliHarness.Result> run = CompletableFuture.supplyAsync(
+                () -> h.run("sync", src.toString(), dst.toString(), "--rate", "16M", "-q"));
+        // the big file's partial copy appears only while the run (holding the lock) receives it
+        await().atMost(Duration.ofSeconds(30)).until(() -> run.isDone() || receiving(dst));
+        assertThat(run.isDone()).as("the first run ended before the second started").isFalse();
+        return run;
     }
 
     private static String sessionIdOf(String sessionsTable) {

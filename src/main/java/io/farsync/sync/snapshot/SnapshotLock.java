@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SnapshotLock implements AutoCloseable {
 
     private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+    private static final long POLL_MILLIS = 200;
 
     private final Path file;
     private final FileChannel channel;
@@ -53,6 +54,29 @@ public final class SnapshotLock implements AutoCloseable {
         SnapshotLock l = tryAcquire(dbFile);
         if (l == null) {
             throw busy(dbFile, what);
+        }
+        return l;
+    }
+
+    /**
+     * Takes the lock of {@code dbFile}'s session, waiting for the run that holds it to end; says
+     * so once through {@code note}. Polls: an OS file lock gives no wake-up that works both across
+     * processes and within this one, and a sync ending a fraction of a second earlier than noticed
+     * costs nothing.
+     */
+    public static SnapshotLock await(Path dbFile, String what, java.util.function.Consumer<String> note) {
+        SnapshotLock l = tryAcquire(dbFile);
+        if (l != null) {
+            return l;
+        }
+        note.accept(busy(dbFile, what).getMessage().replaceFirst("; lock .*", "") + "; waiting for it to end");
+        while ((l = tryAcquire(dbFile)) == null) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FarsyncException(ExitCode.SESSION_BUSY, "interrupted while waiting for " + what, e);
+            }
         }
         return l;
     }
