@@ -7,6 +7,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.snapshot.RunRecord;
+import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -138,6 +139,7 @@ final class AdminCommand implements Runnable {
         m.put("entries", db.entryCount());
         RunRecord run = db.lastRun().orElse(null);
         long started = db.meta("run_started").map(Long::parseLong).orElse(0L);
+        SnapshotLock.heldBy(s.file()).ifPresent(pid -> m.put("running_pid", pid));
         if (run == null || started > run.startedMillis()) {
             // a run began after the last recorded end and never recorded its own: killed, or still going
             if (started > 0) {
@@ -190,8 +192,17 @@ final class AdminCommand implements Runnable {
         public Integer call() {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (SessionDb s : admin.discover(common)) {
-                try (SnapshotStore db = SnapshotStore.open(s.file())) {
+                try (SnapshotStore db = SnapshotStore.openReadOnly(s.file())) {
                     rows.add(describe(s, db));
+                } catch (FarsyncException e) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("session", s.id());
+                    m.put("db", s.db());
+                    m.put("file", s.file().toString());
+                    m.put("entries", null);
+                    m.put("last_status", "unreadable");
+                    m.put("last_error", e.getMessage());
+                    rows.add(m);
                 }
             }
             if (common.json) {
@@ -205,8 +216,8 @@ final class AdminCommand implements Runnable {
             admin.context.out().printf("%-32s %-6s %-11s %8s  %-20s  %-7s  %s%n", "SESSION", "DB", "ROLE", "ENTRIES", "LAST SYNC", "RESULT", "ROOT");
             for (Map<String, Object> r : rows) {
                 admin.context.out().printf("%-32s %-6s %-11s %8s  %-20s  %-7s  %s%n", r.get("session"), r.get("db"), orDash(r.get("role")),
-                        r.get("entries"), orDash(r.get("last_ended")),
-                        r.containsKey("unfinished_run_started") ? "unfinished" : orDash(r.get("last_status")), orDash(r.get("root")));
+                        orDash(r.get("entries")), orDash(r.get("last_ended")), r.containsKey("running_pid") ? "running"
+                        : r.containsKey("unfinished_run_started") ? "unfinished" : orDash(r.get("last_status")), orDash(r.get("root")));
             }
             return 0;
         }
@@ -232,14 +243,14 @@ final class AdminCommand implements Runnable {
         public Integer call() {
             List<Map<String, Object>> out = new ArrayList<>();
             for (SessionDb s : admin.select(common, session)) {
-                try (SnapshotStore db = SnapshotStore.open(s.file())) {
+                try (SnapshotStore db = SnapshotStore.openReadOnly(s.file())) {
                     Map<String, Object> m = describe(s, db);
                     RunRecord run = db.lastRun().orElse(null);
                     m.put("error_lines", run == null ? List.of() : run.errors());
                     if (files) {
                         List<Map<String, Object>> rows = fileStates(db, run);
                         if ("destination".equals(m.get("role")) && m.get("root") != null) {
-                            rows.addAll(partialFiles(Path.of((String) m.get("root"))));
+                            rows.addAll(partialFiles(Path.of((String) m.get("root")), db.partials()));
                         }
                         m.put("files", rows);
                     }
@@ -287,9 +298,12 @@ final class AdminCommand implements Runnable {
 
         /**
          * Partial files of interrupted transfers below a destination root (hidden, kept for the
-         * next run to resume): a walk of the tree, so only for {@code --files}.
+         * next run to resume): a walk of the tree, so only for {@code --files}. The path each will
+         * become is the one the destination noted ({@code notes}, by the partial's relative path):
+         * partial names truncate long names, so the final name cannot be cut out of them; a
+         * partial nobody noted (an older farsync) shows its own path and {@code final: null}.
          */
-        private List<Map<String, Object>> partialFiles(Path root) {
+        private List<Map<String, Object>> partialFiles(Path root, Map<String, String> notes) {
             List<Map<String, Object>> rows = new ArrayList<>();
             if (!Files.isDirectory(root)) {
                 return rows;
@@ -300,12 +314,12 @@ final class AdminCommand implements Runnable {
                     if (!TempNames.isPartialName(name)) {
                         continue;
                     }
-                    String parent = root.relativize(f.getParent()).toString();
-                    String finalName = name.substring(1, name.lastIndexOf(".farsync-"));
-                    String path = parent.isEmpty() ? finalName : parent + "/" + finalName;
-                    if (path.startsWith(pathPrefix)) {
+                    String rel = root.relativize(f).toString();
+                    String path = notes.get(rel);
+                    if ((path == null ? rel : path).startsWith(pathPrefix)) {
                         Map<String, Object> r = new LinkedHashMap<>();
-                        r.put("path", path);
+                        r.put("path", path == null ? rel : path);
+                        r.put("final", path);
                         r.put("state", "partial");
                         r.put("type", "file");
                         r.put("size", f.toFile().length());
@@ -326,9 +340,12 @@ final class AdminCommand implements Runnable {
             p.printf("root          %s%n", orDash(m.get("root")));
             p.printf("peer db       %s%n", orDash(m.get("peer_db")));
             p.printf("synchronized  %s entries%n", m.get("entries"));
+            if (m.containsKey("running_pid")) {
+                p.printf("running       a sync of this session is running now (pid %s)%n", m.get("running_pid"));
+            }
             if (m.containsKey("unfinished_run_started")) {
-                p.printf("unfinished    a run started %s never recorded its end (killed, or still running)%n",
-                        m.get("unfinished_run_started"));
+                p.printf("unfinished    a run started %s has not recorded its end (%s)%n", m.get("unfinished_run_started"),
+                        m.containsKey("running_pid") ? "still running" : "killed");
             }
             if (m.get("last_status") == null) {
                 p.println("last sync     never recorded");
@@ -381,7 +398,8 @@ final class AdminCommand implements Runnable {
             }
             List<Map<String, Object>> done = new ArrayList<>();
             for (SessionDb s : dbs) {
-                try {
+                // never under a running sync's feet: that run would recreate half a snapshot
+                try (SnapshotLock lock = SnapshotLock.acquire(s.file(), "session " + s.key())) {
                     Files.deleteIfExists(s.file());
                     Files.deleteIfExists(s.file().resolveSibling(s.file().getFileName() + "-wal"));
                     Files.deleteIfExists(s.file().resolveSibling(s.file().getFileName() + "-shm"));

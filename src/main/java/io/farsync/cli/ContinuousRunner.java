@@ -285,7 +285,7 @@ final class ContinuousRunner {
 
     static boolean retryable(ExitCode code, boolean everSucceeded) {
         return switch (code) {
-            case OK, PARTIAL, UNREACHABLE, TRANSFER_FAILED, DISK_FULL -> true;
+            case OK, PARTIAL, UNREACHABLE, TRANSFER_FAILED, DISK_FULL, SESSION_BUSY -> true;
             // a source that vanished, emptied or became unreadable after working may be an unmounted disk
             case SOURCE_NOT_FOUND, PERMISSION_DENIED, DELETE_LIMIT -> everSucceeded;
             case USAGE, AUTH_FAILED, HOST_KEY_CHANGED, PATH_ESCAPE, INTERNAL -> false;

@@ -87,6 +87,11 @@ final class JsonEvents implements RunDisplay {
         emit(event("failed", "path", path, "reason", reason));
     }
 
+    @Override
+    public void note(String line) {
+        emit(event("note", "message", line));
+    }
+
     /** The final summary (the --stats-json fields), then the error object if the sync failed. */
     void finish(Map<String, Object> stats, ExitCode exit, String error) {
         Map<String, Object> m = new LinkedHashMap<>();

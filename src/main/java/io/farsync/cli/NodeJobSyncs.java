@@ -56,6 +56,8 @@ public final class NodeJobSyncs implements OutboundSync {
         return new Outcome(o.exit().code(), o.error(), o.result());
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeJobSyncs.class);
+
     /** A plain listener as the runner's display: no live line to draw. */
     private record Listening(SyncListener to) implements RunDisplay {
         @Override
@@ -90,6 +92,11 @@ public final class NodeJobSyncs implements OutboundSync {
         @Override
         public void conflict(String path, String resolution) {
             to.conflict(path, resolution);
+        }
+
+        @Override
+        public void note(String line) {
+            log.info("{}", line);
         }
 
         @Override

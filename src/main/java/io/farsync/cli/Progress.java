@@ -71,6 +71,7 @@ final class Progress implements RunDisplay {
             case METADATA -> path + " (attributes)";
             case TRANSFERRED -> path;
             case MOVED -> path + " (moved)";
+            case LINKED -> path + " (hard link)";
         };
         synchronized (this) {
             clearLine();
@@ -103,6 +104,17 @@ final class Progress implements RunDisplay {
         synchronized (this) {
             clearLine();
             err.println("farsync: " + path + ": " + reason);
+        }
+    }
+
+    /** A one-line notice on stderr (not an error), unless quiet. */
+    @Override
+    public void note(String line) {
+        if (!quiet) {
+            synchronized (this) {
+                clearLine();
+                err.println("farsync: " + line);
+            }
         }
     }
 

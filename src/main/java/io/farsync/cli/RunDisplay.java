@@ -12,6 +12,9 @@ interface RunDisplay extends SyncListener, AutoCloseable {
     /** The live transport numbers of the session that just came up. */
     void transport(Supplier<TransportStats> stats);
 
+    /** A notice that is not an error (e.g. waiting for another run's lock). */
+    void note(String line);
+
     @Override
     void close();
 }

@@ -81,6 +81,15 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = "--mirror", description = "also delete what exists only at the destination (never synced), inside DST only")
     boolean mirror;
 
+    @Option(names = "--preserve-owner", description = "give entries the source's owner and group (when the receiving side runs as root)")
+    boolean preserveOwner;
+
+    @Option(names = "--xattrs", description = "also sync user.* extended attributes of files and directories")
+    boolean xattrs;
+
+    @Option(names = "--wait-lock", description = "if another farsync run is syncing the same session, wait for it to end (default: exit 12)")
+    boolean waitLock;
+
     @Option(names = "--max-delete", paramLabel = "N|N%",
             description = "refuse to run if it would delete more than N entries, or N% of the entries synced last time"
                     + " (default: 50% of trees over 100 entries); 100% also allows emptying DST when SRC is empty")
@@ -220,6 +229,8 @@ final class SyncCommand implements Callable<Integer> {
                     .withChecksum(Checksum.parse(checksum))
                     .withDeleteDelay(deleteDelay)
                     .withMirror(mirror)
+                    .withPreserveOwner(preserveOwner)
+                    .withXattrs(xattrs)
                     .withMaxDelete(maxDelete == null ? DeleteLimit.DEFAULT : DeleteLimit.parse(maxDelete))
                     .withFilter(Filter.of(expandFilterFiles()));
         } catch (IllegalArgumentException e) {
@@ -238,7 +249,7 @@ final class SyncCommand implements Callable<Integer> {
             throw new FarsyncException(ExitCode.USAGE, "--mirror contradicts --bidi");
         }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
-                transport, aesBits, options, bidi ? conflicts : null);
+                transport, aesBits, options, bidi ? conflicts : null, waitLock);
     }
 
     private List<String> expandFilterFiles() {

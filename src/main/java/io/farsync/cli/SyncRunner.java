@@ -18,6 +18,7 @@ import io.farsync.sync.DestinationEndpoint;
 import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
@@ -55,6 +56,7 @@ final class SyncRunner {
      * Everything {@code farsync sync} was told.
      *
      * @param bidi the conflict policy of a bidirectional sync ({@code --bidi}); null for one-way
+     * @param waitLock wait for another run of the same session to end instead of failing ({@code --wait-lock})
      */
     record Settings(
             Location source,
@@ -64,12 +66,19 @@ final class SyncRunner {
             TransportConfig transport,
             int aesBits,
             SyncOptions options,
-            ConflictPolicy bidi) {
+            ConflictPolicy bidi,
+            boolean waitLock) {
+
+        /** Fails at once if another run holds the session. */
+        Settings(Location source, Location destination, int port, Path identity, TransportConfig transport, int aesBits,
+                SyncOptions options, ConflictPolicy bidi) {
+            this(source, destination, port, identity, transport, aesBits, options, bidi, false);
+        }
 
         /** A one-way sync. */
         Settings(Location source, Location destination, int port, Path identity, TransportConfig transport, int aesBits,
                 SyncOptions options) {
-            this(source, destination, port, identity, transport, aesBits, options, null);
+            this(source, destination, port, identity, transport, aesBits, options, null, false);
         }
     }
 
@@ -104,6 +113,7 @@ final class SyncRunner {
         long start = System.nanoTime();
         RemoteSession session = null;
         FarsyncServer embedded = null;
+        SnapshotLock lock = null;
         SyncResult result = null;
         ExitCode exit = ExitCode.OK;
         String error = null;
@@ -157,13 +167,17 @@ final class SyncRunner {
                     transport.policy().label(), transport.minRateBitsPerSecond());
             MDC.put(LogContext.SESSION, sessionId);
             log.info("sync {} -> {} session {}", src, dst, sessionId);
+            Path dbFile = home.dir().resolve("snapshots").resolve(sessionId + ".local.db");
+            // before the session: a second run of the same sync fails here, touching nothing
+            String what = "the sync " + src + " -> " + dst + " (session " + sessionId + ")";
+            lock = s.waitLock() ? SnapshotLock.await(dbFile, what, progress::note) : SnapshotLock.acquire(dbFile, what);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;
             if (abortReason != null) {
                 session.abort(abortReason);
             }
             progress.transport(session.transport()::stats);
-            try (SnapshotStore snapshot = SnapshotStore.open(home.dir().resolve("snapshots").resolve(sessionId + ".local.db"))) {
+            try (SnapshotStore snapshot = SnapshotStore.open(dbFile)) {
                 result = bidi
                         ? new BidiEndpoint(localPath, snapshot, s.options(), new BidiOptions(s.bidi(), push, BidiOptions.localHost()), true,
                                 progress).run(session.transport().input(), session.transport().output())
@@ -210,6 +224,9 @@ final class SyncRunner {
         }
         if (embedded != null) {
             embedded.close();
+        }
+        if (lock != null) {
+            lock.close();
         }
         MDC.remove(LogContext.SESSION);
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);

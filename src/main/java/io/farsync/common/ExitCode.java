@@ -32,6 +32,11 @@ public enum ExitCode {
      * while the last sync had entries (unmounted?); nothing was changed.
      */
     DELETE_LIMIT(11),
+    /**
+     * Another farsync run is syncing the same session (its snapshot database is locked); nothing
+     * was changed. Run again later.
+     */
+    SESSION_BUSY(12),
     /** A bug: an unexpected exception. The log holds the stack trace. */
     INTERNAL(70);
 

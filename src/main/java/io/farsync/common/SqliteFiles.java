@@ -33,4 +33,18 @@ public final class SqliteFiles {
         }
         return db;
     }
+
+    /**
+     * Opens an existing database read-only (no file is created, nothing is written): readers of
+     * a WAL database see the last commit and never wait for a writer.
+     */
+    public static Connection openReadOnly(Path file) throws SQLException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new SQLException("no such database: " + file);
+        }
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout(10000);
+        return config.createConnection("jdbc:sqlite:" + file);
+    }
 }

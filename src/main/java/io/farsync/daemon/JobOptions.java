@@ -20,6 +20,8 @@ public final class JobOptions {
     static final String MAX_DELETE = "max_delete";
     /** Filter rules, one per line ({@code + PATTERN} or {@code - PATTERN}). */
     static final String FILTER = "filter";
+    static final String PRESERVE_OWNER = "preserve_owner";
+    static final String XATTRS = "xattrs";
 
     /** Bidirectional sync: the conflict policy ({@code keep-both|newest|source|dest}). */
     static final String CONFLICT = "conflict";
@@ -56,7 +58,9 @@ public final class JobOptions {
                 DELETE_DELAY, Boolean.toString(options.deleteDelay()),
                 MIRROR, Boolean.toString(options.mirror()),
                 MAX_DELETE, options.maxDelete().format(),
-                FILTER, String.join("\n", options.filter().rules()));
+                FILTER, String.join("\n", options.filter().rules()),
+                PRESERVE_OWNER, Boolean.toString(options.preserveOwner()),
+                XATTRS, Boolean.toString(options.xattrs()));
     }
 
     /** Throws {@code USAGE} for values that do not parse or contradict each other. */
@@ -76,7 +80,9 @@ public final class JobOptions {
                 Boolean.parseBoolean(options.getOrDefault(DELETE_DELAY, Boolean.toString(d.deleteDelay()))),
                 Boolean.parseBoolean(options.getOrDefault(MIRROR, Boolean.toString(d.mirror()))),
                 DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())),
-                filter(options.getOrDefault(FILTER, "")));
+                filter(options.getOrDefault(FILTER, "")),
+                Boolean.parseBoolean(options.getOrDefault(PRESERVE_OWNER, "false")),
+                Boolean.parseBoolean(options.getOrDefault(XATTRS, "false")));
     }
 
     /** A checksum name; "true" and "false" are what clients before --checksum sent. */

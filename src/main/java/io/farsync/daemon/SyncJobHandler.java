@@ -15,6 +15,7 @@ import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncListener;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
 import io.farsync.transport.TransportConnection;
 import java.io.IOException;
@@ -101,7 +102,15 @@ public final class SyncJobHandler implements SessionHandler {
             PathJail.resolveInRoot(root, request.path());
         }
         SyncOptions options = JobOptions.parse(request.options());
-        SnapshotStore snapshot = SnapshotStore.open(stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db"));
+        Path dbFile = stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db");
+        SnapshotLock lock = SnapshotLock.acquire(dbFile, "session " + request.sessionId() + " (" + request.path() + ") on the server");
+        SnapshotStore snapshot;
+        try {
+            snapshot = SnapshotStore.open(dbFile);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         SyncListener logging = new SyncListener() {
             @Override
             public void entryFailed(String path, String reason) {
@@ -147,7 +156,11 @@ public final class SyncJobHandler implements SessionHandler {
                     // a job closed without running: the transport never came up
                     recording.fail("the session ended before the transfer started");
                 }
-                snapshot.close();
+                try {
+                    snapshot.close();
+                } finally {
+                    lock.close();
+                }
             }
         };
     }

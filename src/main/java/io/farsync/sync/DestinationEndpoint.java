@@ -5,6 +5,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.sync.apply.Applier;
 import io.farsync.sync.apply.BlockHashes;
 import io.farsync.sync.apply.EntryFailure;
+import io.farsync.sync.apply.Metadata;
 import io.farsync.sync.apply.TempFile;
 import io.farsync.sync.protocol.Message;
 import io.farsync.sync.protocol.MessageCodec;
@@ -172,7 +173,8 @@ public final class DestinationEndpoint {
     /** One run's state; used by the endpoint's thread only. */
     private final class Session {
         private final PeerChannel peer;
-        private final Applier applier = new Applier(root);
+        private final Metadata metadata = Metadata.of(options.preserveOwner(), options.xattrs(), Metadata.runningAsRoot());
+        private final Applier applier = new Applier(root, metadata);
         private NavigableMap<String, Entry> recorded;
         /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
         private int nextId;
@@ -221,6 +223,7 @@ public final class DestinationEndpoint {
 
         SyncResult run() {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
+            metadata.warnings().forEach(w -> log.warn("{} ({})", w, root));
             prepareRoot();
             Scanner scanner = new Scanner(true, Protocol.snapshotFiles(snapshot));
             ScanResult scan = scanner.scan(root);
@@ -262,6 +265,7 @@ public final class DestinationEndpoint {
             completeCommits(true);
             // before the directories get their mtimes, which removing a file changes
             removeUnclaimedPartials();
+            snapshot.clearPartials();
             finishDirectories();
             commitAndAck(true);
             if (resumedBytes > 0) {
@@ -350,6 +354,9 @@ public final class DestinationEndpoint {
             if (m instanceof Message.Meta meta) {
                 claimId(meta.id());
                 onMeta(meta.id(), meta.entry());
+            } else if (m instanceof Message.Link link) {
+                claimId(link.id());
+                onLink(link.id(), link.entry(), link.target());
             } else if (m instanceof Message.Move move) {
                 claimId(move.id());
                 onMove(move.id(), move.from(), move.to(), move.xxhash64());
@@ -416,8 +423,10 @@ public final class DestinationEndpoint {
                         // Refuse before asking for the contents, not after they crossed the link.
                         applier.requireParents(e.path());
                         Entry now = applier.current(e.path());
+                        // a hard-linked copy whose mode differs is replaced, not chmodded: that would change its other links too
                         if (now != null && now.isFile() && now.size() == e.size()
-                                && Applier.mtimeMatches(e.mtimeNanos(), now.mtimeNanos())) {
+                                && Applier.mtimeMatches(e.mtimeNanos(), now.mtimeNanos())
+                                && (now.nlink() <= 1 || now.mode() == (e.mode() & io.farsync.sync.scan.Stat.MODE_MASK))) {
                             Applier.Applied fixed = applier.fixMetadata(e);
                             settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
                         } else {
@@ -425,6 +434,38 @@ public final class DestinationEndpoint {
                         }
                     }
                 }
+            } catch (EntryFailure f) {
+                failAck(id, e.path(), f.getMessage());
+            }
+        }
+
+        /**
+         * Makes {@code e} a hard link to {@code target} if the target is in place as described
+         * (else asks for {@code e}'s contents like a Meta); nothing to do if it already is one.
+         */
+        private void onLink(int id, WireEntry e, WireEntry target) {
+            PathJail.checkWirePath(e.path());
+            PathJail.checkWirePath(target.path());
+            if (e.path().equals(target.path())) {
+                throw Protocol.violation("hard link of " + PathJail.show(e.path()) + " to itself");
+            }
+            try {
+                if (bidi != null) {
+                    keepLocalChange(e);
+                }
+                applier.requireParents(e.path());
+                Entry t = applier.current(target.path());
+                if (t == null || !t.isFile() || t.size() != target.size() || !Applier.mtimeMatches(target.mtimeNanos(), t.mtimeNanos())) {
+                    log.info("not linking {} to {}: the target is not in place as expected; asking for it", e.path(), target.path());
+                    askFor(id, e);
+                    return;
+                }
+                Entry now = applier.current(e.path());
+                if (now != null && now.isFile() && now.sameIdentity(t)) {
+                    settle(id, e.path(), now, Outcome.UNCHANGED);
+                    return;
+                }
+                settle(id, e.path(), applier.link(e, target.path()), Outcome.LINKED);
             } catch (EntryFailure f) {
                 failAck(id, e.path(), f.getMessage());
             }
@@ -556,6 +597,9 @@ public final class DestinationEndpoint {
             if (e.size() >= BlockHashes.BLOCK) {
                 in.partialName = TempNames.forPartial(applier.target(e.path()).getFileName().toString(), sourceDb, e.path(),
                         e.size(), e.mtimeNanos());
+                // the partial name may be truncated: note the final path for farsync admin
+                String parent = Entry.parentOf(e.path());
+                snapshot.notePartial(parent.isEmpty() ? in.partialName : parent + "/" + in.partialName, e.path());
             }
             return in;
         }
@@ -779,6 +823,7 @@ public final class DestinationEndpoint {
                 case DIRECTORY -> listener.entryDone(now.path(), SyncListener.EntryAction.DIRECTORY, 0);
                 case SYMLINK -> listener.entryDone(now.path(), SyncListener.EntryAction.SYMLINK, 0);
                 case METADATA -> listener.entryDone(now.path(), SyncListener.EntryAction.METADATA, 0);
+                case LINKED -> listener.entryDone(now.path(), SyncListener.EntryAction.LINKED, 0);
                 default -> {
                 }
             }

@@ -72,6 +72,13 @@ final class Planner {
     }
 
     /**
+     * Make the file {@code entry} a hard link to {@code target}, a file of the same device and
+     * inode that the destination has in place ({@link HardLinks}); not made by {@link #plan}.
+     */
+    record Link(Entry entry, Entry target) implements Item {
+    }
+
+    /**
      * Rename {@code from} (as synced, in the view at the time of the move) to {@code entry}'s
      * path. {@code fromTree} is what the destination has at and below {@code from} if it
      * refuses the move, as synced and children first: the source then deletes those.

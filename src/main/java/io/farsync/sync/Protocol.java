@@ -12,7 +12,8 @@ import java.util.Set;
 final class Protocol {
 
     /** Bump on any incompatible change of the conversation or the codec. */
-    static final int VERSION = 3;
+    /** 4: entries carry uid, gid and extended attributes; hard links travel as Link messages. */
+    static final int VERSION = 4;
 
     private Protocol() {
     }

@@ -11,6 +11,7 @@ import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.scan.Stat;
+import io.farsync.sync.scan.Xattrs;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,6 +52,8 @@ public final class SourceEndpoint {
     private static final String CHANGED = "changed during transfer";
     /** Destination-only entries a mirror run accepts: bounds what a hostile destination can make us hold. */
     private static final int MAX_EXTRAS = 10_000_000;
+    /** Snapshot meta key: the owner/xattr settings the records were made with ({@link SyncOptions#metadataKey()}). */
+    private static final String METADATA_KEY = "metadata_options";
 
     private final Path root;
     private final SnapshotStore snapshot;
@@ -166,6 +169,8 @@ public final class SourceEndpoint {
         /** Files the destination holds a partial copy of, until they are sent. */
         private final Map<Integer, Message.Resume> resumes = new HashMap<>();
         private long conflicts;
+        /** Hard-linked files waiting for their set's leader to be in place. */
+        private final HardLinks links = new HardLinks();
         /** The bidirectional pass's reconciliation; null for one-way sync. */
         private BidiSource reconciled;
 
@@ -184,7 +189,7 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root);
+            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs()).scan(root);
             NavigableMap<String, Entry> recorded = snapshot.loadAll();
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
@@ -212,6 +217,9 @@ public final class SourceEndpoint {
             boolean trusted = !distrustRecords && snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
+            } else if (!options.metadataKey().equals(snapshot.meta(METADATA_KEY).orElse(SyncOptions.defaults().metadataKey()))) {
+                log.info("owner or xattr settings changed since the last sync; every entry is a candidate");
+                trusted = false;
             }
             Planner.Plan plan;
             if (bidi == null) {
@@ -219,7 +227,7 @@ public final class SourceEndpoint {
             } else {
                 // Extras carry the destination's changes here, not --mirror's candidates.
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
-                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root));
+                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs()).scan(root));
                 scan = b.scan;
                 reconciled = b;
                 conflicts = reportConflicts ? b.conflicts : 0;
@@ -235,13 +243,14 @@ public final class SourceEndpoint {
                 listener.entryFailed(err.getKey(), err.getValue());
             }
 
-            plan.items().forEach(this::add);
+            links.arrange(plan.items(), scan.entries()).forEach(this::add);
             late.addAll(plan.late());
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
             }
             snapshot.setPeerId(hello.snapshotId());
+            snapshot.putMeta(METADATA_KEY, options.metadataKey());
             peer.send(new Message.Bye());
             peer.finish();
             return summary;
@@ -283,7 +292,7 @@ public final class SourceEndpoint {
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.
                 long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
                 // Moves add items until resolved; late deletes wait for every transfer's ack.
-                boolean release = settling && restarts.isEmpty() && !lateReleased && unresolvedMoves == 0
+                boolean release = settling && restarts.isEmpty() && !lateReleased && unresolvedMoves == 0 && links.idle()
                         && (late.isEmpty() || awaiting.isEmpty());
                 boolean idle = settling && restartIn != 0 && !release && (endSent || !lateReleased || restartIn > 0);
                 Message m = !idle ? peer.poll() : restartIn > 0 ? peer.poll(restartIn) : peer.take();
@@ -315,12 +324,16 @@ public final class SourceEndpoint {
         private Message message(int id, Planner.Item item) {
             if (item instanceof Planner.Move mv) {
                 unresolvedMoves++;
-                return new Message.Move(id, WireEntry.of(mv.from()), WireEntry.of(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
+                return new Message.Move(id, WireEntry.of(mv.from()), wire(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
             }
-            WireEntry w = WireEntry.of(item.entry());
             if (item instanceof Planner.Delete) {
-                return new Message.Delete(id, w);
+                return new Message.Delete(id, WireEntry.of(item.entry()));
             }
+            if (item instanceof Planner.Link l) {
+                awaiting.add(id);
+                return new Message.Link(id, wire(l.entry()), WireEntry.of(l.target()));
+            }
+            WireEntry w = wire(item.entry());
             if (!item.entry().isDirectory()) {
                 awaiting.add(id);
             }
@@ -343,7 +356,7 @@ public final class SourceEndpoint {
             } else if (m instanceof Message.Need n) {
                 int id = n.id();
                 Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
-                boolean fileMeta = item instanceof Planner.Meta && item.entry().isFile();
+                boolean fileMeta = (item instanceof Planner.Meta || item instanceof Planner.Link) && item.entry().isFile();
                 boolean refusedMove = item instanceof Planner.Move && !settled.contains(id);
                 if (item != null && item.entry().isFile() && !settled.contains(id) && needed.contains(id) && resent.add(id)) {
                     // The destination's checksum did not match: send it once more.
@@ -428,7 +441,11 @@ public final class SourceEndpoint {
                     throw Protocol.violation("outcome " + a.outcome() + " for move " + id + " that was not refused");
                 }
             }
+            if (item instanceof Planner.Meta && e.isFile()) {
+                links.settled(path, a.outcome().settled() ? e : null).forEach(this::add);
+            }
             switch (a.outcome()) {
+                case LINKED -> listener.entryDone(path, SyncListener.EntryAction.LINKED, 0);
                 case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
                 case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
                 case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
@@ -495,6 +512,7 @@ public final class SourceEndpoint {
                 awaiting.remove(id);
                 snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
+                links.settled(e.path(), null).forEach(this::add);
             }
         }
 
@@ -537,6 +555,20 @@ public final class SourceEndpoint {
             return offset;
         }
 
+        /** {@code e} as it travels: with its extended attributes, read now, when the sync carries them. */
+        private WireEntry wire(Entry e) {
+            WireEntry w = WireEntry.of(e);
+            if (!options.xattrs() || e.isSymlink()) {
+                return w;
+            }
+            try {
+                return w.withXattrs(Xattrs.read(root.resolve(e.path())));
+            } catch (IOException ex) {
+                log.warn("{}: extended attributes not sent: {}", e.path(), IoReasons.reason(ex));
+                return w;
+            }
+        }
+
         /**
          * xxHash64 of a file about to be offered as moved, read at disk speed here rather than
          * sent; 0 if it cannot be read (the destination then refuses the move and the failure
@@ -572,7 +604,7 @@ public final class SourceEndpoint {
                 return false;
             }
             items.set(id, items.get(id) instanceof Planner.Move mv ? new Planner.Move(mv.from(), now, mv.fromTree()) : new Planner.Meta(now));
-            peer.send(new Message.FileRestart(id, WireEntry.of(now)));
+            peer.send(new Message.FileRestart(id, wire(now)));
             restarts.add(new Restart(id, wallClock.getAsLong()));
             return true;
         }
@@ -595,7 +627,7 @@ public final class SourceEndpoint {
                     || current.mtimeNanos() != announced.mtimeNanos())) {
                 Planner.Item item = items.get(r.id());
                 items.set(r.id(), item instanceof Planner.Move mv ? new Planner.Move(mv.from(), current, mv.fromTree()) : new Planner.Meta(current));
-                peer.send(new Message.FileRestart(r.id(), WireEntry.of(current)));
+                peer.send(new Message.FileRestart(r.id(), wire(current)));
                 announced = current;
             }
             long wait = Math.min(announced.mtimeNanos() + SETTLE_NANOS - now, r.since() + MAX_SETTLE_WAIT_NANOS - now);

@@ -38,7 +38,7 @@ public interface SyncListener {
     default void conflict(String path, String resolution) {
     }
 
-    enum EntryAction { TRANSFERRED, DIRECTORY, SYMLINK, DELETED, METADATA, MOVED }
+    enum EntryAction { TRANSFERRED, DIRECTORY, SYMLINK, DELETED, METADATA, MOVED, LINKED }
 
     SyncListener NONE = new SyncListener() {
     };

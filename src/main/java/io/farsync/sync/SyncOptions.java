@@ -18,9 +18,12 @@ import java.util.Objects;
  *                         the destination becomes an exact copy; needs {@code propagateDeletes}
  * @param maxDelete        refuse the sync (exit {@code DELETE_LIMIT}) above this many deletions
  * @param filter           what the source leaves out (and never deletes at the destination)
+ * @param preserveOwner    give entries the source's uid and gid (effective only when the
+ *                         destination runs as root; otherwise it warns and leaves owners alone)
+ * @param xattrs           carry user.* extended attributes ({@link io.farsync.sync.scan.Xattrs})
  */
 public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean deleteDelay, boolean mirror,
-        DeleteLimit maxDelete, Filter filter) {
+        DeleteLimit maxDelete, Filter filter, boolean preserveOwner, boolean xattrs) {
 
     public SyncOptions {
         Objects.requireNonNull(checksum, "checksum");
@@ -29,6 +32,12 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
         if (!propagateDeletes && (mirror || deleteDelay)) {
             throw new IllegalArgumentException((mirror ? "--mirror" : "--delete-delay") + " contradicts --ignore-delete");
         }
+    }
+
+    /** Owners and extended attributes left alone. */
+    public SyncOptions(boolean propagateDeletes, Checksum checksum, boolean deleteDelay, boolean mirror, DeleteLimit maxDelete,
+            Filter filter) {
+        this(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, false, false);
     }
 
     /** Deletes propagated at once (or not), xxHash64 verified (or nothing), the default delete limit. */
@@ -41,11 +50,11 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
     }
 
     public SyncOptions withDeleteDelay(boolean delay) {
-        return new SyncOptions(propagateDeletes, checksum, delay, mirror, maxDelete, filter);
+        return new SyncOptions(propagateDeletes, checksum, delay, mirror, maxDelete, filter, preserveOwner, xattrs);
     }
 
     public SyncOptions withMirror(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, on, maxDelete, filter);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, on, maxDelete, filter, preserveOwner, xattrs);
     }
 
     /** False for {@link Checksum#NONE}. */
@@ -54,14 +63,31 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
     }
 
     public SyncOptions withChecksum(Checksum c) {
-        return new SyncOptions(propagateDeletes, c, deleteDelay, mirror, maxDelete, filter);
+        return new SyncOptions(propagateDeletes, c, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs);
     }
 
     public SyncOptions withFilter(Filter f) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, f);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, f, preserveOwner, xattrs);
     }
 
     public SyncOptions withMaxDelete(DeleteLimit limit) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, limit, filter);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, limit, filter, preserveOwner, xattrs);
+    }
+
+    public SyncOptions withPreserveOwner(boolean on) {
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, on, xattrs);
+    }
+
+    public SyncOptions withXattrs(boolean on) {
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, on);
+    }
+
+    /**
+     * Which metadata the source's records account for, as noted in its snapshot: a run with
+     * other settings than the last one trusts no record (every entry is offered, and the
+     * destination's quick check fixes owners or xattrs where they now matter).
+     */
+    public String metadataKey() {
+        return "owner=" + preserveOwner + ",xattrs=" + xattrs;
     }
 }

@@ -47,9 +47,19 @@
  *   <li>Each endpoint notes its role, root and how every run ended (status, counters, pending
  *       entries, kept partial files, per-entry errors) in its snapshot, for {@code farsync admin}
  *       ({@link io.farsync.sync.snapshot.SnapshotStore#lastRun()}).</li>
+ *   <li>Owners and extended attributes ({@link io.farsync.sync.SyncOptions#preserveOwner()},
+ *       {@link io.farsync.sync.SyncOptions#xattrs()}): entries travel with their numeric uid and
+ *       gid, and with {@code --xattrs} their user.* attributes; the destination sets them through
+ *       {@link io.farsync.sync.apply.Metadata} (owners only as root). Owner and an xattr
+ *       fingerprint are part of change detection, so a change of either alone is a Meta answered
+ *       METADATA, never a transfer. A run with other owner/xattr settings than the last one
+ *       trusts no record (every entry is offered once and the quick check fixes the metadata).</li>
+ *   <li>Hard links ({@link io.farsync.sync.HardLinks}): files of the tree sharing device and inode
+ *       are sent once; the others travel as Link messages once the first is acknowledged, and the
+ *       destination links them to it (copies it locally where linking fails).</li>
  * </ul>
- * Not yet handled: ownership, hard links (sent as separate files), sparse files, xattrs/ACLs,
- * file names that are not valid in the JVM's file name encoding.
+ * Not yet handled: sparse files, ACLs, file names that are not valid in the JVM's file name
+ * encoding.
  *
  * <h2>Bidirectional sync</h2>
  * {@link io.farsync.sync.BidiEndpoint} (one per side, with {@link io.farsync.sync.BidiOptions}:

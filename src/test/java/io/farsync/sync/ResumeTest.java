@@ -98,6 +98,41 @@ class ResumeTest {
     }
 
     @Test
+    void partialOfALongName_isListedByAdminUnderItsFinalPath_thoughItsNameIsTruncated() throws Exception {
+        Files.delete(src.resolve("d/big.bin"));
+        // 250 bytes: the partial name keeps only the first 200
+        String longName = "x".repeat(240) + "-end.data";
+        Trees.write(src.resolve("d/" + longName), Trees.random(new Random(seed), SIZE), T1);
+        Path home = tmp.resolve("home");
+        sync.dstDb = home.resolve("snapshots/0123456789abcdef.remote.db");
+        sync.sourceOut = linkDownAfter(5 * MIB);
+        assertThat(sync.run().destinationError()).isInstanceOf(FarsyncException.class);
+        List<Path> partials = Trees.tempFiles(dst);
+        assertThat(partials).hasSize(1);
+        assertThat(partials.get(0).getFileName().toString()).doesNotContain("-end.data");
+
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int code = io.farsync.cli.Main.run(new String[] {"admin", "show", "0123456789abcdef.remote", "--files", "--json"},
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), System.err,
+                java.util.Map.of("FARSYNC_HOME", home.toString()), false);
+        com.fasterxml.jackson.databind.JsonNode files = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.toString(java.nio.charset.StandardCharsets.UTF_8)).get("files");
+
+        assertThat(code).isZero();
+        assertThat(files).anySatisfy(f -> {
+            assertThat(f.get("state").asText()).isEqualTo("partial");
+            assertThat(f.get("path").asText()).isEqualTo("d/" + longName);
+            assertThat(f.get("partial_file").asText()).isEqualTo(partials.get(0).toString());
+        });
+        sync.sourceOut = UnaryOperator.identity();
+        sync.runOk();
+        Trees.assertSameTree(src, dst);
+        try (io.farsync.sync.snapshot.SnapshotStore db = io.farsync.sync.snapshot.SnapshotStore.openReadOnly(sync.dstDb)) {
+            assertThat(db.partials()).as("notes of a complete run's partials are cleared").isEmpty();
+        }
+    }
+
+    @Test
     void partialOfAChangedSourceFile_isDiscarded() throws Exception {
         interruptMidway();
         Random rnd = new Random(seed + 1);

@@ -95,6 +95,18 @@ final class SyncRun {
         }
     }
 
+    /** A listener that notes the path of every entry done with {@code action}. */
+    static SyncListener noting(SyncListener.EntryAction action, java.util.List<String> paths) {
+        return new SyncListener() {
+            @Override
+            public void entryDone(String path, EntryAction done, long size) {
+                if (done == action) {
+                    paths.add(path);
+                }
+            }
+        };
+    }
+
     SyncResult runOk() throws Exception {
         return run().ok();
     }

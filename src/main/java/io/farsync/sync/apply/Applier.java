@@ -61,8 +61,16 @@ public final class Applier {
     /** Directories whose entries were renamed, created or deleted since {@link #takeTouchedDirs()}. */
     private final Set<Path> touchedDirs = new LinkedHashSet<>();
 
+    /** Owner and extended attributes, when the sync carries them. */
+    private final Metadata metadata;
+
     public Applier(Path root) {
+        this(root, Metadata.NONE);
+    }
+
+    public Applier(Path root, Metadata metadata) {
         this.root = root;
+        this.metadata = metadata;
     }
 
     public Path root() {
@@ -135,7 +143,7 @@ public final class Applier {
             if (now == null || !now.isDirectory()) {
                 throw new EntryFailure("no longer a directory: " + target);
             }
-            boolean changed = false;
+            boolean changed = metadata.active() && metadata.apply(target, now, e);
             if (now.mode() != (e.mode() & Stat.MODE_MASK)) {
                 Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
                 changed = true;
@@ -164,10 +172,13 @@ public final class Applier {
         try {
             Entry now = Stat.lstatOrNull(target, e.path());
             if (now != null && now.isSymlink() && now.linkTarget().equals(e.linkTarget())) {
-                return false;
+                return metadata.active() && metadata.apply(target, now, e);
             }
             makeRoomFor(target, now);
             Files.createSymbolicLink(temp, linkText);
+            if (metadata.active()) {
+                metadata.apply(temp, Stat.lstatOrNull(temp, e.path()), e);
+            }
             try {
                 Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                         .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
@@ -252,6 +263,9 @@ public final class Applier {
                     t.channel.force(true);
                 }
                 t.close();
+                if (metadata.active()) {
+                    metadata.apply(t.path, Stat.lstatOrNull(t.path, e.path()), e);
+                }
                 // By path: the JDK's directory-relative setTimes keeps only microseconds (SECURITY.md)
                 setMtime(t.path, e.mtimeNanos());
                 t.dir.setMode(t.path.getFileName().toString(), e.mode() & Stat.MODE_MASK);
@@ -278,7 +292,49 @@ public final class Applier {
         }
     }
 
-    /** Sets the mode of an existing file that already has the right contents and mtime. */
+    /**
+     * Makes {@code e.path()} a hard link to the file at {@code targetRel} (which the caller checked
+     * is in place), replacing what is there atomically: the link is made under a temp name and
+     * renamed over. Where the file system refuses the link (another device below the root, a
+     * link-count limit, no hard links at all), the target is copied locally instead and given
+     * {@code e}'s mode and mtime. Returns the entry now on disk.
+     */
+    public Entry link(WireEntry e, String targetRel) throws EntryFailure {
+        Path target = target(e.path());
+        Path existing = target(targetRel);
+        requireParents(e.path());
+        requireParents(targetRel);
+        Path temp = target.resolveSibling(TempNames.forFinalName(target.getFileName().toString()));
+        try {
+            try {
+                Files.createLink(temp, existing);
+            } catch (IOException | UnsupportedOperationException refused) {
+                if (refused instanceof IOException io && IoReasons.isDiskFull(io)) {
+                    throw io;
+                }
+                deleteQuietly(temp);
+                Files.copy(existing, temp, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(temp, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+                setMtime(temp, e.mtimeNanos());
+                try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            makeRoomFor(target, Stat.lstatOrNull(target, e.path()));
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            touched(target);
+            verifiedDirs.remove(e.path());
+            return Stat.lstatOrNull(target, e.path());
+        } catch (IOException ex) {
+            deleteQuietly(temp);
+            throw failure(ex, target);
+        }
+    }
+
+    /**
+     * Sets the mode (and owner and extended attributes, when the sync carries them) of an existing
+     * file that already has the right contents and mtime.
+     */
     public Applied fixMetadata(WireEntry e) throws EntryFailure {
         Path target = target(e.path());
         requireParents(e.path());
@@ -287,7 +343,8 @@ public final class Applier {
             if (now == null || now.type() != e.type()) {
                 throw new EntryFailure("changed during sync: " + target);
             }
-            if (now.mode() == (e.mode() & Stat.MODE_MASK)) {
+            boolean changed = metadata.active() && metadata.apply(target, now, e);
+            if (!changed && now.mode() == (e.mode() & Stat.MODE_MASK)) {
                 return new Applied(now, false);
             }
             Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);

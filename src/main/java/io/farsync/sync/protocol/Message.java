@@ -52,6 +52,17 @@ public sealed interface Message {
     record Meta(int id, WireEntry entry) implements Message {
     }
 
+    /**
+     * S→D: the source's file {@code entry} is a hard link to {@code target} (same device and
+     * inode), whose contents the destination already has in place as {@code target} describes
+     * (sent and acknowledged earlier in this run, or synced before). The destination links
+     * {@code entry.path()} to it (a copy where linking fails) and answers {@link Ack} LINKED or
+     * UNCHANGED; if {@code target} is not there as described, it answers {@link Need} and takes
+     * the entry like a {@link Meta}.
+     */
+    record Link(int id, WireEntry entry, WireEntry target) implements Message {
+    }
+
     /** S→D: a source entry that could not be read; reported, not synced. */
     record EntryError(String path, String reason) implements Message {
     }

@@ -16,6 +16,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Frames messages on a byte stream: {@code u32 length, u8 type, payload}, big-endian; strings
@@ -56,8 +59,11 @@ public final class MessageCodec {
     private static final byte FILE_RESTART = 17;
     private static final byte RESUME = 18;
     private static final byte FILE_FROM = 19;
-    /** Smallest encoded {@link WireEntry}: empty path, no link target. */
-    private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1;
+    private static final byte LINK = 20;
+    /** Smallest encoded {@link WireEntry}: empty path, no link target, no xattrs. */
+    private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1 + 4 + 4 + 4;
+    /** Most extended attributes one entry may carry. */
+    static final int MAX_XATTRS = 1024;
 
     private MessageCodec() {
     }
@@ -130,7 +136,13 @@ public final class MessageCodec {
 
     /** Bytes {@code e} takes in a frame: to fill list messages without exceeding {@link #MAX_FRAME}. */
     public static int encodedSize(WireEntry e) {
-        return MIN_ENTRY_BYTES + utf8(e.path()).length + (e.linkTarget() == null ? 0 : 4 + utf8(e.linkTarget()).length);
+        int xattrs = 0;
+        if (e.xattrs() != null) {
+            for (Map.Entry<String, byte[]> a : e.xattrs().entrySet()) {
+                xattrs += 8 + utf8(a.getKey()).length + a.getValue().length;
+            }
+        }
+        return MIN_ENTRY_BYTES + utf8(e.path()).length + (e.linkTarget() == null ? 0 : 4 + utf8(e.linkTarget()).length) + xattrs;
     }
 
     /** Room for list contents in one frame, leaving space for the message's own fields. */
@@ -186,6 +198,11 @@ public final class MessageCodec {
             entry(o, mv.from());
             entry(o, mv.to());
             o.writeLong(mv.xxhash64());
+        } else if (m instanceof Message.Link l) {
+            o.writeByte(LINK);
+            o.writeInt(l.id());
+            entry(o, l.entry());
+            entry(o, l.target());
         } else if (m instanceof Message.Meta d) {
             o.writeByte(META);
             o.writeInt(d.id());
@@ -292,6 +309,15 @@ public final class MessageCodec {
                 return new Message.Delete(b.getInt(), entry(b));
             case META:
                 return new Message.Meta(b.getInt(), entry(b));
+            case LINK: {
+                int id = b.getInt();
+                WireEntry entry = entry(b);
+                WireEntry target = entry(b);
+                if (entry.type() != EntryType.FILE || target.type() != EntryType.FILE) {
+                    throw protocol("hard link of a non-file: " + entry.path());
+                }
+                return new Message.Link(id, entry, target);
+            }
             case MOVE: {
                 int id = b.getInt();
                 WireEntry from = entry(b);
@@ -394,6 +420,18 @@ public final class MessageCodec {
         o.writeLong(e.mtimeNanos());
         o.writeInt(e.mode());
         nullableStr(o, e.linkTarget());
+        o.writeInt(e.uid());
+        o.writeInt(e.gid());
+        if (e.xattrs() == null) {
+            o.writeInt(-1);
+        } else {
+            o.writeInt(e.xattrs().size());
+            for (Map.Entry<String, byte[]> a : e.xattrs().entrySet()) {
+                str(o, a.getKey());
+                o.writeInt(a.getValue().length);
+                o.write(a.getValue());
+            }
+        }
     }
 
     private static WireEntry entry(ByteBuffer b) throws IOException {
@@ -403,13 +441,39 @@ public final class MessageCodec {
         long mtime = b.getLong();
         int mode = b.getInt();
         String target = nullableStr(b);
+        int uid = b.getInt();
+        int gid = b.getInt();
+        SortedMap<String, byte[]> xattrs = xattrs(b, path);
         if (size < 0) {
             throw protocol("negative size " + size + " for " + path);
         }
         if ((type == EntryType.SYMLINK) != (target != null)) {
             throw protocol("link target must be present exactly for symlinks: " + path);
         }
-        return new WireEntry(path, type, size, mtime, mode, target);
+        return new WireEntry(path, type, size, mtime, mode, target, uid, gid, xattrs);
+    }
+
+    /** Extended attributes of an entry: -1 for none carried, else a count of (name, value) pairs. */
+    private static SortedMap<String, byte[]> xattrs(ByteBuffer b, String path) throws IOException {
+        int n = b.getInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > MAX_XATTRS || (long) n * 8 > b.remaining()) {
+            throw protocol("extended attribute count " + n + " invalid for " + path);
+        }
+        SortedMap<String, byte[]> out = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            String name = str(b);
+            int len = b.getInt();
+            if (name.isEmpty() || len < 0 || len > b.remaining() || out.containsKey(name)) {
+                throw protocol("malformed extended attribute for " + path);
+            }
+            byte[] value = new byte[len];
+            b.get(value);
+            out.put(name, value);
+        }
+        return out;
     }
 
     private static void str(DataOutputStream o, String s) throws IOException {

@@ -23,7 +23,9 @@ public enum Outcome {
     /** A delete was refused: the destination copy changed since it was synced. An error. */
     KEPT,
     /** The entry could not be applied. An error; the detail says why. */
-    FAILED;
+    FAILED,
+    /** A {@link Message.Link} was applied: the entry is now a hard link to its target (or, where linking failed, a local copy of it). */
+    LINKED;
 
     /** True if the source may record the entry as in sync (or forget a deleted one). */
     public boolean settled() {

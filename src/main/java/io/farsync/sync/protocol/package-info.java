@@ -62,12 +62,18 @@
  *                                               D: Summary(totals incl. moves, errors)
  *  S: Bye                                       D returns; S returns after sending Bye
  * </pre>
- * Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
+ * Hard links: of files sharing device and inode, S offers one as a Meta and holds the others;
+ * once D acknowledged it (its contents in place), S sends Link(id, entry, target) for each, and
+ * at once for new members of a set whose other member is already in place. D links if target is
+ * there as described (type, size, mtime), else answers Need and takes the entry like a Meta.
+ *
+ * <p>Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
  * back, and contents go out while more Needs and Acks arrive. Ids number the Moves, Deletes and
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
  * data and acks carry ids instead of repeating paths. Only two things wait: MetaEnd, for an Ack
  * or Need of every Move (a refused move adds Deletes and Metas), and with --delete-delay the
- * late Deletes, for the Acks of every file and symlink offered. Protocol version 3 (version 2 had
+ * late Deletes, for the Acks of every file and symlink offered. Protocol version 4 (version 3 had no Link, and its
+ * entries had no uid, gid and extended attributes; version 2 had
  * no Resume and FileFrom; version 1 had no Move, no Extras and no moves in Summary; D read S's
  * Hello after its Deviations).
  *

@@ -15,9 +15,18 @@ import java.util.Objects;
  *                    schema 2); with the inode it identifies a file across renames
  * @param inode       the inode number, 0 where unknown; local to one host, never sent
  * @param linkTarget  a symlink's target text, exactly as stored; null for other types
+ * @param uid         the owner's user id, {@link #UNKNOWN_ID} where unknown (rows of snapshots before
+ *                    schema 3, entries built from older messages): unknown matches any
+ * @param gid         the group id, {@link #UNKNOWN_ID} where unknown
+ * @param nlink       the link count (regular files with more than one are hard-linked); 1 where unknown
+ * @param xattrHash   a fingerprint of the user.* extended attributes ({@code Xattrs}), 0 where not
+ *                    read (without {@code --xattrs}): 0 matches any
  */
 public record Entry(String path, EntryType type, long size, long mtimeNanos, int mode, long device, long inode,
-        String linkTarget) {
+        String linkTarget, int uid, int gid, int nlink, long xattrHash) {
+
+    /** A uid or gid not known. */
+    public static final int UNKNOWN_ID = -1;
 
     public Entry {
         Objects.requireNonNull(path, "path");
@@ -28,6 +37,11 @@ public record Entry(String path, EntryType type, long size, long mtimeNanos, int
         if (size < 0) {
             throw new IllegalArgumentException("size (" + size + ") must not be negative: " + path);
         }
+    }
+
+    /** An entry whose owner, link count and extended attributes are unknown. */
+    public Entry(String path, EntryType type, long size, long mtimeNanos, int mode, long device, long inode, String linkTarget) {
+        this(path, type, size, mtimeNanos, mode, device, inode, linkTarget, UNKNOWN_ID, UNKNOWN_ID, 1, 0);
     }
 
     /** An entry whose device is unknown. */
@@ -57,11 +71,12 @@ public record Entry(String path, EntryType type, long size, long mtimeNanos, int
 
     /**
      * True when nothing observable changed between {@code this} (recorded) and {@code now}: same
-     * type, size, mtime, mode, inode and link target. Symlink mode and mtime are ignored: Linux
-     * cannot set a link's mode and stores its mtime only to the microsecond.
+     * type, size, mtime, mode, inode and link target, owner and extended attributes (where both
+     * are known). Symlink mode and mtime are ignored: Linux cannot set a link's mode and stores
+     * its mtime only to the microsecond.
      */
     public boolean unchangedAs(Entry now) {
-        if (type != now.type) {
+        if (type != now.type || !sameOwnerAndXattrs(now)) {
             return false;
         }
         return switch (type) {
@@ -71,9 +86,24 @@ public record Entry(String path, EntryType type, long size, long mtimeNanos, int
         };
     }
 
+    /** Same owner and group and same extended attributes, where both sides know them. */
+    public boolean sameOwnerAndXattrs(Entry other) {
+        return sameId(uid, other.uid) && sameId(gid, other.gid)
+                && (xattrHash == 0 || other.xattrHash == 0 || xattrHash == other.xattrHash);
+    }
+
+    private static boolean sameId(int a, int b) {
+        return a == UNKNOWN_ID || b == UNKNOWN_ID || a == b;
+    }
+
     /** This entry at another path (same metadata). */
     public Entry withPath(String newPath) {
-        return new Entry(newPath, type, size, mtimeNanos, mode, device, inode, linkTarget);
+        return new Entry(newPath, type, size, mtimeNanos, mode, device, inode, linkTarget, uid, gid, nlink, xattrHash);
+    }
+
+    /** This entry with the extended attributes' fingerprint {@code hash}. */
+    public Entry withXattrHash(long hash) {
+        return new Entry(path, type, size, mtimeNanos, mode, device, inode, linkTarget, uid, gid, nlink, hash);
     }
 
     /** The parent's relative path, or "" for an entry directly under the root. */

@@ -63,6 +63,8 @@ public final class Scanner {
     private final Filter filter;
     private final int parallelism;
     private Map<String, Path> partials = Map.of();
+    /** Read each entry's user xattrs into {@link Entry#xattrHash()} ({@code --xattrs}, source side). */
+    private boolean xattrs;
 
     /**
      * @param removeStaleTemps delete engine temp files found (destination side)
@@ -86,6 +88,12 @@ public final class Scanner {
 
     public Scanner(boolean removeStaleTemps, Set<Path> excluded) {
         this(removeStaleTemps, excluded, Filter.NONE);
+    }
+
+    /** Also fingerprints each file's and directory's user extended attributes ({@link Xattrs}). */
+    public Scanner withXattrs(boolean on) {
+        this.xattrs = on;
+        return this;
     }
 
     public ScanResult scan(Path root) {
@@ -217,6 +225,9 @@ public final class Scanner {
                         }
                         if (filter.excludes(childRel, e.isDirectory())) {
                             continue;
+                        }
+                        if (xattrs && !e.isSymlink()) {
+                            e = e.withXattrHash(Xattrs.fingerprint(child));
                         }
                         found.add(e);
                         if (e.isDirectory()) {

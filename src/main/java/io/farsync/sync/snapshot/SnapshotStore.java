@@ -35,20 +35,55 @@ import org.sqlite.SQLiteException;
 public final class SnapshotStore implements AutoCloseable {
 
     static final int BATCH = 1000;
-    /** 1: the first release; 2: adds {@code entries.device} (0 in rows migrated from 1). */
-    private static final int SCHEMA_VERSION = 2;
-    private static final String COLUMNS = "path, type, size, mtime_ns, mode, device, inode, link_target";
+    /**
+     * 1: the first release; 2: adds {@code entries.device} (0 in rows migrated from 1); 3: adds
+     * {@code entries.uid, gid} (-1, unknown, in migrated rows), {@code entries.xattr_hash} (0, not
+     * read) and the {@code partials} table.
+     */
+    static final int SCHEMA_VERSION = 3;
+    private static final String COLUMNS = "path, type, size, mtime_ns, mode, device, inode, link_target, uid, gid, xattr_hash";
 
     private final Path file;
     private final Connection db;
     private final String id;
+    private final boolean readOnly;
     private final List<Object> pending = new ArrayList<>();
     private boolean closed;
 
-    private SnapshotStore(Path file, Connection db, String id) {
+    private SnapshotStore(Path file, Connection db, String id, boolean readOnly) {
         this.file = file;
         this.db = db;
         this.id = id;
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Opens an existing database read-only, for {@code farsync admin}: no schema changes, no
+     * writes, so it never waits for (or blocks) a sync that is writing the database (readers of
+     * a WAL database never wait for its writer). A database of an older schema is refused with
+     * a message to run a sync first.
+     */
+    public static SnapshotStore openReadOnly(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        Connection db = null;
+        try {
+            db = SqliteFiles.openReadOnly(abs);
+            db.setAutoCommit(false);
+            String schema = readMeta(db, "schema");
+            if (schema == null || Integer.parseInt(schema) != SCHEMA_VERSION) {
+                throw new FarsyncException(ExitCode.USAGE, "snapshot database " + abs + " has schema " + schema
+                        + ", this farsync reads " + SCHEMA_VERSION + " (a sync of the session upgrades it)");
+            }
+            String id = readMeta(db, "uuid");
+            db.commit();
+            return new SnapshotStore(abs, db, id, true);
+        } catch (SQLException e) {
+            closeQuietly(db);
+            throw failure("cannot open snapshot database " + abs + " read-only", e);
+        } catch (RuntimeException e) {
+            closeQuietly(db);
+            throw e;
+        }
     }
 
     /** Opens or creates the database at {@code file}, creating parent directories. */
@@ -70,9 +105,13 @@ public final class SnapshotStore implements AutoCloseable {
                 st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
                         + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "
-                        + "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
+                        + "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT, "
+                        + "uid INTEGER NOT NULL DEFAULT -1, gid INTEGER NOT NULL DEFAULT -1, xattr_hash INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID");
                 // the latest run's per-entry errors, for farsync admin ("path: reason" lines)
                 st.execute("CREATE TABLE IF NOT EXISTS run_errors (line TEXT NOT NULL)");
+                // destination: partial files kept for resuming and the path each will become
+                // (their names may be truncated, so the final name cannot be read off them)
+                st.execute("CREATE TABLE IF NOT EXISTS partials (partial TEXT PRIMARY KEY, final TEXT NOT NULL) WITHOUT ROWID");
             }
             db.setAutoCommit(false);
             String schema = readMeta(db, "schema");
@@ -85,6 +124,16 @@ public final class SnapshotStore implements AutoCloseable {
                 try (Statement st = db.createStatement()) {
                     st.execute("ALTER TABLE entries ADD COLUMN device INTEGER NOT NULL DEFAULT 0");
                 }
+            }
+            if (schema != null && Integer.parseInt(schema) < 3) {
+                // Owners and xattrs unknown in old rows: unknown matches anything (Entry#unchangedAs).
+                try (Statement st = db.createStatement()) {
+                    st.execute("ALTER TABLE entries ADD COLUMN uid INTEGER NOT NULL DEFAULT -1");
+                    st.execute("ALTER TABLE entries ADD COLUMN gid INTEGER NOT NULL DEFAULT -1");
+                    st.execute("ALTER TABLE entries ADD COLUMN xattr_hash INTEGER NOT NULL DEFAULT 0");
+                }
+            }
+            if (schema != null && Integer.parseInt(schema) < SCHEMA_VERSION) {
                 writeMeta(db, "schema", Integer.toString(SCHEMA_VERSION));
             }
             String id = readMeta(db, "uuid");
@@ -94,7 +143,7 @@ public final class SnapshotStore implements AutoCloseable {
                 writeMeta(db, "schema", Integer.toString(SCHEMA_VERSION));
             }
             db.commit();
-            return new SnapshotStore(abs, db, id);
+            return new SnapshotStore(abs, db, id, false);
         } catch (SQLException e) {
             closeQuietly(db);
             throw failure("cannot open snapshot database " + abs, e);
@@ -137,20 +186,12 @@ public final class SnapshotStore implements AutoCloseable {
 
     /** Records {@code entry} as in sync (buffered; committed with the batch). */
     public synchronized void put(Entry entry) {
-        checkOpen();
-        pending.add(entry);
-        if (pending.size() >= BATCH) {
-            flush();
-        }
+        enqueue(entry);
     }
 
     /** Forgets {@code path} (buffered; committed with the batch). */
     public synchronized void remove(String path) {
-        checkOpen();
-        pending.add(path);
-        if (pending.size() >= BATCH) {
-            flush();
-        }
+        enqueue(path);
     }
 
     /**
@@ -160,14 +201,21 @@ public final class SnapshotStore implements AutoCloseable {
      * paths are replaced.
      */
     public synchronized void moveTree(String from, String to) {
-        checkOpen();
-        pending.add(new MoveOp(from, to));
-        if (pending.size() >= BATCH) {
-            flush();
-        }
+        enqueue(new MoveOp(from, to));
     }
 
     private record MoveOp(String from, String to) {
+    }
+
+    private void enqueue(Object op) {
+        checkOpen();
+        if (readOnly) {
+            throw new IllegalStateException("snapshot database " + file + " is open read-only");
+        }
+        pending.add(op);
+        if (pending.size() >= BATCH) {
+            flush();
+        }
     }
 
     /** Number of buffered, uncommitted changes. */
@@ -182,8 +230,9 @@ public final class SnapshotStore implements AutoCloseable {
             return;
         }
         try (PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO entries "
-                + "(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                + "(" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 PreparedStatement del = db.prepareStatement("DELETE FROM entries WHERE path = ?");
+                PreparedStatement partial = db.prepareStatement("INSERT OR REPLACE INTO partials (partial, final) VALUES (?, ?)");
                 // path/... sorts between "path/" and "path0" ('0' follows '/'), in SQLite's
                 // BINARY collation as in Java's: an index range, not a LIKE scan.
                 PreparedStatement move = db.prepareStatement("UPDATE OR REPLACE entries SET path = ? || substr(path, length(?) + 1) "
@@ -200,7 +249,14 @@ public final class SnapshotStore implements AutoCloseable {
                     put.setLong(6, e.device());
                     put.setLong(7, e.inode());
                     put.setString(8, e.linkTarget());
+                    put.setInt(9, e.uid());
+                    put.setInt(10, e.gid());
+                    put.setLong(11, e.xattrHash());
                     put.executeUpdate();
+                } else if (op instanceof PartialOp p) {
+                    partial.setString(1, p.partial());
+                    partial.setString(2, p.finalPath());
+                    partial.executeUpdate();
                 } else if (op instanceof MoveOp m) {
                     move.setString(1, m.to());
                     move.setString(2, m.from());
@@ -256,6 +312,43 @@ public final class SnapshotStore implements AutoCloseable {
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
+    }
+
+    /**
+     * Destination: the partial file {@code partial} (relative to the root) is receiving the entry
+     * at {@code finalPath}. Buffered like {@link #put}; {@code farsync admin} reads it back.
+     */
+    public synchronized void notePartial(String partial, String finalPath) {
+        enqueue(new PartialOp(partial, finalPath));
+    }
+
+    /** Forgets every noted partial file (a complete run left none). Committed at once. */
+    public synchronized void clearPartials() {
+        flush();
+        try (Statement st = db.createStatement()) {
+            st.execute("DELETE FROM partials");
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /** The final path of each noted partial file, by the partial's path relative to the root. */
+    public synchronized Map<String, String> partials() {
+        flush();
+        Map<String, String> out = new TreeMap<>();
+        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT partial, final FROM partials")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+        return out;
+    }
+
+    private record PartialOp(String partial, String finalPath) {
     }
 
     /**
@@ -321,6 +414,17 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /** Sets a value of the meta table, committing everything pending first. */
+    public synchronized void putMeta(String key, String value) {
+        flush();
+        try {
+            writeMeta(db, key, value);
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
     /** A value of the meta table ({@code role}, {@code root}, {@code peer_uuid}...), if set. */
     public synchronized Optional<String> meta(String key) {
         checkOpen();
@@ -377,7 +481,7 @@ public final class SnapshotStore implements AutoCloseable {
 
     private static Entry row(ResultSet rs) throws SQLException {
         return new Entry(rs.getString(1), EntryType.fromCode(rs.getInt(2)), rs.getLong(3), rs.getLong(4),
-                rs.getInt(5), rs.getLong(6), rs.getLong(7), rs.getString(8));
+                rs.getInt(5), rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getInt(9), rs.getInt(10), 1, rs.getLong(11));
     }
 
     private static String readMeta(Connection db, String key) throws SQLException {

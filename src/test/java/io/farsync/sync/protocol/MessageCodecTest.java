@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 class MessageCodecTest {
 
     private static final WireEntry FILE = new WireEntry("dir/ü file", EntryType.FILE, 123, -5_000_000_001L, 0755, null);
+    private static final WireEntry OWNED = new WireEntry("owned", EntryType.DIRECTORY, 0, 9, 0700, null, 4242, 4343,
+            new java.util.TreeMap<>(java.util.Map.of("mime", "text/plain".getBytes(), "empty", new byte[0])));
     private static final WireEntry LINK = new WireEntry("ln", EntryType.SYMLINK, 0, 7, 0, "/abs/target");
 
     private static byte[] encode(Message... ms) throws IOException {
@@ -29,6 +31,25 @@ class MessageCodecTest {
     }
 
     @Test
+    void entryWithMoreExtendedAttributesThanTheFrameHolds_isRefused() throws IOException {
+        byte[] frame = encode(new Message.Meta(1, OWNED));
+        // the xattr count sits after path, type, size, mtime, mode, no link target, uid, gid
+        int at = 4 + 1 + 4 + 4 + "owned".length() + 1 + 8 + 8 + 4 + 1 + 4 + 4;
+        java.nio.ByteBuffer.wrap(frame).putInt(at, 1_000_000);
+
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(frame)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("extended attribute count 1000000 invalid");
+    }
+
+    @Test
+    void hardLinkOfADirectory_isRefused() throws IOException {
+        byte[] frame = encode(new Message.Link(1, OWNED, FILE));
+
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(frame)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("hard link of a non-file: owned");
+    }
+
+    @Test
     void everyMessage_roundTrips() throws IOException {
         List<Message> all = List.of(
                 new Message.Hello(1, "uuid"),
@@ -37,6 +58,9 @@ class MessageCodecTest {
                 new Message.Extras(List.of(), true),
                 new Message.Delete(3, LINK),
                 new Message.Meta(4, FILE),
+                new Message.Meta(15, OWNED),
+                new Message.Link(16, FILE, new WireEntry("first", EntryType.FILE, 123, -5_000_000_001L, 0755, null)),
+                new Message.Ack(16, Outcome.LINKED, null),
                 new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 42L),
                 new Message.Ack(11, Outcome.MOVED, null),
                 new Message.EntryError("x", "permission denied"),

@@ -127,17 +127,26 @@ class SnapshotStoreTest {
         }
     }
 
-    @Test
-    void schema1Database_isMigrated_keepingItsEntriesWithUnknownDevice() throws Exception {
-        Path db = tmp.resolve("old.db");
+    /** A database as an older farsync made it: {@code entries} with the given columns after mode, then the rows. */
+    private Path legacyDatabase(String name, String laterColumns, String... inserts) throws Exception {
+        Path db = tmp.resolve(name);
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
                 java.sql.Statement st = c.createStatement()) {
             st.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
             st.execute("CREATE TABLE entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, size INTEGER NOT NULL, "
-                    + "mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, inode INTEGER NOT NULL, link_target TEXT) WITHOUT ROWID");
-            st.execute("INSERT INTO meta VALUES ('uuid', 'old-id'), ('schema', '1'), ('peer_uuid', 'peer')");
-            st.execute("INSERT INTO entries VALUES ('f', 0, 10, 1600000000123456789, 420, 42, NULL)");
+                    + "mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, " + laterColumns + ") WITHOUT ROWID");
+            for (String sql : inserts) {
+                st.execute(sql);
+            }
         }
+        return db;
+    }
+
+    @Test
+    void schema1Database_isMigrated_keepingItsEntriesWithUnknownDevice() throws Exception {
+        Path db = legacyDatabase("old.db", "inode INTEGER NOT NULL, link_target TEXT",
+                "INSERT INTO meta VALUES ('uuid', 'old-id'), ('schema', '1'), ('peer_uuid', 'peer')",
+                "INSERT INTO entries VALUES ('f', 0, 10, 1600000000123456789, 420, 42, NULL)");
         try (SnapshotStore s = SnapshotStore.open(db)) {
             assertThat(s.id()).isEqualTo("old-id");
             assertThat(s.peerId()).contains("peer");
@@ -146,6 +155,50 @@ class SnapshotStoreTest {
         }
         try (SnapshotStore s = SnapshotStore.open(db)) {
             assertThat(s.get("g").orElseThrow().device()).isEqualTo(9);
+        }
+    }
+
+    @Test
+    void schema2Database_isMigrated_withUnknownOwners_andOwnersRoundTripAfterwards() throws Exception {
+        Path db = legacyDatabase("v2.db", "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT",
+                "INSERT INTO meta VALUES ('uuid', 'v2-id'), ('schema', '2')",
+                "INSERT INTO entries VALUES ('f', 0, 10, 1600000000123456789, 420, 7, 42, NULL)");
+        assertThatThrownBy(() -> SnapshotStore.openReadOnly(db)).hasMessageContaining("schema 2");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            Entry f = s.get("f").orElseThrow();
+            assertThat(f.uid()).isEqualTo(Entry.UNKNOWN_ID);
+            assertThat(f.xattrHash()).isZero();
+            // unknown owner matches any: the migration alone changes nothing
+            assertThat(f.unchangedAs(new Entry("f", EntryType.FILE, 10, 1_600_000_000_123_456_789L, 0644, 7, 42, null, 1000, 100, 1, 5)))
+                    .isTrue();
+            s.put(new Entry("g", EntryType.FILE, 1, 2, 0644, 9, 8, null, 1234, 567, 1, 99));
+        }
+        try (SnapshotStore s = SnapshotStore.openReadOnly(db)) {
+            Entry g = s.get("g").orElseThrow();
+            assertThat(g.uid()).isEqualTo(1234);
+            assertThat(g.gid()).isEqualTo(567);
+            assertThat(g.xattrHash()).isEqualTo(99);
+            assertThat(g.unchangedAs(g.withXattrHash(100))).isFalse();
+        }
+    }
+
+    @Test
+    void readOnly_readsWhileAWriterHoldsTheDatabase_andRefusesWrites() throws Exception {
+        Path db = tmp.resolve("busy.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            s.put(file("a", 1));
+        }
+        try (java.sql.Connection writer = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                java.sql.Statement st = writer.createStatement()) {
+            // a sync in the middle of a commit: it holds the write lock
+            st.execute("BEGIN IMMEDIATE");
+            st.execute("INSERT INTO entries (path, type, size, mtime_ns, mode, inode) VALUES ('b', 0, 1, 1, 420, 1)");
+            try (SnapshotStore ro = SnapshotStore.openReadOnly(db)) {
+                assertThat(ro.entryCount()).isEqualTo(1);
+                assertThat(ro.lastRun()).isEmpty();
+                assertThatThrownBy(() -> ro.put(file("c", 1))).isInstanceOf(IllegalStateException.class).hasMessageContaining("read-only");
+            }
+            st.execute("COMMIT");
         }
     }
 

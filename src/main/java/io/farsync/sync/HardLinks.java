@@ -1,0 +1,95 @@
+package io.farsync.sync;
+
+import io.farsync.sync.scan.Entry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+
+/**
+ * Hard links sent once. Source files with a link count above one that share device and inode
+ * within the tree form a set; of the set's files this run offers, one (the leader) travels as
+ * usual and the others become {@link Planner.Link}s to it, sent only once the destination has
+ * acknowledged the leader (so its complete contents are in place under their final name). When a
+ * member of the set is already in place at the destination (recorded, unchanged, not offered:
+ * a set that gained members), the offered ones link to it at once. A leader that fails turns its
+ * followers back into ordinary offers.
+ *
+ * <p>The destination replaces files by renaming a new copy over them, so a later change of one
+ * member never writes through the link into the others: each run re-links what is still linked
+ * at the source. A member that left the set (now its own file) has another inode, so it is offered
+ * and sent like any changed file.
+ */
+final class HardLinks {
+
+    private record Key(long device, long inode) {
+    }
+
+    /** Followers by their leader's path, until the leader is settled. */
+    private final Map<String, List<Entry>> waiting = new HashMap<>();
+
+    /**
+     * The items to offer, with hard-linked files rearranged: followers of an offered leader are
+     * taken out (held until {@link #settled}); those whose set has a member in place become Links.
+     */
+    List<Planner.Item> arrange(List<Planner.Item> items, NavigableMap<String, Entry> scan) {
+        Map<Key, List<Entry>> sets = new HashMap<>();
+        for (Entry e : scan.values()) {
+            if (e.isFile() && e.nlink() > 1 && e.inode() != 0) {
+                sets.computeIfAbsent(new Key(e.device(), e.inode()), k -> new ArrayList<>()).add(e);
+            }
+        }
+        sets.values().removeIf(members -> members.size() < 2);
+        if (sets.isEmpty()) {
+            return items;
+        }
+        Set<String> offered = new HashSet<>();
+        items.forEach(i -> offered.add(i.entry().path()));
+        Map<Key, String> leaders = new HashMap<>();
+        List<Planner.Item> out = new ArrayList<>(items.size());
+        for (Planner.Item item : items) {
+            Entry e = item.entry();
+            List<Entry> set = item instanceof Planner.Meta && e.isFile() ? sets.get(new Key(e.device(), e.inode())) : null;
+            if (set == null) {
+                out.add(item);
+                continue;
+            }
+            Entry inPlace = set.stream().filter(m -> !offered.contains(m.path())).findFirst().orElse(null);
+            if (inPlace != null) {
+                out.add(new Planner.Link(e, inPlace));
+                continue;
+            }
+            String leader = leaders.putIfAbsent(new Key(e.device(), e.inode()), e.path());
+            if (leader == null) {
+                out.add(item);
+            } else {
+                waiting.computeIfAbsent(leader, k -> new ArrayList<>()).add(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The leader at {@code path} is settled: in place as {@code inPlace}, or failed ({@code null}).
+     * Returns the items its followers now become: Links to it, or, if it failed, ordinary offers.
+     */
+    List<Planner.Item> settled(String path, Entry inPlace) {
+        List<Entry> followers = waiting.remove(path);
+        if (followers == null) {
+            return List.of();
+        }
+        List<Planner.Item> out = new ArrayList<>();
+        for (Entry f : followers) {
+            out.add(inPlace != null ? new Planner.Link(f, inPlace) : new Planner.Meta(f));
+        }
+        return out;
+    }
+
+    /** True when no follower waits for its leader. */
+    boolean idle() {
+        return waiting.isEmpty();
+    }
+}
