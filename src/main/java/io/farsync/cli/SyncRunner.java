@@ -149,7 +149,7 @@ final class SyncRunner {
                     bidi ? SessionRequest.BIDI : push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
                     transport.rateBitsPerSecond(), transport.datagramSize(),
                     bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push) : JobOptions.encode(s.options()),
-                    transport.policy().label(), transport.minRateBitsPerSecond());
+                    transport.policy().label(), transport.minRateBitsPerSecond(), 0);
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
             current = session;

@@ -752,6 +752,22 @@ public final class Connection {
         }
     }
 
+    /**
+     * Closes gracefully at once: CLOSE (code 0) goes out without waiting for the peer to
+     * acknowledge what is still in flight, which is lost. For an application that knows the peer
+     * needs nothing more (it reported the job done): a {@link #close} would wait a round trip
+     * for the acknowledgement of a last message the peer already acted on. Idempotent.
+     */
+    public void closeNow(long now) {
+        if (phase != Phase.OPEN && phase != Phase.FLUSHING) {
+            return;
+        }
+        closedLocally = true;
+        sendStream.finish();
+        discardInput();
+        startClosing(Frames.CLOSE_GRACEFUL, "", now);
+    }
+
     /** Fails the connection at once and tells the peer {@code reason}. Idempotent. */
     public void abort(String reason, long now) {
         if (phase == Phase.DRAINING || phase == Phase.TERMINATED) {

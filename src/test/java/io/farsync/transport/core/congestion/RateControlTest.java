@@ -67,6 +67,28 @@ class RateControlTest {
     }
 
     @Test
+    void fair_withTheHandshakeRtt_pacesItsFirstFlight_andReachesTheBottleneckSooner_at600ms() {
+        long rtt = 600 * MS;
+        FlowRun cold = run("fair_coldStart", rtt, 0, Flow.bulk(config(RatePolicy.FAIR, TARGET)));
+        FlowRun hinted = run("fair_hintedStart", rtt, 0,
+                Flow.bulk(config(RatePolicy.FAIR, TARGET).withInitialRtt(Duration.ofNanos(rtt))));
+        cold.runFor(6 * S);
+        hinted.runFor(6 * S);
+
+        int coldReached = cold.firstSliceAtLeast(0, 0.9 * BOTTLENECK);
+        int hintedReached = hinted.firstSliceAtLeast(0, 0.9 * BOTTLENECK);
+        long firstFlightRate = hinted.stats.get(0)[0].rateBitsPerSecond();
+        System.out.printf("fair start at 600 ms, 100 Mbit/s: 90 %% of the bottleneck after %d ms cold, %d ms with the RTT known;"
+                        + " first flight paced at %.1f Mbit/s, %d datagrams dropped%n",
+                (coldReached + 1) * 100, (hintedReached + 1) * 100, firstFlightRate / 1e6,
+                hinted.sim.link().droppedDatagrams(0));
+        assertThat(firstFlightRate).isEqualTo(DelayController.INITIAL_RATE_CAP);
+        assertThat(hintedReached).isBetween(0, coldReached - slice(rtt));
+        // the first flight overshoots a 100 Mbit/s path by a fifth for one RTT: the one-BDP queue holds it
+        assertThat(hinted.sim.link().droppedDatagrams(0)).isZero();
+    }
+
+    @Test
     void fair_runsFlatAtTheBottleneckWithAShortQueue() {
         FlowRun r = run("fair_steadyState", 100 * MS, 0, Flow.bulk(config(RatePolicy.FAIR, TARGET)));
         r.runFor(3 * S);
