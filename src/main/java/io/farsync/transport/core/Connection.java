@@ -54,6 +54,8 @@ public final class Connection {
     private static final int STREAM_ID = 0;
     private static final int CLOSE_SENDS = 3;
     private static final int PROBES_ON_PTO = 2;
+    /** Tail repeats (see {@link SendStream}) start once more than 1 in this many datagrams was lost. */
+    private static final int TAIL_REPEAT_LOSS_DIVISOR = 200;
 
     private enum Phase { OPEN, FLUSHING, DRAINING, TERMINATED }
 
@@ -69,7 +71,7 @@ public final class Connection {
 
     private final SendStream sendStream;
     private final ReceiveStream receiveStream;
-    private final RttEstimator rtt = new RttEstimator();
+    private final RttEstimator rtt;
     private final LossDetector loss;
     private final AckTracker acks;
     private final Pacer pacer;
@@ -79,6 +81,12 @@ public final class Connection {
     private boolean peerValidated;
     private long peerMaxData = INITIAL_CREDIT;
     private boolean creditPending = true;
+    /**
+     * The first credit announcement goes out twice: until it arrives the peer may send only
+     * {@link #INITIAL_CREDIT}, and a lost one is repaired only by a probe timeout (measured in
+     * the 10 %-loss simulation: a one-second stall at the start).
+     */
+    private boolean firstCreditRepeat = true;
     private int probesPending;
     private long lastReceived;
     private long peerReceiveTimestampMicros = -1;
@@ -115,6 +123,7 @@ public final class Connection {
                 : new PacketCodec(keys.serverToClientKey(), keys.serverToClientIv(),
                         keys.clientToServerKey(), keys.clientToServerIv());
         this.txPlain = new byte[datagramSize - PacketCodec.OVERHEAD];
+        this.rtt = new RttEstimator(config.initialRtt().toNanos());
         this.sendStream = new SendStream(config.sendBufferBytes());
         this.receiveStream = new ReceiveStream(config.receiveWindowBytes(), INITIAL_CREDIT);
         this.loss = new LossDetector(new LossListener(), rtt, AckTracker.MAX_ACK_DELAY, now);
@@ -494,7 +503,8 @@ public final class Connection {
             if (Frames.maxStreamDataSize(STREAM_ID, credit) <= space - pos) {
                 pos = Frames.writeMaxStreamData(p, pos, STREAM_ID, credit);
                 flags |= LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MAX_DATA;
-                creditPending = false;
+                creditPending = firstCreditRepeat;
+                firstCreditRepeat = false;
             }
         }
         long streamOffset = 0;
@@ -502,6 +512,7 @@ public final class Connection {
         if (streamReady) {
             int room = space - pos;
             int headerMax = Frames.streamHeaderSize(STREAM_ID, VarInt.MAX, room);
+            sendStream.repeatTails(loss.packetsLost() * TAIL_REPEAT_LOSS_DIVISOR > datagramsSent);
             if (room > headerMax && sendStream.next(peerMaxData, room - headerMax)) {
                 streamOffset = sendStream.nextOffset();
                 streamLength = sendStream.nextLength();
@@ -629,6 +640,8 @@ public final class Connection {
         long lostBefore = loss.lostBytes();
         if (loss.onTimeout(now)) {
             probesPending = PROBES_ON_PTO;
+            // probes carry the oldest unacknowledged data: what a silent peer most likely misses
+            sendStream.repeatOldestUnacked(PROBES_ON_PTO * txPlain.length);
         }
         if (loss.lostBytes() > lostBefore) {
             rateController.onLoss(now, loss.lostBytes() - lostBefore);
