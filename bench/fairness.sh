@@ -62,8 +62,9 @@ for cc in ${CCS//,/ }; do
         "$WAN" exec a iperf3 -c 10.77.2.2 -t "$total" -i 1 -J >"$W/iperf-$cc-$policy.json" 2>&1 &
         iperf=$!
         sleep 3
-        FARSYNC_HOME=$W/homeA timeout --signal=KILL $((WARM + SECONDS_ + 1)) "$WAN" exec a "$HERE/bin/farsync" sync "$W/data" \
-            10.77.2.2:/dst -q --rate "${RATE}M" --policy "$policy" >"$W/farsync-$cc-$policy.log" 2>&1 &
+        # in a subshell, so that the shell does not report the kill at the end of the window
+        (FARSYNC_HOME=$W/homeA timeout --signal=KILL $((WARM + SECONDS_ + 1)) "$WAN" exec a "$HERE/bin/farsync" sync "$W/data" \
+            10.77.2.2:/dst -q --rate "${RATE}M" --policy "$policy" >"$W/farsync-$cc-$policy.log" 2>&1 || true) &
         sleep "$WARM"
         b0=$(bytes_at_b)
         sleep "$SECONDS_"
