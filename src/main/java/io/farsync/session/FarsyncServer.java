@@ -43,6 +43,8 @@ public final class FarsyncServer implements AutoCloseable {
     public static final String SUBSYSTEM = "farsync";
     private static final Logger log = LoggerFactory.getLogger(FarsyncServer.class);
     private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{16,64}");
+    /** A client's RTT claim above this is ignored as absurd (it only sizes the first flight). */
+    private static final long MAX_RTT_MICROS = 10_000_000;
 
     /**
      * @param listen        TCP address for SSH; the UDP socket binds the same address and port
@@ -94,6 +96,8 @@ public final class FarsyncServer implements AutoCloseable {
         ssh.setGSSAuthenticator(null);
         CoreModuleProperties.AUTH_TIMEOUT.set(ssh, settings.authTimeout());
         CoreModuleProperties.MAX_AUTH_REQUESTS.set(ssh, 6);
+        // Nagle held the second message of each handshake flight for a round trip (see SessionClient)
+        CoreModuleProperties.TCP_NODELAY.set(ssh, true);
         ssh.addSessionListener(new UnauthenticatedCap(settings.maxUnauthenticated()));
         FarsyncServer[] self = new FarsyncServer[1];
         ssh.setSubsystemFactories(List.of(new SubsystemFactory() {
@@ -131,6 +135,11 @@ public final class FarsyncServer implements AutoCloseable {
             }
         }
         self[0] = new FarsyncServer(ssh, udp, settings);
+        Thread warmUp = new Thread(() -> ControlChannel.warmUp(ControlMessage.welcome(1), new SessionRequest(SessionRequest.PROTOCOL,
+                SessionRequest.SOURCE, "/", "0123456789abcdef", "", TransportConfig.MIN_RATE, TransportConfig.MIN_DATAGRAM,
+                java.util.Map.of(), RatePolicy.FAIR.label(), 0, 0)), "farsync-json-warmup");
+        warmUp.setDaemon(true);
+        warmUp.start();
         log.info("listening on {} (ssh tcp {}, data udp {})", settings.listen().getHostString(), ssh.getPort(), udp.localPort());
         return self[0];
     }
@@ -244,6 +253,7 @@ public final class FarsyncServer implements AutoCloseable {
             ExitCode code = ExitCode.OK;
             String message = null;
             SessionHandler.Job job = null;
+            boolean outcomeSent = false;
             try {
                 SessionRequest request = control.receive(SessionRequest.class);
                 log.info("{}@{}: {}", user, peer, request);
@@ -254,6 +264,11 @@ public final class FarsyncServer implements AutoCloseable {
                 control.send(ControlMessage.welcome(udp.localPort()));
                 stage = ControlMessage.OUTCOME;
                 job.run(connection);
+                // The job is done and all it sent is in the reliable stream, which the client reads
+                // to its end before it looks at the outcome: tell it now rather than after close()
+                // has waited a round trip for the last acknowledgement.
+                sendOutcome(control, ExitCode.OK, null, stage);
+                outcomeSent = true;
                 connection.close();
             } catch (FarsyncException e) {
                 code = e.exitCode();
@@ -272,6 +287,13 @@ public final class FarsyncServer implements AutoCloseable {
             if (code != ExitCode.OK && connection != null) {
                 connection.abort(message);
             }
+            if (!outcomeSent) {
+                sendOutcome(control, code, message, stage);
+            }
+            exit.onExit(code.code(), message == null ? "" : message);
+        }
+
+        private void sendOutcome(ControlChannel control, ExitCode code, String message, String stage) {
             try {
                 control.send(code == ExitCode.OK
                         ? new ControlMessage(stage, "OK", null, null)
@@ -279,7 +301,6 @@ public final class FarsyncServer implements AutoCloseable {
             } catch (IOException e) {
                 log.debug("{}@{}: cannot send outcome: {}", user, peer, e.toString());
             }
-            exit.onExit(code.code(), message == null ? "" : message);
         }
 
         private TransportConfig transportFor(SessionRequest request) {
@@ -288,6 +309,7 @@ public final class FarsyncServer implements AutoCloseable {
                         .withRates(request.minRateBitsPerSecond(), request.rateBitsPerSecond())
                         .withPolicy(request.policy() == null ? RatePolicy.FAIR : RatePolicy.parse(request.policy()))
                         .withDatagramSize(request.datagramSize())
+                        .withInitialRtt(Duration.ofNanos(Math.max(0, Math.min(request.rttMicros(), MAX_RTT_MICROS)) * 1000))
                         .withWindowsForRate();
             } catch (IllegalArgumentException e) {
                 throw new FarsyncException(ExitCode.USAGE, "transport settings refused by the server: " + e.getMessage(), e);

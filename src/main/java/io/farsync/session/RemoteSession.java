@@ -103,9 +103,18 @@ public final class RemoteSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the session. After the server reported success its side of the job is over, so the
+     * transport closes without waiting a round trip for the acknowledgement of our last message.
+     */
     @Override
     public void close() {
-        transport.close();
+        ControlMessage m = outcome.getNow(null);
+        if (m != null && m.ok()) {
+            transport.closeNow();
+        } else {
+            transport.close();
+        }
         udp.close();
         try {
             channel.close(false);

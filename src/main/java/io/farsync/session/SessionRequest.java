@@ -19,6 +19,8 @@ import java.util.Map;
  * @param options       job options, string-valued, interpreted by the job handler
  * @param policy        rate policy the server's sending follows: fixed, high, fair or low (null: fair)
  * @param minRateBitsPerSecond the floor of an adaptive policy, 0 for none
+ * @param rttMicros     the round-trip time the client measured during the SSH handshake, 0 if
+ *                      unknown: the server sizes its first flight of data from it
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SessionRequest(
@@ -31,7 +33,8 @@ public record SessionRequest(
         int datagramSize,
         Map<String, String> options,
         String policy,
-        long minRateBitsPerSecond) {
+        long minRateBitsPerSecond,
+        long rttMicros) {
 
     public static final int PROTOCOL = 1;
     public static final String SOURCE = "source";
@@ -50,7 +53,13 @@ public record SessionRequest(
     /** This request carrying {@code encodedKeys} (base64). */
     public SessionRequest withKeys(String encodedKeys) {
         return new SessionRequest(protocol, serverRole, path, sessionId, encodedKeys, rateBitsPerSecond, datagramSize, options,
-                policy, minRateBitsPerSecond);
+                policy, minRateBitsPerSecond, rttMicros);
+    }
+
+    /** This request carrying the round-trip time the client measured. */
+    public SessionRequest withRtt(java.time.Duration rtt) {
+        return new SessionRequest(protocol, serverRole, path, sessionId, keys, rateBitsPerSecond, datagramSize, options,
+                policy, minRateBitsPerSecond, rtt.toNanos() / 1000);
     }
 
     @Override

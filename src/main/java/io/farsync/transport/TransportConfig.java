@@ -22,6 +22,10 @@ import java.util.Objects;
  * @param policy               how the rate adapts to the path
  * @param minRateBitsPerSecond floor of the adaptive policies, bits/s (0: none beyond a couple of
  *                             datagrams per round trip); at most the target rate
+ * @param initialRtt           the round-trip time the session layer measured before the transport
+ *                             started (its SSH handshake), or zero if unknown; the adaptive
+ *                             policies size their first, paced flight from it (see
+ *                             {@code DelayController})
  */
 public record TransportConfig(
         long rateBitsPerSecond,
@@ -30,7 +34,8 @@ public record TransportConfig(
         int receiveWindowBytes,
         Duration idleTimeout,
         RatePolicy policy,
-        long minRateBitsPerSecond) {
+        long minRateBitsPerSecond,
+        Duration initialRtt) {
 
     public static final int MIN_DATAGRAM = 256;
     public static final int MAX_DATAGRAM = 65_000;
@@ -60,12 +65,16 @@ public record TransportConfig(
             throw new IllegalArgumentException("minimum rate (" + minRateBitsPerSecond
                     + " bit/s) exceeds the target rate (" + rateBitsPerSecond + " bit/s)");
         }
+        Objects.requireNonNull(initialRtt, "initialRtt");
+        if (initialRtt.isNegative()) {
+            throw new IllegalArgumentException("initial RTT (" + initialRtt + ") must not be negative");
+        }
     }
 
     /** The settings before the rate-control components existed: policy {@link RatePolicy#FAIR}, no minimum rate. */
     public TransportConfig(long rateBitsPerSecond, int datagramSize, int sendBufferBytes, int receiveWindowBytes,
             Duration idleTimeout) {
-        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0);
+        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0, Duration.ZERO);
     }
 
     /**
@@ -74,39 +83,39 @@ public record TransportConfig(
      */
     public static TransportConfig defaults() {
         return new TransportConfig(1_000_000_000L, 1472, 64 << 20, 64 << 20, Duration.ofSeconds(30),
-                RatePolicy.FAIR, 0);
+                RatePolicy.FAIR, 0, Duration.ZERO);
     }
 
     /** Sets the target rate; fails if it is below the minimum rate (lower that first, or use {@link #withRates}). */
     public TransportConfig withRate(long bitsPerSecond) {
         return new TransportConfig(bitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond);
+                policy, minRateBitsPerSecond, initialRtt);
     }
 
     public TransportConfig withMinRate(long bitsPerSecond) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, bitsPerSecond);
+                policy, bitsPerSecond, initialRtt);
     }
 
     /** Sets the minimum and target rates together, so neither order of change trips the check. */
     public TransportConfig withRates(long minBitsPerSecond, long targetBitsPerSecond) {
         return new TransportConfig(targetBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minBitsPerSecond);
+                policy, minBitsPerSecond, initialRtt);
     }
 
     public TransportConfig withPolicy(RatePolicy ratePolicy) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                ratePolicy, minRateBitsPerSecond);
+                ratePolicy, minRateBitsPerSecond, initialRtt);
     }
 
     public TransportConfig withDatagramSize(int size) {
         return new TransportConfig(rateBitsPerSecond, size, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond);
+                policy, minRateBitsPerSecond, initialRtt);
     }
 
     public TransportConfig withBuffers(int sendBytes, int receiveWindow) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBytes, receiveWindow, idleTimeout,
-                policy, minRateBitsPerSecond);
+                policy, minRateBitsPerSecond, initialRtt);
     }
 
     /**
@@ -123,6 +132,12 @@ public record TransportConfig(
 
     public TransportConfig withIdleTimeout(Duration timeout) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, timeout,
-                policy, minRateBitsPerSecond);
+                policy, minRateBitsPerSecond, initialRtt);
+    }
+
+    /** Sets the round-trip time measured before the transport started ({@link Duration#ZERO}: unknown). */
+    public TransportConfig withInitialRtt(Duration rtt) {
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, minRateBitsPerSecond, rtt);
     }
 }

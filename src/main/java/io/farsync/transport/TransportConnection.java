@@ -34,6 +34,13 @@ public interface TransportConnection extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Tells the peer goodbye at once, without waiting for it to acknowledge what is still in
+     * flight, and releases the connection: for when the peer has reported, on another channel,
+     * that it needs nothing more. Idempotent.
+     */
+    void closeNow();
+
     /** Fails the connection at once on both ends with {@code reason}; idempotent. */
     void abort(String reason);
 }

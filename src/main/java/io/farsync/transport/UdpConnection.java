@@ -133,11 +133,21 @@ final class UdpConnection implements TransportConnection {
     }
 
     @Override
+    public void closeNow() {
+        endAtOnce(core::closeNow);
+    }
+
+    @Override
     public void abort(String reason) {
         Objects.requireNonNull(reason, "reason");
+        endAtOnce(now -> core.abort(reason, now));
+    }
+
+    /** Runs an ending that does not wait, wakes the application's waiters and the I/O thread. */
+    private void endAtOnce(java.util.function.LongConsumer ending) {
         lock.lock();
         try {
-            core.abort(reason, System.nanoTime());
+            ending.accept(System.nanoTime());
             changed.signalAll();
         } finally {
             lock.unlock();

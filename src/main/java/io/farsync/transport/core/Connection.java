@@ -60,6 +60,8 @@ public final class Connection {
     private static final int STREAM_ID = 0;
     private static final int CLOSE_SENDS = 3;
     private static final int PROBES_ON_PTO = 2;
+    /** Tail repeats (see {@link SendStream}) start once more than 1 in this many datagrams was lost. */
+    private static final int TAIL_REPEAT_LOSS_DIVISOR = 200;
 
     private enum Phase { OPEN, FLUSHING, DRAINING, TERMINATED }
 
@@ -75,7 +77,7 @@ public final class Connection {
 
     private final SendStream sendStream;
     private final ReceiveStream receiveStream;
-    private final RttEstimator rtt = new RttEstimator();
+    private final RttEstimator rtt;
     private final LossDetector loss;
     private final AckTracker acks;
     private final Pacer pacer;
@@ -85,6 +87,12 @@ public final class Connection {
     private boolean peerValidated;
     private long peerMaxData = INITIAL_CREDIT;
     private boolean creditPending = true;
+    /**
+     * The first credit announcement goes out twice: until it arrives the peer may send only
+     * {@link #INITIAL_CREDIT}, and a lost one is repaired only by a probe timeout (measured in
+     * the 10 %-loss simulation: a one-second stall at the start).
+     */
+    private boolean firstCreditRepeat = true;
     private int probesPending;
     private long lastReceived;
     private long peerReceiveTimestampMicros = -1;
@@ -124,6 +132,7 @@ public final class Connection {
                 : new PacketCodec(keys.serverToClientKey(), keys.serverToClientIv(),
                         keys.clientToServerKey(), keys.clientToServerIv());
         this.txPlain = new byte[datagramSize - PacketCodec.OVERHEAD];
+        this.rtt = new RttEstimator(config.initialRtt().toNanos());
         this.sendStream = new SendStream(config.sendBufferBytes());
         this.receiveStream = new ReceiveStream(config.receiveWindowBytes(), INITIAL_CREDIT);
         this.loss = new LossDetector(new LossListener(), rtt, AckTracker.MAX_ACK_DELAY, now);
@@ -514,7 +523,8 @@ public final class Connection {
             if (Frames.maxStreamDataSize(STREAM_ID, credit) <= space - pos) {
                 pos = Frames.writeMaxStreamData(p, pos, STREAM_ID, credit);
                 flags |= LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MAX_DATA;
-                creditPending = false;
+                creditPending = firstCreditRepeat;
+                firstCreditRepeat = false;
             }
         }
         if (pathResponsePending && space - pos >= Frames.PATH_FRAME_SIZE) {
@@ -528,6 +538,7 @@ public final class Connection {
         if (streamReady) {
             int room = space - pos;
             int headerMax = Frames.streamHeaderSize(STREAM_ID, VarInt.MAX, room);
+            sendStream.repeatTails(loss.packetsLost() * TAIL_REPEAT_LOSS_DIVISOR > datagramsSent);
             if (room > headerMax && sendStream.next(peerMaxData, room - headerMax)) {
                 streamOffset = sendStream.nextOffset();
                 streamLength = sendStream.nextLength();
@@ -687,6 +698,8 @@ public final class Connection {
         long lostBefore = loss.lostBytes();
         if (loss.onTimeout(now)) {
             probesPending = PROBES_ON_PTO;
+            // probes carry the oldest unacknowledged data: what a silent peer most likely misses
+            sendStream.repeatOldestUnacked(PROBES_ON_PTO * txPlain.length);
         }
         if (loss.lostBytes() > lostBefore) {
             rateController.onLoss(now, loss.lostBytes() - lostBefore);
@@ -808,6 +821,22 @@ public final class Connection {
         if (sendStream.allAcked() || !peerValidated) {
             startClosing(Frames.CLOSE_GRACEFUL, "", now);
         }
+    }
+
+    /**
+     * Closes gracefully at once: CLOSE (code 0) goes out without waiting for the peer to
+     * acknowledge what is still in flight, which is lost. For an application that knows the peer
+     * needs nothing more (it reported the job done): a {@link #close} would wait a round trip
+     * for the acknowledgement of a last message the peer already acted on. Idempotent.
+     */
+    public void closeNow(long now) {
+        if (phase != Phase.OPEN && phase != Phase.FLUSHING) {
+            return;
+        }
+        closedLocally = true;
+        sendStream.finish();
+        discardInput();
+        startClosing(Frames.CLOSE_GRACEFUL, "", now);
     }
 
     /** Fails the connection at once and tells the peer {@code reason}. Idempotent. */

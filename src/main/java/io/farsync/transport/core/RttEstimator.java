@@ -11,10 +11,21 @@ final class RttEstimator {
     static final long GRANULARITY = 1_000_000L;
 
     private long latest;
-    private long smoothed = INITIAL_RTT;
-    private long variance = INITIAL_RTT / 2;
+    private long smoothed;
+    private long variance;
     private long min;
     private boolean hasSample;
+
+    /**
+     * @param initialRtt the RTT known before the first sample (the session's handshake measured
+     *                   it), or 0 for RFC 9002's default of 333 ms. It sets the first probe
+     *                   timeout: with the default, a lost first datagram (the first credit
+     *                   announcement, say) stalls a 100 ms path for a second.
+     */
+    RttEstimator(long initialRtt) {
+        smoothed = initialRtt > 0 ? initialRtt : INITIAL_RTT;
+        variance = smoothed / 2;
+    }
 
     void onSample(long rtt, long ackDelay, long maxAckDelay) {
         rtt = Math.max(rtt, 1);

@@ -5,6 +5,19 @@ package io.farsync.transport.core;
  * is sent once from {@code sentBelow} upwards; a packet declared lost puts its byte range back
  * into the {@code lost} set, minus whatever another packet already got acknowledged, and lost
  * ranges go out again (in new packets, QUIC style: RFC 9000 section 13.3) before new data.
+ *
+ * <p>Tail repeats. A lost packet is found by the acknowledgement of a later one; the last packets
+ * before the stream falls idle have none, and wait for the probe timeout (about two round trips,
+ * doubling when the probe is lost too). At 10 % loss the repair of the last window took several
+ * such rounds, 7 to 10 % of a 100 MB transfer in the simulations at 100 ms. So a packet that
+ * leaves the stream with nothing new or lost to send (the last of a burst, or a retransmission
+ * at the tail) is queued to go once more, behind everything else: repeats only fill time the
+ * stream would spend idle, and one is dropped as soon as its range is acknowledged. Both copies
+ * are lost only 1 % of the time at 10 % loss. Only on a lossy path ({@link #repeatTails}): on a
+ * clean one a repeat is pure overhead, and an application slower than the path (loopback) ends a
+ * burst at every write. The same idea as RACK-TLP's tail loss probe
+ * (RFC 8985) sent at once rather than after a timer, and as the probes with data of RFC 9002
+ * section 6.2.4.
  */
 final class SendStream {
 
@@ -12,6 +25,10 @@ final class SendStream {
     private final ChunkedBuffer buffer = new ChunkedBuffer();
     private final RangeSet acked = new RangeSet();
     private final RangeSet lost = new RangeSet();
+    /** Sent ranges to send once more when nothing else is left to send (see the class comment). */
+    private final RangeSet repeat = new RangeSet();
+    private boolean finRepeat;
+    private boolean repeatTails;
     private long written;
     private long sentBelow;
     private long ackedBelow;
@@ -25,6 +42,8 @@ final class SendStream {
     private int nextLength;
     private boolean nextFin;
     private boolean nextRetransmit;
+    private boolean nextRepeat;
+    private long nextMaxData;
 
     SendStream(int capacity) {
         this.capacity = capacity;
@@ -61,7 +80,8 @@ final class SendStream {
 
     /** Whether the stream has something to send under the peer's credit {@code maxData}. */
     boolean hasSendable(long maxData) {
-        return !lost.isEmpty() || sentBelow < Math.min(written, maxData) || finNeedsSending();
+        return !lost.isEmpty() || sentBelow < Math.min(written, maxData) || finNeedsSending() || !repeat.isEmpty()
+                || (finRepeat && !finAcked);
     }
 
     private boolean finNeedsSending() {
@@ -78,22 +98,29 @@ final class SendStream {
      * with {@link #nextOffset()} etc. and confirm with {@link #onSent}. Returns false if nothing.
      */
     boolean next(long maxData, int maxLength) {
+        nextMaxData = maxData;
+        nextRepeat = false;
+        long limit = Math.min(written, maxData);
         if (!lost.isEmpty()) {
             nextOffset = lost.start(0);
             nextLength = (int) Math.min(lost.end(0) - nextOffset, maxLength);
             nextRetransmit = true;
-        } else {
-            long limit = Math.min(written, maxData);
-            if (sentBelow < limit) {
-                nextOffset = sentBelow;
-                nextLength = (int) Math.min(limit - sentBelow, maxLength);
-            } else if (finNeedsSending()) {
-                nextOffset = sentBelow;
-                nextLength = 0;
-            } else {
-                return false;
-            }
+        } else if (sentBelow < limit || finNeedsSending()) {
+            nextOffset = sentBelow;
+            nextLength = (int) Math.min(limit - sentBelow, maxLength);
             nextRetransmit = false;
+        } else if (!repeat.isEmpty()) {
+            nextOffset = repeat.start(0);
+            nextLength = (int) Math.min(repeat.end(0) - nextOffset, maxLength);
+            nextRetransmit = true;
+            nextRepeat = true;
+        } else if (finRepeat && !finAcked) {
+            nextOffset = finalSize;
+            nextLength = 0;
+            nextRetransmit = true;
+            nextRepeat = true;
+        } else {
+            return false;
         }
         nextFin = finalSize >= 0 && nextOffset + nextLength == finalSize;
         return true;
@@ -121,21 +148,64 @@ final class SendStream {
 
     /** Records that the range chosen by {@link #next} went out in a packet. */
     void onSent() {
+        long end = nextOffset + nextLength;
+        if (nextRepeat) {
+            repeat.remove(nextOffset, end);
+            if (nextFin) {
+                finRepeat = false;
+            }
+            return;
+        }
         if (nextRetransmit) {
-            lost.remove(nextOffset, nextOffset + nextLength);
+            lost.remove(nextOffset, end);
         } else {
-            sentBelow = nextOffset + nextLength;
+            sentBelow = end;
         }
         if (nextFin) {
             finSent = true;
             finLost = false;
         }
+        boolean idleNow = repeatTails && lost.isEmpty() && sentBelow >= Math.min(written, nextMaxData) && !finNeedsSending();
+        if (idleNow) {
+            if (nextLength > 0) {
+                repeat.add(nextOffset, end);
+            }
+            finRepeat |= nextFin;
+        }
+    }
+
+    /** Whether packets that leave the stream idle are repeated (see the class comment): on lossy paths. */
+    void repeatTails(boolean on) {
+        repeatTails = on;
+    }
+
+    /**
+     * Queues the oldest unacknowledged bytes, at most {@code maxLength}, to go again: the data a
+     * probe timeout's probe carries (RFC 9002 section 6.2.4), so that the probe repairs what it
+     * finds lost instead of only asking for an acknowledgement. Returns whether anything was queued.
+     */
+    boolean repeatOldestUnacked(int maxLength) {
+        if (!lost.isEmpty() || !repeat.isEmpty()) {
+            return true;
+        }
+        if (ackedBelow < sentBelow) {
+            int i = acked.firstEndAbove(ackedBelow);
+            long gapEnd = i < acked.size() ? Math.min(sentBelow, acked.start(i)) : sentBelow;
+            repeat.add(ackedBelow, Math.min(gapEnd, ackedBelow + maxLength));
+            return true;
+        }
+        if (finSent && !finAcked) {
+            finRepeat = true;
+            return true;
+        }
+        return false;
     }
 
     void onAcked(long offset, int length, boolean fin) {
         if (length > 0) {
             acked.add(offset, offset + length);
             lost.remove(offset, offset + length);
+            repeat.remove(offset, offset + length);
             long newAckedBelow = acked.start(0) == 0 ? acked.end(0) : 0;
             if (newAckedBelow > ackedBelow) {
                 ackedBelow = newAckedBelow;
@@ -145,6 +215,7 @@ final class SendStream {
         if (fin) {
             finAcked = true;
             finLost = false;
+            finRepeat = false;
         }
     }
 

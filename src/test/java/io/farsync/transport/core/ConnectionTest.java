@@ -203,6 +203,24 @@ class ConnectionTest {
     }
 
     @Test
+    void closeNow_endsWithoutWaitingForAcks_andThePeerSeesAGracefulClose() {
+        Simulation sim = simulation("closeNow", HOSTILE);
+        TransferApp client = new TransferApp(300_000, 8, 0);
+        TransferApp server = new TransferApp(0, 0, 8);
+        sim.setApp(0, client);
+        sim.setApp(1, server);
+        sim.runUntil(() -> client.written() == 300_000, 10 * S);
+
+        sim.client().closeNow(sim.clock().now());
+
+        assertThat(sim.client().isClosed()).as("at once, data in flight or not").isTrue();
+        assertThat(sim.client().failure()).isNull();
+        assertThat(sim.runUntil(() -> sim.server().isClosed(), 10 * S)).isTrue();
+        assertThat(sim.server().writeFailure()).contains("closed by sim-client");
+        assertThat(sim.runUntil(() -> sim.client().isTerminated() && sim.server().isTerminated(), 10 * S)).isTrue();
+    }
+
+    @Test
     void abort_deliversReasonToPeer_overALossyLink() {
         Simulation sim = simulation("abort_deliversReason", HOSTILE);
         TransferApp client = new TransferApp(5_000_000, 9, 0);

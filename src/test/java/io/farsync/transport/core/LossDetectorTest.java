@@ -13,7 +13,7 @@ class LossDetectorTest {
 
     private final List<Long> acked = new ArrayList<>();
     private final List<Long> lost = new ArrayList<>();
-    private final RttEstimator rtt = new RttEstimator();
+    private final RttEstimator rtt = new RttEstimator(0);
     /** Stream offset = packet number, so the listener can tell packets apart. */
     private final LossDetector detector = new LossDetector(new LossDetector.Listener() {
         @Override

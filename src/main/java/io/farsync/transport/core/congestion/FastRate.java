@@ -52,9 +52,12 @@ final class FastRate extends DelayController {
 
     private final double alpha;
 
-    /** {@code share}: 1 for {@code fair}, {@link #HIGH_FACTOR} for {@code high}. */
-    FastRate(Limits limits, int share, long now) {
-        super(limits, now);
+    /**
+     * @param share      1 for {@code fair}, {@link #HIGH_FACTOR} for {@code high}
+     * @param initialRtt the RTT measured before the transport started, ns (0: unknown)
+     */
+    FastRate(Limits limits, int share, long now, long initialRtt) {
+        super(limits, now, initialRtt);
         this.alpha = (double) share * Math.max(FAIR_ALPHA_BYTES, (long) MIN_ALPHA_DATAGRAMS * limits.maxDatagramWireBytes());
     }
 

@@ -26,10 +26,11 @@ public interface RateController {
     /** The controller that {@code config}'s policy and rates call for, for datagrams of {@code maxDatagramWireBytes}. */
     static RateController create(TransportConfig config, int maxDatagramWireBytes, long now) {
         Limits limits = new Limits(config.minRateBitsPerSecond(), config.rateBitsPerSecond(), maxDatagramWireBytes);
+        long initialRtt = config.initialRtt().toNanos();
         return switch (config.policy()) {
             case FIXED -> new FixedRate(limits);
-            case HIGH -> new FastRate(limits, FastRate.HIGH_FACTOR, now);
-            case FAIR -> new FastRate(limits, 1, now);
+            case HIGH -> new FastRate(limits, FastRate.HIGH_FACTOR, now, initialRtt);
+            case FAIR -> new FastRate(limits, 1, now, initialRtt);
             case LOW -> new Scavenger(limits, now);
         };
     }

@@ -36,9 +36,12 @@ final class FlowRun {
     private final long[] lastReceived;
 
     FlowRun(String test, LinkProfile forward, LinkProfile backward, TransportConfig server, List<Flow> flowList) {
+        this(Simulation.goalSeed(test), forward, backward, server, flowList);
+    }
+
+    FlowRun(long seed, LinkProfile forward, LinkProfile backward, TransportConfig server, List<Flow> flowList) {
         this.flows = flowList.size();
-        this.sim = Simulation.shared(flowList.stream().map(Flow::config).toList(), server, forward, backward,
-                Simulation.goalSeed(test));
+        this.sim = Simulation.shared(flowList.stream().map(Flow::config).toList(), server, forward, backward, seed);
         this.start = sim.clock().now();
         this.receivers = new BulkApp[flows];
         this.lastReceived = new long[flows];

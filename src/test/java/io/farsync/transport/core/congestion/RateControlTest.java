@@ -67,6 +67,28 @@ class RateControlTest {
     }
 
     @Test
+    void fair_withTheHandshakeRtt_pacesItsFirstFlight_andReachesTheBottleneckSooner_at600ms() {
+        long rtt = 600 * MS;
+        FlowRun cold = run("fair_coldStart", rtt, 0, Flow.bulk(config(RatePolicy.FAIR, TARGET)));
+        FlowRun hinted = run("fair_hintedStart", rtt, 0,
+                Flow.bulk(config(RatePolicy.FAIR, TARGET).withInitialRtt(Duration.ofNanos(rtt))));
+        cold.runFor(6 * S);
+        hinted.runFor(6 * S);
+
+        int coldReached = cold.firstSliceAtLeast(0, 0.9 * BOTTLENECK);
+        int hintedReached = hinted.firstSliceAtLeast(0, 0.9 * BOTTLENECK);
+        long firstFlightRate = hinted.stats.get(0)[0].rateBitsPerSecond();
+        System.out.printf("fair start at 600 ms, 100 Mbit/s: 90 %% of the bottleneck after %d ms cold, %d ms with the RTT known;"
+                        + " first flight paced at %.1f Mbit/s, %d datagrams dropped%n",
+                (coldReached + 1) * 100, (hintedReached + 1) * 100, firstFlightRate / 1e6,
+                hinted.sim.link().droppedDatagrams(0));
+        assertThat(firstFlightRate).isEqualTo(DelayController.INITIAL_RATE_CAP);
+        assertThat(hintedReached).isBetween(0, coldReached - slice(rtt));
+        // the first flight overshoots a 100 Mbit/s path by a fifth for one RTT: the one-BDP queue holds it
+        assertThat(hinted.sim.link().droppedDatagrams(0)).isZero();
+    }
+
+    @Test
     void fair_runsFlatAtTheBottleneckWithAShortQueue() {
         FlowRun r = run("fair_steadyState", 100 * MS, 0, Flow.bulk(config(RatePolicy.FAIR, TARGET)));
         r.runFor(3 * S);
@@ -119,6 +141,34 @@ class RateControlTest {
                 bytes / 1_000_000, 100 * utilisation, st.retransmittedBytes(), lost, (double) st.retransmittedBytes() / lost);
         assertThat(utilisation).isGreaterThanOrEqualTo(0.80);
         assertThat(st.retransmittedBytes()).isLessThanOrEqualTo(lost * 6 / 5);
+    }
+
+    /**
+     * 10 % loss on three links (seeds). Before the tail repeats and probes with data (see
+     * SendStream), the doubled first credit and the probe timeout from the handshake's RTT (see
+     * Connection), the first of these seeds ended at 33 % of the bottleneck: a lost first credit
+     * stalled the start for a second, and the last window's repair took rounds of probe timeouts.
+     * Now 90.6 to 91.6 %. Over 12 other seeds of the 100 MB test the tail repeats alone took the
+     * spread from 85.2-89.5 % to 89.0-90.0 % (30 MB: 68-75 % to 72-76 %). Half the usual
+     * bottleneck and bytes: the same virtual duration for half the encryption, so that three
+     * seeds fit in CI.
+     */
+    @Test
+    void fair_atTenPercentLoss_keepsOverEightyPercent_onEachOfThreeSeeds() {
+        long bottleneck = BOTTLENECK / 2;
+        long bytes = 50_000_000L;
+        for (long seed : new long[] {0x5EED1L, 0x5EED2L, 0x5EED3L}) {
+            FlowRun r = new FlowRun(seed, forward(100 * MS, 0.10, bottleneck), backward(100 * MS, 0.10), SERVER,
+                    List.of(new Flow(config(RatePolicy.FAIR, TARGET), 0, bytes)));
+            assertThat(r.runUntilDone(0, 60 * S)).as("transfer completes, seed %s", seed).isTrue();
+            double utilisation = bytes * 8.0 / (r.duration(0) / 1e9) / bottleneck;
+            long retransmitted = r.sim.client().stats().retransmittedBytes();
+            long lost = r.sim.link().droppedBytes(0);
+            System.out.printf("fair 10 %% loss, 100 ms, 50 Mbit/s, seed %d: %.1f %% of the bottleneck, retransmitted %.2fx the bytes lost%n",
+                    seed, 100 * utilisation, (double) retransmitted / lost);
+            assertThat(utilisation).as("utilisation, seed %s", seed).isGreaterThanOrEqualTo(0.80);
+            assertThat(retransmitted).as("retransmitted bytes, seed %s", seed).isLessThanOrEqualTo(lost * 6 / 5);
+        }
     }
 
     @Test

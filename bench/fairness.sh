@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Fairness against TCP: one iperf3 TCP flow (cubic, then bbr) and one farsync transfer share the
+# emulated bottleneck, once per rate policy (fixed, high, fair, low). Prints and writes a markdown
+# table of each flow's rate over the same window.
+#
+#   bench/fairness.sh [--delay-ms ONE_WAY] [--rate MBIT] [--seconds S] [--ccs cubic,bbr]
+#                     [--policies fixed,high,fair,low]
+#
+# Per run: iperf3 starts first; farsync starts 3 s later (--rate = the bottleneck, the policy
+# under test) with a file larger than it can move in time; after a warm-up of WARM s (JVM start,
+# SSH handshake, ramp) both flows are measured over the next S seconds: farsync by the bytes that
+# reached host B (partial files included), TCP by iperf3's per-second receiver intervals.
+# What to expect: fixed holds its target whatever TCP does; fair about half each; high about
+# two thirds; low yields most of the link to TCP.
+# Needs root, iperf3 and the emulator (../shared/wan/wan). Set WAN_NS to your own prefix.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+WAN=${WAN:-$HERE/../shared/wan/wan}
+DELAY=50 RATE=100 SECONDS_=20 WARM=6 CCS=cubic,bbr POLICIES=fixed,high,fair,low
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --delay-ms) DELAY=$2; shift 2 ;;
+        --rate) RATE=$2; shift 2 ;;
+        --seconds) SECONDS_=$2; shift 2 ;;
+        --ccs) CCS=$2; shift 2 ;;
+        --policies) POLICIES=$2; shift 2 ;;
+        *) sed -n '2,16p' "$0"; exit 2 ;;
+    esac
+done
+command -v iperf3 >/dev/null || { echo "iperf3 missing: apt-get install iperf3" >&2; exit 2; }
+W=${BENCH_DIR:-/tmp/farsync-fairness-bench}
+rm -rf "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
+"$HERE/bin/farsync" --version >/dev/null
+# more than the whole link could carry in the run, so farsync is still sending at the end
+FILE_MB=$(( RATE * (SECONDS_ + WARM + 5) / 8 + 16 ))
+head -c $((FILE_MB * 1024 * 1024)) /dev/urandom > "$W/data/big.bin"
+
+"$WAN" up --delay-ms "$DELAY" --loss 0 --rate "$RATE" >&2
+cleanup() {
+    [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
+    [[ -f $W/iperf.pid ]] && kill "$(cat "$W/iperf.pid")" 2>/dev/null || true
+    "$WAN" down || true
+}
+trap cleanup EXIT
+FARSYNC_HOME=$W/homeA "$HERE/bin/farsync" keygen >/dev/null
+FARSYNC_HOME=$W/homeB "$WAN" exec b "$HERE/bin/farsync" server --listen 10.77.2.2 --root "$W/rootB" \
+    --authorized-keys "$W/homeA/id_ed25519.pub" >"$W/server.log" 2>&1 &
+echo $! >"$W/server.pid"
+"$WAN" exec b iperf3 -s -B 10.77.2.2 >"$W/iperf-server.log" 2>&1 &
+echo $! >"$W/iperf.pid"
+for _ in $(seq 100); do grep -q listening "$W/server.log" && break; sleep 0.1; done
+
+bytes_at_b() { du -sb --apparent-size "$W/rootB/dst" 2>/dev/null | cut -f1 || echo 0; }
+
+rows=()
+for cc in ${CCS//,/ }; do
+    "$WAN" exec a sysctl -qw net.ipv4.tcp_congestion_control="$cc"
+    "$WAN" exec b sysctl -qw net.ipv4.tcp_congestion_control="$cc"
+    for policy in ${POLICIES//,/ }; do
+        rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
+        total=$((3 + WARM + SECONDS_ + 2))
+        "$WAN" exec a iperf3 -c 10.77.2.2 -t "$total" -i 1 -J >"$W/iperf-$cc-$policy.json" 2>&1 &
+        iperf=$!
+        sleep 3
+        # in a subshell, so that the shell does not report the kill at the end of the window
+        (FARSYNC_HOME=$W/homeA timeout --signal=KILL $((WARM + SECONDS_ + 1)) "$WAN" exec a "$HERE/bin/farsync" sync "$W/data" \
+            10.77.2.2:/dst -q --rate "${RATE}M" --policy "$policy" >"$W/farsync-$cc-$policy.log" 2>&1 || true) &
+        sleep "$WARM"
+        b0=$(bytes_at_b)
+        sleep "$SECONDS_"
+        b1=$(bytes_at_b)
+        wait "$iperf" || true
+        sleep 1
+        far=$(echo "($b1 - $b0) * 8 / $SECONDS_ / 1000000" | bc -l)
+        # iperf3's intervals are seconds since its start; farsync was measured over [3 + WARM, 3 + WARM + S)
+        tcp=$(python3 - "$W/iperf-$cc-$policy.json" $((3 + WARM)) "$SECONDS_" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); start = int(sys.argv[2]); n = int(sys.argv[3])
+iv = [i["sum"] for i in d["intervals"] if start <= i["sum"]["start"] < start + n]
+print(sum(i["bytes"] for i in iv) * 8 / max(1e-9, sum(i["seconds"] for i in iv)) / 1e6)
+PY
+)
+        share=$(echo "100 * $far / ($far + $tcp)" | bc -l)
+        rows+=("| $cc | $policy | $(printf %.1f "$far") | $(printf %.1f "$tcp") | $(printf %.0f "$share") % |")
+        echo "${rows[-1]}" >&2
+    done
+done
+
+OUT=$HERE/bench/results/fairness-$(date -u +%Y%m%dT%H%M)-${DELAY}ms-${RATE}M.md
+{
+    echo "# Fairness: farsync against one iperf3 TCP flow, RTT $((2 * DELAY)) ms, 0 % loss, bottleneck ${RATE} Mbit/s"
+    echo
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "Command: \`bench/fairness.sh --delay-ms $DELAY --rate $RATE --seconds $SECONDS_ --ccs $CCS --policies $POLICIES\`"
+    echo "Both flows measured over the same ${SECONDS_} s, after ${WARM} s of farsync start-up."
+    echo
+    echo "| TCP | farsync policy | farsync Mbit/s | TCP Mbit/s | farsync share |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+} >"$OUT"
+cat "$OUT"
