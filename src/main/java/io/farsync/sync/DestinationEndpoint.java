@@ -418,7 +418,7 @@ public final class DestinationEndpoint {
             if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || !bidi.keepsBoth(now, theirs)) {
                 return;
             }
-            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.host());
+            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.copyHost(incoming.path(), now));
             if (copy == null) {
                 throw new EntryFailure("changed on both sides and could not be kept aside; not replaced");
             }

@@ -12,7 +12,7 @@ import java.util.Set;
 final class Protocol {
 
     /** Bump on any incompatible change of the conversation or the codec. */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private Protocol() {
     }
@@ -31,7 +31,8 @@ final class Protocol {
     static void checkVersion(Message.Hello h) {
         if (h.version() != VERSION) {
             throw new FarsyncException(ExitCode.TRANSFER_FAILED,
-                    "peer speaks sync protocol version " + h.version() + ", this farsync speaks " + VERSION);
+                    "peer speaks sync protocol version " + h.version() + ", this farsync speaks " + VERSION
+                            + " (run the same farsync release on both ends)");
         }
     }
 
