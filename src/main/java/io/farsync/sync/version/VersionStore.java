@@ -67,6 +67,18 @@ public final class VersionStore implements AutoCloseable {
 
     public static VersionStore open(Path file) {
         Path abs = file.toAbsolutePath().normalize();
+        // Sessions of one root start together (a hub's concurrent spokes): two connections creating
+        // the schema and switching to WAL at once get SQLITE_BUSY, which the busy timeout does not cover.
+        ReentrantLock lock = LOCKS.computeIfAbsent(abs, f -> new ReentrantLock());
+        lock.lock();
+        try {
+            return openLocked(abs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static VersionStore openLocked(Path abs) {
         Connection db;
         try {
             db = SqliteFiles.open(abs);
@@ -116,6 +128,29 @@ public final class VersionStore implements AutoCloseable {
 
     /** Every row, tombstones included, by path. */
     public NavigableMap<String, VersionRow> rows() {
+        NavigableMap<String, VersionRow> out = readRows();
+        try {
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read version database " + file, e);
+        }
+        return out;
+    }
+
+    /**
+     * Starts a write transaction at once (a no-op update takes SQLite's write lock), so that a
+     * read-modify-write of the rows is atomic against other processes on the same root too (a
+     * server's sessions and a local job's).
+     */
+    private void beginWrite() {
+        try (Statement st = db.createStatement()) {
+            st.executeUpdate("UPDATE meta SET value = value WHERE key = 'replica'");
+        } catch (SQLException e) {
+            throw failure("cannot lock version database " + file, e);
+        }
+    }
+
+    private NavigableMap<String, VersionRow> readRows() {
         NavigableMap<String, VersionRow> out = new TreeMap<>();
         try (PreparedStatement ps = db.prepareStatement("SELECT path, type, size, mtime_ns, link_target, vector, origin FROM versions");
                 ResultSet rs = ps.executeQuery()) {
@@ -125,7 +160,6 @@ public final class VersionStore implements AutoCloseable {
                         rs.getString(5), VersionVector.parse(rs.getString(6)), rs.getString(7));
                 out.put(r.path(), r);
             }
-            db.commit();
         } catch (SQLException e) {
             throw failure("cannot read version database " + file, e);
         }
@@ -143,7 +177,8 @@ public final class VersionStore implements AutoCloseable {
         ReentrantLock lock = lock();
         lock.lock();
         try {
-            NavigableMap<String, VersionRow> rows = rows();
+            beginWrite();
+            NavigableMap<String, VersionRow> rows = readRows();
             TreeMap<String, VersionRow> changed = new TreeMap<>();
             for (Entry e : scan.values()) {
                 VersionRow r = rows.get(e.path());
@@ -174,7 +209,8 @@ public final class VersionStore implements AutoCloseable {
         ReentrantLock lock = lock();
         lock.lock();
         try {
-            NavigableMap<String, VersionRow> rows = rows();
+            beginWrite();
+            NavigableMap<String, VersionRow> rows = readRows();
             TreeMap<String, VersionRow> changed = new TreeMap<>();
             for (VersionRow q : peer.values()) {
                 Entry e = now.get(q.path());
@@ -202,10 +238,8 @@ public final class VersionStore implements AutoCloseable {
         }
     }
 
+    /** Writes {@code rows} and commits (also when there are none: it ends the transaction). */
     private void write(Collection<VersionRow> rows) {
-        if (rows.isEmpty()) {
-            return;
-        }
         try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO versions (path, type, size, mtime_ns, link_target, vector, origin) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (VersionRow r : rows) {
