@@ -59,7 +59,7 @@ public final class BidiEndpoint {
      */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         Scanner scanner = new Scanner(false, excluded(), options.filter());
-        try (VersionStore versions = VersionStore.open(VersionStore.fileFor(snapshot.file().getParent(), root))) {
+        try (RootSessions.Registration active = RootSessions.enter(root); VersionStore versions = VersionStore.open(VersionStore.fileFor(snapshot.file().getParent(), root))) {
             NavigableMap<String, VersionRow> mine = versions.refresh(scanner.scan(root), bidi.host());
             NavigableMap<String, VersionRow> theirs;
             if (first) {
@@ -78,12 +78,23 @@ public final class BidiEndpoint {
     private SyncResult passes(BidiOptions bidi, InputStream fromPeer, OutputStream toPeer) throws IOException {
         SyncResult a;
         SyncResult b;
+        java.util.concurrent.locks.ReentrantLock receiving = RootSessions.receiving(root);
         if (first) {
             a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true).run(fromPeer, toPeer);
-            b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
+            receiving.lock();
+            try {
+                b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
+            } finally {
+                receiving.unlock();
+            }
         } else {
             DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi);
-            a = receive.run(fromPeer, toPeer);
+            receiving.lock();
+            try {
+                a = receive.run(fromPeer, toPeer);
+            } finally {
+                receiving.unlock();
+            }
             SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false);
             // Records made with another database than the peer's (it was recreated) are no base.
             b = (receive.knewSource() ? send : send.distrustRecords()).run(fromPeer, toPeer);

@@ -199,7 +199,8 @@ public final class DestinationEndpoint {
         SyncResult run() {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             prepareRoot();
-            Scanner scanner = new Scanner(true, Protocol.snapshotFiles(snapshot));
+            // leftover temp files are removed unless another session in this JVM may be writing them
+            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot));
             ScanResult scan = scanner.scan(root);
             partials = new HashMap<>(scanner.partials());
             recorded = snapshot.loadAll();

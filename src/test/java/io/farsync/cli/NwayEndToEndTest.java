@@ -98,6 +98,15 @@ class NwayEndToEndTest {
         assertSame();
         assertThat(read(data(0), "shared.txt")).isEqualTo("b again, after seeing c's");
         assertThat(conflictCopies(data(0))).hasSize(1);
+
+        // farsync admin lists the conflict copy waiting for the user at every session of node a
+        CliHarness.Result sessions = nodes.get(0).run("admin", "sessions", "--json");
+        for (JsonNode session : JSON.readTree(sessions.out())) {
+            JsonNode show = JSON.readTree(nodes.get(0).run("admin", "show", session.get("session").asText() + ".local", "--json").out());
+            assertThat(show.get("conflict_copies")).extracting(JsonNode::asText).containsExactlyElementsOf(conflictCopies(data(0)));
+        }
+        assertThat(nodes.get(0).run("admin", "show", JSON.readTree(sessions.out()).get(0).get("session").asText() + ".local").out())
+                .contains("conflict copies 1").contains(conflictCopies(data(0)).get(0));
     }
 
     @Test
