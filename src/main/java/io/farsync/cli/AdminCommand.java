@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.ConflictNames;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.snapshot.RunRecord;
@@ -247,6 +248,8 @@ final class AdminCommand implements Runnable {
                     Map<String, Object> m = describe(s, db);
                     RunRecord run = db.lastRun().orElse(null);
                     m.put("error_lines", run == null ? List.of() : run.errors());
+                    // the conflict copies in sync now: each a version that lost a conflict, left for the user to settle
+                    m.put("conflict_copies", db.loadAll().keySet().stream().filter(ConflictNames::isCopy).toList());
                     if (files) {
                         List<Map<String, Object>> rows = fileStates(db, run);
                         if ("destination".equals(m.get("role")) && m.get("root") != null) {
@@ -356,7 +359,14 @@ final class AdminCommand implements Runnable {
                         m.get("last_bytes_transferred"), m.get("last_files_deleted"), m.get("last_files_moved"));
                 p.printf("pending       %s%n", m.get("pending"));
                 p.printf("resumable     %s partial files%n", m.get("resumable_partials"));
-                p.printf("conflicts     %s%n", m.get("conflicts"));
+                p.printf("conflicts     %s in the last run%n", m.get("conflicts"));
+            }
+            List<?> copies = (List<?>) m.get("conflict_copies");
+            p.printf("conflict copies %s%n", copies.size());
+            for (Object c : copies) {
+                p.println("  " + c);
+            }
+            if (m.get("last_status") != null) {
                 p.printf("errors        %s%n", m.get("errors"));
                 for (Object line : (List<?>) m.get("error_lines")) {
                     p.println("  " + line);

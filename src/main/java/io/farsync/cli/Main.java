@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "farsync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = CommandLine.ScopeType.INHERIT,
         description = "Fast, encrypted file synchronization over wide-area networks.",
-        subcommands = {SyncCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SyncCommand.class, NwayCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -77,6 +77,9 @@ public final class Main implements Runnable {
         public <K> K create(Class<K> cls) throws Exception {
             if (cls == SyncCommand.class) {
                 return cls.cast(new SyncCommand(context));
+            }
+            if (cls == NwayCommand.class) {
+                return cls.cast(new NwayCommand(context));
             }
             if (cls == ServerCommand.class) {
                 return cls.cast(new ServerCommand(context));

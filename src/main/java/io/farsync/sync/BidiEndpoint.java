@@ -1,12 +1,20 @@
 package io.farsync.sync;
 
+import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.sync.version.PairVersions;
+import io.farsync.sync.version.VersionExchange;
+import io.farsync.sync.version.VersionRow;
+import io.farsync.sync.version.VersionStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.NavigableMap;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -15,7 +23,9 @@ import java.util.Objects;
  * pass reconciles three ways against the snapshots (see {@link Reconciler}): the first pass's
  * source decides every conflict and sends only what changed on its side alone (or won); the
  * second pass then carries the other side's changes, conflict copies included. Both endpoints
- * return the sum of the two passes; only the first endpoint counts conflicts.
+ * return the sum of the two passes; only the first endpoint counts conflicts. Around the passes
+ * each endpoint keeps its root's version vectors ({@link VersionStore}), which order changes that
+ * reached the two sides through other replicas (n-way sync).
  */
 public final class BidiEndpoint {
     private final Path root;
@@ -42,16 +52,49 @@ public final class BidiEndpoint {
         }
     }
 
-    /** Runs both passes; throws like {@link SourceEndpoint#run} if either fails (the second then does not run). */
+    /**
+     * Runs both passes; throws like {@link SourceEndpoint#run} if either fails (the second then does
+     * not run). Before them the replicas exchange their version vectors (the first endpoint sends
+     * first); after them each adopts the peer's vector where it now holds the peer's version.
+     */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
+        Scanner scanner = new Scanner(false, excluded(), options.filter());
+        try (RootSessions.Registration active = RootSessions.enter(root); VersionStore versions = VersionStore.open(VersionStore.fileFor(snapshot.file().getParent(), root))) {
+            NavigableMap<String, VersionRow> mine = versions.refresh(scanner.scan(root), bidi.host());
+            NavigableMap<String, VersionRow> theirs;
+            if (first) {
+                VersionExchange.send(toPeer, Protocol.VERSION, versions.replicaId(), mine.values());
+                theirs = VersionExchange.receive(fromPeer, Protocol.VERSION);
+            } else {
+                theirs = VersionExchange.receive(fromPeer, Protocol.VERSION);
+                VersionExchange.send(toPeer, Protocol.VERSION, versions.replicaId(), mine.values());
+            }
+            SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs)), fromPeer, toPeer);
+            versions.settle(theirs, scanner.scan(root).entries());
+            return r;
+        }
+    }
+
+    private SyncResult passes(BidiOptions bidi, InputStream fromPeer, OutputStream toPeer) throws IOException {
         SyncResult a;
         SyncResult b;
+        java.util.concurrent.locks.ReentrantLock receiving = RootSessions.receiving(root);
         if (first) {
             a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true).run(fromPeer, toPeer);
-            b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
+            receiving.lock();
+            try {
+                b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
+            } finally {
+                receiving.unlock();
+            }
         } else {
             DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi);
-            a = receive.run(fromPeer, toPeer);
+            receiving.lock();
+            try {
+                a = receive.run(fromPeer, toPeer);
+            } finally {
+                receiving.unlock();
+            }
             SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false);
             // Records made with another database than the peer's (it was recreated) are no base.
             b = (receive.knewSource() ? send : send.distrustRecords()).run(fromPeer, toPeer);
@@ -61,5 +104,15 @@ public final class BidiEndpoint {
         return new SyncResult(a.filesTransferred() + b.filesTransferred(), a.bytesTransferred() + b.bytesTransferred(),
                 a.filesDeleted() + b.filesDeleted(), a.filesMoved() + b.filesMoved(), a.conflicts() + b.conflicts(),
                 Math.max(a.entriesChecked(), b.entriesChecked()), errors);
+    }
+
+    /** The snapshot's and the version store's files, when they live inside the tree. */
+    private Set<Path> excluded() {
+        Set<Path> files = new HashSet<>(Protocol.snapshotFiles(snapshot));
+        Path v = VersionStore.fileFor(snapshot.file().getParent(), root);
+        for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+            files.add(v.resolveSibling(v.getFileName() + suffix));
+        }
+        return files;
     }
 }

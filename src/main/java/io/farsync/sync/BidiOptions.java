@@ -1,5 +1,8 @@
 package io.farsync.sync;
 
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.version.PairVersions;
+import io.farsync.sync.version.VersionVector;
 import java.util.Objects;
 
 /**
@@ -8,13 +11,41 @@ import java.util.Objects;
  * @param conflicts how a path changed on both sides is settled
  * @param source    this endpoint is the side named first (SRC): it wins ties and {@code --conflict source}
  * @param host      names this endpoint's conflict copies ({@code NAME.conflict-HOST-TIME.EXT});
- *                  reduced to letters, digits, '.', '_' and '-'
+ *                  reduced to letters, digits, '.', '_' and '-'; also the writer's name recorded
+ *                  with this replica's version vectors
+ * @param versions  both replicas' version vectors for this sync ({@link PairVersions#NONE} until
+ *                  they were exchanged): where they are known they order two changes causally,
+ *                  and only concurrent changes are conflicts
  */
-public record BidiOptions(ConflictPolicy conflicts, boolean source, String host) {
+public record BidiOptions(ConflictPolicy conflicts, boolean source, String host, PairVersions versions) {
 
     public BidiOptions {
         Objects.requireNonNull(conflicts, "conflicts");
         host = ConflictNames.cleanHost(Objects.requireNonNull(host, "host"));
+        Objects.requireNonNull(versions, "versions");
+    }
+
+    public BidiOptions(ConflictPolicy conflicts, boolean source, String host) {
+        this(conflicts, source, host, PairVersions.NONE);
+    }
+
+    /** These options with the vectors exchanged for one sync. */
+    BidiOptions withVersions(PairVersions v) {
+        return new BidiOptions(conflicts, source, host, v);
+    }
+
+    /** How this side's version at a path relates causally to the peer's; null if unknown. */
+    VersionVector.Order order(String path, Entry here, Entry peer) {
+        return versions.order(path, here, peer);
+    }
+
+    /**
+     * The host that names {@code here}'s conflict copy: the replica that wrote that version where
+     * the vectors know it (so every replica that keeps it aside picks the same name), else this one.
+     */
+    String copyHost(String path, Entry here) {
+        String origin = versions.origin(path, here);
+        return origin != null ? ConflictNames.cleanHost(origin) : host;
     }
 
     /** This machine's host name for conflict copies: $HOSTNAME, else the resolver's, else "host". */
@@ -33,7 +64,7 @@ public record BidiOptions(ConflictPolicy conflicts, boolean source, String host)
 
     /** The same options for the other endpoint of the sync, whose host is {@code otherHost}. */
     public BidiOptions peer(String otherHost) {
-        return new BidiOptions(conflicts, !source, otherHost);
+        return new BidiOptions(conflicts, !source, otherHost, versions);
     }
 
     /** True if {@code here} (this side's version) beats {@code peer} (the other side's) in a conflict. */
@@ -44,12 +75,25 @@ public record BidiOptions(ConflictPolicy conflicts, boolean source, String host)
         return switch (conflicts) {
             case SOURCE -> source;
             case DEST -> !source;
-            case KEEP_BOTH, NEWEST -> here.mtimeNanos() != peer.mtimeNanos() ? here.mtimeNanos() > peer.mtimeNanos() : source;
+            case KEEP_BOTH, NEWEST -> here.mtimeNanos() != peer.mtimeNanos() ? here.mtimeNanos() > peer.mtimeNanos() : tieWins(here, peer);
         };
     }
 
-    /** True if the losing version of a conflict between these two is kept as a copy. */
-    boolean keepsBoth(io.farsync.sync.scan.Entry a, io.farsync.sync.scan.Entry b) {
-        return conflicts == ConflictPolicy.KEEP_BOTH || a.isDirectory() != b.isDirectory();
+    /** Equal mtimes: the smaller writer name wins where both are known (the same answer at every pair), else SRC. */
+    private boolean tieWins(Entry here, Entry peer) {
+        String a = versions.origin(here.path(), here);
+        String b = versions.peerOrigin(peer.path(), peer);
+        return a != null && b != null && !a.equals(b) ? a.compareTo(b) < 0 : source;
+    }
+
+    /**
+     * True if the losing version of a conflict between {@code here} (this side's) and {@code peer}
+     * is kept as a copy; never when the vectors show {@code here} was already superseded by it.
+     */
+    boolean keepsBoth(Entry here, Entry peer) {
+        if (here.isDirectory() != peer.isDirectory()) {
+            return true;
+        }
+        return conflicts == ConflictPolicy.KEEP_BOTH && order(here.path(), here, peer) != VersionVector.Order.BEFORE;
     }
 }

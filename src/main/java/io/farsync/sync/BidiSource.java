@@ -84,7 +84,7 @@ final class BidiSource {
                 how = winner + "'s version (" + why + ") keeps the name; " + other
                         + (d.keepBoth() ? "'s is kept beside it as a conflict copy" : "'s is replaced");
             } else if (d.keepBoth()) {
-                String copy = keepAside(root, path, d.here(), bidi.host());
+                String copy = keepAside(root, path, d.here(), bidi.copyHost(path, d.here()));
                 renamed |= copy != null;
                 how = copy == null ? "both changed; " + me + "'s version could not be renamed and is left as it is"
                         : winner + "'s version (" + why + ") keeps the name; " + me + "'s is kept as " + copy;

@@ -11,7 +11,9 @@ import java.time.format.DateTimeFormatter;
  * after the last dot of the name, unless that dot starts the name ({@code .bashrc} has none), so
  * the copy still opens with the same application.
  */
-final class ConflictNames {
+public final class ConflictNames {
+    private static final java.util.regex.Pattern COPY = java.util.regex.Pattern.compile(
+            ".*\\.conflict-[A-Za-z0-9._-]+-\\d{8}T\\d{6}Z(-\\d+)?(\\.[^.]*)?");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private ConflictNames() {
@@ -28,6 +30,11 @@ final class ConflictNames {
                 + (attempt > 0 ? "-" + attempt : "");
         String copy = base + tag + ext;
         return parent.isEmpty() ? copy : parent + "/" + copy;
+    }
+
+    /** True if the last element of {@code path} is a conflict copy's name. */
+    public static boolean isCopy(String path) {
+        return COPY.matcher(Entry.nameOf(path)).matches();
     }
 
     static String cleanHost(String host) {

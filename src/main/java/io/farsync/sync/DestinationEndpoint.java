@@ -225,7 +225,8 @@ public final class DestinationEndpoint {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             metadata.warnings().forEach(w -> log.warn("{} ({})", w, root));
             prepareRoot();
-            Scanner scanner = new Scanner(true, Protocol.snapshotFiles(snapshot));
+            // leftover temp files are removed unless another session in this JVM may be writing them
+            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot));
             ScanResult scan = scanner.scan(root);
             partials = new HashMap<>(scanner.partials());
             recorded = snapshot.loadAll();
@@ -486,7 +487,7 @@ public final class DestinationEndpoint {
             if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || !bidi.keepsBoth(now, theirs)) {
                 return;
             }
-            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.host());
+            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.copyHost(incoming.path(), now));
             if (copy == null) {
                 throw new EntryFailure("changed on both sides and could not be kept aside; not replaced");
             }

@@ -12,8 +12,8 @@ import java.util.Set;
 final class Protocol {
 
     /** Bump on any incompatible change of the conversation or the codec. */
-    /** 4: entries carry uid, gid and extended attributes; hard links travel as Link messages. */
-    static final int VERSION = 4;
+    /** 5: entries carry uid, gid and extended attributes; hard links travel as Link messages; version vectors before bidi passes. */
+    static final int VERSION = 5;
 
     private Protocol() {
     }
@@ -32,7 +32,8 @@ final class Protocol {
     static void checkVersion(Message.Hello h) {
         if (h.version() != VERSION) {
             throw new FarsyncException(ExitCode.TRANSFER_FAILED,
-                    "peer speaks sync protocol version " + h.version() + ", this farsync speaks " + VERSION);
+                    "peer speaks sync protocol version " + h.version() + ", this farsync speaks " + VERSION
+                            + " (run the same farsync release on both ends)");
         }
     }
 

@@ -3,6 +3,7 @@ package io.farsync.sync;
 import io.farsync.sync.apply.Applier;
 import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
+import io.farsync.sync.version.VersionVector.Order;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -26,8 +27,14 @@ import java.util.TreeSet;
  * "Same" means both sides ended up with the same thing: directories (their contents are
  * reconciled path by path), files of equal size and mtime, symlinks with equal targets. A
  * conflict's winner follows {@link BidiOptions#wins}. This is the idea of Unison's and
- * Syncthing's reconciliation for two replicas; it needs no version vectors because each pair of
- * endpoints shares one base (see the package docs for what n-way sync would add).
+ * Syncthing's reconciliation for two replicas.
+ *
+ * <p>With three or more replicas a pair's base is not enough: a version the peer brings may have
+ * been written after this side's, having reached the peer through a third replica. Where both
+ * replicas' version vectors are known ({@link BidiOptions#versions}) they settle the three cells
+ * the base alone cannot: both changed (the later version wins outright; only concurrent ones are
+ * a conflict), modified here and deleted there (the delete wins if made after seeing this
+ * version), and the reverse.
  *
  * <p>The peer's side arrives as the one-way protocol's deviations (recorded paths that changed or
  * vanished there) plus, in bidi mode, its current entries at changed or never-synced paths.
@@ -68,22 +75,34 @@ final class Reconciler {
     }
 
     /** The decision for one path, given each side's change and entry now. */
-    static Decision decide(Change hereChange, Entry here, Change peerChange, Entry peer, BidiOptions bidi) {
+    static Decision decide(String path, Change hereChange, Entry here, Change peerChange, Entry peer, BidiOptions bidi) {
         boolean hereChanged = hereChange == Change.ADDED || hereChange == Change.MODIFIED;
         boolean peerChanged = peerChange == Change.ADDED || peerChange == Change.MODIFIED;
         Action a;
         if (hereChange == Change.UNCHANGED) {
             a = peerChanged ? Action.RECEIVE : peerChange == Change.DELETED ? Action.DELETE_HERE : Action.NOTHING;
         } else if (hereChanged) {
-            if (peerChange == Change.UNCHANGED || peerChange == Change.DELETED) {
+            if (peerChange == Change.UNCHANGED) {
                 a = Action.SEND;
+            } else if (peerChange == Change.DELETED) {
+                // modify beats delete, unless the delete was made after seeing this version
+                a = !here.isDirectory() && bidi.order(path, here, null) == Order.BEFORE ? Action.DELETE_HERE : Action.SEND;
             } else if (same(here, peer)) {
                 a = Action.NOTHING;
             } else {
-                return new Decision(Action.CONFLICT, bidi.wins(here, peer), bidi.keepsBoth(here, peer), here, peer);
+                Order o = here.isDirectory() != peer.isDirectory() ? null : bidi.order(path, here, peer);
+                if (o == Order.AFTER) {
+                    a = Action.SEND;
+                } else if (o == Order.BEFORE) {
+                    a = Action.RECEIVE;
+                } else {
+                    return new Decision(Action.CONFLICT, bidi.wins(here, peer), bidi.keepsBoth(here, peer), here, peer);
+                }
             }
+        } else if (peerChanged) {
+            a = !peer.isDirectory() && bidi.order(path, null, peer) == Order.AFTER ? Action.DELETE_AT_PEER : Action.RECEIVE;
         } else {
-            a = peerChanged ? Action.RECEIVE : peerChange == Change.DELETED ? Action.NOTHING : Action.DELETE_AT_PEER;
+            a = peerChange == Change.DELETED ? Action.NOTHING : Action.DELETE_AT_PEER;
         }
         return a == Action.NOTHING ? Decision.NOTHING : new Decision(a, false, false, here, peer);
     }
@@ -123,7 +142,7 @@ final class Reconciler {
             }
             Change peerChange = peerDeviations.contains(p) ? (peer == null ? Change.DELETED : Change.MODIFIED)
                     : peer != null ? Change.ADDED : Change.UNCHANGED;
-            Decision d = decide(change(base, h), h, peerChange, peer, bidi);
+            Decision d = decide(p, change(base, h), h, peerChange, peer, bidi);
             if (d.action() != Action.NOTHING) {
                 out.put(p, d);
             }

@@ -95,9 +95,10 @@
  * Why two passes rather than one interleaved exchange: each pass is the proven one-way machinery
  * (acks, snapshot commits, delete and move safety, checksums) unchanged, and the second pass
  * rescans, so it sees exactly what the first left. The cost is a second scan and one more round
- * trip per sync. Not done: n-way sync (three or more endpoints) and the per-file version vectors
- * it needs (a pairwise base cannot tell which of two peers saw a change first); conflicts between
- * a rename on one side and an edit on the other are resolved by keeping both, not by merging;
+ * trip per sync. Before the passes the two sides exchange their roots' version vectors
+ * ({@link io.farsync.sync.version}), which order changes that travelled through a third replica
+ * (n-way sync, {@link io.farsync.sync.nway}): only concurrent changes are conflicts. Not done:
+ * conflicts between a rename on one side and an edit on the other are resolved by keeping both, not by merging;
  * with {@code newest}, {@code source} or {@code dest} the losing version is overwritten (that is
  * the point of those policies). If one side's snapshot was made with another database (deleted,
  * or a different peer), nothing recorded is trusted: both trees are merged, differing files are

@@ -20,12 +20,21 @@ final class BidiRun {
     SyncOptions options = SyncOptions.defaults();
     ConflictPolicy policy = ConflictPolicy.KEEP_BOTH;
     SyncListener aListener = SyncListener.NONE;
+    private final String hostA;
+    private final String hostB;
 
     BidiRun(Path a, Path b, Path dbDir) {
+        this(a, b, dbDir.resolve("a.db"), dbDir.resolve("b.db"), "hosta", "hostb");
+    }
+
+    /** One pair of an n-way setup: each root's snapshots for all its pairs share a directory (and so its version store). */
+    BidiRun(Path a, Path b, Path aDb, Path bDb, String hostA, String hostB) {
         this.a = a;
         this.b = b;
-        this.aDb = dbDir.resolve("a.db");
-        this.bDb = dbDir.resolve("b.db");
+        this.aDb = aDb;
+        this.bDb = bDb;
+        this.hostA = hostA;
+        this.hostB = hostB;
     }
 
     /** Both endpoints' results, which must agree but for conflicts (counted by {@code a} only). */
@@ -36,7 +45,7 @@ final class BidiRun {
         try (SnapshotStore sa = SnapshotStore.open(aDb); SnapshotStore sb = SnapshotStore.open(bDb)) {
             Future<SyncResult> fa = pool.submit(() -> {
                 try {
-                    return new BidiEndpoint(a, sa, options, new BidiOptions(policy, true, "hosta"), true, aListener)
+                    return new BidiEndpoint(a, sa, options, new BidiOptions(policy, true, hostA), true, aListener)
                             .run(toA.in, toB.out);
                 } finally {
                     toB.out.close();
@@ -44,7 +53,7 @@ final class BidiRun {
             });
             Future<SyncResult> fb = pool.submit(() -> {
                 try {
-                    return new BidiEndpoint(b, sb, options, new BidiOptions(policy, false, "hostb"), false, SyncListener.NONE)
+                    return new BidiEndpoint(b, sb, options, new BidiOptions(policy, false, hostB), false, SyncListener.NONE)
                             .run(toB.in, toA.out);
                 } finally {
                     toA.out.close();

@@ -223,12 +223,13 @@ class BidiSyncTest {
     }
 
     @Test
-    void lostSnapshot_mergesWithoutDeleting_andDifferingFilesAreConflicts() throws Exception {
+    void lostSnapshotAndVersions_mergesWithoutDeleting_andDifferingFilesAreConflicts() throws Exception {
         Trees.write(a.resolve("same"), "same", T0);
         Trees.write(a.resolve("differs"), "base", T0);
         Trees.write(a.resolve("deleted-at-a"), "x", T0);
         sync.runOk();
         Files.delete(sync.aDb);
+        deleteVersionStores();
         Files.delete(a.resolve("deleted-at-a"));
         Trees.write(b.resolve("differs"), "changed at b", T0 + SEC);
         SyncResult r = sync.runOk();
@@ -239,6 +240,32 @@ class BidiSyncTest {
         assertThat(conflictCopies(a)).hasSize(1);
         Trees.assertSameTree(a, b);
         assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void lostSnapshot_versionVectorsStillOrderTheChanges_noConflict() throws Exception {
+        Trees.write(a.resolve("differs"), "base", T0);
+        Trees.write(a.resolve("deleted-at-a"), "x", T0);
+        sync.runOk();
+        Files.delete(sync.aDb);
+        Files.delete(a.resolve("deleted-at-a"));
+        Trees.write(b.resolve("differs"), "changed at b", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.filesDeleted()).isZero();
+        assertThat(r.conflicts()).as("b's edit was made after the synced version: no conflict").isZero();
+        assertThat(read(a, "deleted-at-a")).as("without a base nothing is deleted").isEqualTo("x");
+        assertThat(read(a, "differs")).isEqualTo("changed at b");
+        assertThat(conflictCopies(a)).isEmpty();
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    private void deleteVersionStores() throws IOException {
+        try (var files = Files.list(sync.aDb.getParent())) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("versions-")).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     @Test

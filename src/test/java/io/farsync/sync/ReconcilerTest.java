@@ -161,7 +161,7 @@ class ReconcilerTest {
                 new Case(ConflictPolicy.DEST, false, older, newer, true, false),
                 new Case(ConflictPolicy.SOURCE, false, dir, newer, true, true),
                 new Case(ConflictPolicy.NEWEST, true, newer, dir, false, true))) {
-            Reconciler.Decision d = Reconciler.decide(Reconciler.Change.MODIFIED, c.here(), Reconciler.Change.MODIFIED, c.peer(),
+            Reconciler.Decision d = Reconciler.decide("p", Reconciler.Change.MODIFIED, c.here(), Reconciler.Change.MODIFIED, c.peer(),
                     new BidiOptions(c.p(), c.hereIsSrc(), "h"));
             assertThat(d.action()).as("%s", c).isEqualTo(CONFLICT);
             assertThat(d.hereWins()).as("%s", c).isEqualTo(c.hereWins());
@@ -173,11 +173,11 @@ class ReconcilerTest {
     void bothChangedToTheSameThing_isNoConflict() {
         Entry mine = file("f", 7, T + 9, 1);
         Entry theirs = file("f", 7, T + 9, 2);
-        assertThat(Reconciler.decide(Reconciler.Change.MODIFIED, mine, Reconciler.Change.ADDED, theirs, KEEP_BOTH_SRC).action())
+        assertThat(Reconciler.decide("p", Reconciler.Change.MODIFIED, mine, Reconciler.Change.ADDED, theirs, KEEP_BOTH_SRC).action())
                 .isEqualTo(NOTHING);
         Entry d1 = new Entry("d", EntryType.DIRECTORY, 0, T, 0755, 1, null);
         Entry d2 = new Entry("d", EntryType.DIRECTORY, 0, T + 1, 0700, 2, null);
-        assertThat(Reconciler.decide(Reconciler.Change.MODIFIED, d1, Reconciler.Change.MODIFIED, d2, KEEP_BOTH_SRC).action())
+        assertThat(Reconciler.decide("p", Reconciler.Change.MODIFIED, d1, Reconciler.Change.MODIFIED, d2, KEEP_BOTH_SRC).action())
                 .isEqualTo(NOTHING);
     }
 

@@ -1,0 +1,283 @@
+package io.farsync.sync.version;
+
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.common.SqliteFiles;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryType;
+import io.farsync.sync.scan.ScanResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The version vectors of one replica root: a SQLite file beside the snapshots (one per root, shared
+ * by every session that syncs that root, unlike the per-session snapshots), holding the root's
+ * stable random replica id and one {@link VersionRow} per path, tombstones included.
+ *
+ * <p>Why a store of its own: a snapshot records what one pair of endpoints last agreed on, which
+ * is all two-way sync needs; with three or more replicas a pair's base cannot tell whether a
+ * version the peer brings was written after this side's (it travelled through a third replica)
+ * or concurrently with it. The vectors can, and they must be the same whichever peer asks.
+ *
+ * <p>Updates happen at two moments, each under a per-file lock so that concurrent sessions on one
+ * root (a hub serving several spokes) do not interleave: {@link #refresh} before a sync counts
+ * every local change since the last one as a write by this replica (a vanished path becomes a
+ * tombstone), and {@link #settle} after it adopts the peer's vector for every path that now holds
+ * the peer's version.
+ */
+public final class VersionStore implements AutoCloseable {
+    private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+    private static final int DELETED = -1;
+
+    private final Path file;
+    private final Connection db;
+    private final String replicaId;
+
+    private VersionStore(Path file, Connection db, String replicaId) {
+        this.file = file;
+        this.db = db;
+        this.replicaId = replicaId;
+    }
+
+    /** The store of {@code root} in directory {@code dir}: {@code versions-<hash of root>.db}. */
+    public static Path fileFor(Path dir, Path root) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] h = sha.digest(root.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return dir.resolve("versions-" + HexFormat.of().formatHex(h, 0, 12) + ".db");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static VersionStore open(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        // Sessions of one root start together (a hub's concurrent spokes): two connections creating
+        // the schema and switching to WAL at once get SQLITE_BUSY, which the busy timeout does not cover.
+        ReentrantLock lock = LOCKS.computeIfAbsent(abs, f -> new ReentrantLock());
+        lock.lock();
+        try {
+            return openLocked(abs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static VersionStore openLocked(Path abs) {
+        Connection db;
+        try {
+            db = SqliteFiles.open(abs);
+        } catch (IOException | SQLException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot open the version database " + abs + ": " + e.getMessage(), e);
+        }
+        try {
+            try (Statement st = db.createStatement()) {
+                st.execute("PRAGMA synchronous=FULL");
+                st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                st.execute("CREATE TABLE IF NOT EXISTS versions (path TEXT PRIMARY KEY, type INTEGER NOT NULL, size INTEGER NOT NULL, "
+                        + "mtime_ns INTEGER NOT NULL, link_target TEXT NOT NULL, vector TEXT NOT NULL, origin TEXT NOT NULL) WITHOUT ROWID");
+            }
+            db.setAutoCommit(false);
+            String id;
+            try (PreparedStatement ps = db.prepareStatement("SELECT value FROM meta WHERE key = 'replica'"); ResultSet rs = ps.executeQuery()) {
+                id = rs.next() ? rs.getString(1) : null;
+            }
+            if (id == null) {
+                // 64 random bits in hex: short on the wire, and two roots colliding is out of reach
+                id = HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong());
+                try (PreparedStatement ps = db.prepareStatement("INSERT INTO meta (key, value) VALUES ('replica', ?)")) {
+                    ps.setString(1, id);
+                    ps.executeUpdate();
+                }
+            }
+            db.commit();
+            return new VersionStore(abs, db, id);
+        } catch (SQLException e) {
+            try {
+                db.close();
+            } catch (SQLException ignored) {
+                // the first failure is the one to report
+            }
+            throw failure("cannot open version database " + abs, e);
+        }
+    }
+
+    /** This root's stable random replica id. */
+    public String replicaId() {
+        return replicaId;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Every row, tombstones included, by path. */
+    public NavigableMap<String, VersionRow> rows() {
+        NavigableMap<String, VersionRow> out = readRows();
+        try {
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read version database " + file, e);
+        }
+        return out;
+    }
+
+    /**
+     * Starts a write transaction at once (a no-op update takes SQLite's write lock), so that a
+     * read-modify-write of the rows is atomic against other processes on the same root too (a
+     * server's sessions and a local job's).
+     */
+    private void beginWrite() {
+        try (Statement st = db.createStatement()) {
+            st.executeUpdate("UPDATE meta SET value = value WHERE key = 'replica'");
+        } catch (SQLException e) {
+            throw failure("cannot lock version database " + file, e);
+        }
+    }
+
+    private NavigableMap<String, VersionRow> readRows() {
+        NavigableMap<String, VersionRow> out = new TreeMap<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT path, type, size, mtime_ns, link_target, vector, origin FROM versions");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                int t = rs.getInt(2);
+                VersionRow r = new VersionRow(rs.getString(1), t == DELETED ? null : EntryType.fromCode(t), rs.getLong(3), rs.getLong(4),
+                        rs.getString(5), VersionVector.parse(rs.getString(6)), rs.getString(7));
+                out.put(r.path(), r);
+            }
+        } catch (SQLException e) {
+            throw failure("cannot read version database " + file, e);
+        }
+        return out;
+    }
+
+    /**
+     * Counts this replica's changes since the last call: every path of {@code scan} that its row
+     * does not describe gets this replica's counter bumped and {@code origin} as writer, and every
+     * live row whose path is gone becomes a tombstone the same way, unless the scan could not tell ({@link ScanResult#isUnknown}).
+     * Returns all rows after it.
+     */
+    public NavigableMap<String, VersionRow> refresh(ScanResult result, String origin) {
+        NavigableMap<String, Entry> scan = result.entries();
+        ReentrantLock lock = lock();
+        lock.lock();
+        try {
+            beginWrite();
+            NavigableMap<String, VersionRow> rows = readRows();
+            TreeMap<String, VersionRow> changed = new TreeMap<>();
+            for (Entry e : scan.values()) {
+                VersionRow r = rows.get(e.path());
+                if (r == null || !r.describes(e)) {
+                    changed.put(e.path(), VersionRow.of(e, (r == null ? VersionVector.EMPTY : r.vector()).bump(replicaId), origin));
+                }
+            }
+            for (VersionRow r : rows.values()) {
+                if (!r.deleted() && !scan.containsKey(r.path()) && !result.isUnknown(r.path())) {
+                    changed.put(r.path(), new VersionRow(r.path(), null, 0, 0, "", r.vector().bump(replicaId), origin));
+                }
+            }
+            write(changed.values());
+            rows.putAll(changed);
+            return rows;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After a sync with a peer whose rows were {@code peer}: where this root now holds the peer's
+     * version ({@code now}, a scan after the sync), this replica's vector becomes the merge of both
+     * (so a later change here dominates the peer's), and the row describes what is here. Paths
+     * that hold something else are left for the next {@link #refresh} to count as local writes.
+     */
+    public void settle(Map<String, VersionRow> peer, NavigableMap<String, Entry> now) {
+        ReentrantLock lock = lock();
+        lock.lock();
+        try {
+            beginWrite();
+            NavigableMap<String, VersionRow> rows = readRows();
+            TreeMap<String, VersionRow> changed = new TreeMap<>();
+            for (VersionRow q : peer.values()) {
+                Entry e = now.get(q.path());
+                if (!q.describes(e)) {
+                    continue;
+                }
+                VersionRow mine = rows.get(q.path());
+                VersionVector merged = mine == null ? q.vector() : mine.vector().merge(q.vector());
+                VersionRow next;
+                if (mine != null && mine.sameContent(q) && mine.describes(e)) {
+                    // The same version on both sides: the writer that wins the name is the
+                    // smaller name, so both replicas agree whichever settles first.
+                    String origin = mine.origin().compareTo(q.origin()) <= 0 ? mine.origin() : q.origin();
+                    next = new VersionRow(q.path(), mine.type(), mine.size(), mine.mtimeNanos(), mine.linkTarget(), merged, origin);
+                } else {
+                    next = e == null ? q.withVector(merged) : VersionRow.of(e, merged, q.origin());
+                }
+                if (!next.equals(mine)) {
+                    changed.put(q.path(), next);
+                }
+            }
+            write(changed.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes {@code rows} and commits (also when there are none: it ends the transaction). */
+    private void write(Collection<VersionRow> rows) {
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR REPLACE INTO versions (path, type, size, mtime_ns, link_target, vector, origin) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (VersionRow r : rows) {
+                ps.setString(1, r.path());
+                ps.setInt(2, r.deleted() ? DELETED : r.type().code());
+                ps.setLong(3, r.size());
+                ps.setLong(4, r.mtimeNanos());
+                ps.setString(5, r.linkTarget());
+                ps.setString(6, r.vector().encode());
+                ps.setString(7, r.origin());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            db.commit();
+        } catch (SQLException e) {
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the first failure is the one to report
+            }
+            throw failure("cannot write version database " + file, e);
+        }
+    }
+
+    private ReentrantLock lock() {
+        return LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
+    }
+
+    private static FarsyncException failure(String what, SQLException e) {
+        return new FarsyncException(ExitCode.INTERNAL, what + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw failure("cannot close version database " + file, e);
+        }
+    }
+}

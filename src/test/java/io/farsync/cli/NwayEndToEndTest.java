@@ -1,0 +1,218 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.farsync.session.KeyFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code farsync nway JOB} through the CLI: a 3-node mesh of real {@code farsync server}s (real
+ * SSH and UDP on loopback, one home, identity and root per node, each node's job run with
+ * {@code --self}), and a hub with three local spokes.
+ */
+class NwayEndToEndTest {
+    private static final Instant T0 = Instant.parse("2024-03-01T12:00:00Z");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+    private final List<CliHarness> nodes = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        nodes.forEach(CliHarness::close);
+    }
+
+    @Test
+    void meshOfThreeServers_concurrentChangesEverywhere_converge_conflictKeepsBoth_rerunIsQuiet() throws Exception {
+        for (String n : List.of("a", "b", "c")) {
+            nodes.add(new CliHarness(tmp.resolve(n)));
+        }
+        // every node's client key may log in at every node's server
+        for (CliHarness server : nodes) {
+            for (CliHarness client : nodes) {
+                if (client != server) {
+                    Files.write(server.serverHome.resolve("authorized_keys"), Files.readAllBytes(KeyFiles.publicKeyFile(client.identity)),
+                            StandardOpenOption.APPEND);
+                }
+            }
+            server.startServer();
+        }
+        Path job = tmp.resolve("mesh.json");
+        ObjectNode j = JSON.createObjectNode().put("topology", "mesh").put("rate", "200M");
+        ArrayNode eps = j.putArray("endpoints");
+        for (int i = 0; i < 3; i++) {
+            CliHarness node = nodes.get(i);
+            Files.createDirectories(data(i));
+            eps.addObject().put("name", List.of("a", "b", "c").get(i)).put("path", node.remote("/data")).put("port", node.server.port())
+                    .put("local", data(i).toString());
+        }
+        JSON.writeValue(job.toFile(), j);
+
+        write(data(0), "shared.txt", "base", 0);
+        write(data(0), "doomed.txt", "doomed", 0);
+        write(data(0), "renamed-at-c.txt", "rename me", 0);
+        converge(job);
+        assertSame();
+
+        // concurrent changes at all three nodes
+        write(data(0), "from-a/new.bin", "a's new file", 10);
+        write(data(1), "shared.txt", "edited at b", 20);
+        write(data(2), "shared.txt", "edited at c", 30);
+        Files.delete(data(1).resolve("doomed.txt"));
+        Files.move(data(2).resolve("renamed-at-c.txt"), data(2).resolve("moved-by-c.txt"));
+        converge(job);
+        assertSame();
+        for (int i = 0; i < 3; i++) {
+            assertThat(read(data(i), "from-a/new.bin")).isEqualTo("a's new file");
+            assertThat(read(data(i), "shared.txt")).as("the newer of two concurrent edits keeps the name").isEqualTo("edited at c");
+            assertThat(conflictCopies(data(i))).as("the other is kept beside it, under one name at every node").hasSize(1);
+            assertThat(read(data(i), conflictCopies(data(i)).get(0))).isEqualTo("edited at b");
+            assertThat(data(i).resolve("doomed.txt")).doesNotExist();
+            assertThat(read(data(i), "moved-by-c.txt")).isEqualTo("rename me");
+            assertThat(data(i).resolve("renamed-at-c.txt")).doesNotExist();
+        }
+        // a change relayed through a third node is no conflict where it arrives second
+        write(data(1), "shared.txt", "b again, after seeing c's", 40);
+        CliHarness.Result r = nodes.get(1).run("nway", job.toString(), "--self", "b", "--stats-json", tmp.resolve("b.json").toString());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        r = nodes.get(0).run("nway", job.toString(), "--self", "a", "--stats-json", tmp.resolve("a.json").toString());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(JSON.readTree(tmp.resolve("a.json").toFile()).get("conflicts").asLong()).isZero();
+        assertSame();
+        assertThat(read(data(0), "shared.txt")).isEqualTo("b again, after seeing c's");
+        assertThat(conflictCopies(data(0))).hasSize(1);
+
+        // farsync admin lists the conflict copy waiting for the user at every session of node a
+        CliHarness.Result sessions = nodes.get(0).run("admin", "sessions", "--json");
+        for (JsonNode session : JSON.readTree(sessions.out())) {
+            JsonNode show = JSON.readTree(nodes.get(0).run("admin", "show", session.get("session").asText() + ".local", "--json").out());
+            assertThat(show.get("conflict_copies")).extracting(JsonNode::asText).containsExactlyElementsOf(conflictCopies(data(0)));
+        }
+        assertThat(nodes.get(0).run("admin", "show", JSON.readTree(sessions.out()).get(0).get("session").asText() + ".local").out())
+                .contains("conflict copies 1").contains(conflictCopies(data(0)).get(0));
+    }
+
+    @Test
+    void hubWithThreeSpokes_distributesConcurrently_splittingTheRate() throws Exception {
+        CliHarness node = new CliHarness(tmp.resolve("hub-node"));
+        nodes.add(node);
+        List<Path> roots = new ArrayList<>();
+        ObjectNode j = JSON.createObjectNode().put("topology", "hub").put("hub", "hub").put("rate", "300M").put("share", "split");
+        ArrayNode eps = j.putArray("endpoints");
+        for (String n : List.of("hub", "s1", "s2", "s3")) {
+            Path root = Files.createDirectories(tmp.resolve(n));
+            roots.add(root);
+            eps.addObject().put("name", n).put("path", root.toString());
+        }
+        Path job = tmp.resolve("hub.json");
+        JSON.writeValue(job.toFile(), j);
+        write(roots.get(0), "from-hub.txt", "hub", 0);
+        write(roots.get(0), "both.txt", "base", 0);
+        CliHarness.Result first = node.run("nway", job.toString());
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+        assertThat(first.out()).contains("round 1 distribute hub <-> s2").contains("in sync: 4 endpoints, 2 rounds");
+
+        write(roots.get(0), "from-hub-2.txt", "hub 2", 5);
+        write(roots.get(1), "from-s1.txt", "s1", 1);
+        write(roots.get(3), "dir/from-s3.txt", "s3", 3);
+        write(roots.get(1), "both.txt", "edited at s1", 10);
+        write(roots.get(2), "both.txt", "edited at s2", 20);
+        Path stats = tmp.resolve("stats.json");
+        CliHarness.Result r = node.run("nway", job.toString(), "--stats-json", stats.toString());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        for (Path root : roots.subList(1, 4)) {
+            Trees.assertSameTree(roots.get(0), root);
+        }
+        assertThat(read(roots.get(3), "dir/from-s3.txt")).isEqualTo("s3");
+        // s1 and s2 reached the hub at once: one edit keeps the name, the other is kept beside it
+        List<String> both = new ArrayList<>(List.of(read(roots.get(3), "both.txt")));
+        for (String c : conflictCopies(roots.get(3))) {
+            both.add(read(roots.get(3), c));
+        }
+        assertThat(both).containsExactlyInAnyOrder("edited at s1", "edited at s2");
+        JsonNode s = JSON.readTree(stats.toFile());
+        assertThat(s.get("status").asText()).isEqualTo("ok");
+        for (JsonNode link : s.get("links")) {
+            assertThat(link.get("target_rate_bps").asLong()).as("300M split among 3 concurrent spokes: %s", link).isEqualTo(100_000_000L);
+        }
+        CliHarness.Result again = node.run("nway", job.toString());
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.out()).contains("in sync: 4 endpoints, 1 rounds");
+        assertThat(conflictCopies(roots.get(0))).as("one conflict, one copy").hasSize(1);
+    }
+
+    @Test
+    void badJob_isAUsageErrorNamingTheProblem() throws Exception {
+        CliHarness node = new CliHarness(tmp.resolve("n"));
+        nodes.add(node);
+        Path job = tmp.resolve("bad.json");
+        Files.writeString(job, "{\"topology\": \"hub\", \"endpoints\": [{\"name\": \"a\", \"path\": \"/x\"}, {\"name\": \"b\", \"path\": \"/y\"}]}");
+        CliHarness.Result r = node.run("nway", job.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains(job.toString()).contains("a hub topology needs 'hub'");
+        Files.writeString(job, "{\"endpoints\": [{\"name\": \"a\", \"path\": \"h1:/x\"}, {\"name\": \"b\", \"path\": \"h2:/y\"}]}");
+        r = node.run("nway", job.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("mesh pair a-b joins two remote endpoints");
+    }
+
+    /** Each node runs its job (a syncs with b and c, b with c) until every node's run changes nothing. */
+    private void converge(Path job) {
+        for (int pass = 0; pass < 3; pass++) {
+            boolean quiet = true;
+            for (int i = 0; i < 2; i++) {
+                String self = List.of("a", "b").get(i);
+                CliHarness.Result r = nodes.get(i).run("nway", job.toString(), "--self", self);
+                assertThat(r.exitCode()).as(r.toString()).isZero();
+                quiet &= r.out().contains(", 1 rounds");
+            }
+            if (quiet) {
+                return;
+            }
+        }
+        throw new AssertionError("the mesh did not settle in 3 passes over the nodes");
+    }
+
+    private Path data(int node) {
+        return nodes.get(node).serverRoot.resolve("data");
+    }
+
+    private void assertSame() throws IOException {
+        Trees.assertSameTree(data(0), data(1));
+        Trees.assertSameTree(data(0), data(2));
+    }
+
+    private static void write(Path root, String rel, String content, int seconds) throws IOException {
+        Path f = root.resolve(rel);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, content, StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(f, FileTime.from(T0.plusSeconds(seconds)));
+    }
+
+    private static String read(Path root, String rel) throws IOException {
+        return Files.readString(root.resolve(rel), StandardCharsets.UTF_8);
+    }
+
+    private static List<String> conflictCopies(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).filter(n -> n.contains(".conflict-")).sorted().toList();
+        }
+    }
+}

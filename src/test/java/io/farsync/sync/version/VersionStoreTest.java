@@ -1,0 +1,72 @@
+package io.farsync.sync.version;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.sync.filter.Filter;
+import io.farsync.sync.scan.Scanner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Refresh counts local writes and deletes; settle adopts the peer's vector where its version now lies. */
+class VersionStoreTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void refresh_bumpsOnlyChangedPaths_deletesBecomeTombstones_andTheReplicaIdIsStable() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path db = tmp.resolve("v.db");
+        write(root.resolve("f"), "one", 1);
+        write(root.resolve("g"), "g", 1);
+        String id;
+        try (VersionStore s = VersionStore.open(db)) {
+            id = s.replicaId();
+            NavigableMap<String, VersionRow> rows = s.refresh(scan(root), "host1");
+            assertThat(rows.get("f").vector()).isEqualTo(new VersionVector(Map.of(id, 1L)));
+            assertThat(rows.get("f").origin()).isEqualTo("host1");
+        }
+        write(root.resolve("f"), "two!", 2);
+        Files.delete(root.resolve("g"));
+        try (VersionStore s = VersionStore.open(db)) {
+            assertThat(s.replicaId()).isEqualTo(id);
+            NavigableMap<String, VersionRow> rows = s.refresh(scan(root), "host1");
+            assertThat(rows.get("f").vector().get(id)).isEqualTo(2);
+            assertThat(rows.get("g").deleted()).isTrue();
+            assertThat(rows.get("g").vector().get(id)).isEqualTo(2);
+            assertThat(s.refresh(scan(root), "host1")).as("nothing changed: nothing bumped").isEqualTo(rows);
+        }
+    }
+
+    @Test
+    void settle_adoptsThePeersVector_forItsVersionNowHere_soTheNextRefreshCountsNoWrite() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        write(root.resolve("f"), "mine", 1);
+        try (VersionStore s = VersionStore.open(tmp.resolve("v.db"))) {
+            s.refresh(scan(root), "me");
+            // the peer's version arrives (as the sync would write it)
+            write(root.resolve("f"), "theirs", 5);
+            VersionRow theirs = new VersionRow("f", io.farsync.sync.scan.EntryType.FILE, 6, Instant.EPOCH.plusSeconds(5).getEpochSecond() * 1_000_000_000L,
+                    "", new VersionVector(Map.of("peer", 3L)), "peerhost");
+            s.settle(Map.of("f", theirs), scan(root).entries());
+            VersionRow now = s.refresh(scan(root), "me").get("f");
+            assertThat(now.vector()).isEqualTo(new VersionVector(Map.of("peer", 3L, s.replicaId(), 1L)));
+            assertThat(now.origin()).isEqualTo("peerhost");
+        }
+    }
+
+    private static io.farsync.sync.scan.ScanResult scan(Path root) {
+        return new Scanner(false, Set.of(), Filter.NONE).scan(root);
+    }
+
+    private static void write(Path f, String s, long seconds) throws Exception {
+        Files.writeString(f, s);
+        Files.setLastModifiedTime(f, FileTime.from(Instant.EPOCH.plusSeconds(seconds)));
+    }
+}
