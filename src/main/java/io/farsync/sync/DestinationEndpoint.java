@@ -66,6 +66,8 @@ public final class DestinationEndpoint {
     private BidiOptions bidi;
     /** After {@link #run}: this side's records were made with the source's database (else they are no base). */
     private volatile boolean knewSource;
+    /** What this run compares (continuous mode's batches); the whole tree by default. */
+    private Scope scope = Scope.WHOLE;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -82,6 +84,15 @@ public final class DestinationEndpoint {
      */
     DestinationEndpoint bidi(BidiOptions options) {
         this.bidi = Objects.requireNonNull(options, "options");
+        return this;
+    }
+
+    /**
+     * Limits the run to {@code scope}: deviations and extras are looked for only in its subtrees
+     * (and everywhere if the source's database is not the recorded one).
+     */
+    public DestinationEndpoint scope(Scope scope) {
+        this.scope = Objects.requireNonNull(scope, "scope");
         return this;
     }
 
@@ -200,13 +211,17 @@ public final class DestinationEndpoint {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             prepareRoot();
             Scanner scanner = new Scanner(true, Protocol.snapshotFiles(snapshot));
-            ScanResult scan = scanner.scan(root);
-            partials = new HashMap<>(scanner.partials());
-            recorded = snapshot.loadAll();
+            ScanResult scan = scope.scan(scanner, root);
+            recorded = scope.load(snapshot);
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            if (!sameSource && !scope.isWhole()) {
+                scan = scanner.scan(root);
+                recorded = snapshot.loadAll();
+            }
+            partials = new HashMap<>(scanner.partials());
             knewSource = sameSource;
             snapshot.setPeerId(hello.snapshotId());
             sourceDb = hello.snapshotId();

@@ -12,7 +12,7 @@ import java.util.Set;
 final class Protocol {
 
     /** Bump on any incompatible change of the conversation or the codec. */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private Protocol() {
     }

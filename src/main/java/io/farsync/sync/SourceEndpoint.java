@@ -62,6 +62,8 @@ public final class SourceEndpoint {
     private boolean reportConflicts;
     /** Bidirectional: this side's records are no base even if the peer's database is the recorded one. */
     private boolean distrustRecords;
+    /** What this run compares (continuous mode's batches); the whole tree by default. */
+    private Scope scope = Scope.WHOLE;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -87,6 +89,15 @@ public final class SourceEndpoint {
     SourceEndpoint bidi(BidiOptions options, boolean reportConflicts) {
         this.bidi = Objects.requireNonNull(options, "options");
         this.reportConflicts = reportConflicts;
+        return this;
+    }
+
+    /**
+     * Limits the run to {@code scope}: only its subtrees are scanned, planned and deleted from.
+     * If the destination's database is not the recorded one, the run widens to the whole tree.
+     */
+    public SourceEndpoint scope(Scope scope) {
+        this.scope = Objects.requireNonNull(scope, "scope");
         return this;
     }
 
@@ -184,8 +195,10 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).scan(root);
-            NavigableMap<String, Entry> recorded = snapshot.loadAll();
+            Scope effective = scope.widen(root);
+            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter());
+            scan = effective.scan(scanner, root);
+            NavigableMap<String, Entry> recorded = effective.load(snapshot);
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
@@ -213,6 +226,12 @@ public final class SourceEndpoint {
             if (!trusted) {
                 log.info("destination snapshot {} is not the one recorded; every entry is a candidate", hello.snapshotId());
             }
+            if (!trusted && !effective.isWhole()) {
+                // a scoped run must not record the new database as the peer's: compare everything
+                effective = Scope.WHOLE;
+                scan = scanner.scan(root);
+                recorded = snapshot.loadAll();
+            }
             Planner.Plan plan;
             if (bidi == null) {
                 plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
@@ -228,7 +247,8 @@ public final class SourceEndpoint {
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
                     root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
                     deviations.size(), extras.size());
-            checkDeleteLimits(recorded.size(), plan.deletes().size());
+            checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(), plan.deletes().size(),
+                    Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
@@ -248,11 +268,11 @@ public final class SourceEndpoint {
         }
 
         /** Refuses, before anything changed, a sync that would delete too much or that looks like an unmounted source. */
-        private void checkDeleteLimits(long recordedEntries, long deletes) {
+        private void checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
             if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
                 return;
             }
-            if (scan.entries().isEmpty()) {
+            if (sourceEmpty) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
                         + " entries at the last sync (not mounted?); refusing to delete them at the destination"
                         + " (--max-delete 100% allows it)");

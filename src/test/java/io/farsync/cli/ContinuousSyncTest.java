@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import io.farsync.sync.watch.ChangeListener;
+import io.farsync.sync.watch.Watchers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +95,56 @@ class ContinuousSyncTest {
         awaitSameTree(src, dst);
         running.awaitSyncs(before + 1); // its summary line comes after the files are in place
         assertThat(running.syncs() - before).as("syncs for one rename").isBetween(1L, 2L);
+        List<String> lines = running.syncLines();
+        String rename = lines.stream().skip(before).filter(l -> l.contains("moved")).findFirst().orElseThrow();
+        assertThat(rename).as("one move, no file sent").contains("sent 0 files").contains("moved 1");
+        assertThat(BackgroundContinuous.wireBytes(rename)).as("wire bytes of the rename (the tree holds ~1 MB)").isLessThan(100_000);
+        assertThat(running.stop()).isZero();
+        assertThat(running.out()).contains("over 1 session");
+    }
+
+    /** Batches are limited to the hinted paths; an overflow's rescan compares the whole tree again. */
+    @Test
+    void lostEvents_areFoundByTheOverflowRescan_notByHintedBatches() throws Exception {
+        Random random = new Random(SEED);
+        Trees.write(src.resolve("a.bin"), random, 1000);
+        Path deaf = src.toAbsolutePath().normalize().resolve("quiet");
+        AtomicReference<ChangeListener> runnerListener = new AtomicReference<>();
+        ContinuousRunner.WatcherFactory lossy = (root, mode, excluded, listener) -> {
+            runnerListener.set(listener);
+            return Watchers.create(root, mode, excluded, new ChangeListener() {
+                @Override
+                public void changed(Path path) {
+                    if (!path.startsWith(deaf)) {
+                        listener.changed(path);
+                    }
+                }
+
+                @Override
+                public void rescan(Path subtree, String reason) {
+                    listener.rescan(subtree, reason);
+                }
+
+                @Override
+                public void warning(String message) {
+                    listener.warning(message);
+                }
+            });
+        };
+        running = new BackgroundContinuous(src.toString(), dst.toString(), home, null, 0, BackgroundContinuous.settings(0.2, 600), lossy);
+        running.awaitSyncs(1);
+        awaitSameTree(src, dst);
+
+        long before = running.syncs();
+        Trees.write(src.resolve("quiet/lost.bin"), random, 2000);
+        Trees.write(src.resolve("loud/heard.bin"), random, 3000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dst.resolve("loud/heard.bin")));
+        running.awaitSyncs(before + 1);
+        assertThat(dst.resolve("quiet")).as("a batch looks only where the hints point").doesNotExist();
+
+        runnerListener.get().rescan(src.toAbsolutePath().normalize(), "event queue overflowed");
+        awaitSameTree(src, dst);
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.out().contains("event queue overflowed"));
         assertThat(running.stop()).isZero();
     }
 

@@ -48,6 +48,8 @@ final class SyncRun {
     /** Wraps the destination's outgoing stream. */
     UnaryOperator<OutputStream> destinationOut = UnaryOperator.identity();
     int pipeCapacity = 64 * 1024;
+    /** What both endpoints compare. */
+    Scope scope = Scope.WHOLE;
     /** The source's wall clock (nanoseconds since the epoch); null for the real one. */
     java.util.function.LongSupplier sourceWallClock;
 
@@ -67,14 +69,15 @@ final class SyncRun {
                 try {
                     SourceEndpoint endpoint = sourceWallClock == null ? new SourceEndpoint(src, s, options, sourceListener)
                             : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
-                    return endpoint.run(toSrc.in, sourceOut.apply(toDst.out));
+                    return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
                 } finally {
                     toDst.out.close();
                 }
             });
             Future<SyncResult> destination = pool.submit(() -> {
                 try {
-                    return new DestinationEndpoint(dst, d, options, destinationListener).run(toDst.in, destinationOut.apply(toSrc.out));
+                    return new DestinationEndpoint(dst, d, options, destinationListener).scope(scope)
+                            .run(toDst.in, destinationOut.apply(toSrc.out));
                 } finally {
                     toSrc.out.close();
                 }

@@ -12,10 +12,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -56,13 +58,28 @@ public final class Scanner {
     }
 
     public ScanResult scan(Path root) {
+        return scan(root, List.of(""));
+    }
+
+    /**
+     * Scans only the given subtrees (relative paths, none below another; {@code ""} is the whole
+     * tree), plus the entries of their ancestors, which a sync of a subtree needs as parents. A
+     * subtree or ancestor that does not exist is simply absent from the result.
+     */
+    public ScanResult scan(Path root, Collection<String> subtrees) {
         TreeMap<String, Entry> entries = new TreeMap<>();
         Map<String, String> errors = new LinkedHashMap<>();
         Set<String> incomplete = new HashSet<>();
         int staleRemoved = 0;
         partials.clear();
         Deque<String> dirs = new ArrayDeque<>();
-        dirs.push("");
+        for (String subtree : subtrees) {
+            if (subtree.isEmpty()) {
+                dirs.push("");
+            } else if (visitPath(root, subtree, entries, errors, incomplete)) {
+                dirs.push(subtree);
+            }
+        }
         while (!dirs.isEmpty()) {
             String rel = dirs.pop();
             Path dir = rel.isEmpty() ? root : root.resolve(rel);
@@ -115,6 +132,45 @@ public final class Scanner {
             }
         }
         return new ScanResult(Collections.unmodifiableNavigableMap(entries), errors, incomplete, staleRemoved);
+    }
+
+    /**
+     * Lists {@code subtree}'s ancestors and itself, top down, by lstat; true if the subtree is a
+     * directory to walk. Stops at the first that is missing, no directory, skipped or unreadable.
+     */
+    private boolean visitPath(Path root, String subtree, Map<String, Entry> entries, Map<String, String> errors,
+            Set<String> incomplete) {
+        int from = 0;
+        while (true) {
+            int slash = subtree.indexOf('/', from);
+            String rel = slash < 0 ? subtree : subtree.substring(0, slash);
+            Entry e = entries.get(rel);
+            if (e == null) {
+                Path p = root.resolve(rel);
+                String name = p.getFileName().toString();
+                if (TempNames.isTempName(name) || TempNames.isPartialName(name) || excluded.contains(p)) {
+                    return false;
+                }
+                try {
+                    e = Stat.lstatOrNull(p, rel);
+                } catch (IOException ex) {
+                    errors.put(rel, IoReasons.reason(ex));
+                    incomplete.add(rel);
+                    return false;
+                }
+                if (e == null || filter.excludes(rel, e.isDirectory())) {
+                    return false;
+                }
+                entries.put(rel, e);
+            }
+            if (!e.isDirectory()) {
+                return false;
+            }
+            if (slash < 0) {
+                return true;
+            }
+            from = slash + 1;
+        }
     }
 
     /**
