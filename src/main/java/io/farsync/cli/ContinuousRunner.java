@@ -29,21 +29,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * farsync sync --continuous: one-time syncs, repeated whenever the source changed.
+ * farsync sync --continuous: a sync per batch of changes, until stopped.
  *
- * The watcher (local source only) feeds a ChangeAggregator; each released batch runs the whole
- * one-time sync again through SyncRunner: a fresh SSH session and UDP transport per batch. The
- * snapshots on both sides make a re-run cheap (only what changed is sent) and make it safe after
- * any failure (nothing done is sent again), so reconnecting is just running again later. A sync
- * compares the whole tree, so the batch's paths only serve the summary line.
+ * The watcher (of a local source; a remote source's server sends hints instead) feeds a
+ * ChangeAggregator; each released batch is synced by the Syncer, limited to the batch's paths
+ * (a Scope) unless the whole tree was asked for (initial sync, periodic scan, retry, overflow).
+ * One-way sync keeps one session across batches (PersistentSync); --bidi runs the whole one-time
+ * sync through SyncRunner per batch. The snapshots on both sides make a sync cheap (only what
+ * changed is sent) and safe after any failure (nothing done is sent again), so reconnecting is
+ * just syncing again later over a new session.
  *
  * Changes seen while a sync runs stay in the aggregator and become the next batch: the running
  * sync may or may not have seen them, and a spare sync finds nothing to do.
  *
- * Failures: errors a retry can fix (peer unreachable, transfer broken, disk full, some entries
- * failed) schedule a full sync after an exponential backoff (1 s doubling to 60 s) and print one
- * line per attempt; hints arriving meanwhile wait for it. Errors only the user can fix (usage,
- * authentication, host key, path escape, internal) end the run with their exit code.
+ * Failures: errors a retry can fix (peer unreachable, transfer broken, disk full) schedule a full
+ * sync after an exponential backoff (1 s doubling to 60 s) and print one line per attempt; hints
+ * arriving meanwhile wait for it. Entries that failed in a sync that otherwise worked get a
+ * whole-tree retry after their own backoff, while batches of new hints go on meanwhile: under
+ * churn most such failures are files that changed while sent, and their change is hinted anyway.
+ * Errors only the user can fix (usage, authentication, host key, path escape, internal) end the
+ * run with their exit code.
  */
 final class ContinuousRunner {
     private static final Logger log = LoggerFactory.getLogger(ContinuousRunner.class);
@@ -114,6 +119,8 @@ final class ContinuousRunner {
     /** A whole-tree sync was requested since the last batch was taken (set by the loop, and on a lost session). */
     private volatile boolean wholeRequested;
     private WatcherFactory watchers = Watchers::create;
+    /** The last sync compared the whole tree (so the periodic scan can wait a full interval again). */
+    private boolean lastWhole;
     private volatile ExitCode exit = ExitCode.OK;
     private volatile boolean syncing;
     private long syncs;
@@ -341,6 +348,10 @@ final class ContinuousRunner {
     private void loop(boolean watching) throws InterruptedException {
         long interval = (watching ? settings.scanInterval() : unwatchedInterval()).toNanos();
         long backoff = settings.backoffMin().toNanos();
+        // Entries that failed (mostly files changing or vanishing while sent) are retried with a
+        // whole-tree sync after their own backoff, while batches of new hints go on meanwhile.
+        long partialBackoff = backoff;
+        long retryAt = Long.MAX_VALUE;
         int failures = 0;
         boolean everSucceeded = false;
         long nextScan = interval == 0 ? Long.MAX_VALUE : nanoClock.getAsLong() + interval;
@@ -352,7 +363,12 @@ final class ContinuousRunner {
                 aggregator.request("periodic scan");
                 nextScan = nanoClock.getAsLong() + interval;
             }
-            Batch batch = aggregator.await(nextScan);
+            if (retryAt != Long.MAX_VALUE && nanoClock.getAsLong() - retryAt >= 0) {
+                wholeRequested = true;
+                aggregator.request("retry");
+                retryAt = Long.MAX_VALUE;
+            }
+            Batch batch = aggregator.await(Math.min(nextScan, retryAt));
             if (batch == null) {
                 continue;
             }
@@ -361,12 +377,20 @@ final class ContinuousRunner {
             if (aggregator.stopped()) {
                 break;
             }
-            if (o.exit() == ExitCode.OK) {
+            if (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) {
                 everSucceeded = true;
                 failures = 0;
                 backoff = settings.backoffMin().toNanos();
-                if (interval > 0) {
+                if (interval > 0 && lastWhole) {
                     nextScan = nanoClock.getAsLong() + interval;
+                }
+                if (o.exit() == ExitCode.OK) {
+                    partialBackoff = backoff;
+                    retryAt = Long.MAX_VALUE;
+                } else {
+                    say("retrying the failed entries in " + seconds(Duration.ofNanos(partialBackoff)));
+                    retryAt = nanoClock.getAsLong() + partialBackoff;
+                    partialBackoff = Math.min(partialBackoff * 2, settings.backoffMax().toNanos());
                 }
                 continue;
             }
@@ -376,12 +400,8 @@ final class ContinuousRunner {
                 return;
             }
             failures++;
-            if (o.exit() != ExitCode.PARTIAL) {
-                err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
-                        + seconds(Duration.ofNanos(backoff)));
-            } else {
-                say("retrying the failed entries in " + seconds(Duration.ofNanos(backoff)));
-            }
+            err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
+                    + seconds(Duration.ofNanos(backoff)));
             if (!aggregator.pauseUntil(nanoClock.getAsLong() + backoff)) {
                 break;
             }
@@ -396,8 +416,10 @@ final class ContinuousRunner {
         boolean requested = wholeRequested;
         wholeRequested = false;
         syncing = true;
+        Scope scope = scopeOf(batch, requested);
+        lastWhole = scope.isWhole();
         try (Progress progress = new Progress(out, err, quiet, false, nanoClock)) {
-            o = syncer.sync(progress, scopeOf(batch, requested));
+            o = syncer.sync(progress, scope);
         } finally {
             syncing = false;
         }
