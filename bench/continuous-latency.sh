@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Latency of continuous sync on the emulated WAN: close() of a small file at the source to the
-# same bytes readable at the destination, for push (the client watches its local source) and
-# pull (the server watches its source and sends hints over the open session).
+# same bytes readable at the destination, for push (the client watches its local source), pull
+# (the server watches its source and sends hints over the open session) and local (both paths
+# local on host A: the in-process server over loopback, no WAN).
 #
 #   WAN_NS=live bench/continuous-latency.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT]
-#                                           [--files N] [--cooloff S] [--modes push,pull]
+#                                           [--files N] [--cooloff S] [--modes push,pull,local]
 #
 # Server on host B, client on host A (`farsync sync ... --continuous`); bench/lib/latency_probe.py
 # writes N files one at a time and polls the destination (both hosts share this machine's file
@@ -50,6 +51,7 @@ for mode in ${MODES//,/ }; do
     case $mode in
         push) srcdir=$W/a/push-src; dstdir=$W/rootB/push-dst; src=$srcdir; dst=10.77.2.2:/push-dst ;;
         pull) srcdir=$W/rootB/pull-src; dstdir=$W/a/pull-dst; src=10.77.2.2:/pull-src; dst=$dstdir ;;
+        local) srcdir=$W/a/local-src; dstdir=$W/a/local-dst; src=$srcdir; dst=$dstdir ;;   # both local: loopback in host A
         *) echo "unknown mode $mode" >&2; exit 2 ;;
     esac
     mkdir -p "$srcdir"

@@ -87,6 +87,32 @@ class ContinuousRemoteTest {
         assertThat(running.out()).contains("over 2 sessions");
     }
 
+    /** The idle hint reader notices the lost session; the new session's whole-tree sync finds what changed meanwhile. */
+    @Test
+    void pull_serverRestartWhileIdle_reconnectsAndSendsOnlyTheNewFile() throws Exception {
+        Random random = new Random(SEED);
+        Path remote = h.serverRoot.resolve("data");
+        Trees.write(remote.resolve("done/big.bin"), random, 2_000_000);
+        Path local = tmp.resolve("pulled");
+        running = start(h.remote("/data"), local.toString(),
+                BackgroundContinuous.settings(0.1, 0).withBackoff(Duration.ofMillis(100), Duration.ofMillis(800)));
+        ContinuousSyncTest.awaitSameTree(remote, local);
+
+        long sentBefore = sentLines().count();
+        h.server.close();
+        Trees.write(remote.resolve("while-down/new.bin"), random, 30_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("failed (attempt 1)"));
+        h.server = startServer(port);
+
+        ContinuousSyncTest.awaitSameTree(remote, local);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore);
+        String last = sentLines().reduce((a, b) -> b).orElseThrow();
+        assertThat(last).contains("sent 1 file");
+        assertThat(BackgroundContinuous.wireBytes(last)).isLessThan(300_000);
+        assertThat(running.stop()).isZero();
+        assertThat(running.out()).contains("over 2 sessions");
+    }
+
     private java.util.stream.Stream<String> sentLines() {
         return running.out().lines().filter(l -> l.contains(" sync #") && l.contains("sent "));
     }

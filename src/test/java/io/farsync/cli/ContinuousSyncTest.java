@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import io.farsync.sync.watch.ChangeListener;
@@ -187,31 +186,5 @@ class ContinuousSyncTest {
 
         awaitSameTree(src, dst);
         assertThat(running.stop()).isZero();
-    }
-
-    /** Latency from close() of a small file at the source to the same bytes being readable at the destination. */
-    @Test
-    void smallFileLatency_isAboutTheCooloff() throws Exception {
-        for (double cooloff : new double[] {1.0, 0.2}) {
-            if (running != null) {
-                assertThat(running.stop()).isZero();
-                running.close();
-            }
-            start(cooloff);
-            List<Long> millis = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                Path f = src.resolve("latency-" + cooloff + "-" + i + ".txt");
-                byte[] data = ("sample " + i).getBytes();
-                Files.write(f, data);
-                long t0 = System.nanoTime();
-                Path target = dst.resolve(src.relativize(f));
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2)).ignoreExceptions()
-                        .until(() -> java.util.Arrays.equals(Files.readAllBytes(target), data));
-                millis.add((System.nanoTime() - t0) / 1_000_000);
-            }
-            millis.sort(null);
-            System.out.println(String.format(Locale.ROOT, "latency close->readable, loopback, cooloff %.1f s: %s ms (median %d)",
-                    cooloff, millis, millis.get(millis.size() / 2)));
-        }
     }
 }
