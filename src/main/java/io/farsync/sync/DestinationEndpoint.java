@@ -456,7 +456,7 @@ public final class DestinationEndpoint {
                 if (bidi != null) {
                     keepLocalChange(to);
                 }
-                Entry own = recorded.get(a);
+                Entry own = own(a);
                 if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
                     filesMoved++;
@@ -510,7 +510,7 @@ public final class DestinationEndpoint {
 
         private void onDelete(int id, WireEntry expected) {
             String path = PathJail.checkWirePath(expected.path());
-            Entry own = recorded.get(path);
+            Entry own = own(path);
             Entry reference = own != null ? own : asSynced(expected);
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);
@@ -766,9 +766,25 @@ public final class DestinationEndpoint {
         }
 
         private void forget(String path) {
-            if (recorded.remove(path) != null) {
+            if (recorded.remove(path) != null || !scope.isWhole()) {
                 snapshot.remove(path);
             }
+        }
+
+        /**
+         * This side's record of {@code path}. A scoped run loaded only its scope's records, and
+         * the source may act outside it (it widens a subtree whose parent is gone): those are
+         * read from the snapshot.
+         */
+        private Entry own(String path) {
+            Entry r = recorded.get(path);
+            if (r == null && !scope.isWhole()) {
+                r = snapshot.get(path).orElse(null);
+                if (r != null) {
+                    recorded.put(path, r);
+                }
+            }
+            return r;
         }
 
         private void ackAfterCommit(Message.Ack ack) {

@@ -510,10 +510,11 @@ public final class SourceEndpoint {
                 log.info("{} changed while being sent; sending it again once it is quiet", e.path());
             } else {
                 peer.send(new Message.FileAbort(id, failure));
-                // Not acknowledged: the source settles it itself and forgets it, so it is retried.
+                // Not acknowledged: the source settles it itself. Its record (if any) stays: the
+                // destination keeps the version synced before, so a later delete or move of the
+                // path must still reach it, and the changed file is a candidate again anyway.
                 settled.add(id);
                 awaiting.remove(id);
-                snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
             }
         }

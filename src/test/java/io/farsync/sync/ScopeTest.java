@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +82,10 @@ class ScopeTest {
 
         scoped("a/b/c/one.bin");
         Trees.assertSameTree(src, dst);
+        try (SnapshotStore d = SnapshotStore.open(sync.dstDb); SnapshotStore s = SnapshotStore.open(sync.srcDb)) {
+            assertThat(d.loadSubtree("a")).as("destination records outside its scope, deleted by the widened source").isEmpty();
+            assertThat(s.loadSubtree("a")).isEmpty();
+        }
     }
 
     @Test
