@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * changed is sent) and safe after any failure (nothing done is sent again), so reconnecting is
  * just syncing again later over a new session.
  *
+ * Batches limited to their hints are followed, once the tree has been quiet for twice the
+ * cooloff (at least 2 s), by one whole-tree sync ("settling"): events are hints, and a hint with
+ * a stale name (a watcher racing a directory rename) must not leave the trees apart for long.
+ *
  * Changes seen while a sync runs stay in the aggregator and become the next batch: the running
  * sync may or may not have seen them, and a spare sync finds nothing to do.
  *
@@ -352,6 +356,10 @@ final class ContinuousRunner {
         // whole-tree sync after their own backoff, while batches of new hints go on meanwhile.
         long partialBackoff = backoff;
         long retryAt = Long.MAX_VALUE;
+        // Once the tree is quiet after batches limited to their hints, one whole-tree sync: a
+        // hint a watcher got wrong (a name it reported stale) cannot leave the trees apart.
+        long settleDelay = Math.max(Duration.ofSeconds(2).toNanos(), 2 * settings.cooloff().toNanos());
+        long settleAt = Long.MAX_VALUE;
         int failures = 0;
         boolean everSucceeded = false;
         long nextScan = interval == 0 ? Long.MAX_VALUE : nanoClock.getAsLong() + interval;
@@ -368,7 +376,12 @@ final class ContinuousRunner {
                 aggregator.request("retry");
                 retryAt = Long.MAX_VALUE;
             }
-            Batch batch = aggregator.await(Math.min(nextScan, retryAt));
+            if (settleAt != Long.MAX_VALUE && nanoClock.getAsLong() - settleAt >= 0) {
+                wholeRequested = true;
+                aggregator.request("settling");
+                settleAt = Long.MAX_VALUE;
+            }
+            Batch batch = aggregator.await(Math.min(nextScan, Math.min(retryAt, settleAt)));
             if (batch == null) {
                 continue;
             }
@@ -384,6 +397,7 @@ final class ContinuousRunner {
                 if (interval > 0 && lastWhole) {
                     nextScan = nanoClock.getAsLong() + interval;
                 }
+                settleAt = lastWhole ? Long.MAX_VALUE : nanoClock.getAsLong() + settleDelay;
                 if (o.exit() == ExitCode.OK) {
                     partialBackoff = backoff;
                     retryAt = Long.MAX_VALUE;

@@ -157,7 +157,7 @@ class ContinuousSyncTest {
         int ops = 0;
         while (System.nanoTime() < end) {
             ops++;
-            int op = random.nextInt(10);
+            int op = random.nextInt(11);
             try {
                 if (op < 3 || files.isEmpty()) {
                     Path f = dirs.get(random.nextInt(dirs.size())).resolve("f" + ops);
@@ -172,6 +172,10 @@ class ContinuousSyncTest {
                     Path to = dirs.get(random.nextInt(dirs.size())).resolve("r" + ops);
                     Files.move(f, to);
                     files.add(to);
+                } else if (op < 9 && dirs.size() > 1) {
+                    // a directory rename: entries listed below it are stale now, and fail above
+                    Path d = dirs.remove(1 + random.nextInt(dirs.size() - 1));
+                    dirs.add(Files.move(d, d.resolveSibling("m" + ops)));
                 } else {
                     Files.delete(files.remove(random.nextInt(files.size())));
                 }
