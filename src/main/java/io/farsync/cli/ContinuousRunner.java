@@ -377,8 +377,11 @@ final class ContinuousRunner {
                 retryAt = Long.MAX_VALUE;
             }
             if (settleAt != Long.MAX_VALUE && nanoClock.getAsLong() - settleAt >= 0) {
-                wholeRequested = true;
-                aggregator.request("settling");
+                // only when quiet: with hints pending, the next batch sets a new settling time
+                if (aggregator.nanosUntilDue() == Long.MAX_VALUE) {
+                    wholeRequested = true;
+                    aggregator.request("settling");
+                }
                 settleAt = Long.MAX_VALUE;
             }
             Batch batch = aggregator.await(Math.min(nextScan, Math.min(retryAt, settleAt)));
