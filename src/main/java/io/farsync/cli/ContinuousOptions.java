@@ -11,7 +11,7 @@ final class ContinuousOptions {
     static final double DEFAULT_COOLOFF = 1.0;
     /** Safety-net full syncs when the source is watched: cheap, and catch what events cannot (mmap writes). */
     static final double DEFAULT_SCAN_WATCHED = 600;
-    /** Full syncs when the source cannot be watched (remote source, or watching failed). */
+    /** Full syncs when a side cannot be watched (bidirectional sync's other side, or watching failed). */
     static final double DEFAULT_SCAN_UNWATCHED = 10;
 
     @Option(names = "--continuous", description = "keep running after the first sync: watch the source and sync each change"
@@ -23,8 +23,8 @@ final class ContinuousOptions {
     Double cooloff;
 
     @Option(names = "--scan-interval", paramLabel = "SECONDS", description = "with --continuous: also run a full sync this often;"
-            + " 0 turns it off when watching (default: " + DEFAULT_SCAN_WATCHED + " when the source is watched, "
-            + DEFAULT_SCAN_UNWATCHED + " when it is remote)")
+            + " 0 turns it off (default: " + DEFAULT_SCAN_WATCHED + "; " + DEFAULT_SCAN_UNWATCHED + " with --bidi, whose remote"
+            + " side is not watched)")
     Double scanInterval;
 
     @Option(names = "--watch", paramLabel = "auto|native|poll", description = "with --continuous: how to watch a local source"
@@ -38,17 +38,18 @@ final class ContinuousOptions {
         }
     }
 
-    ContinuousRunner.Settings settings(boolean sourceRemote) {
+    /** @param peerUnwatched a side that changes is not watched (the remote side of --bidi) */
+    ContinuousRunner.Settings settings(boolean peerUnwatched) {
         double c = cooloff == null ? DEFAULT_COOLOFF : cooloff;
         if (!(c >= 0 && c <= 86_400)) {
             throw new FarsyncException(ExitCode.USAGE, "--cooloff (" + c + ") must be between 0 and 86400 seconds");
         }
-        double s = scanInterval == null ? (sourceRemote ? DEFAULT_SCAN_UNWATCHED : DEFAULT_SCAN_WATCHED) : scanInterval;
+        double s = scanInterval == null ? (peerUnwatched ? DEFAULT_SCAN_UNWATCHED : DEFAULT_SCAN_WATCHED) : scanInterval;
         if (!(s >= 0 && s <= 31_536_000)) {
             throw new FarsyncException(ExitCode.USAGE, "--scan-interval (" + s + ") must be between 0 and 31536000 seconds");
         }
-        if (sourceRemote && s == 0) {
-            throw new FarsyncException(ExitCode.USAGE, "--scan-interval 0: a remote source is not watched, so it needs periodic syncs");
+        if (peerUnwatched && s == 0) {
+            throw new FarsyncException(ExitCode.USAGE, "--scan-interval 0: with --bidi the remote side is not watched, so it needs periodic syncs");
         }
         WatchMode mode;
         try {

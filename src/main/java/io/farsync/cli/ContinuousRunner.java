@@ -1,6 +1,8 @@
 package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
+import io.farsync.sync.BatchClient;
+import io.farsync.sync.Scope;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.watch.Batch;
 import io.farsync.sync.watch.ChangeAggregator;
@@ -14,7 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -25,21 +29,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * farsync sync --continuous: one-time syncs, repeated whenever the source changed.
+ * farsync sync --continuous: a sync per batch of changes, until stopped.
  *
- * The watcher (local source only) feeds a ChangeAggregator; each released batch runs the whole
- * one-time sync again through SyncRunner: a fresh SSH session and UDP transport per batch. The
- * snapshots on both sides make a re-run cheap (only what changed is sent) and make it safe after
- * any failure (nothing done is sent again), so reconnecting is just running again later. A sync
- * compares the whole tree, so the batch's paths only serve the summary line.
+ * The watcher (of a local source; a remote source's server sends hints instead) feeds a
+ * ChangeAggregator; each released batch is synced by the Syncer, limited to the batch's paths
+ * (a Scope) unless the whole tree was asked for (initial sync, periodic scan, retry, overflow).
+ * One-way sync keeps one session across batches (PersistentSync); --bidi runs the whole one-time
+ * sync through SyncRunner per batch. The snapshots on both sides make a sync cheap (only what
+ * changed is sent) and safe after any failure (nothing done is sent again), so reconnecting is
+ * just syncing again later over a new session.
+ *
+ * Batches limited to their hints are followed, once the tree has been quiet for twice the
+ * cooloff (at least 2 s), by one whole-tree sync ("settling"): events are hints, and a hint with
+ * a stale name (a watcher racing a directory rename) must not leave the trees apart for long.
  *
  * Changes seen while a sync runs stay in the aggregator and become the next batch: the running
  * sync may or may not have seen them, and a spare sync finds nothing to do.
  *
- * Failures: errors a retry can fix (peer unreachable, transfer broken, disk full, some entries
- * failed) schedule a full sync after an exponential backoff (1 s doubling to 60 s) and print one
- * line per attempt; hints arriving meanwhile wait for it. Errors only the user can fix (usage,
- * authentication, host key, path escape, internal) end the run with their exit code.
+ * Failures: errors a retry can fix (peer unreachable, transfer broken, disk full) schedule a full
+ * sync after an exponential backoff (1 s doubling to 60 s) and print one line per attempt; hints
+ * arriving meanwhile wait for it. Entries that failed in a sync that otherwise worked get a
+ * whole-tree retry after their own backoff, while batches of new hints go on meanwhile: under
+ * churn most such failures are files that changed while sent, and their change is hinted anyway.
+ * Errors only the user can fix (usage, authentication, host key, path escape, internal) end the
+ * run with their exit code.
  */
 final class ContinuousRunner {
     private static final Logger log = LoggerFactory.getLogger(ContinuousRunner.class);
@@ -66,11 +79,31 @@ final class ContinuousRunner {
         }
     }
 
-    /** One one-time sync, and a way to abort it from another thread. */
+    /** Makes the watcher of a local source ({@link Watchers#create}; tests put a lossy one in between). */
+    interface WatcherFactory {
+        TreeWatcher create(Path root, WatchMode mode, Set<Path> excluded, ChangeListener listener) throws IOException;
+    }
+
+    /** Runs a batch's sync, and a way to abort it from another thread. */
     interface Syncer {
-        SyncRunner.Outcome sync(Progress progress);
+        /** Syncs {@code scope} (the batch's changed subtrees, or the whole tree); a syncer may widen it. */
+        SyncRunner.Outcome sync(Progress progress, Scope scope);
 
         void abort(String reason);
+
+        /** Ends whatever the syncer keeps open between batches; called once the loop is over. */
+        default void close() {
+        }
+
+        /** Sessions opened so far; -1 if each sync opens its own. */
+        default long sessions() {
+            return -1;
+        }
+
+        /** Wire bytes of the last sync (a new session's handshake included); -1 if unknown. */
+        default long lastWireBytes() {
+            return -1;
+        }
     }
 
     private final SyncRunner.Settings sync;
@@ -83,7 +116,15 @@ final class ContinuousRunner {
     private final LongSupplier nanoClock;
     private final ChangeAggregator aggregator;
     private final Path watchedRoot;
+    /** Stands for a remote source's root in the aggregator: the server's hints are relative to it. */
+    private static final Path REMOTE_ROOT = Path.of("/");
+
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** A whole-tree sync was requested since the last batch was taken (set by the loop, and on a lost session). */
+    private volatile boolean wholeRequested;
+    private WatcherFactory watchers = Watchers::create;
+    /** The last sync compared the whole tree (so the periodic scan can wait a full interval again). */
+    private boolean lastWhole;
     private volatile ExitCode exit = ExitCode.OK;
     private volatile boolean syncing;
     private long syncs;
@@ -106,13 +147,37 @@ final class ContinuousRunner {
                 nanoClock);
     }
 
-    /** The runner the CLI uses: real syncs, real clock. */
+    /**
+     * The runner the CLI uses: real syncs, real clock. One-way sync keeps one persistent session
+     * ({@link PersistentSync}); bidirectional sync runs a whole one-time sync per batch.
+     */
     static ContinuousRunner forCli(SyncRunner.Settings sync, Settings settings, FarsyncHome home, PrintStream out,
             PrintStream err, boolean quiet) {
         SyncRunner runner = new SyncRunner(home);
+        if (sync.bidi() == null) {
+            ContinuousRunner[] self = new ContinuousRunner[1];
+            PersistentSync persistent = new PersistentSync(runner, sync, new BatchClient.HintListener() {
+                @Override
+                public void hinted(List<String> paths, boolean wholeTree) {
+                    self[0].remoteHints(paths, wholeTree);
+                }
+
+                @Override
+                public void warning(String message) {
+                    err.println("farsync: warning: " + message);
+                }
+
+                @Override
+                public void broken(String reason) {
+                    self[0].remoteBroken(reason);
+                }
+            });
+            self[0] = new ContinuousRunner(sync, settings, home, persistent, out, err, quiet, System::nanoTime);
+            return self[0];
+        }
         Syncer syncer = new Syncer() {
             @Override
-            public SyncRunner.Outcome sync(Progress progress) {
+            public SyncRunner.Outcome sync(Progress progress, Scope scope) {
                 return runner.run(sync, progress);
             }
 
@@ -122,6 +187,55 @@ final class ContinuousRunner {
             }
         };
         return new ContinuousRunner(sync, settings, home, syncer, out, err, quiet, System::nanoTime);
+    }
+
+    /** A remote source's server saw changes at these paths (relative to its root). */
+    private void remoteHints(List<String> paths, boolean wholeTree) {
+        if (wholeTree) {
+            aggregator.rescan(hintRoot(), "the server rescans");
+        }
+        for (String p : paths) {
+            aggregator.changed(hintRoot().resolve(p));
+        }
+    }
+
+    /** The persistent session broke while idle: sync soon, the retry then reconnects. */
+    private void remoteBroken(String reason) {
+        if (!aggregator.stopped()) {
+            log.info("session lost while idle: {}", reason);
+            wholeRequested = true;
+            aggregator.request("reconnect");
+        }
+    }
+
+    /** The root hints are given against: the watched root, or a stand-in for a remote source. */
+    private Path hintRoot() {
+        return watchedRoot != null ? watchedRoot : REMOTE_ROOT;
+    }
+
+    /**
+     * The scope a batch covers: the whole tree for a requested sync (initial, periodic, retry) or
+     * one with too many paths, else the changed paths relative to the root.
+     */
+    private Scope scopeOf(Batch batch, boolean requested) {
+        if (requested || batch.wholeTree() || batch.hints() == 0) {
+            return Scope.WHOLE;
+        }
+        Path root = hintRoot();
+        List<String> rel = new ArrayList<>();
+        for (Path p : batch.paths()) {
+            Path n = p.toAbsolutePath().normalize();
+            if (!n.startsWith(root) || n.equals(root)) {
+                return Scope.WHOLE;
+            }
+            rel.add(root.relativize(n).toString().replace(java.io.File.separatorChar, '/'));
+        }
+        try {
+            return Scope.of(rel);
+        } catch (RuntimeException e) {
+            // a name no wire path can carry: let the whole-tree sync report it
+            return Scope.WHOLE;
+        }
     }
 
     /**
@@ -147,22 +261,31 @@ final class ContinuousRunner {
         }
     }
 
+    /** Uses {@code factory} for the local watcher; call before {@link #run()}. */
+    ContinuousRunner withWatchers(WatcherFactory factory) {
+        this.watchers = Objects.requireNonNull(factory, "factory");
+        return this;
+    }
+
     /** Runs until {@link #stop()} or a fatal error; returns the exit code (0 after a stop). */
     int run() {
         try {
             TreeWatcher watcher = startWatcher();
             try {
-                loop(watcher != null);
+                loop(watcher != null || serverWatches());
             } finally {
                 if (watcher != null) {
                     watcher.close();
                 }
+                syncer.close();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             if (!quiet) {
-                out.println(time() + " stopped after " + syncs + " syncs");
+                long sessions = syncer.sessions();
+                out.println(time() + " stopped after " + syncs + " syncs"
+                        + (sessions < 0 ? "" : " over " + sessions + (sessions == 1 ? " session" : " sessions")));
             }
             finished.countDown();
         }
@@ -171,7 +294,9 @@ final class ContinuousRunner {
 
     private TreeWatcher startWatcher() {
         if (watchedRoot == null) {
-            say("source is remote: syncing every " + seconds(settings.scanInterval()) + " (watching a remote source is not supported yet)");
+            say(serverWatches() ? "source is remote: the server watches it and sends its changes over the session, cooloff "
+                    + seconds(settings.cooloff()) + (settings.scanInterval().isZero() ? "" : ", full sync every " + seconds(settings.scanInterval()))
+                    : "source is remote: syncing every " + seconds(unwatchedInterval()));
             return null;
         }
         Set<Path> excluded = new HashSet<>();
@@ -182,7 +307,7 @@ final class ContinuousRunner {
         }
         TreeWatcher watcher = null;
         try {
-            watcher = Watchers.create(watchedRoot, settings.watch(), excluded, new ChangeListener() {
+            watcher = watchers.create(watchedRoot, settings.watch(), excluded, new ChangeListener() {
                 @Override
                 public void changed(Path path) {
                     aggregator.changed(path);
@@ -213,6 +338,11 @@ final class ContinuousRunner {
         }
     }
 
+    /** A remote source is watched by the server of a persistent session. */
+    private boolean serverWatches() {
+        return watchedRoot == null && syncer instanceof PersistentSync;
+    }
+
     private Duration unwatchedInterval() {
         Duration fallback = Duration.ofNanos(Math.round(ContinuousOptions.DEFAULT_SCAN_UNWATCHED * 1e9));
         Duration s = settings.scanInterval();
@@ -222,16 +352,39 @@ final class ContinuousRunner {
     private void loop(boolean watching) throws InterruptedException {
         long interval = (watching ? settings.scanInterval() : unwatchedInterval()).toNanos();
         long backoff = settings.backoffMin().toNanos();
+        // Entries that failed (mostly files changing or vanishing while sent) are retried with a
+        // whole-tree sync after their own backoff, while batches of new hints go on meanwhile.
+        long partialBackoff = backoff;
+        long retryAt = Long.MAX_VALUE;
+        // Once the tree is quiet after batches limited to their hints, one whole-tree sync: a
+        // hint a watcher got wrong (a name it reported stale) cannot leave the trees apart.
+        long settleDelay = Math.max(Duration.ofSeconds(2).toNanos(), 2 * settings.cooloff().toNanos());
+        long settleAt = Long.MAX_VALUE;
         int failures = 0;
         boolean everSucceeded = false;
         long nextScan = interval == 0 ? Long.MAX_VALUE : nanoClock.getAsLong() + interval;
+        wholeRequested = true;
         aggregator.request("initial sync");
         while (!aggregator.stopped()) {
             if (interval > 0 && nanoClock.getAsLong() - nextScan >= 0) {
+                wholeRequested = true;
                 aggregator.request("periodic scan");
                 nextScan = nanoClock.getAsLong() + interval;
             }
-            Batch batch = aggregator.await(nextScan);
+            if (retryAt != Long.MAX_VALUE && nanoClock.getAsLong() - retryAt >= 0) {
+                wholeRequested = true;
+                aggregator.request("retry");
+                retryAt = Long.MAX_VALUE;
+            }
+            if (settleAt != Long.MAX_VALUE && nanoClock.getAsLong() - settleAt >= 0) {
+                // only when quiet: with hints pending, the next batch sets a new settling time
+                if (aggregator.nanosUntilDue() == Long.MAX_VALUE) {
+                    wholeRequested = true;
+                    aggregator.request("settling");
+                }
+                settleAt = Long.MAX_VALUE;
+            }
+            Batch batch = aggregator.await(Math.min(nextScan, Math.min(retryAt, settleAt)));
             if (batch == null) {
                 continue;
             }
@@ -240,12 +393,21 @@ final class ContinuousRunner {
             if (aggregator.stopped()) {
                 break;
             }
-            if (o.exit() == ExitCode.OK) {
+            if (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) {
                 everSucceeded = true;
                 failures = 0;
                 backoff = settings.backoffMin().toNanos();
-                if (interval > 0) {
+                if (interval > 0 && lastWhole) {
                     nextScan = nanoClock.getAsLong() + interval;
+                }
+                settleAt = lastWhole ? Long.MAX_VALUE : nanoClock.getAsLong() + settleDelay;
+                if (o.exit() == ExitCode.OK) {
+                    partialBackoff = backoff;
+                    retryAt = Long.MAX_VALUE;
+                } else {
+                    say("retrying the failed entries in " + seconds(Duration.ofNanos(partialBackoff)));
+                    retryAt = nanoClock.getAsLong() + partialBackoff;
+                    partialBackoff = Math.min(partialBackoff * 2, settings.backoffMax().toNanos());
                 }
                 continue;
             }
@@ -255,15 +417,12 @@ final class ContinuousRunner {
                 return;
             }
             failures++;
-            if (o.exit() != ExitCode.PARTIAL) {
-                err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
-                        + seconds(Duration.ofNanos(backoff)));
-            } else {
-                say("retrying the failed entries in " + seconds(Duration.ofNanos(backoff)));
-            }
+            err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
+                    + seconds(Duration.ofNanos(backoff)));
             if (!aggregator.pauseUntil(nanoClock.getAsLong() + backoff)) {
                 break;
             }
+            wholeRequested = true;
             aggregator.request("retry");
             backoff = Math.min(backoff * 2, settings.backoffMax().toNanos());
         }
@@ -271,14 +430,20 @@ final class ContinuousRunner {
 
     private SyncRunner.Outcome runOne(Batch batch) {
         SyncRunner.Outcome o;
+        boolean requested = wholeRequested;
+        wholeRequested = false;
         syncing = true;
+        Scope scope = scopeOf(batch, requested);
+        lastWhole = scope.isWhole();
         try (Progress progress = new Progress(out, err, quiet, false, nanoClock)) {
-            o = syncer.sync(progress);
+            o = syncer.sync(progress, scope);
         } finally {
             syncing = false;
         }
         if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) && !quiet) {
-            out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + SyncCommand.summary(o));
+            long wire = syncer.lastWireBytes();
+            out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + SyncCommand.summary(o)
+                    + (wire < 0 ? "" : "; " + Rates.bytes(wire) + " on the wire"));
         }
         return o;
     }

@@ -36,7 +36,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,41 +111,61 @@ final class SyncRunner {
         }
     }
 
-    Outcome run(Settings s, RunDisplay progress) {
-        long start = System.nanoTime();
-        RemoteSession session = null;
+    /**
+     * A session brought up for a sync: the remote session, the in-process server when both paths
+     * are local, and what the local endpoint needs.
+     */
+    record Opened(RemoteSession session, FarsyncServer embedded, SnapshotLock lock, Path localPath, boolean push, boolean bidi,
+            String sessionId) {
+        /** Ends the session (cleanly if the sync succeeded), the in-process server, and the session's lock. */
+        void close(boolean clean, String error) {
+            if (clean) {
+                session.close();
+            } else {
+                session.abort(error);
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            lock.close();
+        }
+    }
+
+    /**
+     * Checks the paths and brings up the session. {@code persistent}: ask the server for a
+     * persistent session (continuous mode, one-way only). Throws {@link FarsyncException}.
+     */
+    Opened open(Settings s, boolean persistent, Consumer<String> note) {
+        Location src = s.source();
+        Location dst = s.destination();
+        if (src instanceof Location.Remote && dst instanceof Location.Remote) {
+            throw new FarsyncException(ExitCode.USAGE, "both SRC and DST are remote; one of them must be a local path");
+        }
+        boolean push = !(src instanceof Location.Remote);
+        Path localPath = push ? ((Location.Local) src).path() : ((Location.Local) dst).path();
+        localPath = localPath.toAbsolutePath().normalize();
+        if (push) {
+            checkSource(localPath);
+        } else {
+            createDestination(localPath);
+        }
+        SessionClient.Target target;
+        KeyPair identity;
+        String remotePath;
+        org.apache.sshd.client.keyverifier.ServerKeyVerifier verifier;
+        AtomicReference<HostKeyTrust.Mismatch> mismatch = new AtomicReference<>();
+        TransportConfig transport = s.transport();
         FarsyncServer embedded = null;
         SnapshotLock lock = null;
-        SyncResult result = null;
-        ExitCode exit = ExitCode.OK;
-        String error = null;
         try {
-            Location src = s.source();
-            Location dst = s.destination();
-            if (src instanceof Location.Remote && dst instanceof Location.Remote) {
-                throw new FarsyncException(ExitCode.USAGE, "both SRC and DST are remote; one of them must be a local path");
-            }
-            boolean push = !(src instanceof Location.Remote);
-            Path localPath = push ? ((Location.Local) src).path() : ((Location.Local) dst).path();
-            localPath = localPath.toAbsolutePath().normalize();
-            if (push) {
-                checkSource(localPath);
-            } else {
-                createDestination(localPath);
-            }
-            SessionClient.Target target;
-            KeyPair identity;
-            String remotePath;
-            org.apache.sshd.client.keyverifier.ServerKeyVerifier verifier;
-            AtomicReference<HostKeyTrust.Mismatch> mismatch = new AtomicReference<>();
-            TransportConfig transport = s.transport();
             if (dst instanceof Location.Local d && src instanceof Location.Local) {
                 // both local: the same stack over loopback, to an in-process server with ephemeral keys
-                identity = KeyFiles.generate();
+                KeyPair clientKey = KeyFiles.generate();
+                identity = clientKey;
                 KeyPair hostKey = KeyFiles.generate();
                 embedded = FarsyncServer.start(new FarsyncServer.Settings(
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), hostKey,
-                        (user, key, sess) -> KeyUtils.compareKeys(identity.getPublic(), key),
+                        (user, key, sess) -> KeyUtils.compareKeys(clientKey.getPublic(), key),
                         new SyncJobHandler(Path.of("/"), home.dir()), transport, Duration.ofSeconds(10), 4));
                 target = new SessionClient.Target(System.getProperty("user.name"), "127.0.0.1", embedded.port());
                 verifier = HostKeyTrust.exactly(hostKey.getPublic());
@@ -160,35 +182,66 @@ final class SyncRunner {
             String sessionId = sessionId(bidi ? (push ? "bidi-src" : "bidi-dst") : push ? "push" : "pull", localPath,
                     embedded != null ? "local" : target.toString(), remotePath);
             // Bidirectional: this (client) side sends first; the server's path is SRC when this one is not.
+            Map<String, String> options = bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push)
+                    : JobOptions.encode(s.options());
             SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL,
                     bidi ? SessionRequest.BIDI : push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
                     transport.rateBitsPerSecond(), transport.datagramSize(),
-                    bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push) : JobOptions.encode(s.options()),
+                    persistent && !bidi ? JobOptions.withPersistentSession(options) : options,
                     transport.policy().label(), transport.minRateBitsPerSecond(), 0);
             MDC.put(LogContext.SESSION, sessionId);
             log.info("sync {} -> {} session {}", src, dst, sessionId);
-            Path dbFile = home.dir().resolve("snapshots").resolve(sessionId + ".local.db");
             // before the session: a second run of the same sync fails here, touching nothing
             String what = "the sync " + src + " -> " + dst + " (session " + sessionId + ")";
-            lock = s.waitLock() ? SnapshotLock.await(dbFile, what, progress::note) : SnapshotLock.acquire(dbFile, what);
-            session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
+            Path dbFile = snapshotFile(sessionId);
+            lock = s.waitLock() ? SnapshotLock.await(dbFile, what, note) : SnapshotLock.acquire(dbFile, what);
+            RemoteSession session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
+            return new Opened(session, embedded, lock, localPath, push, bidi, sessionId);
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    private Path snapshotFile(String sessionId) {
+        return home.dir().resolve("snapshots").resolve(sessionId + ".local.db");
+    }
+
+    /** The local snapshot database of a session. */
+    SnapshotStore snapshot(Opened o) {
+        return SnapshotStore.open(snapshotFile(o.sessionId()));
+    }
+
+    Outcome run(Settings s, RunDisplay progress) {
+        long start = System.nanoTime();
+        Opened opened = null;
+        SyncResult result = null;
+        ExitCode exit = ExitCode.OK;
+        String error = null;
+        try {
+            opened = open(s, false, progress::note);
+            RemoteSession session = opened.session();
             current = session;
             if (abortReason != null) {
                 session.abort(abortReason);
             }
             progress.transport(session.transport()::stats);
-            try (SnapshotStore snapshot = SnapshotStore.open(dbFile)) {
-                result = bidi
+            Path localPath = opened.localPath();
+            boolean push = opened.push();
+            try (SnapshotStore snapshot = snapshot(opened)) {
+                result = opened.bidi()
                         ? new BidiEndpoint(localPath, snapshot, s.options(), new BidiOptions(s.bidi(), push, BidiOptions.localHost()), true,
                                 progress).run(session.transport().input(), session.transport().output())
                         : push
                         ? new SourceEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output())
                         : new DestinationEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output());
             } catch (FarsyncException | IOException e) {
-                FarsyncException remote = session.serverError(Duration.ofSeconds(2));
-                if (remote != null) {
-                    throw remote;
-                }
+                throwServerError(session);
                 throw e;
             }
             session.awaitOutcome(OUTCOME_TIMEOUT);
@@ -196,40 +249,44 @@ final class SyncRunner {
             if (exit != ExitCode.OK) {
                 error = result.errors().size() + " entries could not be synchronized";
             }
-        } catch (FarsyncException e) {
-            exit = e.exitCode();
-            error = e.getMessage();
-            log.debug("sync failed", e);
-        } catch (IOException e) {
-            exit = ExitCode.TRANSFER_FAILED;
-            error = "transfer failed: " + e.getMessage();
-            log.debug("sync failed", e);
-        } catch (RuntimeException e) {
-            // a bug: still tear the session and the embedded server down below
-            exit = ExitCode.INTERNAL;
-            error = "internal error: " + e + " (FARSYNC_LOG_LEVEL=DEBUG shows where)";
-            log.debug("sync failed", e);
+        } catch (IOException | RuntimeException e) {
+            // a bug (RuntimeException) too: still tear the session and the embedded server down below
+            Failure f = Failure.of(e);
+            exit = f.exit();
+            error = f.error();
         }
         TransportStats stats = null;
         long controlBytes = 0;
-        if (session != null) {
+        if (opened != null) {
             current = null;
-            stats = session.transport().stats();
-            controlBytes = session.controlWireBytes();
-            if (exit == ExitCode.OK || exit == ExitCode.PARTIAL) {
-                session.close();
-            } else {
-                session.abort(error);
-            }
-        }
-        if (embedded != null) {
-            embedded.close();
-        }
-        if (lock != null) {
-            lock.close();
+            stats = opened.session().transport().stats();
+            controlBytes = opened.session().controlWireBytes();
+            opened.close(exit == ExitCode.OK || exit == ExitCode.PARTIAL, error);
         }
         MDC.remove(LogContext.SESSION);
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** A failed sync's exit code and one-line error. */
+    record Failure(ExitCode exit, String error) {
+        static Failure of(Exception e) {
+            log.debug("sync failed", e);
+            if (e instanceof FarsyncException f) {
+                return new Failure(f.exitCode(), f.getMessage());
+            }
+            if (e instanceof IOException) {
+                return new Failure(ExitCode.TRANSFER_FAILED, "transfer failed: " + e.getMessage());
+            }
+            return new Failure(ExitCode.INTERNAL, "internal error: " + e + " (FARSYNC_LOG_LEVEL=DEBUG shows where)");
+        }
+    }
+
+    /** Throws the server's own error when it reported one: it says more than a broken stream. */
+    static void throwServerError(RemoteSession session) {
+        FarsyncException remote = session.serverError(Duration.ofSeconds(2));
+        if (remote != null) {
+            throw remote;
+        }
     }
 
     private static void checkSource(Path path) {

@@ -28,7 +28,26 @@ public final class JobOptions {
     /** Bidirectional sync: "true" if the server's path is SRC (named first on the command line). */
     static final String SERVER_IS_SOURCE = "server_is_source";
 
+    /**
+     * "true": a persistent session (continuous mode), many batches on one transport session
+     * ({@link io.farsync.sync.BatchServer}). Older servers ignore it and the first batch fails
+     * with a protocol error naming the unknown message.
+     */
+    static final String PERSISTENT = "persistent_session";
+
     private JobOptions() {
+    }
+
+    /** {@code options} asking for a persistent session. */
+    public static Map<String, String> withPersistentSession(Map<String, String> options) {
+        Map<String, String> m = new java.util.HashMap<>(options);
+        m.put(PERSISTENT, "true");
+        return m;
+    }
+
+    /** True if the request asks for a persistent session. */
+    public static boolean persistent(Map<String, String> options) {
+        return Boolean.parseBoolean(options.getOrDefault(PERSISTENT, "false"));
     }
 
     /** {@code options} plus what the server needs for a bidirectional job. */

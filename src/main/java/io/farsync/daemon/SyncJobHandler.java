@@ -7,9 +7,11 @@ import io.farsync.history.HistoryStore;
 import io.farsync.history.Recording;
 import io.farsync.session.SessionHandler;
 import io.farsync.session.SessionRequest;
+import io.farsync.sync.BatchServer;
 import io.farsync.sync.BidiEndpoint;
 import io.farsync.sync.BidiOptions;
 import io.farsync.sync.DestinationEndpoint;
+import io.farsync.sync.HintPublisher;
 import io.farsync.sync.PathJail;
 import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncListener;
@@ -17,6 +19,7 @@ import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.sync.watch.WatchMode;
 import io.farsync.transport.TransportConnection;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -25,6 +28,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +83,19 @@ public final class SyncJobHandler implements SessionHandler {
         }
     }
 
+    /**
+     * A persistent session (continuous mode): a conversation per batch on one transport session;
+     * a source is watched for the client meanwhile.
+     */
+    private BatchServer persistent(Path dir, SnapshotStore snapshot, SyncOptions options, SyncListener listener, boolean source) {
+        HintPublisher hints = source ? new HintPublisher(dir, Set.of(stateDir), WatchMode.AUTO) : null;
+        return new BatchServer((scope, in, out) -> source
+                ? new SourceEndpoint(dir, snapshot, options, listener).scope(scope).run(in, out)
+                : new DestinationEndpoint(dir, snapshot, options, listener).scope(scope).run(in, out), hints);
+    }
+
     private Job prepare(SessionRequest request, String user, Recording recording, Map<String, String> logContext) {
+
         Path dir = PathJail.resolveInRoot(root, request.path());
         BidiOptions bidi = SessionRequest.BIDI.equals(request.serverRole())
                 ? JobOptions.parseBidi(request.options(), BidiOptions.localHost()) : null;
@@ -134,6 +150,8 @@ public final class SyncJobHandler implements SessionHandler {
                     }
                     result = bidi != null
                             ? new BidiEndpoint(dir, snapshot, options, bidi, false, listener).run(connection.input(), connection.output())
+                            : JobOptions.persistent(request.options())
+                            ? persistent(dir, snapshot, options, listener, source).run(connection.input(), connection.output())
                             : source
                             ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
                             : new DestinationEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output());

@@ -32,6 +32,7 @@ import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.common.session.SessionHeartbeatController;
 
 /**
  * Opens a job on a farsync server: SSH connect and public-key login, host key verification, the
@@ -39,6 +40,7 @@ import org.apache.sshd.core.CoreModuleProperties;
  */
 public final class SessionClient {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration SSH_HEARTBEAT = Duration.ofSeconds(60);
 
     private SessionClient() {
     }
@@ -67,6 +69,10 @@ public final class SessionClient {
         Thread warmUp = new Thread(() -> ControlChannel.warmUp(request, ControlMessage.welcome(1)), "farsync-json-warmup");
         warmUp.setDaemon(true);
         warmUp.start();
+        // Everything but the request travels over UDP, so the SSH connection is silent: without a
+        // heartbeat the server's idle timeout (sshd's default: 10 minutes) would end a long
+        // continuous session.
+        client.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, SSH_HEARTBEAT);
         client.start();
         SetupClock clock = new SetupClock();
         CountingClientSession session = null;

@@ -84,6 +84,8 @@ public final class DestinationEndpoint {
     interface Fsync {
         void force(TempFile temp) throws IOException;
     }
+    /** What this run compares (continuous mode's batches); the whole tree by default. */
+    private Scope scope = Scope.WHOLE;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -106,6 +108,15 @@ public final class DestinationEndpoint {
     /** Replaces how received files are fsynced (tests: delay one to watch the pipeline). */
     DestinationEndpoint fsyncWith(Fsync fsync) {
         this.fsync = Objects.requireNonNull(fsync, "fsync");
+        return this;
+    }
+
+    /**
+     * Limits the run to {@code scope}: deviations and extras are looked for only in its subtrees
+     * (and everywhere if the source's database is not the recorded one).
+     */
+    public DestinationEndpoint scope(Scope scope) {
+        this.scope = Objects.requireNonNull(scope, "scope");
         return this;
     }
 
@@ -227,13 +238,18 @@ public final class DestinationEndpoint {
             prepareRoot();
             // leftover temp files are removed unless another session in this JVM may be writing them
             Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot));
-            ScanResult scan = scanner.scan(root);
+            ScanResult scan = scope.scan(scanner, root);
             partials = new HashMap<>(scanner.partials());
-            recorded = snapshot.loadAll();
+            recorded = scope.load(snapshot);
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
+            if (!sameSource && !scope.isWhole()) {
+                scan = scanner.scan(root);
+                recorded = snapshot.loadAll();
+            }
+            partials = new HashMap<>(scanner.partials());
             knewSource = sameSource;
             snapshot.setPeerId(hello.snapshotId());
             sourceDb = hello.snapshotId();
@@ -510,7 +526,7 @@ public final class DestinationEndpoint {
                 if (bidi != null) {
                     keepLocalChange(to);
                 }
-                Entry own = recorded.get(a);
+                Entry own = own(a);
                 if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
                     filesMoved++;
@@ -564,7 +580,7 @@ public final class DestinationEndpoint {
 
         private void onDelete(int id, WireEntry expected) {
             String path = PathJail.checkWirePath(expected.path());
-            Entry own = recorded.get(path);
+            Entry own = own(path);
             Entry reference = own != null ? own : asSynced(expected);
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);
@@ -832,9 +848,25 @@ public final class DestinationEndpoint {
         }
 
         private void forget(String path) {
-            if (recorded.remove(path) != null) {
+            if (recorded.remove(path) != null || !scope.isWhole()) {
                 snapshot.remove(path);
             }
+        }
+
+        /**
+         * This side's record of {@code path}. A scoped run loaded only its scope's records, and
+         * the source may act outside it (it widens a subtree whose parent is gone): those are
+         * read from the snapshot.
+         */
+        private Entry own(String path) {
+            Entry r = recorded.get(path);
+            if (r == null && !scope.isWhole()) {
+                r = snapshot.get(path).orElse(null);
+                if (r != null) {
+                    recorded.put(path, r);
+                }
+            }
+            return r;
         }
 
         private void ackAfterCommit(Message.Ack ack) {

@@ -12,8 +12,8 @@ import java.util.Set;
 final class Protocol {
 
     /** Bump on any incompatible change of the conversation or the codec. */
-    /** 5: entries carry uid, gid and extended attributes; hard links travel as Link messages; version vectors before bidi passes. */
-    static final int VERSION = 5;
+    /** 6: entries carry uid, gid and xattrs; Link messages; version vectors before bidi passes; persistent sessions. */
+    static final int VERSION = 6;
 
     private Protocol() {
     }

@@ -65,6 +65,8 @@ public final class SourceEndpoint {
     private boolean reportConflicts;
     /** Bidirectional: this side's records are no base even if the peer's database is the recorded one. */
     private boolean distrustRecords;
+    /** What this run compares (continuous mode's batches); the whole tree by default. */
+    private Scope scope = Scope.WHOLE;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -90,6 +92,15 @@ public final class SourceEndpoint {
     SourceEndpoint bidi(BidiOptions options, boolean reportConflicts) {
         this.bidi = Objects.requireNonNull(options, "options");
         this.reportConflicts = reportConflicts;
+        return this;
+    }
+
+    /**
+     * Limits the run to {@code scope}: only its subtrees are scanned, planned and deleted from.
+     * If the destination's database is not the recorded one, the run widens to the whole tree.
+     */
+    public SourceEndpoint scope(Scope scope) {
+        this.scope = Objects.requireNonNull(scope, "scope");
         return this;
     }
 
@@ -189,8 +200,10 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            scan = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs()).scan(root);
-            NavigableMap<String, Entry> recorded = snapshot.loadAll();
+            Scope effective = scope.widen(root);
+            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs());
+            scan = effective.scan(scanner, root);
+            NavigableMap<String, Entry> recorded = effective.load(snapshot);
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
@@ -221,6 +234,12 @@ public final class SourceEndpoint {
                 log.info("owner or xattr settings changed since the last sync; every entry is a candidate");
                 trusted = false;
             }
+            if (!trusted && !effective.isWhole()) {
+                // a scoped run must not record the new database as the peer's: compare everything
+                effective = Scope.WHOLE;
+                scan = scanner.scan(root);
+                recorded = snapshot.loadAll();
+            }
             Planner.Plan plan;
             if (bidi == null) {
                 plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
@@ -236,7 +255,8 @@ public final class SourceEndpoint {
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
                     root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
                     deviations.size(), extras.size());
-            checkDeleteLimits(recorded.size(), plan.deletes().size());
+            checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(), plan.deletes().size(),
+                    Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
@@ -257,11 +277,11 @@ public final class SourceEndpoint {
         }
 
         /** Refuses, before anything changed, a sync that would delete too much or that looks like an unmounted source. */
-        private void checkDeleteLimits(long recordedEntries, long deletes) {
+        private void checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
             if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
                 return;
             }
-            if (scan.entries().isEmpty()) {
+            if (sourceEmpty) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
                         + " entries at the last sync (not mounted?); refusing to delete them at the destination"
                         + " (--max-delete 100% allows it)");
@@ -507,10 +527,11 @@ public final class SourceEndpoint {
                 log.info("{} changed while being sent; sending it again once it is quiet", e.path());
             } else {
                 peer.send(new Message.FileAbort(id, failure));
-                // Not acknowledged: the source settles it itself and forgets it, so it is retried.
+                // Not acknowledged: the source settles it itself. Its record (if any) stays: the
+                // destination keeps the version synced before, so a later delete or move of the
+                // path must still reach it, and the changed file is a candidate again anyway.
                 settled.add(id);
                 awaiting.remove(id);
-                snapshot.remove(e.path());
                 listener.entryFailed(e.path(), failure);
                 links.settled(e.path(), null).forEach(this::add);
             }

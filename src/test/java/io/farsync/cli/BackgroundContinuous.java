@@ -20,6 +20,12 @@ final class BackgroundContinuous implements AutoCloseable {
     private volatile Integer exit;
 
     BackgroundContinuous(String src, String dst, Path home, Path identity, int port, ContinuousRunner.Settings settings) {
+        this(src, dst, home, identity, port, settings, null);
+    }
+
+    /** @param watchers the local watcher's factory; null for the real one */
+    BackgroundContinuous(String src, String dst, Path home, Path identity, int port, ContinuousRunner.Settings settings,
+            ContinuousRunner.WatcherFactory watchers) {
         Location s = Location.parse(src);
         Location d = Location.parse(dst);
         boolean local = s instanceof Location.Local && d instanceof Location.Local;
@@ -28,6 +34,9 @@ final class BackgroundContinuous implements AutoCloseable {
         SyncRunner.Settings sync = new SyncRunner.Settings(s, d, port, identity, transport, 128, SyncOptions.defaults());
         runner = ContinuousRunner.forCli(sync, settings, new FarsyncHome(home),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        if (watchers != null) {
+            runner.withWatchers(watchers);
+        }
         thread = new Thread(() -> exit = runner.run(), "test-continuous");
         thread.setDaemon(true);
         thread.start();
@@ -49,6 +58,26 @@ final class BackgroundContinuous implements AutoCloseable {
     /** Syncs that completed (successfully or not) so far. */
     long syncs() {
         return out().lines().filter(l -> l.matches("\\S+ sync #\\d+ .*")).count();
+    }
+
+    /** The lines of completed syncs, in order. */
+    java.util.List<String> syncLines() {
+        return out().lines().filter(l -> l.matches("\\S+ sync #\\d+ .*")).toList();
+    }
+
+    /** Wire bytes a completed sync's line reports ("...; 12.3 KiB on the wire"), to the unit's precision. */
+    static long wireBytes(String syncLine) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("; ([\\d.]+) (B|KiB|MiB|GiB) on the wire").matcher(syncLine);
+        if (!m.find()) {
+            throw new AssertionError("no wire bytes in: " + syncLine);
+        }
+        double v = Double.parseDouble(m.group(1));
+        return Math.round(v * switch (m.group(2)) {
+            case "KiB" -> 1024.0;
+            case "MiB" -> 1024.0 * 1024;
+            case "GiB" -> 1024.0 * 1024 * 1024;
+            default -> 1.0;
+        });
     }
 
     void awaitSyncs(long n) {

@@ -81,7 +81,36 @@ class ContinuousRemoteTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore); // printed after the files land
         String last = sentLines().reduce((a, b) -> b).orElseThrow();
         assertThat(last).as("the sync after the restart sends only the new file").contains("sent 1 file");
+        assertThat(BackgroundContinuous.wireBytes(last)).as("wire bytes after the restart: new session + 30 kB, not the 2 MB done before")
+                .isLessThan(300_000);
         assertThat(running.stop()).isZero();
+        assertThat(running.out()).contains("over 2 sessions");
+    }
+
+    /** The idle hint reader notices the lost session; the new session's whole-tree sync finds what changed meanwhile. */
+    @Test
+    void pull_serverRestartWhileIdle_reconnectsAndSendsOnlyTheNewFile() throws Exception {
+        Random random = new Random(SEED);
+        Path remote = h.serverRoot.resolve("data");
+        Trees.write(remote.resolve("done/big.bin"), random, 2_000_000);
+        Path local = tmp.resolve("pulled");
+        running = start(h.remote("/data"), local.toString(),
+                BackgroundContinuous.settings(0.1, 0).withBackoff(Duration.ofMillis(100), Duration.ofMillis(800)));
+        ContinuousSyncTest.awaitSameTree(remote, local);
+
+        long sentBefore = sentLines().count();
+        h.server.close();
+        Trees.write(remote.resolve("while-down/new.bin"), random, 30_000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("failed (attempt 1)"));
+        h.server = startServer(port);
+
+        ContinuousSyncTest.awaitSameTree(remote, local);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore);
+        String last = sentLines().reduce((a, b) -> b).orElseThrow();
+        assertThat(last).contains("sent 1 file");
+        assertThat(BackgroundContinuous.wireBytes(last)).isLessThan(300_000);
+        assertThat(running.stop()).isZero();
+        assertThat(running.out()).contains("over 2 sessions");
     }
 
     private java.util.stream.Stream<String> sentLines() {
@@ -89,19 +118,25 @@ class ContinuousRemoteTest {
     }
 
     @Test
-    void pull_fromRemoteSource_syncsAtTheScanInterval() throws Exception {
+    void pull_fromRemoteSource_theServerWatchesAndSendsHints() throws Exception {
         Random random = new Random(SEED);
         Path remote = h.serverRoot.resolve("data");
         Trees.write(remote.resolve("a/one.bin"), random, 10_000);
         Path local = tmp.resolve("pulled");
-        running = start(h.remote("/data"), local.toString(), BackgroundContinuous.settings(0.1, 0.3));
+        // no periodic full syncs: only the server's hints can bring the changes
+        running = start(h.remote("/data"), local.toString(), BackgroundContinuous.settings(0.1, 0));
         ContinuousSyncTest.awaitSameTree(remote, local);
 
         Trees.write(remote.resolve("a/two.bin"), random, 20_000);
         Files.delete(remote.resolve("a/one.bin"));
-
         ContinuousSyncTest.awaitSameTree(remote, local);
-        assertThat(running.out()).contains("source is remote");
+
+        Files.move(remote.resolve("a"), remote.resolve("b"));
+        ContinuousSyncTest.awaitSameTree(remote, local);
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.out().contains("moved 1"));
+
+        assertThat(running.out()).contains("the server watches it");
         assertThat(running.stop()).isZero();
+        assertThat(running.out()).contains("over 1 session");
     }
 }

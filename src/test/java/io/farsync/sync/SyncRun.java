@@ -48,6 +48,8 @@ final class SyncRun {
     /** Wraps the destination's outgoing stream. */
     UnaryOperator<OutputStream> destinationOut = UnaryOperator.identity();
     int pipeCapacity = 64 * 1024;
+    /** What both endpoints compare. */
+    Scope scope = Scope.WHOLE;
     /** The source's wall clock (nanoseconds since the epoch); null for the real one. */
     java.util.function.LongSupplier sourceWallClock;
     /** How the destination fsyncs received files; null for the real fsync. */
@@ -69,14 +71,14 @@ final class SyncRun {
                 try {
                     SourceEndpoint endpoint = sourceWallClock == null ? new SourceEndpoint(src, s, options, sourceListener)
                             : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
-                    return endpoint.run(toSrc.in, sourceOut.apply(toDst.out));
+                    return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
                 } finally {
                     toDst.out.close();
                 }
             });
             Future<SyncResult> destination = pool.submit(() -> {
                 try {
-                    DestinationEndpoint endpoint = new DestinationEndpoint(dst, d, options, destinationListener);
+                    DestinationEndpoint endpoint = new DestinationEndpoint(dst, d, options, destinationListener).scope(scope);
                     if (destinationFsync != null) {
                         endpoint.fsyncWith(destinationFsync);
                     }

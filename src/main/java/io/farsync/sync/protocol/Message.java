@@ -165,4 +165,39 @@ public sealed interface Message {
     /** S→D: the source has the summary; the sync is over. */
     record Bye() implements Message {
     }
+
+    /**
+     * C→S, persistent sessions only (continuous mode): one more conversation follows, limited to
+     * {@code paths} (relative subtrees that may have changed) unless {@code wholeTree}. Long lists
+     * take several messages with the same {@code seq}; {@code last} ends the list. {@code version}
+     * is the sender's sync protocol version, checked before anything else.
+     */
+    record BatchStart(int version, long seq, boolean wholeTree, List<String> paths, boolean last) implements Message {
+        public BatchStart {
+            paths = List.copyOf(paths);
+        }
+    }
+
+    /**
+     * S→C, persistent sessions whose server is the source: the answer to a {@link BatchStart}.
+     * No {@link Hints} come between it and the conversation's end, so the client's reader can
+     * hand the stream to its endpoint.
+     */
+    record BatchReady(long seq) implements Message {
+    }
+
+    /**
+     * S→C between conversations, from a server that watches its source: something at or below
+     * {@code paths} (relative) changed, or everything may have ({@code wholeTree}, after lost
+     * events). {@code warning}: a line for the user (watch limit reached), or null.
+     */
+    record Hints(List<String> paths, boolean wholeTree, String warning) implements Message {
+        public Hints {
+            paths = List.copyOf(paths);
+        }
+    }
+
+    /** C→S instead of a {@link BatchStart}: the persistent session is over. */
+    record SessionEnd() implements Message {
+    }
 }

@@ -64,6 +64,11 @@ public final class MessageCodec {
     private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1 + 4 + 4 + 4;
     /** Most extended attributes one entry may carry. */
     static final int MAX_XATTRS = 1024;
+    // persistent sessions (continuous mode); numbered apart from the conversation's own messages
+    private static final byte BATCH_START = 40;
+    private static final byte BATCH_READY = 41;
+    private static final byte HINTS = 42;
+    private static final byte SESSION_END = 43;
 
     private MessageCodec() {
     }
@@ -277,6 +282,23 @@ public final class MessageCodec {
             str(o, a.message());
         } else if (m instanceof Message.Bye) {
             o.writeByte(BYE);
+        } else if (m instanceof Message.BatchStart bs) {
+            o.writeByte(BATCH_START);
+            o.writeInt(bs.version());
+            o.writeLong(bs.seq());
+            o.writeBoolean(bs.wholeTree());
+            o.writeBoolean(bs.last());
+            strings(o, bs.paths());
+        } else if (m instanceof Message.BatchReady r) {
+            o.writeByte(BATCH_READY);
+            o.writeLong(r.seq());
+        } else if (m instanceof Message.Hints h) {
+            o.writeByte(HINTS);
+            o.writeBoolean(h.wholeTree());
+            nullableStr(o, h.warning());
+            strings(o, h.paths());
+        } else if (m instanceof Message.SessionEnd) {
+            o.writeByte(SESSION_END);
         } else {
             throw new IllegalArgumentException("unknown message " + m);
         }
@@ -389,6 +411,22 @@ public final class MessageCodec {
             }
             case FILE_RESTART:
                 return new Message.FileRestart(b.getInt(), entry(b));
+            case BATCH_START: {
+                int version = b.getInt();
+                long seq = b.getLong();
+                boolean whole = bool(b);
+                boolean last = bool(b);
+                return new Message.BatchStart(version, seq, whole, strings(b), last);
+            }
+            case BATCH_READY:
+                return new Message.BatchReady(b.getLong());
+            case HINTS: {
+                boolean whole = bool(b);
+                String warning = nullableStr(b);
+                return new Message.Hints(strings(b), whole, warning);
+            }
+            case SESSION_END:
+                return new Message.SessionEnd();
             case FILE_ABORT:
                 return new Message.FileAbort(b.getInt(), str(b));
             case SUMMARY: {
@@ -474,6 +512,22 @@ public final class MessageCodec {
             out.put(name, value);
         }
         return out;
+    }
+
+    private static void strings(DataOutputStream o, List<String> list) throws IOException {
+        o.writeInt(list.size());
+        for (String p : list) {
+            str(o, p);
+        }
+    }
+
+    private static List<String> strings(ByteBuffer b) throws IOException {
+        int n = count(b, 4);
+        List<String> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            list.add(str(b));
+        }
+        return list;
     }
 
     private static void str(DataOutputStream o, String s) throws IOException {

@@ -72,10 +72,21 @@
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
  * data and acks carry ids instead of repeating paths. Only two things wait: MetaEnd, for an Ack
  * or Need of every Move (a refused move adds Deletes and Metas), and with --delete-delay the
- * late Deletes, for the Acks of every file and symlink offered. Protocol version 4 (version 3 had no Link, and its
- * entries had no uid, gid and extended attributes; version 2 had
- * no Resume and FileFrom; version 1 had no Move, no Extras and no moves in Summary; D read S's
- * Hello after its Deviations).
+ * late Deletes, for the Acks of every file and symlink offered. Protocol version 6 (version 3 had
+ * no persistent sessions, no Link, no version vectors, and its entries had no uid, gid and
+ * extended attributes; version 2 had no Resume and FileFrom; version 1 had no Move, no Extras
+ * and no moves in Summary; D read S's Hello after its Deviations).
+ *
+ * <h2>Persistent sessions and scoped conversations (continuous mode)</h2>
+ * A client that asks for a persistent session runs one conversation per batch on the same
+ * stream, each preceded by a BatchStart naming the subtrees the watcher hinted at (or the whole
+ * tree), and ends with SessionEnd; a server that is the source watches its root and sends Hints
+ * between conversations (see {@link io.farsync.sync.BatchServer}). A scoped conversation is the
+ * conversation above with both scans and both snapshot loads limited to the subtrees plus their
+ * ancestors' own entries ({@link io.farsync.sync.Scope}); the source first widens a subtree whose
+ * ancestor is gone to that ancestor, and either side falls back to the whole tree when the
+ * peer's database is not the recorded one. BatchStart carries the version: a mismatch is refused
+ * with the same message as a Hello's.
  *
  * <h2>Resuming inside a file</h2>
  * D receives every file of at least 1 MiB under a partial name,

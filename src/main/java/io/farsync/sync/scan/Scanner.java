@@ -14,9 +14,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,15 +100,34 @@ public final class Scanner {
     }
 
     public ScanResult scan(Path root) {
+        return scan(root, List.of(""));
+    }
+
+    /**
+     * Scans only the given subtrees (relative paths, none below another; {@code ""} is the whole
+     * tree), plus the entries of their ancestors, which a sync of a subtree needs as parents. A
+     * subtree or ancestor that does not exist is simply absent from the result.
+     */
+    public ScanResult scan(Path root, Collection<String> subtrees) {
         Walk walk = new Walk(root);
         List<String> top = new ArrayList<>();
-        try {
-            walk.list("", top);
-        } catch (IOException e) {
-            ExitCode code = e instanceof java.nio.file.AccessDeniedException ? ExitCode.PERMISSION_DENIED
-                    : e instanceof java.nio.file.NoSuchFileException ? ExitCode.SOURCE_NOT_FOUND
-                    : ExitCode.TRANSFER_FAILED;
-            throw new FarsyncException(code, IoReasons.reason(e) + ": " + root, e);
+        if (subtrees.contains("")) {
+            try {
+                walk.list("", top);
+            } catch (IOException e) {
+                ExitCode code = e instanceof java.nio.file.AccessDeniedException ? ExitCode.PERMISSION_DENIED
+                        : e instanceof java.nio.file.NoSuchFileException ? ExitCode.SOURCE_NOT_FOUND
+                        : ExitCode.TRANSFER_FAILED;
+                throw new FarsyncException(code, IoReasons.reason(e) + ": " + root, e);
+            }
+        } else {
+            Map<String, Entry> ancestors = new TreeMap<>();
+            for (String subtree : subtrees) {
+                if (visitPath(root, subtree, ancestors, walk.errors, walk.incomplete)) {
+                    top.add(subtree);
+                }
+            }
+            walk.add(new ArrayList<>(ancestors.values()));
         }
         if (parallelism == 1 || top.isEmpty()) {
             walk.sequential(top);
@@ -138,6 +160,12 @@ public final class Scanner {
 
         Walk(Path root) {
             this.root = root;
+        }
+
+        /** Adds entries found outside the walk (a scoped scan's ancestors). */
+        void add(List<Entry> found) {
+            listings.add(found);
+            count.addAndGet(found.size());
         }
 
         /** Every entry found, by path. */
@@ -266,6 +294,48 @@ public final class Scanner {
                 }
                 tryComplete();
             }
+        }
+    }
+
+    /**
+     * Lists {@code subtree}'s ancestors and itself, top down, by lstat; true if the subtree is a
+     * directory to walk. Stops at the first that is missing, no directory, skipped or unreadable.
+     */
+    private boolean visitPath(Path root, String subtree, Map<String, Entry> entries, Map<String, String> errors,
+            Set<String> incomplete) {
+        int from = 0;
+        while (true) {
+            int slash = subtree.indexOf('/', from);
+            String rel = slash < 0 ? subtree : subtree.substring(0, slash);
+            Entry e = entries.get(rel);
+            if (e == null) {
+                Path p = root.resolve(rel);
+                String name = p.getFileName().toString();
+                if (TempNames.isTempName(name) || TempNames.isPartialName(name) || excluded.contains(p)) {
+                    return false;
+                }
+                try {
+                    e = Stat.lstatOrNull(p, rel);
+                    if (e != null && xattrs && !e.isSymlink()) {
+                        e = e.withXattrHash(Xattrs.fingerprint(p));
+                    }
+                } catch (IOException ex) {
+                    errors.put(rel, IoReasons.reason(ex));
+                    incomplete.add(rel);
+                    return false;
+                }
+                if (e == null || filter.excludes(rel, e.isDirectory())) {
+                    return false;
+                }
+                entries.put(rel, e);
+            }
+            if (!e.isDirectory()) {
+                return false;
+            }
+            if (slash < 0) {
+                return true;
+            }
+            from = slash + 1;
         }
     }
 

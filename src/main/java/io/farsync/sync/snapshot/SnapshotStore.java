@@ -287,15 +287,46 @@ public final class SnapshotStore implements AutoCloseable {
         NavigableMap<String, Entry> all = new TreeMap<>();
         try (Statement st = db.createStatement();
                 ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries")) {
-            while (rs.next()) {
-                Entry e = row(rs);
-                all.put(e.path(), e);
-            }
+            readRows(rs, all);
             db.commit();
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
         return all;
+    }
+
+    /**
+     * The recorded entries at and below {@code path}, sorted (commits pending changes first); the
+     * whole snapshot for {@code ""}. One range scan of the primary key: a continuous sync of a
+     * few changed paths must not read every record.
+     */
+    public synchronized NavigableMap<String, Entry> loadSubtree(String path) {
+        if (path.isEmpty()) {
+            return loadAll();
+        }
+        flush();
+        NavigableMap<String, Entry> found = new TreeMap<>();
+        // '0' is the character after '/': [path/, path0) is everything below path
+        try (PreparedStatement st = db.prepareStatement(
+                "SELECT " + COLUMNS + " FROM entries WHERE path = ? OR (path >= ? AND path < ?)")) {
+            st.setString(1, path);
+            st.setString(2, path + "/");
+            st.setString(3, path + "0");
+            try (ResultSet rs = st.executeQuery()) {
+                readRows(rs, found);
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+        return found;
+    }
+
+    private static void readRows(ResultSet rs, NavigableMap<String, Entry> into) throws SQLException {
+        while (rs.next()) {
+            Entry e = row(rs);
+            into.put(e.path(), e);
+        }
     }
 
     /** The recorded entry at {@code path} (commits pending changes first). */
