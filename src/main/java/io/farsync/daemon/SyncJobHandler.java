@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncJobHandler implements SessionHandler {
     private static final Logger log = LoggerFactory.getLogger(SyncJobHandler.class);
+    /** How long a session request waits for the previous run of the same session to let go of its database. */
+    private static final java.time.Duration RERUN_PATIENCE = java.time.Duration.ofSeconds(5);
 
     private final Path root;
     private final Path stateDir;
@@ -119,7 +121,9 @@ public final class SyncJobHandler implements SessionHandler {
         }
         SyncOptions options = JobOptions.parse(request.options());
         Path dbFile = stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db");
-        SnapshotLock lock = SnapshotLock.acquire(dbFile, "session " + request.sessionId() + " (" + request.path() + ") on the server");
+        // patience: the last run of this session may still be closing its side when the client starts again
+        SnapshotLock lock = SnapshotLock.acquire(dbFile, "session " + request.sessionId() + " (" + request.path() + ") on the server",
+                RERUN_PATIENCE);
         SnapshotStore snapshot;
         try {
             snapshot = SnapshotStore.open(dbFile);

@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SnapshotLock implements AutoCloseable {
 
     private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
-    private static final long POLL_MILLIS = 200;
+    private static final long POLL_MILLIS = 50;
 
     private final Path file;
     private final FileChannel channel;
@@ -70,7 +70,28 @@ public final class SnapshotLock implements AutoCloseable {
             return l;
         }
         note.accept(busy(dbFile, what).getMessage().replaceFirst("; lock .*", "") + "; waiting for it to end");
+        return poll(dbFile, what, Long.MAX_VALUE);
+    }
+
+    /**
+     * Takes the lock, waiting at most {@code patience} for the run that holds it to end, then
+     * fails as {@link #acquire} does. The server uses it: a client that starts the same sync again
+     * right after the last one ended may arrive while the server's side of that run is still
+     * closing its database.
+     */
+    public static SnapshotLock acquire(Path dbFile, String what, java.time.Duration patience) {
+        SnapshotLock l = tryAcquire(dbFile);
+        return l != null ? l : poll(dbFile, what, patience.toNanos());
+    }
+
+    /** Polls for the lock; gives up after {@code patienceNanos} (Long.MAX_VALUE: never). */
+    private static SnapshotLock poll(Path dbFile, String what, long patienceNanos) {
+        long start = System.nanoTime();
+        SnapshotLock l;
         while ((l = tryAcquire(dbFile)) == null) {
+            if (patienceNanos != Long.MAX_VALUE && System.nanoTime() - start > patienceNanos) {
+                throw busy(dbFile, what);
+            }
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
