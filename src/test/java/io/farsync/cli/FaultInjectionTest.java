@@ -182,7 +182,7 @@ class FaultInjectionTest {
                         delayMs, early ? "after start" : "after the first new bytes", after, total);
                 versions.assertFinalNamesHoldWholeVersions(dst);
             }
-            if (!server.isAlive()) {
+            if (server == null || !server.isAlive()) {
                 server = startServer(serverHome, serverRoot, port, 0);
             }
             Path stats = tmp.resolve("last.json");
