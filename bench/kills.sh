@@ -24,8 +24,8 @@ run() {   # METHOD KILLS
         -Dfarsync.test.kills="$2" -Dfarsync.test.seed="$SEED" || status=$?
     cat "$REPORT" >> "$OUT"
 }
-run 'repeatedKills*' "$N"
-run 'killingClientOrServer*' "$N_CS"
+if (( N > 0 )); then run 'repeatedKills*' "$N"; fi
+if (( N_CS > 0 )); then run 'killingClientOrServer*' "$N_CS"; fi
 t1=$(date +%s)
 kills=$(grep -c '^kill ' "$OUT" || true)
 finished=$(grep -c 'it had finished' "$OUT" || true)

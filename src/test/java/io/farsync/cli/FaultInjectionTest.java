@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code -Dfarsync.test.kills=N} raises the number of kills (default 5) for a bench run
  * ({@code bench/kills.sh}); {@code -Dfarsync.test.seed=S} replays a run. With more than 5 kills
- * the source also changes between runs (files rewritten, added and deleted, a large file
- * replaced now and then), so that hundreds of kills keep landing in real work instead of in
+ * the source also changes between runs (files rewritten and added, a large file replaced now
+ * and then), so that hundreds of kills keep landing in real work instead of in
  * no-op syncs of a tree that arrived long ago; a file under its final name must then hold one of
  * the versions its source path ever held, whole.
  */
@@ -182,7 +182,7 @@ class FaultInjectionTest {
                         delayMs, early ? "after start" : "after the first new bytes", after, total);
                 versions.assertFinalNamesHoldWholeVersions(dst);
             }
-            if (!server.isAlive()) {
+            if (server == null || !server.isAlive()) {
                 server = startServer(serverHome, serverRoot, port, 0);
             }
             Path stats = tmp.resolve("last.json");
@@ -257,20 +257,17 @@ class FaultInjectionTest {
             }
         }
 
-        /** Rewrites, adds and deletes a few small files; replaces a large one one time in four. */
+        /** Rewrites and adds a few small files; replaces a large one one time in four. */
         void churn(Random random) throws IOException {
             List<Path> files;
             try (Stream<Path> s = Files.walk(src)) {
                 files = s.filter(Files::isRegularFile).sorted().toList();
             }
+            // no deletes: a file that a killed run wrote but did not record is unknown to the
+            // snapshot, and the default policy rightly keeps unknown destination files
             for (int i = 0; i < 8; i++) {
                 Path f = files.get(random.nextInt(files.size()));
-                if (f.getFileName().toString().startsWith("big")) {
-                    continue;
-                }
-                if (i < 2) {
-                    Files.deleteIfExists(f);
-                } else {
+                if (!f.getFileName().toString().startsWith("big")) {
                     Trees.write(f, random, random.nextInt(20_000));
                 }
             }
