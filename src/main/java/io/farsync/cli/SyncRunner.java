@@ -164,7 +164,7 @@ final class SyncRunner {
                     bidi ? SessionRequest.BIDI : push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
                     transport.rateBitsPerSecond(), transport.datagramSize(),
                     bidi ? JobOptions.withBidi(JobOptions.encode(s.options()), s.bidi(), !push) : JobOptions.encode(s.options()),
-                    transport.policy().label(), transport.minRateBitsPerSecond(), 0);
+                    transport.policy().label(), transport.minRateBitsPerSecond(), 0, transport.probeDatagramSize());
             MDC.put(LogContext.SESSION, sessionId);
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             Path dbFile = home.dir().resolve("snapshots").resolve(sessionId + ".local.db");

@@ -1,0 +1,142 @@
+package io.farsync.transport.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.transport.SessionKeys;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.TransportStats;
+import io.farsync.transport.sim.LinkProfile;
+import io.farsync.transport.sim.Simulation;
+import io.farsync.transport.sim.TransferApp;
+import java.security.SecureRandom;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Path MTU probing ({@link MtuProber}) end to end over a simulated link in virtual time whose
+ * path MTU drops every larger datagram, as a router does with DF set.
+ */
+class MtuProbingTest {
+
+    private static final long MS = 1_000_000L;
+    private static final long RTT = 40 * MS;
+    private static final long BYTES = 8L << 20;
+
+    private static TransportConfig config(int size, boolean probe) {
+        return TransportConfig.defaults().withRate(200_000_000L).withDatagramSize(size).withDatagramSizeProbing(probe)
+                .withIdleTimeout(Duration.ofSeconds(30));
+    }
+
+    private static Simulation sim(String test, TransportConfig client, TransportConfig server) {
+        return sim(test, client, server, 0);
+    }
+
+    private static Simulation sim(String test, TransportConfig client, TransportConfig server, double loss) {
+        LinkProfile way = LinkProfile.perfect(RTT / 2).withLoss(loss);
+        return new Simulation(client, server, SessionKeys.generate(new SecureRandom(), 128), way, way,
+                Simulation.seed(test));
+    }
+
+    private static TransferApp[] transfer(Simulation sim, long seed) {
+        TransferApp sender = new TransferApp(BYTES, seed, seed + 1);
+        TransferApp receiver = new TransferApp(0, seed + 1, seed);
+        sim.setApp(0, sender);
+        sim.setApp(1, receiver);
+        return new TransferApp[] {sender, receiver};
+    }
+
+    private static void assertIntact(TransferApp receiver) {
+        assertThat(receiver.readFailure()).isNull();
+        assertThat(receiver.eof()).isTrue();
+        assertThat(receiver.received()).isEqualTo(BYTES);
+        assertThat(receiver.mismatchAt()).isEqualTo(-1);
+    }
+
+    @Test
+    void converges_toTheLargestSizeThePathCarries_withinAFewRoundTrips_withoutTouchingTheData() {
+        TransportConfig probing = config(1472, true);
+        Simulation sim = sim("converges", probing, probing);
+        sim.link().setPathMtu(1400);
+        TransferApp[] apps = transfer(sim, 7);
+        Connection client = sim.client();
+        assertThat(client.datagramSize()).isEqualTo(MtuProber.BASE);
+        long start = sim.clock().now();
+
+        assertThat(sim.runUntil(() -> client.datagramSize() > 1400 - MtuProber.RESOLUTION, 2_000 * MS)).isTrue();
+        long rtts = (sim.clock().now() - start) / RTT;
+        System.out.println("converged to " + client.datagramSize() + " after " + rtts + " RTTs, "
+                + sim.link().mtuDrops() + " probes dropped by the path MTU");
+        assertThat(rtts).isLessThanOrEqualTo(12);
+
+        assertThat(sim.runUntil(() -> apps[1].eof(), 60_000 * MS)).isTrue();
+        assertIntact(apps[1]);
+        TransportStats stats = client.stats();
+        assertThat(stats.datagramSize()).isBetween(1400 - MtuProber.RESOLUTION, 1400);
+        // the probes that the path dropped were neither data loss nor a congestion signal
+        assertThat(sim.link().mtuDrops()).isPositive();
+        assertThat(stats.retransmittedBytes()).isZero();
+        assertThat(stats.packetsLost()).isZero();
+        assertThat(stats.lostBytes()).isZero();
+        // the server probed its own direction too
+        assertThat(sim.server().datagramSize()).isBetween(1400 - MtuProber.RESOLUTION, 1400);
+    }
+
+    @Test
+    void randomLoss_isNotTakenForABlackHole_andProbingStillConverges() {
+        TransportConfig probing = config(1472, true);
+        Simulation sim = sim("randomLoss", probing, probing, 0.05);
+        sim.link().setPathMtu(1400);
+        TransferApp[] apps = transfer(sim, 19);
+
+        assertThat(sim.runUntil(() -> apps[1].eof(), 120_000 * MS)).isTrue();
+        assertIntact(apps[1]);
+        assertThat(sim.client().datagramSize()).isBetween(1400 - MtuProber.RESOLUTION, 1400);
+        assertThat(sim.client().mtuBlackHoles()).isZero();
+    }
+
+    @Test
+    void aPathThatCarriesTheCeiling_reachesItInOneProbe() {
+        TransportConfig probing = config(9000, true);
+        Simulation sim = sim("ceiling", probing, probing);
+        TransferApp[] apps = transfer(sim, 11);
+        long start = sim.clock().now();
+
+        assertThat(sim.runUntil(() -> sim.client().datagramSize() == 9000, 2_000 * MS)).isTrue();
+        assertThat(sim.clock().now() - start).isLessThanOrEqualTo(3 * RTT);
+        assertThat(sim.runUntil(() -> apps[1].eof(), 60_000 * MS)).isTrue();
+        assertIntact(apps[1]);
+    }
+
+    @Test
+    void aBlackHoleMidTransfer_dropsToTheBase_thenFindsTheSmallerPathMtu_andTheTransferCompletes() {
+        TransportConfig probing = config(1472, true);
+        Simulation sim = sim("blackHole", probing, probing);
+        TransferApp[] apps = transfer(sim, 13);
+        Connection client = sim.client();
+        assertThat(sim.runUntil(() -> client.datagramSize() == 1472, 2_000 * MS)).isTrue();
+        assertThat(sim.runUntil(() -> apps[1].received() > BYTES / 4, 60_000 * MS)).isTrue();
+
+        sim.link().setPathMtu(1300);
+        long dropAt = sim.clock().now();
+        assertThat(sim.runUntil(() -> client.datagramSize() <= 1300, 10_000 * MS)).isTrue();
+        System.out.println("black hole noticed after " + (sim.clock().now() - dropAt) / MS + " ms");
+        assertThat(sim.runUntil(() -> apps[1].eof(), 60_000 * MS)).isTrue();
+
+        assertIntact(apps[1]);
+        assertThat(client.datagramSize()).isBetween(1300 - MtuProber.RESOLUTION, 1300);
+    }
+
+    @Test
+    void anExplicitSize_isUsedFromTheStart_andNothingIsProbed() {
+        TransportConfig fixed = config(1300, false);
+        Simulation sim = sim("override", fixed, fixed);
+        sim.link().setPathMtu(1400);
+        TransferApp[] apps = transfer(sim, 17);
+        assertThat(sim.client().datagramSize()).isEqualTo(1300);
+
+        assertThat(sim.runUntil(() -> apps[1].eof(), 60_000 * MS)).isTrue();
+        assertIntact(apps[1]);
+        assertThat(sim.link().mtuDrops()).isZero();
+        assertThat(sim.client().stats().datagramSize()).isEqualTo(1300);
+    }
+}
