@@ -27,14 +27,13 @@ class MtuProbingTest {
                 .withIdleTimeout(Duration.ofSeconds(30));
     }
 
-    private static Simulation sim(String test, TransportConfig client, TransportConfig server) {
-        return sim(test, client, server, 0);
-    }
-
-    private static Simulation sim(String test, TransportConfig client, TransportConfig server, double loss) {
+    /** Both sides with {@code config}, {@link #RTT} apart, over a path carrying at most {@code pathMtu}. */
+    private static Simulation sim(String test, TransportConfig config, int pathMtu, double loss) {
         LinkProfile way = LinkProfile.perfect(RTT / 2).withLoss(loss);
-        return new Simulation(client, server, SessionKeys.generate(new SecureRandom(), 128), way, way,
+        Simulation sim = new Simulation(config, config, SessionKeys.generate(new SecureRandom(), 128), way, way,
                 Simulation.seed(test));
+        sim.link().setPathMtu(pathMtu);
+        return sim;
     }
 
     private static TransferApp[] transfer(Simulation sim, long seed) {
@@ -54,9 +53,7 @@ class MtuProbingTest {
 
     @Test
     void converges_toTheLargestSizeThePathCarries_withinAFewRoundTrips_withoutTouchingTheData() {
-        TransportConfig probing = config(1472, true);
-        Simulation sim = sim("converges", probing, probing);
-        sim.link().setPathMtu(1400);
+        Simulation sim = sim("converges", config(1472, true), 1400, 0);
         TransferApp[] apps = transfer(sim, 7);
         Connection client = sim.client();
         assertThat(client.datagramSize()).isEqualTo(MtuProber.BASE);
@@ -83,9 +80,7 @@ class MtuProbingTest {
 
     @Test
     void randomLoss_isNotTakenForABlackHole_andProbingStillConverges() {
-        TransportConfig probing = config(1472, true);
-        Simulation sim = sim("randomLoss", probing, probing, 0.05);
-        sim.link().setPathMtu(1400);
+        Simulation sim = sim("randomLoss", config(1472, true), 1400, 0.05);
         TransferApp[] apps = transfer(sim, 19);
 
         assertThat(sim.runUntil(() -> apps[1].eof(), 120_000 * MS)).isTrue();
@@ -96,8 +91,7 @@ class MtuProbingTest {
 
     @Test
     void aPathThatCarriesTheCeiling_reachesItInOneProbe() {
-        TransportConfig probing = config(9000, true);
-        Simulation sim = sim("ceiling", probing, probing);
+        Simulation sim = sim("ceiling", config(9000, true), Integer.MAX_VALUE, 0);
         TransferApp[] apps = transfer(sim, 11);
         long start = sim.clock().now();
 
@@ -109,8 +103,7 @@ class MtuProbingTest {
 
     @Test
     void aBlackHoleMidTransfer_dropsToTheBase_thenFindsTheSmallerPathMtu_andTheTransferCompletes() {
-        TransportConfig probing = config(1472, true);
-        Simulation sim = sim("blackHole", probing, probing);
+        Simulation sim = sim("blackHole", config(1472, true), Integer.MAX_VALUE, 0);
         TransferApp[] apps = transfer(sim, 13);
         Connection client = sim.client();
         assertThat(sim.runUntil(() -> client.datagramSize() == 1472, 2_000 * MS)).isTrue();
@@ -128,9 +121,7 @@ class MtuProbingTest {
 
     @Test
     void anExplicitSize_isUsedFromTheStart_andNothingIsProbed() {
-        TransportConfig fixed = config(1300, false);
-        Simulation sim = sim("override", fixed, fixed);
-        sim.link().setPathMtu(1400);
+        Simulation sim = sim("override", config(1300, false), 1400, 0);
         TransferApp[] apps = transfer(sim, 17);
         assertThat(sim.client().datagramSize()).isEqualTo(1300);
 
