@@ -41,7 +41,7 @@ class MtuProbingLoopbackTest {
 
             assertThat(received).isEqualTo(size);
             System.out.println("loopback probing: datagram size " + c.stats().datagramSize());
-            assertThat(c.stats().datagramSize()).isGreaterThan(CEILING - 16);
+            assertThat(c.stats().datagramSize()).isEqualTo(CEILING);
         }
     }
 

@@ -600,16 +600,17 @@ public final class Connection {
 
     /**
      * Writes a PING padded to {@code size} bytes. It counts nothing in flight and is not paced:
-     * probes are rare (one at a time, a few per search), and their loss must not look like
-     * congestion.
+     * probes are rare (one burst of at most a dozen per search, see {@link MtuProber}), and their
+     * loss must not look like congestion.
      */
     private int sealMtuProbe(int size, byte[] out, int off, long now) {
         int len = size - PacketCodec.OVERHEAD;
         txPlain[0] = Frames.PING;
         java.util.Arrays.fill(txPlain, 1, len, (byte) Frames.PADDING);
-        long pn = loss.onPacketSent(now, LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MTU_PROBE, 0, 0, 0);
+        // the probe's size travels in the stream-length slot, which a probe does not use
+        long pn = loss.onPacketSent(now, LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MTU_PROBE, 0, size, 0);
         int n = codec.seal(connectionId, pn, txPlain, len, out, off);
-        mtu.onProbeSent(size);
+        mtu.onProbeSent();
         countSent(n);
         return n;
     }
@@ -955,7 +956,7 @@ public final class Connection {
         @Override
         public void onPacketAcked(int flags, long streamOffset, int streamLength) {
             if ((flags & LossDetector.FLAG_MTU_PROBE) != 0) {
-                mtu.onProbeAcked(lastEventTime);
+                mtu.onProbeAcked(streamLength, lastEventTime);
             } else if ((flags & LossDetector.FLAG_LARGE) != 0) {
                 mtu.onLargeAcked();
             }

@@ -4,20 +4,26 @@ package io.farsync.transport.core;
  * Finds the largest datagram the path delivers, after DPLPMTUD (RFC 8899) as QUIC uses it
  * (RFC 9000 section 14.3): the connection starts at a size every IP path carries ({@link #BASE},
  * QUIC's 1200 bytes), sends padded PING-only probes of candidate sizes, and moves its datagram
- * size up to each size a probe of which is acknowledged. Hand-written because the JDK has no
- * path-MTU API for UDP and the decision needs the connection's own acknowledgements.
+ * size up to the largest size a probe of which is acknowledged. Hand-written because the JDK has
+ * no path-MTU API for UDP and the decision needs the connection's own acknowledgements.
  *
- * <p>The search tries the ceiling (the local interface's MTU less the IP and UDP headers, or a
- * configured maximum) first, since most paths carry it, then halves the interval between the
- * largest confirmed and the smallest failed size until it is narrower than {@link #RESOLUTION}.
- * A size fails after {@link #PROBE_ATTEMPTS} lost probes. Probes carry no stream data and count
- * nothing in flight, so their loss is neither data loss nor a congestion signal.
+ * <p>One search is one burst: a probe for each common MTU plateau ({@link #PLATEAUS}, after RFC
+ * 1191's table) between the current size and the ceiling (the local interface's MTU less the IP
+ * and UDP headers, or a configured maximum), plus the ceiling itself, all sent at once; the
+ * search ends when every probe is acknowledged or lost, a round trip or so later. Why not a
+ * binary search: Java 17 cannot set DF, and Linux sets it only until a router's ICMP
+ * "fragmentation needed" teaches the kernel the path MTU, after which it fragments larger
+ * datagrams locally and they, probes too, get through in fragments (measured on shared/wan, see
+ * docs/PERFORMANCE.md). So only probes sent before that ICMP returns say the truth: a burst sends
+ * them all within a fraction of a round trip; a search that waits for each answer would be misled
+ * by every probe after the first one lost. Probes carry no stream data and count nothing in
+ * flight, so their loss is neither data loss nor a congestion signal.
  *
  * <p>Black-hole detection (RFC 8899 section 4.3): when {@link #BLACK_HOLE_LOSSES} full-size
  * packets in a row are declared lost by acknowledgement events that acknowledge no full-size
  * packet (so smaller ones got through: the connection's probe-timeout repairs go out at the
  * base size), the path no longer carries the size; the connection falls back to the base and
- * searches again below the size that failed. After a finished search, the next one starts
+ * searches again below the size that failed. After a search, the next one starts
  * {@link #RAISE_INTERVAL_NANOS} later, in case the path grew. Sans-IO and single-threaded like
  * {@link Connection}.
  */
@@ -25,13 +31,15 @@ final class MtuProber {
 
     /** UDP payload every IPv4 and IPv6 path is assumed to carry (QUIC's minimum). */
     static final int BASE = 1200;
-    /** The search stops when the confirmed and failed sizes are closer than this. */
-    static final int RESOLUTION = 16;
-    /** Lost probes of one size after which the size counts as too large (RFC 8899 MAX_PROBES is 3). */
-    static final int PROBE_ATTEMPTS = 2;
+    /**
+     * UDP payloads (IPv4: MTU less 28 bytes) of common MTUs: 1280 (IPv6 minimum), 1400, 1420
+     * (WireGuard), 1440, 1460, 1480 (IPv6 over IPv4 tunnels; IPv6 on Ethernet), 1492 (PPPoE),
+     * 1500 (Ethernet), 4352 (FDDI), 9000 (jumbo frames), 16384.
+     */
+    static final int[] PLATEAUS = {1252, 1372, 1392, 1412, 1432, 1452, 1464, 1472, 4324, 8972, 16356};
     /** Consecutive losses of full-size packets, while only smaller ones are acknowledged, that mean a black hole. */
     static final int BLACK_HOLE_LOSSES = 3;
-    /** When to look for a larger size again after a search ended (RFC 8899 PMTU_RAISE_TIMER). */
+    /** When to look for a larger size again after a search (RFC 8899 PMTU_RAISE_TIMER; Linux forgets a learned path MTU after as long). */
     static final long RAISE_INTERVAL_NANOS = 600_000_000_000L;
 
     private final int base;
@@ -39,15 +47,13 @@ final class MtuProber {
     private final boolean enabled;
 
     private int current;
-    /** Largest size confirmed in this search. */
-    private int low;
-    /** Smallest size known not to pass, or ceiling + 1. */
-    private int high;
-    private boolean searching;
-    private boolean topTried;
+    /** The sizes of this search's burst, ascending; null when no search runs. */
+    private int[] rungs;
+    private int nextRung;
+    /** Sizes from here up are known not to pass in this search. */
+    private int limit;
+    private int outstanding;
     private long nextSearch;
-    private int inFlightSize;
-    private int attempts;
 
     private int largeLosses;
     private boolean largeAckedInEvent;
@@ -66,16 +72,24 @@ final class MtuProber {
         this.enabled = probe && ceiling > base;
         this.current = enabled ? base : ceiling;
         this.nextSearch = now;
-        startSearch(now);
     }
 
-    private void startSearch(long now) {
-        low = current;
-        high = ceiling + 1;
-        searching = enabled && high - low > RESOLUTION;
-        topTried = false;
-        attempts = 0;
-        nextSearch = now;
+    /** Starts a burst of probes between the current size and {@code below} (exclusive). */
+    private void startSearch(int below) {
+        limit = below;
+        int top = Math.min(ceiling, below - 1);
+        int[] sizes = new int[PLATEAUS.length + 1];
+        int n = 0;
+        for (int p : PLATEAUS) {
+            if (p > current && p < top) {
+                sizes[n++] = p;
+            }
+        }
+        if (top > current) {
+            sizes[n++] = top;
+        }
+        rungs = java.util.Arrays.copyOf(sizes, n);
+        nextRung = 0;
     }
 
     /** The datagram size the connection sends now. */
@@ -96,68 +110,60 @@ final class MtuProber {
         return enabled ? base : current;
     }
 
-    /** When {@link #probeDue} turns non-zero, if no probe is in flight; Long.MAX_VALUE when nothing is planned. */
+    /** When {@link #probeDue} next returns a size; Long.MAX_VALUE when nothing is planned. */
     long nextProbeTime() {
-        if (!enabled || inFlightSize != 0) {
+        if (!enabled) {
             return Long.MAX_VALUE;
         }
-        return searching ? Long.MIN_VALUE : nextSearch;
+        if (rungs == null) {
+            return nextSearch;
+        }
+        return nextRung < rungs.length ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
 
     /** The size of the probe to send now, or 0. */
     int probeDue(long now) {
-        if (!enabled || inFlightSize != 0) {
+        if (!enabled) {
             return 0;
         }
-        if (!searching) {
+        if (rungs == null) {
             if (now < nextSearch) {
                 return 0;
             }
-            startSearch(now);
-            if (!searching) {
-                nextSearch = now + RAISE_INTERVAL_NANOS;
-                return 0;
-            }
+            startSearch(ceiling + 1);
         }
-        return topTried ? low + (high - low) / 2 : high - 1;
+        if (nextRung < rungs.length) {
+            return rungs[nextRung];
+        }
+        endSearchIfAnswered(now);
+        return 0;
     }
 
-    void onProbeSent(int size) {
-        inFlightSize = size;
+    void onProbeSent() {
+        nextRung++;
+        outstanding++;
         probesSent++;
-        if (size == high - 1) {
-            topTried = true;
-        }
     }
 
-    /** The probe in flight was acknowledged: its size passes. */
-    void onProbeAcked(long now) {
-        int size = inFlightSize;
-        inFlightSize = 0;
-        attempts = 0;
-        if (size > low) {
-            low = size;
+    /** A probe of {@code size} was acknowledged: the size passes. */
+    void onProbeAcked(int size, long now) {
+        outstanding = Math.max(0, outstanding - 1);
+        if (size > current && size < limit) {
+            current = size;
         }
-        current = Math.max(current, low);
-        checkDone(now);
+        endSearchIfAnswered(now);
     }
 
-    /** The probe in flight was declared lost. */
+    /** A probe of {@code size} was declared lost. */
     void onProbeLost(long now) {
-        int size = inFlightSize;
-        inFlightSize = 0;
+        outstanding = Math.max(0, outstanding - 1);
         probesLost++;
-        if (++attempts >= PROBE_ATTEMPTS) {
-            attempts = 0;
-            high = Math.min(high, size);
-            topTried = true;
-        }
-        checkDone(now);
+        endSearchIfAnswered(now);
     }
 
-    private void checkDone(long now) {
-        if (searching && high - low <= RESOLUTION) {
-            searching = false;
+    private void endSearchIfAnswered(long now) {
+        if (rungs != null && nextRung == rungs.length && outstanding == 0) {
+            rungs = null;
             nextSearch = now + RAISE_INTERVAL_NANOS;
         }
     }
@@ -179,7 +185,8 @@ final class MtuProber {
 
     /**
      * Ends one acknowledgement or timeout event; returns whether it revealed a black hole, in
-     * which case the datagram size is back at the base and a new search has begun.
+     * which case the datagram size is back at the base and a new search below the failed size
+     * has begun.
      */
     boolean endEvent(long now) {
         boolean ackedLarge = largeAckedInEvent;
@@ -195,10 +202,7 @@ final class MtuProber {
         largeLosses = 0;
         int failed = current;
         current = base;
-        startSearch(now);
-        high = failed;
-        topTried = true;
-        searching = high - low > RESOLUTION;
+        startSearch(failed);
         return true;
     }
 
