@@ -15,6 +15,11 @@ import java.net.NetworkInterface;
  * interface MTU locally: a probe of that size would be confirmed through fragmentation, and
  * fragments make every loss cost a whole datagram. Below the interface MTU, Linux's default
  * ({@code IP_PMTUDISC_WANT}) sets DF, so a router with a smaller MTU drops the probe.
+ *
+ * <p>The same goes for a path MTU the kernel already learned from a router's ICMP (it keeps it
+ * for ten minutes): above it, datagrams go out in fragments and get through, so probing cannot
+ * see that limit. Java cannot read it ({@code IP_MTU}), so on Linux this asks {@code ip route get}
+ * (iproute2), best effort, and caps the ceiling at what it reports.
  */
 public final class PathMtu {
 
@@ -38,10 +43,35 @@ public final class PathMtu {
             if (mtu <= 0) {
                 return fallback;
             }
+            mtu = Math.min(mtu, learnedPathMtu(peer));
             int headers = peer instanceof Inet6Address ? IPV6_UDP_HEADERS : IPV4_UDP_HEADERS;
             return Math.max(TransportConfig.MIN_DATAGRAM, Math.min(limit, mtu - headers));
         } catch (IOException | RuntimeException e) {
             return fallback;
         }
+    }
+
+    /** The path MTU the kernel learned towards {@code peer} ({@code ip route get}), or Integer.MAX_VALUE if none or unknown. */
+    static int learnedPathMtu(InetAddress peer) {
+        try {
+            Process p = new ProcessBuilder("ip", "route", "get", peer.getHostAddress()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroy();
+                return Integer.MAX_VALUE;
+            }
+            return parseRouteMtu(out);
+        } catch (IOException e) {
+            return Integer.MAX_VALUE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Integer.MAX_VALUE;
+        }
+    }
+
+    /** The {@code mtu N} of {@code ip route get} output, Integer.MAX_VALUE if it has none. */
+    static int parseRouteMtu(String routeGetOutput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bmtu (\\d{3,5})\\b").matcher(routeGetOutput);
+        return m.find() ? Integer.parseInt(m.group(1)) : Integer.MAX_VALUE;
     }
 }

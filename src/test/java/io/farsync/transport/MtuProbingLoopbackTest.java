@@ -45,6 +45,14 @@ class MtuProbingLoopbackTest {
         }
     }
 
+    @Test
+    void theKernelsLearnedPathMtu_isReadFromIpRouteGet() {
+        assertThat(PathMtu.parseRouteMtu("10.77.2.2 via 10.77.1.1 dev pmtu-a0 src 10.77.1.2 uid 0 \n"
+                + "    cache expires 597sec mtu 1400 \n")).isEqualTo(1400);
+        assertThat(PathMtu.parseRouteMtu("127.0.0.1 dev lo src 127.0.0.1 uid 0 \n    cache <local> \n"))
+                .isEqualTo(Integer.MAX_VALUE);
+    }
+
     private static void write(TransportConnection c, long size) {
         Pattern p = new Pattern(5);
         byte[] buf = new byte[256 * 1024];
