@@ -507,7 +507,7 @@ public final class Connection {
         if (phase == Phase.DRAINING) {
             return pollClose(out, off, now);
         }
-        if (phase == Phase.OPEN) {
+        if (phase == Phase.OPEN && mtu.worthProbing(sendStream.written())) {
             int probe = mtu.probeDue(now);
             if (probe > 0) {
                 return sealMtuProbe(probe, out, off, now);
@@ -710,7 +710,7 @@ public final class Connection {
         if (sendStream.hasSendable(peerMaxData) && windowOpen(wireSize)) {
             t = Math.min(t, pacer.nextSendTime(wireSize));
         }
-        if (phase == Phase.OPEN) {
+        if (phase == Phase.OPEN && mtu.worthProbing(sendStream.written())) {
             t = Math.min(t, mtu.nextProbeTime());
         }
         t = Math.min(t, loss.timerDeadline());

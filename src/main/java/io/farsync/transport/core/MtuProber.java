@@ -37,6 +37,12 @@ final class MtuProber {
      * 1500 (Ethernet), 4352 (FDDI), 9000 (jumbo frames), 16384.
      */
     static final int[] PLATEAUS = {1252, 1372, 1392, 1412, 1432, 1452, 1464, 1472, 4324, 8972, 16356};
+    /**
+     * A connection searches once its stream carries this many ceiling-size datagrams' worth: a
+     * burst costs about 2.5 ceilings of probes, not worth it for a few control messages (a
+     * 2000-file directory rename went from under 1 % of the data in wire bytes to over).
+     */
+    static final int WORTH_PROBING_DATAGRAMS = 16;
     /** Consecutive losses of full-size packets, while only smaller ones are acknowledged, that mean a black hole. */
     static final int BLACK_HOLE_LOSSES = 3;
     /** When to look for a larger size again after a search (RFC 8899 PMTU_RAISE_TIMER; Linux forgets a learned path MTU after as long). */
@@ -166,6 +172,11 @@ final class MtuProber {
             rungs = null;
             nextSearch = now + RAISE_INTERVAL_NANOS;
         }
+    }
+
+    /** Whether a stream of {@code streamBytes} is long enough to search for a larger size. */
+    boolean worthProbing(long streamBytes) {
+        return streamBytes >= (long) WORTH_PROBING_DATAGRAMS * ceiling;
     }
 
     /** Whether a packet of {@code size} is large enough that its loss may mean a black hole. */
