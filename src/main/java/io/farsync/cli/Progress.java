@@ -159,8 +159,8 @@ final class Progress implements RunDisplay {
         Supplier<TransportStats> t = transport;
         if (t != null) {
             TransportStats ts = t.get();
-            line.append(String.format(Locale.ROOT, "  rtt %.0f ms  queue %.0f ms  loss %.1f%%", ts.smoothedRttNanos() / 1e6,
-                    ts.queueingDelayNanos() / 1e6, 100 * ts.lossRate()));
+            line.append(String.format(Locale.ROOT, "  rtt %.0f ms  queue %.0f ms  loss %.1f%%  dgram %d", ts.smoothedRttNanos() / 1e6,
+                    ts.queueingDelayNanos() / 1e6, 100 * ts.lossRate(), ts.datagramSize()));
         }
         String s = line.toString();
         err.print("\r" + s + " ".repeat(Math.max(0, lastLineLength - s.length())));

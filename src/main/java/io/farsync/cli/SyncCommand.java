@@ -62,7 +62,8 @@ final class SyncCommand implements Callable<Integer> {
     String policy;
 
     @Option(names = "--datagram-size", paramLabel = "BYTES",
-            description = "UDP payload size (default: 1472, or " + LOOPBACK_DATAGRAM + " when both paths are local)")
+            description = "UDP payload size; disables path MTU probing (default: probed from 1200 up to 1472, or up to "
+                    + LOOPBACK_DATAGRAM + " when both paths are local)")
     Integer datagramSize;
 
     @Option(names = "--cipher", paramLabel = "aes128|aes256", defaultValue = "aes128", description = "AES-GCM key size for the data (default: ${DEFAULT-VALUE})")
@@ -219,7 +220,7 @@ final class SyncCommand implements Callable<Integer> {
         TransportConfig transport;
         try {
             transport = TransportConfig.defaults().withRates(minRate == null ? 0 : minRate, rate).withPolicy(ratePolicy)
-                    .withDatagramSize(size).withWindowsForRate();
+                    .withDatagramSize(size).withDatagramSizeProbing(datagramSize == null).withWindowsForRate();
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
@@ -329,6 +330,7 @@ final class SyncCommand implements Callable<Integer> {
         m.put("datagrams_sent", t == null ? 0 : t.datagramsSent());
         m.put("datagrams_received", t == null ? 0 : t.datagramsReceived());
         m.put("datagrams_dropped", t == null ? 0 : t.datagramsDropped());
+        m.put("datagram_size", t == null ? null : t.datagramSize());
         m.put("packets_lost", t == null ? 0 : t.packetsLost());
         return m;
     }

@@ -20,11 +20,13 @@ import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.transport.PathMtu;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -81,6 +83,23 @@ final class SyncRunner {
         Settings(Location source, Location destination, int port, Path identity, TransportConfig transport, int aesBits,
                 SyncOptions options) {
             this(source, destination, port, identity, transport, aesBits, options, null, false);
+        }
+    }
+
+    /**
+     * Probing datagram sizes towards a remote host: up to what the local interface towards it
+     * carries (a 9000-byte jumbo frame link allows more than the default 1472), never beyond
+     * the size a local sync uses (sizes above it were not measured).
+     */
+    private static TransportConfig probeCeiling(TransportConfig transport, String host) {
+        if (!transport.probeDatagramSize()) {
+            return transport;
+        }
+        try {
+            return transport.withDatagramSize(PathMtu.ceilingTowards(InetAddress.getByName(host),
+                    SyncCommand.LOOPBACK_DATAGRAM, transport.datagramSize()));
+        } catch (UnknownHostException e) {
+            return transport; // the SSH connection reports the unknown host
         }
     }
 
@@ -174,6 +193,7 @@ final class SyncRunner {
                 Location.Remote r = (Location.Remote) (push ? dst : src);
                 identity = KeyFiles.load(s.identity());
                 target = new SessionClient.Target(r.user() == null ? System.getProperty("user.name") : r.user(), r.host(), s.port());
+                transport = probeCeiling(transport, r.host());
                 verifier = HostKeyTrust.trustOnFirstUse(home.knownHosts(), mismatch);
                 remotePath = r.path();
             }
@@ -188,7 +208,7 @@ final class SyncRunner {
                     bidi ? SessionRequest.BIDI : push ? SessionRequest.DESTINATION : SessionRequest.SOURCE, remotePath, sessionId, null,
                     transport.rateBitsPerSecond(), transport.datagramSize(),
                     persistent && !bidi ? JobOptions.withPersistentSession(options) : options,
-                    transport.policy().label(), transport.minRateBitsPerSecond(), 0);
+                    transport.policy().label(), transport.minRateBitsPerSecond(), 0, transport.probeDatagramSize());
             MDC.put(LogContext.SESSION, sessionId);
             log.info("sync {} -> {} session {}", src, dst, sessionId);
             // before the session: a second run of the same sync fails here, touching nothing

@@ -137,7 +137,7 @@ public final class FarsyncServer implements AutoCloseable {
         self[0] = new FarsyncServer(ssh, udp, settings);
         Thread warmUp = new Thread(() -> ControlChannel.warmUp(ControlMessage.welcome(1), new SessionRequest(SessionRequest.PROTOCOL,
                 SessionRequest.SOURCE, "/", "0123456789abcdef", "", TransportConfig.MIN_RATE, TransportConfig.MIN_DATAGRAM,
-                java.util.Map.of(), RatePolicy.FAIR.label(), 0, 0)), "farsync-json-warmup");
+                java.util.Map.of(), RatePolicy.FAIR.label(), 0, 0, false)), "farsync-json-warmup");
         warmUp.setDaemon(true);
         warmUp.start();
         log.info("listening on {} (ssh tcp {}, data udp {})", settings.listen().getHostString(), ssh.getPort(), udp.localPort());
@@ -309,6 +309,7 @@ public final class FarsyncServer implements AutoCloseable {
                         .withRates(request.minRateBitsPerSecond(), request.rateBitsPerSecond())
                         .withPolicy(request.policy() == null ? RatePolicy.FAIR : RatePolicy.parse(request.policy()))
                         .withDatagramSize(request.datagramSize())
+                        .withDatagramSizeProbing(request.probeDatagramSize())
                         .withInitialRtt(Duration.ofNanos(Math.max(0, Math.min(request.rttMicros(), MAX_RTT_MICROS)) * 1000))
                         .withWindowsForRate();
             } catch (IllegalArgumentException e) {

@@ -21,6 +21,8 @@ import java.util.Map;
  * @param minRateBitsPerSecond the floor of an adaptive policy, 0 for none
  * @param rttMicros     the round-trip time the client measured during the SSH handshake, 0 if
  *                      unknown: the server sizes its first flight of data from it
+ * @param probeDatagramSize whether the server finds its datagram size by path MTU probing, up
+ *                      to {@code datagramSize} (false, as from older clients: exactly that size)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record SessionRequest(
@@ -34,7 +36,8 @@ public record SessionRequest(
         Map<String, String> options,
         String policy,
         long minRateBitsPerSecond,
-        long rttMicros) {
+        long rttMicros,
+        boolean probeDatagramSize) {
 
     public static final int PROTOCOL = 1;
     public static final String SOURCE = "source";
@@ -53,13 +56,13 @@ public record SessionRequest(
     /** This request carrying {@code encodedKeys} (base64). */
     public SessionRequest withKeys(String encodedKeys) {
         return new SessionRequest(protocol, serverRole, path, sessionId, encodedKeys, rateBitsPerSecond, datagramSize, options,
-                policy, minRateBitsPerSecond, rttMicros);
+                policy, minRateBitsPerSecond, rttMicros, probeDatagramSize);
     }
 
     /** This request carrying the round-trip time the client measured. */
     public SessionRequest withRtt(java.time.Duration rtt) {
         return new SessionRequest(protocol, serverRole, path, sessionId, keys, rateBitsPerSecond, datagramSize, options,
-                policy, minRateBitsPerSecond, rtt.toNanos() / 1000);
+                policy, minRateBitsPerSecond, rtt.toNanos() / 1000, probeDatagramSize);
     }
 
     @Override

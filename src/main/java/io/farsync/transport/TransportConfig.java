@@ -26,6 +26,9 @@ import java.util.Objects;
  *                             started (its SSH handshake), or zero if unknown; the adaptive
  *                             policies size their first, paced flight from it (see
  *                             {@code DelayController})
+ * @param probeDatagramSize    whether to find the datagram size by path MTU probing, from 1200
+ *                             bytes up to {@code datagramSize} (see {@code MtuProber}); false:
+ *                             always {@code datagramSize} (an explicit {@code --datagram-size})
  */
 public record TransportConfig(
         long rateBitsPerSecond,
@@ -35,7 +38,8 @@ public record TransportConfig(
         Duration idleTimeout,
         RatePolicy policy,
         long minRateBitsPerSecond,
-        Duration initialRtt) {
+        Duration initialRtt,
+        boolean probeDatagramSize) {
 
     public static final int MIN_DATAGRAM = 256;
     public static final int MAX_DATAGRAM = 65_000;
@@ -74,7 +78,7 @@ public record TransportConfig(
     /** The settings before the rate-control components existed: policy {@link RatePolicy#FAIR}, no minimum rate. */
     public TransportConfig(long rateBitsPerSecond, int datagramSize, int sendBufferBytes, int receiveWindowBytes,
             Duration idleTimeout) {
-        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0, Duration.ZERO);
+        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0, Duration.ZERO, false);
     }
 
     /**
@@ -83,39 +87,45 @@ public record TransportConfig(
      */
     public static TransportConfig defaults() {
         return new TransportConfig(1_000_000_000L, 1472, 64 << 20, 64 << 20, Duration.ofSeconds(30),
-                RatePolicy.FAIR, 0, Duration.ZERO);
+                RatePolicy.FAIR, 0, Duration.ZERO, false);
     }
 
     /** Sets the target rate; fails if it is below the minimum rate (lower that first, or use {@link #withRates}). */
     public TransportConfig withRate(long bitsPerSecond) {
         return new TransportConfig(bitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
     }
 
     public TransportConfig withMinRate(long bitsPerSecond) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, bitsPerSecond, initialRtt);
+                policy, bitsPerSecond, initialRtt, probeDatagramSize);
     }
 
     /** Sets the minimum and target rates together, so neither order of change trips the check. */
     public TransportConfig withRates(long minBitsPerSecond, long targetBitsPerSecond) {
         return new TransportConfig(targetBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minBitsPerSecond, initialRtt);
+                policy, minBitsPerSecond, initialRtt, probeDatagramSize);
     }
 
     public TransportConfig withPolicy(RatePolicy ratePolicy) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                ratePolicy, minRateBitsPerSecond, initialRtt);
+                ratePolicy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
     }
 
     public TransportConfig withDatagramSize(int size) {
         return new TransportConfig(rateBitsPerSecond, size, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
+    }
+
+    /** Probes the path MTU, up to {@link #datagramSize()}, instead of using that size from the start. */
+    public TransportConfig withDatagramSizeProbing(boolean probe) {
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, minRateBitsPerSecond, initialRtt, probe);
     }
 
     public TransportConfig withBuffers(int sendBytes, int receiveWindow) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBytes, receiveWindow, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
     }
 
     /**
@@ -132,12 +142,12 @@ public record TransportConfig(
 
     public TransportConfig withIdleTimeout(Duration timeout) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, timeout,
-                policy, minRateBitsPerSecond, initialRtt);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
     }
 
     /** Sets the round-trip time measured before the transport started ({@link Duration#ZERO}: unknown). */
     public TransportConfig withInitialRtt(Duration rtt) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, rtt);
+                policy, minRateBitsPerSecond, rtt, probeDatagramSize);
     }
 }

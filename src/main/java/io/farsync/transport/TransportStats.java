@@ -23,6 +23,8 @@ package io.farsync.transport;
  *                             reordering still counts)
  * @param windowBytes          the rate controller's window, 0 if it only paces
  * @param bytesInFlight        wire bytes sent and neither acknowledged nor declared lost
+ * @param datagramSize         UDP payload size of full datagrams now: the configured size, or
+ *                             the largest one path MTU probing confirmed
  */
 public record TransportStats(
         long wireBytesSent,
@@ -39,7 +41,8 @@ public record TransportStats(
         long queueingDelayNanos,
         long lostBytes,
         long windowBytes,
-        long bytesInFlight) {
+        long bytesInFlight,
+        int datagramSize) {
 
     /** Fraction of the wire bytes sent that were declared lost, 0 before anything was sent. */
     public double lossRate() {

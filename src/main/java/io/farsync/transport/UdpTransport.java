@@ -81,6 +81,9 @@ public final class UdpTransport implements AutoCloseable {
             channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
             channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
             channel.bind(local);
+            if (config.probeDatagramSize()) {
+                setDontFragment(channel);
+            }
             channel.configureBlocking(false);
             selector = Selector.open();
             UdpTransport transport = new UdpTransport(config, channel, selector);
@@ -92,6 +95,26 @@ public final class UdpTransport implements AutoCloseable {
                 selector.close();
             }
             throw new IOException("cannot bind UDP socket to " + local + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sets DF on a probing socket where the JDK can (IP_DONTFRAGMENT, JDK 19 and later; looked up
+     * by name since we build for 17). Without it Linux sets DF only on datagrams within the path
+     * MTU the kernel knows (IP_PMTUDISC_WANT): after a router's ICMP "fragmentation needed" it
+     * fragments larger ones locally, so they, and probes, get through in fragments (measured on
+     * shared/wan, see docs/PERFORMANCE.md). With DF, a send above the known path MTU fails and
+     * counts as lost, which is what the probing needs.
+     */
+    @SuppressWarnings("unchecked")
+    private static void setDontFragment(DatagramChannel channel) {
+        try {
+            Object option = Class.forName("jdk.net.ExtendedSocketOptions").getField("IP_DONTFRAGMENT").get(null);
+            if (channel.supportedOptions().contains(option)) {
+                channel.setOption((java.net.SocketOption<Boolean>) option, true);
+            }
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            log.debug("no DF on UDP sockets in this JDK: {}", e.toString());
         }
     }
 

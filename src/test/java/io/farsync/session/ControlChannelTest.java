@@ -18,7 +18,7 @@ class ControlChannelTest {
     @Test
     void send_thenReceive_roundTripsARequest() throws IOException {
         SessionRequest request = new SessionRequest(1, SessionRequest.DESTINATION, "/p", "0123456789abcdef", "a2V5cw==",
-                500_000_000L, 1472, Map.of("delete", "true"), "fair", 0, 0);
+                500_000_000L, 1472, Map.of("delete", "true"), "fair", 0, 0, true);
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         new ControlChannel(new ByteArrayInputStream(new byte[0]), wire).send(request);
 
@@ -52,7 +52,7 @@ class ControlChannelTest {
         Random random = new Random(SEED);
         ByteArrayOutputStream good = new ByteArrayOutputStream();
         new ControlChannel(new ByteArrayInputStream(new byte[0]), good).send(new SessionRequest(1, SessionRequest.SOURCE,
-                "/data", "0123456789abcdef0123", "AAAA", 1_000_000L, 1472, Map.of("checksum", "true"), "low", 1000, 0));
+                "/data", "0123456789abcdef0123", "AAAA", 1_000_000L, 1472, Map.of("checksum", "true"), "low", 1000, 0, false));
         byte[] template = good.toByteArray();
         int parsed = 0;
         for (int i = 0; i < 20_000; i++) {

@@ -26,8 +26,8 @@ public final class ControlFuzzTarget implements FuzzTarget {
     public ControlFuzzTarget() {
         templates = List.of(
                 line(new SessionRequest(1, SessionRequest.SOURCE, "/data/a b", "0123456789abcdef0123", "AAAA",
-                        1_000_000L, 1472, Map.of("checksum", "true", "delete", "after"), "low", 1000, 150_000)),
-                line(new SessionRequest(1, SessionRequest.BIDI, "rel/ü", "s", "QUJD", 0, 65000, Map.of(), "fair", 0, 0)),
+                        1_000_000L, 1472, Map.of("checksum", "true", "delete", "after"), "low", 1000, 150_000, true)),
+                line(new SessionRequest(1, SessionRequest.BIDI, "rel/ü", "s", "QUJD", 0, 65000, Map.of(), "fair", 0, 0, false)),
                 line(ControlMessage.welcome(40000)),
                 line(ControlMessage.failure(ControlMessage.OUTCOME, "PARTIAL", "3 files failed")));
     }

@@ -104,7 +104,7 @@ class FarsyncServerTest {
                     throw new FarsyncException(ExitCode.INTERNAL, "unreachable");
                 }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
         SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL, SessionRequest.DESTINATION, "/x",
-                "0123456789abcdef", null, 1_000_000L, 1472, java.util.Map.of(), "fair", 0, 0);
+                "0123456789abcdef", null, 1_000_000L, 1472, java.util.Map.of(), "fair", 0, 0, false);
         try {
             assertThatThrownBy(() -> SessionClient.open(new SessionClient.Target("u", "127.0.0.1", server.port()), allowed,
                     HostKeyTrust.exactly(hostKey.getPublic()), null, request, TransportConfig.defaults(), 128, Duration.ofSeconds(2)))

@@ -67,7 +67,7 @@ public final class Connection {
 
     private final boolean client;
     private final int connectionId;
-    private final int datagramSize;
+    private final MtuProber mtu;
     private final long idleTimeoutNanos;
     private final long keepAliveNanos;
     private final PacketCodec codec;
@@ -95,6 +95,8 @@ public final class Connection {
     private boolean firstCreditRepeat = true;
     private int probesPending;
     private long lastReceived;
+    /** The time of the acknowledgement or timer event being processed, for the {@link MtuProber}. */
+    private long lastEventTime;
     private long peerReceiveTimestampMicros = -1;
     private boolean pathResponsePending;
     private long pathResponseData;
@@ -123,7 +125,8 @@ public final class Connection {
     private Connection(boolean client, TransportConfig config, SessionKeys keys, long now) {
         this.client = client;
         this.connectionId = keys.connectionId();
-        this.datagramSize = config.datagramSize();
+        this.mtu = new MtuProber(config.datagramSize(), config.probeDatagramSize(), now);
+        int datagramSize = config.datagramSize();
         this.idleTimeoutNanos = config.idleTimeout().toNanos();
         this.keepAliveNanos = Math.max(idleTimeoutNanos / 3, 1);
         this.codec = client
@@ -360,6 +363,7 @@ public final class Connection {
             protocolViolation("ack for packet " + largest + " which was never sent", now);
             return;
         }
+        lastEventTime = now;
         loss.beginAck();
         long high = largest;
         long low = high - r.varint();
@@ -371,6 +375,7 @@ public final class Connection {
         }
         long lostBefore = loss.lostBytes();
         loss.endAck(largest, delayNanos, now);
+        mtu.endEvent(now);
         long sentAt = loss.largestNewlyAckedSentTime();
         long oneWayDelay = sentAt < 0 ? RateController.NO_SAMPLE : peerReceiveTimestampMicros * 1000 - sentAt;
         if (loss.lostBytes() > lostBefore) {
@@ -479,7 +484,7 @@ public final class Connection {
             out.limit(out.position() + n);
             return n;
         }
-        byte[] tmp = new byte[Math.min(out.remaining(), datagramSize)];
+        byte[] tmp = new byte[Math.min(out.remaining(), mtu.ceiling())];
         int n = poll(tmp, 0, tmp.length, now);
         out.put(tmp, 0, n);
         out.flip();
@@ -489,12 +494,12 @@ public final class Connection {
     /**
      * Writes the next datagram to send into {@code out[off, off + capacity)} and returns its
      * length, or 0 when nothing may be sent now (nothing to send, or pacing says wait).
-     * {@code capacity} must hold the configured datagram size.
+     * {@code capacity} must hold the configured datagram size (the largest a probe may try).
      */
     public int poll(byte[] out, int off, int capacity, long now) {
-        if (capacity < datagramSize) {
+        if (capacity < mtu.ceiling()) {
             throw new IllegalArgumentException("buffer (" + capacity + " bytes) is smaller than the datagram size "
-                    + datagramSize);
+                    + mtu.ceiling());
         }
         if (!peerValidated || phase == Phase.TERMINATED) {
             return 0;
@@ -502,6 +507,13 @@ public final class Connection {
         if (phase == Phase.DRAINING) {
             return pollClose(out, off, now);
         }
+        if (phase == Phase.OPEN && mtu.worthProbing(sendStream.written())) {
+            int probe = mtu.probeDue(now);
+            if (probe > 0) {
+                return sealMtuProbe(probe, out, off, now);
+            }
+        }
+        int datagramSize = probesPending > 0 ? mtu.repairSize() : mtu.current();
         int wireSize = datagramSize + WIRE_OVERHEAD;
         boolean streamReady = sendStream.hasSendable(peerMaxData)
                 && (probesPending > 0 || (windowOpen(wireSize) && pacer.canSend(wireSize, now)));
@@ -511,7 +523,9 @@ public final class Connection {
             return 0;
         }
         byte[] p = txPlain;
-        int space = p.length;
+        // probe-timeout repairs go at the base size: if the path stopped carrying full-size
+        // datagrams, their acknowledgement is what reveals the black hole (see MtuProber)
+        int space = datagramSize - PacketCodec.OVERHEAD;
         int pos = 0;
         int flags = 0;
         if (acks.ackPending()) {
@@ -564,6 +578,9 @@ public final class Connection {
         if (pos == 0) {
             return 0;
         }
+        if (mtu.isLarge(pos + PacketCodec.OVERHEAD)) {
+            flags |= LossDetector.FLAG_LARGE;
+        }
         if ((flags & LossDetector.FLAG_ACK_ELICITING) != 0 && probesPending > 0) {
             probesPending--;
         }
@@ -579,6 +596,33 @@ public final class Connection {
         }
         countSent(n);
         return n;
+    }
+
+    /**
+     * Writes a PING padded to {@code size} bytes. It counts nothing in flight and is not paced:
+     * probes are rare (one burst of at most a dozen per search, see {@link MtuProber}), and their
+     * loss must not look like congestion.
+     */
+    private int sealMtuProbe(int size, byte[] out, int off, long now) {
+        int len = size - PacketCodec.OVERHEAD;
+        txPlain[0] = Frames.PING;
+        java.util.Arrays.fill(txPlain, 1, len, (byte) Frames.PADDING);
+        // the probe's size travels in the stream-length slot, which a probe does not use
+        long pn = loss.onPacketSent(now, LossDetector.FLAG_ACK_ELICITING | LossDetector.FLAG_MTU_PROBE, 0, size, 0);
+        int n = codec.seal(connectionId, pn, txPlain, len, out, off);
+        mtu.onProbeSent();
+        countSent(n);
+        return n;
+    }
+
+    /** The datagram size in use now: the configured one, or the largest the path MTU probing confirmed. */
+    public int datagramSize() {
+        return mtu.current();
+    }
+
+    /** Black holes the path MTU probing detected (for tests). */
+    long mtuBlackHoles() {
+        return mtu.blackHoles();
     }
 
     /** Whether the rate controller's window has room for another datagram of {@code wireSize}. */
@@ -662,8 +706,12 @@ public final class Connection {
         }
         t = Math.min(t, acks.ackDeadline());
         // with the window full, the next ACK (a datagram in) is what opens it, not a timer
-        if (sendStream.hasSendable(peerMaxData) && windowOpen(datagramSize + WIRE_OVERHEAD)) {
-            t = Math.min(t, pacer.nextSendTime(datagramSize + WIRE_OVERHEAD));
+        int wireSize = mtu.current() + WIRE_OVERHEAD;
+        if (sendStream.hasSendable(peerMaxData) && windowOpen(wireSize)) {
+            t = Math.min(t, pacer.nextSendTime(wireSize));
+        }
+        if (phase == Phase.OPEN && mtu.worthProbing(sendStream.written())) {
+            t = Math.min(t, mtu.nextProbeTime());
         }
         t = Math.min(t, loss.timerDeadline());
         return Math.min(t, keepAliveDeadline());
@@ -696,7 +744,10 @@ public final class Connection {
             return;
         }
         long lostBefore = loss.lostBytes();
-        if (loss.onTimeout(now)) {
+        lastEventTime = now;
+        boolean pto = loss.onTimeout(now);
+        mtu.endEvent(now);
+        if (pto) {
             probesPending = PROBES_ON_PTO;
             // probes carry the oldest unacknowledged data: what a silent peer most likely misses
             sendStream.repeatOldestUnacked(PROBES_ON_PTO * txPlain.length);
@@ -893,7 +944,7 @@ public final class Connection {
                 datagramsDropped, streamBytesSent, retransmittedBytes, loss.packetsLost(),
                 srtt, rtt.hasSample() ? rtt.min() : 0, rate,
                 rateController.queueingDelayNanos(), loss.lostBytes(), window == Long.MAX_VALUE ? 0 : window,
-                loss.bytesInFlight());
+                loss.bytesInFlight(), mtu.current());
     }
 
     /** Losses that turned out to be reordering (the packet was acknowledged after all). */
@@ -904,6 +955,11 @@ public final class Connection {
     private final class LossListener implements LossDetector.Listener {
         @Override
         public void onPacketAcked(int flags, long streamOffset, int streamLength) {
+            if ((flags & LossDetector.FLAG_MTU_PROBE) != 0) {
+                mtu.onProbeAcked(streamLength, lastEventTime);
+            } else if ((flags & LossDetector.FLAG_LARGE) != 0) {
+                mtu.onLargeAcked();
+            }
             if ((flags & LossDetector.FLAG_STREAM) != 0) {
                 sendStream.onAcked(streamOffset, streamLength, (flags & LossDetector.FLAG_FIN) != 0);
             }
@@ -911,6 +967,11 @@ public final class Connection {
 
         @Override
         public void onPacketLost(int flags, long streamOffset, int streamLength) {
+            if ((flags & LossDetector.FLAG_MTU_PROBE) != 0) {
+                mtu.onProbeLost(lastEventTime);
+            } else if ((flags & LossDetector.FLAG_LARGE) != 0) {
+                mtu.onLargeLost();
+            }
             if ((flags & LossDetector.FLAG_STREAM) != 0) {
                 sendStream.onLost(streamOffset, streamLength, (flags & LossDetector.FLAG_FIN) != 0);
             }

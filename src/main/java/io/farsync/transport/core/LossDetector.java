@@ -31,6 +31,10 @@ final class LossDetector {
     static final int FLAG_STREAM = 2;
     static final int FLAG_FIN = 4;
     static final int FLAG_MAX_DATA = 8;
+    /** A path-MTU probe: its loss says the size does not pass, not that a packet was lost. */
+    static final int FLAG_MTU_PROBE = 16;
+    /** Larger than the base datagram size: its loss may reveal an MTU black hole. */
+    static final int FLAG_LARGE = 32;
 
     private static final byte UNTRACKED = 0;
     private static final byte IN_FLIGHT = 1;
@@ -275,7 +279,9 @@ final class LossDetector {
                 ackElicitingInFlight--;
                 bytesInFlight -= wireSize[i];
                 lostBytes += wireSize[i];
-                packetsLost++;
+                if ((flags[i] & FLAG_MTU_PROBE) == 0) {
+                    packetsLost++;
+                }
                 listener.onPacketLost(flags[i], streamOffset[i], streamLength[i]);
             } else {
                 lossTime = Math.min(lossTime, timeSent[i] + lossDelay);

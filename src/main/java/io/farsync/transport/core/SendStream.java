@@ -63,6 +63,11 @@ final class SendStream {
         return n;
     }
 
+    /** Bytes written to the stream so far. */
+    long written() {
+        return written;
+    }
+
     /** Marks the end of the stream after the bytes written so far. Idempotent. */
     void finish() {
         if (finalSize < 0) {

@@ -36,6 +36,8 @@ public final class SimulatedLink {
     private final Map<Integer, long[]> droppedBySide = new HashMap<>();
     private long sequence;
     private boolean cut;
+    private int pathMtu = Integer.MAX_VALUE;
+    private long mtuDrops;
 
     /** {@code aToB} applies to datagrams from side 0 to side 1, {@code bToA} the other way. */
     public SimulatedLink(LinkProfile aToB, LinkProfile bToA, Random random) {
@@ -48,11 +50,30 @@ public final class SimulatedLink {
         cut = true;
     }
 
+    /**
+     * From now on datagrams larger than {@code payloadBytes} (UDP payload) are dropped in both
+     * directions, as a router with a smaller MTU drops a datagram with DF set; Integer.MAX_VALUE
+     * for no limit.
+     */
+    public void setPathMtu(int payloadBytes) {
+        pathMtu = payloadBytes;
+    }
+
+    /** Datagrams dropped for exceeding the path MTU. */
+    public long mtuDrops() {
+        return mtuDrops;
+    }
+
     /** Sends {@code datagram[0, len)} from {@code fromSide} to its partner at {@code now}. */
     public void send(int fromSide, byte[] datagram, int len, long now) {
         int dir = fromSide & 1;
         LinkProfile p = profiles[dir];
         sentDatagrams[dir]++;
+        if (len > pathMtu) {
+            mtuDrops++;
+            drop(fromSide, len);
+            return;
+        }
         if (cut || random.nextDouble() < p.lossRate()) {
             drop(fromSide, len);
             return;
