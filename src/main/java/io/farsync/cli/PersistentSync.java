@@ -141,11 +141,12 @@ final class PersistentSync implements ContinuousRunner.Syncer {
             }
         }
         client = null;
-        o.close(ok, error == null ? "session ended" : error);
+        // the snapshot first: closing the session also lets go of the session's lock
         if (snapshot != null) {
             snapshot.close();
             snapshot = null;
         }
+        o.close(ok, error == null ? "session ended" : error);
     }
 
     @Override
