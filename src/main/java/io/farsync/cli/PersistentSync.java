@@ -1,6 +1,7 @@
 package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
+import io.farsync.daemon.LogContext;
 import io.farsync.session.RemoteSession;
 import io.farsync.sync.BatchClient;
 import io.farsync.sync.DestinationEndpoint;
@@ -11,6 +12,7 @@ import io.farsync.sync.snapshot.SnapshotStore;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Continuous one-way sync over one session: the SSH connection and the UDP transport are brought
@@ -92,7 +94,12 @@ final class PersistentSync implements ContinuousRunner.Syncer {
     }
 
     private void connect() {
-        opened = runner.open(settings, true, line -> log.info("{}", line));
+        try {
+            opened = runner.open(settings, true, line -> log.info("{}", line));
+        } catch (RuntimeException e) {
+            MDC.remove(LogContext.SESSION);
+            throw e;
+        }
         current = opened.session();
         sessions++;
         try {
@@ -142,11 +149,18 @@ final class PersistentSync implements ContinuousRunner.Syncer {
         }
         client = null;
         // the snapshot first: closing the session also lets go of the session's lock
-        if (snapshot != null) {
-            snapshot.close();
+        try {
+            if (snapshot != null) {
+                snapshot.close();
+            }
+        } finally {
             snapshot = null;
+            try {
+                o.close(ok, error == null ? "session ended" : error);
+            } finally {
+                MDC.remove(LogContext.SESSION);
+            }
         }
-        o.close(ok, error == null ? "session ended" : error);
     }
 
     @Override

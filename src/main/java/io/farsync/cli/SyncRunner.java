@@ -138,15 +138,22 @@ final class SyncRunner {
             String sessionId) {
         /** Ends the session (cleanly if the sync succeeded), the in-process server, and the session's lock. */
         void close(boolean clean, String error) {
-            if (clean) {
-                session.close();
-            } else {
-                session.abort(error);
+            try {
+                if (clean) {
+                    session.close();
+                } else {
+                    session.abort(error);
+                }
+            } finally {
+                try {
+                    if (embedded != null) {
+                        embedded.close();
+                    }
+                } finally {
+                    // a lock left held would make every later run in this JVM "busy"
+                    lock.close();
+                }
             }
-            if (embedded != null) {
-                embedded.close();
-            }
-            lock.close();
         }
     }
 
@@ -279,9 +286,12 @@ final class SyncRunner {
         long controlBytes = 0;
         if (opened != null) {
             current = null;
-            stats = opened.session().transport().stats();
-            controlBytes = opened.session().controlWireBytes();
-            opened.close(exit == ExitCode.OK || exit == ExitCode.PARTIAL, error);
+            try {
+                stats = opened.session().transport().stats();
+                controlBytes = opened.session().controlWireBytes();
+            } finally {
+                opened.close(exit == ExitCode.OK || exit == ExitCode.PARTIAL, error);
+            }
         }
         MDC.remove(LogContext.SESSION);
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);

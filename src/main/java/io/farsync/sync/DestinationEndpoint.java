@@ -282,7 +282,10 @@ public final class DestinationEndpoint {
             completeCommits(true);
             // before the directories get their mtimes, which removing a file changes
             removeUnclaimedPartials();
-            snapshot.clearPartials();
+            if (scope.isWhole()) {
+                // a scoped batch saw only its subtrees' partial files: the others' notes stay
+                snapshot.clearPartials();
+            }
             finishDirectories();
             commitAndAck(true);
             if (resumedBytes > 0) {
