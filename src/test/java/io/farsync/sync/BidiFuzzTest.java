@@ -3,7 +3,6 @@ package io.farsync.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BidiFuzzTest {
     private static final long SEED = Long.getLong("farsync.test.seed", System.nanoTime());
-    private static final long T0 = 1_700_000_000_000_000_000L;
+    private static final long T0 = RandomEdits.T0;
 
     @TempDir
     Path tmp;
-    private int versions;
+    private final RandomEdits edits = new RandomEdits();
 
     @Test
     void randomConcurrentChanges_converge_andKeepEveryNewVersion() throws Exception {
@@ -55,7 +53,7 @@ class BidiFuzzTest {
         BidiRun sync = new BidiRun(a, b, Files.createDirectories(tmp.resolve(seed + "/db")));
         sync.policy = policy;
         for (int i = 0; i < 6; i++) {
-            write(a, path(rnd), rnd);
+            edits.write(a, RandomEdits.path(rnd), rnd);
         }
         sync.runOk();
         long conflicts = 0;
@@ -67,14 +65,14 @@ class BidiFuzzTest {
             fresh.addAll(mutate(a, rnd, 1 + rnd.nextInt(6)));
             fresh.addAll(mutate(b, rnd, 1 + rnd.nextInt(6)));
             // versions written and then replaced on the same side are causally superseded
-            fresh.retainAll(union(contents(a), contents(b)));
+            fresh.retainAll(union(RandomEdits.contents(a), RandomEdits.contents(b)));
             SyncResult r = sync.runOk();
             conflicts += r.conflicts();
             moves += r.filesMoved();
             assertThat(r.errors()).as(at).isEmpty();
             Trees.assertSameTree(a, b);
             if (policy == ConflictPolicy.KEEP_BOTH) {
-                assertThat(contents(a)).as("%s: every version written since the last sync survives", at).containsAll(fresh);
+                assertThat(RandomEdits.contents(a)).as("%s: every version written since the last sync survives", at).containsAll(fresh);
             }
             SyncResult again = sync.runOk();
             assertThat(again.upToDate()).as("%s: re-run %s", at, again).isTrue();
@@ -86,32 +84,32 @@ class BidiFuzzTest {
     private List<String> mutate(Path root, Random rnd, int n) throws IOException {
         List<String> written = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            List<String> files = files(root);
+            List<String> files = RandomEdits.files(root);
             int op = files.isEmpty() ? 0 : rnd.nextInt(10) == 0 ? 4 : rnd.nextInt(4);
             String f = files.isEmpty() ? null : files.get(rnd.nextInt(files.size()));
             switch (op) {
                 case 0 -> {
-                    String p = path(rnd);
+                    String p = RandomEdits.path(rnd);
                     if (!Files.exists(root.resolve(p))) {
-                        written.add(write(root, p, rnd));
-                        log(root, "create " + p);
+                        written.add(edits.write(root, p, rnd));
+                        RandomEdits.log(root, "create " + p);
                     }
                 }
                 case 1 -> {
-                    written.add(write(root, f, rnd));
-                    log(root, "edit " + f);
+                    written.add(edits.write(root, f, rnd));
+                    RandomEdits.log(root, "edit " + f);
                 }
                 case 2 -> {
-                    String p = path(rnd);
+                    String p = RandomEdits.path(rnd);
                     if (!Files.exists(root.resolve(p))) {
                         Files.createDirectories(root.resolve(p).getParent());
                         Files.move(root.resolve(f), root.resolve(p));
-                        log(root, "rename " + f + " -> " + p);
+                        RandomEdits.log(root, "rename " + f + " -> " + p);
                     }
                 }
                 case 3 -> {
                     Files.delete(root.resolve(f));
-                    log(root, "delete " + f);
+                    RandomEdits.log(root, "delete " + f);
                 }
                 default -> {
                     // a directory rename: everything below it moves at once
@@ -119,7 +117,7 @@ class BidiFuzzTest {
                     String to = "d" + rnd.nextInt(5);
                     if (Files.isDirectory(root.resolve(from)) && !Files.exists(root.resolve(to))) {
                         Files.move(root.resolve(from), root.resolve(to));
-                        log(root, "rename " + from + "/ -> " + to + "/");
+                        RandomEdits.log(root, "rename " + from + "/ -> " + to + "/");
                         // Last change of the round: a file moved into a new directory under the
                         // old name would hit a one-way planner bug (see the package docs).
                         return written;
@@ -128,38 +126,6 @@ class BidiFuzzTest {
             }
         }
         return written;
-    }
-
-    private static void log(Path root, String op) {
-        System.out.println("  " + root.getFileName() + ": " + op);
-    }
-
-    private String write(Path root, String rel, Random rnd) throws IOException {
-        int v = ++versions;
-        String content = "version " + v + " " + "x".repeat(rnd.nextInt(40));
-        // distinct mtimes in random order, so either side may hold the newer version
-        Trees.write(root.resolve(rel), content, T0 + ((v * 7919L) % 100_003) * 1_000_000_000L);
-        return content;
-    }
-
-    private static String path(Random rnd) {
-        String name = "f" + rnd.nextInt(5) + (rnd.nextBoolean() ? ".txt" : "");
-        int d = rnd.nextInt(4);
-        return d == 3 ? name : "d" + d + "/" + name;
-    }
-
-    private static List<String> files(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
-        }
-    }
-
-    private static Set<String> contents(Path root) throws IOException {
-        Set<String> out = new HashSet<>();
-        for (String f : files(root)) {
-            out.add(Files.readString(root.resolve(f), StandardCharsets.UTF_8));
-        }
-        return out;
     }
 
     private static Set<String> union(Set<String> x, Set<String> y) {

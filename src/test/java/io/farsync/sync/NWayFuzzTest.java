@@ -12,7 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,13 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dfarsync.test.nwayScenarios=K} runs K more from random seeds.
  */
 class NWayFuzzTest {
-    private static final long T0 = 1_700_000_000_000_000_000L;
+    private static final long T0 = RandomEdits.T0;
     private static final long[] FIXED = {1L, 7L, 42L, 20261126L};
     private static final int MAX_SWEEPS = 6;
 
     @TempDir
     Path tmp;
-    private int versions;
+    private final RandomEdits edits = new RandomEdits();
 
     @Test
     void threeReplicas_randomConcurrentChanges_converge_andKeepEveryVersionNotCausallyReplaced() throws Exception {
@@ -74,7 +73,7 @@ class NWayFuzzTest {
         SyncResult r = ac.runOk();
         assertThat(r.conflicts()).isZero();
         assertThat(Files.readString(a.resolve("f.txt"))).as("the later version wins though its mtime is older").isEqualTo("v2 by c, after v1");
-        assertThat(files(a)).containsExactly("f.txt");
+        assertThat(RandomEdits.files(a)).containsExactly("f.txt");
         assertThat(ab.runOk().conflicts()).isZero();
         assertThat(bc.runOk().upToDate()).isTrue();
         for (Path p : List.of(b, c)) {
@@ -121,9 +120,9 @@ class NWayFuzzTest {
         Set<String> written = new HashSet<>();
         Set<String> replaced = new HashSet<>();
         for (int i = 0; i < 6; i++) {
-            String p = path(rnd);
+            String p = RandomEdits.path(rnd);
             if (!Files.exists(roots.get(0).resolve(p))) {
-                written.add(write(roots.get(0), p, rnd));
+                written.add(edits.write(roots.get(0), p, rnd));
             }
         }
         long conflicts = settle(pairs, rnd, "seed " + seed + " initial");
@@ -141,11 +140,11 @@ class NWayFuzzTest {
             if (policy == ConflictPolicy.KEEP_BOTH) {
                 Set<String> expected = new HashSet<>(written);
                 expected.removeAll(replaced);
-                assertThat(contents(roots.get(0))).as("%s: every version not causally replaced survives in %s", at, listing(roots.get(0)))
+                assertThat(RandomEdits.contents(roots.get(0))).as("%s: every version not causally replaced survives in %s", at, listing(roots.get(0)))
                         .containsAll(expected);
             }
         }
-        System.out.println("NWayFuzzTest seed " + seed + " " + policy + ": " + conflicts + " conflicts, " + versions + " versions written");
+        System.out.println("NWayFuzzTest seed " + seed + " " + policy + ": " + conflicts + " conflicts, " + edits.versions() + " versions written");
     }
 
     /** Syncs pairs in random order until a sweep over all three changes nothing; returns the conflicts seen. */
@@ -171,65 +170,41 @@ class NWayFuzzTest {
     /** Applies {@code n} random file operations; notes versions written and the ones this replica replaced. */
     private void mutate(Path root, Random rnd, int n, Set<String> written, Set<String> replaced) throws IOException {
         for (int i = 0; i < n; i++) {
-            List<String> files = files(root);
+            List<String> files = RandomEdits.files(root);
             int op = files.isEmpty() ? 0 : rnd.nextInt(4);
             String f = files.isEmpty() ? null : files.get(rnd.nextInt(files.size()));
             switch (op) {
                 case 0 -> {
-                    String p = path(rnd);
+                    String p = RandomEdits.path(rnd);
                     if (!Files.exists(root.resolve(p))) {
-                        written.add(write(root, p, rnd));
-                        log(root, "create " + p);
+                        written.add(edits.write(root, p, rnd));
+                        RandomEdits.log(root, "create " + p);
                     }
                 }
                 case 1 -> {
                     replaced.add(read(root, f));
-                    written.add(write(root, f, rnd));
-                    log(root, "edit " + f);
+                    written.add(edits.write(root, f, rnd));
+                    RandomEdits.log(root, "edit " + f);
                 }
                 case 2 -> {
-                    String p = path(rnd);
+                    String p = RandomEdits.path(rnd);
                     if (!Files.exists(root.resolve(p))) {
                         Files.createDirectories(root.resolve(p).getParent());
                         Files.move(root.resolve(f), root.resolve(p));
-                        log(root, "rename " + f + " -> " + p);
+                        RandomEdits.log(root, "rename " + f + " -> " + p);
                     }
                 }
                 default -> {
                     replaced.add(read(root, f));
                     Files.delete(root.resolve(f));
-                    log(root, "delete " + f);
+                    RandomEdits.log(root, "delete " + f);
                 }
             }
         }
     }
 
-    private static void log(Path root, String op) {
-        System.out.println("  " + root.getFileName() + ": " + op);
-    }
-
-    private String write(Path root, String rel, Random rnd) throws IOException {
-        int v = ++versions;
-        String content = "version " + v + " " + "x".repeat(rnd.nextInt(40));
-        // distinct mtimes in random order, so any replica may hold the newest version
-        Trees.write(root.resolve(rel), content, T0 + ((v * 7919L) % 100_003) * 1_000_000_000L);
-        return content;
-    }
-
-    private static String path(Random rnd) {
-        String name = "f" + rnd.nextInt(5) + (rnd.nextBoolean() ? ".txt" : "");
-        int d = rnd.nextInt(4);
-        return d == 3 ? name : "d" + d + "/" + name;
-    }
-
     private static String read(Path root, String rel) throws IOException {
         return Files.readString(root.resolve(rel), StandardCharsets.UTF_8);
-    }
-
-    private static List<String> files(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
-        }
     }
 
     /**
@@ -244,17 +219,10 @@ class NWayFuzzTest {
 
     private static String listing(Path root) throws IOException {
         StringBuilder sb = new StringBuilder();
-        for (String f : files(root)) {
+        for (String f : RandomEdits.files(root)) {
             sb.append("\n  ").append(f).append(": ").append(read(root, f));
         }
         return sb.toString();
     }
 
-    private static Set<String> contents(Path root) throws IOException {
-        Set<String> out = new HashSet<>();
-        for (String f : files(root)) {
-            out.add(read(root, f));
-        }
-        return out;
-    }
 }
