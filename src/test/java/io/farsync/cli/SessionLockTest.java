@@ -75,7 +75,8 @@ class SessionLockTest {
         Files.writeString(src.resolve("small.txt"), "changed");
 
         CliHarness.Result busy;
-        try (SnapshotLock held = SnapshotLock.acquire(serverDb, "test")) {
+        // with patience: the server's side of the first run may still be closing (the client is not waiting for that)
+        try (SnapshotLock held = SnapshotLock.acquire(serverDb, "test", java.time.Duration.ofSeconds(10))) {
             busy = h.run("sync", src.toString(), h.remote("copy"));
         }
 
