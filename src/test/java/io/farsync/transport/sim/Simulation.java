@@ -4,6 +4,7 @@ import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.core.Connection;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -24,6 +25,22 @@ public final class Simulation {
         void step(Connection connection, long now);
     }
 
+    /**
+     * A pair of endpoints that are not farsync connections (a model of a competing TCP flow)
+     * sharing the link: it owns sides {@code base} (sends through the forward bottleneck) and
+     * {@code base + 1}, where {@code base} is what {@link #addAgent} returned.
+     */
+    public interface Agent {
+        /** A datagram arrived at side {@code side}. */
+        void receive(int side, byte[] datagram, long now);
+
+        /** Sends what is due through {@code link}; returns whether it sent anything. */
+        boolean step(SimulatedLink link, long now);
+
+        /** When it next needs a turn with nothing arriving (a timer); Long.MAX_VALUE if never. */
+        long nextWakeupNanos();
+    }
+
     private static final long START = 1_000_000_000L;
     private static final int MAX_STUCK_ROUNDS = 10_000;
 
@@ -31,6 +48,7 @@ public final class Simulation {
     private final SimulatedLink link;
     private final Connection[] sides;
     private final App[] apps;
+    private final List<Agent> agents = new ArrayList<>();
     private final byte[] buf = new byte[TransportConfig.MAX_DATAGRAM];
 
     /** One pair: a client with {@code clientConfig}, a server with {@code serverConfig}. */
@@ -126,6 +144,12 @@ public final class Simulation {
         apps[side] = app;
     }
 
+    /** Adds {@code agent} to the link; returns the first of its two sides. */
+    public int addAgent(Agent agent) {
+        agents.add(agent);
+        return sides.length + 2 * (agents.size() - 1);
+    }
+
     /**
      * Runs until {@code done} holds (returns true) or {@code maxNanos} of virtual time passed
      * (returns false).
@@ -138,7 +162,11 @@ public final class Simulation {
             boolean progress = false;
             SimulatedLink.Delivery d;
             while ((d = link.poll(now)) != null) {
-                sides[d.toSide()].receive(d.datagram(), 0, d.datagram().length, now);
+                if (d.toSide() < sides.length) {
+                    sides[d.toSide()].receive(d.datagram(), 0, d.datagram().length, now);
+                } else {
+                    agents.get((d.toSide() - sides.length) / 2).receive(d.toSide(), d.datagram(), now);
+                }
                 progress = true;
             }
             for (int side = 0; side < sides.length; side++) {
@@ -153,12 +181,18 @@ public final class Simulation {
                     progress = true;
                 }
             }
+            for (Agent a : agents) {
+                progress |= a.step(link, now);
+            }
             if (done.getAsBoolean()) {
                 return true;
             }
             long next = link.nextArrival();
             for (Connection c : sides) {
                 next = Math.min(next, c.nextWakeupNanos());
+            }
+            for (Agent a : agents) {
+                next = Math.min(next, a.nextWakeupNanos());
             }
             if (next > now) {
                 if (next > deadline) {

@@ -131,6 +131,8 @@ abstract class DelayController implements RateController {
     private final Limits limits;
     private final QueueDelayFilter delay;
     private final DeliveryRate delivery = new DeliveryRate();
+    /** Null for a flow that always yields (the scavenger). */
+    private final CompetitiveMode competition;
     private final double mss;
     private double window;
     private boolean slowStart = true;
@@ -149,11 +151,16 @@ abstract class DelayController implements RateController {
     /** When the queue in slow start last rose above alpha, or {@link Long#MIN_VALUE} if it is below. */
     private long queuedSince = Long.MIN_VALUE;
 
-    /** @param initialRtt the RTT measured before the transport started, ns; 0 if unknown */
-    DelayController(Limits limits, long now, long initialRtt) {
+    /**
+     * @param initialRtt       the RTT measured before the transport started, ns; 0 if unknown
+     * @param competingFlows   how many CUBIC flows it stands for against loss-based traffic
+     *                         ({@link CompetitiveMode}); 0 never to compete
+     */
+    DelayController(Limits limits, long now, long initialRtt, int competingFlows) {
         this.limits = limits;
         this.delay = new QueueDelayFilter(now);
         this.mss = limits.maxDatagramWireBytes();
+        this.competition = competingFlows > 0 ? new CompetitiveMode(mss, competingFlows) : null;
         double firstFlight = 0;
         long firstRate = 0;
         if (initialRtt > 0) {
@@ -241,7 +248,7 @@ abstract class DelayController implements RateController {
         }
         double rtt = minRtt + delay.current();
         window = Math.max(minWindow(rtt), Math.min(maxWindow(rtt), window));
-        double gain = slowStart ? SLOW_START_PACING_GAIN : PACING_GAIN;
+        double gain = slowStart || competition != null && competition.ramping() ? SLOW_START_PACING_GAIN : PACING_GAIN;
         pacingRate = limits.clamp(window * 8e9 / rtt * gain);
     }
 
@@ -274,6 +281,9 @@ abstract class DelayController implements RateController {
     /** One round trip's step of the equation. */
     private void update(long now) {
         long q = epochMinQueue != Long.MAX_VALUE ? epochMinQueue : delay.current();
+        if (competition != null && competeEpoch(now, q)) {
+            return;
+        }
         double rtt = minRtt + q;
         double a = alpha(window, rtt);
         double target = window * minRtt / rtt + a;
@@ -329,6 +339,29 @@ abstract class DelayController implements RateController {
         window = next;
     }
 
+    /** Lets {@link CompetitiveMode} set the window for the next round trip; returns whether it did. */
+    private boolean competeEpoch(long now, long queueMin) {
+        boolean wasActive = competition.active();
+        double next = competition.onEpoch(now, queueMin, minRtt, smoothedRtt, window, delivery.bytesPerNano(now, minRtt));
+        if (Double.isNaN(next)) {
+            return false;
+        }
+        if (wasActive != competition.active() && log.isDebugEnabled()) {
+            log.debug("{} competing with a loss-based flow: queue min {} ms, window {} KB",
+                    wasActive ? "stopped" : "started", String.format("%.1f", queueMin / 1e6), (long) window / 1000);
+        }
+        if (log.isTraceEnabled()) {
+            log.trace("epoch (competing): window {} -> {} KB, queue min {} ms, delivery {} Mbit/s", (long) window / 1000,
+                    (long) next / 1000, String.format("%.2f", queueMin / 1e6),
+                    String.format("%.1f", delivery.bytesPerNano(now, minRtt) * 8e3));
+        }
+        window = next;
+        probeGain = 0;
+        emptyEpochs = 0;
+        drainedLastEpoch = false;
+        return true;
+    }
+
     private void startEpoch(long now) {
         long length = Math.max(smoothedRtt, MIN_EPOCH_NANOS);
         epochEnd = now + length;
@@ -349,7 +382,14 @@ abstract class DelayController implements RateController {
 
     @Override
     public void onLoss(long now, long lostBytes) {
-        // random loss is not congestion: a full queue shows as delay long before it overflows
+        // Random loss is not congestion: alone, or among delay-based flows, a full queue shows as
+        // delay long before it overflows. Only against a loss-based flow is a loss at a full
+        // queue the signal to back off.
+        if (competition != null && competition.active()) {
+            window = Math.max(minWindow(minRtt + delay.current()),
+                    competition.onLoss(now, delay.current(), minRtt, smoothedRtt, window));
+            pacingRate = Math.min(pacingRate, limits.clamp(window * 8e9 / (minRtt + delay.current()) * PACING_GAIN));
+        }
     }
 
     @Override
@@ -365,6 +405,11 @@ abstract class DelayController implements RateController {
     @Override
     public long queueingDelayNanos() {
         return delay.current();
+    }
+
+    /** How many times the flow started competing with a loss-based flow. */
+    long competitiveEntries() {
+        return competition == null ? 0 : competition.entries();
     }
 
     /** Whether the flow is still in its initial exponential ramp. */

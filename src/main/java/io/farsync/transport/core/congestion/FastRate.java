@@ -57,7 +57,7 @@ final class FastRate extends DelayController {
      * @param initialRtt the RTT measured before the transport started, ns (0: unknown)
      */
     FastRate(Limits limits, int share, long now, long initialRtt) {
-        super(limits, now, initialRtt);
+        super(limits, now, initialRtt, share);
         this.alpha = (double) share * Math.max(FAIR_ALPHA_BYTES, (long) MIN_ALPHA_DATAGRAMS * limits.maxDatagramWireBytes());
     }
 

@@ -31,7 +31,7 @@ final class Scavenger extends DelayController {
     static final long YIELD_DELAY_NANOS = 4 * TARGET_DELAY_NANOS;
 
     Scavenger(Limits limits, long now) {
-        super(limits, now, 0);  // a scavenger starts small: no first flight sized by the RTT
+        super(limits, now, 0, 0);  // a scavenger starts small (no first flight sized by the RTT) and never competes
     }
 
     @Override

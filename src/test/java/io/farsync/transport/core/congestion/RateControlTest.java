@@ -273,8 +273,9 @@ class RateControlTest {
             // Three flows offer 140 Mbit/s to a 100 Mbit/s tail-drop queue kept full by the fixed
             // flow: about 30 % of every flow's datagrams are dropped, and retransmissions are dropped
             // as often, so the goodput is well below the floor the sender holds.
-            // Measured 6 to 8 Mbit/s for a 20 Mbit/s floor.
-            assertThat(goodput).isGreaterThanOrEqualTo(0.2 * floor);
+            // Measured 6 to 8 Mbit/s for a 20 Mbit/s floor; since fair competes with a flow that
+            // keeps the queue full (CompetitiveMode), fair 9.1 and low 3.8 Mbit/s.
+            assertThat(goodput).isGreaterThanOrEqualTo(0.15 * floor);
         }
     }
 }

@@ -1,0 +1,208 @@
+package io.farsync.transport.core.congestion;
+
+/**
+ * When and how a delay-based flow stops yielding to loss-based ones, after Copa's competitive
+ * mode (Arun and Balakrishnan, "Copa: practical delay-based congestion control for the
+ * Internet", NSDI 2018, section 2.3).
+ *
+ * <p>Why it is needed: FAST's equilibrium ({@link DelayController}) keeps alpha of our bytes in
+ * the bottleneck queue, so our rate is alpha over the queueing delay. A loss-based flow (TCP
+ * CUBIC, Linux's default) grows its window until the buffer overflows, so the queue sits between
+ * 40 and 100 % of the buffer; at 100 ms RTT and a one-BDP buffer that is 40 to 100 ms, and a
+ * 64 KiB alpha then means about 5 Mbit/s: measured 11 % of a 100 Mbit/s bottleneck against one
+ * iperf3 flow (docs/PERFORMANCE.md).
+ *
+ * <p>Detection, as Copa does it: delay-based flows alone keep the queue short (N alpha over the
+ * capacity: 10 ms for two {@code fair} flows at 100 Mbit/s), while a buffer filler keeps it long
+ * for round trip after round trip. So once the least queueing delay of each of the last
+ * {@link #DETECT_EPOCHS} round trips exceeds {@link #queueThreshold the threshold}, the flow
+ * competes. The threshold is {@link #QUEUE_FLOOR_NANOS} or a quarter of the base RTT if more: a
+ * CUBIC flow's queue stays above 0.4 BDP (its window goes from 2 BDP to 0.7 of it at each loss
+ * with a one-BDP buffer), a quarter of the base RTT in delay.
+ *
+ * <p>Competing: where Copa adapts its delay sensitivity AIMD-style, this mode runs CUBIC's own
+ * window rule (RFC 9438: after a congestion loss the window shrinks to beta of itself, then
+ * follows C (t - K)^3 + Wmax, or the Reno-friendly estimate if more), since what it meets is
+ * mostly CUBIC, and two flows on the same rule share equally. It starts by growing the window by
+ * {@link #RAMP_GAIN} every round trip until the first congestion loss. A loss counts as
+ * congestion only while the queue is above the threshold (a tail drop at a full buffer), so
+ * random loss still costs nothing. {@code high} uses a gentler decrease and a steeper growth,
+ * the way MulTCP (Crowcroft and Oechslin, 1998) emulates several flows in one.
+ *
+ * <p>Leaving: the loss-based flow may have gone, and our own window would then keep the queue
+ * full. Every {@link #DRAIN_TEST_EPOCHS} round trips the window drops to the delivery rate
+ * times the base RTT (none of our bytes queued) for two round trips, like BBR's ProbeRTT; if
+ * the queue then falls below the threshold it was ours, and the delay rule takes over again from
+ * that window. Otherwise the window returns to its competitive value.
+ */
+final class CompetitiveMode {
+
+    /** Round trips of long queue before competing: Copa watches 5. */
+    static final int DETECT_EPOCHS = 5;
+    /**
+     * The least threshold: above the queue of a few delay-based flows at 100 Mbit/s (alpha each:
+     * 10 ms for two {@code fair} flows, 16 ms for a {@code fair} and a {@code high} one), under the
+     * 40 ms a CUBIC flow keeps at 100 ms RTT. On slower links delay-based flows alone queue more
+     * (one {@code fair} flow at 10 Mbit/s: 52 ms) and are taken for a loss-based competitor; the
+     * drain test then hands back to the delay rule every {@link #DRAIN_TEST_EPOCHS} round trips.
+     */
+    static final long QUEUE_FLOOR_NANOS = 20_000_000L;
+    /** The threshold as a fraction of the base RTT, when that is more: CUBIC's least queue is 0.4 BDP. */
+    static final double QUEUE_RTT_FRACTION = 0.25;
+    /**
+     * Growth per round trip from entering until the first congestion loss. Not slow start's 2:
+     * the loss shows a round trip late, and in the simulation (50 Mbit/s, 100 ms, against the
+     * CUBIC model) doubling overshot four-fold in that time, dropped whole flights of the TCP
+     * flow and drove it into retransmission timeouts, leaving it 9 % of the link.
+     */
+    static final double RAMP_GAIN = 1.25;
+    /**
+     * After a congestion loss, further losses are of the same overflow for this many round trips:
+     * a datagram is declared lost about 9/8 of a round trip after it left, and TCP ignores the
+     * losses of everything sent before its reduction. Measured against the CUBIC model with one
+     * round trip: {@code high} took two or three reductions per overflow and ended below fair.
+     */
+    static final double RECOVERY_RTTS = 1.5;
+    /** Round trips between drain tests while competing. */
+    static final int DRAIN_TEST_EPOCHS = 10;
+    /** CUBIC's constant, segments per second cubed (RFC 9438). */
+    static final double CUBIC_C = 0.4;
+    /** CUBIC's multiplicative decrease (RFC 9438). */
+    static final double CUBIC_BETA = 0.7;
+
+    private enum State { DELAY, RAMP, CUBIC, DRAIN, DRAIN_CHECK }
+
+    private final double mss;
+    private final double c;
+    private final double beta;
+    private final long[] minima = new long[DETECT_EPOCHS];
+    private int seen;
+    private State state = State.DELAY;
+    private double wMax;
+    private double wEst;
+    private double k;
+    private long cubicStart;
+    private long recoveryEnd = Long.MIN_VALUE;
+    private int epochsSinceDrain;
+    private double savedWindow;
+    private long entries;
+
+    /**
+     * @param mss    bytes of a full datagram on the wire: CUBIC's constants are in segments
+     * @param flows  how many CUBIC flows it stands for: 1 for {@code fair}, 2 for {@code high}
+     */
+    CompetitiveMode(double mss, int flows) {
+        this.mss = mss;
+        this.c = CUBIC_C * flows * flows;
+        // MulTCP's decrease for N flows: one of them halves, here one of them takes CUBIC's step
+        this.beta = 1 - (1 - CUBIC_BETA) / flows;
+    }
+
+    /** Whether the window doubles every round trip, so pacing must allow for it. */
+    boolean ramping() {
+        return state == State.RAMP;
+    }
+
+    /** Whether the delay rule is suspended. */
+    boolean active() {
+        return state != State.DELAY;
+    }
+
+    /** Times the flow started competing. */
+    long entries() {
+        return entries;
+    }
+
+    /** The queueing delay above which the queue is not delay-based flows' doing, ns. */
+    static long queueThreshold(long minRttNanos) {
+        return Math.max(QUEUE_FLOOR_NANOS, (long) (QUEUE_RTT_FRACTION * minRttNanos));
+    }
+
+    /**
+     * One round trip ended, with {@code queueMin} the least queueing delay seen in it. Returns the
+     * window for the next one, or NaN to let the delay rule step.
+     *
+     * @param deliveryBytesPerNano the recent delivery rate, 0 if unknown
+     */
+    double onEpoch(long now, long queueMin, long minRtt, long smoothedRtt, double window, double deliveryBytesPerNano) {
+        long threshold = queueThreshold(minRtt);
+        switch (state) {
+            case DELAY -> {
+                minima[seen++ % DETECT_EPOCHS] = queueMin;
+                if (seen < DETECT_EPOCHS) {
+                    return Double.NaN;
+                }
+                for (long m : minima) {
+                    if (m <= threshold) {
+                        return Double.NaN;
+                    }
+                }
+                state = State.RAMP;
+                entries++;
+                epochsSinceDrain = 0;
+                return RAMP_GAIN * window;
+            }
+            case RAMP -> {
+                return RAMP_GAIN * window;
+            }
+            case CUBIC -> {
+                if (++epochsSinceDrain >= DRAIN_TEST_EPOCHS) {
+                    state = State.DRAIN;
+                    savedWindow = window;
+                    return deliveryBytesPerNano > 0 ? Math.min(window, deliveryBytesPerNano * minRtt) : window / 2;
+                }
+                return cubicWindow(now, smoothedRtt, window);
+            }
+            case DRAIN -> {
+                // this round trip's samples are of datagrams sent before the drain: look at the next
+                state = State.DRAIN_CHECK;
+                return window;
+            }
+            case DRAIN_CHECK -> {
+                epochsSinceDrain = 0;
+                if (queueMin <= threshold) {
+                    leave();
+                    return window;
+                }
+                state = State.CUBIC;
+                return savedWindow;
+            }
+            default -> throw new IllegalStateException(state.name());
+        }
+    }
+
+    /** Back to the delay rule, watching the queue afresh. */
+    private void leave() {
+        state = State.DELAY;
+        seen = 0;
+    }
+
+    /**
+     * Loss of {@code lostBytes} while the queue is {@code queueNanos}; returns the window to
+     * use from now on (the same one if the loss is no congestion signal).
+     */
+    double onLoss(long now, long queueNanos, long minRtt, long smoothedRtt, double window) {
+        if ((state != State.RAMP && state != State.CUBIC) || now < recoveryEnd || queueNanos <= queueThreshold(minRtt)) {
+            return window;
+        }
+        recoveryEnd = now + (long) (RECOVERY_RTTS * smoothedRtt);
+        double w = window / mss;
+        wMax = w;
+        double next = Math.max(2, w * beta);
+        wEst = next;
+        k = Math.cbrt(wMax * (1 - beta) / c);
+        cubicStart = now;
+        state = State.CUBIC;
+        return next * mss;
+    }
+
+    /** CUBIC's window one round trip ahead, bytes, growing at most by half per round trip. */
+    private double cubicWindow(long now, long smoothedRtt, double window) {
+        double t = (now - cubicStart + smoothedRtt) / 1e9;
+        double cubic = c * Math.pow(t - k, 3) + wMax;
+        double w = window / mss;
+        wEst += 3 * (1 - beta) / (1 + beta);
+        double next = Math.min(1.5 * w, Math.max(w, Math.max(cubic, wEst)));
+        return next * mss;
+    }
+}

@@ -1,0 +1,79 @@
+package io.farsync.transport.core.congestion;
+
+import static io.farsync.transport.core.congestion.FlowRun.MS;
+import static io.farsync.transport.core.congestion.FlowRun.S;
+import static io.farsync.transport.core.congestion.FlowRun.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.transport.RatePolicy;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.core.congestion.FlowRun.Flow;
+import io.farsync.transport.sim.CubicTcpFlow;
+import io.farsync.transport.sim.LinkProfile;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The policies against a loss-based TCP flow ({@link CubicTcpFlow}, a model of TCP CUBIC) through
+ * a simulated bottleneck of 50 Mbit/s at 100 ms RTT with a one-BDP tail-drop queue, as
+ * {@code bench/fairness.sh} runs them against iperf3 on the emulated link: the TCP flow starts
+ * first, farsync two seconds later, and both are measured over the same window once farsync has
+ * had time to notice the competitor. 50 Mbit/s rather than 100 keeps each test to a few seconds
+ * of encryption; CUBIC's cycle at this BDP is about 8 s, so the window spans two of them.
+ */
+class CompetitiveModeTest {
+
+    private static final long BOTTLENECK = 50_000_000L;
+    private static final long RTT = 100 * MS;
+    private static final long FARSYNC_START = 2 * S;
+    private static final long WARM_UP = 10 * S;
+    private static final long MEASURED = 20 * S;
+
+    private static TransportConfig config(RatePolicy policy) {
+        return TransportConfig.defaults().withRate(1_000_000_000L).withPolicy(policy)
+                .withBuffers(64 << 20, 64 << 20).withIdleTimeout(Duration.ofSeconds(30));
+    }
+
+    /** farsync's and TCP's goodput over the measured window, bits/s, with farsync on {@code policy}. */
+    private static double[] againstCubic(String test, RatePolicy policy) {
+        long bdp = BOTTLENECK / 8 * RTT / S;
+        FlowRun r = new FlowRun(test, LinkProfile.perfect(RTT / 2).withBottleneck(BOTTLENECK, bdp),
+                LinkProfile.perfect(RTT / 2), config(RatePolicy.FAIR),
+                List.of(new Flow(config(policy), FARSYNC_START, Long.MAX_VALUE / 4)));
+        CubicTcpFlow tcp = new CubicTcpFlow(r.sim.clock().now()).addTo(r.sim);
+        r.runFor(WARM_UP);
+        long tcpBefore = tcp.receivedBytes();
+        r.runFor(MEASURED);
+        double far = r.goodput(0, slice(WARM_UP), slice(WARM_UP + MEASURED));
+        double cubic = (tcp.receivedBytes() - tcpBefore) * 8.0 / (MEASURED / 1e9);
+        System.out.printf("%s against CUBIC, 50 Mbit/s, 100 ms: farsync %.1f Mbit/s, TCP %.1f Mbit/s, share %.0f %%,"
+                        + " TCP window reductions %d%n",
+                policy, far / 1e6, cubic / 1e6, 100 * far / (far + cubic), tcp.reductions());
+        return new double[] {far, cubic};
+    }
+
+    private static double share(double[] rates) {
+        return rates[0] / (rates[0] + rates[1]);
+    }
+
+    @Test
+    void fair_sharesTheBottleneckWithCubic() {
+        double[] r = againstCubic("fairVsCubic", RatePolicy.FAIR);
+        assertThat(share(r)).isBetween(0.30, 0.70);
+        assertThat(r[0] + r[1]).isGreaterThanOrEqualTo(0.85 * BOTTLENECK);
+    }
+
+    @Test
+    void high_takesMoreThanFairAgainstCubic() {
+        double fair = share(againstCubic("fairVsCubicForHigh", RatePolicy.FAIR));
+        double high = share(againstCubic("highVsCubic", RatePolicy.HIGH));
+        assertThat(high).isGreaterThan(fair);
+        assertThat(high).isBetween(0.5, 0.85);
+    }
+
+    @Test
+    void low_yieldsToCubic() {
+        assertThat(share(againstCubic("lowVsCubic", RatePolicy.LOW))).isLessThan(0.20);
+    }
+}
