@@ -29,6 +29,8 @@ public final class CubicTcpFlow implements Simulation.Agent {
     private static final long MIN_RTO_NANOS = 200_000_000L;
 
     private final long startNanos;
+    private long stopNanos = Long.MAX_VALUE;
+    private boolean stopped;
     private int base = -1;
     /** Outstanding segments: sequence number to send time. */
     private final TreeMap<Long, Long> outstanding = new TreeMap<>();
@@ -52,6 +54,12 @@ public final class CubicTcpFlow implements Simulation.Agent {
     /** A flow that starts sending at virtual time {@code startNanos}; add it with {@link Simulation#addAgent}. */
     public CubicTcpFlow(long startNanos) {
         this.startNanos = startNanos;
+    }
+
+    /** From virtual time {@code nanos} on, the flow sends nothing more, as if its transfer ended. */
+    public CubicTcpFlow stopAt(long nanos) {
+        stopNanos = nanos;
+        return this;
     }
 
     /** Adds this flow to {@code sim}'s link. */
@@ -128,7 +136,11 @@ public final class CubicTcpFlow implements Simulation.Agent {
             link.send(base + 1, ack, ACK_BYTES, now);
             sent = true;
         }
-        if (now < startNanos) {
+        if (now >= stopNanos) {
+            stopped = true;
+            outstanding.clear();   // the transfer ended: what is still in flight no longer matters
+        }
+        if (now < startNanos || stopped) {
             return sent;
         }
         if (!outstanding.isEmpty() && now >= rtoDeadline()) {
@@ -155,9 +167,9 @@ public final class CubicTcpFlow implements Simulation.Agent {
 
     @Override
     public long nextWakeupNanos() {
-        if (base < 0) {
+        if (base < 0 || stopped) {
             return Long.MAX_VALUE;
         }
-        return outstanding.isEmpty() ? Math.max(startNanos, 0) : rtoDeadline();
+        return outstanding.isEmpty() ? startNanos : Math.min(rtoDeadline(), stopNanos);
     }
 }

@@ -35,12 +35,17 @@ class CompetitiveModeTest {
                 .withBuffers(64 << 20, 64 << 20).withIdleTimeout(Duration.ofSeconds(30));
     }
 
-    /** farsync's and TCP's goodput over the measured window, bits/s, with farsync on {@code policy}. */
-    private static double[] againstCubic(String test, RatePolicy policy) {
+    /** One farsync flow on {@code policy} through the bottleneck, starting {@link #FARSYNC_START} in. */
+    private static FlowRun farsync(String test, RatePolicy policy) {
         long bdp = BOTTLENECK / 8 * RTT / S;
-        FlowRun r = new FlowRun(test, LinkProfile.perfect(RTT / 2).withBottleneck(BOTTLENECK, bdp),
+        return new FlowRun(test, LinkProfile.perfect(RTT / 2).withBottleneck(BOTTLENECK, bdp),
                 LinkProfile.perfect(RTT / 2), config(RatePolicy.FAIR),
                 List.of(new Flow(config(policy), FARSYNC_START, Long.MAX_VALUE / 4)));
+    }
+
+    /** farsync's and TCP's goodput over the measured window, bits/s, with farsync on {@code policy}. */
+    private static double[] againstCubic(String test, RatePolicy policy) {
+        FlowRun r = farsync(test, policy);
         CubicTcpFlow tcp = new CubicTcpFlow(r.sim.clock().now()).addTo(r.sim);
         r.runFor(WARM_UP);
         long tcpBefore = tcp.receivedBytes();
@@ -70,6 +75,29 @@ class CompetitiveModeTest {
         double high = share(againstCubic("highVsCubic", RatePolicy.HIGH));
         assertThat(high).isGreaterThan(fair);
         assertThat(high).isBetween(0.5, 0.85);
+    }
+
+    /**
+     * Once the TCP flow ends, the competitive window would keep the queue full on its own; the
+     * drain test must find that out and hand back to the delay rule: a short queue again, and
+     * the whole link.
+     */
+    @Test
+    void fair_returnsToAShortQueue_whenCubicLeaves() {
+        FlowRun r = farsync("fairAfterCubic", RatePolicy.FAIR);
+        long start = r.sim.clock().now();
+        CubicTcpFlow tcp = new CubicTcpFlow(start).stopAt(start + WARM_UP).addTo(r.sim);
+        r.runFor(WARM_UP + 6 * S);
+        r.sim.link().resetQueueStats();
+        r.runFor(4 * S);
+
+        double goodput = r.goodput(0, slice(WARM_UP + 6 * S), slice(WARM_UP + 10 * S));
+        long queue = r.sim.link().meanQueueDelay(0);
+        System.out.printf("fair after CUBIC left (%d TCP reductions): %.1f %% of the bottleneck, queue mean %.1f ms%n",
+                tcp.reductions(), 100 * goodput / BOTTLENECK, queue / 1e6);
+        assertThat(tcp.reductions()).as("the TCP flow met farsync's competition").isPositive();
+        assertThat(goodput).isGreaterThanOrEqualTo(0.9 * BOTTLENECK);
+        assertThat(queue).as("mean bottleneck queueing delay").isLessThanOrEqualTo(20 * MS);
     }
 
     @Test
