@@ -12,6 +12,8 @@
 # reached host B (partial files included), TCP by iperf3's per-second receiver intervals.
 # What to expect: fixed holds its target whatever TCP does; fair about half each; high about
 # two thirds; low yields most of the link to TCP.
+# The pseudo-policy tcp-cubic runs a second iperf3 flow (TCP cubic) in farsync's place, started and
+# measured the same way: the share a late-starting TCP flow itself gets, for reference.
 # Needs root, iperf3 and the emulator (../shared/wan/wan). Set WAN_NS to your own prefix.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +26,7 @@ while [[ $# -gt 0 ]]; do
         --seconds) SECONDS_=$2; shift 2 ;;
         --ccs) CCS=$2; shift 2 ;;
         --policies) POLICIES=$2; shift 2 ;;
-        *) sed -n '2,16p' "$0"; exit 2 ;;
+        *) sed -n '2,18p' "$0"; exit 2 ;;
     esac
 done
 command -v iperf3 >/dev/null || { echo "iperf3 missing: apt-get install iperf3" >&2; exit 2; }
@@ -39,6 +41,7 @@ head -c $((FILE_MB * 1024 * 1024)) /dev/urandom > "$W/data/big.bin"
 cleanup() {
     [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
     [[ -f $W/iperf.pid ]] && kill "$(cat "$W/iperf.pid")" 2>/dev/null || true
+    [[ -f $W/iperf2.pid ]] && kill "$(cat "$W/iperf2.pid")" 2>/dev/null || true
     "$WAN" down || true
 }
 trap cleanup EXIT
@@ -48,9 +51,20 @@ FARSYNC_HOME=$W/homeB "$WAN" exec b "$HERE/bin/farsync" server --listen 10.77.2.
 echo $! >"$W/server.pid"
 "$WAN" exec b iperf3 -s -B 10.77.2.2 >"$W/iperf-server.log" 2>&1 &
 echo $! >"$W/iperf.pid"
+"$WAN" exec b iperf3 -s -B 10.77.2.2 -p 5202 >"$W/iperf-server2.log" 2>&1 &
+echo $! >"$W/iperf2.pid"
 for _ in $(seq 100); do grep -q listening "$W/server.log" && break; sleep 0.1; done
 
 bytes_at_b() { du -sb --apparent-size "$W/rootB/dst" 2>/dev/null | cut -f1 || echo 0; }
+# mean receiver rate, Mbit/s, of an iperf3 -J log over the S seconds from second START of its run
+iperf_rate() {
+    python3 - "$1" "$2" "$SECONDS_" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); start = int(sys.argv[2]); n = int(sys.argv[3])
+iv = [i["sum"] for i in d["intervals"] if start <= i["sum"]["start"] < start + n]
+print(sum(i["bytes"] for i in iv) * 8 / max(1e-9, sum(i["seconds"] for i in iv)) / 1e6)
+PY
+}
 
 rows=()
 for cc in ${CCS//,/ }; do
@@ -62,24 +76,28 @@ for cc in ${CCS//,/ }; do
         "$WAN" exec a iperf3 -c 10.77.2.2 -t "$total" -i 1 -J >"$W/iperf-$cc-$policy.json" 2>&1 &
         iperf=$!
         sleep 3
+        if [[ $policy == tcp-cubic ]]; then
+            "$WAN" exec a iperf3 -c 10.77.2.2 -p 5202 -C cubic -t $((WARM + SECONDS_ + 1)) -i 1 -J >"$W/iperf2-$cc.json" 2>&1 &
+            second=$!
+        else
         # in a subshell, so that the shell does not report the kill at the end of the window
         (FARSYNC_HOME=$W/homeA timeout --signal=KILL $((WARM + SECONDS_ + 1)) "$WAN" exec a "$HERE/bin/farsync" sync "$W/data" \
             10.77.2.2:/dst -q --rate "${RATE}M" --policy "$policy" >"$W/farsync-$cc-$policy.log" 2>&1 || true) &
+        fi
         sleep "$WARM"
         b0=$(bytes_at_b)
         sleep "$SECONDS_"
         b1=$(bytes_at_b)
         wait "$iperf" || true
         sleep 1
-        far=$(echo "($b1 - $b0) * 8 / $SECONDS_ / 1000000" | bc -l)
+        if [[ $policy == tcp-cubic ]]; then
+            wait "$second" || true
+            far=$(iperf_rate "$W/iperf2-$cc.json" "$WARM")
+        else
+            far=$(echo "($b1 - $b0) * 8 / $SECONDS_ / 1000000" | bc -l)
+        fi
         # iperf3's intervals are seconds since its start; farsync was measured over [3 + WARM, 3 + WARM + S)
-        tcp=$(python3 - "$W/iperf-$cc-$policy.json" $((3 + WARM)) "$SECONDS_" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1])); start = int(sys.argv[2]); n = int(sys.argv[3])
-iv = [i["sum"] for i in d["intervals"] if start <= i["sum"]["start"] < start + n]
-print(sum(i["bytes"] for i in iv) * 8 / max(1e-9, sum(i["seconds"] for i in iv)) / 1e6)
-PY
-)
+        tcp=$(iperf_rate "$W/iperf-$cc-$policy.json" $((3 + WARM)))
         share=$(echo "100 * $far / ($far + $tcp)" | bc -l)
         rows+=("| $cc | $policy | $(printf %.1f "$far") | $(printf %.1f "$tcp") | $(printf %.0f "$share") % |")
         echo "${rows[-1]}" >&2
