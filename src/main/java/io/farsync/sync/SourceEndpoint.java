@@ -67,6 +67,8 @@ public final class SourceEndpoint {
     private boolean distrustRecords;
     /** What this run compares (continuous mode's batches); the whole tree by default. */
     private Scope scope = Scope.WHOLE;
+    /** Runs after the scope is worked out, before it is scanned: tests change the tree there, as a racing writer would. */
+    private Runnable beforeScan = () -> { };
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -101,6 +103,12 @@ public final class SourceEndpoint {
      */
     public SourceEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
+        return this;
+    }
+
+    /** Runs {@code hook} between working out the scope and scanning it (tests: race the scan). */
+    SourceEndpoint beforeScan(Runnable hook) {
+        this.beforeScan = Objects.requireNonNull(hook, "hook");
         return this;
     }
 
@@ -200,9 +208,10 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            Scope effective = scope.widen(root);
             Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs());
-            scan = effective.scan(scanner, root);
+            Scope.Scanned scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
+            Scope effective = scanned.scope();
+            scan = scanned.scan();
             NavigableMap<String, Entry> recorded = effective.load(snapshot);
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
@@ -440,7 +449,13 @@ public final class SourceEndpoint {
             Entry e = item.entry();
             String path = e.path();
             if (item instanceof Planner.Delete) {
-                if (a.outcome().settled()) {
+                if (a.outcome() == Outcome.LEFT) {
+                    // The destination kept the directory for what it still holds: it stays recorded,
+                    // so a later sync deletes it once emptied (forgotten, it would stay behind for
+                    // good); without its identity, so a new directory reusing its inode is no move of it.
+                    snapshot.put(new Entry(path, e.type(), e.size(), e.mtimeNanos(), e.mode(), 0, 0, e.linkTarget(), e.uid(),
+                            e.gid(), e.nlink(), e.xattrHash()));
+                } else if (a.outcome().settled()) {
                     snapshot.remove(path);
                 }
                 if (a.outcome() == Outcome.DELETED) {

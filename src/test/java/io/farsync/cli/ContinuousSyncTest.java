@@ -157,7 +157,7 @@ class ContinuousSyncTest {
         int ops = 0;
         while (System.nanoTime() < end) {
             ops++;
-            int op = random.nextInt(11);
+            int op = random.nextInt(12);
             try {
                 if (op < 3 || files.isEmpty()) {
                     Path f = dirs.get(random.nextInt(dirs.size())).resolve("f" + ops);
@@ -176,6 +176,16 @@ class ContinuousSyncTest {
                     // a directory rename: entries listed below it are stale now, and fail above
                     Path d = dirs.remove(1 + random.nextInt(dirs.size() - 1));
                     dirs.add(Files.move(d, d.resolveSibling("m" + ops)));
+                } else if (op < 10 && dirs.size() > 1) {
+                    // a recursive delete: the directories go too, and must go at the destination
+                    Path d = dirs.get(1 + random.nextInt(dirs.size() - 1));
+                    try (var walk = Files.walk(d)) {
+                        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.delete(p);
+                        }
+                    }
+                    dirs.removeIf(p -> p.startsWith(d));
+                    files.removeIf(p -> p.startsWith(d));
                 } else {
                     Files.delete(files.remove(random.nextInt(files.size())));
                 }
@@ -188,6 +198,7 @@ class ContinuousSyncTest {
         }
         System.out.println("churn: " + ops + " operations");
 
+        // every entry compared, directories (empty ones too) with their modes and mtimes
         awaitSameTree(src, dst);
         assertThat(running.stop()).isZero();
     }
