@@ -2,6 +2,7 @@ package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
 import io.farsync.sync.BatchClient;
+import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.Scope;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.watch.Batch;
@@ -128,6 +129,11 @@ final class ContinuousRunner {
     private volatile ExitCode exit = ExitCode.OK;
     private volatile boolean syncing;
     private long syncs;
+    /**
+     * The error line of the latest pass that withheld deletes over --max-delete, until a whole-tree
+     * pass withholds none; the run then ends with DELETE_LIMIT instead of OK.
+     */
+    private volatile String withheld;
 
     ContinuousRunner(SyncRunner.Settings sync, Settings settings, FarsyncHome home, Syncer syncer, PrintStream out,
             PrintStream err, boolean quiet, LongSupplier nanoClock) {
@@ -282,6 +288,11 @@ final class ContinuousRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            String w = withheld;
+            if (w != null && exit == ExitCode.OK) {
+                err.println("farsync: deletes are still withheld by --max-delete (" + w + ")");
+                exit = ExitCode.DELETE_LIMIT;
+            }
             if (!quiet) {
                 long sessions = syncer.sessions();
                 out.println(time() + " stopped after " + syncs + " syncs"
@@ -417,6 +428,9 @@ final class ContinuousRunner {
                 return;
             }
             failures++;
+            if (o.exit() == ExitCode.DELETE_LIMIT) {
+                withheld = o.error(); // an emptied source: every delete is withheld until it is back
+            }
             err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
                     + seconds(Duration.ofNanos(backoff)));
             if (!aggregator.pauseUntil(nanoClock.getAsLong() + backoff)) {
@@ -440,9 +454,25 @@ final class ContinuousRunner {
         } finally {
             syncing = false;
         }
+        long held = 0;
+        if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL)) {
+            String line = null;
+            for (String e : o.result().errors()) {
+                if (DeleteLimit.withheldIn(e) > 0) {
+                    line = e;
+                    held = DeleteLimit.withheldIn(e);
+                }
+            }
+            if (line != null) {
+                withheld = line;
+            } else if (scope.isWhole()) {
+                withheld = null;
+            }
+        }
         if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) && !quiet) {
             long wire = syncer.lastWireBytes();
             out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + SyncCommand.summary(o)
+                    + (held > 0 ? ", " + held + " deletes withheld" : "")
                     + (wire < 0 ? "" : "; " + Rates.bytes(wire) + " on the wire"));
         }
         return o;

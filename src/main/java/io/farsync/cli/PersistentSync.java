@@ -66,7 +66,8 @@ final class PersistentSync implements ContinuousRunner.Syncer {
             progress.transport(session.transport()::stats);
             try {
                 result = client.batch(scope, (sc, in, out) -> opened.push()
-                        ? new SourceEndpoint(opened.localPath(), snapshot, settings.options(), progress).scope(sc).run(in, out)
+                        ? new SourceEndpoint(opened.localPath(), snapshot, settings.options(), progress).scope(sc)
+                                .withholdDeletesOverLimit().run(in, out)
                         : new DestinationEndpoint(opened.localPath(), snapshot, settings.options(), progress).scope(sc).run(in, out));
             } catch (java.io.IOException | RuntimeException e) {
                 SyncRunner.throwServerError(session);

@@ -67,6 +67,10 @@ public final class SourceEndpoint {
     private boolean distrustRecords;
     /** What this run compares (continuous mode's batches); the whole tree by default. */
     private Scope scope = Scope.WHOLE;
+    /** Continuous mode: a pass over the delete limit withholds its deletes instead of refusing everything. */
+    private boolean withholdOverLimit;
+    /** Deletes the last {@link #run} withheld (see {@link #withholdDeletesOverLimit}). */
+    private volatile long withheld;
     /** Runs after the scope is worked out, before it is scanned: tests change the tree there, as a racing writer would. */
     private Runnable beforeScan = () -> { };
 
@@ -106,6 +110,22 @@ public final class SourceEndpoint {
         return this;
     }
 
+    /**
+     * Continuous mode: a pass whose deletes exceed {@code --max-delete} does not refuse
+     * everything (rsync's {@code --max-delete} does not either): it sends and moves as usual and
+     * withholds its deletes, reported as one entry error ({@link DeleteLimit#withheld}), so
+     * their records stay and a later pass tries again. An emptied source is still refused.
+     */
+    public SourceEndpoint withholdDeletesOverLimit() {
+        this.withholdOverLimit = true;
+        return this;
+    }
+
+    /** Deletes the last run withheld over the limit (0 unless {@link #withholdDeletesOverLimit}). */
+    public long withheldDeletes() {
+        return withheld;
+    }
+
     /** Runs {@code hook} between working out the scope and scanning it (tests: race the scan). */
     SourceEndpoint beforeScan(Runnable hook) {
         this.beforeScan = Objects.requireNonNull(hook, "hook");
@@ -132,6 +152,7 @@ public final class SourceEndpoint {
         long started = wallClock.getAsLong() / 1_000_000L;
         RunJournal.started(snapshot, "source", root, started);
         Session session = new Session(peer);
+        withheld = 0;
         try {
             Message.Summary summary = session.run();
             SyncResult r = new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(),
@@ -192,6 +213,8 @@ public final class SourceEndpoint {
         private final HardLinks links = new HardLinks();
         /** The bidirectional pass's reconciliation; null for one-way sync. */
         private BidiSource reconciled;
+        /** This run withholds its deletes (over the limit, continuous mode). */
+        private boolean withholding;
 
         Session(PeerChannel peer) {
             this.peer = peer;
@@ -264,16 +287,27 @@ public final class SourceEndpoint {
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
                     root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
                     deviations.size(), extras.size());
-            checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(), plan.deletes().size(),
-                    Scope.rootEmpty(root, effective, scan));
+            String overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
+                    plan.deletes().size(), Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
                 listener.entryFailed(err.getKey(), err.getValue());
             }
-
-            links.arrange(plan.items(), scan.entries()).forEach(this::add);
-            late.addAll(plan.late());
+            List<Planner.Item> offer = plan.items();
+            if (overLimit != null) {
+                withholding = true;
+                withheld = plan.deletes().size();
+                String first = plan.deletes().get(0).path();
+                String why = DeleteLimit.withheld(withheld, overLimit);
+                log.warn("{}", why);
+                peer.send(new Message.EntryError(first, why));
+                listener.entryFailed(first, why);
+                offer = offer.stream().filter(i -> !(i instanceof Planner.Delete)).toList();
+            } else {
+                late.addAll(plan.late());
+            }
+            links.arrange(offer, scan.entries()).forEach(this::add);
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
@@ -285,10 +319,14 @@ public final class SourceEndpoint {
             return summary;
         }
 
-        /** Refuses, before anything changed, a sync that would delete too much or that looks like an unmounted source. */
-        private void checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
+        /**
+         * Refuses, before anything changed, a sync that would delete too much or that looks like
+         * an unmounted source; in continuous mode returns why a pass over the limit withholds its
+         * deletes instead (null: within the limit).
+         */
+        private String checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
             if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
-                return;
+                return null;
             }
             if (sourceEmpty) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
@@ -296,9 +334,10 @@ public final class SourceEndpoint {
                         + " (--max-delete 100% allows it)");
             }
             String why = options.maxDelete().refusal(deletes, recordedEntries);
-            if (why != null) {
+            if (why != null && !withholdOverLimit) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, why + "; nothing was changed (raise --max-delete to allow it)");
             }
+            return why;
         }
 
         private void add(Planner.Item item) {
@@ -420,7 +459,7 @@ public final class SourceEndpoint {
         private void fallBack(Planner.Move mv) {
             log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
             for (Entry e : mv.fromTree()) {
-                if (reconciled != null && reconciled.owned(e.path())) {
+                if ((reconciled != null && reconciled.owned(e.path())) || withholding) {
                     continue;
                 }
                 if (options.deleteDelay() && !lateReleased) {

@@ -147,6 +147,38 @@ class ContinuousSyncTest {
         assertThat(running.stop()).isZero();
     }
 
+    /**
+     * --max-delete in continuous mode counts per pass; a pass over it withholds its deletes (and
+     * says so), still sends everything else, and the run's exit status says deletes were withheld.
+     */
+    @Test
+    void deletesOverTheLimit_areWithheld_everythingElseSyncs_andTheExitStatusSaysSo() throws Exception {
+        Random random = new Random(SEED);
+        for (int i = 0; i < 200; i++) {
+            Trees.write(src.resolve("d/f" + i), random, 100);
+        }
+        start(1.0);
+        awaitSameTree(src, dst);
+
+        for (int i = 0; i < 150; i++) {
+            Files.delete(src.resolve("d/f" + i));
+        }
+        Trees.write(src.resolve("new.bin"), random, 1000);
+
+        String withheld = "150 deletes withheld by --max-delete (refusing to delete 150 of 201 synced entries (75%) at the"
+                + " destination: more than the default limit of 50%); everything else was synced, and the next passes try"
+                + " again (raise --max-delete to allow them)";
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains(withheld));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dst.resolve("new.bin")));
+        assertThat(Trees.sha256(dst.resolve("new.bin"))).isEqualTo(Trees.sha256(src.resolve("new.bin")));
+        assertThat(dst.resolve("d/f0")).as("withheld, not deleted").exists();
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.out().contains("150 deletes withheld;"));
+
+        assertThat(running.stop()).isEqualTo(io.farsync.common.ExitCode.DELETE_LIMIT.code());
+        assertThat(running.err()).contains("farsync: deletes are still withheld by --max-delete (d/f99: " + withheld + ")");
+        assertThat(dst.resolve("d/f0")).exists();
+    }
+
     @Test
     void seededChurn_convergesAfterTheChurnStops() throws Exception {
         Random random = new Random(SEED);
