@@ -105,6 +105,11 @@ final class ContinuousRunner {
         default long lastWireBytes() {
             return -1;
         }
+
+        /** Bytes the last sync retransmitted; -1 if unknown (then the outcome's transport has them). */
+        default long lastRetransmittedBytes() {
+            return -1;
+        }
     }
 
     private final SyncRunner.Settings sync;
@@ -134,6 +139,11 @@ final class ContinuousRunner {
      * pass withholds none; the run then ends with DELETE_LIMIT instead of OK.
      */
     private volatile String withheld;
+    private final ContinuousTotals totals = new ContinuousTotals();
+    /** Where to write the run's totals when it stops ({@code --stats-json}); null for nowhere. */
+    private Path statsJson;
+    /** The message of a fatal error that ended the run; null if none. */
+    private String fatal;
 
     ContinuousRunner(SyncRunner.Settings sync, Settings settings, FarsyncHome home, Syncer syncer, PrintStream out,
             PrintStream err, boolean quiet, LongSupplier nanoClock) {
@@ -267,6 +277,12 @@ final class ContinuousRunner {
         }
     }
 
+    /** Writes the run's totals to {@code file} when it stops (null: nowhere); call before {@link #run()}. */
+    ContinuousRunner withStatsJson(Path file) {
+        this.statsJson = file;
+        return this;
+    }
+
     /** Uses {@code factory} for the local watcher; call before {@link #run()}. */
     ContinuousRunner withWatchers(WatcherFactory factory) {
         this.watchers = Objects.requireNonNull(factory, "factory");
@@ -275,6 +291,7 @@ final class ContinuousRunner {
 
     /** Runs until {@link #stop()} or a fatal error; returns the exit code (0 after a stop). */
     int run() {
+        long started = nanoClock.getAsLong();
         try {
             TreeWatcher watcher = startWatcher();
             try {
@@ -298,9 +315,22 @@ final class ContinuousRunner {
                 out.println(time() + " stopped after " + syncs + " syncs"
                         + (sessions < 0 ? "" : " over " + sessions + (sessions == 1 ? " session" : " sessions")));
             }
+            writeStats((nanoClock.getAsLong() - started) / 1e9);
             finished.countDown();
         }
         return exit.code();
+    }
+
+    private void writeStats(double seconds) {
+        if (statsJson == null) {
+            return;
+        }
+        String error = exit == ExitCode.OK ? null : exit == ExitCode.DELETE_LIMIT && fatal == null ? withheld : fatal;
+        try {
+            ContinuousTotals.write(statsJson, totals.summary(exit, error, seconds, syncer.sessions()));
+        } catch (IOException e) {
+            err.println("farsync: cannot write --stats-json " + statsJson + ": " + e.getMessage());
+        }
     }
 
     private TreeWatcher startWatcher() {
@@ -424,6 +454,7 @@ final class ContinuousRunner {
             }
             if (!retryable(o.exit(), everSucceeded)) {
                 err.println("farsync: " + o.error());
+                fatal = o.error();
                 exit = o.exit();
                 return;
             }
@@ -454,6 +485,7 @@ final class ContinuousRunner {
         } finally {
             syncing = false;
         }
+        totals.add(o, syncer.lastWireBytes(), syncer.lastRetransmittedBytes());
         long held = 0;
         if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL)) {
             String line = null;
