@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --rate) RATE=$2; shift 2 ;;
         --cooloff) COOLOFF=$2; shift 2 ;;
-        *) sed -n '2,14p' "$0"; exit 2 ;;
+        *) sed -n '2,16p' "$0"; exit 2 ;;
     esac
 done
 W=${BENCH_DIR:-/tmp/farsync-churn-$SEED}

@@ -69,8 +69,6 @@ public final class SourceEndpoint {
     private Scope scope = Scope.WHOLE;
     /** Continuous mode: a pass over the delete limit withholds its deletes instead of refusing everything. */
     private boolean withholdOverLimit;
-    /** Deletes the last {@link #run} withheld (see {@link #withholdDeletesOverLimit}). */
-    private volatile long withheld;
     /** Runs after the scope is worked out, before it is scanned: tests change the tree there, as a racing writer would. */
     private Runnable beforeScan = () -> { };
 
@@ -121,11 +119,6 @@ public final class SourceEndpoint {
         return this;
     }
 
-    /** Deletes the last run withheld over the limit (0 unless {@link #withholdDeletesOverLimit}). */
-    public long withheldDeletes() {
-        return withheld;
-    }
-
     /** Runs {@code hook} between working out the scope and scanning it (tests: race the scan). */
     SourceEndpoint beforeScan(Runnable hook) {
         this.beforeScan = Objects.requireNonNull(hook, "hook");
@@ -152,7 +145,6 @@ public final class SourceEndpoint {
         long started = wallClock.getAsLong() / 1_000_000L;
         RunJournal.started(snapshot, "source", root, started);
         Session session = new Session(peer);
-        withheld = 0;
         try {
             Message.Summary summary = session.run();
             SyncResult r = new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(),
@@ -297,9 +289,8 @@ public final class SourceEndpoint {
             List<Planner.Item> offer = plan.items();
             if (overLimit != null) {
                 withholding = true;
-                withheld = plan.deletes().size();
                 String first = plan.deletes().get(0).path();
-                String why = DeleteLimit.withheld(withheld, overLimit);
+                String why = DeleteLimit.withheld(plan.deletes().size(), overLimit);
                 log.warn("{}", why);
                 peer.send(new Message.EntryError(first, why));
                 listener.entryFailed(first, why);
