@@ -7,10 +7,12 @@
 # in-process server, one JVM) while bench/lib/churn.py creates, appends to, renames (files and
 # directories) and deletes files across SRC for MINUTES. Every 30 s it records the JVM's heap:
 # used (jstat -gc, S0U+S1U+EU+OU) before and after a full GC (jcmd GC.run), the latter being the
-# live set that must stay flat. The churn deletes a lot by design: --max-delete 100% lets it. After the churn stops it compares SHA-256 listings of both trees
+# live set that must stay flat. The churn deletes a lot by design: --max-delete 100% lets it (under
+# the default, a pass over the limit would withhold its deletes and the trees would not converge).
+# After the churn stops it compares SHA-256 listings of both trees, directories (empty ones too) included
 # (bench/lib/treehash.py) until they are equal: the time from the churn's end to that is the
 # convergence time (resolution: one listing, printed). Results go to $BENCH_DIR (default
-# /tmp/farsync-churn-SEED): heap.tsv, farsync.log, summary.txt.
+# /tmp/farsync-churn-SEED): heap.tsv, farsync.log, stats.json (the run's --stats-json), summary.txt.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 MINUTES=${1:?usage: bench/churn.sh MINUTES SEED [--rate OPS] [--cooloff S]}
@@ -21,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --rate) RATE=$2; shift 2 ;;
         --cooloff) COOLOFF=$2; shift 2 ;;
-        *) sed -n '2,14p' "$0"; exit 2 ;;
+        *) sed -n '2,16p' "$0"; exit 2 ;;
     esac
 done
 W=${BENCH_DIR:-/tmp/farsync-churn-$SEED}
@@ -29,7 +31,8 @@ rm -rf "$W"; mkdir -p "$W/src" "$W/home"
 "$HERE/bin/farsync" --version >/dev/null    # build outside the timing
 
 FARSYNC_HOME=$W/home FARSYNC_JAVA_OPTS="${FARSYNC_JAVA_OPTS:--Xmx512m}" \
-    "$HERE/bin/farsync" sync "$W/src" "$W/dst" --continuous --cooloff "$COOLOFF" --max-delete 100% >"$W/farsync.log" 2>&1 &
+    "$HERE/bin/farsync" sync "$W/src" "$W/dst" --continuous --cooloff "$COOLOFF" --max-delete 100% \
+    --stats-json "$W/stats.json" >"$W/farsync.log" 2>&1 &
 PID=$!
 SAMPLER=
 cleanup() {
@@ -82,5 +85,6 @@ kill -TERM "$PID"; set +e; wait "$PID"; EXIT=$?; set -e
         echo "NOT converged within the wait; diff:"; diff "$W/src.list" "$W/dst.list" | head -20
     fi
     echo "syncs: $(grep -c ' sync #' "$W/farsync.log"), failed: $(grep -c 'failed (attempt' "$W/farsync.log"); $(grep 'stopped after' "$W/farsync.log"); exit $EXIT"
+    [[ -f $W/stats.json ]] && echo "stats.json: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join("%s %s" % (k, d[k]) for k in ("status","syncs","sessions","files_transferred","bytes_transferred","files_moved","files_deleted","wire_bytes","deletes_withheld")))' "$W/stats.json")"
     echo "heap (KiB): first/last live after GC: $(awk 'NR==2{f=$3} NR>1{l=$3} END{print f" / "l}' "$W/heap.tsv"), max used: $(awk 'NR>1 && $2>m{m=$2} END{print m}' "$W/heap.tsv")"
 } | tee "$W/summary.txt"

@@ -2,6 +2,7 @@ package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
 import io.farsync.sync.BatchClient;
+import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.Scope;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.watch.Batch;
@@ -104,6 +105,11 @@ final class ContinuousRunner {
         default long lastWireBytes() {
             return -1;
         }
+
+        /** Bytes the last sync retransmitted; -1 if unknown (then the outcome's transport has them). */
+        default long lastRetransmittedBytes() {
+            return -1;
+        }
     }
 
     private final SyncRunner.Settings sync;
@@ -128,6 +134,16 @@ final class ContinuousRunner {
     private volatile ExitCode exit = ExitCode.OK;
     private volatile boolean syncing;
     private long syncs;
+    /**
+     * The error line of the latest pass that withheld deletes over --max-delete, until a whole-tree
+     * pass withholds none; the run then ends with DELETE_LIMIT instead of OK.
+     */
+    private volatile String withheld;
+    private final ContinuousTotals totals = new ContinuousTotals();
+    /** Where to write the run's totals when it stops ({@code --stats-json}); null for nowhere. */
+    private Path statsJson;
+    /** The message of a fatal error that ended the run; null if none. */
+    private String fatal;
 
     ContinuousRunner(SyncRunner.Settings sync, Settings settings, FarsyncHome home, Syncer syncer, PrintStream out,
             PrintStream err, boolean quiet, LongSupplier nanoClock) {
@@ -261,6 +277,12 @@ final class ContinuousRunner {
         }
     }
 
+    /** Writes the run's totals to {@code file} when it stops (null: nowhere); call before {@link #run()}. */
+    ContinuousRunner withStatsJson(Path file) {
+        this.statsJson = file;
+        return this;
+    }
+
     /** Uses {@code factory} for the local watcher; call before {@link #run()}. */
     ContinuousRunner withWatchers(WatcherFactory factory) {
         this.watchers = Objects.requireNonNull(factory, "factory");
@@ -269,6 +291,7 @@ final class ContinuousRunner {
 
     /** Runs until {@link #stop()} or a fatal error; returns the exit code (0 after a stop). */
     int run() {
+        long started = nanoClock.getAsLong();
         try {
             TreeWatcher watcher = startWatcher();
             try {
@@ -282,14 +305,32 @@ final class ContinuousRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            String w = withheld;
+            if (w != null && exit == ExitCode.OK) {
+                err.println("farsync: deletes are still withheld by --max-delete (" + w + ")");
+                exit = ExitCode.DELETE_LIMIT;
+            }
             if (!quiet) {
                 long sessions = syncer.sessions();
                 out.println(time() + " stopped after " + syncs + " syncs"
                         + (sessions < 0 ? "" : " over " + sessions + (sessions == 1 ? " session" : " sessions")));
             }
+            writeStats((nanoClock.getAsLong() - started) / 1e9);
             finished.countDown();
         }
         return exit.code();
+    }
+
+    private void writeStats(double seconds) {
+        if (statsJson == null) {
+            return;
+        }
+        String error = exit == ExitCode.OK ? null : exit == ExitCode.DELETE_LIMIT && fatal == null ? withheld : fatal;
+        try {
+            ContinuousTotals.write(statsJson, totals.summary(exit, error, seconds, syncer.sessions()));
+        } catch (IOException e) {
+            err.println("farsync: cannot write --stats-json " + statsJson + ": " + e.getMessage());
+        }
     }
 
     private TreeWatcher startWatcher() {
@@ -413,10 +454,14 @@ final class ContinuousRunner {
             }
             if (!retryable(o.exit(), everSucceeded)) {
                 err.println("farsync: " + o.error());
+                fatal = o.error();
                 exit = o.exit();
                 return;
             }
             failures++;
+            if (o.exit() == ExitCode.DELETE_LIMIT) {
+                withheld = o.error(); // an emptied source: every delete is withheld until it is back
+            }
             err.println(time() + " sync #" + syncs + " failed (attempt " + failures + "): " + o.error() + "; retrying in "
                     + seconds(Duration.ofNanos(backoff)));
             if (!aggregator.pauseUntil(nanoClock.getAsLong() + backoff)) {
@@ -440,9 +485,26 @@ final class ContinuousRunner {
         } finally {
             syncing = false;
         }
+        totals.add(o, syncer.lastWireBytes(), syncer.lastRetransmittedBytes());
+        long held = 0;
+        if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL)) {
+            String line = null;
+            for (String e : o.result().errors()) {
+                if (DeleteLimit.withheldIn(e) > 0) {
+                    line = e;
+                    held = DeleteLimit.withheldIn(e);
+                }
+            }
+            if (line != null) {
+                withheld = line;
+            } else if (scope.isWhole()) {
+                withheld = null;
+            }
+        }
         if (o.result() != null && (o.exit() == ExitCode.OK || o.exit() == ExitCode.PARTIAL) && !quiet) {
             long wire = syncer.lastWireBytes();
             out.println(time() + " sync #" + syncs + " (" + describe(batch) + "): " + SyncCommand.summary(o)
+                    + (held > 0 ? ", " + held + " deletes withheld" : "")
                     + (wire < 0 ? "" : "; " + Rates.bytes(wire) + " on the wire"));
         }
         return o;

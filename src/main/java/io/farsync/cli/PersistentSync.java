@@ -38,6 +38,7 @@ final class PersistentSync implements ContinuousRunner.Syncer {
     private volatile RemoteSession current;
     private long sessions;
     private long lastWireBytes = -1;
+    private long lastRetransmitted = -1;
 
     /** @param hints where a remote source's change hints go */
     PersistentSync(SyncRunner runner, SyncRunner.Settings settings, BatchClient.HintListener hints) {
@@ -53,7 +54,9 @@ final class PersistentSync implements ContinuousRunner.Syncer {
         ExitCode exit = ExitCode.OK;
         String error = null;
         long wireBefore = 0;
+        long retransmittedBefore = 0;
         lastWireBytes = -1;
+        lastRetransmitted = -1;
         try {
             if (opened == null) {
                 connect();
@@ -61,12 +64,14 @@ final class PersistentSync implements ContinuousRunner.Syncer {
                 scope = Scope.WHOLE;
             } else {
                 wireBefore = wireBytes();
+                retransmittedBefore = opened.session().transport().stats().retransmittedBytes();
             }
             RemoteSession session = opened.session();
             progress.transport(session.transport()::stats);
             try {
                 result = client.batch(scope, (sc, in, out) -> opened.push()
-                        ? new SourceEndpoint(opened.localPath(), snapshot, settings.options(), progress).scope(sc).run(in, out)
+                        ? new SourceEndpoint(opened.localPath(), snapshot, settings.options(), progress).scope(sc)
+                                .withholdDeletesOverLimit().run(in, out)
                         : new DestinationEndpoint(opened.localPath(), snapshot, settings.options(), progress).scope(sc).run(in, out));
             } catch (java.io.IOException | RuntimeException e) {
                 SyncRunner.throwServerError(session);
@@ -83,6 +88,7 @@ final class PersistentSync implements ContinuousRunner.Syncer {
         }
         if (opened != null) {
             lastWireBytes = wireBytes() - wireBefore;
+            lastRetransmitted = opened.session().transport().stats().retransmittedBytes() - retransmittedBefore;
         }
         SyncRunner.Outcome o = new SyncRunner.Outcome(exit, error, result,
                 opened == null ? null : opened.session().transport().stats(),
@@ -127,6 +133,11 @@ final class PersistentSync implements ContinuousRunner.Syncer {
     @Override
     public long lastWireBytes() {
         return lastWireBytes;
+    }
+
+    @Override
+    public long lastRetransmittedBytes() {
+        return lastRetransmitted;
     }
 
     /** Ends the session: cleanly (SessionEnd, the server's verdict) or at once after a failure. */

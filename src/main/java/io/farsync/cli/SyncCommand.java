@@ -160,7 +160,7 @@ final class SyncCommand implements Callable<Integer> {
         if (continuous.continuous) {
             return ContinuousRunner.runUntilSignalled(ContinuousRunner.forCli(settings,
                     // with --bidi one side is never watched: periodic syncs as for a remote source
-                    continuous.settings(bidi), context.home(), context.out(), context.err(), quiet));
+                    continuous.settings(bidi), context.home(), context.out(), context.err(), quiet).withStatsJson(statsJson));
         }
         SyncRunner.Outcome outcome;
         try (Progress progress = new Progress(context.out(), context.err(), quiet, context.terminal(), System::nanoTime)) {

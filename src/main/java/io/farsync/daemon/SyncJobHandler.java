@@ -92,7 +92,7 @@ public final class SyncJobHandler implements SessionHandler {
     private BatchServer persistent(Path dir, SnapshotStore snapshot, SyncOptions options, SyncListener listener, boolean source) {
         HintPublisher hints = source ? new HintPublisher(dir, Set.of(stateDir), WatchMode.AUTO) : null;
         return new BatchServer((scope, in, out) -> source
-                ? new SourceEndpoint(dir, snapshot, options, listener).scope(scope).run(in, out)
+                ? new SourceEndpoint(dir, snapshot, options, listener).scope(scope).withholdDeletesOverLimit().run(in, out)
                 : new DestinationEndpoint(dir, snapshot, options, listener).scope(scope).run(in, out), hints);
     }
 

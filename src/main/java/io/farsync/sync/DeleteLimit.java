@@ -72,6 +72,29 @@ public record DeleteLimit(long maxCount, double maxFraction, long minTreeSize) {
         return maxCount == Long.MAX_VALUE && maxFraction >= 1.0;
     }
 
+    /** What every line about withheld deletes contains ({@link #withheld}). */
+    public static final String WITHHELD = "deletes withheld by --max-delete";
+
+    /**
+     * The entry error of a continuous pass that withheld its {@code deletes} deletions for the
+     * reason {@code why} ({@link #refusal}); it names {@link #WITHHELD}.
+     */
+    public static String withheld(long deletes, String why) {
+        return String.format(Locale.ROOT, "%d %s (%s); everything else was synced, and the next passes try again"
+                + " (raise --max-delete to allow them)", deletes, WITHHELD, why);
+    }
+
+    /** The deletes an entry error line ("path: N deletes withheld ...") reports withheld; 0 if it is about something else. */
+    public static long withheldIn(String errorLine) {
+        int at = errorLine.indexOf(" " + WITHHELD);
+        int from = errorLine.lastIndexOf(' ', at - 1) + 1;
+        try {
+            return at < 0 ? 0 : Long.parseLong(errorLine.substring(from, at));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Why {@code deletes} deletions out of {@code recorded} entries are too many, or null if they are not. */
     String refusal(long deletes, long recorded) {
         if (deletes > maxCount) {

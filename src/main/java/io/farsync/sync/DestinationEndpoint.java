@@ -587,7 +587,10 @@ public final class DestinationEndpoint {
             Entry reference = own != null ? own : asSynced(expected);
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);
-                forget(path);
+                if (r != Applier.DeleteResult.LEFT) {
+                    // a kept directory stays recorded, as at the source: a later sync deletes it once emptied
+                    forget(path);
+                }
                 switch (r) {
                     case DELETED -> {
                         filesDeleted++;

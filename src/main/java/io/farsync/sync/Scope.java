@@ -1,5 +1,6 @@
 package io.farsync.sync;
 
+import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.Scanner;
@@ -91,6 +92,47 @@ public final class Scope {
             }
         }
         return path;
+    }
+
+    /** A scope as the source scanned it, and the scan. */
+    record Scanned(Scope scope, ScanResult scan) {
+    }
+
+    /** Tries of {@link #scanAtSource} before it scans the whole tree instead. */
+    private static final int MAX_WIDENINGS = 3;
+
+    /**
+     * This scope {@link #widen widened} and scanned at the source. The ancestors are checked
+     * before the scan, so one renamed or removed in between (the tree is live) would be missing
+     * from the scan while its record is loaded: the plan would delete that whole directory at the
+     * destination without looking at its other entries, which the destination then keeps it for
+     * while both sides forget it. So if an ancestor is missing, widen and scan again; after
+     * {@value #MAX_WIDENINGS} tries, scan the whole tree. {@code filter} is the scanner's (an
+     * ancestor it excludes is never scanned, nor deleted). {@code beforeScan} runs before the
+     * first scan (tests race it there).
+     */
+    Scanned scanAtSource(Path root, Scanner scanner, Filter filter, Runnable beforeScan) {
+        Scope effective = widen(root);
+        beforeScan.run();
+        ScanResult scan = effective.scan(scanner, root);
+        for (int tries = 1; !effective.ancestorsIn(scan, filter); tries++) {
+            effective = tries < MAX_WIDENINGS ? widen(root) : WHOLE;
+            scan = effective.scan(scanner, root);
+        }
+        return new Scanned(effective, scan);
+    }
+
+    /** True if every ancestor of the subtrees is a directory in {@code scan} (or one it could not or must not look at). */
+    private boolean ancestorsIn(ScanResult scan, Filter filter) {
+        for (String p : subtrees) {
+            for (String a = Entry.parentOf(p); !a.isEmpty(); a = Entry.parentOf(a)) {
+                Entry e = scan.entries().get(a);
+                if ((e == null || !e.isDirectory()) && !scan.isUnknown(a) && !filter.hides(a, true)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Scans the scope (see {@link Scanner#scan(Path, Collection)}). */

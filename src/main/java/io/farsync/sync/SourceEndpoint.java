@@ -67,6 +67,10 @@ public final class SourceEndpoint {
     private boolean distrustRecords;
     /** What this run compares (continuous mode's batches); the whole tree by default. */
     private Scope scope = Scope.WHOLE;
+    /** Continuous mode: a pass over the delete limit withholds its deletes instead of refusing everything. */
+    private boolean withholdOverLimit;
+    /** Runs after the scope is worked out, before it is scanned: tests change the tree there, as a racing writer would. */
+    private Runnable beforeScan = () -> { };
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -101,6 +105,23 @@ public final class SourceEndpoint {
      */
     public SourceEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
+        return this;
+    }
+
+    /**
+     * Continuous mode: a pass whose deletes exceed {@code --max-delete} does not refuse
+     * everything (rsync's {@code --max-delete} does not either): it sends and moves as usual and
+     * withholds its deletes, reported as one entry error ({@link DeleteLimit#withheld}), so
+     * their records stay and a later pass tries again. An emptied source is still refused.
+     */
+    public SourceEndpoint withholdDeletesOverLimit() {
+        this.withholdOverLimit = true;
+        return this;
+    }
+
+    /** Runs {@code hook} between working out the scope and scanning it (tests: race the scan). */
+    SourceEndpoint beforeScan(Runnable hook) {
+        this.beforeScan = Objects.requireNonNull(hook, "hook");
         return this;
     }
 
@@ -184,6 +205,8 @@ public final class SourceEndpoint {
         private final HardLinks links = new HardLinks();
         /** The bidirectional pass's reconciliation; null for one-way sync. */
         private BidiSource reconciled;
+        /** This run withholds its deletes (over the limit, continuous mode). */
+        private boolean withholding;
 
         Session(PeerChannel peer) {
             this.peer = peer;
@@ -200,9 +223,10 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            Scope effective = scope.widen(root);
             Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs());
-            scan = effective.scan(scanner, root);
+            Scope.Scanned scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
+            Scope effective = scanned.scope();
+            scan = scanned.scan();
             NavigableMap<String, Entry> recorded = effective.load(snapshot);
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
@@ -255,16 +279,26 @@ public final class SourceEndpoint {
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
                     root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
                     deviations.size(), extras.size());
-            checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(), plan.deletes().size(),
-                    Scope.rootEmpty(root, effective, scan));
+            String overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
+                    plan.deletes().size(), Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
                 listener.entryFailed(err.getKey(), err.getValue());
             }
-
-            links.arrange(plan.items(), scan.entries()).forEach(this::add);
-            late.addAll(plan.late());
+            List<Planner.Item> offer = plan.items();
+            if (overLimit != null) {
+                withholding = true;
+                String first = plan.deletes().get(0).path();
+                String why = DeleteLimit.withheld(plan.deletes().size(), overLimit);
+                log.warn("{}", why);
+                peer.send(new Message.EntryError(first, why));
+                listener.entryFailed(first, why);
+                offer = offer.stream().filter(i -> !(i instanceof Planner.Delete)).toList();
+            } else {
+                late.addAll(plan.late());
+            }
+            links.arrange(offer, scan.entries()).forEach(this::add);
             Message.Summary summary = exchange(scan.entries().size());
             if (settled.size() != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
@@ -276,10 +310,14 @@ public final class SourceEndpoint {
             return summary;
         }
 
-        /** Refuses, before anything changed, a sync that would delete too much or that looks like an unmounted source. */
-        private void checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
+        /**
+         * Refuses, before anything changed, a sync that would delete too much or that looks like
+         * an unmounted source; in continuous mode returns why a pass over the limit withholds its
+         * deletes instead (null: within the limit).
+         */
+        private String checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
             if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
-                return;
+                return null;
             }
             if (sourceEmpty) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
@@ -287,9 +325,10 @@ public final class SourceEndpoint {
                         + " (--max-delete 100% allows it)");
             }
             String why = options.maxDelete().refusal(deletes, recordedEntries);
-            if (why != null) {
+            if (why != null && !withholdOverLimit) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, why + "; nothing was changed (raise --max-delete to allow it)");
             }
+            return why;
         }
 
         private void add(Planner.Item item) {
@@ -411,7 +450,7 @@ public final class SourceEndpoint {
         private void fallBack(Planner.Move mv) {
             log.info("destination refused the move {} -> {}; sending it instead", mv.from().path(), mv.entry().path());
             for (Entry e : mv.fromTree()) {
-                if (reconciled != null && reconciled.owned(e.path())) {
+                if ((reconciled != null && reconciled.owned(e.path())) || withholding) {
                     continue;
                 }
                 if (options.deleteDelay() && !lateReleased) {
@@ -440,7 +479,13 @@ public final class SourceEndpoint {
             Entry e = item.entry();
             String path = e.path();
             if (item instanceof Planner.Delete) {
-                if (a.outcome().settled()) {
+                if (a.outcome() == Outcome.LEFT) {
+                    // The destination kept the directory for what it still holds: it stays recorded,
+                    // so a later sync deletes it once emptied (forgotten, it would stay behind for
+                    // good); without its identity, so a new directory reusing its inode is no move of it.
+                    snapshot.put(new Entry(path, e.type(), e.size(), e.mtimeNanos(), e.mode(), 0, 0, e.linkTarget(), e.uid(),
+                            e.gid(), e.nlink(), e.xattrHash()));
+                } else if (a.outcome().settled()) {
                     snapshot.remove(path);
                 }
                 if (a.outcome() == Outcome.DELETED) {

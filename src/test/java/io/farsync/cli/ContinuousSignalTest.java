@@ -58,6 +58,49 @@ class ContinuousSignalTest {
         assertThat(KillMidwayTest.tempFiles(dst)).isEmpty();
     }
 
+    /** --stats-json in continuous mode: written at the stop, complete, with the totals of every sync. */
+    @Test
+    void sigterm_writesTheStatsJson_withTheTotalsOfAllSyncs() throws Exception {
+        System.out.println("seed " + SEED);
+        Random random = new Random(SEED);
+        Path src = tmp.resolve("src");
+        Path dst = tmp.resolve("dst");
+        Path stats = tmp.resolve("stats.json");
+        Trees.write(src.resolve("a/first.bin"), random, 5000);
+        Trees.write(src.resolve("a/doomed.bin"), random, 100);
+        Process p = launch(src, dst, "--stats-json", stats.toString(), "--max-delete", "100%");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !p.isAlive() || log().contains("sync #1"));
+        Trees.write(src.resolve("b/second.bin"), random, 7000);
+        ContinuousSyncTest.awaitSameTree(src, dst);
+        Files.move(src.resolve("a/first.bin"), src.resolve("b/moved.bin"));
+        Files.delete(src.resolve("a/doomed.bin"));
+        ContinuousSyncTest.awaitSameTree(src, dst);
+        await().atMost(Duration.ofSeconds(30)).until(() -> log().contains("moved 1") && log().contains("deleted 1"));
+        assertThat(stats).as("written at the stop only").doesNotExist();
+
+        p.destroy(); // SIGTERM
+
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited; log: %s", log()).isTrue();
+        assertThat(p.exitValue()).as(log()).isZero();
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats.toFile());
+        long syncs = log().lines().filter(l -> l.matches("\\S+ sync #\\d+ .*")).count();
+        assertThat(json.get("status").asText()).isEqualTo("ok");
+        assertThat(json.get("exit_code").asInt()).isZero();
+        assertThat(json.get("continuous").asBoolean()).isTrue();
+        assertThat(json.get("syncs").asLong()).isEqualTo(syncs).isGreaterThanOrEqualTo(3);
+        assertThat(json.get("sessions").asLong()).isEqualTo(1);
+        assertThat(json.get("files_transferred").asLong()).as("first, doomed, second").isEqualTo(3);
+        assertThat(json.get("bytes_transferred").asLong()).isEqualTo(5000 + 100 + 7000);
+        assertThat(json.get("files_moved").asLong()).isEqualTo(1);
+        assertThat(json.get("files_deleted").asLong()).isEqualTo(1);
+        assertThat(json.get("conflicts").asLong()).isZero();
+        assertThat(json.get("deletes_withheld").asLong()).isZero();
+        assertThat(json.get("wire_bytes").asLong()).isGreaterThan(5000 + 100 + 7000);
+        assertThat(json.has("retransmitted_bytes")).isTrue();
+        assertThat(json.get("duration_seconds").asDouble()).isPositive();
+        assertThat(json.get("errors")).isEmpty();
+    }
+
     @Test
     void sigterm_duringALargeTransfer_exitsZero_andLeavesNoPartialFileVisible() throws Exception {
         System.out.println("seed " + SEED);

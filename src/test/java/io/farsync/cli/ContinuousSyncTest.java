@@ -147,6 +147,38 @@ class ContinuousSyncTest {
         assertThat(running.stop()).isZero();
     }
 
+    /**
+     * --max-delete in continuous mode counts per pass; a pass over it withholds its deletes (and
+     * says so), still sends everything else, and the run's exit status says deletes were withheld.
+     */
+    @Test
+    void deletesOverTheLimit_areWithheld_everythingElseSyncs_andTheExitStatusSaysSo() throws Exception {
+        Random random = new Random(SEED);
+        for (int i = 0; i < 200; i++) {
+            Trees.write(src.resolve("d/f" + i), random, 100);
+        }
+        start(1.0);
+        awaitSameTree(src, dst);
+
+        for (int i = 0; i < 150; i++) {
+            Files.delete(src.resolve("d/f" + i));
+        }
+        Trees.write(src.resolve("new.bin"), random, 1000);
+
+        String withheld = "150 deletes withheld by --max-delete (refusing to delete 150 of 201 synced entries (75%) at the"
+                + " destination: more than the default limit of 50%); everything else was synced, and the next passes try"
+                + " again (raise --max-delete to allow them)";
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains(withheld));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dst.resolve("new.bin")));
+        assertThat(Trees.sha256(dst.resolve("new.bin"))).isEqualTo(Trees.sha256(src.resolve("new.bin")));
+        assertThat(dst.resolve("d/f0")).as("withheld, not deleted").exists();
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.out().contains("150 deletes withheld;"));
+
+        assertThat(running.stop()).isEqualTo(io.farsync.common.ExitCode.DELETE_LIMIT.code());
+        assertThat(running.err()).contains("farsync: deletes are still withheld by --max-delete (d/f99: " + withheld + ")");
+        assertThat(dst.resolve("d/f0")).exists();
+    }
+
     @Test
     void seededChurn_convergesAfterTheChurnStops() throws Exception {
         Random random = new Random(SEED);
@@ -157,7 +189,7 @@ class ContinuousSyncTest {
         int ops = 0;
         while (System.nanoTime() < end) {
             ops++;
-            int op = random.nextInt(11);
+            int op = random.nextInt(12);
             try {
                 if (op < 3 || files.isEmpty()) {
                     Path f = dirs.get(random.nextInt(dirs.size())).resolve("f" + ops);
@@ -176,6 +208,16 @@ class ContinuousSyncTest {
                     // a directory rename: entries listed below it are stale now, and fail above
                     Path d = dirs.remove(1 + random.nextInt(dirs.size() - 1));
                     dirs.add(Files.move(d, d.resolveSibling("m" + ops)));
+                } else if (op < 10 && dirs.size() > 1) {
+                    // a recursive delete: the directories go too, and must go at the destination
+                    Path d = dirs.get(1 + random.nextInt(dirs.size() - 1));
+                    try (var walk = Files.walk(d)) {
+                        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.delete(p);
+                        }
+                    }
+                    dirs.removeIf(p -> p.startsWith(d));
+                    files.removeIf(p -> p.startsWith(d));
                 } else {
                     Files.delete(files.remove(random.nextInt(files.size())));
                 }
@@ -188,6 +230,7 @@ class ContinuousSyncTest {
         }
         System.out.println("churn: " + ops + " operations");
 
+        // every entry compared, directories (empty ones too) with their modes and mtimes
         awaitSameTree(src, dst);
         assertThat(running.stop()).isZero();
     }

@@ -152,6 +152,32 @@ class DeletePoliciesTest {
         assertThat(dst.resolve("mine.txt")).hasContent("mine");
     }
 
+    /**
+     * A directory the source deleted that the destination kept for entries the source never had
+     * stays recorded on both sides: once those entries are gone, the next sync deletes it too
+     * (forgetting it would leave it behind, empty and recorded nowhere).
+     */
+    @Test
+    void directoryKeptForDestinationOnlyEntries_isDeletedOnceTheyAreGone() throws Exception {
+        files("d/sub", 3);
+        Trees.write(src.resolve("kept.txt"), "kept", T1);
+        sync.runOk();
+        Trees.write(dst.resolve("d/sub/mine.txt"), "mine", T2);
+        try (var walk = Files.walk(src.resolve("d"))) {
+            for (Path p : walk.sorted(Collections.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+
+        sync.runOk();
+        assertThat(dst.resolve("d/sub/mine.txt")).as("never synced: not deleted").hasContent("mine");
+        assertThat(dst.resolve("d/sub/f0")).doesNotExist();
+
+        Files.delete(dst.resolve("d/sub/mine.txt"));
+        sync.runOk();
+        Trees.assertSameTree(src, dst);
+    }
+
     @Test
     void maxDeleteCount_refusesBeforeChangingAnything() throws Exception {
         files("d", 10);

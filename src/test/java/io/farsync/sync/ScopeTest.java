@@ -88,6 +88,36 @@ class ScopeTest {
         }
     }
 
+    /**
+     * The churn run's stale empty directories: a directory renamed after the source checked a
+     * hinted path's ancestors and before it scanned them. Its record, loaded only as an ancestor,
+     * must not be taken for a delete of the whole directory (whose other entries this batch does
+     * not look at): the destination would keep it for them, both sides would forget it, and once
+     * those entries went it would stay behind empty, recorded nowhere.
+     */
+    @Test
+    void ancestorRenamedWhileTheBatchScans_leavesNoStaleDirectory() throws Exception {
+        write("a/b/c/two.bin");
+        Files.createDirectories(src.resolve("a/b/c/empty"));
+        sync.run().ok();
+        Files.delete(src.resolve("a/b/c/one.bin"));
+        sync.sourceBeforeScan = () -> {
+            try {
+                Files.move(src.resolve("a/b"), src.resolve("a/renamed"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        scoped("a/b/c/one.bin");
+        sync.sourceBeforeScan = null;
+
+        scoped("a/b", "a/renamed"); // the watcher's hints of the rename
+        Trees.assertSameTree(src, dst);
+        sync.scope = Scope.WHOLE;
+        assertThat(sync.run().ok().upToDate()).isTrue();
+        Trees.assertSameTree(src, dst);
+    }
+
     @Test
     void destinationDatabaseRecreated_scopedSyncComparesEverything() throws Exception {
         for (String suffix : List.of("", "-wal", "-shm")) {

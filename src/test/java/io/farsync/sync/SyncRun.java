@@ -52,6 +52,8 @@ final class SyncRun {
     Scope scope = Scope.WHOLE;
     /** The source's wall clock (nanoseconds since the epoch); null for the real one. */
     java.util.function.LongSupplier sourceWallClock;
+    /** Runs at the source between working out the scope and scanning it; null for nothing. */
+    Runnable sourceBeforeScan;
     /** How the destination fsyncs received files; null for the real fsync. */
     DestinationEndpoint.Fsync destinationFsync;
 
@@ -71,6 +73,9 @@ final class SyncRun {
                 try {
                     SourceEndpoint endpoint = sourceWallClock == null ? new SourceEndpoint(src, s, options, sourceListener)
                             : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
+                    if (sourceBeforeScan != null) {
+                        endpoint.beforeScan(sourceBeforeScan);
+                    }
                     return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
                 } finally {
                     toDst.out.close();

@@ -24,7 +24,9 @@
  *           move of it is dropped, its entry deleted and sent instead);
  *           plus the parent directories of all of these.
  *  S refuses (Abort DELETE_LIMIT) if the deletes exceed --max-delete, or if its root is empty
- *           while its snapshot has entries (unmounted?), unless --max-delete is 100%.
+ *           while its snapshot has entries (unmounted?), unless --max-delete is 100%. In a
+ *           persistent session (continuous mode) deletes over the limit are withheld instead:
+ *           none is sent, and one EntryError says so.
  *  S: EntryError* (unreadable source entries)
  *  S: Move(id, from as-synced, to, xxh64)*      D: on Move: if from is as synced (own record:
  *     each after the new directories above its      type, size, mtime, inode; else the as-synced

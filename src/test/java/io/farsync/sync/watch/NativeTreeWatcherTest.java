@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +84,38 @@ class NativeTreeWatcherTest {
 
         await().atMost(WAIT).untilAsserted(() -> assertThat(listener.changed).contains(inside));
         assertThat(listener.changed).doesNotContain(tmp.resolve("old/sub/file"));
+    }
+
+    /**
+     * inotify watches inodes and the JDK's keys keep the path they were registered with: after a
+     * directory (or one above it) is renamed, a change to a file already inside must still be
+     * reported under its current name, never the old one.
+     */
+    @Test
+    void renamedDirectories_changesToFilesAlreadyInsideArriveUnderTheNewName() throws Exception {
+        Files.createDirectories(tmp.resolve("a/old/sub"));
+        Files.createDirectories(tmp.resolve("b"));
+        Files.writeString(tmp.resolve("a/old/sub/file"), "x");
+        startNative(tmp);
+
+        // across parents, then the new parent itself renamed: the watch keys below both must follow
+        Files.move(tmp.resolve("a/old"), tmp.resolve("b/new"));
+        awaitListed(tmp.resolve("b/new/sub/file"));
+        Files.move(tmp.resolve("b"), tmp.resolve("c"));
+        Path file = tmp.resolve("c/new/sub/file");
+        awaitListed(file);
+
+        listener.changed.clear();
+        Files.writeString(file, "appended", StandardOpenOption.APPEND);
+        Files.writeString(tmp.resolve("c/new/added"), "y");
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(listener.changed).contains(file, tmp.resolve("c/new/added")));
+        assertThat(listener.changed).as("nothing under an old name").allMatch(p -> p.startsWith(tmp.resolve("c")));
+    }
+
+    /** Waits until {@code path} was reported: the watcher has then registered (and listed) the directory it arrived in. */
+    private void awaitListed(Path path) {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(listener.changed).contains(path));
     }
 
     @Test
