@@ -208,18 +208,108 @@ class BidiSyncTest {
     }
 
     @Test
-    void fileRenamedAtA_editedAtB_keepsBothVersions() throws Exception {
+    void fileRenamedAtSrc_editedAtDst_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(a, b, false);
+    }
+
+    @Test
+    void fileRenamedAtDst_editedAtSrc_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(b, a, false);
+    }
+
+    @Test
+    void fileRenamedAtSrc_replacedByANewInodeAtDst_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(a, b, true);
+    }
+
+    @Test
+    void fileRenamedAtDst_replacedByANewInodeAtSrc_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(b, a, true);
+    }
+
+    /**
+     * {@code renamer} renames f.txt (into another directory), {@code editor} edits it (in place,
+     * or by writing a new file over it): both effects are kept, as one file.
+     */
+    private void renameVersusEdit(Path renamer, Path editor, boolean newInode) throws Exception {
+        Trees.write(a.resolve("f.txt"), "base", T0);
+        Trees.write(a.resolve("g.txt"), "g", T0);
+        Files.createDirectories(a.resolve("sub"));
+        sync.runOk();
+        Files.move(renamer.resolve("f.txt"), renamer.resolve("sub/renamed.txt"));
+        if (newInode) {
+            Trees.write(editor.resolve("f.txt.tmp"), "edited", T0 + SEC);
+            Files.move(editor.resolve("f.txt.tmp"), editor.resolve("f.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Trees.write(editor.resolve("f.txt"), "edited", T0 + SEC);
+        }
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "sub/renamed.txt")).as("%s", side).isEqualTo("edited");
+            assertThat(side.resolve("f.txt")).as("%s", side).doesNotExist();
+            assertThat(conflictCopies(side)).isEmpty();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void directoryRenamedAtDst_fileEditedInsideAtSrc_keepsBothEffects() throws Exception {
+        Trees.write(a.resolve("old/f.txt"), "base", T0);
+        Trees.write(a.resolve("old/g.txt"), "g", T0);
+        sync.runOk();
+        Files.move(b.resolve("old"), b.resolve("new"));
+        Trees.write(a.resolve("old/f.txt"), "edited at a", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "new/f.txt")).isEqualTo("edited at a");
+            assertThat(read(side, "new/g.txt")).isEqualTo("g");
+            assertThat(side.resolve("old")).doesNotExist();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void renamedToDifferentNamesOnBothSides_keepsBothNames() throws Exception {
         Trees.write(a.resolve("f.txt"), "base", T0);
         sync.runOk();
-        Files.move(a.resolve("f.txt"), a.resolve("renamed.txt"));
-        Trees.write(b.resolve("f.txt"), "edited at b", T0 + SEC);
+        Files.move(a.resolve("f.txt"), a.resolve("x.txt"));
+        Files.move(b.resolve("f.txt"), b.resolve("y.txt"));
         SyncResult r = sync.runOk();
         assertThat(r.errors()).isEmpty();
         for (Path side : List.of(a, b)) {
-            assertThat(read(side, "renamed.txt")).isEqualTo("base");
-            assertThat(read(side, "f.txt")).isEqualTo("edited at b");
+            assertThat(read(side, "x.txt")).isEqualTo("base");
+            assertThat(read(side, "y.txt")).isEqualTo("base");
+            assertThat(side.resolve("f.txt")).doesNotExist();
         }
         Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void renameVersusDelete_theRenamedFileSurvives_eitherWay() throws Exception {
+        Trees.write(a.resolve("p"), "base p", T0);
+        Trees.write(a.resolve("q"), "base q", T0);
+        sync.runOk();
+        Files.move(a.resolve("p"), a.resolve("p2"));
+        Files.delete(b.resolve("p"));
+        Files.move(b.resolve("q"), b.resolve("q2"));
+        Files.delete(a.resolve("q"));
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "p2")).isEqualTo("base p");
+            assertThat(read(side, "q2")).isEqualTo("base q");
+            assertThat(side.resolve("p")).doesNotExist();
+            assertThat(side.resolve("q")).doesNotExist();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
     }
 
     @Test

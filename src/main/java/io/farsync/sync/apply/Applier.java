@@ -414,11 +414,7 @@ public final class Applier {
             if (now.isFile() && hash(source, now.size()) != xxhash64) {
                 return false;
             }
-            try (DirectoryHandle fromDir = openParent(from, source); DirectoryHandle toDir = openParent(to, dest)) {
-                fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
-            }
-            touched(source);
-            touched(dest);
+            rename(from, source, to, dest);
             if (now.isDirectory()) {
                 // Cached verdicts below the old name no longer hold.
                 verifiedDirs.clear();
@@ -427,6 +423,38 @@ public final class Applier {
         } catch (IOException ex) {
             throw failure(ex, dest);
         }
+    }
+
+    /**
+     * Renames the file {@code from} to {@code to}, which must be free, whatever the file holds:
+     * bidirectional sync carrying this side's edit along a rename the peer made. Returns false,
+     * changing nothing, if {@code from} is not a file or {@code to} is taken.
+     */
+    public boolean carry(String from, String to) throws EntryFailure {
+        Path source = target(from);
+        Path dest = target(to);
+        requireParents(to);
+        if (!parentsAreDirectories(from, false)) {
+            return false;
+        }
+        try {
+            Entry now = Stat.lstatOrNull(source, from);
+            if (now == null || !now.isFile() || Stat.lstatOrNull(dest, to) != null) {
+                return false;
+            }
+            rename(from, source, to, dest);
+            return true;
+        } catch (IOException ex) {
+            throw failure(ex, dest);
+        }
+    }
+
+    private void rename(String from, Path source, String to, Path dest) throws IOException, EntryFailure {
+        try (DirectoryHandle fromDir = openParent(from, source); DirectoryHandle toDir = openParent(to, dest)) {
+            fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
+        }
+        touched(source);
+        touched(dest);
     }
 
     /** xxHash64 (seed 0) of a file's first {@code size} bytes, read without following links. */
