@@ -68,6 +68,7 @@ class NwayEndToEndTest {
         write(data(0), "shared.txt", "base", 0);
         write(data(0), "doomed.txt", "doomed", 0);
         write(data(0), "renamed-at-c.txt", "rename me", 0);
+        write(data(0), "notes.txt", "notes", 0);
         converge(job);
         assertSame();
 
@@ -77,6 +78,10 @@ class NwayEndToEndTest {
         write(data(2), "shared.txt", "edited at c", 30);
         Files.delete(data(1).resolve("doomed.txt"));
         Files.move(data(2).resolve("renamed-at-c.txt"), data(2).resolve("moved-by-c.txt"));
+        // a rename at one node and an edit at another end as one renamed, edited file everywhere
+        Files.createDirectories(data(0).resolve("docs"));
+        Files.move(data(0).resolve("notes.txt"), data(0).resolve("docs/notes-renamed.txt"));
+        write(data(2), "notes.txt", "notes edited at c", 50);
         converge(job);
         assertSame();
         for (int i = 0; i < 3; i++) {
@@ -87,6 +92,8 @@ class NwayEndToEndTest {
             assertThat(data(i).resolve("doomed.txt")).doesNotExist();
             assertThat(read(data(i), "moved-by-c.txt")).isEqualTo("rename me");
             assertThat(data(i).resolve("renamed-at-c.txt")).doesNotExist();
+            assertThat(read(data(i), "docs/notes-renamed.txt")).isEqualTo("notes edited at c");
+            assertThat(data(i).resolve("notes.txt")).doesNotExist();
         }
         // a change relayed through a third node is no conflict where it arrives second
         write(data(1), "shared.txt", "b again, after seeing c's", 40);
