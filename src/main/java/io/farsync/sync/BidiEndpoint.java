@@ -2,6 +2,7 @@ package io.farsync.sync;
 
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.sync.version.ContentHashes;
 import io.farsync.sync.version.PairVersions;
 import io.farsync.sync.version.VersionExchange;
 import io.farsync.sync.version.VersionRow;
@@ -71,8 +72,22 @@ public final class BidiEndpoint {
                 theirs = VersionExchange.receive(fromPeer, Protocol.VERSION);
                 VersionExchange.send(toPeer, Protocol.VERSION, versions.replicaId(), mine.values());
             }
+            // Content hashes, only where both changed a file to the same size (usually none: nothing sent).
+            List<String> ask = ContentHashes.candidates(mine, theirs);
+            Map<String, Long> myHashes = Map.of();
+            Map<String, Long> theirHashes = Map.of();
+            if (!ask.isEmpty()) {
+                myHashes = ContentHashes.hash(root, ask, mine);
+                if (first) {
+                    ContentHashes.send(toPeer, ask, myHashes);
+                    theirHashes = ContentHashes.receive(fromPeer, ask);
+                } else {
+                    theirHashes = ContentHashes.receive(fromPeer, ask);
+                    ContentHashes.send(toPeer, ask, myHashes);
+                }
+            }
             Map<String, String> carried = new ConcurrentHashMap<>();
-            SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs)), carried, fromPeer, toPeer);
+            SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs, myHashes, theirHashes)), carried, fromPeer, toPeer);
             versions.settle(mine, theirs, carried, scanner.scan(root).entries());
             return r;
         }

@@ -453,6 +453,8 @@ public final class DestinationEndpoint {
                                 && (now.nlink() <= 1 || now.mode() == (e.mode() & io.farsync.sync.scan.Stat.MODE_MASK))) {
                             Applier.Applied fixed = applier.fixMetadata(e);
                             settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
+                        } else if (bidi != null && bidi.sameBytes(e.path(), now, asSynced(e))) {
+                            settle(id, e.path(), applier.retime(e).entry(), Outcome.METADATA);
                         } else {
                             askFor(id, e);
                         }
@@ -507,7 +509,8 @@ public final class DestinationEndpoint {
             Entry theirs = new Entry(incoming.path(), incoming.type(), incoming.size(), incoming.mtimeNanos(), incoming.mode(), 0,
                     incoming.linkTarget());
             Entry r = recorded.get(incoming.path());
-            if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || !bidi.keepsBoth(now, theirs)) {
+            if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || bidi.sameBytes(incoming.path(), now, theirs)
+                    || !bidi.keepsBoth(now, theirs)) {
                 return;
             }
             String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.copyHost(incoming.path(), now));

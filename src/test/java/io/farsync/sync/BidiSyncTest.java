@@ -119,6 +119,34 @@ class BidiSyncTest {
     }
 
     @Test
+    void sameFileAddedOnBothSides_withOtherMtimes_isNoConflict_andNothingIsSent() throws Exception {
+        editedOnBothSides("edited", "same edit", "same edit");
+        byte[] same = "the same bytes, copied in at both ends".getBytes(StandardCharsets.UTF_8);
+        Trees.write(a.resolve("copy.bin"), same, T0 + 3 * SEC);
+        Trees.write(b.resolve("copy.bin"), same, T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.conflicts()).isZero();
+        assertThat(r.bytesTransferred()).as("equal hashes: only the newer mtime travels").isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(conflictCopies(side)).isEmpty();
+            assertThat(Files.getLastModifiedTime(side.resolve("copy.bin")).toMillis()).as("a's newer mtime").isEqualTo((T0 + 3 * SEC) / 1_000_000);
+            assertThat(Files.getLastModifiedTime(side.resolve("edited")).toMillis()).as("b's newer mtime").isEqualTo((T0 + 2 * SEC) / 1_000_000);
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void sameSizeDifferentBytes_isStillAConflict() throws Exception {
+        editedOnBothSides("f", "AAAA", "BBBB");
+        assertThat(sync.runOk().conflicts()).isEqualTo(1);
+        assertThat(read(a, "f")).isEqualTo("BBBB");
+        assertThat(conflictCopies(a)).hasSize(1);
+        assertThat(read(a, conflictCopies(a).get(0))).isEqualTo("AAAA");
+        Trees.assertSameTree(a, b);
+    }
+
+    @Test
     void conflict_newest_overwritesOlder() throws Exception {
         sync.policy = ConflictPolicy.NEWEST;
         Trees.write(a.resolve("f"), "base", T0);
@@ -365,6 +393,14 @@ class BidiSyncTest {
         Files.delete(a.resolve("f"));
         org.assertj.core.api.Assertions.assertThatThrownBy(sync::runOk).hasStackTraceContaining("empty");
         assertThat(b.resolve("f")).exists();
+    }
+
+    /** Syncs {@code rel} as "base", then writes it at a (mtime +1 s) and at b (+2 s). */
+    private void editedOnBothSides(String rel, String atA, String atB) throws Exception {
+        Trees.write(a.resolve(rel), "base", T0);
+        sync.runOk();
+        Trees.write(a.resolve(rel), atA, T0 + SEC);
+        Trees.write(b.resolve(rel), atB, T0 + 2 * SEC);
     }
 
     static String read(Path root, String rel) throws IOException {

@@ -355,6 +355,21 @@ public final class Applier {
     }
 
     /**
+     * For a file whose bytes are known to equal the source's (bidirectional content hashes):
+     * takes the source's mtime and metadata without a transfer.
+     */
+    public Applied retime(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        try {
+            setMtime(target, e.mtimeNanos());
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+        return new Applied(fixMetadata(e).entry(), true);
+    }
+
+    /**
      * Deletes {@code rel} if it is still what was synced. {@code reference} is the entry as
      * synced; {@code ownRecord} says it comes from this side's snapshot (then the inode must match
      * too) rather than from the source.
