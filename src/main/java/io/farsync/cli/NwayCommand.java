@@ -61,6 +61,14 @@ final class NwayCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "print only errors")
     boolean quiet;
 
+    @Option(names = "--continuous", description = "keep running: settle again whenever a local endpoint changes, and every"
+            + " --scan-interval for the remote ones (stop with SIGTERM or Ctrl-C: exit 0)")
+    boolean continuous;
+
+    @Option(names = "--scan-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "with --continuous: settle at least this often (default: ${DEFAULT-VALUE})")
+    double scanInterval;
+
     NwayCommand(Main.Context context) {
         this.context = context;
     }
@@ -86,6 +94,39 @@ final class NwayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
+        if (!continuous) {
+            return settle(job, phases);
+        }
+        if (!(scanInterval > 0 && scanInterval <= 31_536_000)) {
+            throw new FarsyncException(ExitCode.USAGE, "--scan-interval (" + scanInterval + ") must be between 0 (exclusive) and 31536000 seconds");
+        }
+        List<Path> local = new ArrayList<>();
+        for (NwayJob.Endpoint e : job.endpoints()) {
+            if (isLocal(e)) {
+                local.add(localPath(e));
+            }
+        }
+        NwayLoop loop = new NwayLoop(local, java.util.Set.of(context.home().dir().toAbsolutePath()),
+                java.time.Duration.ofMillis(Math.round(scanInterval * 1000)), context.err());
+        // As sync --continuous: a requested stop (SIGTERM, Ctrl-C) is a success once the settle in progress ended.
+        Thread hook = new Thread(() -> {
+            loop.stopAndWait(java.time.Duration.ofSeconds(60));
+            Runtime.getRuntime().halt(0);
+        }, "farsync-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return loop.run(() -> settle(job, phases));
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running and will halt the JVM
+            }
+        }
+    }
+
+    /** Rounds of the job's phases until one changes nothing (or --max-rounds); prints and returns the exit code. */
+    private int settle(NwayJob job, List<Schedule.Phase> phases) {
         long start = System.nanoTime();
         List<LinkRun> runs = new ArrayList<>();
         ExitCode exit = ExitCode.OK;

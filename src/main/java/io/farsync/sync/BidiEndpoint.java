@@ -2,6 +2,7 @@ package io.farsync.sync;
 
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.sync.version.ContentHashes;
 import io.farsync.sync.version.PairVersions;
 import io.farsync.sync.version.VersionExchange;
 import io.farsync.sync.version.VersionRow;
@@ -13,9 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One endpoint of a bidirectional sync: two one-way passes over the same stream, the first
@@ -69,33 +72,49 @@ public final class BidiEndpoint {
                 theirs = VersionExchange.receive(fromPeer, Protocol.VERSION);
                 VersionExchange.send(toPeer, Protocol.VERSION, versions.replicaId(), mine.values());
             }
-            SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs)), fromPeer, toPeer);
-            versions.settle(theirs, scanner.scan(root).entries());
+            // Content hashes, only where both changed a file to the same size (usually none: nothing sent).
+            List<String> ask = ContentHashes.candidates(mine, theirs);
+            Map<String, Long> myHashes = Map.of();
+            Map<String, Long> theirHashes = Map.of();
+            if (!ask.isEmpty()) {
+                myHashes = ContentHashes.hash(root, ask, mine);
+                if (first) {
+                    ContentHashes.send(toPeer, ask, myHashes);
+                    theirHashes = ContentHashes.receive(fromPeer, ask);
+                } else {
+                    theirHashes = ContentHashes.receive(fromPeer, ask);
+                    ContentHashes.send(toPeer, ask, myHashes);
+                }
+            }
+            Map<String, String> carried = new ConcurrentHashMap<>();
+            SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs, myHashes, theirHashes)), carried, fromPeer, toPeer);
+            versions.settle(mine, theirs, carried, scanner.scan(root).entries());
             return r;
         }
     }
 
-    private SyncResult passes(BidiOptions bidi, InputStream fromPeer, OutputStream toPeer) throws IOException {
+    private SyncResult passes(BidiOptions bidi, Map<String, String> carried, InputStream fromPeer, OutputStream toPeer)
+            throws IOException {
         SyncResult a;
         SyncResult b;
         java.util.concurrent.locks.ReentrantLock receiving = RootSessions.receiving(root);
         if (first) {
-            a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true).run(fromPeer, toPeer);
+            a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true, carried).run(fromPeer, toPeer);
             receiving.lock();
             try {
-                b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi).run(fromPeer, toPeer);
+                b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi, carried).run(fromPeer, toPeer);
             } finally {
                 receiving.unlock();
             }
         } else {
-            DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi);
+            DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi, carried);
             receiving.lock();
             try {
                 a = receive.run(fromPeer, toPeer);
             } finally {
                 receiving.unlock();
             }
-            SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false);
+            SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false, carried);
             // Records made with another database than the peer's (it was recreated) are no base.
             b = (receive.knewSource() ? send : send.distrustRecords()).run(fromPeer, toPeer);
         }

@@ -48,6 +48,11 @@ public record BidiOptions(ConflictPolicy conflicts, boolean source, String host,
         return origin != null ? ConflictNames.cleanHost(origin) : host;
     }
 
+    /** True if this side's file at {@code path} and the peer's hold the same bytes (content hashes). */
+    boolean sameBytes(String path, Entry here, Entry peer) {
+        return here != null && peer != null && here.isFile() && peer.isFile() && versions.sameBytes(path, here, peer);
+    }
+
     /** This machine's host name for conflict copies: $HOSTNAME, else the resolver's, else "host". */
     public static String localHost() {
         String h = System.getenv("HOSTNAME");

@@ -35,11 +35,14 @@ final class BidiSource {
     private final Map<String, Entry> peer;
     /** Paths below a directory this side renamed whose contents the peer changed (see {@link #restrict}). */
     private final Set<String> movedPeerChanges = new HashSet<>();
+    /** Renames met by an edit on the other side, sent as moves the destination carries ({@link RenameEdit}). */
+    private final List<RenameEdit> renameEdits;
     final ScanResult scan;
     final long conflicts;
 
     private BidiSource(Map<String, Reconciler.Decision> decisions, boolean trusted, NavigableMap<String, Entry> recorded,
-            Set<String> deviations, Map<String, Entry> peer, ScanResult scan, long conflicts) {
+            Set<String> deviations, Map<String, Entry> peer, ScanResult scan, long conflicts, List<RenameEdit> renameEdits) {
+        this.renameEdits = renameEdits;
         this.decisions = decisions;
         this.trusted = trusted;
         this.recorded = recorded;
@@ -62,8 +65,17 @@ final class BidiSource {
         Map<String, Entry> peer = new HashMap<>();
         extras.forEach(e -> peer.put(e.path(), e));
         NavigableMap<String, Entry> base = trusted ? recorded : new TreeMap<>();
+        List<RenameEdit> renameEdits = trusted && options.propagateDeletes()
+                ? RenameEdit.find(root, scan, recorded, deviations, peer, options.filter(), bidi) : List.of();
+        if (renameEdits.stream().anyMatch(RenameEdit::peerRenamed)) {
+            scan = rescan.get();
+        }
         Map<String, Reconciler.Decision> decisions = Reconciler.reconcile(base, scan.entries(), trusted ? deviations : Set.of(), peer,
                 options.filter(), bidi);
+        for (RenameEdit c : renameEdits) {
+            // The new path carries both effects: this side's name (and, if the peer renamed, edit) wins it.
+            decisions.put(c.to(), new Reconciler.Decision(Reconciler.Action.SEND, true, false, scan.entries().get(c.to()), peer.get(c.to())));
+        }
         long conflicts = 0;
         boolean renamed = false;
         for (Map.Entry<String, Reconciler.Decision> e : new TreeMap<>(decisions).entrySet()) {
@@ -97,7 +109,7 @@ final class BidiSource {
             }
         }
         return new BidiSource(decisions, trusted, recorded, trusted ? deviations : Set.of(), peer, renamed ? rescan.get() : scan,
-                conflicts);
+                conflicts, renameEdits);
     }
 
     /** Renames the entry at {@code path} to a free conflict-copy name; returns that name, or null if it failed. */
@@ -124,7 +136,8 @@ final class BidiSource {
      * along (the destination renames what it has), so what this side left unchanged below the new
      * name is not offered over them: the reverse pass brings the peer's version here.
      */
-    Planner.Plan restrict(Planner.Plan plan) {
+    Planner.Plan restrict(Planner.Plan planned) {
+        Planner.Plan plan = new Planner.Plan(carryRenames(planned.items()), planned.late(), planned.files(), planned.bytes());
         for (Planner.Move m : plan.moves()) {
             if (!m.from().isDirectory()) {
                 continue;
@@ -150,6 +163,11 @@ final class BidiSource {
             Boolean k;
             if (item instanceof Planner.Delete) {
                 k = trusted && !owned(item.entry().path());
+                Reconciler.Decision d = decisions.get(item.entry().path());
+                if (d != null && d.action() == Reconciler.Action.DELETE_AT_PEER && d.peer() != null && !d.peer().isDirectory()) {
+                    // The delete had seen the peer's newer version (vectors): it deletes that version.
+                    item = new Planner.Delete(d.peer());
+                }
             } else if (item instanceof Planner.Move m) {
                 k = true;
                 if (owned(m.entry().path()) && !m.entry().isDirectory()) {
@@ -188,6 +206,42 @@ final class BidiSource {
         }
         List<Planner.Delete> late = plan.late().stream().filter(d -> trusted && !owned(d.entry().path())).toList();
         return new Planner.Plan(items, late, files, bytes);
+    }
+
+    /**
+     * Each rename met by an edit becomes a Move from the synced version to the new path, in
+     * place of the new path's Meta (whose parents come before it) and the old path's Delete; if
+     * the edit is this side's, its Meta follows the Move.
+     */
+    private List<Planner.Item> carryRenames(List<Planner.Item> items) {
+        if (renameEdits.isEmpty()) {
+            return items;
+        }
+        Map<String, RenameEdit> byTarget = new HashMap<>();
+        Set<String> departures = new HashSet<>();
+        for (RenameEdit c : renameEdits) {
+            byTarget.put(c.to(), c);
+            departures.add(c.from());
+        }
+        List<Planner.Item> out = new ArrayList<>(items.size());
+        for (Planner.Item item : items) {
+            String p = item.entry().path();
+            RenameEdit c = item instanceof Planner.Meta ? byTarget.get(p) : null;
+            if (c != null) {
+                out.add(new Planner.Move(c.base(), item.entry(), List.of(c.base())));
+                if (c.peerRenamed()) {
+                    out.add(item);
+                }
+            } else if (!(item instanceof Planner.Delete && departures.contains(p))) {
+                out.add(item);
+            }
+        }
+        return out;
+    }
+
+    /** True if {@code move} is one of this pass's carried renames (see {@link RenameEdit}). */
+    boolean carries(Planner.Move move) {
+        return renameEdits.stream().anyMatch(c -> c.from().equals(move.from().path()) && c.to().equals(move.entry().path()));
     }
 
     /** True if the peer's change to {@code path} wins: this side neither offers nor deletes it. */

@@ -74,6 +74,8 @@ public final class DestinationEndpoint {
     private final SyncListener listener;
     /** Set for a pass of bidirectional sync; null for one-way sync. */
     private BidiOptions bidi;
+    /** Bidirectional: renames carried along with this side's edit, old path to new. */
+    private Map<String, String> carried = Map.of();
     /** After {@link #run}: this side's records were made with the source's database (else they are no base). */
     private volatile boolean knewSource;
     /** Makes a received temp file's contents durable; tests hold it to prove renames wait for it. */
@@ -98,10 +100,12 @@ public final class DestinationEndpoint {
      * Makes this the receiving pass of a bidirectional sync: the source hears of this side's
      * changes (the extras carry every entry changed or never synced here), and a changed local
      * file or symlink about to be replaced is first kept aside as a conflict copy when
-     * {@code options} keep both versions.
+     * {@code options} keep both versions. {@code carried} collects the renames met by an edit
+     * (old path to new path, see {@link RenameEdit}) for the version vectors.
      */
-    DestinationEndpoint bidi(BidiOptions options) {
+    DestinationEndpoint bidi(BidiOptions options, Map<String, String> carried) {
         this.bidi = Objects.requireNonNull(options, "options");
+        this.carried = Objects.requireNonNull(carried, "carried");
         return this;
     }
 
@@ -449,6 +453,8 @@ public final class DestinationEndpoint {
                                 && (now.nlink() <= 1 || now.mode() == (e.mode() & io.farsync.sync.scan.Stat.MODE_MASK))) {
                             Applier.Applied fixed = applier.fixMetadata(e);
                             settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
+                        } else if (bidi != null && bidi.sameBytes(e.path(), now, asSynced(e))) {
+                            settle(id, e.path(), applier.retime(e).entry(), Outcome.METADATA);
                         } else {
                             askFor(id, e);
                         }
@@ -503,7 +509,8 @@ public final class DestinationEndpoint {
             Entry theirs = new Entry(incoming.path(), incoming.type(), incoming.size(), incoming.mtimeNanos(), incoming.mode(), 0,
                     incoming.linkTarget());
             Entry r = recorded.get(incoming.path());
-            if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || !bidi.keepsBoth(now, theirs)) {
+            if ((r != null && r.unchangedAs(now)) || Reconciler.same(now, theirs) || bidi.sameBytes(incoming.path(), now, theirs)
+                    || !bidi.keepsBoth(now, theirs)) {
                 return;
             }
             String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.copyHost(incoming.path(), now));
@@ -527,6 +534,10 @@ public final class DestinationEndpoint {
             try {
                 applier.requireParents(b);
                 if (bidi != null) {
+                    if (carryRename(a, b, to)) {
+                        ackAfterCommit(new Message.Ack(id, Outcome.MOVED, null));
+                        return;
+                    }
                     keepLocalChange(to);
                 }
                 Entry own = own(a);
@@ -553,6 +564,40 @@ public final class DestinationEndpoint {
             } catch (EntryFailure f) {
                 failAck(id, b, f.getMessage());
             }
+        }
+
+        /**
+         * Bidirectional: the source renamed the synced file {@code a} to {@code b} and this side
+         * edited it, or this side renamed it and the source edited it ({@link RenameEdit}). Either
+         * the rename is already done here (it is recorded as made; the source's edit follows as a
+         * Meta), or this side's edited file is renamed to {@code b} and the synced version is
+         * recorded there, so the edit travels back as a change of {@code b} in the reverse pass.
+         * False, changing nothing, for any other move.
+         */
+        private boolean carryRename(String a, String b, WireEntry to) throws EntryFailure {
+            Entry own = own(a);
+            if (own == null || !own.isFile() || to.type() != io.farsync.sync.scan.EntryType.FILE) {
+                return false;
+            }
+            Entry at = applier.current(a);
+            Entry there = applier.current(b);
+            if (at == null && there != null && there.isFile() && there.sameIdentity(own) && there.size() == own.size()
+                    && there.mtimeNanos() == own.mtimeNanos()) {
+                moveRecords(a, b);
+                carried.put(a, b);
+                return true;
+            }
+            if (at == null || !at.isFile() || own.unchangedAs(at) || there != null || !applier.carry(a, b)) {
+                return false;
+            }
+            recorded.remove(a);
+            recorded.put(b, own.withPath(b));
+            snapshot.moveTree(a, b);
+            filesMoved++;
+            listener.entryMoved(a, b, at.size());
+            carried.put(a, b);
+            log.info("moved {} -> {} with this side's edit; it travels back under the new name", a, b);
+            return true;
         }
 
         /** This side's records of {@code a} and below now live below {@code b} (one snapshot statement). */
@@ -584,6 +629,11 @@ public final class DestinationEndpoint {
         private void onDelete(int id, WireEntry expected) {
             String path = PathJail.checkWirePath(expected.path());
             Entry own = own(path);
+            // Bidirectional: a delete whose version vector had seen this side's later version
+            // names that version, not the synced one; it deletes only that version.
+            if (own != null && bidi != null && !own.isDirectory() && !Reconciler.same(own, asSynced(expected))) {
+                own = null;
+            }
             Entry reference = own != null ? own : asSynced(expected);
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);

@@ -12,8 +12,11 @@ import java.util.Set;
 final class Protocol {
 
     /** Bump on any incompatible change of the conversation or the codec. */
-    /** 6: entries carry uid, gid and xattrs; Link messages; version vectors before bidi passes; persistent sessions. */
-    static final int VERSION = 6;
+    /**
+     * 6: entries carry uid, gid and xattrs; Link messages; version vectors before bidi passes; persistent sessions.
+     * 7: content hashes after the version vectors where both sides changed a file to one size.
+     */
+    static final int VERSION = 7;
 
     private Protocol() {
     }

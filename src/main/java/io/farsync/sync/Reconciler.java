@@ -25,7 +25,9 @@ import java.util.TreeSet;
  * </pre>
  *
  * "Same" means both sides ended up with the same thing: directories (their contents are
- * reconciled path by path), files of equal size and mtime, symlinks with equal targets. A
+ * reconciled path by path), files of equal size and mtime, symlinks with equal targets. Files of
+ * equal size whose content hashes match ({@link io.farsync.sync.version.ContentHashes}) are no
+ * conflict either: only the winner's mtime travels. A
  * conflict's winner follows {@link BidiOptions#wins}. This is the idea of Unison's and
  * Syncthing's reconciliation for two replicas.
  *
@@ -89,6 +91,9 @@ final class Reconciler {
                 a = !here.isDirectory() && bidi.order(path, here, null) == Order.BEFORE ? Action.DELETE_HERE : Action.SEND;
             } else if (same(here, peer)) {
                 a = Action.NOTHING;
+            } else if (bidi.sameBytes(path, here, peer)) {
+                // the same bytes with other mtimes: no conflict; the winner's mtime goes across
+                a = bidi.wins(here, peer) ? Action.SEND : Action.RECEIVE;
             } else {
                 Order o = here.isDirectory() != peer.isDirectory() ? null : bidi.order(path, here, peer);
                 if (o == Order.AFTER) {

@@ -63,6 +63,8 @@ public final class SourceEndpoint {
     /** Set for a pass of bidirectional sync (see {@link BidiSource}); null for one-way sync. */
     private BidiOptions bidi;
     private boolean reportConflicts;
+    /** Bidirectional: renames carried along with an edit, old path to new. */
+    private Map<String, String> carried = Map.of();
     /** Bidirectional: this side's records are no base even if the peer's database is the recorded one. */
     private boolean distrustRecords;
     /** What this run compares (continuous mode's batches); the whole tree by default. */
@@ -92,10 +94,13 @@ public final class SourceEndpoint {
      * Makes this the sending pass of a bidirectional sync: only what changed here and not at the
      * destination (or won a conflict) is sent or deleted. {@code reportConflicts}: count and
      * report conflicts (the first pass does; the second only carries out what the first decided).
+     * {@code carried} collects the renames sent as moves that carry the peer's edit (old path to
+     * new, see {@link RenameEdit}) for the version vectors.
      */
-    SourceEndpoint bidi(BidiOptions options, boolean reportConflicts) {
+    SourceEndpoint bidi(BidiOptions options, boolean reportConflicts, Map<String, String> carried) {
         this.bidi = Objects.requireNonNull(options, "options");
         this.reportConflicts = reportConflicts;
+        this.carried = Objects.requireNonNull(carried, "carried");
         return this;
     }
 
@@ -499,6 +504,9 @@ public final class SourceEndpoint {
                 unresolvedMoves--;
                 if (a.outcome() == Outcome.MOVED) {
                     snapshot.moveTree(mv.from().path(), path);
+                    if (reconciled != null && reconciled.carries(mv)) {
+                        carried.put(mv.from().path(), path);
+                    }
                     listener.entryMoved(mv.from().path(), path, e.size());
                     return;
                 }

@@ -78,8 +78,9 @@
  *       source and reconciles the same way, carries those. Modify beats delete either way. Moves
  *       are still found by identity and sent as moves; a directory renamed on one side carries
  *       the other side's edits inside it along (the edit then travels back under the new name).
- *       A file renamed on one side and edited on the other ends as two files (the renamed original
- *       and the edited one under the old name): no version is lost, but the effects are not merged.</li>
+ *       A file renamed on one side and edited on the other ends as one file, the edited version
+ *       under the new name ({@code RenameEdit}): the renamer's move is carried out on the edited
+ *       file, or the editor applies the peer's rename to its own file first.</li>
  *   <li>Conflicts (a file or symlink changed on both sides to different things; both added
  *       counts) are decided once, by the first pass's source, which counts them in
  *       {@link io.farsync.sync.SyncResult#conflicts()} and reports each through
@@ -97,9 +98,7 @@
  * rescans, so it sees exactly what the first left. The cost is a second scan and one more round
  * trip per sync. Before the passes the two sides exchange their roots' version vectors
  * ({@link io.farsync.sync.version}), which order changes that travelled through a third replica
- * (n-way sync, {@link io.farsync.sync.nway}): only concurrent changes are conflicts. Not done:
- * conflicts between a rename on one side and an edit on the other are resolved by keeping both, not by merging;
- * with {@code newest}, {@code source} or {@code dest} the losing version is overwritten (that is
+ * (n-way sync, {@link io.farsync.sync.nway}): only concurrent changes are conflicts. With {@code newest}, {@code source} or {@code dest} the losing version is overwritten (that is
  * the point of those policies). If one side's snapshot was made with another database (deleted,
  * or a different peer), nothing recorded is trusted: both trees are merged, differing files are
  * conflicts, and nothing is deleted.

@@ -84,9 +84,7 @@ class BidiEndToEndTest {
                 TransportConfig.defaults().withDatagramSize(SyncCommand.LOOPBACK_DATAGRAM), 128, SyncOptions.defaults(),
                 ConflictPolicy.KEEP_BOTH);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ContinuousRunner runner = ContinuousRunner.forCli(sync, ContinuousRunner.Settings.defaults(Duration.ofMillis(200),
-                Duration.ofSeconds(1), WatchMode.AUTO), new FarsyncHome(h.clientHome), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
+        ContinuousRunner runner = continuous(sync, out);
         Thread t = new Thread(runner::run, "test-bidi-continuous");
         t.setDaemon(true);
         t.start();
@@ -104,6 +102,31 @@ class BidiEndToEndTest {
             System.out.println("--- continuous stdout\n" + out.toString(StandardCharsets.UTF_8));
         }
         cli(a, b);
+
+        // While it is stopped: a renames, b edits the same file; the next run's first sync meets both.
+        Files.move(a.resolve("from-a.txt"), a.resolve("renamed-at-a.txt"));
+        write(b.resolve("from-a.txt"), "edited at b", 60);
+        ContinuousRunner again = continuous(sync, out);
+        Thread t2 = new Thread(again::run, "test-bidi-continuous-2");
+        t2.setDaemon(true);
+        t2.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !Files.exists(b.resolve("from-a.txt")) && Files.exists(b.resolve("renamed-at-a.txt"))
+                            && Files.readString(a.resolve("renamed-at-a.txt")).equals("edited at b"));
+        } finally {
+            again.stopAndWait();
+            t2.join(30_000);
+        }
+        assertThat(Files.readString(b.resolve("renamed-at-a.txt"))).isEqualTo("edited at b");
+        assertThat(a.resolve("from-a.txt")).doesNotExist();
+        cli(a, b);
+    }
+
+    private ContinuousRunner continuous(SyncRunner.Settings sync, ByteArrayOutputStream out) {
+        return ContinuousRunner.forCli(sync, ContinuousRunner.Settings.defaults(Duration.ofMillis(200),
+                Duration.ofSeconds(1), WatchMode.AUTO), new FarsyncHome(h.clientHome), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
     }
 
     /** A (named first) and B: first sync, edits on both sides, a conflict and a delete against an edit, then a quiet re-run. */
@@ -112,6 +135,8 @@ class BidiEndToEndTest {
         write(a.resolve("docs/report.txt"), "base report", 0);
         write(a.resolve("gone.txt"), "base gone", 0);
         write(b.resolve("from-b.txt"), "made at b", 0);
+        write(a.resolve("notes.txt"), "notes", 0);
+        write(a.resolve("todo.txt"), "todo", 0);
         CliHarness.Result first = h.run("sync", argA, argB, "--bidi");
         assertThat(first.exitCode()).as(first.toString()).isZero();
         cli(a, b);
@@ -122,6 +147,11 @@ class BidiEndToEndTest {
         write(b.resolve("docs/report.txt"), "report edited at b (newer)", 30);
         Files.delete(a.resolve("gone.txt"));
         write(b.resolve("gone.txt"), "gone edited at b", 40);
+        // renamed at one side, edited at the other (either way round): one file, new name, edit
+        Files.move(a.resolve("notes.txt"), a.resolve("docs/notes-renamed.txt"));
+        write(b.resolve("notes.txt"), "notes edited at b", 50);
+        Files.move(b.resolve("todo.txt"), b.resolve("docs/todo-renamed.txt"));
+        write(a.resolve("todo.txt"), "todo edited at a", 50);
         Path stats = tmp.resolve("stats.json");
         CliHarness.Result r = h.run("sync", argA, argB, "--bidi", "--stats-json", stats.toString());
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -133,6 +163,10 @@ class BidiEndToEndTest {
             assertThat(Files.readString(side.resolve("docs/b-new.txt"))).isEqualTo("new at b");
             assertThat(Files.readString(side.resolve("docs/report.txt"))).isEqualTo("report edited at b (newer)");
             assertThat(Files.readString(side.resolve("gone.txt"))).isEqualTo("gone edited at b");
+            assertThat(Files.readString(side.resolve("docs/notes-renamed.txt"))).isEqualTo("notes edited at b");
+            assertThat(Files.readString(side.resolve("docs/todo-renamed.txt"))).isEqualTo("todo edited at a");
+            assertThat(side.resolve("notes.txt")).doesNotExist();
+            assertThat(side.resolve("todo.txt")).doesNotExist();
             List<Path> copies = copies(side);
             assertThat(copies).hasSize(1);
             assertThat(copies.get(0).getFileName().toString()).matches("report\\.conflict-[A-Za-z0-9._-]+-20240301T120020Z\\.txt");

@@ -39,8 +39,8 @@ class NwayEndToEndTest {
         nodes.forEach(CliHarness::close);
     }
 
-    @Test
-    void meshOfThreeServers_concurrentChangesEverywhere_converge_conflictKeepsBoth_rerunIsQuiet() throws Exception {
+    /** Three nodes, each with a server whose every peer's key may log in, and the mesh job naming them. */
+    private Path meshOfThree() throws Exception {
         for (String n : List.of("a", "b", "c")) {
             nodes.add(new CliHarness(tmp.resolve(n)));
         }
@@ -64,10 +64,84 @@ class NwayEndToEndTest {
                     .put("local", data(i).toString());
         }
         JSON.writeValue(job.toFile(), j);
+        return job;
+    }
+
+    /**
+     * {@code nway --continuous} as separate processes at a and b (b's pairs with c; a's with b
+     * and c): a change at any node reaches every node, the jobs then go quiet (their last settles
+     * change nothing: no ping-pong), and SIGTERM ends each with exit 0.
+     */
+    @Test
+    void continuousMesh_aChangeAtAnyNodeReachesAll_thenQuiet_sigtermExitsZero() throws Exception {
+        Path job = meshOfThree();
+        write(data(0), "base.txt", "base", 0);
+        List<Process> jobs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                jobs.add(launchContinuous(job, i));
+            }
+            awaitEverywhere("base.txt", "base");
+            write(data(2), "from-c.txt", "made at c", 10);
+            awaitEverywhere("from-c.txt", "made at c");
+            write(data(1), "from-b.txt", "made at b", 20);
+            awaitEverywhere("from-b.txt", "made at b");
+            write(data(0), "base.txt", "edited at a", 30);
+            awaitEverywhere("base.txt", "edited at a");
+            for (int i = 0; i < 2; i++) {
+                Path log = tmp.resolve("job-" + i + ".log");
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
+                        .until(() -> lastSettlesQuiet(log, 2));
+            }
+            assertSame();
+            for (int i = 0; i < 2; i++) {
+                Process p = jobs.get(i);
+                p.destroy(); // SIGTERM
+                assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as(Files.readString(tmp.resolve("job-" + i + ".log"))).isZero();
+            }
+        } finally {
+            jobs.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private Process launchContinuous(Path job, int node) throws IOException {
+        List<String> cmd = List.of(System.getProperty("java.home") + "/bin/java", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "nway", job.toString(), "--self", List.of("a", "b").get(node), "--continuous", "--scan-interval", "1");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("job-" + node + ".log").toFile());
+        pb.environment().put("FARSYNC_HOME", nodes.get(node).clientHome.toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return p;
+    }
+
+    private void awaitEverywhere(String rel, String content) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        Path f = data(i).resolve(rel);
+                        if (!Files.isRegularFile(f) || !read(data(i), rel).equals(content)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    /** True once the job's last {@code n} settles each took one round (found nothing to do). */
+    private static boolean lastSettlesQuiet(Path log, int n) throws IOException {
+        List<String> settles = Files.readAllLines(log).stream().filter(l -> l.startsWith("in sync: ")).toList();
+        return settles.size() >= n && settles.subList(settles.size() - n, settles.size()).stream().allMatch(l -> l.contains(", 1 rounds"));
+    }
+
+    @Test
+    void meshOfThreeServers_concurrentChangesEverywhere_converge_conflictKeepsBoth_rerunIsQuiet() throws Exception {
+        Path job = meshOfThree();
 
         write(data(0), "shared.txt", "base", 0);
         write(data(0), "doomed.txt", "doomed", 0);
         write(data(0), "renamed-at-c.txt", "rename me", 0);
+        write(data(0), "notes.txt", "notes", 0);
         converge(job);
         assertSame();
 
@@ -77,6 +151,10 @@ class NwayEndToEndTest {
         write(data(2), "shared.txt", "edited at c", 30);
         Files.delete(data(1).resolve("doomed.txt"));
         Files.move(data(2).resolve("renamed-at-c.txt"), data(2).resolve("moved-by-c.txt"));
+        // a rename at one node and an edit at another end as one renamed, edited file everywhere
+        Files.createDirectories(data(0).resolve("docs"));
+        Files.move(data(0).resolve("notes.txt"), data(0).resolve("docs/notes-renamed.txt"));
+        write(data(2), "notes.txt", "notes edited at c", 50);
         converge(job);
         assertSame();
         for (int i = 0; i < 3; i++) {
@@ -87,6 +165,8 @@ class NwayEndToEndTest {
             assertThat(data(i).resolve("doomed.txt")).doesNotExist();
             assertThat(read(data(i), "moved-by-c.txt")).isEqualTo("rename me");
             assertThat(data(i).resolve("renamed-at-c.txt")).doesNotExist();
+            assertThat(read(data(i), "docs/notes-renamed.txt")).isEqualTo("notes edited at c");
+            assertThat(data(i).resolve("notes.txt")).doesNotExist();
         }
         // a change relayed through a third node is no conflict where it arrives second
         write(data(1), "shared.txt", "b again, after seeing c's", 40);

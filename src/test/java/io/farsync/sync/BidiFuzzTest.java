@@ -58,12 +58,18 @@ class BidiFuzzTest {
         sync.runOk();
         long conflicts = 0;
         long moves = 0;
+        long renameEdits = 0;
         for (int round = 0; round < 10; round++) {
             String at = "seed " + seed + " round " + round;
             System.out.println(" " + at);
             Set<String> fresh = new HashSet<>();
             fresh.addAll(mutate(a, rnd, 1 + rnd.nextInt(6)));
             fresh.addAll(mutate(b, rnd, 1 + rnd.nextInt(6)));
+            boolean renamerIsA = rnd.nextBoolean();
+            String[] merged = edits.renameVersusEdit(renamerIsA ? a : b, renamerIsA ? b : a, List.of(a, b), rnd);
+            if (merged != null) {
+                fresh.add(merged[1]);
+            }
             // versions written and then replaced on the same side are causally superseded
             fresh.retainAll(union(RandomEdits.contents(a), RandomEdits.contents(b)));
             SyncResult r = sync.runOk();
@@ -71,13 +77,19 @@ class BidiFuzzTest {
             moves += r.filesMoved();
             assertThat(r.errors()).as(at).isEmpty();
             Trees.assertSameTree(a, b);
+            if (merged != null) {
+                assertThat(RandomEdits.contents(a, merged[0])).as("%s: renamed at one side, edited at the other: one file, new name, edited", at)
+                        .isEqualTo(merged[1] + " x1");
+                renameEdits++;
+            }
             if (policy == ConflictPolicy.KEEP_BOTH) {
                 assertThat(RandomEdits.contents(a)).as("%s: every version written since the last sync survives", at).containsAll(fresh);
             }
             SyncResult again = sync.runOk();
             assertThat(again.upToDate()).as("%s: re-run %s", at, again).isTrue();
         }
-        System.out.println("BidiFuzzTest seed " + seed + " " + policy + ": " + conflicts + " conflicts, " + moves + " moves");
+        System.out.println("BidiFuzzTest seed " + seed + " " + policy + ": " + conflicts + " conflicts, " + moves + " moves, "
+                + renameEdits + " renames met by an edit merged");
     }
 
     /** Applies {@code n} random operations below {@code root}; returns the versions written. */

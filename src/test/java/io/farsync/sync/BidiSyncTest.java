@@ -119,6 +119,34 @@ class BidiSyncTest {
     }
 
     @Test
+    void sameFileAddedOnBothSides_withOtherMtimes_isNoConflict_andNothingIsSent() throws Exception {
+        editedOnBothSides("edited", "same edit", "same edit");
+        byte[] same = "the same bytes, copied in at both ends".getBytes(StandardCharsets.UTF_8);
+        Trees.write(a.resolve("copy.bin"), same, T0 + 3 * SEC);
+        Trees.write(b.resolve("copy.bin"), same, T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.conflicts()).isZero();
+        assertThat(r.bytesTransferred()).as("equal hashes: only the newer mtime travels").isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(conflictCopies(side)).isEmpty();
+            assertThat(Files.getLastModifiedTime(side.resolve("copy.bin")).toMillis()).as("a's newer mtime").isEqualTo((T0 + 3 * SEC) / 1_000_000);
+            assertThat(Files.getLastModifiedTime(side.resolve("edited")).toMillis()).as("b's newer mtime").isEqualTo((T0 + 2 * SEC) / 1_000_000);
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void sameSizeDifferentBytes_isStillAConflict() throws Exception {
+        editedOnBothSides("f", "AAAA", "BBBB");
+        assertThat(sync.runOk().conflicts()).isEqualTo(1);
+        assertThat(read(a, "f")).isEqualTo("BBBB");
+        assertThat(conflictCopies(a)).hasSize(1);
+        assertThat(read(a, conflictCopies(a).get(0))).isEqualTo("AAAA");
+        Trees.assertSameTree(a, b);
+    }
+
+    @Test
     void conflict_newest_overwritesOlder() throws Exception {
         sync.policy = ConflictPolicy.NEWEST;
         Trees.write(a.resolve("f"), "base", T0);
@@ -208,18 +236,108 @@ class BidiSyncTest {
     }
 
     @Test
-    void fileRenamedAtA_editedAtB_keepsBothVersions() throws Exception {
+    void fileRenamedAtSrc_editedAtDst_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(a, b, false);
+    }
+
+    @Test
+    void fileRenamedAtDst_editedAtSrc_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(b, a, false);
+    }
+
+    @Test
+    void fileRenamedAtSrc_replacedByANewInodeAtDst_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(a, b, true);
+    }
+
+    @Test
+    void fileRenamedAtDst_replacedByANewInodeAtSrc_endsAsOneFileUnderTheNewName() throws Exception {
+        renameVersusEdit(b, a, true);
+    }
+
+    /**
+     * {@code renamer} renames f.txt (into another directory), {@code editor} edits it (in place,
+     * or by writing a new file over it): both effects are kept, as one file.
+     */
+    private void renameVersusEdit(Path renamer, Path editor, boolean newInode) throws Exception {
+        Trees.write(a.resolve("f.txt"), "base", T0);
+        Trees.write(a.resolve("g.txt"), "g", T0);
+        Files.createDirectories(a.resolve("sub"));
+        sync.runOk();
+        Files.move(renamer.resolve("f.txt"), renamer.resolve("sub/renamed.txt"));
+        if (newInode) {
+            Trees.write(editor.resolve("f.txt.tmp"), "edited", T0 + SEC);
+            Files.move(editor.resolve("f.txt.tmp"), editor.resolve("f.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Trees.write(editor.resolve("f.txt"), "edited", T0 + SEC);
+        }
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "sub/renamed.txt")).as("%s", side).isEqualTo("edited");
+            assertThat(side.resolve("f.txt")).as("%s", side).doesNotExist();
+            assertThat(conflictCopies(side)).isEmpty();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void directoryRenamedAtDst_fileEditedInsideAtSrc_keepsBothEffects() throws Exception {
+        Trees.write(a.resolve("old/f.txt"), "base", T0);
+        Trees.write(a.resolve("old/g.txt"), "g", T0);
+        sync.runOk();
+        Files.move(b.resolve("old"), b.resolve("new"));
+        Trees.write(a.resolve("old/f.txt"), "edited at a", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.conflicts()).isZero();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "new/f.txt")).isEqualTo("edited at a");
+            assertThat(read(side, "new/g.txt")).isEqualTo("g");
+            assertThat(side.resolve("old")).doesNotExist();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void renamedToDifferentNamesOnBothSides_keepsBothNames() throws Exception {
         Trees.write(a.resolve("f.txt"), "base", T0);
         sync.runOk();
-        Files.move(a.resolve("f.txt"), a.resolve("renamed.txt"));
-        Trees.write(b.resolve("f.txt"), "edited at b", T0 + SEC);
+        Files.move(a.resolve("f.txt"), a.resolve("x.txt"));
+        Files.move(b.resolve("f.txt"), b.resolve("y.txt"));
         SyncResult r = sync.runOk();
         assertThat(r.errors()).isEmpty();
         for (Path side : List.of(a, b)) {
-            assertThat(read(side, "renamed.txt")).isEqualTo("base");
-            assertThat(read(side, "f.txt")).isEqualTo("edited at b");
+            assertThat(read(side, "x.txt")).isEqualTo("base");
+            assertThat(read(side, "y.txt")).isEqualTo("base");
+            assertThat(side.resolve("f.txt")).doesNotExist();
         }
         Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
+    @Test
+    void renameVersusDelete_theRenamedFileSurvives_eitherWay() throws Exception {
+        Trees.write(a.resolve("p"), "base p", T0);
+        Trees.write(a.resolve("q"), "base q", T0);
+        sync.runOk();
+        Files.move(a.resolve("p"), a.resolve("p2"));
+        Files.delete(b.resolve("p"));
+        Files.move(b.resolve("q"), b.resolve("q2"));
+        Files.delete(a.resolve("q"));
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "p2")).isEqualTo("base p");
+            assertThat(read(side, "q2")).isEqualTo("base q");
+            assertThat(side.resolve("p")).doesNotExist();
+            assertThat(side.resolve("q")).doesNotExist();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
     }
 
     @Test
@@ -275,6 +393,14 @@ class BidiSyncTest {
         Files.delete(a.resolve("f"));
         org.assertj.core.api.Assertions.assertThatThrownBy(sync::runOk).hasStackTraceContaining("empty");
         assertThat(b.resolve("f")).exists();
+    }
+
+    /** Syncs {@code rel} as "base", then writes it at a (mtime +1 s) and at b (+2 s). */
+    private void editedOnBothSides(String rel, String atA, String atB) throws Exception {
+        Trees.write(a.resolve(rel), "base", T0);
+        sync.runOk();
+        Trees.write(a.resolve(rel), atA, T0 + SEC);
+        Trees.write(b.resolve(rel), atB, T0 + 2 * SEC);
     }
 
     static String read(Path root, String rel) throws IOException {

@@ -132,7 +132,20 @@ class NWayFuzzTest {
             for (Path root : roots) {
                 mutate(root, rnd, rnd.nextInt(5), written, replaced);
             }
+            int renamer = rnd.nextInt(3);
+            int editor = (renamer + 1 + rnd.nextInt(2)) % 3;
+            String[] merged = edits.renameVersusEdit(roots.get(renamer), roots.get(editor), roots, rnd);
+            if (merged != null) {
+                written.add(merged[1]);
+                replaced.add(merged[2]);
+            }
             conflicts += settle(pairs, rnd, at);
+            if (merged != null) {
+                for (Path root : roots) {
+                    assertThat(RandomEdits.contents(root, merged[0])).as("%s: renamed at one replica, edited at another: one file, new name, edited, at %s",
+                            at, root.getFileName()).isEqualTo(merged[1] + " x1");
+                }
+            }
             for (Path other : roots.subList(1, 3)) {
                 assertThat(withoutDirectoryMtimes(other)).as("%s: %s vs %s", at, other.getFileName(), roots.get(0).getFileName())
                         .isEqualTo(withoutDirectoryMtimes(roots.get(0)));

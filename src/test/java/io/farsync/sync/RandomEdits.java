@@ -40,6 +40,48 @@ final class RandomEdits {
         return d == 3 ? name : "d" + d + "/" + name;
     }
 
+    private int renames;
+
+    /**
+     * Renames, at {@code renamer}, a file that every root in {@code all} holds identically (so no
+     * other change of the round touched it) to a fresh name below {@code r/} that random edits
+     * never use, and writes a new version of it at {@code editor} under the old name. Returns
+     * the new name, the edited contents (the one file a sync must end with) and the contents it
+     * replaced, or null if no file qualifies.
+     */
+    String[] renameVersusEdit(Path renamer, Path editor, List<Path> all, Random rnd) throws IOException {
+        List<String> candidates = new java.util.ArrayList<>();
+        for (String f : files(renamer)) {
+            if (identicalEverywhere(f, renamer, all)) {
+                candidates.add(f);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        String f = candidates.get(rnd.nextInt(candidates.size()));
+        String to = "r/moved" + (++renames) + (f.endsWith(".txt") ? ".txt" : "");
+        String base = Files.readString(renamer.resolve(f), StandardCharsets.UTF_8);
+        Files.createDirectories(renamer.resolve("r"));
+        Files.move(renamer.resolve(f), renamer.resolve(to));
+        String edited = write(editor, f, rnd);
+        log(renamer, "rename " + f + " -> " + to + " (and at " + editor.getFileName() + ": edit " + f + ")");
+        return new String[] {to, edited, base};
+    }
+
+    private static boolean identicalEverywhere(String f, Path at, List<Path> all) throws IOException {
+        Path mine = at.resolve(f);
+        for (Path root : all) {
+            Path p = root.resolve(f);
+            if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    || !Files.getLastModifiedTime(p).equals(Files.getLastModifiedTime(mine))
+                    || !java.util.Arrays.equals(Files.readAllBytes(p), Files.readAllBytes(mine))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void log(Path root, String op) {
         System.out.println("  " + root.getFileName() + ": " + op);
     }
@@ -58,5 +100,19 @@ final class RandomEdits {
             out.add(Files.readString(root.resolve(f), StandardCharsets.UTF_8));
         }
         return out;
+    }
+
+    /** The contents of {@code rel} below {@code root} and how many files below it hold the same: "contents xN", or "missing". */
+    static String contents(Path root, String rel) throws IOException {
+        Path p = root.resolve(rel);
+        if (!Files.isRegularFile(p)) {
+            return "missing";
+        }
+        String c = Files.readString(p, StandardCharsets.UTF_8);
+        long n = 0;
+        for (String f : files(root)) {
+            n += Files.readString(root.resolve(f), StandardCharsets.UTF_8).equals(c) ? 1 : 0;
+        }
+        return c + " x" + n;
     }
 }

@@ -355,6 +355,21 @@ public final class Applier {
     }
 
     /**
+     * For a file whose bytes are known to equal the source's (bidirectional content hashes):
+     * takes the source's mtime and metadata without a transfer.
+     */
+    public Applied retime(WireEntry e) throws EntryFailure {
+        Path target = target(e.path());
+        requireParents(e.path());
+        try {
+            setMtime(target, e.mtimeNanos());
+        } catch (IOException ex) {
+            throw failure(ex, target);
+        }
+        return new Applied(fixMetadata(e).entry(), true);
+    }
+
+    /**
      * Deletes {@code rel} if it is still what was synced. {@code reference} is the entry as
      * synced; {@code ownRecord} says it comes from this side's snapshot (then the inode must match
      * too) rather than from the source.
@@ -414,11 +429,7 @@ public final class Applier {
             if (now.isFile() && hash(source, now.size()) != xxhash64) {
                 return false;
             }
-            try (DirectoryHandle fromDir = openParent(from, source); DirectoryHandle toDir = openParent(to, dest)) {
-                fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
-            }
-            touched(source);
-            touched(dest);
+            rename(from, source, to, dest);
             if (now.isDirectory()) {
                 // Cached verdicts below the old name no longer hold.
                 verifiedDirs.clear();
@@ -427,6 +438,38 @@ public final class Applier {
         } catch (IOException ex) {
             throw failure(ex, dest);
         }
+    }
+
+    /**
+     * Renames the file {@code from} to {@code to}, which must be free, whatever the file holds:
+     * bidirectional sync carrying this side's edit along a rename the peer made. Returns false,
+     * changing nothing, if {@code from} is not a file or {@code to} is taken.
+     */
+    public boolean carry(String from, String to) throws EntryFailure {
+        Path source = target(from);
+        Path dest = target(to);
+        requireParents(to);
+        if (!parentsAreDirectories(from, false)) {
+            return false;
+        }
+        try {
+            Entry now = Stat.lstatOrNull(source, from);
+            if (now == null || !now.isFile() || Stat.lstatOrNull(dest, to) != null) {
+                return false;
+            }
+            rename(from, source, to, dest);
+            return true;
+        } catch (IOException ex) {
+            throw failure(ex, dest);
+        }
+    }
+
+    private void rename(String from, Path source, String to, Path dest) throws IOException, EntryFailure {
+        try (DirectoryHandle fromDir = openParent(from, source); DirectoryHandle toDir = openParent(to, dest)) {
+            fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
+        }
+        touched(source);
+        touched(dest);
     }
 
     /** xxHash64 (seed 0) of a file's first {@code size} bytes, read without following links. */

@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  *       it did not sync with this spoke aside as a conflict copy before replacing it, so neither
  *       is lost.</li>
  *   <li>Mesh: every pair once, in a fixed order, one at a time (pairs that share an endpoint
- *       would otherwise write the same tree at once). A change reaches every endpoint in one
+ *       would otherwise write the same tree at once), except a node's own pairs in a job run
+ *       with {@code self}: they share only the local root and run at once, as a hub's do. A change reaches every endpoint in one
  *       round, directly or through a third replica; version vectors make the second arrival a
  *       no-op rather than a conflict.</li>
  * </ul>
@@ -91,7 +92,9 @@ public final class Schedule {
                 }
             }
         }
-        phases.add(new Phase("mesh", pairs, false));
+        // A node's own pairs (--self) share only its local root, whose receiving passes take turns
+        // anyway: they run at once, like a hub's, so its links overlap instead of queueing.
+        phases.add(new Phase("mesh", pairs, self != null && pairs.size() > 1));
         return phases;
     }
 }

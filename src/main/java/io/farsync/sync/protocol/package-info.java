@@ -74,7 +74,8 @@
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
  * data and acks carry ids instead of repeating paths. Only two things wait: MetaEnd, for an Ack
  * or Need of every Move (a refused move adds Deletes and Metas), and with --delete-delay the
- * late Deletes, for the Acks of every file and symlink offered. Protocol version 6 (version 3 had
+ * late Deletes, for the Acks of every file and symlink offered. Protocol version 7 (version 6 had
+ * no content hashes after the version vectors; version 3 had
  * no persistent sessions, no Link, no version vectors, and its entries had no uid, gid and
  * extended attributes; version 2 had no Resume and FileFrom; version 1 had no Move, no Extras
  * and no moves in Summary; D read S's Hello after its Deviations).

@@ -17,10 +17,33 @@ public final class PairVersions {
 
     private final NavigableMap<String, VersionRow> mine;
     private final NavigableMap<String, VersionRow> peer;
+    private final Map<String, Long> myHashes;
+    private final Map<String, Long> peerHashes;
 
     public PairVersions(NavigableMap<String, VersionRow> mine, NavigableMap<String, VersionRow> peer) {
+        this(mine, peer, Map.of(), Map.of());
+    }
+
+    /** With both sides' {@link ContentHashes} of the paths where type and size could not tell. */
+    public PairVersions(NavigableMap<String, VersionRow> mine, NavigableMap<String, VersionRow> peer, Map<String, Long> myHashes,
+            Map<String, Long> peerHashes) {
         this.mine = mine;
         this.peer = peer;
+        this.myHashes = myHashes;
+        this.peerHashes = peerHashes;
+    }
+
+    /**
+     * True if this side's file at {@code path} ({@code here}) and the peer's ({@code theirs})
+     * hold the same bytes, as their content hashes showed, while both rows still describe them.
+     */
+    public boolean sameBytes(String path, Entry here, Entry theirs) {
+        Long a = myHashes.get(path);
+        Long b = peerHashes.get(path);
+        VersionRow m = mine.get(path);
+        VersionRow q = peer.get(path);
+        return a != null && b != null && a != ContentHashes.UNKNOWN && a.equals(b) && m != null && q != null && m.describes(here)
+                && q.describes(theirs);
     }
 
     /**

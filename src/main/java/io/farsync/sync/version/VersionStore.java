@@ -204,8 +204,16 @@ public final class VersionStore implements AutoCloseable {
      * version ({@code now}, a scan after the sync), this replica's vector becomes the merge of both
      * (so a later change here dominates the peer's), and the row describes what is here. Paths
      * that hold something else are left for the next {@link #refresh} to count as local writes.
+     *
+     * <p>{@code carried} are the renames that met an edit of the old path on the other side (old
+     * path to new, both ends of the sync know the same ones): the old path's tombstone becomes the
+     * merge of both replicas' vectors there (so the delete dominates the edit it absorbed, and a
+     * third replica still holding that edit deletes it), and the new path's vector the merge of
+     * all four, written by the editor. Both replicas compute the same rows from {@code mine} (this
+     * side's rows as sent at the start) and {@code peer}.
      */
-    public void settle(Map<String, VersionRow> peer, NavigableMap<String, Entry> now) {
+    public void settle(Map<String, VersionRow> mine, Map<String, VersionRow> peer, Map<String, String> carried,
+            NavigableMap<String, Entry> now) {
         ReentrantLock lock = lock();
         lock.lock();
         try {
@@ -217,25 +225,51 @@ public final class VersionStore implements AutoCloseable {
                 if (!q.describes(e)) {
                     continue;
                 }
-                VersionRow mine = rows.get(q.path());
-                VersionVector merged = mine == null ? q.vector() : mine.vector().merge(q.vector());
+                VersionRow own = rows.get(q.path());
+                VersionVector merged = own == null ? q.vector() : own.vector().merge(q.vector());
                 VersionRow next;
-                if (mine != null && mine.sameContent(q) && mine.describes(e)) {
+                if (own != null && own.sameContent(q) && own.describes(e)) {
                     // The same version on both sides: the writer that wins the name is the
                     // smaller name, so both replicas agree whichever settles first.
-                    String origin = mine.origin().compareTo(q.origin()) <= 0 ? mine.origin() : q.origin();
-                    next = new VersionRow(q.path(), mine.type(), mine.size(), mine.mtimeNanos(), mine.linkTarget(), merged, origin);
+                    String origin = own.origin().compareTo(q.origin()) <= 0 ? own.origin() : q.origin();
+                    next = new VersionRow(q.path(), own.type(), own.size(), own.mtimeNanos(), own.linkTarget(), merged, origin);
                 } else {
                     next = e == null ? q.withVector(merged) : VersionRow.of(e, merged, q.origin());
                 }
-                if (!next.equals(mine)) {
+                if (!next.equals(own)) {
                     changed.put(q.path(), next);
                 }
             }
+            carried.forEach((from, to) -> {
+                Entry e = now.get(to);
+                if (!now.containsKey(from) && e != null && e.isFile()) {
+                    VersionRow a = mine.get(from);
+                    VersionRow b = peer.get(from);
+                    VersionVector gone = vector(a).merge(vector(b));
+                    changed.put(from, new VersionRow(from, null, 0, 0, "", gone, originOf(a, b, true)));
+                    changed.put(to, VersionRow.of(e, gone.merge(vector(mine.get(to))).merge(vector(peer.get(to))), originOf(a, b, false)));
+                }
+            });
             write(changed.values());
         } finally {
             lock.unlock();
         }
+    }
+
+    private static VersionVector vector(VersionRow r) {
+        return r == null ? VersionVector.EMPTY : r.vector();
+    }
+
+    /** The origin of whichever of {@code a} and {@code b} is (not) a tombstone; the smaller name if both or neither. */
+    private static String originOf(VersionRow a, VersionRow b, boolean deleted) {
+        boolean aFits = a != null && a.deleted() == deleted;
+        boolean bFits = b != null && b.deleted() == deleted;
+        if (aFits != bFits) {
+            return aFits ? a.origin() : b.origin();
+        }
+        String x = a == null ? "" : a.origin();
+        String y = b == null ? "" : b.origin();
+        return x.isEmpty() ? y : y.isEmpty() || x.compareTo(y) <= 0 ? x : y;
     }
 
     /** Writes {@code rows} and commits (also when there are none: it ends the transaction). */

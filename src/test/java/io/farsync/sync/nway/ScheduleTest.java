@@ -20,6 +20,7 @@ class ScheduleTest {
         NwayJob j = job("{\"endpoints\": [{\"name\": \"a\", \"path\": \"ha:/d\", \"local\": \"/d\"}, {\"name\": \"b\", \"path\": \"hb:/d\"},"
                 + " {\"name\": \"c\", \"path\": \"hc:/d\"}]}");
         assertThat(labels(Schedule.of(j, e -> false, "a"))).containsExactly("a <-> b", "a <-> c");
+        assertThat(Schedule.of(j, e -> false, "a").get(0).concurrent()).as("a node's own pairs share only its root: at once").isTrue();
         assertThat(labels(Schedule.of(j, e -> false, "b"))).containsExactly("b <-> c");
         assertThat(labels(Schedule.of(j, e -> false, "c"))).isEmpty();
         assertThatThrownBy(() -> Schedule.of(j, e -> false, null)).hasMessageContaining("mesh pair a-b joins two remote endpoints");
