@@ -14,6 +14,7 @@ import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.ScanResult;
+import io.farsync.sync.scan.SortedEntries;
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.snapshot.SnapshotStore;
@@ -240,14 +241,14 @@ public final class DestinationEndpoint {
             Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot));
             ScanResult scan = scope.scan(scanner, root);
             partials = new HashMap<>(scanner.partials());
-            recorded = scope.load(snapshot);
+            recorded = scope.load(snapshot, scan);
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!sameSource && !scope.isWhole()) {
                 scan = scanner.scan(root);
-                recorded = snapshot.loadAll();
+                recorded = snapshot.loadAll(scan.entries());
             }
             partials = new HashMap<>(scanner.partials());
             knewSource = sameSource;
@@ -322,8 +323,9 @@ public final class DestinationEndpoint {
         private void sendDeviations(ScanResult scan) {
             List<String> batch = new ArrayList<>();
             int bytes = 0;
+            SortedEntries.Cursor scanned = new SortedEntries.Cursor(scan.entries());
             for (Entry r : recorded.values()) {
-                Entry now = scan.entries().get(r.path());
+                Entry now = scanned.get(r.path());
                 if (now == null || !r.unchangedAs(now)) {
                     // Long paths fill a frame before the count does.
                     int size = 4 + r.path().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;

@@ -203,7 +203,7 @@ public final class SourceEndpoint {
             Scope effective = scope.widen(root);
             Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs());
             scan = effective.scan(scanner, root);
-            NavigableMap<String, Entry> recorded = effective.load(snapshot);
+            NavigableMap<String, Entry> recorded = effective.load(snapshot, scan);
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
@@ -238,7 +238,7 @@ public final class SourceEndpoint {
                 // a scoped run must not record the new database as the peer's: compare everything
                 effective = Scope.WHOLE;
                 scan = scanner.scan(root);
-                recorded = snapshot.loadAll();
+                recorded = snapshot.loadAll(scan.entries());
             }
             Planner.Plan plan;
             if (bidi == null) {

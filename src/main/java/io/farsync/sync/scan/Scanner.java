@@ -13,10 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -178,12 +176,7 @@ public final class Scanner {
                 }
             }
             listings.clear();
-            Arrays.parallelSort(all, Comparator.comparing(Entry::path));
-            TreeMap<String, Entry> sorted = new TreeMap<>();
-            for (Entry e : all) {
-                sorted.put(e.path(), e);
-            }
-            return sorted;
+            return SortedEntries.treeOf(all);
         }
 
         void sequential(List<String> top) {
