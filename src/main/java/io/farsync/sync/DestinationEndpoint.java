@@ -5,6 +5,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.sync.apply.Applier;
 import io.farsync.sync.apply.BlockHashes;
 import io.farsync.sync.apply.EntryFailure;
+import io.farsync.sync.apply.GroupSync;
 import io.farsync.sync.apply.Metadata;
 import io.farsync.sync.apply.TempFile;
 import io.farsync.sync.protocol.Message;
@@ -14,6 +15,7 @@ import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.ScanResult;
+import io.farsync.sync.scan.SortedEntries;
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.scan.TempNames;
 import io.farsync.sync.snapshot.SnapshotStore;
@@ -78,8 +80,13 @@ public final class DestinationEndpoint {
     private Map<String, String> carried = Map.of();
     /** After {@link #run}: this side's records were made with the source's database (else they are no base). */
     private volatile boolean knewSource;
-    /** Makes a received temp file's contents durable; tests hold it to prove renames wait for it. */
-    private Fsync fsync = TempFile::force;
+    /** fsync of one file: what runs where no {@link GroupSync} barrier serves (another OS, a mount point). */
+    private static final Fsync PER_FILE = TempFile::force;
+    /**
+     * Makes a received temp file's contents durable; tests hold it to prove renames wait for it.
+     * Left at {@link #PER_FILE}, files on the root's file system share {@link GroupSync} barriers.
+     */
+    private Fsync fsync = PER_FILE;
 
     /** The fsync of one received file, run on the destination's fsync threads. */
     @FunctionalInterface
@@ -155,6 +162,9 @@ public final class DestinationEndpoint {
             throw f;
         } finally {
             session.fsyncs.shutdownNow();
+            if (session.group != null) {
+                session.group.close();
+            }
             peer.close();
             try {
                 snapshot.flush();
@@ -206,6 +216,8 @@ public final class DestinationEndpoint {
             t.setDaemon(true);
             return t;
         });
+        /** Barriers that make many received files and renames durable at once; null: fsync each. */
+        private GroupSync group;
         /** When the oldest ack or rename still waiting for a commit became pending. */
         private long firstPending;
         private boolean salvaging;
@@ -240,18 +252,19 @@ public final class DestinationEndpoint {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             metadata.warnings().forEach(w -> log.warn("{} ({})", w, root));
             prepareRoot();
+            group = fsync == PER_FILE ? GroupSync.open(root) : null;
             // leftover temp files are removed unless another session in this JVM may be writing them
             Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot));
             ScanResult scan = scope.scan(scanner, root);
             partials = new HashMap<>(scanner.partials());
-            recorded = scope.load(snapshot);
+            recorded = scope.load(snapshot, scan);
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!sameSource && !scope.isWhole()) {
                 scan = scanner.scan(root);
-                recorded = snapshot.loadAll();
+                recorded = snapshot.loadAll(scan.entries());
             }
             partials = new HashMap<>(scanner.partials());
             knewSource = sameSource;
@@ -326,8 +339,9 @@ public final class DestinationEndpoint {
         private void sendDeviations(ScanResult scan) {
             List<String> batch = new ArrayList<>();
             int bytes = 0;
+            SortedEntries.Cursor scanned = new SortedEntries.Cursor(scan.entries());
             for (Entry r : recorded.values()) {
-                Entry now = scan.entries().get(r.path());
+                Entry now = scanned.get(r.path());
                 if (now == null || !r.unchangedAs(now)) {
                     // Long paths fill a frame before the count does.
                     int size = 4 + r.path().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -812,10 +826,11 @@ public final class DestinationEndpoint {
                 }
                 TempFile temp = in.temp;
                 markPending();
-                commits.add(new PendingCommit(end.id(), e, temp, fsyncs.submit(() -> {
+                Future<?> durable = group != null && group.covers(temp.path()) ? group.force(temp) : fsyncs.submit(() -> {
                     fsync.force(temp);
                     return null;
-                })));
+                });
+                commits.add(new PendingCommit(end.id(), e, temp, durable));
                 completeCommits(false);
             } catch (EntryFailure f) {
                 if (in.temp != null) {
@@ -957,12 +972,35 @@ public final class DestinationEndpoint {
             if (acksAfterCommit.isEmpty() && snapshot.pendingCount() == 0) {
                 return;
             }
-            applier.takeTouchedDirs().forEach(Applier::syncDirectory);
+            syncDirectories(applier.takeTouchedDirs());
             snapshot.flush();
             acksAfterCommit.forEach(peer::send);
             acksAfterCommit.clear();
             // What is still in flight waits a whole interval, not a commit per message.
             firstPending = System.nanoTime();
+        }
+
+        /** Makes renames and deletes in {@code dirs} durable: one barrier for those it covers, an fsync for the rest. */
+        private void syncDirectories(Set<Path> dirs) {
+            boolean barrier = false;
+            for (Path dir : dirs) {
+                if (group != null && group.covers(dir)) {
+                    barrier = true;
+                } else {
+                    Applier.syncDirectory(dir);
+                }
+            }
+            if (barrier) {
+                try {
+                    group.request().get();
+                } catch (ExecutionException e) {
+                    log.warn("syncfs of {} failed ({}); fsyncing the directories one by one", root, e.getCause().toString());
+                    dirs.forEach(Applier::syncDirectory);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while making renames durable in " + root, e);
+                }
+            }
         }
 
         /**

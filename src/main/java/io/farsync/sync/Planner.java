@@ -3,6 +3,7 @@ package io.farsync.sync;
 import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.ScanResult;
+import io.farsync.sync.scan.SortedEntries;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -133,8 +134,10 @@ final class Planner {
         Set<String> targets = new HashSet<>();
         moves.forEach(m -> targets.add(m.entry().path()));
         TreeMap<String, Entry> candidates = new TreeMap<>();
+        // Both maps in path order: walked side by side, not looked up entry by entry.
+        SortedEntries.Cursor inView = new SortedEntries.Cursor(view);
         for (Entry e : source.values()) {
-            Entry r = view.get(e.path());
+            Entry r = inView.get(e.path());
             // A move target needs a meta only if it changed: its move (or its fallback) carries it.
             boolean untrusted = !trusted && !targets.contains(e.path());
             if (untrusted || r == null || !r.unchangedAs(e) || devs.contains(e.path())) {
@@ -144,8 +147,9 @@ final class Planner {
         // Recorded entries and (mirror) the destination's own, merged so children go first.
         TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
+            SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
             for (Entry r : view.values()) {
-                if (!source.containsKey(r.path()) && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
+                if (inSource.get(r.path()) == null && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
                     gone.put(r.path(), r);
                 }
             }
@@ -288,8 +292,9 @@ final class Planner {
          * comes is dropped the same way.
          */
         List<Move> find() {
+            SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
             for (Entry r : recorded.values()) {
-                Entry now = source.get(r.path());
+                Entry now = inSource.get(r.path());
                 if (r.inode() != 0 && (now == null || !now.sameIdentity(r)) && !scan.isUnknown(r.path())
                         && !filter.hides(r.path(), r.isDirectory())) {
                     Gone g = new Gone(r);

@@ -140,10 +140,13 @@ public final class Scope {
         return isWhole() ? scanner.scan(root) : scanner.scan(root, subtrees);
     }
 
-    /** The recorded entries in the scope, and those of the subtrees' ancestors. */
-    NavigableMap<String, Entry> load(SnapshotStore snapshot) {
+    /**
+     * The recorded entries in the scope, and those of the subtrees' ancestors; unchanged ones
+     * share the objects of {@code scan} ({@link SnapshotStore#loadAll(NavigableMap)}).
+     */
+    NavigableMap<String, Entry> load(SnapshotStore snapshot, ScanResult scan) {
         if (isWhole()) {
-            return snapshot.loadAll();
+            return snapshot.loadAll(scan.entries());
         }
         NavigableMap<String, Entry> recorded = new java.util.TreeMap<>();
         for (String p : subtrees) {

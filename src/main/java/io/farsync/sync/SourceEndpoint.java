@@ -232,7 +232,7 @@ public final class SourceEndpoint {
             Scope.Scanned scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
             Scope effective = scanned.scope();
             scan = scanned.scan();
-            NavigableMap<String, Entry> recorded = effective.load(snapshot);
+            NavigableMap<String, Entry> recorded = effective.load(snapshot, scan);
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
@@ -267,7 +267,7 @@ public final class SourceEndpoint {
                 // a scoped run must not record the new database as the peer's: compare everything
                 effective = Scope.WHOLE;
                 scan = scanner.scan(root);
-                recorded = snapshot.loadAll();
+                recorded = snapshot.loadAll(scan.entries());
             }
             Planner.Plan plan;
             if (bidi == null) {

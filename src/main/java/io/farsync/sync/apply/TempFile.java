@@ -166,6 +166,11 @@ public final class TempFile {
         forced = true;
     }
 
+    /** Its contents were made durable by other means than {@link #force()} ({@link GroupSync}). */
+    void markForced() {
+        forced = true;
+    }
+
     boolean forced() {
         return forced;
     }

@@ -5,6 +5,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.common.SqliteFiles;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
+import io.farsync.sync.scan.SortedEntries;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -283,16 +284,35 @@ public final class SnapshotStore implements AutoCloseable {
 
     /** Every recorded entry, sorted by path (commits pending changes first). */
     public synchronized NavigableMap<String, Entry> loadAll() {
+        return loadAll(new TreeMap<>());
+    }
+
+    /**
+     * Every recorded entry, sorted by path (commits pending changes first); a record equal to the
+     * entry of {@code scanned} at its path (an unchanged entry, the usual case) is that very
+     * object, so an endpoint holds one copy of each unchanged entry, not two.
+     */
+    public synchronized NavigableMap<String, Entry> loadAll(NavigableMap<String, Entry> scanned) {
         flush();
-        NavigableMap<String, Entry> all = new TreeMap<>();
+        List<Entry> rows = new ArrayList<>();
+        SortedEntries.Cursor same = new SortedEntries.Cursor(scanned);
+        boolean ordered = true;
+        // The primary key's order (UTF-8 bytes): the cursor's, but for rare characters (SortedEntries).
         try (Statement st = db.createStatement();
-                ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries")) {
-            readRows(rs, all);
+                ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries ORDER BY path")) {
+            while (rs.next()) {
+                Entry e = row(rs);
+                if (ordered && !rows.isEmpty() && rows.get(rows.size() - 1).path().compareTo(e.path()) >= 0) {
+                    ordered = false;
+                }
+                Entry s = ordered ? same.get(e.path()) : null;
+                rows.add(e.equals(s) ? s : e);
+            }
             db.commit();
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
-        return all;
+        return SortedEntries.treeOf(rows);
     }
 
     /**

@@ -40,6 +40,29 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void loadAll_sharesTheScannedObjectOfEachUnchangedEntry_andKeepsChangedOnesApart() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
+            // U+1F600 sorts after U+E000 in UTF-8 (the primary key's order), before it in Java's
+            s.put(file("\uE000", 1));
+            s.put(file("\uD83D\uDE00", 2));
+            s.put(file("a", 3));
+            s.put(file("b", 4));
+            java.util.TreeMap<String, Entry> scanned = new java.util.TreeMap<>();
+            Entry sameA = file("a", 3);
+            scanned.put("a", sameA);
+            scanned.put("b", file("b", 5));
+            scanned.put("\uE000", file("\uE000", 1));
+
+            java.util.NavigableMap<String, Entry> loaded = s.loadAll(scanned);
+
+            assertThat(loaded.keySet()).containsExactly("a", "b", "\uD83D\uDE00", "\uE000");
+            assertThat(loaded.get("a")).isSameAs(sameA);
+            assertThat(loaded.get("b")).isEqualTo(file("b", 4));
+            assertThat(loaded).isEqualTo(s.loadAll());
+        }
+    }
+
+    @Test
     void newDatabase_getsARandomIdAndNoPeer() {
         try (SnapshotStore a = SnapshotStore.open(tmp.resolve("a.db")); SnapshotStore b = SnapshotStore.open(tmp.resolve("b.db"))) {
             assertThat(a.id()).isNotEqualTo(b.id());

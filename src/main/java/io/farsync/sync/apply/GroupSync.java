@@ -1,0 +1,169 @@
+package io.farsync.sync.apply;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.Stat;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for received files: one {@code syncfs(2)} of the destination's file system makes
+ * every file written before it began durable, instead of an {@code fsync} per file.
+ *
+ * <p>Why: adding 20,000 small files to a 200,000-file tree spent nearly all its time in per-file
+ * fsyncs (JFR: 16 ms each at the median on this machine's disk, 32 at once sharing journal
+ * commits still gave ~56 s), while one syncfs after writing 20,000 files took 0.22 s
+ * (docs/PERFORMANCE.md). The crash-safety rule does not change: a file is renamed to its final
+ * name only after a barrier that started after its last write has returned, so a crash leaves
+ * either the old contents or the complete new ones under that name. Renames and deletes are made
+ * durable the same way (one barrier instead of an fsync per directory).
+ *
+ * <p>One daemon thread runs the barriers: each takes every request made before it starts, so
+ * requests that arrive while one runs are served by the next, and the batch size follows the
+ * disk's speed with no tuning. Files and directories on another file system than the root (a
+ * mount point inside the tree) are not covered: {@link #covers} tells the caller to fsync those
+ * itself. Linux only, through JNA (the JDK has no syncfs); {@link #open} returns null elsewhere.
+ */
+public final class GroupSync implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupSync.class);
+
+    /** What one barrier does; tests count and hold them. */
+    @FunctionalInterface
+    interface Barrier {
+        void sync() throws IOException;
+    }
+
+    private interface LibC extends Library {
+        int open(String path, int flags) throws LastErrorException;
+
+        int syncfs(int fd) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+    }
+
+    private static final int O_RDONLY = 0;
+
+    private final Barrier barrier;
+    private final long device;
+    private final Runnable onClose;
+    private final Object lock = new Object();
+    private List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    private boolean closed;
+    private final Thread runner;
+
+    GroupSync(Barrier barrier, long device, Runnable onClose) {
+        this.barrier = barrier;
+        this.device = device;
+        this.onClose = onClose;
+        // Daemon: a barrier stuck on a dead disk must not keep the JVM alive.
+        this.runner = new Thread(this::run, "farsync-group-sync");
+        runner.setDaemon(true);
+        runner.start();
+    }
+
+    /** Barriers by syncfs on {@code root}'s file system, or null where syncfs is not available. */
+    public static GroupSync open(Path root) {
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+            return null;
+        }
+        try {
+            Entry r = Stat.lstatOrNull(root, ".");
+            if (r == null || !r.isDirectory() || r.device() == 0) {
+                return null;
+            }
+            LibC c = Native.load("c", LibC.class);
+            int fd = c.open(root.toString(), O_RDONLY);
+            GroupSync g = new GroupSync(() -> {
+                try {
+                    c.syncfs(fd);
+                } catch (LastErrorException e) {
+                    throw new IOException("syncfs of " + root + " failed (errno " + e.getErrorCode() + ")", e);
+                }
+            }, r.device(), () -> {
+                try {
+                    c.close(fd);
+                } catch (LastErrorException e) {
+                    log.debug("closing {}: errno {}", root, e.getErrorCode());
+                }
+            });
+            return g;
+        } catch (IOException | LastErrorException | LinkageError e) {
+            log.info("syncfs not available for {} ({}); received files are fsynced one by one", root, e.toString());
+            return null;
+        }
+    }
+
+    /** True if a barrier makes {@code path} (file or directory) durable: same file system as the root. */
+    public boolean covers(Path path) {
+        try {
+            Entry e = Stat.lstatOrNull(path, ".");
+            return e != null && e.device() == device;
+        } catch (IOException ex) {
+            return false;
+        }
+    }
+
+    /** Completes once a barrier that started after this call has returned; fails with its error. */
+    public CompletableFuture<Void> request() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        synchronized (lock) {
+            if (closed) {
+                f.completeExceptionally(new IOException("group sync closed"));
+                return f;
+            }
+            waiting.add(f);
+            lock.notifyAll();
+        }
+        return f;
+    }
+
+    /** Completes once {@code temp}'s contents are durable; {@link Applier#commit} then skips its fsync. */
+    public CompletableFuture<Void> force(TempFile temp) {
+        return request().thenRun(temp::markForced);
+    }
+
+    private void run() {
+        while (true) {
+            List<CompletableFuture<Void>> batch;
+            synchronized (lock) {
+                while (waiting.isEmpty() && !closed) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        closed = true;
+                    }
+                }
+                if (waiting.isEmpty()) {
+                    break;
+                }
+                batch = waiting;
+                waiting = new ArrayList<>();
+            }
+            try {
+                barrier.sync();
+                batch.forEach(f -> f.complete(null));
+            } catch (IOException | RuntimeException e) {
+                batch.forEach(f -> f.completeExceptionally(e));
+            }
+        }
+        onClose.run();
+    }
+
+    /** Serves what was requested, then stops. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+    }
+}

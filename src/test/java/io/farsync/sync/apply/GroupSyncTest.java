@@ -1,0 +1,81 @@
+package io.farsync.sync.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupSyncTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aRequestMadeWhileABarrierRuns_waitsForTheNextBarrier() throws Exception {
+        Semaphore release = new Semaphore(0);
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        AtomicInteger barriers = new AtomicInteger();
+        try (GroupSync g = new GroupSync(() -> {
+            barriers.incrementAndGet();
+            firstStarted.countDown();
+            release.acquireUninterruptibly();
+        }, 1, () -> { })) {
+            CompletableFuture<Void> before = g.request();
+            assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Void> during1 = g.request();
+            CompletableFuture<Void> during2 = g.request();
+
+            release.release();
+            before.get(10, TimeUnit.SECONDS);
+            assertThat(during1).isNotDone();
+            assertThat(during2).isNotDone();
+
+            release.release();
+            during1.get(10, TimeUnit.SECONDS);
+            during2.get(10, TimeUnit.SECONDS);
+            assertThat(barriers).hasValue(2);    // the two made during the first shared the second
+        }
+    }
+
+    @Test
+    void aFailedBarrier_failsEveryRequestItServed() throws Exception {
+        try (GroupSync g = new GroupSync(() -> {
+            throw new IOException("EIO");
+        }, 1, () -> { })) {
+            CompletableFuture<Void> f = g.request();
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).hasRootCauseMessage("EIO");
+        }
+    }
+
+    @Test
+    void syncfs_onThisFileSystem_makesATempFileDurableWithoutItsOwnFsync() throws Exception {
+        GroupSync g = GroupSync.open(tmp);
+        assertThat(g).as("syncfs through JNA on Linux").isNotNull();
+        try (g) {
+            Files.createDirectory(tmp.resolve("d"));
+            Applier applier = new Applier(tmp, Metadata.of(false, false, false));
+            io.farsync.sync.protocol.WireEntry e = new io.farsync.sync.protocol.WireEntry("d/f", io.farsync.sync.scan.EntryType.FILE,
+                    3, 1_600_000_000_000_000_000L, 0644, null);
+            TempFile t = applier.createTemp(e, io.farsync.sync.Checksum.XXH64);
+            t.write(new byte[] {1, 2, 3});
+            assertThat(g.covers(t.path())).isTrue();
+            assertThat(g.covers(Path.of("/proc/self"))).isFalse();
+
+            g.force(t).get(30, TimeUnit.SECONDS);
+
+            assertThat(t.forced()).isTrue();
+            applier.commit(t, e);
+            assertThat(Files.readAllBytes(tmp.resolve("d/f"))).containsExactly(1, 2, 3);
+        }
+    }
+}
