@@ -3,13 +3,13 @@
 # SSH + encrypted UDP over 127.0.0.1 through an in-process server) against rsync over ssh to a
 # private sshd on 127.0.0.1, in the same run, on the same data, warm page cache for both.
 # Writes a markdown table to bench/results/loopback-<date>.md and prints it.
-#   bench/loopback.sh [SIZE_MB (default 1024)]
+#   [BENCH_DIR=/tmp/...] [BENCH_SSH_PORT=2299] bench/loopback.sh [SIZE_MB (default 1024)]
 # Needs root (for the private sshd), rsync and openssh-server (apt-get install rsync openssh-server).
 set -euo pipefail
 SIZE_MB=${1:-1024}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${BENCH_DIR:-/tmp/farsync-bench}
-PORT=2299
+PORT=${BENCH_SSH_PORT:-2299}
 rm -rf "$WORK"; mkdir -p "$WORK/src" "$WORK/home"
 command -v rsync >/dev/null && [[ -x /usr/sbin/sshd ]] || { echo "needs rsync and openssh-server" >&2; exit 2; }
 

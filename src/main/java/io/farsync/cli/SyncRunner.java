@@ -39,6 +39,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -135,7 +137,7 @@ final class SyncRunner {
      * are local, and what the local endpoint needs.
      */
     record Opened(RemoteSession session, FarsyncServer embedded, SnapshotLock lock, Path localPath, boolean push, boolean bidi,
-            String sessionId) {
+            String sessionId, CompletableFuture<SnapshotStore> snapshot) {
         /** Ends the session (cleanly if the sync succeeded), the in-process server, and the session's lock. */
         void close(boolean clean, String error) {
             try {
@@ -183,6 +185,7 @@ final class SyncRunner {
         TransportConfig transport = s.transport();
         FarsyncServer embedded = null;
         SnapshotLock lock = null;
+        CompletableFuture<SnapshotStore> store = null;
         try {
             if (dst instanceof Location.Local d && src instanceof Location.Local) {
                 // both local: the same stack over loopback, to an in-process server with ephemeral keys
@@ -222,9 +225,15 @@ final class SyncRunner {
             String what = "the sync " + src + " -> " + dst + " (session " + sessionId + ")";
             Path dbFile = snapshotFile(sessionId);
             lock = s.waitLock() ? SnapshotLock.await(dbFile, what, note) : SnapshotLock.acquire(dbFile, what);
+            // Opened while the session's round trips run: loading SQLite's native library and
+            // opening the database took 0.1-0.7 s of CPU between the welcome and the first Hello.
+            store = CompletableFuture.supplyAsync(() -> SnapshotStore.open(dbFile));
             RemoteSession session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
-            return new Opened(session, embedded, lock, localPath, push, bidi, sessionId);
+            return new Opened(session, embedded, lock, localPath, push, bidi, sessionId, store);
         } catch (RuntimeException e) {
+            if (store != null) {
+                closeWhenOpen(store);
+            }
             if (embedded != null) {
                 embedded.close();
             }
@@ -239,9 +248,22 @@ final class SyncRunner {
         return home.dir().resolve("snapshots").resolve(sessionId + ".local.db");
     }
 
-    /** The local snapshot database of a session. */
+    /** Waits for a database being opened, then closes it; a failure to open it is the lesser news. */
+    private static void closeWhenOpen(CompletableFuture<SnapshotStore> store) {
+        try {
+            store.join().close();
+        } catch (RuntimeException ignored) {
+            // the session's failure is the one reported
+        }
+    }
+
+    /** The local snapshot database of a session (its opening began with the session's). */
     SnapshotStore snapshot(Opened o) {
-        return SnapshotStore.open(snapshotFile(o.sessionId()));
+        try {
+            return o.snapshot().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     Outcome run(Settings s, RunDisplay progress) {

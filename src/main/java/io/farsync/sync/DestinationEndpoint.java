@@ -258,6 +258,17 @@ public final class DestinationEndpoint {
             ScanResult scan = scope.scan(scanner, root);
             partials = new HashMap<>(scanner.partials());
             recorded = scope.load(snapshot, scan);
+            // The lists go out before the source's hello arrives when they cannot depend on it
+            // (a whole-tree run: no widening; no mirror or bidi: Extras is empty): the source then
+            // has them one round trip sooner, when its own scan is done.
+            boolean early = scope.isWhole();
+            boolean earlyExtras = early && !options.mirror() && bidi == null;
+            if (early) {
+                sendDeviations(scan);
+            }
+            if (earlyExtras) {
+                sendExtras(scan, false);
+            }
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
@@ -270,8 +281,12 @@ public final class DestinationEndpoint {
             knewSource = sameSource;
             snapshot.setPeerId(hello.snapshotId());
             sourceDb = hello.snapshotId();
-            sendDeviations(scan);
-            sendExtras(scan, sameSource);
+            if (!early) {
+                sendDeviations(scan);
+            }
+            if (!earlyExtras) {
+                sendExtras(scan, sameSource);
+            }
 
             boolean metaEnd = false;
             while (!metaEnd || !incoming.isEmpty()) {
@@ -314,6 +329,7 @@ public final class DestinationEndpoint {
             }
             Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, filesMoved, entriesChecked, reported);
             peer.send(summary);
+            log.debug("timeline: summary sent");
             Protocol.expect(peer.take(), Message.Bye.class);
             peer.finish();
             return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, filesMoved, 0, entriesChecked, summary.errors());

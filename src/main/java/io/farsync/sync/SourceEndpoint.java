@@ -223,6 +223,7 @@ public final class SourceEndpoint {
         }
 
         Message.Summary run() {
+            log.debug("timeline: source starts");
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             if (!Files.isDirectory(root)) {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
@@ -255,6 +256,7 @@ public final class SourceEndpoint {
                     extras.add(new Entry(w.path(), w.type(), w.size(), w.mtimeNanos(), w.mode(), 0, w.linkTarget()));
                 }
             } while (!x.last());
+            log.debug("timeline: the destination's hello, deviations and extras are in");
 
             boolean trusted = !distrustRecords && snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
             if (!trusted) {
@@ -540,6 +542,9 @@ public final class SourceEndpoint {
          * size or mtime after reading differ from the scan, the destination is told to drop it.
          */
         private void sendFile(int id) {
+            if (settled.isEmpty() && log.isDebugEnabled()) {
+                log.debug("timeline: sending contents of entry {}", id);
+            }
             Entry e = items.get(id).entry();
             Path file = root.resolve(e.path());
             Checksum.Digest hash = options.checksum().start();

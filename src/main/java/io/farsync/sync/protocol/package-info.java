@@ -12,6 +12,9 @@
  *                                           what D has and never synced (everything, if D's
  *                                           snapshot was made with another S database);
  *                                           otherwise one empty Extras(last)
+ *                                        (both lists without waiting for S's Hello when they
+ *                                           cannot depend on it: a whole-tree run, and for
+ *                                           Extras no --mirror and no bidi; else after it)
  *  S plans: candidates = source entries changed since S's snapshot, or deviating at D, or all
  *           of them if S's snapshot was made with another D database (D-db-id differs);
  *           deletes = entries in S's snapshot gone from the scan (not under unreadable dirs,

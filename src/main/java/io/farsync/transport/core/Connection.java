@@ -47,6 +47,13 @@ public final class Connection {
     public static final int INITIAL_CREDIT = 64 * 1024;
     /** Bytes of IPv4 and UDP header that {@link TransportStats} counts per datagram. */
     public static final int WIRE_OVERHEAD = 28;
+    /**
+     * The client pads its first datagrams to the full datagram size (as QUIC pads its Initial
+     * packets): the server may send an unvalidated address three times what it received from it
+     * ({@link PathValidator}), and a small first datagram (the sync's Hello) left the server's
+     * budget under one datagram, so its first answer waited a round trip for the path challenge.
+     */
+    static final int PADDED_FIRST_DATAGRAMS = 2;
 
     /** {@link #receive} result: the datagram was dropped. */
     public static final int DROPPED = 0;
@@ -577,6 +584,10 @@ public final class Connection {
         }
         if (pos == 0) {
             return 0;
+        }
+        if (client && datagramsSent < PADDED_FIRST_DATAGRAMS && pos < space) {
+            java.util.Arrays.fill(p, pos, space, (byte) Frames.PADDING);
+            pos = space;
         }
         if (mtu.isLarge(pos + PacketCodec.OVERHEAD)) {
             flags |= LossDetector.FLAG_LARGE;

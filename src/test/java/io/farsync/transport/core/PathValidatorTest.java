@@ -85,10 +85,15 @@ class PathValidatorTest {
         }
     }
 
-    /** Rounds of client-to-server-and-back, the client sending from {@code from}. */
+    /**
+     * Rounds of client-to-server-and-back, the client sending from {@code from}. The client
+     * writes a little each round, so it has something to send from there whatever the server's
+     * datagrams before (the padded first flight lets the server answer everything at once).
+     */
     private void exchange(String from, int rounds) {
         for (int i = 0; i < rounds; i++) {
             now += MS;
+            client.write(new byte[10], 0, 10);
             for (byte[] d : clientSends()) {
                 deliverToServer(d, from);
             }
