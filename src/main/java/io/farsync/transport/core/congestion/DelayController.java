@@ -48,6 +48,9 @@ package io.farsync.transport.core.congestion;
  * both are clamped so that the rate stays within [minimum rate, target rate]. The window grows
  * only while the flow actually fills it (RFC 7661's congestion window validation), so an
  * application- or flow-control-limited connection does not bank a window it never tested.
+ * <li>Competition: against a loss-based flow, which keeps the queue long, the equation would
+ * leave this flow a trickle; {@link CompetitiveMode} notices such a queue and runs a CUBIC
+ * window instead until a drain test shows the queue is ours again. The scavenger never competes.
  * </ul>
  */
 abstract class DelayController implements RateController {
@@ -405,11 +408,6 @@ abstract class DelayController implements RateController {
     @Override
     public long queueingDelayNanos() {
         return delay.current();
-    }
-
-    /** How many times the flow started competing with a loss-based flow. */
-    long competitiveEntries() {
-        return competition == null ? 0 : competition.entries();
     }
 
     /** Whether the flow is still in its initial exponential ramp. */

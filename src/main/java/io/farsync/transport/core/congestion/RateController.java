@@ -12,7 +12,8 @@ import io.farsync.transport.TransportConfig;
  * <p>The inputs are the connection's view of its packets: each ack-eliciting packet sent, each
  * ACK frame (bytes it newly acknowledged, the RTT estimates, and a one-way delay sample taken
  * from the receiver's timestamp) and each loss. Random loss is not congestion: the adaptive
- * controllers read congestion from the queueing delay, and losses only feed the statistics.
+ * controllers read congestion from the queueing delay, and a loss counts only while they
+ * compete with a loss-based flow at a long queue (see CompetitiveMode).
  *
  * <p>Outputs, valid at any time: {@link #pacingRateBitsPerSecond()} always lies in
  * [minimum rate, target rate]; {@link #windowBytes()} is {@link Long#MAX_VALUE} when the
