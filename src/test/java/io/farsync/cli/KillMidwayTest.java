@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,13 +86,33 @@ class KillMidwayTest {
         return new CliHarness.Result(code, out.toString(), err.toString());
     }
 
+    /**
+     * The engine's temp and partial files below {@code root}. A running sync renames and removes
+     * files during the walk: one that vanishes under it is simply not listed.
+     */
     static List<Path> tempFiles(Path root) throws IOException {
         if (!Files.exists(root)) {
             return List.of();
         }
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(f -> f.getFileName().toString().matches("\\..*\\.farsync-.*\\.(tmp|part)")).toList();
-        }
+        List<Path> found = new java.util.ArrayList<>();
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                if (f.getFileName().toString().matches("\\..*\\.farsync-.*\\.(tmp|part)")) {
+                    found.add(f);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return found;
     }
 
     private static long sizeOf(Path f) {
