@@ -78,12 +78,17 @@ public final class MessageCodec {
         private final OutputStream out;
         private final Frame frame = new Frame();
         private final DataOutputStream body = new DataOutputStream(frame);
+        private final byte[] fileDataHead = new byte[4 + FILE_DATA_HEAD];
 
         public Writer(OutputStream out) {
             this.out = out;
         }
 
         public void write(Message m) throws IOException {
+            if (m instanceof Message.FileData d) {
+                writeFileData(d);
+                return;
+            }
             frame.reset();
             encode(m, body);
             body.flush();
@@ -95,10 +100,28 @@ public final class MessageCodec {
             frame.writeTo(out);
         }
 
+        /**
+         * File data, the bulk of a sync, goes out without first being copied into the frame
+         * buffer: the same bytes {@link #encode} would make.
+         */
+        private void writeFileData(Message.FileData d) throws IOException {
+            int len = d.data().length;
+            if (len > MAX_CHUNK) {
+                throw new IllegalArgumentException("chunk of " + len + " bytes exceeds " + MAX_CHUNK);
+            }
+            ByteBuffer head = ByteBuffer.wrap(fileDataHead);
+            head.putInt(FILE_DATA_HEAD + len).put(FILE_DATA).putInt(d.id()).putInt(len);
+            out.write(fileDataHead);
+            out.write(d.data());
+        }
+
         public void flush() throws IOException {
             out.flush();
         }
     }
+
+    /** A FileData frame's bytes before its data: type, id, length. */
+    private static final int FILE_DATA_HEAD = 1 + 4 + 4;
 
     /** Reads messages from a stream. Not thread-safe. */
     public static final class Reader {
@@ -114,8 +137,13 @@ public final class MessageCodec {
             if (n < 1 || n > MAX_FRAME) {
                 throw protocol("frame length " + n + " outside 1.." + MAX_FRAME);
             }
+            int type = in.readUnsignedByte();
+            if (type == FILE_DATA && n >= FILE_DATA_HEAD) {
+                return readFileData(n);
+            }
             byte[] buf = new byte[n];
-            in.readFully(buf);
+            buf[0] = (byte) type;
+            in.readFully(buf, 1, n - 1);
             ByteBuffer b = ByteBuffer.wrap(buf);
             try {
                 Message m = decode(b);
@@ -126,6 +154,25 @@ public final class MessageCodec {
             } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
                 throw protocol("malformed message of type " + buf[0] + ": " + e.getMessage());
             }
+        }
+
+        /**
+         * The rest of a FileData frame of {@code n} bytes, its data read straight into the
+         * message's array (the bulk of a sync: one copy fewer than {@link #decode}), with the
+         * same checks.
+         */
+        private Message readFileData(int n) throws IOException {
+            int id = in.readInt();
+            int len = in.readInt();
+            if (len < 0 || len > MAX_CHUNK || len > n - FILE_DATA_HEAD) {
+                throw protocol("chunk length " + len + " invalid");
+            }
+            if (len < n - FILE_DATA_HEAD) {
+                throw protocol((n - FILE_DATA_HEAD - len) + " stray bytes after FileData");
+            }
+            byte[] data = new byte[len];
+            in.readFully(data);
+            return new Message.FileData(id, data);
         }
     }
 

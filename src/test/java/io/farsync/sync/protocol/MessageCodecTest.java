@@ -93,6 +93,23 @@ class MessageCodecTest {
     }
 
     @Test
+    void fileDataFrame_isLengthTypeIdLengthData_andItsLengthsAreChecked() throws IOException {
+        byte[] frame = encode(new Message.FileData(7, new byte[] {5, 6}));
+        assertThat(frame).containsExactly(0, 0, 0, 11, 9, 0, 0, 0, 7, 0, 0, 0, 2, 5, 6);
+
+        byte[] longer = {0, 0, 0, 12, 9, 0, 0, 0, 7, 0, 0, 0, 2, 5, 6, 0};
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(longer)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("1 stray bytes after FileData");
+        byte[] overlong = {0, 0, 0, 11, 9, 0, 0, 0, 7, 0, 0, 0, 3, 5, 6};
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(overlong)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("chunk length 3 invalid");
+        // a frame too short for the id and length must not read into the next frame
+        byte[] shortThenBye = {0, 0, 0, 3, 9, 0, 0, 0, 0, 0, 1, 99};
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(shortThenBye)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("malformed message of type 9");
+    }
+
+    @Test
     void oneByteAtATimeStream_stillDecodes() throws IOException {
         byte[] bytes = encode(new Message.Meta(1, FILE), new Message.Bye());
         InputStream slow = new ByteArrayInputStream(bytes) {
