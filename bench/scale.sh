@@ -48,11 +48,12 @@ for i in range(first, first + n):
 PY
 }
 
-# runs one sync with the heap bound; prints "seconds peak_rss_kb files_transferred bytes_transferred exit"
+# runs one sync with the heap bound; prints "seconds peak_rss_kb files_transferred bytes_transferred exit cpu_seconds"
+# (CPU seconds, user + system, are the steadier figure on a shared machine)
 sync_once() {
     local t0 t1 rc=0
     t0=$(date +%s.%N)
-    env FARSYNC_HOME="$HOME_DIR" FARSYNC_JAVA_OPTS="-Xmx$XMX" /usr/bin/time -o "$DATA/time.txt" -f "%M" \
+    env FARSYNC_HOME="$HOME_DIR" FARSYNC_JAVA_OPTS="-Xmx$XMX" /usr/bin/time -o "$DATA/time.txt" -f "%M %U %S" \
         "$HERE/bin/farsync" sync "$SRC" "$DST" -q --rate "${RATE}M" --stats-json "$DATA/stats.json" >"$DATA/last.log" 2>&1 || rc=$?
     t1=$(date +%s.%N)
     python3 - "$DATA/stats.json" "$(echo "$t1 - $t0" | bc -l)" "$(tail -1 "$DATA/time.txt")" "$rc" <<'PY'
@@ -61,7 +62,9 @@ try:
     d = json.load(open(sys.argv[1]))
 except Exception:
     d = {"files_transferred": -1, "bytes_transferred": -1}
-print("%.2f %s %d %d %s" % (float(sys.argv[2]), sys.argv[3], d["files_transferred"], d["bytes_transferred"], sys.argv[4]))
+rss, user, system = sys.argv[3].split()
+print("%.2f %s %d %d %s %.1f" % (float(sys.argv[2]), rss, d["files_transferred"], d["bytes_transferred"], sys.argv[4],
+                                 float(user) + float(system)))
 PY
 }
 
@@ -71,7 +74,7 @@ if [[ ! -f $DATA/.made-$FILES ]]; then
     make_files 0 "$FILES"
     cp -a "$SRC" "$DST"
     echo "recording the seeded destination (first sync) ..." >&2
-    read -r secs rss files bytes rc < <(sync_once)
+    read -r secs rss files bytes rc cpu < <(sync_once)
     echo "first sync (records only): $secs s, $files files sent, peak RSS $rss KB, exit $rc" >&2
     [[ $rc == 0 ]] || { tail -5 "$DATA/last.log" >&2; exit 1; }
     touch "$DATA/.made-$FILES"
@@ -79,16 +82,16 @@ fi
 # a previous run's additions go, so every run starts from the same N files
 find "$SRC" "$DST" -name 'n*.bin' -delete
 echo "settling after the additions of a previous run ..." >&2
-read -r secs rss files bytes rc < <(sync_once)
+read -r secs rss files bytes rc cpu < <(sync_once)
 find "$SRC" -type f -print0 | xargs -0 cat >/dev/null    # warm cache
 find "$DST" -type f >/dev/null
 
 echo "re-sync of the unchanged tree ..." >&2
-read -r secs rss files bytes rc < <(sync_once)
+read -r secs rss files bytes rc cpu < <(sync_once)
 [[ $rc == 0 ]] || tail -5 "$DATA/last.log" >&2
 entries=$(($(find "$SRC" | wc -l) - 1))
 fps=$(echo "$entries / $secs" | bc -l)
-row1="| unchanged re-sync, $entries entries | $secs | $(printf %.0f "$fps") files/s | $files files, $bytes bytes sent | $rss | $rc |"
+row1="| unchanged re-sync, $entries entries | $secs | $cpu | $(printf %.0f "$fps") files/s | $files files, $bytes bytes sent | $rss | $rc |"
 
 ADD=$((FILES * ADD_PCT / 100))
 echo "adding $ADD files ..." >&2
@@ -103,10 +106,10 @@ for i in range(n):
         f.write(os.urandom(size))
 PY
 new_bytes=$(find "$SRC" -name 'n*.bin' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
-read -r secs2 rss2 files2 bytes2 rc2 < <(sync_once)
+read -r secs2 rss2 files2 bytes2 rc2 cpu2 < <(sync_once)
 [[ $rc2 == 0 ]] || tail -5 "$DATA/last.log" >&2
 budget=$(echo "$new_bytes * 8 / ($RATE * 1000000) + 3" | bc -l)
-row2="| + $ADD new files ($(printf %.1f "$(echo "$new_bytes/1048576" | bc -l)") MiB) | $secs2 | budget $(printf %.2f "$budget") s (new bytes at $RATE Mbit/s + 3 s): $( (( $(echo "$secs2 <= $budget" | bc -l) )) && echo met || echo "not met") | $files2 files, $bytes2 bytes sent | $rss2 | $rc2 |"
+row2="| + $ADD new files ($(printf %.1f "$(echo "$new_bytes/1048576" | bc -l)") MiB) | $secs2 | $cpu2 | budget $(printf %.2f "$budget") s (new bytes at $RATE Mbit/s + 3 s): $( (( $(echo "$secs2 <= $budget" | bc -l) )) && echo met || echo "not met") | $files2 files, $bytes2 bytes sent | $rss2 | $rc2 |"
 
 OUT=$HERE/bench/results/scale-$(date -u +%Y%m%dT%H%M)-$FILES.md
 {
@@ -115,8 +118,8 @@ OUT=$HERE/bench/results/scale-$(date -u +%Y%m%dT%H%M)-$FILES.md
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)."
     echo "Command: \`bench/scale.sh --files $FILES --bytes $BYTES --add-pct $ADD_PCT --xmx $XMX --rate $RATE\`"
     echo
-    echo "| run | wall s | result | transferred | peak RSS KB | exit |"
-    echo "|---|---|---|---|---|---|"
+    echo "| run | wall s | CPU s | result | transferred | peak RSS KB | exit |"
+    echo "|---|---|---|---|---|---|---|"
     echo "$row1"
     echo "$row2"
 } >"$OUT"
