@@ -44,7 +44,9 @@ final class RandomEdits {
 
     /**
      * Renames, at {@code renamer}, a file that every root in {@code all} holds identically (so no
-     * other change of the round touched it) to a fresh name below {@code r/} that random edits
+     * other change of the round touched it), and holds nowhere else (a copy of the same bytes and
+     * mtime moved in the same sync would make the rename ambiguous, which is left unmerged by
+     * design), to a fresh name below {@code r/} that random edits
      * never use, and writes a new version of it at {@code editor} under the old name. Returns
      * the new name, the edited contents (the one file a sync must end with) and the contents it
      * replaced, or null if no file qualifies.
@@ -72,6 +74,9 @@ final class RandomEdits {
     private static boolean identicalEverywhere(String f, Path at, List<Path> all) throws IOException {
         Path mine = at.resolve(f);
         for (Path root : all) {
+            if (!contents(root, f).endsWith(" x1")) {
+                return false;
+            }
             Path p = root.resolve(f);
             if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                     || !Files.getLastModifiedTime(p).equals(Files.getLastModifiedTime(mine))
