@@ -571,7 +571,7 @@ public final class DestinationEndpoint {
                     keepLocalChange(to);
                 }
                 Entry own = own(a);
-                if (applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
+                if (!holdsUnrecorded(a, from) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
                     filesMoved++;
                     listener.entryMoved(a, b, to.size());
@@ -628,6 +628,32 @@ public final class DestinationEndpoint {
             carried.put(a, b);
             log.info("moved {} -> {} with this side's edit; it travels back under the new name", a, b);
             return true;
+        }
+
+        /**
+         * True if the directory {@code a} holds a name this side never recorded below it: then it
+         * is not the synced directory (one deleted and made again here can even get the same
+         * inode back), and moving it would carry entries that are not the source's along.
+         */
+        private boolean holdsUnrecorded(String a, WireEntry from) throws EntryFailure {
+            if (from.type() != io.farsync.sync.scan.EntryType.DIRECTORY) {
+                return false;
+            }
+            Entry now = applier.current(a);
+            if (now == null || !now.isDirectory()) {
+                return false;
+            }
+            try (java.nio.file.DirectoryStream<Path> names = Files.newDirectoryStream(applier.target(a))) {
+                for (Path name : names) {
+                    String n = name.getFileName().toString();
+                    if (!io.farsync.sync.scan.TempNames.isTempName(n) && !recorded.containsKey(a + "/" + n)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return true; // cannot tell: transfer instead of moving
+            }
         }
 
         /** This side's records of {@code a} and below now live below {@code b} (one snapshot statement). */

@@ -328,6 +328,22 @@ class MovesTest {
     }
 
     @Test
+    void directoryHoldingADestinationOnlyFile_isNotMoved_thatFileStaysPut() throws Exception {
+        // the same directory (same inode) as synced, plus a file the source never had
+        Trees.write(src.resolve("a/x.txt"), "x", T1);
+        sync.runOk();
+        Trees.write(dst.resolve("a/mine.txt"), "destination only", T2);
+        Files.move(src.resolve("a"), src.resolve("b"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesMoved()).isZero();
+        assertThat(dst.resolve("b/x.txt")).hasContent("x");
+        assertThat(dst.resolve("a/mine.txt")).hasContent("destination only");
+        assertThat(dst.resolve("a/x.txt")).doesNotExist();
+    }
+
+    @Test
     void directoryRenamedAway_andANewDirectoryOfItsName_receivesAMovedFile() throws Exception {
         Trees.write(src.resolve("d1/x"), "x", T1);
         Trees.write(src.resolve("d0/f"), "f", T2);
