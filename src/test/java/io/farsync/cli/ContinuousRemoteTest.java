@@ -113,6 +113,31 @@ class ContinuousRemoteTest {
         assertThat(running.out()).contains("over 2 sessions");
     }
 
+    /** A remote source's server withholds deletes over --max-delete as a local source does; the client hears of it and exits 11. */
+    @Test
+    void pull_deletesOverTheLimit_areWithheldByTheServer_andTheExitStatusSaysSo() throws Exception {
+        Random random = new Random(SEED);
+        Path remote = h.serverRoot.resolve("data");
+        for (int i = 0; i < 200; i++) {
+            Trees.write(remote.resolve("d/f" + i), random, 100);
+        }
+        Path local = tmp.resolve("pulled");
+        running = start(h.remote("/data"), local.toString(), BackgroundContinuous.settings(1.0, 0));
+        ContinuousSyncTest.awaitSameTree(remote, local);
+
+        for (int i = 0; i < 150; i++) {
+            Files.delete(remote.resolve("d/f" + i));
+        }
+        Trees.write(remote.resolve("new.bin"), random, 1000);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("d/f99: 150 deletes withheld by --max-delete"
+                + " (refusing to delete 150 of 201 synced entries (75%) at the destination: more than the default limit of 50%)"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(local.resolve("new.bin")));
+        assertThat(local.resolve("d/f0")).as("withheld, not deleted").exists();
+        assertThat(running.stop()).isEqualTo(io.farsync.common.ExitCode.DELETE_LIMIT.code());
+        assertThat(running.err()).contains("farsync: deletes are still withheld by --max-delete");
+    }
+
     private java.util.stream.Stream<String> sentLines() {
         return running.out().lines().filter(l -> l.contains(" sync #") && l.contains("sent "));
     }
