@@ -37,15 +37,24 @@ class CompetitiveModeTest {
 
     /** One farsync flow on {@code policy} through the bottleneck, starting {@link #FARSYNC_START} in. */
     private static FlowRun farsync(String test, RatePolicy policy) {
+        return farsync(test, policy, FARSYNC_START);
+    }
+
+    /** One farsync flow on {@code policy} through the bottleneck, starting {@code start} in. */
+    private static FlowRun farsync(String test, RatePolicy policy, long start) {
         long bdp = BOTTLENECK / 8 * RTT / S;
         return new FlowRun(test, LinkProfile.perfect(RTT / 2).withBottleneck(BOTTLENECK, bdp),
                 LinkProfile.perfect(RTT / 2), config(RatePolicy.FAIR),
-                List.of(new Flow(config(policy), FARSYNC_START, Long.MAX_VALUE / 4)));
+                List.of(new Flow(config(policy), start, Long.MAX_VALUE / 4)));
     }
 
     /** farsync's and TCP's goodput over the measured window, bits/s, with farsync on {@code policy}. */
     private static double[] againstCubic(String test, RatePolicy policy) {
-        FlowRun r = farsync(test, policy);
+        return againstCubic(test, policy, FARSYNC_START);
+    }
+
+    private static double[] againstCubic(String test, RatePolicy policy, long start) {
+        FlowRun r = farsync(test, policy, start);
         CubicTcpFlow tcp = new CubicTcpFlow(r.sim.clock().now()).addTo(r.sim);
         r.runFor(WARM_UP);
         long tcpBefore = tcp.receivedBytes();
@@ -69,12 +78,28 @@ class CompetitiveModeTest {
         assertThat(r[0] + r[1]).isGreaterThanOrEqualTo(0.85 * BOTTLENECK);
     }
 
+    /**
+     * Two loss-based flows in a tail-drop queue are chaotic: moving farsync's start by a few
+     * hundred milliseconds changes one run's shares by tens of percent (one start gave high 51 %,
+     * another 95 %). So each policy's share is the mean over several starts.
+     */
     @Test
     void high_takesMoreThanFairAgainstCubic() {
-        double fair = share(againstCubic("fairVsCubicForHigh", RatePolicy.FAIR));
-        double high = share(againstCubic("highVsCubic", RatePolicy.HIGH));
+        double fair = meanShare("fairVsCubicForHigh", RatePolicy.FAIR);
+        double high = meanShare("highVsCubic", RatePolicy.HIGH);
+        System.out.printf("mean share against CUBIC: fair %.0f %%, high %.0f %%%n", 100 * fair, 100 * high);
         assertThat(high).isGreaterThan(fair);
         assertThat(high).isBetween(0.5, 0.85);
+    }
+
+    private static final long[] STARTS = {2 * S, 2 * S + 300 * MS, 2 * S + 700 * MS};
+
+    private static double meanShare(String test, RatePolicy policy) {
+        double sum = 0;
+        for (long start : STARTS) {
+            sum += share(againstCubic(test, policy, start));
+        }
+        return sum / STARTS.length;
     }
 
     /**
