@@ -571,7 +571,7 @@ public final class DestinationEndpoint {
                     keepLocalChange(to);
                 }
                 Entry own = own(a);
-                if (!holdsUnrecorded(a, from) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
+                if ((bidi != null || !holdsUnrecorded(a, from)) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
                     filesMoved++;
                     listener.entryMoved(a, b, to.size());
@@ -633,7 +633,8 @@ public final class DestinationEndpoint {
         /**
          * True if the directory {@code a} holds a name this side never recorded below it: then it
          * is not the synced directory (one deleted and made again here can even get the same
-         * inode back), and moving it would carry entries that are not the source's along.
+         * inode back), and moving it would carry entries that are not the source's along. Not
+         * asked in bidirectional sync, where this side's new entries travel with their directory.
          */
         private boolean holdsUnrecorded(String a, WireEntry from) throws EntryFailure {
             if (from.type() != io.farsync.sync.scan.EntryType.DIRECTORY) {

@@ -409,35 +409,17 @@ public final class Applier {
      * real directories; {@code from}'s are checked too.
      */
     public boolean move(String from, String to, Entry reference, boolean ownRecord, long xxhash64) throws EntryFailure {
-        Path source = target(from);
-        Path dest = target(to);
-        requireParents(to);
-        if (!parentsAreDirectories(from, false)) {
-            return false;
-        }
-        try {
-            Entry now = Stat.lstatOrNull(source, from);
+        return renameIf(from, to, (now, source, dest) -> {
             // A directory recreated since the sync is not the one whose records would move with it.
-            if (now == null || !isAsSynced(now, reference, ownRecord)
-                    || (now.isDirectory() && ownRecord && now.inode() != reference.inode())) {
+            if (!isAsSynced(now, reference, ownRecord) || (now.isDirectory() && ownRecord && now.inode() != reference.inode())) {
                 return false;
             }
             Entry there = Stat.lstatOrNull(dest, to);
             if (there != null && (there.isDirectory() || now.isDirectory())) {
                 return false;
             }
-            if (now.isFile() && hash(source, now.size()) != xxhash64) {
-                return false;
-            }
-            rename(from, source, to, dest);
-            if (now.isDirectory()) {
-                // Cached verdicts below the old name no longer hold.
-                verifiedDirs.clear();
-            }
-            return true;
-        } catch (IOException ex) {
-            throw failure(ex, dest);
-        }
+            return !now.isFile() || hash(source, now.size()) == xxhash64;
+        });
     }
 
     /**
@@ -446,6 +428,17 @@ public final class Applier {
      * changing nothing, if {@code from} is not a file or {@code to} is taken.
      */
     public boolean carry(String from, String to) throws EntryFailure {
+        return renameIf(from, to, (now, source, dest) -> now.isFile() && Stat.lstatOrNull(dest, to) == null);
+    }
+
+    /** Whether the entry {@code now} at {@code source} may be renamed to {@code dest}. */
+    @FunctionalInterface
+    private interface RenameCheck {
+        boolean allows(Entry now, Path source, Path dest) throws IOException;
+    }
+
+    /** Renames {@code from} to {@code to} if it exists and {@code check} allows; false, changing nothing, if not. */
+    private boolean renameIf(String from, String to, RenameCheck check) throws EntryFailure {
         Path source = target(from);
         Path dest = target(to);
         requireParents(to);
@@ -454,10 +447,14 @@ public final class Applier {
         }
         try {
             Entry now = Stat.lstatOrNull(source, from);
-            if (now == null || !now.isFile() || Stat.lstatOrNull(dest, to) != null) {
+            if (now == null || !check.allows(now, source, dest)) {
                 return false;
             }
             rename(from, source, to, dest);
+            if (now.isDirectory()) {
+                // Cached verdicts below the old name no longer hold.
+                verifiedDirs.clear();
+            }
             return true;
         } catch (IOException ex) {
             throw failure(ex, dest);
