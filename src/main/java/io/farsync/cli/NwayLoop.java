@@ -65,7 +65,14 @@ final class NwayLoop implements ChangeListener {
                     }
                     changed = false;
                 }
-                settle.getAsInt();
+                try {
+                    settle.getAsInt();
+                } catch (RuntimeException e) {
+                    // A round that fails as a whole (a link's session, an interrupted phase) is
+                    // reported and tried again at the next wake-up, as a failing link is.
+                    err.println("farsync: nway round failed: " + e.getMessage() + "; trying again in at most "
+                            + interval.toSeconds() + " s");
+                }
                 synchronized (lock) {
                     long deadline = System.nanoTime() + interval.toNanos();
                     for (long left = interval.toNanos(); !changed && !stopping && left > 0; left = deadline - System.nanoTime()) {

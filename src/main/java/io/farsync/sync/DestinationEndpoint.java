@@ -413,7 +413,7 @@ public final class DestinationEndpoint {
                 onLink(link.id(), link.entry(), link.target());
             } else if (m instanceof Message.Move move) {
                 claimId(move.id());
-                onMove(move.id(), move.from(), move.to(), move.xxhash64());
+                onMove(move.id(), move.from(), move.to(), move.xxhash64(), move.carry());
             } else if (m instanceof Message.Delete del) {
                 claimId(del.id());
                 onDelete(del.id(), del.expected());
@@ -555,7 +555,7 @@ public final class DestinationEndpoint {
          * can take it; otherwise asks for {@code to} (NEED) and takes it like a meta: the source
          * then deletes {@code from} the usual way and offers what a directory holds.
          */
-        private void onMove(int id, WireEntry from, WireEntry to, long xxhash64) {
+        private void onMove(int id, WireEntry from, WireEntry to, long xxhash64, boolean carry) {
             String a = PathJail.checkWirePath(from.path());
             String b = PathJail.checkWirePath(to.path());
             if (from.type() != to.type() || Entry.isAtOrBelow(b, a) || Entry.isAtOrBelow(a, b)) {
@@ -564,14 +564,14 @@ public final class DestinationEndpoint {
             try {
                 applier.requireParents(b);
                 if (bidi != null) {
-                    if (carryRename(a, b, to)) {
+                    if (carry && carryRename(a, b, to)) {
                         ackAfterCommit(new Message.Ack(id, Outcome.MOVED, null));
                         return;
                     }
                     keepLocalChange(to);
                 }
                 Entry own = own(a);
-                if ((bidi != null || !holdsUnrecorded(a, from)) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
+                if ((bidi != null || !recreatedHere(a, from)) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
                     filesMoved++;
                     listener.entryMoved(a, b, to.size());
@@ -602,7 +602,8 @@ public final class DestinationEndpoint {
          * the rename is already done here (it is recorded as made; the source's edit follows as a
          * Meta), or this side's edited file is renamed to {@code b} and the synced version is
          * recorded there, so the edit travels back as a change of {@code b} in the reverse pass.
-         * False, changing nothing, for any other move.
+         * Asked only for moves the source marked as carried, so both sides record the same
+         * renames; false, changing nothing, if the files are not (or no longer) as that needs.
          */
         private boolean carryRename(String a, String b, WireEntry to) throws EntryFailure {
             Entry own = own(a);
@@ -631,12 +632,14 @@ public final class DestinationEndpoint {
         }
 
         /**
-         * True if the directory {@code a} holds a name this side never recorded below it: then it
-         * is not the synced directory (one deleted and made again here can even get the same
-         * inode back), and moving it would carry entries that are not the source's along. Not
-         * asked in bidirectional sync, where this side's new entries travel with their directory.
+         * True if the directory {@code a} is not the synced one although its inode says so: a
+         * directory deleted and made again here can get the same inode back. Then it holds none
+         * of the entries recorded below it and some it never recorded; moving it would carry
+         * those along under the source's name. (A synced directory that merely gained a few
+         * files of its own, say a .DS_Store, still moves, with them.) Not asked in bidirectional
+         * sync, where this side's new entries travel with their directory.
          */
-        private boolean holdsUnrecorded(String a, WireEntry from) throws EntryFailure {
+        private boolean recreatedHere(String a, WireEntry from) throws EntryFailure {
             if (from.type() != io.farsync.sync.scan.EntryType.DIRECTORY) {
                 return false;
             }
@@ -644,14 +647,16 @@ public final class DestinationEndpoint {
             if (now == null || !now.isDirectory()) {
                 return false;
             }
+            boolean unrecorded = false;
             try (java.nio.file.DirectoryStream<Path> names = Files.newDirectoryStream(applier.target(a))) {
                 for (Path name : names) {
                     String n = name.getFileName().toString();
-                    if (!io.farsync.sync.scan.TempNames.isTempName(n) && !recorded.containsKey(a + "/" + n)) {
-                        return true;
+                    if (recorded.containsKey(a + "/" + n)) {
+                        return false;
                     }
+                    unrecorded |= !io.farsync.sync.scan.TempNames.isTempName(n);
                 }
-                return false;
+                return unrecorded;
             } catch (IOException e) {
                 return true; // cannot tell: transfer instead of moving
             }

@@ -390,7 +390,8 @@ public final class SourceEndpoint {
         private Message message(int id, Planner.Item item) {
             if (item instanceof Planner.Move mv) {
                 unresolvedMoves++;
-                return new Message.Move(id, WireEntry.of(mv.from()), wire(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0);
+                return new Message.Move(id, WireEntry.of(mv.from()), wire(mv.entry()), mv.entry().isFile() ? hash(mv.entry()) : 0,
+                        reconciled != null && reconciled.carries(mv));
             }
             if (item instanceof Planner.Delete) {
                 return new Message.Delete(id, WireEntry.of(item.entry()));

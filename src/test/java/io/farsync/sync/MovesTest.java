@@ -328,10 +328,11 @@ class MovesTest {
     }
 
     @Test
-    void directoryHoldingADestinationOnlyFile_isNotMoved_thatFileStaysPut() throws Exception {
-        // the same directory (same inode) as synced, plus a file the source never had
+    void directoryRecreatedAtTheDestination_withItsOldInode_isNotMoved() throws Exception {
+        // what the inode check cannot see: the recreated directory holds none of the synced entries
         Trees.write(src.resolve("a/x.txt"), "x", T1);
         sync.runOk();
+        Files.delete(dst.resolve("a/x.txt"));
         Trees.write(dst.resolve("a/mine.txt"), "destination only", T2);
         Files.move(src.resolve("a"), src.resolve("b"));
 
@@ -340,7 +341,21 @@ class MovesTest {
         assertThat(r.filesMoved()).isZero();
         assertThat(dst.resolve("b/x.txt")).hasContent("x");
         assertThat(dst.resolve("a/mine.txt")).hasContent("destination only");
-        assertThat(dst.resolve("a/x.txt")).doesNotExist();
+    }
+
+    @Test
+    void directoryThatGainedADestinationOnlyFile_isStillMoved_withIt() throws Exception {
+        Trees.write(src.resolve("a/x.txt"), "x", T1);
+        sync.runOk();
+        Trees.write(dst.resolve("a/.DS_Store"), "finder", T2);
+        Files.move(src.resolve("a"), src.resolve("b"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesMoved()).isEqualTo(1);
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(dst.resolve("b/x.txt")).hasContent("x");
+        assertThat(dst.resolve("b/.DS_Store")).hasContent("finder");
     }
 
     @Test

@@ -3,9 +3,11 @@ package io.farsync.sync.apply;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.Stat;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +73,8 @@ public final class GroupSync implements AutoCloseable {
 
     /** Barriers by syncfs on {@code root}'s file system, or null where syncfs is not available. */
     public static GroupSync open(Path root) {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                || !reportsWritebackErrors(System.getProperty("os.version", ""))) {
             return null;
         }
         try {
@@ -79,7 +82,13 @@ public final class GroupSync implements AutoCloseable {
             if (r == null || !r.isDirectory() || r.device() == 0) {
                 return null;
             }
+            String type = Files.getFileStore(root).type();
+            if (!TRUSTED_FILE_SYSTEMS.contains(type)) {
+                log.info("{} is on {}: received files are fsynced one by one", root, type);
+                return null;
+            }
             LibC c = Native.load("c", LibC.class);
+            NativeLibrary.getInstance("c").getFunction("syncfs"); // bound now, not at the first barrier
             int fd = c.open(root.toString(), O_RDONLY);
             GroupSync g = new GroupSync(() -> {
                 try {
@@ -99,6 +108,24 @@ public final class GroupSync implements AutoCloseable {
             log.info("syncfs not available for {} ({}); received files are fsynced one by one", root, e.toString());
             return null;
         }
+    }
+
+    /**
+     * File systems whose syncfs persists every file's data and reports a failed write: local
+     * ones. On FUSE (sshfs, ntfs-3g...) it may not reach the server's storage at all, and
+     * network file systems have their own rules; those get an fsync per file.
+     */
+    private static final java.util.Set<String> TRUSTED_FILE_SYSTEMS = java.util.Set.of("ext4", "xfs", "btrfs", "f2fs", "tmpfs");
+
+    /** Linux 5.8 and later: before it syncfs did not report writeback errors, so a failed write went unseen. */
+    static boolean reportsWritebackErrors(String osVersion) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(osVersion);
+        if (!m.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        return major > 5 || (major == 5 && minor >= 8);
     }
 
     /** True if a barrier makes {@code path} (file or directory) durable: same file system as the root. */
@@ -153,6 +180,17 @@ public final class GroupSync implements AutoCloseable {
                 batch.forEach(f -> f.complete(null));
             } catch (IOException | RuntimeException e) {
                 batch.forEach(f -> f.completeExceptionally(e));
+            } catch (Error e) {
+                // No barrier can be trusted after this: fail everything asked, and every later
+                // request (closed), rather than leave callers waiting on a dead thread.
+                IOException failed = new IOException("syncfs failed: " + e, e);
+                batch.forEach(f -> f.completeExceptionally(failed));
+                synchronized (lock) {
+                    closed = true;
+                    waiting.forEach(f -> f.completeExceptionally(failed));
+                    waiting = new ArrayList<>();
+                }
+                break;
             }
         }
         onClose.run();

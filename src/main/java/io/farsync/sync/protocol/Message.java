@@ -43,9 +43,15 @@ public sealed interface Message {
      * entries) and then settles {@code to} like a {@link Meta}. {@code from} and {@code to} have
      * the same type. {@code xxhash64} is the hash of a file's contents at the source (0 for other
      * types): the destination moves a file only if its copy at {@code from} hashes the same, since
-     * a reused inode with equal size and mtime can still hold other bytes.
+     * a reused inode with equal size and mtime can still hold other bytes. {@code carry}
+     * (bidirectional only): the source matched this rename with the destination's edit of
+     * {@code from}, so the destination renames its edited file along ({@code RenameEdit});
+     * without it the move is an ordinary one. Both sides then record the same carried renames.
      */
-    record Move(int id, WireEntry from, WireEntry to, long xxhash64) implements Message {
+    record Move(int id, WireEntry from, WireEntry to, long xxhash64, boolean carry) implements Message {
+        public Move(int id, WireEntry from, WireEntry to, long xxhash64) {
+            this(id, from, to, xxhash64, false);
+        }
     }
 
     /** S→D: the source's entry; the destination answers {@link Need} or an {@link Ack}. */

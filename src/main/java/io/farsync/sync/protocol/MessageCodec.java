@@ -250,6 +250,7 @@ public final class MessageCodec {
             entry(o, mv.from());
             entry(o, mv.to());
             o.writeLong(mv.xxhash64());
+            o.writeBoolean(mv.carry());
         } else if (m instanceof Message.Link l) {
             o.writeByte(LINK);
             o.writeInt(l.id());
@@ -394,7 +395,8 @@ public final class MessageCodec {
                 if (from.type() != to.type()) {
                     throw protocol("move changes the type of " + from.path());
                 }
-                return new Message.Move(id, from, to, b.getLong());
+                long xxhash64 = b.getLong();
+                return new Message.Move(id, from, to, xxhash64, bool(b));
             }
             case ENTRY_ERROR:
                 return new Message.EntryError(str(b), str(b));

@@ -48,6 +48,29 @@ class GroupSyncTest {
     }
 
     @Test
+    void aBarrierThatThrowsAnError_failsItsRequestsAndEveryLaterOne_insteadOfHanging() throws Exception {
+        try (GroupSync g = new GroupSync(() -> {
+            throw new UnsatisfiedLinkError("syncfs");
+        }, 1, () -> { })) {
+            CompletableFuture<Void> first = g.request();
+            assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("syncfs failed");
+            CompletableFuture<Void> later = g.request();
+            assertThatThrownBy(() -> later.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    @Test
+    void syncfsIsTrustedFromLinux58_whenItReportsWritebackErrors() {
+        assertThat(GroupSync.reportsWritebackErrors("6.18.44-fc-v657")).isTrue();
+        assertThat(GroupSync.reportsWritebackErrors("5.8.0")).isTrue();
+        assertThat(GroupSync.reportsWritebackErrors("5.10.0-28-amd64")).isTrue();
+        assertThat(GroupSync.reportsWritebackErrors("5.4.0-150-generic")).isFalse();
+        assertThat(GroupSync.reportsWritebackErrors("4.18.0-513.el8.x86_64")).isFalse();
+        assertThat(GroupSync.reportsWritebackErrors("")).isFalse();
+    }
+
+    @Test
     void aFailedBarrier_failsEveryRequestItServed() throws Exception {
         try (GroupSync g = new GroupSync(() -> {
             throw new IOException("EIO");

@@ -62,6 +62,7 @@ class MessageCodecTest {
                 new Message.Link(16, FILE, new WireEntry("first", EntryType.FILE, 123, -5_000_000_001L, 0755, null)),
                 new Message.Ack(16, Outcome.LINKED, null),
                 new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 42L),
+                new Message.Move(11, FILE, new WireEntry("carried.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 43L, true),
                 new Message.Ack(11, Outcome.MOVED, null),
                 new Message.EntryError("x", "permission denied"),
                 new Message.MetaEnd(99),

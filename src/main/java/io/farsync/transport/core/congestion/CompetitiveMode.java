@@ -93,6 +93,7 @@ final class CompetitiveMode {
     private final double beta;
     private final long[] minima = new long[DETECT_WINDOW];
     private int seen;
+    private int next;
     private State state = State.DELAY;
     private double wMax;
     private double wEst;
@@ -143,9 +144,12 @@ final class CompetitiveMode {
         long threshold = queueThreshold(minRtt);
         switch (state) {
             case DELAY -> {
-                minima[seen++ % DETECT_WINDOW] = queueMin;
+                // a ring of the last DETECT_WINDOW minima (seen stays bounded: a session may last months)
+                minima[next] = queueMin;
+                next = (next + 1) % DETECT_WINDOW;
+                seen = Math.min(seen + 1, DETECT_WINDOW);
                 int high = 0;
-                for (int i = 0; i < Math.min(seen, DETECT_WINDOW); i++) {
+                for (int i = 0; i < seen; i++) {
                     high += minima[i] > threshold ? 1 : 0;
                 }
                 if (high < DETECT_EPOCHS) {
@@ -188,6 +192,7 @@ final class CompetitiveMode {
     private void leave() {
         state = State.DELAY;
         seen = 0;
+        next = 0;
     }
 
     /**
