@@ -6,31 +6,19 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** --checksum: every kind round-trips; a mismatch is sent again once and never applied. */
-class ChecksumTest {
+class ChecksumTest extends SyncFixture {
 
-    private static final long T1 = 1_600_000_000_123_456_789L;
     private static final int SIZE = 600_000;
-
-    @TempDir
-    Path tmp;
-    Path src;
-    Path dst;
-    SyncRun sync;
 
     @BeforeEach
     void setUp() throws IOException {
-        src = Files.createDirectories(tmp.resolve("src"));
-        dst = tmp.resolve("dst");
-        sync = new SyncRun(src, dst, tmp.resolve("db"));
         byte[] zs = new byte[SIZE];
         Arrays.fill(zs, (byte) 'Z');
         Trees.write(src.resolve("victim.bin"), zs, T1);

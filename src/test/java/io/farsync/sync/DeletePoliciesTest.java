@@ -11,28 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** --delete-delay, --mirror, --max-delete and the emptied-source guard. */
-class DeletePoliciesTest {
-
-    private static final long T1 = 1_600_000_000_123_456_789L;
-    private static final long T2 = 1_650_000_000_987_654_321L;
-
-    @TempDir
-    Path tmp;
-    Path src;
-    Path dst;
-    SyncRun sync;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        src = Files.createDirectories(tmp.resolve("src"));
-        dst = tmp.resolve("dst");
-        sync = new SyncRun(src, dst, tmp.resolve("db"));
-    }
+class DeletePoliciesTest extends SyncFixture {
 
     private void files(String dir, int n) throws IOException {
         for (int i = 0; i < n; i++) {

@@ -3,32 +3,13 @@ package io.farsync.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.farsync.sync.filter.Filter;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Include and exclude rules applied by the source. */
-class FiltersTest {
-
-    private static final long T1 = 1_600_000_000_123_456_789L;
-    private static final long T2 = 1_650_000_000_987_654_321L;
-
-    @TempDir
-    Path tmp;
-    Path src;
-    Path dst;
-    SyncRun sync;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        src = Files.createDirectories(tmp.resolve("src"));
-        dst = tmp.resolve("dst");
-        sync = new SyncRun(src, dst, tmp.resolve("db"));
-    }
+class FiltersTest extends SyncFixture {
 
     private SyncOptions filtered(String... rules) {
         return SyncOptions.defaults().withFilter(Filter.of(List.of(rules)));

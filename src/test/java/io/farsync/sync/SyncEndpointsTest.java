@@ -16,28 +16,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A source and a destination endpoint talking over in-memory pipes. */
-class SyncEndpointsTest {
-
-    private static final long T1 = 1_600_000_000_123_456_789L;
-    private static final long T2 = 1_650_000_000_987_654_321L;
-
-    @TempDir
-    Path tmp;
-    Path src;
-    Path dst;
-    SyncRun sync;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        src = Files.createDirectories(tmp.resolve("src"));
-        dst = tmp.resolve("dst");
-        sync = new SyncRun(src, dst, tmp.resolve("db"));
-    }
+class SyncEndpointsTest extends SyncFixture {
 
     private static Random seeded(String test) {
         long seed = System.nanoTime();
