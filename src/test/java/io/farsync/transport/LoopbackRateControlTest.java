@@ -2,11 +2,6 @@ package io.farsync.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,58 +21,23 @@ class LoopbackRateControlTest {
     /** The datagram size the CLI uses on loopback, where the MTU is 64 KiB. */
     private static final int DATAGRAM = 32 * 1024;
 
-    private record Result(double seconds, TransportStats sender) {
-        double retransmissionRatio() {
-            return sender.retransmissionRatio();
-        }
-    }
-
-    private static Result transfer(RatePolicy policy, long bytes) throws Exception {
+    private static LoopbackTransfer transfer(RatePolicy policy, long bytes) throws Exception {
         TransportConfig config = TransportConfig.defaults().withRate(TARGET).withPolicy(policy).withDatagramSize(DATAGRAM)
                 .withBuffers(16 << 20, 16 << 20).withIdleTimeout(Duration.ofSeconds(20));
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        try (UdpTransport server = UdpTransport.bind(new InetSocketAddress(lo, 0), config);
-             UdpTransport client = UdpTransport.bind(new InetSocketAddress(lo, 0), config)) {
-            SessionKeys keys = SessionKeys.generate(new SecureRandom(), 128);
-            TransportConnection s = server.accept(keys);
-            TransportConnection c = client.connect(new InetSocketAddress(lo, server.localPort()), keys);
-            long start = System.nanoTime();
-            Thread writer = new Thread(() -> {
-                byte[] buf = new byte[1 << 20];
-                try (OutputStream out = c.output()) {
-                    for (long left = bytes; left > 0; left -= buf.length) {
-                        out.write(buf, 0, (int) Math.min(buf.length, left));
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, "loopback-writer");
-            writer.start();
-            byte[] buf = new byte[1 << 20];
-            long total = 0;
-            InputStream in = s.input();
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                total += n;
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            writer.join();
-            assertThat(total).isEqualTo(bytes);
-            TransportStats stats = c.stats();
-            c.close();
-            s.close();
-            return new Result(seconds, stats);
-        }
+        LoopbackTransfer r = LoopbackTransfer.run(config, bytes);
+        assertThat(r.received()).isEqualTo(bytes);
+        return r;
     }
 
     @Test
     void fair_onLoopback_retransmitsFarLessThanFixed() throws Exception {
         // a first, unmeasured transfer warms the JIT up, which otherwise slows whichever runs first
         transfer(RatePolicy.FIXED, BYTES / 4);
-        Result fixed = transfer(RatePolicy.FIXED, BYTES);
-        Result fair = transfer(RatePolicy.FAIR, BYTES);
+        LoopbackTransfer fixed = transfer(RatePolicy.FIXED, BYTES);
+        LoopbackTransfer fair = transfer(RatePolicy.FAIR, BYTES);
 
         for (var e : new Object[][] {{"fair ", fair}, {"fixed", fixed}}) {
-            Result r = (Result) e[1];
+            LoopbackTransfer r = (LoopbackTransfer) e[1];
             System.out.printf("loopback %s at target 10 Gbit/s: %d MB in %.2f s = %.0f Mbit/s, retransmitted %.2f %%, "
                             + "lost %d packets, srtt %.2f ms, queueing delay %.2f ms%n",
                     e[0], BYTES / 1_000_000, r.seconds(), BYTES * 8 / r.seconds() / 1e6, 100 * r.retransmissionRatio(),
