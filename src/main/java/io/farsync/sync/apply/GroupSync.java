@@ -115,7 +115,7 @@ public final class GroupSync implements AutoCloseable {
      * ones. On FUSE (sshfs, ntfs-3g...) it may not reach the server's storage at all, and
      * network file systems have their own rules; those get an fsync per file.
      */
-    private static final java.util.Set<String> TRUSTED_FILE_SYSTEMS = java.util.Set.of("ext4", "xfs", "btrfs", "f2fs", "tmpfs");
+    static final java.util.Set<String> TRUSTED_FILE_SYSTEMS = java.util.Set.of("ext4", "xfs", "btrfs", "f2fs", "tmpfs");
 
     /** Linux 5.8 and later: before it syncfs did not report writeback errors, so a failed write went unseen. */
     static boolean reportsWritebackErrors(String osVersion) {
