@@ -573,6 +573,10 @@ public final class DestinationEndpoint {
                 Entry own = own(a);
                 if ((bidi != null || !recreatedHere(a, from)) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
                     moveRecords(a, b);
+                    if (carry) {
+                        // the source records every carried move acked MOVED: so does this side
+                        carried.put(a, b);
+                    }
                     filesMoved++;
                     listener.entryMoved(a, b, to.size());
                     ackAfterCommit(new Message.Ack(id, Outcome.MOVED, null));
