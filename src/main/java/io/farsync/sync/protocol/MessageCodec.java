@@ -102,7 +102,7 @@ public final class MessageCodec {
 
         /**
          * File data, the bulk of a sync, goes out without first being copied into the frame
-         * buffer: the same bytes {@link #encode} would make.
+         * buffer ({@link #encode} leaves it to this): type, id, length, data.
          */
         private void writeFileData(Message.FileData d) throws IOException {
             int len = d.data().length;
@@ -288,14 +288,6 @@ public final class MessageCodec {
             o.writeInt(a.id());
             o.writeByte(a.outcome().ordinal());
             nullableStr(o, a.detail());
-        } else if (m instanceof Message.FileData d) {
-            if (d.data().length > MAX_CHUNK) {
-                throw new IllegalArgumentException("chunk of " + d.data().length + " bytes exceeds " + MAX_CHUNK);
-            }
-            o.writeByte(FILE_DATA);
-            o.writeInt(d.id());
-            o.writeInt(d.data().length);
-            o.write(d.data());
         } else if (m instanceof Message.FileEnd e) {
             if (e.digest().length > MAX_DIGEST) {
                 throw new IllegalArgumentException("digest of " + e.digest().length + " bytes exceeds " + MAX_DIGEST);
