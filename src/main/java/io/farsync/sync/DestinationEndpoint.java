@@ -419,6 +419,7 @@ public final class DestinationEndpoint {
                 onDelete(del.id(), del.expected());
             } else if (m instanceof Message.FileData data) {
                 onData(data);
+                peer.recycle(data); // written (or dropped): its array goes back to the reader
             } else if (m instanceof Message.FileEnd end) {
                 onEnd(end);
             } else if (m instanceof Message.FileFrom from) {
@@ -822,6 +823,9 @@ public final class DestinationEndpoint {
             if (in.awaitingFrom) {
                 throw Protocol.violation("data for entry " + data.id() + " before the FileFrom answering its Resume");
             }
+            if (bytesTransferred == 0 && log.isDebugEnabled()) {
+                log.debug("timeline: first file data in (entry {})", data.id());
+            }
             bytesTransferred += data.data().length;
             listener.progress(data.data().length);
             if (in.failure != null) {
@@ -877,6 +881,9 @@ public final class DestinationEndpoint {
                     throw new EntryFailure(what + " twice; not applied");
                 }
                 TempFile temp = in.temp;
+                if (filesTransferred == 0 && commits.isEmpty() && log.isDebugEnabled()) {
+                    log.debug("timeline: last byte of entry {} written, checksum verified", end.id());
+                }
                 markPending();
                 Future<?> durable = group != null && group.covers(temp.path()) ? group.force(temp) : fsyncs.submit(() -> {
                     fsync.force(temp);
@@ -919,6 +926,9 @@ public final class DestinationEndpoint {
                     } catch (InterruptedException ex) {
                         Thread.currentThread().interrupt();
                         throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while writing " + c.entry().path(), ex);
+                    }
+                    if (filesTransferred == 0 && log.isDebugEnabled()) {
+                        log.debug("timeline: entry {} durable", c.id());
                     }
                     Entry now = applier.commit(c.temp(), c.entry());
                     filesTransferred++;

@@ -34,6 +34,8 @@ final class PeerChannel implements AutoCloseable {
     /** Bytes of file data the reader may hold before the endpoint consumes them (32 chunks). */
     static final int INBOUND_DATA_BYTES = 32 * MessageCodec.MAX_CHUNK;
     private static final int OUTBOUND_MESSAGES = 64;
+    /** Enough for a full outbound queue or a full inbound budget of chunks, and the one being handled. */
+    private static final int POOLED_CHUNKS = Math.max(OUTBOUND_MESSAGES, INBOUND_DATA_BYTES / MessageCodec.MAX_CHUNK) + 2;
     private static final Object END = new Object();
 
     private final String name;
@@ -43,6 +45,7 @@ final class PeerChannel implements AutoCloseable {
     private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
     private final BlockingQueue<Object> outbound = new LinkedBlockingQueue<>(OUTBOUND_MESSAGES);
     private final Semaphore inboundData = new Semaphore(INBOUND_DATA_BYTES);
+    private final ChunkPool chunks = new ChunkPool(POOLED_CHUNKS);
     private final Thread reader;
     private final Thread writer;
     private volatile boolean closed;
@@ -79,6 +82,19 @@ final class PeerChannel implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while sending to the peer", e);
         }
+    }
+
+    /**
+     * An array for a FileData message of {@code size} bytes that {@link #send} then hands back
+     * for reuse once written out: the sender must not touch it after sending.
+     */
+    byte[] chunk(int size) {
+        return chunks.take(size);
+    }
+
+    /** Hands a received FileData's array back for the reader to reuse: the caller is done with it. */
+    void recycle(Message.FileData d) {
+        chunks.give(d.data());
     }
 
     /** The next message, waiting for it. Throws when the peer is gone or aborted the sync. */
@@ -191,7 +207,7 @@ final class PeerChannel implements AutoCloseable {
     }
 
     private void readLoop() {
-        MessageCodec.Reader r = new MessageCodec.Reader(in);
+        MessageCodec.Reader r = new MessageCodec.Reader(in, chunks::take);
         try {
             while (true) {
                 Message m = r.read();
@@ -244,6 +260,9 @@ final class PeerChannel implements AutoCloseable {
                     return;
                 }
                 w.write((Message) o);
+                if (o instanceof Message.FileData d) {
+                    chunks.give(d.data());
+                }
             }
         } catch (IOException e) {
             FarsyncException f = new FarsyncException(ExitCode.TRANSFER_FAILED, "connection to peer failed: " + e.getMessage(), e);

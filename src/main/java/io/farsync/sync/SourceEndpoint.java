@@ -559,8 +559,9 @@ public final class SourceEndpoint {
                     ch.position(sent);
                 }
                 while (sent < e.size()) {
-                    // Chunks sized to what is left: small files must not cost a 256 KiB buffer each.
-                    byte[] chunk = new byte[(int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK)];
+                    // Chunks sized to what is left: small files must not cost a 256 KiB buffer each;
+                    // whole chunks come from the channel's pool, back to it once written out.
+                    byte[] chunk = peer.chunk((int) Math.min(e.size() - sent, MessageCodec.MAX_CHUNK));
                     if (!readFully(ch, chunk)) {
                         failure = CHANGED;
                         break;

@@ -25,6 +25,7 @@ public final class TempFile {
     /** The directory holding the temp file and its target, open since the temp file was created. */
     final DirectoryHandle dir;
     private final Checksum.Digest hash;
+    private final Writeback writeback;
     private long written;
     private boolean open = true;
     /** Whether {@link #dir} is open: until the file is committed, kept for resuming or discarded. */
@@ -41,6 +42,7 @@ public final class TempFile {
         this.target = dir.path().resolve(targetName);
         this.channel = channel;
         this.hash = checksum.start();
+        this.writeback = new Writeback(channel);
         this.partial = partial;
     }
 
@@ -66,6 +68,7 @@ public final class TempFile {
         }
         channel.position(offset);
         written = offset;
+        writeback.skip(offset);
     }
 
     /** True for a partial file (see {@link io.farsync.sync.scan.TempNames#forPartial}). */
@@ -110,6 +113,7 @@ public final class TempFile {
         }
         hash.update(data, 0, data.length);
         written += data.length;
+        writeback.written(written);
     }
 
     public long written() {

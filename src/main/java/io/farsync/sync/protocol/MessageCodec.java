@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 
 /**
  * Frames messages on a byte stream: {@code u32 length, u8 type, payload}, big-endian; strings
@@ -126,9 +127,19 @@ public final class MessageCodec {
     /** Reads messages from a stream. Not thread-safe. */
     public static final class Reader {
         private final DataInputStream in;
+        private final IntFunction<byte[]> dataArrays;
 
         public Reader(InputStream in) {
+            this(in, byte[]::new);
+        }
+
+        /**
+         * @param dataArrays gives the array of exactly the asked length that a FileData frame's
+         *     data is read into (a pool's, to reuse them; the message then owns it)
+         */
+        public Reader(InputStream in, IntFunction<byte[]> dataArrays) {
             this.in = new DataInputStream(in);
+            this.dataArrays = dataArrays;
         }
 
         /** The next message; {@link EOFException} if the stream ends, cleanly or mid-frame. */
@@ -170,7 +181,7 @@ public final class MessageCodec {
             if (len < n - FILE_DATA_HEAD) {
                 throw protocol((n - FILE_DATA_HEAD - len) + " stray bytes after FileData");
             }
-            byte[] data = new byte[len];
+            byte[] data = dataArrays.apply(len);
             in.readFully(data);
             return new Message.FileData(id, data);
         }
