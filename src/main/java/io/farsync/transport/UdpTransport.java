@@ -75,6 +75,7 @@ public final class UdpTransport implements AutoCloseable {
     /** Binds a UDP socket ({@code port} 0 picks a free one) and starts the I/O thread. */
     public static UdpTransport bind(InetSocketAddress local, TransportConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
+        Connection.warmUpCrypto();
         DatagramChannel channel = DatagramChannel.open();
         Selector selector = null;
         try {

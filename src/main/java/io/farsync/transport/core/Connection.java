@@ -155,6 +155,14 @@ public final class Connection {
     }
 
     /** The side that speaks first. */
+    /**
+     * Has AES-GCM compiled ahead of the first connection's data, on a daemon thread, once per
+     * JVM ({@link PacketCodec#warmUp}): 64 datagrams of the largest size, 2 MiB each way.
+     */
+    public static void warmUpCrypto() {
+        PacketCodec.warmUp(64, TransportConfig.MAX_DATAGRAM - PacketCodec.OVERHEAD);
+    }
+
     public static Connection client(TransportConfig config, SessionKeys keys, long nowNanos) {
         return new Connection(true, config, keys, nowNanos);
     }

@@ -50,6 +50,42 @@ final class PacketCodec {
         this.openIv = openIv.clone();
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Once per JVM, on a daemon thread: seals and opens {@code packets} datagrams of
+     * {@code size} bytes with a throwaway key, so that the JIT has compiled AES-GCM (C2, with the
+     * CPU's AES and carry-less multiply intrinsics) before a connection's first data. Call it
+     * where a transfer is about to be set up (the SSH handshake runs meanwhile).
+     *
+     * <p>Why: the JDK's GHASH and counter mode run interpreted, then as C1 code without the
+     * intrinsics, until C2 compiles them: 60 MB/s per side with C2 kept off
+     * ({@code -XX:TieredStopAtLevel=1}: 17 CPU s per side for 1 GiB) against ~3 GB/s compiled.
+     * A connection's first megabytes paid that, on the critical path (docs/PERFORMANCE.md,
+     * "Loopback, session 4").
+     */
+    static void warmUp(int packets, int size) {
+        if (!WARMING.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            byte[] key = new byte[16];
+            byte[] iv = new byte[12];
+            new java.security.SecureRandom().nextBytes(key);
+            PacketCodec codec = new PacketCodec(key, iv, key, iv);
+            byte[] plain = new byte[size];
+            byte[] wire = new byte[size + OVERHEAD];
+            for (int i = 0; i < packets; i++) {
+                int n = codec.seal(0, i, plain, size, wire, 0);
+                if (codec.open(wire, 0, n, plain) != size) {
+                    throw new IllegalStateException("AES-GCM warm-up: a sealed datagram did not open");
+                }
+            }
+        }, "farsync-aead-warmup");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /**
      * The connection id of a datagram that looks like version 1, else -1. Needs no key: the
      * driver uses it to pick the connection.

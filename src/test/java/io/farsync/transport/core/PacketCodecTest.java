@@ -23,6 +23,21 @@ class PacketCodecTest {
     }
 
     @Test
+    void warmUp_runsOncePerJvm_andEndsCleanly() throws Exception {
+        Connection.warmUpCrypto();
+        Connection.warmUpCrypto();
+
+        java.util.List<Thread> warming = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("farsync-aead-warmup")).toList();
+        assertThat(warming).hasSizeLessThanOrEqualTo(1);
+        for (Thread t : warming) {
+            assertThat(t.isDaemon()).isTrue();
+            t.join(60_000);
+            assertThat(t.isAlive()).isFalse();
+        }
+    }
+
+    @Test
     void seal_thenOpen_roundTrips() {
         byte[] plain = "hello, far away".getBytes();
         byte[] datagram = sealed(42, plain);
