@@ -54,7 +54,8 @@ rows=()
 for i in 1 2 3; do
     f=$(run_farsync); r=$(run_rsync)
     fcpu=$(awk '{print $1+$2}' "$WORK/farsync.cpu"); rcpu=$(awk '{print $1+$2}' "$WORK/rsync.cpu")
-    rows+=("| $i | $(printf %.2f "$f") | $(printf %.0f "$(echo "$SIZE_MB / $f" | bc -l)") | $(printf %.2f "$r") | $(printf %.0f "$(echo "$SIZE_MB / $r" | bc -l)") | $(printf %.2f "$(echo "$r / $f" | bc -l)") | $fcpu | $rcpu |")
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    rows+=("| $i | $load | $(printf %.2f "$f") | $(printf %.0f "$(echo "$SIZE_MB / $f" | bc -l)") | $(printf %.2f "$r") | $(printf %.0f "$(echo "$SIZE_MB / $r" | bc -l)") | $(printf %.2f "$(echo "$r / $f" | bc -l)") | $fcpu | $(printf %.1f "$(echo "$fcpu * 1024 / $SIZE_MB" | bc -l)") | $rcpu |")
 done
 
 OUT=$HERE/bench/results/loopback-$(date -u +%Y-%m-%d).md
@@ -64,9 +65,10 @@ OUT=$HERE/bench/results/loopback-$(date -u +%Y-%m-%d).md
     echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). Command: \`bench/loopback.sh $SIZE_MB\`."
     echo "farsync: \`farsync sync SRC DST --rate 10G\` (embedded server, SSH + AES-128-GCM UDP over 127.0.0.1)."
     echo "rsync: \`rsync -a -e ssh\` to a private sshd on 127.0.0.1 (OpenSSH defaults). Wall time includes process start."
+    echo "farsync CPU: user + system of the whole process (client and embedded server in one JVM); rsync: its client process only."
     echo
-    echo "| run | farsync s | farsync MiB/s | rsync s | rsync MiB/s | speed-up (rsync s / farsync s) | farsync CPU s | rsync client CPU s |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| run | load average (1 min, after the run) | farsync s | farsync MiB/s | rsync s | rsync MiB/s | speed-up (rsync s / farsync s) | farsync CPU s | farsync CPU s per GiB | rsync client CPU s |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
     echo "Last farsync stats: \`$(tr -d '\n ' < "$WORK/farsync.json" | cut -c1-400)\`"

@@ -21,7 +21,19 @@ package io.farsync.transport.core;
  */
 final class SendStream {
 
+    /**
+     * Written bytes not sent yet that the stream holds at most: 16 MiB, 13 ms at 10 Gbit/s and
+     * 270 ms at 500 Mbit/s, so the pacer never waits for the application, which refills as each
+     * batch goes out. The capacity is sized for what is in flight (a long path's bandwidth-delay
+     * product, up to 512 MiB); without this bound an application faster than the path filled it
+     * all with data that merely waited its turn: a 1 GiB loopback sync held 512 MiB here, ~0.6 GB
+     * of chunks allocated, then copied by the collector while they waited (JFR allocation samples,
+     * docs/PERFORMANCE.md "Loopback, session 4").
+     */
+    static final int MAX_UNSENT = 16 << 20;
+
     private final int capacity;
+    private final int maxUnsent;
     private final ChunkedBuffer buffer = new ChunkedBuffer();
     private final RangeSet acked = new RangeSet();
     private final RangeSet lost = new RangeSet();
@@ -46,15 +58,23 @@ final class SendStream {
     private long nextMaxData;
 
     SendStream(int capacity) {
-        this.capacity = capacity;
+        this(capacity, MAX_UNSENT);
     }
 
-    /** Buffers up to {@code len} bytes, as many as the send buffer has room for; returns that count. */
+    SendStream(int capacity, int maxUnsent) {
+        this.capacity = capacity;
+        this.maxUnsent = maxUnsent;
+    }
+
+    /**
+     * Buffers up to {@code len} bytes, as many as the send buffer has room for (unacknowledged
+     * bytes within the capacity, unsent ones within {@link #MAX_UNSENT}); returns that count.
+     */
     int write(byte[] b, int off, int len) {
         if (finalSize >= 0) {
             throw new IllegalStateException("stream already finished at " + finalSize);
         }
-        int n = (int) Math.min(len, capacity - (written - ackedBelow));
+        int n = (int) Math.min(len, room());
         if (n <= 0) {
             return 0;
         }
@@ -80,7 +100,11 @@ final class SendStream {
     }
 
     int writableBytes() {
-        return finalSize >= 0 ? 0 : (int) (capacity - (written - ackedBelow));
+        return finalSize >= 0 ? 0 : (int) Math.max(0, room());
+    }
+
+    private long room() {
+        return Math.min(capacity - (written - ackedBelow), maxUnsent - (written - sentBelow));
     }
 
     /** Whether the stream has something to send under the peer's credit {@code maxData}. */

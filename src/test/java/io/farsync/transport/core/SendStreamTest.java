@@ -29,6 +29,23 @@ class SendStreamTest {
     }
 
     @Test
+    void write_isBoundedByUnsentBytes_untilSent() {
+        SendStream s = new SendStream(1000, 300);
+        assertThat(s.write(new byte[1500], 0, 1500)).isEqualTo(300);
+        assertThat(s.writableBytes()).isZero();
+        sendNext(s, 200);
+
+        assertThat(s.writableBytes()).isEqualTo(200);
+        assertThat(s.write(new byte[1500], 0, 1500)).isEqualTo(200);
+        sendNext(s, 300);
+        assertThat(s.write(new byte[1500], 0, 1500)).isEqualTo(300);
+        sendNext(s, 300);
+        // all 800 sent, none acked: the capacity is what bounds now
+        assertThat(s.write(new byte[1500], 0, 1500)).isEqualTo(200);
+        assertThat(s.write(new byte[1], 0, 1)).isZero();
+    }
+
+    @Test
     void retransmit_afterLoss_comesBeforeNewData() {
         SendStream s = withBytes(3000);
         sendNext(s, 1000);
