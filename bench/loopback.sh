@@ -58,7 +58,7 @@ for i in 1 2 3; do
     rows+=("| $i | $load | $(printf %.2f "$f") | $(printf %.0f "$(echo "$SIZE_MB / $f" | bc -l)") | $(printf %.2f "$r") | $(printf %.0f "$(echo "$SIZE_MB / $r" | bc -l)") | $(printf %.2f "$(echo "$r / $f" | bc -l)") | $fcpu | $(printf %.1f "$(echo "$fcpu * 1024 / $SIZE_MB" | bc -l)") | $rcpu |")
 done
 
-OUT=$HERE/bench/results/loopback-$(date -u +%Y-%m-%d).md
+OUT=$HERE/bench/results/loopback-$(date -u +%Y-%m-%dT%H%MZ).md
 {
     echo "# Loopback: one ${SIZE_MB} MiB file, $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
