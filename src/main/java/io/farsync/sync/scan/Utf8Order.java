@@ -58,37 +58,6 @@ final class Utf8Order {
         return (i < end ? 1 : 0) - (k < n ? 1 : 0);
     }
 
-    /** Compares {@code a[as, ae)} with {@code b[bs, be)}, both UTF-8, in UTF-16 order. */
-    static int compare(byte[] a, int as, int ae, byte[] b, int bs, int be) {
-        int i = as;
-        int j = bs;
-        while (i < ae && j < be) {
-            int x = a[i];
-            int y = b[j];
-            if (x == y && x >= 0) {
-                i++;
-                j++;
-                continue;
-            }
-            int cx = x >= 0 ? x : decode(a, i);
-            int cy = y >= 0 ? y : decode(b, j);
-            if (cx != cy) {
-                long kx = utf16Key(cx);
-                long ky = utf16Key(cy);
-                // same high surrogate: the low ones decide, in code point order
-                return kx != ky ? Long.compare(kx, ky) : Integer.compare(cx, cy);
-            }
-            i += x >= 0 ? 1 : width(x);
-            j += y >= 0 ? 1 : width(y);
-        }
-        return (i < ae ? 1 : 0) - (j < be ? 1 : 0);
-    }
-
-    /** The first UTF-16 unit of {@code cp}: where a supplementary character sorts among the others. */
-    private static long utf16Key(int cp) {
-        return cp < 0x10000 ? cp : Character.highSurrogate(cp);
-    }
-
     /** Bytes of the sequence led by {@code lead} (a negative byte). */
     private static int width(int lead) {
         int u = lead & 0xFF;

@@ -97,13 +97,6 @@ class EntryTableTest {
     }
 
     @Test
-    void builder_refusesRowsOutOfOrder() {
-        EntryTable.Builder b = new EntryTable.Builder(1).add(new Entry("b", EntryType.FILE, 1, 1, 0644, 1, null));
-        assertThatThrownBy(() -> b.add(new Entry("a", EntryType.FILE, 1, 1, 0644, 1, null)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows out of order: a after b");
-    }
-
-    @Test
     void table_isReadOnly() {
         EntryTable table = tableOf(new TreeMap<>(Map.of("a", new Entry("a", EntryType.FILE, 1, 1, 0644, 1, null))));
         assertThatThrownBy(() -> table.put("b", new Entry("b", EntryType.FILE, 1, 1, 0644, 1, null)))
