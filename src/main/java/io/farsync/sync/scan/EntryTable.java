@@ -1,21 +1,25 @@
 package io.farsync.sync.scan;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
  * A read-only map of entries by path, sorted ({@link String#compareTo}), stored column by column
- * in primitive arrays: each path as UTF-8 bytes in one shared array, each field in an array of
- * its own. An {@link Entry} is made only when one is asked for.
+ * in primitive arrays: each path as UTF-8 bytes in one shared array, size, mtime and inode in
+ * arrays of their own, and the fields most rows share (type, mode, device, owner, link count) as
+ * an index into a small table of the distinct tuples. An {@link Entry} is made only when one is
+ * asked for.
  *
  * <p>Why: a scanned tree held as {@code Entry} objects in a {@code TreeMap} costs ~190 bytes of
  * heap per entry (record, path string, tree node); one endpoint of a 1,000,000-file re-sync held
  * two such maps, both endpoints ~0.6 GB (docs/PERFORMANCE.md). Here an entry costs its path's
- * bytes plus ~50 bytes, so both endpoints of that re-sync fit in {@code -Xmx256m}. Lookups are a
+ * bytes plus ~32 bytes, so both endpoints of that re-sync fit in {@code -Xmx256m}. Lookups are a
  * binary search that compares the asked path with the stored bytes in place, without decoding.
  *
  * <p>Views ({@link #subMap}, {@link #headMap}, {@link #tailMap}) share the arrays and are tables
@@ -24,8 +28,9 @@ import java.util.NoSuchElementException;
  */
 public final class EntryTable extends EntryMapBase {
 
-    /** Entry types by code: {@link EntryType#values()} once, not per row. */
-    private static final EntryType[] TYPES = EntryType.values();
+    /** What many rows share: their type, mode, device, owner and link count. */
+    private record Kind(EntryType type, int mode, long device, int uid, int gid, int nlink) {
+    }
 
     private final Columns c;
     private final int from;
@@ -47,15 +52,15 @@ public final class EntryTable extends EntryMapBase {
         byte[] paths;
         /** Row i's path is {@code paths[ends[i - 1] .. ends[i])} (from 0 for row 0). */
         int[] ends;
-        byte[] types;
         long[] sizes;
         long[] mtimes;
-        int[] modes;
-        long[] devices;
         long[] inodes;
-        int[] uids;
-        int[] gids;
-        int[] nlinks;
+        /**
+         * Row i's type, mode, device, owner and link count: {@code kinds[ofKind[i]]}. A tree has
+         * few distinct such tuples, so one int a row stands for 25 bytes of columns.
+         */
+        int[] ofKind;
+        List<Kind> kinds = new ArrayList<>();
         /** Null while every row's hash is 0 (no {@code --xattrs}): 8 bytes a row saved. */
         long[] xattrs;
         /** Symlink targets by row: symlinks are few, a column for them would be mostly empty. */
@@ -86,30 +91,20 @@ public final class EntryTable extends EntryMapBase {
             int n = Math.max(capacity, 1);
             c.paths = new byte[Math.max(pathBytes, 16)];
             c.ends = new int[n];
-            c.types = new byte[n];
             c.sizes = new long[n];
             c.mtimes = new long[n];
-            c.modes = new int[n];
-            c.devices = new long[n];
             c.inodes = new long[n];
-            c.uids = new int[n];
-            c.gids = new int[n];
-            c.nlinks = new int[n];
+            c.ofKind = new int[n];
         }
 
         /** Appends {@code e}, whose path must sort after the previous row's (not checked). */
         public Builder add(io.farsync.sync.scan.Entry e) {
             byte[] path = e.path().getBytes(StandardCharsets.UTF_8);
             int i = open(path, 0, path.length);
-            c.types[i] = (byte) e.type().ordinal();
             c.sizes[i] = e.size();
             c.mtimes[i] = e.mtimeNanos();
-            c.modes[i] = e.mode();
-            c.devices[i] = e.device();
             c.inodes[i] = e.inode();
-            c.uids[i] = e.uid();
-            c.gids[i] = e.gid();
-            c.nlinks[i] = e.nlink();
+            c.ofKind[i] = kindIndex(new Kind(e.type(), e.mode(), e.device(), e.uid(), e.gid(), e.nlink()));
             setXattr(i, e.xattrHash());
             if (e.linkTarget() != null) {
                 c.links.put(i, e.linkTarget());
@@ -122,15 +117,10 @@ public final class EntryTable extends EntryMapBase {
             Columns s = t.c;
             int row = t.from + index;
             int i = open(s.paths, s.start(row), s.ends[row]);
-            c.types[i] = s.types[row];
             c.sizes[i] = s.sizes[row];
             c.mtimes[i] = s.mtimes[row];
-            c.modes[i] = s.modes[row];
-            c.devices[i] = s.devices[row];
             c.inodes[i] = s.inodes[row];
-            c.uids[i] = s.uids[row];
-            c.gids[i] = s.gids[row];
-            c.nlinks[i] = s.nlinks[row];
+            c.ofKind[i] = kindIndex(s.kinds.get(s.ofKind[row]));
             setXattr(i, s.xattrs == null ? 0 : s.xattrs[row]);
             String link = s.links.isEmpty() ? null : s.links.get(row);
             if (link != null) {
@@ -138,9 +128,29 @@ public final class EntryTable extends EntryMapBase {
             }
         }
 
+        private final Map<Kind, Integer> kindIndex = new HashMap<>();
+        /** The last kind looked up: consecutive rows (a directory's files) mostly share one. */
+        private Kind lastKind;
+        private int lastIndex;
+
+        private int kindIndex(Kind k) {
+            if (k.equals(lastKind)) {
+                return lastIndex;
+            }
+            Integer at = kindIndex.get(k);
+            if (at == null) {
+                at = c.kinds.size();
+                c.kinds.add(k);
+                kindIndex.put(k, at);
+            }
+            lastKind = k;
+            lastIndex = at;
+            return at;
+        }
+
         private void setXattr(int i, long hash) {
             if (hash != 0 && c.xattrs == null) {
-                c.xattrs = new long[c.types.length];
+                c.xattrs = new long[c.inodes.length];
             }
             if (c.xattrs != null) {
                 c.xattrs[i] = hash;
@@ -150,7 +160,7 @@ public final class EntryTable extends EntryMapBase {
         /** Adds a row with this path; returns its index. */
         private int open(byte[] path, int start, int end) {
             int i = c.count;
-            if (i == c.types.length) {
+            if (i == c.inodes.length) {
                 grow(Math.max(16, i + (i >> 1)));
             }
             int len = end - start;
@@ -166,15 +176,10 @@ public final class EntryTable extends EntryMapBase {
 
         private void grow(int n) {
             c.ends = Arrays.copyOf(c.ends, n);
-            c.types = Arrays.copyOf(c.types, n);
             c.sizes = Arrays.copyOf(c.sizes, n);
             c.mtimes = Arrays.copyOf(c.mtimes, n);
-            c.modes = Arrays.copyOf(c.modes, n);
-            c.devices = Arrays.copyOf(c.devices, n);
             c.inodes = Arrays.copyOf(c.inodes, n);
-            c.uids = Arrays.copyOf(c.uids, n);
-            c.gids = Arrays.copyOf(c.gids, n);
-            c.nlinks = Arrays.copyOf(c.nlinks, n);
+            c.ofKind = Arrays.copyOf(c.ofKind, n);
             if (c.xattrs != null) {
                 c.xattrs = Arrays.copyOf(c.xattrs, n);
             }
@@ -182,7 +187,7 @@ public final class EntryTable extends EntryMapBase {
 
         /** The table of the rows added (the builder must not be used after). */
         public EntryTable build() {
-            if (c.count != c.types.length) {
+            if (c.count != c.inodes.length) {
                 grow(c.count);
             }
             if (c.pathBytes != c.paths.length) {
@@ -289,17 +294,19 @@ public final class EntryTable extends EntryMapBase {
      */
     public boolean rowEquals(int i, io.farsync.sync.scan.Entry e) {
         int r = from + i;
-        return c.types[r] == e.type().ordinal() && c.sizes[r] == e.size() && c.mtimes[r] == e.mtimeNanos()
-                && c.modes[r] == e.mode() && c.devices[r] == e.device() && c.inodes[r] == e.inode()
-                && c.uids[r] == e.uid() && c.gids[r] == e.gid() && c.nlinks[r] == e.nlink()
+        Kind k = c.kinds.get(c.ofKind[r]);
+        return c.sizes[r] == e.size() && c.mtimes[r] == e.mtimeNanos() && c.inodes[r] == e.inode()
+                && k.type == e.type() && k.mode == e.mode() && k.device == e.device()
+                && k.uid == e.uid() && k.gid == e.gid() && k.nlink == e.nlink()
                 && (c.xattrs == null ? 0 : c.xattrs[r]) == e.xattrHash()
                 && java.util.Objects.equals(c.links.isEmpty() ? null : c.links.get(r), e.linkTarget())
                 && compareRow(c, r, e.path()) == 0;
     }
 
     private static io.farsync.sync.scan.Entry entry(Columns c, int r) {
-        return new io.farsync.sync.scan.Entry(pathOf(c, r), TYPES[c.types[r]], c.sizes[r], c.mtimes[r], c.modes[r], c.devices[r], c.inodes[r],
-                c.links.isEmpty() ? null : c.links.get(r), c.uids[r], c.gids[r], c.nlinks[r], c.xattrs == null ? 0 : c.xattrs[r]);
+        Kind k = c.kinds.get(c.ofKind[r]);
+        return new io.farsync.sync.scan.Entry(pathOf(c, r), k.type, c.sizes[r], c.mtimes[r], k.mode, k.device, c.inodes[r],
+                c.links.isEmpty() ? null : c.links.get(r), k.uid, k.gid, k.nlink, c.xattrs == null ? 0 : c.xattrs[r]);
     }
 
     private static String pathOf(Columns c, int r) {
