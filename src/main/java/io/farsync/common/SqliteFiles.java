@@ -14,6 +14,10 @@ import java.sql.Statement;
  */
 public final class SqliteFiles {
 
+    static {
+        SqliteNative.prepare();    // before the driver loads its native library
+    }
+
     private SqliteFiles() {
     }
 

@@ -674,9 +674,7 @@ public final class DestinationEndpoint {
             if (top != null) {
                 tree.add(top);
             }
-            NavigableMap<String, Entry> below = recorded.subMap(a + "/", true, a + "0", false);
-            tree.addAll(below.values());
-            below.clear();
+            tree.addAll(SortedEntries.removeBelow(recorded, a));
             for (Entry e : tree) {
                 String moved = Entry.rebase(e.path(), a, b);
                 recorded.put(moved, e.withPath(moved));

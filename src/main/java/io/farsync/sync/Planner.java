@@ -2,6 +2,7 @@ package io.farsync.sync;
 
 import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryOverlay;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.SortedEntries;
 import java.util.ArrayDeque;
@@ -445,14 +446,12 @@ final class Planner {
             String b = to.path();
             if (view == recorded) {
                 // Copied only now: a run without moves (the usual case) keeps one map of a large tree.
-                view = new TreeMap<>(recorded);
+                view = recorded instanceof EntryOverlay overlay ? overlay.copy() : new TreeMap<>(recorded);
             }
             List<Entry> tree = new ArrayList<>();
             tree.add(view.remove(a));
             if (from.isDirectory()) {
-                NavigableMap<String, Entry> below = view.subMap(a + "/", true, a + "0", false);
-                tree.addAll(below.values());
-                below.clear();
+                tree.addAll(SortedEntries.removeBelow(view, a));
                 NavigableSet<String> devsBelow = devs.subSet(a + "/", true, a + "0", false);
                 List<String> movedDevs = new ArrayList<>(devsBelow);
                 devsBelow.clear();

@@ -75,6 +75,21 @@ public final class SortedEntries {
     }
 
     /**
+     * Removes the entries strictly below directory {@code dir} from {@code map}; returns them in
+     * path order. An {@link EntryOverlay} has no sub-map views: it does this itself.
+     */
+    public static List<Entry> removeBelow(NavigableMap<String, Entry> map, String dir) {
+        if (map instanceof EntryOverlay overlay) {
+            return overlay.removeBelow(dir);
+        }
+        // '0' follows '/': [dir/, dir0) is everything below dir
+        NavigableMap<String, Entry> below = map.subMap(dir + "/", true, dir + "0", false);
+        List<Entry> out = new java.util.ArrayList<>(below.values());
+        below.clear();
+        return out;
+    }
+
+    /**
      * Looks up paths of a sorted map in ascending order by walking its values once: one string
      * comparison per step instead of a tree descent per lookup. Asking for a path below the one
      * asked before is a programming error.

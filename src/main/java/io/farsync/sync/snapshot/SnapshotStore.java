@@ -4,6 +4,8 @@ import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.common.SqliteFiles;
 import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryOverlay;
+import io.farsync.sync.scan.EntryTable;
 import io.farsync.sync.scan.EntryType;
 import io.farsync.sync.scan.SortedEntries;
 import java.io.IOException;
@@ -290,9 +292,14 @@ public final class SnapshotStore implements AutoCloseable {
     /**
      * Every recorded entry, sorted by path (commits pending changes first); a record equal to the
      * entry of {@code scanned} at its path (an unchanged entry, the usual case) is that very
-     * object, so an endpoint holds one copy of each unchanged entry, not two.
+     * object, so an endpoint holds one copy of each unchanged entry, not two. For a scan's
+     * {@link EntryTable} the result is an {@link EntryOverlay} over it: an unchanged record costs
+     * one bit, and the map stays mutable.
      */
     public synchronized NavigableMap<String, Entry> loadAll(NavigableMap<String, Entry> scanned) {
+        if (scanned instanceof EntryTable table) {
+            return loadOver(table);
+        }
         flush();
         List<Entry> rows = new ArrayList<>();
         SortedEntries.Cursor same = new SortedEntries.Cursor(scanned);
@@ -313,6 +320,39 @@ public final class SnapshotStore implements AutoCloseable {
             throw failure("cannot read snapshot database " + file, e);
         }
         return SortedEntries.treeOf(rows);
+    }
+
+    /**
+     * The records as a difference against {@code scanned}: rows are read in the primary key's
+     * order and matched against the table by a cursor that only moves forward; where SQLite's
+     * order (UTF-8 bytes) and the table's ({@link String#compareTo}) differ (characters above
+     * U+FFFF against U+E000-U+FFFF), the row is looked up by binary search instead.
+     */
+    private EntryOverlay loadOver(EntryTable scanned) {
+        flush();
+        EntryOverlay out = new EntryOverlay(scanned);
+        int next = 0;
+        int n = scanned.size();
+        try (Statement st = db.createStatement();
+                ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries ORDER BY path")) {
+            while (rs.next()) {
+                Entry e = row(rs);
+                String path = e.path();
+                while (next < n && scanned.comparePathAt(next, path) < 0) {
+                    next++;
+                }
+                int at = next < n && scanned.comparePathAt(next, path) == 0 ? next : scanned.indexOf(path);
+                if (at >= 0 && scanned.rowEquals(at, e)) {
+                    out.markSame(at);
+                } else {
+                    out.put(path, e);
+                }
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read snapshot database " + file, e);
+        }
+        return out;
     }
 
     /**

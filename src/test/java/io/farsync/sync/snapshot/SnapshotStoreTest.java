@@ -63,6 +63,34 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void loadAll_overAScannedTable_marksUnchangedRows_andHoldsTheOthers_inBothOrders() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
+            // U+1F600 sorts after U+E000 in UTF-8 (the primary key's order), before it in Java's
+            for (String p : new String[] {"\uE000", "\uE000/x", "\uD83D\uDE00", "\uD83D\uDE00/y", "a", "b", "gone"}) {
+                s.put(file(p, p.length()));
+            }
+            java.util.TreeMap<String, Entry> scanned = new java.util.TreeMap<>();
+            for (String p : new String[] {"\uE000", "\uE000/x", "\uD83D\uDE00", "\uD83D\uDE00/y", "a", "new"}) {
+                scanned.put(p, file(p, p.length()));
+            }
+            scanned.put("b", file("b", 99));
+            io.farsync.sync.scan.EntryTable.Builder table = new io.farsync.sync.scan.EntryTable.Builder(scanned.size());
+            scanned.values().forEach(table::add);
+
+            java.util.NavigableMap<String, Entry> loaded = s.loadAll(table.build());
+
+            assertThat(loaded).isInstanceOf(io.farsync.sync.scan.EntryOverlay.class);
+            assertThat(loaded).containsExactlyEntriesOf(s.loadAll());
+            assertThat(loaded.get("b")).isEqualTo(file("b", 1));
+            assertThat(loaded).doesNotContainKey("new");
+            // still a map to work on: the destination records what it applies
+            loaded.remove("a");
+            loaded.put("new", file("new", 3));
+            assertThat(loaded.keySet()).containsExactly("b", "gone", "new", "\uD83D\uDE00", "\uD83D\uDE00/y", "\uE000", "\uE000/x");
+        }
+    }
+
+    @Test
     void newDatabase_getsARandomIdAndNoPeer() {
         try (SnapshotStore a = SnapshotStore.open(tmp.resolve("a.db")); SnapshotStore b = SnapshotStore.open(tmp.resolve("b.db"))) {
             assertThat(a.id()).isNotEqualTo(b.id());
