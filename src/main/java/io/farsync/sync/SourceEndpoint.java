@@ -364,6 +364,7 @@ public final class SourceEndpoint {
                 Message m = !idle ? peer.poll() : restartIn > 0 ? peer.poll(restartIn) : peer.take();
                 if (m != null) {
                     if (m instanceof Message.Summary s) {
+                        log.debug("timeline: summary in");
                         return s;
                     }
                     handle(m);
