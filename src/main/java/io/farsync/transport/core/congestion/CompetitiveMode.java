@@ -142,6 +142,7 @@ final class CompetitiveMode {
     private double k;
     private long cubicStart;
     private long recoveryEnd = Long.MIN_VALUE;
+    /** The share held against a flow that does not back off on loss: 1/2 for fair, 2/3 for high. */
     private final double targetShare;
     private int epochsSinceDrain;
     private double savedWindow;
@@ -173,19 +174,6 @@ final class CompetitiveMode {
         this.c = CUBIC_C;
         this.beta = 1 - (1 - CUBIC_BETA) / flows;
         this.targetShare = (double) flows / (flows + 1);
-    }
-
-    /**
-     * The share of a bottleneck held against a flow that does not back off on loss: half for
-     * {@code fair}, two thirds (twice the other flow's) for {@code high}.
-     */
-    double targetShare() {
-        return targetShare;
-    }
-
-    /** Whether the window is held against a flow that does not back off on loss. */
-    boolean holding() {
-        return competing == State.HOLD && state != State.DELAY;
     }
 
     /** Whether the window doubles every round trip, so pacing must allow for it. */
@@ -292,7 +280,6 @@ final class CompetitiveMode {
         double share = queueBeforeDrain > 0 ? 1 - (double) queueAfter / queueBeforeDrain : 0;
         double factor = share < MEASURABLE_SHARE ? HOLD_STEP_MAX
                 : Math.max(1 / HOLD_STEP_MAX, Math.min(HOLD_STEP_MAX, 1 + (targetShare / share - 1) / 2));
-        lastShare = share;
         if (log.isDebugEnabled()) {
             log.debug("holding: drain test queue {} -> {} ms, share {}, delivery {} Mbit/s, window {} -> {} KB",
                     String.format("%.1f", queueBeforeDrain / 1e6), String.format("%.1f", queueAfter / 1e6),
@@ -300,13 +287,6 @@ final class CompetitiveMode {
                     (long) savedWindow / 1000, (long) (savedWindow * factor) / 1000);
         }
         return savedWindow * factor;
-    }
-
-    private double lastShare;
-
-    /** The share the last drain test measured while holding (for logs and tests). */
-    double lastShare() {
-        return lastShare;
     }
 
     /** Back to the delay rule, watching the queue afresh. */
