@@ -294,6 +294,7 @@ final class SyncRunner {
                 throw e;
             }
             session.awaitOutcome(OUTCOME_TIMEOUT);
+            log.debug("timeline: server outcome in");
             exit = result.errors().isEmpty() ? ExitCode.OK : ExitCode.PARTIAL;
             if (exit != ExitCode.OK) {
                 error = result.errors().size() + " entries could not be synchronized";
@@ -313,6 +314,7 @@ final class SyncRunner {
                 controlBytes = opened.session().controlWireBytes();
             } finally {
                 opened.close(exit == ExitCode.OK || exit == ExitCode.PARTIAL, error);
+                log.debug("timeline: session closed");
             }
         }
         MDC.remove(LogContext.SESSION);

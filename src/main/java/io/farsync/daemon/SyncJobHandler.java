@@ -158,7 +158,7 @@ public final class SyncJobHandler implements SessionHandler {
                             ? persistent(dir, snapshot, options, listener, source).run(connection.input(), connection.output())
                             : source
                             ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
-                            : new DestinationEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output());
+                            : new DestinationEndpoint(dir, snapshot, options, listener).endAtSummary().run(connection.input(), connection.output());
                 } catch (IOException | RuntimeException e) {
                     if (recording != null) {
                         recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());

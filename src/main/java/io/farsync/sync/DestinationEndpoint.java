@@ -95,6 +95,8 @@ public final class DestinationEndpoint {
     }
     /** What this run compares (continuous mode's batches); the whole tree by default. */
     private Scope scope = Scope.WHOLE;
+    /** Whether the run waits for the source's Bye after its Summary (see {@link #endAtSummary}). */
+    private boolean awaitBye = true;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -128,6 +130,20 @@ public final class DestinationEndpoint {
      */
     public DestinationEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
+        return this;
+    }
+
+    /**
+     * Returns as soon as the Summary is sent, without waiting for the source's Bye: for a
+     * conversation that is alone on its stream (a one-shot server job). Everything is applied,
+     * made durable and acknowledged before the Summary, so the Bye only tells the destination
+     * that the source heard it; waiting for it made the server's outcome, which the client
+     * waits for, leave a round trip after the Summary instead of with it. Not for persistent
+     * sessions or bidi, where the next conversation follows on the same stream and its first
+     * message must not reach this run's reader (which, closed, discards up to the Bye).
+     */
+    public DestinationEndpoint endAtSummary() {
+        this.awaitBye = false;
         return this;
     }
 
@@ -330,7 +346,9 @@ public final class DestinationEndpoint {
             Message.Summary summary = new Message.Summary(filesTransferred, bytesTransferred, filesDeleted, filesMoved, entriesChecked, reported);
             peer.send(summary);
             log.debug("timeline: summary sent");
-            Protocol.expect(peer.take(), Message.Bye.class);
+            if (awaitBye) {
+                Protocol.expect(peer.take(), Message.Bye.class);
+            }
             peer.finish();
             return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, filesMoved, 0, entriesChecked, summary.errors());
         }

@@ -312,8 +312,15 @@ public final class SourceEndpoint {
             }
             snapshot.setPeerId(hello.snapshotId());
             snapshot.putMeta(METADATA_KEY, options.metadataKey());
-            peer.send(new Message.Bye());
-            peer.finish();
+            try {
+                peer.send(new Message.Bye());
+                peer.finish();
+            } catch (FarsyncException e) {
+                // A server's one-shot destination returns at its Summary and may close the
+                // connection before the Bye goes out (DestinationEndpoint.endAtSummary): the sync
+                // is complete either way. A destination that waits for the Bye fails on its own.
+                log.debug("Bye not sent: {}", e.getMessage());
+            }
             return summary;
         }
 
@@ -364,6 +371,7 @@ public final class SourceEndpoint {
                 Message m = !idle ? peer.poll() : restartIn > 0 ? peer.poll(restartIn) : peer.take();
                 if (m != null) {
                     if (m instanceof Message.Summary s) {
+                        log.debug("timeline: summary in");
                         return s;
                     }
                     handle(m);

@@ -66,6 +66,9 @@
  *                                                  Acks them
  *                                               D: Summary(totals incl. moves, errors)
  *  S: Bye                                       D returns; S returns after sending Bye
+ *                                               (a server's one-shot D returns once its
+ *                                               Summary is out: its outcome then travels
+ *                                               with the Summary, not a round trip later)
  * </pre>
  * Hard links: of files sharing device and inode, S offers one as a Meta and holds the others;
  * once D acknowledged it (its contents in place), S sends Link(id, entry, target) for each, and

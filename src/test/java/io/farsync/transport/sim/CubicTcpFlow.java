@@ -1,7 +1,5 @@
 package io.farsync.transport.sim;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.TreeMap;
 
 /**
@@ -9,34 +7,24 @@ import java.util.TreeMap;
  * rate-control tests can check how farsync shares a bottleneck with the loss-based traffic it
  * meets in practice. It is a model, not a TCP: segments carry only a sequence number, nothing
  * is retransmitted (goodput counts the segments that arrived), and the receiver acknowledges
- * every segment by number (as a receiver with SACK lets the sender know exactly what arrived).
+ * every segment by number ({@link TcpFlowModel}).
  * What it keeps of TCP is what decides the share: an unpaced window that grows by slow start,
  * then by CUBIC's cubic function of the time since the last reduction (with its Reno-friendly
  * region and fast convergence), and shrinks to beta = 0.7 of itself once per round trip in which
  * segments were lost (three later segments acknowledged, as RFC 9002's packet threshold), or to
  * one segment after a retransmission timeout.
  */
-public final class CubicTcpFlow implements Simulation.Agent {
+public final class CubicTcpFlow extends TcpFlowModel {
 
-    /** Wire bytes of a segment (a 1500-byte MTU) and the payload it carries. */
-    public static final int SEGMENT_BYTES = 1500;
-    public static final int PAYLOAD_BYTES = 1448;
-    private static final int ACK_BYTES = 52;
     private static final double C = 0.4;
     private static final double BETA = 0.7;
-    private static final int REORDERING_THRESHOLD = 3;
     private static final int INITIAL_WINDOW = 10;
-    private static final long MIN_RTO_NANOS = 200_000_000L;
 
     private final long startNanos;
     private long stopNanos = Long.MAX_VALUE;
     private boolean stopped;
-    private int base = -1;
     /** Outstanding segments: sequence number to send time. */
     private final TreeMap<Long, Long> outstanding = new TreeMap<>();
-    private final ArrayDeque<Long> acksToSend = new ArrayDeque<>();
-    private final byte[] segment = new byte[SEGMENT_BYTES];
-    private final byte[] ack = new byte[ACK_BYTES];
     private long nextSeq;
     private double cwnd = INITIAL_WINDOW;
     private double ssthresh = Double.MAX_VALUE;
@@ -48,7 +36,6 @@ public final class CubicTcpFlow implements Simulation.Agent {
     private long recoveryUntilSeq = -1;
     private long srtt;
     private long lastProgress;
-    private long receivedBytes;
     private long reductions;
 
     /** A flow that starts sending at virtual time {@code startNanos}; add it with {@link Simulation#addAgent}. */
@@ -64,13 +51,8 @@ public final class CubicTcpFlow implements Simulation.Agent {
 
     /** Adds this flow to {@code sim}'s link. */
     public CubicTcpFlow addTo(Simulation sim) {
-        base = sim.addAgent(this);
+        attach(sim);
         return this;
-    }
-
-    /** Payload bytes that reached the receiver. */
-    public long receivedBytes() {
-        return receivedBytes;
     }
 
     /** Window reductions so far (loss episodes and timeouts). */
@@ -79,13 +61,7 @@ public final class CubicTcpFlow implements Simulation.Agent {
     }
 
     @Override
-    public void receive(int side, byte[] datagram, long now) {
-        long seq = ByteBuffer.wrap(datagram).getLong();
-        if (side == base + 1) {
-            receivedBytes += PAYLOAD_BYTES;
-            acksToSend.add(seq);
-            return;
-        }
+    void onAck(long seq, long now) {
         Long sent = outstanding.remove(seq);
         if (sent == null) {
             return;
@@ -130,12 +106,7 @@ public final class CubicTcpFlow implements Simulation.Agent {
 
     @Override
     public boolean step(SimulatedLink link, long now) {
-        boolean sent = false;
-        while (!acksToSend.isEmpty()) {
-            ByteBuffer.wrap(ack).putLong(acksToSend.poll());
-            link.send(base + 1, ack, ACK_BYTES, now);
-            sent = true;
-        }
+        boolean sent = sendAcks(link, now);
         if (now >= stopNanos) {
             stopped = true;
             outstanding.clear();   // the transfer ended: what is still in flight no longer matters
@@ -153,9 +124,8 @@ public final class CubicTcpFlow implements Simulation.Agent {
             lastProgress = now;
         }
         while (outstanding.size() < (long) cwnd) {
-            ByteBuffer.wrap(segment).putLong(nextSeq);
-            outstanding.put(nextSeq++, now);
-            link.send(base, segment, SEGMENT_BYTES, now);
+            outstanding.put(nextSeq, now);
+            sendSegment(link, nextSeq++, now);
             sent = true;
         }
         return sent;

@@ -8,10 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.farsync.transport.RatePolicy;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.core.congestion.FlowRun.Flow;
+import io.farsync.transport.sim.BbrTcpFlow;
 import io.farsync.transport.sim.CubicTcpFlow;
 import io.farsync.transport.sim.LinkProfile;
+import io.farsync.transport.sim.Simulation;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,17 +58,29 @@ class CompetitiveModeTest {
     }
 
     private static double[] againstCubic(String test, RatePolicy policy, long start) {
+        return against(test, policy, start, "CUBIC", sim -> new CubicTcpFlow(sim.clock().now()).addTo(sim)::receivedBytes);
+    }
+
+    /** farsync's and BBR's goodput over the measured window, bits/s, with farsync on {@code policy}. */
+    private static double[] againstBbr(String test, RatePolicy policy, long start) {
+        return against(test, policy, start, "BBR", sim -> new BbrTcpFlow(sim.clock().now()).addTo(sim)::receivedBytes);
+    }
+
+    /**
+     * farsync's and a TCP flow's goodput over the measured window, bits/s; {@code tcp} adds the
+     * TCP flow (starting at once) to the simulation and returns its received-bytes counter.
+     */
+    private static double[] against(String test, RatePolicy policy, long start, String name, Function<Simulation, LongSupplier> tcp) {
         FlowRun r = farsync(test, policy, start);
-        CubicTcpFlow tcp = new CubicTcpFlow(r.sim.clock().now()).addTo(r.sim);
+        LongSupplier received = tcp.apply(r.sim);
         r.runFor(WARM_UP);
-        long tcpBefore = tcp.receivedBytes();
+        long tcpBefore = received.getAsLong();
         r.runFor(MEASURED);
         double far = r.goodput(0, slice(WARM_UP), slice(WARM_UP + MEASURED));
-        double cubic = (tcp.receivedBytes() - tcpBefore) * 8.0 / (MEASURED / 1e9);
-        System.out.printf("%s against CUBIC, 50 Mbit/s, 100 ms: farsync %.1f Mbit/s, TCP %.1f Mbit/s, share %.0f %%,"
-                        + " TCP window reductions %d%n",
-                policy, far / 1e6, cubic / 1e6, 100 * far / (far + cubic), tcp.reductions());
-        return new double[] {far, cubic};
+        double other = (received.getAsLong() - tcpBefore) * 8.0 / (MEASURED / 1e9);
+        System.out.printf("%s against %s, 50 Mbit/s, 100 ms: farsync %.1f Mbit/s, TCP %.1f Mbit/s, share %.0f %%%n",
+                policy, name, far / 1e6, other / 1e6, 100 * far / (far + other));
+        return new double[] {far, other};
     }
 
     private static double share(double[] rates) {
@@ -123,6 +139,31 @@ class CompetitiveModeTest {
         assertThat(tcp.reductions()).as("the TCP flow met farsync's competition").isPositive();
         assertThat(goodput).isGreaterThanOrEqualTo(0.9 * BOTTLENECK);
         assertThat(queue).as("mean bottleneck queueing delay").isLessThanOrEqualTo(20 * MS);
+    }
+
+    /**
+     * BBR keeps about twice its bandwidth-delay product in flight whatever the loss, so the
+     * one-BDP queue stays full, nearly every round trip has a congestion loss, and CUBIC's rule,
+     * backing off at each, left {@code fair} 3 % here (13 % against iperf3 with bbr on the
+     * emulated link). Holding a window sized by the drain tests' share estimate instead: fair
+     * about half (49 % over the three starts); high too, not the two thirds it aims at.
+     */
+    @Test
+    void fairAndHigh_holdTheirShareAgainstBbr() {
+        double fair = meanShareAgainstBbr("fairVsBbr", RatePolicy.FAIR);
+        double high = meanShareAgainstBbr("highVsBbr", RatePolicy.HIGH);
+        System.out.printf("mean share against BBR: fair %.0f %%, high %.0f %%%n", 100 * fair, 100 * high);
+        assertThat(fair).isBetween(0.35, 0.65);
+        // high aims at two thirds but gets about what fair gets (51 %): see docs/PERFORMANCE.md
+        assertThat(high).isBetween(0.35, 0.8);
+    }
+
+    private static double meanShareAgainstBbr(String test, RatePolicy policy) {
+        double sum = 0;
+        for (long start : STARTS) {
+            sum += share(againstBbr(test, policy, start));
+        }
+        return sum / STARTS.length;
     }
 
     @Test
