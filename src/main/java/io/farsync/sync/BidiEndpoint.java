@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -62,8 +61,9 @@ public final class BidiEndpoint {
      */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         Scanner scanner = new Scanner(false, excluded(), options.filter());
-        try (RootSessions.Registration active = RootSessions.enter(root); VersionStore versions = VersionStore.open(VersionStore.fileFor(snapshot.file().getParent(), root))) {
-            NavigableMap<String, VersionRow> mine = versions.refresh(scanner.scan(root), bidi.host());
+        try (RootSessions.Registration active = RootSessions.enter(root);
+                VersionStore versions = VersionStore.openFor(root, snapshot.file().getParent())) {
+            NavigableMap<String, VersionRow> mine = versions.refresh(root, scanner.scan(root), bidi.host());
             NavigableMap<String, VersionRow> theirs;
             if (first) {
                 VersionExchange.send(toPeer, Protocol.VERSION, versions.replicaId(), mine.values());
@@ -97,7 +97,7 @@ public final class BidiEndpoint {
             throws IOException {
         SyncResult a;
         SyncResult b;
-        java.util.concurrent.locks.ReentrantLock receiving = RootSessions.receiving(root);
+        RootSessions.Receiving receiving = RootSessions.receiving(root);
         if (first) {
             a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true, carried).run(fromPeer, toPeer);
             receiving.lock();
@@ -125,13 +125,8 @@ public final class BidiEndpoint {
                 Math.max(a.entriesChecked(), b.entriesChecked()), errors);
     }
 
-    /** The snapshot's and the version store's files, when they live inside the tree. */
+    /** The snapshot's files, when they live inside the tree (the version store's replica directory is never scanned). */
     private Set<Path> excluded() {
-        Set<Path> files = new HashSet<>(Protocol.snapshotFiles(snapshot));
-        Path v = VersionStore.fileFor(snapshot.file().getParent(), root);
-        for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
-            files.add(v.resolveSibling(v.getFileName() + suffix));
-        }
-        return files;
+        return Protocol.snapshotFiles(snapshot);
     }
 }

@@ -28,7 +28,7 @@ class VersionStoreTest {
         String id;
         try (VersionStore s = VersionStore.open(db)) {
             id = s.replicaId();
-            NavigableMap<String, VersionRow> rows = s.refresh(scan(root), "host1");
+            NavigableMap<String, VersionRow> rows = s.refresh(root, scan(root), "host1");
             assertThat(rows.get("f").vector()).isEqualTo(new VersionVector(Map.of(id, 1L)));
             assertThat(rows.get("f").origin()).isEqualTo("host1");
         }
@@ -36,11 +36,11 @@ class VersionStoreTest {
         Files.delete(root.resolve("g"));
         try (VersionStore s = VersionStore.open(db)) {
             assertThat(s.replicaId()).isEqualTo(id);
-            NavigableMap<String, VersionRow> rows = s.refresh(scan(root), "host1");
+            NavigableMap<String, VersionRow> rows = s.refresh(root, scan(root), "host1");
             assertThat(rows.get("f").vector().get(id)).isEqualTo(2);
             assertThat(rows.get("g").deleted()).isTrue();
             assertThat(rows.get("g").vector().get(id)).isEqualTo(2);
-            assertThat(s.refresh(scan(root), "host1")).as("nothing changed: nothing bumped").isEqualTo(rows);
+            assertThat(s.refresh(root, scan(root), "host1")).as("nothing changed: nothing bumped").isEqualTo(rows);
         }
     }
 
@@ -49,13 +49,13 @@ class VersionStoreTest {
         Path root = Files.createDirectories(tmp.resolve("root"));
         write(root.resolve("f"), "mine", 1);
         try (VersionStore s = VersionStore.open(tmp.resolve("v.db"))) {
-            s.refresh(scan(root), "me");
+            s.refresh(root, scan(root), "me");
             // the peer's version arrives (as the sync would write it)
             write(root.resolve("f"), "theirs", 5);
             VersionRow theirs = new VersionRow("f", io.farsync.sync.scan.EntryType.FILE, 6, Instant.EPOCH.plusSeconds(5).getEpochSecond() * 1_000_000_000L,
                     "", new VersionVector(Map.of("peer", 3L)), "peerhost");
             s.settle(Map.of(), Map.of("f", theirs), Map.of(), scan(root).entries());
-            VersionRow now = s.refresh(scan(root), "me").get("f");
+            VersionRow now = s.refresh(root, scan(root), "me").get("f");
             assertThat(now.vector()).isEqualTo(new VersionVector(Map.of("peer", 3L, s.replicaId(), 1L)));
             assertThat(now.origin()).isEqualTo("peerhost");
         }
