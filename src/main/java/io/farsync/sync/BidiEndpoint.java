@@ -36,6 +36,9 @@ public final class BidiEndpoint {
     private final BidiOptions bidi;
     private final boolean first;
     private final SyncListener listener;
+    /** Runs between the scan after the passes and the settle of the vectors: tests interleave another session there. */
+    private Runnable beforeSettle = () -> {
+    };
 
     /**
      * @param first this endpoint sends in the first pass (the client's side); the peer must be
@@ -88,9 +91,17 @@ public final class BidiEndpoint {
             }
             Map<String, String> carried = new ConcurrentHashMap<>();
             SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs, myHashes, theirHashes)), carried, fromPeer, toPeer);
-            versions.settle(mine, theirs, carried, scanner.scan(root).entries());
+            NavigableMap<String, io.farsync.sync.scan.Entry> now = scanner.scan(root).entries();
+            beforeSettle.run();
+            versions.settle(root, mine, theirs, carried, now);
             return r;
         }
+    }
+
+    /** Test hook: {@code hook} runs after the passes' final scan, just before the vectors are settled. */
+    BidiEndpoint beforeSettle(Runnable hook) {
+        this.beforeSettle = Objects.requireNonNull(hook, "hook");
+        return this;
     }
 
     private SyncResult passes(BidiOptions bidi, Map<String, String> carried, InputStream fromPeer, OutputStream toPeer)

@@ -39,13 +39,25 @@ class NWayFuzzTest {
     @Test
     void threeReplicas_randomConcurrentChanges_converge_andKeepEveryVersionNotCausallyReplaced() throws Exception {
         for (long seed : seeds()) {
-            scenario(seed, ConflictPolicy.KEEP_BOTH);
+            scenario(seed, ConflictPolicy.KEEP_BOTH, false);
+        }
+    }
+
+    /**
+     * As {@code farsync nway --self} lays the state out: each pair x-y is run by x's job (its
+     * snapshot in x's home) against y's server (its snapshot in y's state directory), so a root
+     * is synced from two state directories, and its version store must still be one.
+     */
+    @Test
+    void threeReplicas_snapshotsSplitAsTheMeshJobsKeepThem_converge() throws Exception {
+        for (long seed : seeds()) {
+            scenario(seed, ConflictPolicy.KEEP_BOTH, true);
         }
     }
 
     @Test
     void threeReplicas_newestWins_converge() throws Exception {
-        scenario(seeds().get(0) + 1000, ConflictPolicy.NEWEST);
+        scenario(seeds().get(0) + 1000, ConflictPolicy.NEWEST, false);
     }
 
     /**
@@ -137,8 +149,10 @@ class NWayFuzzTest {
         return out;
     }
 
-    private void scenario(long seed, ConflictPolicy policy) throws Exception {
-        System.out.println("NWayFuzzTest seed " + seed + " " + policy + " (rerun with -Dfarsync.test.seed=" + seed + ")");
+    /** @param meshJobs x's snapshot of pair x-y in x's "home", y's in y's "server" directory (else one directory per root) */
+    private void scenario(long seed, ConflictPolicy policy, boolean meshJobs) throws Exception {
+        System.out.println("NWayFuzzTest seed " + seed + " " + policy + (meshJobs ? " mesh-jobs" : "") + " (rerun with -Dfarsync.test.seed="
+                + seed + ")");
         Random rnd = new Random(seed);
         Path base = Files.createDirectories(tmp.resolve(Long.toString(seed) + policy));
         List<Path> roots = new ArrayList<>();
@@ -151,8 +165,10 @@ class NWayFuzzTest {
             for (int j = i + 1; j < 3; j++) {
                 String x = roots.get(i).getFileName().toString();
                 String y = roots.get(j).getFileName().toString();
-                BidiRun run = new BidiRun(roots.get(i), roots.get(j), base.resolve("db-" + x).resolve(x + y + ".db"),
-                        base.resolve("db-" + y).resolve(x + y + ".db"), "host" + x, "host" + y);
+                Path xState = Files.createDirectories(base.resolve("db-" + x + (meshJobs ? "-home" : "")));
+                Path yState = Files.createDirectories(base.resolve("db-" + y + (meshJobs ? "-server" : "")));
+                BidiRun run = new BidiRun(roots.get(i), roots.get(j), xState.resolve(x + y + ".db"), yState.resolve(x + y + ".db"), "host" + x,
+                        "host" + y);
                 run.policy = policy;
                 pairs.add(run);
             }

@@ -287,8 +287,11 @@ public final class VersionStore implements AutoCloseable {
      * third replica still holding that edit deletes it), and the new path's vector the merge of
      * all four, written by the editor. Both replicas compute the same rows from {@code mine} (this
      * side's rows as sent at the start) and {@code peer}.
+     *
+     * <p>A row is only written if {@code root} still holds what it describes (another session
+     * may have delivered into the root since {@code now} was scanned, and settled its own row).
      */
-    public void settle(Map<String, VersionRow> mine, Map<String, VersionRow> peer, Map<String, String> carried,
+    public void settle(Path root, Map<String, VersionRow> mine, Map<String, VersionRow> peer, Map<String, String> carried,
             NavigableMap<String, Entry> now) {
         ReentrantLock lock = lock();
         lock.lock();
@@ -326,6 +329,9 @@ public final class VersionStore implements AutoCloseable {
                     changed.put(to, VersionRow.of(e, gone.merge(vector(mine.get(to))).merge(vector(peer.get(to))), originOf(a, b, false)));
                 }
             });
+            // Compare-and-set, as in refresh: another session may have delivered a newer version
+            // since the scan; a row for what was scanned would then take its place.
+            changed.values().removeIf(r -> !stillThere(root, r));
             write(changed.values());
         } finally {
             lock.unlock();

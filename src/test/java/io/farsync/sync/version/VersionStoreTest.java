@@ -54,7 +54,7 @@ class VersionStoreTest {
             write(root.resolve("f"), "theirs", 5);
             VersionRow theirs = new VersionRow("f", io.farsync.sync.scan.EntryType.FILE, 6, Instant.EPOCH.plusSeconds(5).getEpochSecond() * 1_000_000_000L,
                     "", new VersionVector(Map.of("peer", 3L)), "peerhost");
-            s.settle(Map.of(), Map.of("f", theirs), Map.of(), scan(root).entries());
+            s.settle(root, Map.of(), Map.of("f", theirs), Map.of(), scan(root).entries());
             VersionRow now = s.refresh(root, scan(root), "me").get("f");
             assertThat(now.vector()).isEqualTo(new VersionVector(Map.of("peer", 3L, s.replicaId(), 1L)));
             assertThat(now.origin()).isEqualTo("peerhost");
