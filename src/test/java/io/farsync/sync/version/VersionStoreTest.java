@@ -61,6 +61,28 @@ class VersionStoreTest {
         }
     }
 
+    /** A root last synced by an older farsync keeps its replica id and rows when its store moves into the root. */
+    @Test
+    void openFor_copiesTheStoreAnOlderFarsyncKeptBesideTheSnapshots() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        write(root.resolve("f"), "one", 1);
+        String id;
+        NavigableMap<String, VersionRow> rows;
+        try (VersionStore old = VersionStore.open(VersionStore.legacyFileFor(state, root))) {
+            id = old.replicaId();
+            rows = old.refresh(root, scan(root), "host1");
+        }
+        try (VersionStore s = VersionStore.openFor(root, state)) {
+            assertThat(s.file()).isEqualTo(root.resolve(".farsync-replica/versions.db"));
+            assertThat(s.replicaId()).isEqualTo(id);
+            assertThat(s.rows()).isEqualTo(rows);
+        }
+        try (VersionStore other = VersionStore.openFor(root, Files.createDirectories(tmp.resolve("another-state")))) {
+            assertThat(other.replicaId()).as("one replica whichever process opens it").isEqualTo(id);
+        }
+    }
+
     private static io.farsync.sync.scan.ScanResult scan(Path root) {
         return new Scanner(false, Set.of(), Filter.NONE).scan(root);
     }
