@@ -3,7 +3,9 @@
 # send their whole version table (issue 6: about 60 bytes plus the path per row), then the two
 # one-way passes exchange their lists. Both paths local (the full stack over loopback). Runs
 # `farsync sync A B --bidi` once to sync everything, then RUNS more times unchanged, and prints
-# each no-op run's wire_bytes (all UDP and TCP bytes, both directions) from --stats-json.
+# each no-op run's wire_bytes (all UDP and TCP bytes, both directions) from --stats-json; then the
+# same for a one-way push (run twice, the second reported), whose lists the bidi run also sends:
+# the difference is about what the version tables cost.
 #   bench/bidi-noop-bytes.sh [--files N (20000)] [--runs R (2)]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,3 +37,7 @@ for i in $(seq "$RUNS"); do
     python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("files %s no-op bidi run %s: wire_bytes %d, files_transferred %d" % (sys.argv[2], sys.argv[3], s["wire_bytes"], s["files_transferred"]))' \
         "$W/s$i.json" "$FILES" "$i"
 done
+"$HERE/bin/farsync" sync "$W/a" "$W/b" -q
+"$HERE/bin/farsync" sync "$W/a" "$W/b" -q --stats-json "$W/oneway.json"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("files %s no-op one-way run: wire_bytes %d" % (sys.argv[2], s["wire_bytes"]))' \
+    "$W/oneway.json" "$FILES"
