@@ -88,12 +88,24 @@ class NwayEndToEndTest {
             awaitEverywhere("from-b.txt", "made at b");
             write(data(0), "base.txt", "edited at a", 30);
             awaitEverywhere("base.txt", "edited at a");
+            // b and c edit one file at about the same time: concurrent (one copy) or not (none), never a cascade
+            write(data(2), "both.txt", "edited at c", 40);
+            write(data(1), "both.txt", "edited at b", 50);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
+                    .until(() -> Files.isRegularFile(data(0).resolve("both.txt")) && Files.isRegularFile(data(2).resolve("both.txt"))
+                            && read(data(0), "both.txt").equals(read(data(2), "both.txt")));
             for (int i = 0; i < 2; i++) {
                 Path log = tmp.resolve("job-" + i + ".log");
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
                         .until(() -> lastSettlesQuiet(log, 2));
             }
             assertSame();
+            List<String> versions = new ArrayList<>(List.of(read(data(0), "both.txt")));
+            for (String copy : conflictCopies(data(0))) {
+                versions.add(read(data(0), copy));
+            }
+            assertThat(versions).as("the name and at most one copy, each one of the two edits").hasSizeLessThanOrEqualTo(2)
+                    .isSubsetOf("edited at b", "edited at c").doesNotHaveDuplicates();
             for (int i = 0; i < 2; i++) {
                 Process p = jobs.get(i);
                 p.destroy(); // SIGTERM
