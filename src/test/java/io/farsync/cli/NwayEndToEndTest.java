@@ -69,8 +69,9 @@ class NwayEndToEndTest {
 
     /**
      * {@code nway --continuous} as separate processes at a and b (b's pairs with c; a's with b
-     * and c): a change at any node reaches every node, the jobs then go quiet (their last settles
-     * change nothing: no ping-pong), and SIGTERM ends each with exit 0.
+     * and c): a change at any node reaches every node, concurrent edits at b and c both survive,
+     * the jobs then go quiet (their last settles change nothing: no ping-pong, no cascade of
+     * copies), and SIGTERM ends each with exit 0.
      */
     @Test
     void continuousMesh_aChangeAtAnyNodeReachesAll_thenQuiet_sigtermExitsZero() throws Exception {
@@ -88,7 +89,7 @@ class NwayEndToEndTest {
             awaitEverywhere("from-b.txt", "made at b");
             write(data(0), "base.txt", "edited at a", 30);
             awaitEverywhere("base.txt", "edited at a");
-            // b and c edit one file at about the same time: concurrent (one copy) or not (none), never a cascade
+            // b and c edit one file concurrently: both versions survive, and the jobs still go quiet
             write(data(2), "both.txt", "edited at c", 40);
             write(data(1), "both.txt", "edited at b", 50);
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
@@ -104,8 +105,11 @@ class NwayEndToEndTest {
             for (String copy : conflictCopies(data(0))) {
                 versions.add(read(data(0), copy));
             }
-            assertThat(versions).as("the name and at most one copy, each one of the two edits").hasSizeLessThanOrEqualTo(2)
-                    .isSubsetOf("edited at b", "edited at c").doesNotHaveDuplicates();
+            // Both survive (b wrote before b-c could bring c's edit: concurrent). Arriving at a through
+            // a-b and a-c at once, the second can keep the first aside by arrival order, so the winner
+            // may also be left as a copy (see README, n-way limits): allowed, as long as nothing else is.
+            assertThat(versions).as("the name and the copies").contains("edited at b", "edited at c")
+                    .isSubsetOf("edited at b", "edited at c");
             for (int i = 0; i < 2; i++) {
                 Process p = jobs.get(i);
                 p.destroy(); // SIGTERM
