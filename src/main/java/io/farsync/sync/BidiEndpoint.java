@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -37,6 +36,9 @@ public final class BidiEndpoint {
     private final BidiOptions bidi;
     private final boolean first;
     private final SyncListener listener;
+    /** Runs between the scan after the passes and the settle of the vectors: tests interleave another session there. */
+    private Runnable beforeSettle = () -> {
+    };
 
     /**
      * @param first this endpoint sends in the first pass (the client's side); the peer must be
@@ -62,8 +64,9 @@ public final class BidiEndpoint {
      */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         Scanner scanner = new Scanner(false, excluded(), options.filter());
-        try (RootSessions.Registration active = RootSessions.enter(root); VersionStore versions = VersionStore.open(VersionStore.fileFor(snapshot.file().getParent(), root))) {
-            NavigableMap<String, VersionRow> mine = versions.refresh(scanner.scan(root), bidi.host());
+        try (RootSessions.Registration active = RootSessions.enter(root);
+                VersionStore versions = VersionStore.openFor(root, snapshot.file().getParent())) {
+            NavigableMap<String, VersionRow> mine = versions.refresh(root, scanner.scan(root), bidi.host());
             NavigableMap<String, VersionRow> theirs;
             if (first) {
                 VersionExchange.send(toPeer, Protocol.VERSION, versions.replicaId(), mine.values());
@@ -88,16 +91,24 @@ public final class BidiEndpoint {
             }
             Map<String, String> carried = new ConcurrentHashMap<>();
             SyncResult r = passes(bidi.withVersions(new PairVersions(mine, theirs, myHashes, theirHashes)), carried, fromPeer, toPeer);
-            versions.settle(mine, theirs, carried, scanner.scan(root).entries());
+            NavigableMap<String, io.farsync.sync.scan.Entry> now = scanner.scan(root).entries();
+            beforeSettle.run();
+            versions.settle(root, mine, theirs, carried, now);
             return r;
         }
+    }
+
+    /** Test hook: {@code hook} runs after the passes' final scan, just before the vectors are settled. */
+    BidiEndpoint beforeSettle(Runnable hook) {
+        this.beforeSettle = Objects.requireNonNull(hook, "hook");
+        return this;
     }
 
     private SyncResult passes(BidiOptions bidi, Map<String, String> carried, InputStream fromPeer, OutputStream toPeer)
             throws IOException {
         SyncResult a;
         SyncResult b;
-        java.util.concurrent.locks.ReentrantLock receiving = RootSessions.receiving(root);
+        RootSessions.Receiving receiving = RootSessions.receiving(root);
         if (first) {
             a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true, carried).run(fromPeer, toPeer);
             receiving.lock();
@@ -125,13 +136,8 @@ public final class BidiEndpoint {
                 Math.max(a.entriesChecked(), b.entriesChecked()), errors);
     }
 
-    /** The snapshot's and the version store's files, when they live inside the tree. */
+    /** The snapshot's files, when they live inside the tree (the version store's replica directory is never scanned). */
     private Set<Path> excluded() {
-        Set<Path> files = new HashSet<>(Protocol.snapshotFiles(snapshot));
-        Path v = VersionStore.fileFor(snapshot.file().getParent(), root);
-        for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
-            files.add(v.resolveSibling(v.getFileName() + suffix));
-        }
-        return files;
+        return Protocol.snapshotFiles(snapshot);
     }
 }

@@ -91,7 +91,7 @@ public final class PathJail {
 
     /**
      * Checks a relative path received from a peer: '/'-separated, no leading '/', no empty, "."
-     * or ".." components, no NUL, each component at most {@value #MAX_COMPONENT_BYTES} bytes of
+     * or ".." components, no {@link io.farsync.sync.scan.ReplicaDir} component, no NUL, each component at most {@value #MAX_COMPONENT_BYTES} bytes of
      * UTF-8. Returns it unchanged; throws {@code PATH_ESCAPE} with the offending path otherwise.
      */
     public static String checkWirePath(String path) {
@@ -117,6 +117,9 @@ public final class PathJail {
             }
             if (c.equals(".")) {
                 throw invalid("'.' component", path);
+            }
+            if (io.farsync.sync.scan.ReplicaDir.isReserved(c)) {
+                throw invalid("farsync's reserved replica directory", path);
             }
             if (c.getBytes(StandardCharsets.UTF_8).length > MAX_COMPONENT_BYTES) {
                 throw invalid("component longer than " + MAX_COMPONENT_BYTES + " bytes", path);

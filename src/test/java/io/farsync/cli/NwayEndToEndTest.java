@@ -69,13 +69,11 @@ class NwayEndToEndTest {
 
     /**
      * {@code nway --continuous} as separate processes at a and b (b's pairs with c; a's with b
-     * and c): a change at any node reaches every node, the jobs then go quiet (their last settles
-     * change nothing: no ping-pong), and SIGTERM ends each with exit 0.
+     * and c): a change at any node reaches every node, concurrent edits at b and c both survive,
+     * the jobs then go quiet (their last settles change nothing: no ping-pong, no cascade of
+     * copies), and SIGTERM ends each with exit 0.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("race: when b's job syncs b-c for the first time while a's job is still carrying a's"
-            + " edit to b and c, b-c can see the edit as concurrent with b's older version and keep a conflict copy, which"
-            + " then cascades (copies of copies) and the edit does not settle: seen once in eight full CI runs (issue 6)")
     void continuousMesh_aChangeAtAnyNodeReachesAll_thenQuiet_sigtermExitsZero() throws Exception {
         Path job = meshOfThree();
         write(data(0), "base.txt", "base", 0);
@@ -91,12 +89,27 @@ class NwayEndToEndTest {
             awaitEverywhere("from-b.txt", "made at b");
             write(data(0), "base.txt", "edited at a", 30);
             awaitEverywhere("base.txt", "edited at a");
+            // b and c edit one file concurrently: both versions survive, and the jobs still go quiet
+            write(data(2), "both.txt", "edited at c", 40);
+            write(data(1), "both.txt", "edited at b", 50);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
+                    .until(() -> Files.isRegularFile(data(0).resolve("both.txt")) && Files.isRegularFile(data(2).resolve("both.txt"))
+                            && read(data(0), "both.txt").equals(read(data(2), "both.txt")));
             for (int i = 0; i < 2; i++) {
                 Path log = tmp.resolve("job-" + i + ".log");
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
                         .until(() -> lastSettlesQuiet(log, 2));
             }
             assertSame();
+            List<String> versions = new ArrayList<>(List.of(read(data(0), "both.txt")));
+            for (String copy : conflictCopies(data(0))) {
+                versions.add(read(data(0), copy));
+            }
+            // Both survive (b wrote before b-c could bring c's edit: concurrent). Arriving at a through
+            // a-b and a-c at once, the second can keep the first aside by arrival order, so the winner
+            // may also be left as a copy (see README, n-way limits): allowed, as long as nothing else is.
+            assertThat(versions).as("the name and the copies").contains("edited at b", "edited at c")
+                    .isSubsetOf("edited at b", "edited at c");
             for (int i = 0; i < 2; i++) {
                 Process p = jobs.get(i);
                 p.destroy(); // SIGTERM

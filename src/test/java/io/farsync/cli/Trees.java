@@ -2,6 +2,7 @@ package io.farsync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.farsync.sync.scan.ReplicaDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ final class Trees {
     static TreeMap<String, String> describe(Path root, boolean withDirMtimes) {
         TreeMap<String, String> entries = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(p -> !p.equals(root)).forEach(p -> {
+            walk.filter(p -> !p.equals(root) && !root.relativize(p).startsWith(ReplicaDir.NAME)).forEach(p -> {
                 try {
                     String rel = root.relativize(p).toString();
                     String mode = Integer.toOctalString((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);

@@ -20,6 +20,9 @@ final class BidiRun {
     SyncOptions options = SyncOptions.defaults();
     ConflictPolicy policy = ConflictPolicy.KEEP_BOTH;
     SyncListener aListener = SyncListener.NONE;
+    /** Runs at {@code a} after the passes' final scan, before its vectors are settled (another session may run there). */
+    Runnable aBeforeSettle = () -> {
+    };
     private final String hostA;
     private final String hostB;
 
@@ -46,7 +49,7 @@ final class BidiRun {
             Future<SyncResult> fa = pool.submit(() -> {
                 try {
                     return new BidiEndpoint(a, sa, options, new BidiOptions(policy, true, hostA), true, aListener)
-                            .run(toA.in, toB.out);
+                            .beforeSettle(aBeforeSettle).run(toA.in, toB.out);
                 } finally {
                     toB.out.close();
                 }

@@ -379,9 +379,11 @@ class BidiSyncTest {
     }
 
     private void deleteVersionStores() throws IOException {
-        try (var files = Files.list(sync.aDb.getParent())) {
-            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("versions-")).toList()) {
-                Files.delete(f);
+        for (Path root : List.of(a, b)) {
+            try (var files = Files.list(io.farsync.sync.scan.ReplicaDir.of(root))) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("versions.db")).toList()) {
+                    Files.delete(f);
+                }
             }
         }
     }

@@ -39,13 +39,25 @@ class NWayFuzzTest {
     @Test
     void threeReplicas_randomConcurrentChanges_converge_andKeepEveryVersionNotCausallyReplaced() throws Exception {
         for (long seed : seeds()) {
-            scenario(seed, ConflictPolicy.KEEP_BOTH);
+            scenario(seed, ConflictPolicy.KEEP_BOTH, false);
+        }
+    }
+
+    /**
+     * As {@code farsync nway --self} lays the state out: each pair x-y is run by x's job (its
+     * snapshot in x's home) against y's server (its snapshot in y's state directory), so a root
+     * is synced from two state directories, and its version store must still be one.
+     */
+    @Test
+    void threeReplicas_snapshotsSplitAsTheMeshJobsKeepThem_converge() throws Exception {
+        for (long seed : seeds()) {
+            scenario(seed, ConflictPolicy.KEEP_BOTH, true);
         }
     }
 
     @Test
     void threeReplicas_newestWins_converge() throws Exception {
-        scenario(seeds().get(0) + 1000, ConflictPolicy.NEWEST);
+        scenario(seeds().get(0) + 1000, ConflictPolicy.NEWEST, false);
     }
 
     /**
@@ -55,20 +67,14 @@ class NWayFuzzTest {
      */
     @Test
     void editRelayedThroughAThirdReplica_isNoConflict() throws Exception {
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        Path b = Files.createDirectories(tmp.resolve("b"));
-        Path c = Files.createDirectories(tmp.resolve("c"));
-        Path db = Files.createDirectories(tmp.resolve("db"));
-        BidiRun ab = new BidiRun(a, b, db.resolve("ab-a.db"), db.resolve("ab-b.db"), "hosta", "hostb");
-        BidiRun bc = new BidiRun(b, c, db.resolve("bc-b.db"), db.resolve("bc-c.db"), "hostb", "hostc");
-        BidiRun ac = new BidiRun(a, c, db.resolve("ac-a.db"), db.resolve("ac-c.db"), "hosta", "hostc");
-        Trees.write(a.resolve("f.txt"), "v0", T0);
-        ab.runOk();
-        bc.runOk();
-        ac.runOk();
-        Trees.write(a.resolve("f.txt"), "v1 by a", T0 + 10_000_000_000L);
-        ab.runOk();
-        bc.runOk();
+        BidiRun ab = pair("a", "b", "db", "db");
+        BidiRun bc = pair("b", "c", "db", "db");
+        BidiRun ac = pair("a", "c", "db", "db");
+        Path a = ab.a;
+        Path b = ab.b;
+        Path c = bc.b;
+        writeThenSync(a.resolve("f.txt"), "v0", T0, ab, bc, ac);
+        writeThenSync(a.resolve("f.txt"), "v1 by a", T0 + 10_000_000_000L, ab, bc);
         Trees.write(c.resolve("f.txt"), "v2 by c, after v1", T0 + 5_000_000_000L);
         SyncResult r = ac.runOk();
         assertThat(r.conflicts()).isZero();
@@ -79,6 +85,52 @@ class NWayFuzzTest {
         for (Path p : List.of(b, c)) {
             Trees.assertSameTree(a, p);
         }
+    }
+
+    /**
+     * The mesh of {@code farsync nway --self} jobs on three nodes: b's root is synced with a by
+     * b's server (its state directory) and with c by b's own job (its farsync home), so the two
+     * sessions keep their snapshots in different directories. a's edit reaches b; then b and c meet
+     * for the first time, c still holding the version a's edit replaced. The root is one replica
+     * whichever process syncs it: b's version has seen c's, so it wins outright, no conflict copy.
+     * (Before the version store moved into the root, each directory held a store of its own, b's
+     * job counted every path as its own new write, concurrent with c's, and b-c kept c's old
+     * version as a conflict copy: the continuous mesh's copies of copies.)
+     */
+    @Test
+    void aRootSyncedFromTwoStateDirectories_isOneReplica_noFalseConflict() throws Exception {
+        // state directories: a's job's home, b's server's, b's job's home, c's server's
+        BidiRun ab = pair("a", "b", "a-home", "b-server");
+        BidiRun ac = pair("a", "c", "a-home", "c-server");
+        BidiRun bc = pair("b", "c", "b-home", "c-server");
+        writeThenSync(ab.a.resolve("base.txt"), "base", T0, ab, ac);
+        writeThenSync(ab.a.resolve("base.txt"), "edited at a", T0 + 30_000_000_000L, ab);
+        SyncResult first = bc.runOk();
+        assertThat(first.conflicts()).as("b's version came after c's").isZero();
+        assertThat(Files.readString(ac.b.resolve("base.txt"))).isEqualTo("edited at a");
+        assertThat(ac.runOk().conflicts()).isZero();
+        for (BidiRun p : List.of(ab, ac, bc)) {
+            assertThat(p.runOk().upToDate()).as("%s <-> %s settled", p.a.getFileName(), p.b.getFileName()).isTrue();
+        }
+        for (Path p : List.of(ab.a, ab.b, ac.b)) {
+            assertThat(RandomEdits.files(p)).as("no conflict copy at %s", p.getFileName()).containsExactly("base.txt");
+        }
+    }
+
+    private static void writeThenSync(Path file, String content, long mtimeNanos, BidiRun... pairs) throws Exception {
+        Trees.write(file, content, mtimeNanos);
+        for (BidiRun p : pairs) {
+            p.runOk();
+        }
+    }
+
+    /** The pair x-y (roots tmp/x and tmp/y), x's snapshot in directory tmp/xState and y's in tmp/yState. */
+    private BidiRun pair(String x, String y, String xState, String yState) throws IOException {
+        for (String d : List.of(x, y, xState, yState)) {
+            Files.createDirectories(tmp.resolve(d));
+        }
+        return new BidiRun(tmp.resolve(x), tmp.resolve(y), tmp.resolve(xState).resolve(x + y + "-" + x + ".db"),
+                tmp.resolve(yState).resolve(x + y + "-" + y + ".db"), "host" + x, "host" + y);
     }
 
     private static List<Long> seeds() {
@@ -97,8 +149,10 @@ class NWayFuzzTest {
         return out;
     }
 
-    private void scenario(long seed, ConflictPolicy policy) throws Exception {
-        System.out.println("NWayFuzzTest seed " + seed + " " + policy + " (rerun with -Dfarsync.test.seed=" + seed + ")");
+    /** @param meshJobs x's snapshot of pair x-y in x's "home", y's in y's "server" directory (else one directory per root) */
+    private void scenario(long seed, ConflictPolicy policy, boolean meshJobs) throws Exception {
+        System.out.println("NWayFuzzTest seed " + seed + " " + policy + (meshJobs ? " mesh-jobs" : "") + " (rerun with -Dfarsync.test.seed="
+                + seed + ")");
         Random rnd = new Random(seed);
         Path base = Files.createDirectories(tmp.resolve(Long.toString(seed) + policy));
         List<Path> roots = new ArrayList<>();
@@ -111,8 +165,10 @@ class NWayFuzzTest {
             for (int j = i + 1; j < 3; j++) {
                 String x = roots.get(i).getFileName().toString();
                 String y = roots.get(j).getFileName().toString();
-                BidiRun run = new BidiRun(roots.get(i), roots.get(j), base.resolve("db-" + x).resolve(x + y + ".db"),
-                        base.resolve("db-" + y).resolve(x + y + ".db"), "host" + x, "host" + y);
+                Path xState = Files.createDirectories(base.resolve("db-" + x + (meshJobs ? "-home" : "")));
+                Path yState = Files.createDirectories(base.resolve("db-" + y + (meshJobs ? "-server" : "")));
+                BidiRun run = new BidiRun(roots.get(i), roots.get(j), xState.resolve(x + y + ".db"), yState.resolve(x + y + ".db"), "host" + x,
+                        "host" + y);
                 run.policy = policy;
                 pairs.add(run);
             }

@@ -122,4 +122,12 @@ class PathJailTest {
         assertThatThrownBy(() -> PathJail.checkWirePath("d/" + "ü".repeat(128)))
                 .hasMessageContaining("longer than 255 bytes");
     }
+
+    /** A peer can never write into (or name) a root's replica directory, at any depth. */
+    @ParameterizedTest
+    @ValueSource(strings = {".farsync-replica", ".farsync-replica/versions.db", "d/.farsync-replica/receiving.lock"})
+    void replicaDirectoryPaths_areRefused(String path) {
+        assertThatThrownBy(() -> PathJail.checkWirePath(path)).isInstanceOf(FarsyncException.class)
+                .hasMessage("invalid path from peer (farsync's reserved replica directory): " + path);
+    }
 }

@@ -94,7 +94,7 @@ final class RandomEdits {
     /** Regular files below {@code root}, relative, sorted. */
     static List<String> files(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+            return s.filter(p -> Files.isRegularFile(p) && !Trees.farsyncOwn(root, p)).map(p -> root.relativize(p).toString()).sorted().toList();
         }
     }
 

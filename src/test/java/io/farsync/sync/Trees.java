@@ -2,6 +2,7 @@ package io.farsync.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.farsync.sync.scan.ReplicaDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -78,7 +79,7 @@ final class Trees {
     /** Gives every directory below root a random mtime (after its contents exist). */
     static void setDirMtimes(Path root, Random rnd) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.filter(p -> !p.equals(root) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+            for (Path p : s.filter(p -> !p.equals(root) && !farsyncOwn(root, p) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
                 Files.setLastModifiedTime(p, FileTime.from(randomMtime(rnd), TimeUnit.NANOSECONDS));
             }
         }
@@ -88,7 +89,7 @@ final class Trees {
     static TreeMap<String, String> describe(Path root) throws IOException {
         TreeMap<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.filter(p -> !p.equals(root)).toList()) {
+            for (Path p : s.filter(p -> !p.equals(root) && !farsyncOwn(root, p)).toList()) {
                 String rel = root.relativize(p).toString();
                 if (Files.isSymbolicLink(p)) {
                     out.put(rel, "link -> " + Files.readSymbolicLink(p));
@@ -115,7 +116,17 @@ final class Trees {
     /** Names matching the engine's temp pattern anywhere below root. */
     static java.util.List<Path> tempFiles(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(p -> p.getFileName().toString().contains(".farsync-")).toList();
+            return s.filter(p -> p.getFileName().toString().contains(".farsync-") && !farsyncOwn(root, p)).toList();
         }
+    }
+
+    /** True at or below a {@link ReplicaDir} (the root's version store: farsync's own, never synced). */
+    static boolean farsyncOwn(Path root, Path p) {
+        for (Path name : root.relativize(p)) {
+            if (ReplicaDir.isReserved(name.toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -419,7 +419,7 @@ public final class Applier {
                 return false;
             }
             return !now.isFile() || hash(source, now.size()) == xxhash64;
-        });
+        }, false);
     }
 
     /**
@@ -428,7 +428,7 @@ public final class Applier {
      * changing nothing, if {@code from} is not a file or {@code to} is taken.
      */
     public boolean carry(String from, String to) throws EntryFailure {
-        return renameIf(from, to, (now, source, dest) -> now.isFile() && Stat.lstatOrNull(dest, to) == null);
+        return renameIf(from, to, (now, source, dest) -> now.isFile() && Stat.lstatOrNull(dest, to) == null, true);
     }
 
     /** Whether the entry {@code now} at {@code source} may be renamed to {@code dest}. */
@@ -437,8 +437,12 @@ public final class Applier {
         boolean allows(Entry now, Path source, Path dest) throws IOException;
     }
 
-    /** Renames {@code from} to {@code to} if it exists and {@code check} allows; false, changing nothing, if not. */
-    private boolean renameIf(String from, String to, RenameCheck check) throws EntryFailure {
+    /**
+     * Renames {@code from} to {@code to} if it exists and {@code check} allows; false, changing
+     * nothing, if not. With {@code noReplace} a file made at {@code to} after the check is not
+     * replaced either, where the platform can tell ({@link NoReplaceRename}).
+     */
+    private boolean renameIf(String from, String to, RenameCheck check, boolean noReplace) throws EntryFailure {
         Path source = target(from);
         Path dest = target(to);
         requireParents(to);
@@ -450,7 +454,16 @@ public final class Applier {
             if (now == null || !check.allows(now, source, dest)) {
                 return false;
             }
-            rename(from, source, to, dest);
+            NoReplaceRename.Result r = noReplace ? NoReplaceRename.rename(root, from, to) : NoReplaceRename.Result.UNSUPPORTED;
+            if (r == NoReplaceRename.Result.TAKEN) {
+                return false;
+            }
+            if (r == NoReplaceRename.Result.RENAMED) {
+                touched(source);
+                touched(dest);
+            } else {
+                rename(from, source, to, dest);
+            }
             if (now.isDirectory()) {
                 // Cached verdicts below the old name no longer hold.
                 verifiedDirs.clear();

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Walks a tree with lstat only: symlinks are recorded as links and never followed, so a scan can
- * neither leave the root nor loop. Temp files of the engine ({@link TempNames}) are never listed;
+ * neither leave the root nor loop. Temp files of the engine ({@link TempNames}) and replica
+ * directories ({@link ReplicaDir}) are never listed;
  * a destination scan also deletes them as leftovers of a killed run. Errors on single entries are
  * collected and the walk goes on; only an unreadable root ends it.
  *
@@ -234,7 +235,7 @@ public final class Scanner {
                         }
                         continue;
                     }
-                    if (mayExclude && excluded.contains(child)) {
+                    if ((mayExclude && excluded.contains(child)) || ReplicaDir.isReserved(name)) {
                         continue;
                     }
                     try {
@@ -302,7 +303,7 @@ public final class Scanner {
             if (e == null) {
                 Path p = root.resolve(rel);
                 String name = p.getFileName().toString();
-                if (TempNames.isTempName(name) || TempNames.isPartialName(name) || excluded.contains(p)) {
+                if (TempNames.isTempName(name) || TempNames.isPartialName(name) || ReplicaDir.isReserved(name) || excluded.contains(p)) {
                     return false;
                 }
                 try {

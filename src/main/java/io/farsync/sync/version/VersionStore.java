@@ -5,7 +5,9 @@ import io.farsync.common.FarsyncException;
 import io.farsync.common.SqliteFiles;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
+import io.farsync.sync.scan.ReplicaDir;
 import io.farsync.sync.scan.ScanResult;
+import io.farsync.sync.scan.Stat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,24 +27,37 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The version vectors of one replica root: a SQLite file beside the snapshots (one per root, shared
- * by every session that syncs that root, unlike the per-session snapshots), holding the root's
- * stable random replica id and one {@link VersionRow} per path, tombstones included.
+ * The version vectors of one replica root: a SQLite file in the root's {@link ReplicaDir} (one per
+ * root, shared by every session and process that syncs that root, unlike the per-session snapshots
+ * in each process's state directory), holding the root's stable random replica id and one
+ * {@link VersionRow} per path, tombstones included.
  *
  * <p>Why a store of its own: a snapshot records what one pair of endpoints last agreed on, which
  * is all two-way sync needs; with three or more replicas a pair's base cannot tell whether a
  * version the peer brings was written after this side's (it travelled through a third replica)
  * or concurrently with it. The vectors can, and they must be the same whichever peer asks.
  *
- * <p>Updates happen at two moments, each under a per-file lock so that concurrent sessions on one
- * root (a hub serving several spokes) do not interleave: {@link #refresh} before a sync counts
- * every local change since the last one as a write by this replica (a vanished path becomes a
- * tombstone), and {@link #settle} after it adopts the peer's vector for every path that now holds
- * the peer's version.
+ * <p>Updates happen at two moments, each one SQLite write transaction (taken at its start, so
+ * atomic against other processes on the root) under a per-file lock in this JVM: {@link #refresh}
+ * before a sync counts every local change since the last one as a write by this replica (a
+ * vanished path becomes a tombstone), and {@link #settle} after it adopts the peer's vector for
+ * every path that now holds the peer's version.
+ *
+ * <p>Concurrent sessions on one root (a hub's spokes, a mesh node's own job beside its server)
+ * need no lock around the whole sync: a session's rows, read at its start, may go stale while
+ * another session delivers into the root, but a row is only ever used for the content it
+ * describes (type, size, mtime). A stale row describes nothing on disk any more, so its vector
+ * orders nothing ({@link PairVersions} answers "unknown" and the pairwise base decides), and
+ * {@link #settle} re-reads the rows inside its transaction and adopts a peer's vector only where
+ * the file on disk is still the peer's version: a vector never advances for content it did not
+ * see. The cost of staleness is at worst a conflict copy where the vectors could have ordered two
+ * versions, never a lost version. What did break this was two stores for one root, see
+ * {@link ReplicaDir}.
  */
 public final class VersionStore implements AutoCloseable {
     private static final Map<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
     private static final int DELETED = -1;
+    private static final String FILE_NAME = "versions.db";
 
     private final Path file;
     private final Connection db;
@@ -54,8 +69,47 @@ public final class VersionStore implements AutoCloseable {
         this.replicaId = replicaId;
     }
 
-    /** The store of {@code root} in directory {@code dir}: {@code versions-<hash of root>.db}. */
-    public static Path fileFor(Path dir, Path root) {
+    /**
+     * Opens {@code root}'s store, {@code versions.db} in its {@link ReplicaDir} (created if
+     * needed), shared by every process that syncs the root. A root last synced by an older farsync
+     * kept its store in the session's snapshot directory ({@code legacyDir}): that store is copied
+     * over once, so the root keeps its replica id and vectors.
+     */
+    public static VersionStore openFor(Path root, Path legacyDir) {
+        Path file;
+        try {
+            file = ReplicaDir.create(root).resolve(FILE_NAME);
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the replica directory of " + root + ": " + e.getMessage(), e);
+        }
+        Path legacy = legacyFileFor(legacyDir, root);
+        ReentrantLock lock = LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
+        lock.lock();
+        try {
+            if (!java.nio.file.Files.exists(file) && java.nio.file.Files.isRegularFile(legacy)) {
+                migrate(legacy, file);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return open(file);
+    }
+
+    /** Copies the legacy store (WAL included) into {@code file} in one statement; a failure leaves no half copy. */
+    private static void migrate(Path legacy, Path file) {
+        Path partial = file.resolveSibling(FILE_NAME + ".migrating");
+        try (Connection old = SqliteFiles.open(legacy); Statement st = old.createStatement()) {
+            java.nio.file.Files.deleteIfExists(partial);
+            st.execute("VACUUM INTO '" + partial.toString().replace("'", "''") + "'");
+            java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | SQLException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot copy the version database " + legacy + " to " + file + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Where farsync before the replica directory kept {@code root}'s store: {@code dir/versions-<hash of root>.db}. */
+    static Path legacyFileFor(Path dir, Path root) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             byte[] h = sha.digest(root.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
@@ -167,12 +221,19 @@ public final class VersionStore implements AutoCloseable {
     }
 
     /**
-     * Counts this replica's changes since the last call: every path of {@code scan} that its row
-     * does not describe gets this replica's counter bumped and {@code origin} as writer, and every
-     * live row whose path is gone becomes a tombstone the same way, unless the scan could not tell ({@link ScanResult#isUnknown}).
-     * Returns all rows after it.
+     * Counts this replica's changes since the last call: every path of {@code scan} (of
+     * {@code root}) that its row does not describe gets this replica's counter bumped and
+     * {@code origin} as writer, and every live row whose path is gone becomes a tombstone the same
+     * way, unless the scan could not tell ({@link ScanResult#isUnknown}). Returns all rows after it.
+     *
+     * <p>A compare-and-set per changed path: the scan was taken before this transaction, and
+     * another session may have delivered a version into the root since (and settled its row).
+     * Counting the scanned, already replaced content as a local write would give it a vector
+     * that dominates the delivered version's. So a change is only counted if the path still holds
+     * what the scan saw (one lstat per changed path, inside the transaction); otherwise its row is
+     * left as it is and the next refresh counts whatever is there then.
      */
-    public NavigableMap<String, VersionRow> refresh(ScanResult result, String origin) {
+    public NavigableMap<String, VersionRow> refresh(Path root, ScanResult result, String origin) {
         NavigableMap<String, Entry> scan = result.entries();
         ReentrantLock lock = lock();
         lock.lock();
@@ -183,12 +244,18 @@ public final class VersionStore implements AutoCloseable {
             for (Entry e : scan.values()) {
                 VersionRow r = rows.get(e.path());
                 if (r == null || !r.describes(e)) {
-                    changed.put(e.path(), VersionRow.of(e, (r == null ? VersionVector.EMPTY : r.vector()).bump(replicaId), origin));
+                    VersionRow next = VersionRow.of(e, (r == null ? VersionVector.EMPTY : r.vector()).bump(replicaId), origin);
+                    if (stillThere(root, next)) {
+                        changed.put(e.path(), next);
+                    }
                 }
             }
             for (VersionRow r : rows.values()) {
                 if (!r.deleted() && !scan.containsKey(r.path()) && !result.isUnknown(r.path())) {
-                    changed.put(r.path(), new VersionRow(r.path(), null, 0, 0, "", r.vector().bump(replicaId), origin));
+                    VersionRow gone = new VersionRow(r.path(), null, 0, 0, "", r.vector().bump(replicaId), origin);
+                    if (stillThere(root, gone)) {
+                        changed.put(r.path(), gone);
+                    }
                 }
             }
             write(changed.values());
@@ -196,6 +263,15 @@ public final class VersionStore implements AutoCloseable {
             return rows;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** True if {@code row} describes what {@code root} holds at its path now (false if that cannot be read). */
+    private static boolean stillThere(Path root, VersionRow row) {
+        try {
+            return row.describes(Stat.lstatOrNull(root.resolve(row.path()), row.path()));
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -211,8 +287,11 @@ public final class VersionStore implements AutoCloseable {
      * third replica still holding that edit deletes it), and the new path's vector the merge of
      * all four, written by the editor. Both replicas compute the same rows from {@code mine} (this
      * side's rows as sent at the start) and {@code peer}.
+     *
+     * <p>A row is only written if {@code root} still holds what it describes (another session
+     * may have delivered into the root since {@code now} was scanned, and settled its own row).
      */
-    public void settle(Map<String, VersionRow> mine, Map<String, VersionRow> peer, Map<String, String> carried,
+    public void settle(Path root, Map<String, VersionRow> mine, Map<String, VersionRow> peer, Map<String, String> carried,
             NavigableMap<String, Entry> now) {
         ReentrantLock lock = lock();
         lock.lock();
@@ -250,6 +329,9 @@ public final class VersionStore implements AutoCloseable {
                     changed.put(to, VersionRow.of(e, gone.merge(vector(mine.get(to))).merge(vector(peer.get(to))), originOf(a, b, false)));
                 }
             });
+            // Compare-and-set, as in refresh: another session may have delivered a newer version
+            // since the scan; a row for what was scanned would then take its place.
+            changed.values().removeIf(r -> !stillThere(root, r));
             write(changed.values());
         } finally {
             lock.unlock();

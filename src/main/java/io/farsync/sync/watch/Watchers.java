@@ -1,5 +1,6 @@
 package io.farsync.sync.watch;
 
+import io.farsync.sync.scan.ReplicaDir;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystems;
@@ -27,12 +28,19 @@ public final class Watchers {
 
     /**
      * A watcher for {@code root} (absolute) reporting to {@code listener}. Entries at or below the
-     * {@code excluded} paths (e.g. farsync's own state directory) are not reported. Call
+     * {@code excluded} paths (e.g. farsync's own state directory) and in a {@link ReplicaDir} are not reported. Call
      * {@link TreeWatcher#start()} next.
      */
     public static TreeWatcher create(Path root, WatchMode mode, Set<Path> excluded, ChangeListener listener) throws IOException {
         List<Path> skip = excluded.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         Predicate<Path> isExcluded = p -> {
+            if (p.startsWith(root)) {
+                for (Path name : root.relativize(p)) {
+                    if (ReplicaDir.isReserved(name.toString())) {
+                        return true; // the sync's own version database and lock
+                    }
+                }
+            }
             for (Path x : skip) {
                 if (p.startsWith(x)) {
                     return true;

@@ -50,6 +50,21 @@ class ScannerTest {
         assertThat(r.errors()).isEmpty();
     }
 
+    /** A root's version store and lock (and a nested root's) are farsync's own: never listed, so never synced. */
+    @Test
+    void replicaDirectories_areNeverListed_atAnyDepth() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Files.createDirectories(root.resolve(".farsync-replica"));
+        Files.writeString(root.resolve(".farsync-replica/versions.db"), "db");
+        Files.createDirectories(root.resolve("nested/.farsync-replica"));
+        Files.writeString(root.resolve("nested/.farsync-replica/versions.db"), "db");
+        Files.writeString(root.resolve("nested/f"), "f");
+
+        assertThat(new Scanner(false, Set.of()).scan(root).entries().keySet()).containsExactly("nested", "nested/f");
+        assertThat(new Scanner(false, Set.of()).scan(root, java.util.List.of(".farsync-replica", "nested/.farsync-replica/versions.db"))
+                .entries().keySet()).as("a subtree scan lists the ancestors only").containsExactly("nested");
+    }
+
     @Test
     void tempFiles_areNeverListed_andRemovedOnlyWhenAsked() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("root"));

@@ -28,7 +28,7 @@ class VersionStoreTest {
         String id;
         try (VersionStore s = VersionStore.open(db)) {
             id = s.replicaId();
-            NavigableMap<String, VersionRow> rows = s.refresh(scan(root), "host1");
+            NavigableMap<String, VersionRow> rows = s.refresh(root, scan(root), "host1");
             assertThat(rows.get("f").vector()).isEqualTo(new VersionVector(Map.of(id, 1L)));
             assertThat(rows.get("f").origin()).isEqualTo("host1");
         }
@@ -36,11 +36,11 @@ class VersionStoreTest {
         Files.delete(root.resolve("g"));
         try (VersionStore s = VersionStore.open(db)) {
             assertThat(s.replicaId()).isEqualTo(id);
-            NavigableMap<String, VersionRow> rows = s.refresh(scan(root), "host1");
+            NavigableMap<String, VersionRow> rows = s.refresh(root, scan(root), "host1");
             assertThat(rows.get("f").vector().get(id)).isEqualTo(2);
             assertThat(rows.get("g").deleted()).isTrue();
             assertThat(rows.get("g").vector().get(id)).isEqualTo(2);
-            assertThat(s.refresh(scan(root), "host1")).as("nothing changed: nothing bumped").isEqualTo(rows);
+            assertThat(s.refresh(root, scan(root), "host1")).as("nothing changed: nothing bumped").isEqualTo(rows);
         }
     }
 
@@ -49,15 +49,37 @@ class VersionStoreTest {
         Path root = Files.createDirectories(tmp.resolve("root"));
         write(root.resolve("f"), "mine", 1);
         try (VersionStore s = VersionStore.open(tmp.resolve("v.db"))) {
-            s.refresh(scan(root), "me");
+            s.refresh(root, scan(root), "me");
             // the peer's version arrives (as the sync would write it)
             write(root.resolve("f"), "theirs", 5);
             VersionRow theirs = new VersionRow("f", io.farsync.sync.scan.EntryType.FILE, 6, Instant.EPOCH.plusSeconds(5).getEpochSecond() * 1_000_000_000L,
                     "", new VersionVector(Map.of("peer", 3L)), "peerhost");
-            s.settle(Map.of(), Map.of("f", theirs), Map.of(), scan(root).entries());
-            VersionRow now = s.refresh(scan(root), "me").get("f");
+            s.settle(root, Map.of(), Map.of("f", theirs), Map.of(), scan(root).entries());
+            VersionRow now = s.refresh(root, scan(root), "me").get("f");
             assertThat(now.vector()).isEqualTo(new VersionVector(Map.of("peer", 3L, s.replicaId(), 1L)));
             assertThat(now.origin()).isEqualTo("peerhost");
+        }
+    }
+
+    /** A root last synced by an older farsync keeps its replica id and rows when its store moves into the root. */
+    @Test
+    void openFor_copiesTheStoreAnOlderFarsyncKeptBesideTheSnapshots() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        write(root.resolve("f"), "one", 1);
+        String id;
+        NavigableMap<String, VersionRow> rows;
+        try (VersionStore old = VersionStore.open(VersionStore.legacyFileFor(state, root))) {
+            id = old.replicaId();
+            rows = old.refresh(root, scan(root), "host1");
+        }
+        try (VersionStore s = VersionStore.openFor(root, state)) {
+            assertThat(s.file()).isEqualTo(root.resolve(".farsync-replica/versions.db"));
+            assertThat(s.replicaId()).isEqualTo(id);
+            assertThat(s.rows()).isEqualTo(rows);
+        }
+        try (VersionStore other = VersionStore.openFor(root, Files.createDirectories(tmp.resolve("another-state")))) {
+            assertThat(other.replicaId()).as("one replica whichever process opens it").isEqualTo(id);
         }
     }
 

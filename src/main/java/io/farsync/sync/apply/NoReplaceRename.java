@@ -1,0 +1,153 @@
+package io.farsync.sync.apply;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renames a file below a root only if the new name is free, atomically: Linux's
+ * {@code renameat2(RENAME_NOREPLACE)} through JNA (kernel 3.15+, glibc 2.28+).
+ *
+ * <p>Why: {@link Applier#carry} checks that the new name is free and then renames; a file made
+ * there in between (by a user, or by another session on the root) would be silently replaced
+ * and lost. The JDK has no no-replace rename ({@code Files.move} without REPLACE_EXISTING checks
+ * first too). As {@link DirectoryHandle} does, both parents are opened from the root one name at
+ * a time with {@code openat(O_NOFOLLOW | O_DIRECTORY)}, so a symlink swapped in cannot redirect
+ * the rename out of the root.
+ *
+ * <p>{@link Result#UNSUPPORTED} (the caller falls back to its check) off Linux on x86-64 and
+ * arm64 (the open flags differ per architecture), without renameat2 in the C library, or where
+ * the file system refuses the flag ({@code EINVAL}, e.g. some network file systems).
+ */
+final class NoReplaceRename {
+    private static final Logger log = LoggerFactory.getLogger(NoReplaceRename.class);
+
+    /** What {@link #rename} did. */
+    enum Result { RENAMED, TAKEN, UNSUPPORTED }
+
+    private interface LibC extends Library {
+        int open(String path, int flags) throws LastErrorException;
+
+        int openat(int dirfd, String path, int flags) throws LastErrorException;
+
+        int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+    }
+
+    private static final int RENAME_NOREPLACE = 1;
+    private static final int EEXIST = 17;
+    private static final int EINVAL = 22;
+    private static final int ENOSYS = 38;
+    private static final int ENOTDIR = 20;
+    private static final int ELOOP = 40;
+    private static final int O_CLOEXEC = 02000000;
+    /** O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC (read-only), or 0 where this architecture's values are not known here. */
+    private static final int DIRECTORY_FLAGS = directoryFlags(System.getProperty("os.arch", ""));
+    private static final LibC C = load();
+
+    private NoReplaceRename() {
+    }
+
+    private static int directoryFlags(String arch) {
+        return switch (arch) {
+            case "amd64", "x86_64" -> 0200000 | 0400000 | O_CLOEXEC;
+            case "aarch64", "arm64" -> 040000 | 0100000 | O_CLOEXEC;
+            default -> 0;
+        };
+    }
+
+    private static LibC load() {
+        if (DIRECTORY_FLAGS == 0 || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return null;
+        }
+        try {
+            LibC c = Native.load("c", LibC.class);
+            NativeLibrary.getInstance("c").getFunction("renameat2"); // glibc < 2.28 has none: known now, not mid-sync
+            return c;
+        } catch (LinkageError | RuntimeException e) {
+            log.info("renameat2 not available ({}): a carried rename checks that its new name is free first", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Renames {@code from} to {@code to} (validated wire paths below {@code root}, parents
+     * existing) unless {@code to} exists. Throws an {@link EntryFailure} if a parent is a symlink
+     * or no directory, and an IOException naming the errno for other failures of the system calls.
+     */
+    static Result rename(Path root, String from, String to) throws IOException, EntryFailure {
+        if (C == null) {
+            return Result.UNSUPPORTED;
+        }
+        try {
+            return renameAt(root, from, to);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot rename " + root.resolve(from) + " to " + root.resolve(to) + " (errno " + e.getErrorCode() + ")", e);
+        }
+    }
+
+    private static Result renameAt(Path root, String from, String to) throws EntryFailure {
+        int fromDir = openParent(root, from);
+        try {
+            int toDir = openParent(root, to);
+            try {
+                C.renameat2(fromDir, name(from), toDir, name(to), RENAME_NOREPLACE);
+                return Result.RENAMED;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EEXIST) {
+                    return Result.TAKEN;
+                }
+                if (e.getErrorCode() == EINVAL || e.getErrorCode() == ENOSYS) {
+                    return Result.UNSUPPORTED;
+                }
+                throw e;
+            } finally {
+                closeQuietly(toDir);
+            }
+        } finally {
+            closeQuietly(fromDir);
+        }
+    }
+
+    /** An fd of the directory holding {@code rel}, walked down from {@code root} without following links. */
+    private static int openParent(Path root, String rel) throws EntryFailure {
+        int fd = C.open(root.toString(), DIRECTORY_FLAGS);
+        int start = 0;
+        for (int slash = rel.indexOf('/'); slash >= 0; slash = rel.indexOf('/', start)) {
+            String name = rel.substring(start, slash);
+            try {
+                int next = C.openat(fd, name, DIRECTORY_FLAGS);
+                closeQuietly(fd);
+                fd = next;
+            } catch (LastErrorException e) {
+                closeQuietly(fd);
+                if (e.getErrorCode() == ELOOP || e.getErrorCode() == ENOTDIR) {
+                    throw new EntryFailure("path escapes the root: parent " + root.resolve(rel.substring(0, slash)) + " of " + rel
+                            + " is a symlink or no directory");
+                }
+                throw e;
+            }
+            start = slash + 1;
+        }
+        return fd;
+    }
+
+    private static String name(String rel) {
+        return rel.substring(rel.lastIndexOf('/') + 1);
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            C.close(fd);
+        } catch (LastErrorException e) {
+            log.debug("close of fd {}: errno {}", fd, e.getErrorCode());
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.farsync.sync.scan;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * The directory {@value #NAME} at the top of a root that bidirectional and n-way sync use as a
+ * replica: it holds the root's version vectors ({@code versions.db}) and the lock its receiving
+ * sessions take turns on. It lives in the root, not in a process's state directory, because a
+ * root is one replica whichever process syncs it: on a mesh node the node's server (a peer's job
+ * syncing with it) and the node's own job both sync the same root, with different state
+ * directories (a server's {@code --state-dir}, a client's farsync home). With a store per state
+ * directory each took the other's deliveries for local writes, so versions that had seen each
+ * other looked concurrent (false conflicts, whose copies then cascaded). Resilio Sync's
+ * {@code .sync} and Syncthing's {@code .stfolder} sit in the synced folder for the same reason.
+ *
+ * <p>The name is reserved at every depth (a nested root's replica directory lies inside an outer
+ * root): the scanner never lists it, a watcher never reports it, and a path from a peer naming it
+ * is refused ({@code PathJail}), so it never travels and a peer can never write into it.
+ */
+public final class ReplicaDir {
+    /** The reserved name. */
+    public static final String NAME = ".farsync-replica";
+
+    private ReplicaDir() {
+    }
+
+    /** True for the reserved file name. */
+    public static boolean isReserved(String fileName) {
+        return NAME.equals(fileName);
+    }
+
+    /** {@code root}'s replica directory (not created). */
+    public static Path of(Path root) {
+        return root.toAbsolutePath().normalize().resolve(NAME);
+    }
+
+    /**
+     * Creates {@code root}'s replica directory if needed and returns it; throws if something else
+     * (a file, a symlink) has the name: the store must not be written through a link.
+     */
+    public static Path create(Path root) throws IOException {
+        Path dir = of(root);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(dir + " exists and is not a directory (farsync keeps the root's version vectors there)");
+            }
+            try {
+                Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    throw raced;
+                }
+            }
+        }
+        return dir;
+    }
+}
