@@ -264,7 +264,7 @@ public final class DestinationEndpoint {
             boolean early = scope.isWhole();
             boolean earlyExtras = early && !options.mirror() && bidi == null;
             if (early) {
-                sendDeviations(scan);
+                sendDeviations(scan, true);
             }
             if (earlyExtras) {
                 sendExtras(scan, false);
@@ -282,7 +282,7 @@ public final class DestinationEndpoint {
             snapshot.setPeerId(hello.snapshotId());
             sourceDb = hello.snapshotId();
             if (!early) {
-                sendDeviations(scan);
+                sendDeviations(scan, scope.isWhole() || !sameSource);
             }
             if (!earlyExtras) {
                 sendExtras(scan, sameSource);
@@ -351,8 +351,11 @@ public final class DestinationEndpoint {
             }
         }
 
-        /** Paths whose state differs from what this side's snapshot recorded as synced. */
-        private void sendDeviations(ScanResult scan) {
+        /**
+         * Paths whose state differs from what this side's snapshot recorded as synced; the last
+         * message says whether the tree is empty ({@code whole}: {@code scan} is of all of it).
+         */
+        private void sendDeviations(ScanResult scan, boolean whole) {
             List<String> batch = new ArrayList<>();
             int bytes = 0;
             SortedEntries.Cursor scanned = new SortedEntries.Cursor(scan.entries());
@@ -370,7 +373,7 @@ public final class DestinationEndpoint {
                     bytes += size;
                 }
             }
-            peer.send(new Message.Deviations(batch, true, scan.entries().isEmpty()));
+            peer.send(new Message.Deviations(batch, true, whole && scan.entries().isEmpty()));
             if (scan.staleTempsRemoved() > 0) {
                 log.info("removed {} temp files left by an interrupted sync in {}", scan.staleTempsRemoved(), root);
             }
@@ -853,6 +856,9 @@ public final class DestinationEndpoint {
          * one block (the codec's bound), so it never has a partial name.
          */
         private void takeInline(int id, Message.FileInline f) {
+            if (f.entry().size() >= BlockHashes.BLOCK) {
+                throw Protocol.violation("inline file of " + f.entry().size() + " bytes");
+            }
             Incoming in = new Incoming(f.entry());
             bytesTransferred += f.data().length;
             listener.progress(f.data().length);
