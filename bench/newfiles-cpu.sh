@@ -26,18 +26,7 @@ if ((${#JARS[@]} == 0)); then
     JARS=("$HERE/target/farsync.jar")
 fi
 W=/tmp/farsync-newfiles-$FILES-$BYTES
-if [[ ! -d $W/src ]]; then
-    python3 - "$W/src" "$FILES" "$BYTES" <<'PY'
-import os, random, sys
-root, n, avg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(7)
-for i in range(n):
-    d = os.path.join(root, "d%03d" % (i % 200))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "n%07d.bin" % i), "wb") as f:
-        f.write(os.urandom(int(rnd.expovariate(1 / avg))))
-PY
-fi
+[[ -d $W/src ]] || python3 "$HERE/bench/lib/smalltree.py" "$W/src" "$FILES" "$BYTES" 200
 echo "| jar | run | wall s | CPU s (user + sys) | load average |"
 echo "|---|---|---|---|---|"
 for ((run = 1; run <= RUNS; run++)); do

@@ -419,14 +419,12 @@ public final class SourceEndpoint {
          * {@link #inlined} picks that can be read whole and did not change while read (else null:
          * it goes out as a Meta, and its contents, should the destination need them, the usual
          * way, which also reports read errors and sends a changing file again). Saves the
-         * destination's Need, one round trip before the contents, and two messages per file.
+         * destination's Need, one round trip before the contents, and three messages per file
+         * (Need, FileData, FileEnd).
          */
-        private Message.FileInline inline(int id, Entry e) {
-            if (!e.isFile() || e.size() > MessageCodec.INLINE_MAX || !inlined.test(e)) {
-                return null;
-            }
-            WireEntry w = wire(e);
-            if (MessageCodec.encodedSize(w) + e.size() > MessageCodec.LIST_BUDGET) {
+        private Message.FileInline inline(int id, Entry e, WireEntry w) {
+            if (!e.isFile() || e.size() > MessageCodec.INLINE_MAX || !inlined.test(e)
+                    || MessageCodec.encodedSize(w) + e.size() > MessageCodec.LIST_BUDGET) {
                 return null;
             }
             byte[] data = new byte[(int) e.size()];
@@ -464,13 +462,14 @@ public final class SourceEndpoint {
             if (!item.entry().isDirectory()) {
                 awaiting.add(id);
             }
-            Message.FileInline inline = inline(id, item.entry());
+            WireEntry w = wire(item.entry());
+            Message.FileInline inline = inline(id, item.entry(), w);
             if (inline != null) {
                 // as if the destination had asked: a second Need (checksum mismatch) sends it again
                 needed.add(id);
                 return inline;
             }
-            return new Message.Meta(id, wire(item.entry()));
+            return new Message.Meta(id, w);
         }
 
         private void handle(Message m) {
