@@ -280,7 +280,7 @@ public final class DestinationEndpoint {
             boolean early = scope.isWhole();
             boolean earlyExtras = early && !options.mirror() && bidi == null;
             if (early) {
-                sendDeviations(scan);
+                sendDeviations(scan, true);
             }
             if (earlyExtras) {
                 sendExtras(scan, false);
@@ -298,7 +298,7 @@ public final class DestinationEndpoint {
             snapshot.setPeerId(hello.snapshotId());
             sourceDb = hello.snapshotId();
             if (!early) {
-                sendDeviations(scan);
+                sendDeviations(scan, scope.isWhole() || !sameSource);
             }
             if (!earlyExtras) {
                 sendExtras(scan, sameSource);
@@ -369,8 +369,11 @@ public final class DestinationEndpoint {
             }
         }
 
-        /** Paths whose state differs from what this side's snapshot recorded as synced. */
-        private void sendDeviations(ScanResult scan) {
+        /**
+         * Paths whose state differs from what this side's snapshot recorded as synced; the last
+         * message says whether the tree is empty ({@code whole}: {@code scan} is of all of it).
+         */
+        private void sendDeviations(ScanResult scan, boolean whole) {
             List<String> batch = new ArrayList<>();
             int bytes = 0;
             SortedEntries.Cursor scanned = new SortedEntries.Cursor(scan.entries());
@@ -388,7 +391,7 @@ public final class DestinationEndpoint {
                     bytes += size;
                 }
             }
-            peer.send(new Message.Deviations(batch, true));
+            peer.send(new Message.Deviations(batch, true, whole && scan.entries().isEmpty()));
             if (scan.staleTempsRemoved() > 0) {
                 log.info("removed {} temp files left by an interrupted sync in {}", scan.staleTempsRemoved(), root);
             }
@@ -425,7 +428,10 @@ public final class DestinationEndpoint {
         private void handle(Message m) {
             if (m instanceof Message.Meta meta) {
                 claimId(meta.id());
-                onMeta(meta.id(), meta.entry());
+                onMeta(meta.id(), meta.entry(), null);
+            } else if (m instanceof Message.FileInline f) {
+                claimId(f.id());
+                onMeta(f.id(), f.entry(), f);
             } else if (m instanceof Message.Link link) {
                 claimId(link.id());
                 onLink(link.id(), link.entry(), link.target());
@@ -477,7 +483,8 @@ public final class DestinationEndpoint {
             nextId++;
         }
 
-        private void onMeta(int id, WireEntry e) {
+        /** A Meta, or with {@code inline} a FileInline: its contents are there if they are needed. */
+        private void onMeta(int id, WireEntry e, Message.FileInline inline) {
             PathJail.checkWirePath(e.path());
             try {
                 if (bidi != null) {
@@ -504,6 +511,8 @@ public final class DestinationEndpoint {
                             settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
                         } else if (bidi != null && bidi.sameBytes(e.path(), now, asSynced(e))) {
                             settle(id, e.path(), applier.retime(e).entry(), Outcome.METADATA);
+                        } else if (inline != null) {
+                            takeInline(id, inline);
                         } else {
                             askFor(id, e);
                         }
@@ -862,6 +871,26 @@ public final class DestinationEndpoint {
             }
         }
 
+        /**
+         * Receives a FileInline's contents as if they had followed a Need. Its size is below
+         * one block (the codec's bound), so it never has a partial name.
+         */
+        private void takeInline(int id, Message.FileInline f) {
+            if (f.entry().size() >= BlockHashes.BLOCK) {
+                throw Protocol.violation("inline file of " + f.entry().size() + " bytes");
+            }
+            Incoming in = new Incoming(f.entry());
+            bytesTransferred += f.data().length;
+            listener.progress(f.data().length);
+            try {
+                in.temp = newTemp(in);
+                in.temp.write(f.data());
+            } catch (EntryFailure x) {
+                in.failure = x.getMessage();
+            }
+            complete(id, in, f.digest());
+        }
+
         private void onEnd(Message.FileEnd end) {
             Incoming in = incoming.remove(end.id());
             if (in == null) {
@@ -870,6 +899,14 @@ public final class DestinationEndpoint {
             if (in.awaitingFrom) {
                 throw Protocol.violation("FileEnd for entry " + end.id() + " before the FileFrom answering its Resume");
             }
+            complete(end.id(), in, end.digest());
+        }
+
+        /**
+         * All of entry {@code id}'s contents arrived: verifies size and checksum (a mismatch asks
+         * once more with a Need) and queues the file for its fsync and rename.
+         */
+        private void complete(int id, Incoming in, byte[] expected) {
             WireEntry e = in.entry;
             try {
                 if (in.failure != null) {
@@ -882,16 +919,16 @@ public final class DestinationEndpoint {
                     throw new EntryFailure("changed during transfer (" + in.temp.written() + " of " + e.size() + " bytes)");
                 }
                 byte[] digest = in.temp.digest();
-                if (options.verifyChecksum() && !Arrays.equals(digest, end.digest())) {
+                if (options.verifyChecksum() && !Arrays.equals(digest, expected)) {
                     String what = String.format("checksum mismatch (%s %s, expected %s)", options.checksum().id(),
-                            HexFormat.of().formatHex(digest), HexFormat.of().formatHex(end.digest()));
-                    if (resent.add(end.id())) {
+                            HexFormat.of().formatHex(digest), HexFormat.of().formatHex(expected));
+                    if (resent.add(id)) {
                         // Corrupted on the way or on our disk: ask once more, in the same run.
                         log.warn("{}: {}; asking for it again", e.path(), what);
                         in.temp.discard();
                         in.temp = null;
-                        incoming.put(end.id(), in);
-                        peer.send(new Message.Need(end.id()));
+                        incoming.put(id, in);
+                        peer.send(new Message.Need(id));
                         return;
                     }
                     throw new EntryFailure(what + " twice; not applied");
@@ -905,13 +942,13 @@ public final class DestinationEndpoint {
                     fsync.force(temp);
                     return null;
                 });
-                commits.add(new PendingCommit(end.id(), e, temp, durable));
+                commits.add(new PendingCommit(id, e, temp, durable));
                 completeCommits(false);
             } catch (EntryFailure f) {
                 if (in.temp != null) {
                     in.temp.discard();
                 }
-                failAck(end.id(), e.path(), f.getMessage());
+                failAck(id, e.path(), f.getMessage());
             }
         }
 

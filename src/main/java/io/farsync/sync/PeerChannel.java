@@ -22,11 +22,11 @@ import org.slf4j.LoggerFactory;
  * stream, so that the endpoint's own thread never blocks on the network while the peer is
  * blocked too.
  *
- * <p>Why no deadlock: the reader only ever waits for the stream or for inbound file data to be
- * consumed ({@link #INBOUND_DATA_BYTES} bounds the memory it holds); control messages are always
- * queued. The endpoint thread waits on its outbound queue only while its writer makes progress,
- * which needs the peer's reader, which never waits on its endpoint for control messages. So the
- * chain of waits always ends at a thread that is making progress.
+ * <p>Why no deadlock: the reader only ever waits for the stream or for inbound file data (FileData,
+ * FileInline) to be consumed ({@link #INBOUND_DATA_BYTES} bounds the memory it holds); control
+ * messages are always queued. The endpoint thread waits on its outbound queue only while its
+ * writer makes progress, which needs the peer's reader, which never waits on its endpoint for
+ * control messages. So the chain of waits always ends at a thread that is making progress.
  */
 final class PeerChannel implements AutoCloseable {
 
@@ -195,8 +195,9 @@ final class PeerChannel implements AutoCloseable {
             throw new FarsyncException(f.exitCode(), f.getMessage(), f);
         }
         Message m = (Message) o;
-        if (m instanceof Message.FileData d) {
-            inboundData.release(d.data().length);
+        int data = dataBytes(m);
+        if (data > 0) {
+            inboundData.release(data);
         } else if (m instanceof Message.Abort a) {
             peerAborted = true;
             FarsyncException f = new FarsyncException(exitCode(a.exitCode()), a.message());
@@ -217,8 +218,9 @@ final class PeerChannel implements AutoCloseable {
                     }
                     continue;
                 }
-                if (m instanceof Message.FileData d) {
-                    while (!inboundData.tryAcquire(d.data().length, 100, TimeUnit.MILLISECONDS)) {
+                int data = dataBytes(m);
+                if (data > 0) {
+                    while (!inboundData.tryAcquire(data, 100, TimeUnit.MILLISECONDS)) {
                         if (closed) {
                             break;
                         }
@@ -276,6 +278,14 @@ final class PeerChannel implements AutoCloseable {
             writeFailure = f;
             inbound.add(f);
         }
+    }
+
+    /** File contents {@code m} carries: what {@link #INBOUND_DATA_BYTES} bounds. */
+    private static int dataBytes(Message m) {
+        if (m instanceof Message.FileData d) {
+            return d.data().length;
+        }
+        return m instanceof Message.FileInline f ? f.data().length : 0;
     }
 
     private static ExitCode exitCode(int code) {

@@ -15,8 +15,9 @@ final class Protocol {
     /**
      * 6: entries carry uid, gid and xattrs; Link messages; version vectors before bidi passes; persistent sessions.
      * 7: content hashes after the version vectors where both sides changed a file to one size.
+     * 8: FileInline (a small new file with its contents, no Need); Deviations say if the destination is empty.
      */
-    static final int VERSION = 7;
+    static final int VERSION = 8;
 
     private Protocol() {
     }

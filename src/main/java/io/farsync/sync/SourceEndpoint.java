@@ -32,6 +32,7 @@ import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import net.jpountz.xxhash.StreamingXXHash64;
 import net.jpountz.xxhash.XXHashFactory;
 import org.slf4j.Logger;
@@ -212,6 +213,10 @@ public final class SourceEndpoint {
         private BidiSource reconciled;
         /** This run withholds its deletes (over the limit, continuous mode). */
         private boolean withholding;
+        /** Which small files go out as FileInline (see {@link #inline}); none until planned. */
+        private Predicate<Entry> inlined = e -> false;
+        /** One byte past a file's end: whether it grew while read whole. */
+        private final ByteBuffer probe = ByteBuffer.allocate(1);
 
         Session(PeerChannel peer) {
             this.peer = peer;
@@ -243,6 +248,7 @@ public final class SourceEndpoint {
                 d = Protocol.expect(peer.take(), Message.Deviations.class);
                 deviations.addAll(d.paths());
             } while (!d.last());
+            boolean destinationEmpty = d.emptyTree();
 
             List<Entry> extras = new ArrayList<>();
             Message.Extras x;
@@ -274,6 +280,7 @@ public final class SourceEndpoint {
             Planner.Plan plan;
             if (bidi == null) {
                 plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
+                inlined = newHere(recorded, trusted, destinationEmpty);
             } else {
                 // Extras carry the destination's changes here, not --mirror's candidates.
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
@@ -395,6 +402,58 @@ public final class SourceEndpoint {
             }
         }
 
+        /**
+         * Files the destination cannot have yet, whose contents go out with their entry
+         * (FileInline) instead of after a Need: every file when the destination's tree is empty;
+         * with a trusted peer, files without a record or whose size or mtime changed since it (a
+         * destination file of its own there costs at most {@link MessageCodec#INLINE_MAX} wasted
+         * bytes: it answers as for a Meta and drops them). Not in bidirectional passes.
+         */
+        private Predicate<Entry> newHere(Map<String, Entry> recorded, boolean trusted, boolean destinationEmpty) {
+            if (destinationEmpty) {
+                return e -> true;
+            }
+            if (!trusted) {
+                return e -> false;
+            }
+            return e -> {
+                Entry r = recorded.get(e.path());
+                return r == null || r.size() != e.size() || r.mtimeNanos() != e.mtimeNanos();
+            };
+        }
+
+        /**
+         * {@code e}'s entry with all of its contents and their checksum, if it is a small file
+         * {@link #inlined} picks that can be read whole and did not change while read (else null:
+         * it goes out as a Meta, and its contents, should the destination need them, the usual
+         * way, which also reports read errors and sends a changing file again). Saves the
+         * destination's Need, one round trip before the contents, and three messages per file
+         * (Need, FileData, FileEnd).
+         */
+        private Message.FileInline inline(int id, Entry e, WireEntry w) {
+            if (!e.isFile() || e.size() > MessageCodec.INLINE_MAX || !inlined.test(e)
+                    || MessageCodec.encodedSize(w) + e.size() > MessageCodec.LIST_BUDGET) {
+                return null;
+            }
+            byte[] data = new byte[(int) e.size()];
+            Path file = root.resolve(e.path());
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                if (!readFully(ch, data) || ch.read(probe.clear()) > 0) {
+                    return null;
+                }
+                Entry now = Stat.lstatOrNull(file, e.path());
+                if (now == null || !now.isFile() || now.size() != e.size() || now.mtimeNanos() != e.mtimeNanos()) {
+                    return null;
+                }
+            } catch (IOException ex) {
+                return null;
+            }
+            Checksum.Digest hash = options.checksum().start();
+            hash.update(data, 0, data.length);
+            listener.progress(data.length);
+            return new Message.FileInline(id, w, data, hash.finish());
+        }
+
         private Message message(int id, Planner.Item item) {
             if (item instanceof Planner.Move mv) {
                 unresolvedMoves++;
@@ -408,9 +467,15 @@ public final class SourceEndpoint {
                 awaiting.add(id);
                 return new Message.Link(id, wire(l.entry()), WireEntry.of(l.target()));
             }
-            WireEntry w = wire(item.entry());
             if (!item.entry().isDirectory()) {
                 awaiting.add(id);
+            }
+            WireEntry w = wire(item.entry());
+            Message.FileInline inline = inline(id, item.entry(), w);
+            if (inline != null) {
+                // as if the destination had asked: a second Need (checksum mismatch) sends it again
+                needed.add(id);
+                return inline;
             }
             return new Message.Meta(id, w);
         }

@@ -95,6 +95,52 @@ class HostileDestinationTest {
         }
     }
 
+    /** The FileInline the source sent for {@code path}, failing on a Meta for it. */
+    private Message.FileInline inlined(String path) throws IOException {
+        while (true) {
+            Message m = in.read();
+            if (m instanceof Message.Meta meta && meta.entry().path().equals(path)) {
+                throw new AssertionError("sent as a Meta: " + meta);
+            }
+            if (m instanceof Message.FileInline f && f.entry().path().equals(path)) {
+                return f;
+            }
+        }
+    }
+
+    @Test
+    void emptyDestination_getsASmallFileWithItsContents_withoutANeed() throws Exception {
+        assertThat(in.read()).isInstanceOf(Message.Hello.class);
+        send(new Message.Hello(Protocol.VERSION, "hostile"));
+        send(new Message.Deviations(List.of(), true, true));
+        send(new Message.Extras(List.of(), true));
+
+        Message.FileInline f = inlined("f.txt");
+
+        assertThat(f.data()).isEqualTo("file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Checksum.Digest xxh64 = Checksum.XXH64.start();
+        xxh64.update(f.data(), 0, f.data().length);
+        assertThat(f.digest()).isEqualTo(xxh64.finish());
+    }
+
+    @Test
+    void needForAnInlineFile_sendsItOnceMore_andAThirdTime_isAProtocolError() throws Exception {
+        assertThat(in.read()).isInstanceOf(Message.Hello.class);
+        send(new Message.Hello(Protocol.VERSION, "hostile"));
+        send(new Message.Deviations(List.of(), true, true));
+        send(new Message.Extras(List.of(), true));
+        int id = inlined("f.txt").id();
+        send(new Message.Need(id));
+        Message m;
+        do {
+            m = in.read();
+        } while (!(m instanceof Message.FileEnd));
+        assertThat(((Message.FileEnd) m).id()).isEqualTo(id);
+        send(new Message.Need(id));
+
+        assertThat(sourceFailure().getMessage()).contains("unexpected NEED for entry " + id);
+    }
+
     @Test
     void extraOutsideTheRoot_endsTheSyncWithPathEscape() throws Exception {
         handshake(List.of(new WireEntry("../../etc/passwd", EntryType.FILE, 1, T, 0644, null)));

@@ -221,6 +221,75 @@ class HostileSourceTest {
         assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 
+    private static byte[] xxh64(byte[] data) {
+        return java.nio.ByteBuffer.allocate(8).putLong(XXHashFactory.fastestInstance().hash64().hash(data, 0, data.length, 0)).array();
+    }
+
+    @Test
+    void inlineFileOutsideTheRoot_endsTheSyncWithPathEscape_andWritesNothing() throws Exception {
+        handshake();
+        byte[] evil = "owned".getBytes(StandardCharsets.UTF_8);
+        send(new Message.FileInline(0, file("../outside/passwd", evil.length), evil, xxh64(evil)));
+
+        assertThat(destinationFailure().exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+        try (Stream<Path> s = Files.list(dst)) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void inlineFileWithABadChecksum_isAskedForOnce_andNeverApplied() throws Exception {
+        handshake();
+        byte[] bytes = "corrupt".getBytes(StandardCharsets.UTF_8);
+        byte[] wrong = new byte[8];
+        send(new Message.FileInline(0, file("f", bytes.length), bytes, wrong));
+        assertThat(in.read()).isEqualTo(new Message.Need(0));
+        send(new Message.FileData(0, bytes));
+        send(new Message.FileEnd(0, wrong));
+        send(new Message.MetaEnd(1));
+        Message reply = in.read();
+        assertThat(reply).isInstanceOf(Message.Ack.class);
+        assertThat(((Message.Ack) reply).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(in.read()).isInstanceOf(Message.Summary.class);
+        send(new Message.Bye());
+
+        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(r.errors()).singleElement().asString().contains("checksum mismatch").contains("twice; not applied");
+        assertThat(dst.resolve("f")).doesNotExist();
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    @Test
+    void inlineFileTheDestinationAlreadyHas_isAcknowledged_andItsBytesDropped() throws Exception {
+        Trees.write(dst.resolve("f"), "mine!", T);
+        handshake();
+        byte[] theirs = "other".getBytes(StandardCharsets.UTF_8);
+        send(new Message.FileInline(0, file("f", theirs.length), theirs, xxh64(theirs)));
+        send(new Message.MetaEnd(1));
+        Message ack = in.read();
+        assertThat(ack).isInstanceOf(Message.Ack.class);
+        assertThat(((Message.Ack) ack).outcome()).isIn(Outcome.UNCHANGED, Outcome.METADATA);
+        assertThat(in.read()).isInstanceOf(Message.Summary.class);
+        send(new Message.Bye());
+
+        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(dst.resolve("f")).hasContent("mine!");
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    @Test
+    void fileDataAfterAnInlineFile_isAProtocolError() throws Exception {
+        handshake();
+        byte[] bytes = "abc".getBytes(StandardCharsets.UTF_8);
+        send(new Message.FileInline(0, file("f", bytes.length), bytes, xxh64(bytes)));
+        send(new Message.FileData(0, bytes));
+
+        assertThat(destinationFailure().getMessage()).contains("data for entry 0 that was not requested");
+    }
+
     @Test
     void unrequestedFileData_isAProtocolError() throws Exception {
         handshake();

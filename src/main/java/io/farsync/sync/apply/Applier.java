@@ -281,6 +281,7 @@ public final class Applier {
                     verifiedDirs.remove(e.path());
                 }
                 t.dir.rename(t.path.getFileName().toString(), t.dir, name);
+                t.markRenamed();
                 touched(t.target);
                 verifiedDirs.remove(e.path());
                 return Stat.lstatOrNull(t.target, e.path());

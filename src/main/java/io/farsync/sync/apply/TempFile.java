@@ -31,6 +31,8 @@ public final class TempFile {
     /** Whether {@link #dir} is open: until the file is committed, kept for resuming or discarded. */
     private boolean dirOpen = true;
     private volatile boolean forced;
+    /** Renamed to its target: nothing is left under the temp name to delete. */
+    private boolean renamed;
 
     /** True for a partial file, which outlives an interrupted run for the next one to resume. */
     private final boolean partial;
@@ -138,6 +140,12 @@ public final class TempFile {
         if (!dirOpen) {
             return;
         }
+        if (renamed) {
+            // no unlink of a name known to be gone: it cost a NoSuchFileException (a stack
+            // trace) per received file (docs/PERFORMANCE.md, "Small files, session 4")
+            closeDir();
+            return;
+        }
         try {
             dir.delete(path.getFileName().toString(), false);
         } catch (java.nio.file.NoSuchFileException gone) {
@@ -168,6 +176,11 @@ public final class TempFile {
     public void force() throws IOException {
         channel.force(true);
         forced = true;
+    }
+
+    /** It was renamed into place by {@link Applier#commit}. */
+    void markRenamed() {
+        renamed = true;
     }
 
     /** Its contents were made durable by other means than {@link #force()} ({@link GroupSync}). */

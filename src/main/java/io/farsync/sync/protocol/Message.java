@@ -13,10 +13,18 @@ public sealed interface Message {
     record Hello(int version, String snapshotId) implements Message {
     }
 
-    /** D→S: paths where the destination's tree differs from its snapshot; {@code last} ends the list. */
-    record Deviations(List<String> paths, boolean last) implements Message {
+    /**
+     * D→S: paths where the destination's tree differs from its snapshot; {@code last} ends the
+     * list. {@code emptyTree}: the destination's scan found nothing below its root, so every
+     * source file is new there (the source may send small ones as {@link FileInline}).
+     */
+    record Deviations(List<String> paths, boolean last, boolean emptyTree) implements Message {
         public Deviations {
             paths = List.copyOf(paths);
+        }
+
+        public Deviations(List<String> paths, boolean last) {
+            this(paths, last, false);
         }
     }
 
@@ -67,6 +75,33 @@ public sealed interface Message {
      * the entry like a {@link Meta}.
      */
     record Link(int id, WireEntry entry, WireEntry target) implements Message {
+    }
+
+    /**
+     * S→D, instead of {@link Meta} for a small file new or changed since the last sync: the
+     * entry with all of its contents ({@code data}, at most {@link MessageCodec#INLINE_MAX}
+     * bytes, exactly the entry's size) and their checksum, as {@link FileEnd} carries it. The
+     * destination decides as for a Meta; where that would be a {@link Need}, it takes the bytes
+     * as if they had followed it (a checksum mismatch asks with a Need, answered by FileData and
+     * FileEnd as usual); otherwise it acknowledges and drops them. The source sends it only for
+     * files it read whole and found unchanged after reading, so it never restarts one.
+     */
+    record FileInline(int id, WireEntry entry, byte[] data, byte[] digest) implements Message {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileInline f && f.id == id && f.entry.equals(entry) && java.util.Arrays.equals(f.data, data)
+                    && java.util.Arrays.equals(f.digest, digest);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * id + entry.hashCode()) + java.util.Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "FileInline[id=" + id + ", entry=" + entry + ", bytes=" + data.length + "]";
+        }
     }
 
     /** S→D: a source entry that could not be read; reported, not synced. */

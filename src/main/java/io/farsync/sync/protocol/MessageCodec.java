@@ -33,6 +33,12 @@ public final class MessageCodec {
     public static final int MAX_CHUNK = 256 * 1024;
     static final int MAX_FRAME = MAX_CHUNK + 1024;
     static final int MAX_STRING = 64 * 1024;
+    /**
+     * Largest file sent whole in one {@link Message.FileInline}. Half a chunk: the frame keeps
+     * room for a long path and extended attributes, and a file the destination turns out to have
+     * already costs at most this much wasted link.
+     */
+    public static final int INLINE_MAX = MAX_CHUNK / 2;
     /** Longest checksum a FileEnd may carry. */
     public static final int MAX_DIGEST = 64;
     /** Most block hashes a {@link Message.Resume} may carry (32 KiB of hashes). */
@@ -61,6 +67,7 @@ public final class MessageCodec {
     private static final byte RESUME = 18;
     private static final byte FILE_FROM = 19;
     private static final byte LINK = 20;
+    private static final byte FILE_INLINE = 21;
     /** Smallest encoded {@link WireEntry}: empty path, no link target, no xattrs. */
     private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1 + 4 + 4 + 4;
     /** Most extended attributes one entry may carry. */
@@ -240,6 +247,7 @@ public final class MessageCodec {
         } else if (m instanceof Message.Deviations d) {
             o.writeByte(DEVIATIONS);
             o.writeBoolean(d.last());
+            o.writeBoolean(d.emptyTree());
             o.writeInt(d.paths().size());
             for (String p : d.paths()) {
                 str(o, p);
@@ -307,6 +315,18 @@ public final class MessageCodec {
             o.writeInt(e.id());
             o.writeByte(e.digest().length);
             o.write(e.digest());
+        } else if (m instanceof Message.FileInline f) {
+            if (f.digest().length > MAX_DIGEST || f.data().length > INLINE_MAX || f.data().length != f.entry().size()) {
+                throw new IllegalArgumentException("inline file of " + f.data().length + " bytes (entry: " + f.entry().size()
+                        + ", digest " + f.digest().length + ")");
+            }
+            o.writeByte(FILE_INLINE);
+            o.writeInt(f.id());
+            entry(o, f.entry());
+            o.writeByte(f.digest().length);
+            o.write(f.digest());
+            o.writeInt(f.data().length);
+            o.write(f.data());
         } else if (m instanceof Message.FileRestart r) {
             o.writeByte(FILE_RESTART);
             o.writeInt(r.id());
@@ -362,12 +382,13 @@ public final class MessageCodec {
                 return new Message.Hello(b.getInt(), str(b));
             case DEVIATIONS: {
                 boolean last = bool(b);
+                boolean empty = bool(b);
                 int n = count(b, 4);
                 List<String> paths = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     paths.add(str(b));
                 }
-                return new Message.Deviations(paths, last);
+                return new Message.Deviations(paths, last, empty);
             }
             case EXTRAS: {
                 boolean last = bool(b);
@@ -463,6 +484,23 @@ public final class MessageCodec {
             }
             case FILE_RESTART:
                 return new Message.FileRestart(b.getInt(), entry(b));
+            case FILE_INLINE: {
+                int id = b.getInt();
+                WireEntry entry = entry(b);
+                int d = b.get() & 0xff;
+                if (d > MAX_DIGEST || d > b.remaining()) {
+                    throw protocol("digest length " + d + " invalid");
+                }
+                byte[] digest = new byte[d];
+                b.get(digest);
+                int n = b.getInt();
+                if (entry.type() != EntryType.FILE || n < 0 || n > INLINE_MAX || n != entry.size() || n > b.remaining()) {
+                    throw protocol("inline file of " + n + " bytes for a " + entry.type() + " of " + entry.size() + " bytes");
+                }
+                byte[] data = new byte[n];
+                b.get(data);
+                return new Message.FileInline(id, entry, data, digest);
+            }
             case BATCH_START: {
                 int version = b.getInt();
                 long seq = b.getLong();

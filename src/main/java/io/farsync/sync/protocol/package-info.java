@@ -7,7 +7,8 @@
  *  S: Hello(version, S-db-id)            D: Hello(version, D-db-id)
  *  S scans its tree (minus what the      D scans its tree, deletes stale temp files, compares
  *     filter excludes)                      the scan with its snapshot
- *                                        D: Deviations(paths...)* Deviations(last)
+ *                                        D: Deviations(paths...)* Deviations(last, D's tree
+ *                                           is empty)
  *                                        D: Extras(entries...)* Extras(last): with --mirror,
  *                                           what D has and never synced (everything, if D's
  *                                           snapshot was made with another S database);
@@ -75,12 +76,22 @@
  * at once for new members of a set whose other member is already in place. D links if target is
  * there as described (type, size, mtime), else answers Need and takes the entry like a Meta.
  *
+ * Small new files: instead of a Meta, S sends FileInline(id, entry, contents, digest) for a file
+ * of at most {@link io.farsync.sync.protocol.MessageCodec#INLINE_MAX} bytes that D cannot have
+ * yet (D's tree is empty, or, with a trusted D, S has no record of it or its size or mtime
+ * changed since), if S read it whole and it did not change while read. D decides as for a Meta;
+ * where it would answer Need it takes the contents as if they had followed (same temp file,
+ * checksum, fsync and rename; a mismatch asks with a Need and gets FileData and FileEnd), else
+ * it acknowledges and drops them. It saves, per file, the Need and a round trip before the
+ * contents, and two messages (docs/PERFORMANCE.md, "Small files, session 4").
+ *
  * <p>Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
  * back, and contents go out while more Needs and Acks arrive. Ids number the Moves, Deletes and
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
  * data and acks carry ids instead of repeating paths. Only two things wait: MetaEnd, for an Ack
  * or Need of every Move (a refused move adds Deletes and Metas), and with --delete-delay the
- * late Deletes, for the Acks of every file and symlink offered. Protocol version 7 (version 6 had
+ * late Deletes, for the Acks of every file and symlink offered. Protocol version 8 (version 7 had
+ * no FileInline; version 6 had
  * no content hashes after the version vectors; version 3 had
  * no persistent sessions, no Link, no version vectors, and its entries had no uid, gid and
  * extended attributes; version 2 had no Resume and FileFrom; version 1 had no Move, no Extras

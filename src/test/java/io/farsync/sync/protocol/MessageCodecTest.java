@@ -42,6 +42,24 @@ class MessageCodecTest {
     }
 
     @Test
+    void inlineFileWhoseBytesDifferFromItsSize_isRefused() throws IOException {
+        byte[] frame = encode(new Message.FileInline(1, FILE, new byte[123], new byte[8]));
+        // the data length sits right before the data, at the end of the frame
+        java.nio.ByteBuffer.wrap(frame).putInt(frame.length - 123 - 4, 122);
+
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(frame)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("inline file of 122 bytes for a FILE of 123 bytes");
+    }
+
+    @Test
+    void inlineFileLargerThanTheInlineBound_isNotEncoded() {
+        WireEntry big = new WireEntry("big", EntryType.FILE, MessageCodec.INLINE_MAX + 1, 0, 0644, null);
+
+        assertThatThrownBy(() -> encode(new Message.FileInline(1, big, new byte[MessageCodec.INLINE_MAX + 1], new byte[0])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inline file of " + (MessageCodec.INLINE_MAX + 1));
+    }
+
+    @Test
     void hardLinkOfADirectory_isRefused() throws IOException {
         byte[] frame = encode(new Message.Link(1, OWNED, FILE));
 
@@ -54,6 +72,8 @@ class MessageCodecTest {
         List<Message> all = List.of(
                 new Message.Hello(1, "uuid"),
                 new Message.Deviations(List.of("a", "b/c"), true),
+                new Message.Deviations(List.of(), true, true),
+                new Message.FileInline(17, FILE, new byte[123], new byte[] {9, 8, 7, 6, 5, 4, 3, 2}),
                 new Message.Extras(List.of(FILE, LINK), false),
                 new Message.Extras(List.of(), true),
                 new Message.Delete(3, LINK),

@@ -45,6 +45,7 @@ public final class MessageFuzzTarget implements FuzzTarget {
                 new Message.Ack(9, Outcome.TRANSFERRED, "ok"),
                 new Message.FileData(9, new byte[] {1, 2, 3, 4, 5}),
                 new Message.FileEnd(9, new byte[8]),
+                new Message.FileInline(10, new WireEntry("dir/small", EntryType.FILE, 5, 3L, 0644, null), new byte[] {1, 2, 3, 4, 5}, new byte[8]),
                 new Message.FileRestart(9, file),
                 new Message.FileAbort(9, "vanished"),
                 new Message.Summary(1, 2, 3, 4, 5, List.of("e1")),

@@ -1,0 +1,110 @@
+package io.farsync.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.sync.protocol.MessageCodec;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Small files new at the destination travel with their entry (FileInline, no Need): they land
+ * intact, the source sends no contents a destination it knows nothing about may already have,
+ * and a corrupted one is asked for again and never applied.
+ */
+class InlineFilesTest extends SyncFixture {
+
+    @Test
+    void newAndChangedSmallFiles_afterATrustedSync_landIntact() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("InlineFilesTest seed " + seed);
+        Random rnd = new Random(seed);
+        for (int i = 0; i < 20; i++) {
+            Trees.write(src.resolve("old" + i + ".bin"), Trees.random(rnd, rnd.nextInt(4096)), T1);
+        }
+        sync.runOk();
+        Files.createDirectories(src.resolve("new/deeper"));
+        for (int i = 0; i < 40; i++) {
+            int size = i == 0 ? 0 : i == 1 ? MessageCodec.INLINE_MAX : i == 2 ? MessageCodec.INLINE_MAX + 1 : rnd.nextInt(64 * 1024);
+            Trees.write(src.resolve((i % 2 == 0 ? "new/" : "new/deeper/") + "f" + i + ".bin"), Trees.random(rnd, size), T2);
+        }
+        for (int i = 0; i < 3; i++) {
+            Trees.write(src.resolve("old" + i + ".bin"), Trees.random(rnd, 100 + i), T2);
+        }
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.filesTransferred()).isEqualTo(43);
+        Trees.assertSameTree(src, dst);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    @Test
+    void destinationSeededWithoutRecords_isSentNoContents() throws Exception {
+        Random rnd = new Random(7);
+        for (int i = 0; i < 100; i++) {
+            byte[] data = Trees.random(rnd, 8192);
+            Trees.write(src.resolve("d/f" + i), data, T1);
+            Trees.write(dst.resolve("d/f" + i), data, T1);
+        }
+        AtomicLong toDestination = new AtomicLong();
+        sync.sourceOut = out -> new CountingStream(out, toDestination);
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(toDestination.get()).as("bytes to the destination").isLessThan(100 * 8192 / 10);
+        Trees.assertSameTree(src, dst);
+    }
+
+    /** Flips the middle byte of every run of {@code run} 'Q's (only the victim's contents have one). */
+    private static OutputStream corruptEveryRunOfQ(OutputStream out, int run) {
+        return new FilterOutputStream(out) {
+            int qs;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                byte[] copy = Arrays.copyOfRange(b, off, off + len);
+                for (int i = 0; i < copy.length; i++) {
+                    qs = copy[i] == 'Q' ? qs + 1 : 0;
+                    if (qs == run / 2) {
+                        copy[i] = 'R';
+                    }
+                }
+                out.write(copy, 0, copy.length);
+            }
+        };
+    }
+
+    @Test
+    void persistentCorruptionOfAnInlineFile_isRefusedTwice_andNeverApplied() throws Exception {
+        byte[] qs = new byte[10_000];
+        Arrays.fill(qs, (byte) 'Q');
+        Trees.write(src.resolve("victim.bin"), qs, T1);
+        Trees.write(src.resolve("fine.txt"), "fine", T1);
+        sync.sourceOut = out -> corruptEveryRunOfQ(out, qs.length);
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.errors()).singleElement().asString().contains("victim.bin").contains("twice; not applied");
+        assertThat(r.bytesTransferred()).isEqualTo(2L * qs.length + 4);
+        assertThat(dst.resolve("victim.bin")).doesNotExist();
+        assertThat(dst.resolve("fine.txt")).hasContent("fine");
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+
+        sync.sourceOut = out -> out;
+        assertThat(sync.runOk().filesTransferred()).as("retried by the next run").isEqualTo(1);
+        Trees.assertSameTree(src, dst);
+    }
+}
