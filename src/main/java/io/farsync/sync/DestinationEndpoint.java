@@ -935,7 +935,7 @@ public final class DestinationEndpoint {
                 }
                 TempFile temp = in.temp;
                 if (filesTransferred == 0 && commits.isEmpty() && log.isDebugEnabled()) {
-                    log.debug("timeline: last byte of entry {} written, checksum verified", end.id());
+                    log.debug("timeline: last byte of entry {} written, checksum verified", id);
                 }
                 markPending();
                 Future<?> durable = group != null && group.covers(temp.path()) ? group.force(temp) : fsyncs.submit(() -> {
