@@ -254,6 +254,7 @@ public final class FarsyncServer implements AutoCloseable {
             String message = null;
             SessionHandler.Job job = null;
             boolean outcomeSent = false;
+            Error fatal = null;
             try {
                 SessionRequest request = control.receive(SessionRequest.class);
                 log.info("{}@{}: {}", user, peer, request);
@@ -279,6 +280,14 @@ public final class FarsyncServer implements AutoCloseable {
                 code = ExitCode.TRANSFER_FAILED;
                 message = e.getMessage() == null ? e.toString() : e.getMessage();
                 log.warn("{}@{}: job failed", user, peer, e);
+            } catch (Error e) {
+                // Out of memory in a job: the client (maybe the other endpoint in this very JVM)
+                // must hear that the job ended, not wait for a peer that is gone. The job's memory
+                // is garbage by now; the error is rethrown once the client knows.
+                fatal = e;
+                code = ExitCode.INTERNAL;
+                message = e.toString();
+                log.error("{}@{}: job failed", user, peer, e);
             } finally {
                 if (job != null) {
                     job.close();
@@ -291,6 +300,9 @@ public final class FarsyncServer implements AutoCloseable {
                 sendOutcome(control, code, message, stage);
             }
             exit.onExit(code.code(), message == null ? "" : message);
+            if (fatal != null) {
+                throw fatal;
+            }
         }
 
         private void sendOutcome(ControlChannel control, ExitCode code, String message, String stage) {

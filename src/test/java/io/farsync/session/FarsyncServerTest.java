@@ -115,6 +115,22 @@ class FarsyncServerTest {
         }
     }
 
+    @Test
+    void jobDyingOfAnError_failsTheClientAtOnce_exit70_insteadOfLeavingItWaiting() {
+        server = FarsyncServer.start(new FarsyncServer.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                hostKey, (user, key, session) -> org.apache.sshd.common.config.keys.KeyUtils.compareKeys(allowed.getPublic(), key),
+                (request, user) -> {
+                    throw new OutOfMemoryError("Java heap space (test)");
+                }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
+        SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL, SessionRequest.DESTINATION, "/x",
+                "0123456789abcdef", null, 1_000_000L, 1472, java.util.Map.of(), "fair", 0, 0, false);
+        // 60 s: before, the client heard nothing and failed only at this timeout, with another message
+        assertThatThrownBy(() -> SessionClient.open(new SessionClient.Target("u", "127.0.0.1", server.port()), allowed,
+                HostKeyTrust.exactly(hostKey.getPublic()), null, request, TransportConfig.defaults(), 128, Duration.ofSeconds(60)))
+                .isInstanceOfSatisfying(FarsyncException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("OutOfMemoryError: Java heap space (test)");
+    }
+
     /** Reads until end of stream; true if the peer closed (EOF or reset), false on our read timeout. */
     private static boolean readUntilClosed(InputStream in) {
         byte[] buf = new byte[4096];
