@@ -108,7 +108,7 @@ public final class BidiEndpoint {
             throws IOException {
         SyncResult a;
         SyncResult b;
-        RootSessions.Receiving receiving = RootSessions.receiving(root);
+        io.farsync.common.InterProcessLock receiving = RootSessions.receiving(root);
         if (first) {
             a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true, carried).run(fromPeer, toPeer);
             receiving.lock();

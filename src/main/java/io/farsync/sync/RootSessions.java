@@ -1,16 +1,11 @@
 package io.farsync.sync;
 
+import io.farsync.common.InterProcessLock;
 import io.farsync.sync.scan.ReplicaDir;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The bidirectional sessions running in this JVM, per root. A hub of an n-way job serves several
@@ -24,9 +19,8 @@ import org.slf4j.LoggerFactory;
  * hub distributing to its spokes needs.
  *
  * <p>The receiving turn is taken across processes too (a mesh node's server receives from a
- * peer's job while the node's own job receives from another peer): a {@link FileLock} on
- * {@code receiving.lock} in the root's {@link ReplicaDir}, behind a lock for this JVM's threads
- * (a JVM holds a file lock once). It cannot deadlock: a session holds at most one such lock, its
+ * peer's job while the node's own job receives from another peer): an {@link InterProcessLock} on
+ * {@code receiving.lock} in the root's {@link ReplicaDir}. It cannot deadlock: a session holds at most one such lock, its
  * own root's, and while it holds it, it only reads what its peer sends, and a sending pass waits
  * for no lock. Whole syncs are deliberately not serialized per root: a hub's spokes would then
  * queue, and a lock held at both ends of a session while waiting for the other end's would
@@ -35,9 +29,7 @@ import org.slf4j.LoggerFactory;
  * active sessions ({@link #alone}) is this JVM's only.
  */
 final class RootSessions {
-    private static final Logger log = LoggerFactory.getLogger(RootSessions.class);
     private static final ConcurrentHashMap<Path, AtomicInteger> ACTIVE = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<Path, Receiving> RECEIVING = new ConcurrentHashMap<>();
 
     private RootSessions() {
     }
@@ -50,70 +42,33 @@ final class RootSessions {
 
     /** Registers a session on {@code root}; close the result when it ends. */
     static Registration enter(Path root) {
-        Path key = root.toAbsolutePath().normalize();
+        Path key = key(root);
         ACTIVE.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         return () -> {
             ACTIVE.computeIfPresent(key, (k, n) -> n.decrementAndGet() == 0 ? null : n);
         };
     }
 
-    /** The lock a session holds while it receives into {@code root}. */
-    static Receiving receiving(Path root) {
-        return RECEIVING.computeIfAbsent(root.toAbsolutePath().normalize(), Receiving::new);
+    /**
+     * The lock a session holds while it receives into {@code root}: {@code receiving.lock} in its
+     * replica directory, one per root whichever way the root is spelled.
+     */
+    static InterProcessLock receiving(Path root) throws IOException {
+        return InterProcessLock.of(ReplicaDir.create(root).resolve("receiving.lock"));
     }
 
-    /** The receiving turn on one root: this JVM's threads, then the processes on the machine. */
-    static final class Receiving {
-        private final Path root;
-        private final ReentrantLock threads = new ReentrantLock();
-        /** Open while this JVM holds the turn; closing it releases its {@link FileLock}. */
-        private FileChannel channel;
-
-        private Receiving(Path root) {
-            this.root = root;
-        }
-
-        /** Waits for the turn; throws if the lock file cannot be opened or locked (nothing is held then). */
-        void lock() throws IOException {
-            threads.lock();
-            if (threads.getHoldCount() > 1) {
-                return;
-            }
-            try {
-                channel = FileChannel.open(ReplicaDir.create(root).resolve("receiving.lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
-                channel.lock();
-            } catch (IOException | RuntimeException e) {
-                release();
-                threads.unlock();
-                throw e;
-            }
-        }
-
-        void unlock() {
-            if (threads.getHoldCount() == 1) {
-                release();
-            }
-            threads.unlock();
-        }
-
-        /** Ends the turn across processes (closing the channel releases its lock); keeps the thread lock. */
-        private void release() {
-            try {
-                if (channel != null) {
-                    channel.close();
-                }
-            } catch (IOException e) {
-                log.warn("cannot close {}: {}", root.resolve(ReplicaDir.NAME).resolve("receiving.lock"), e.toString());
-            } finally {
-                channel = null;
-            }
+    /** The key of {@code root}: its real path (a symlink and its target are one root), else its normal form. */
+    private static Path key(Path root) {
+        try {
+            return root.toRealPath();
+        } catch (IOException e) {
+            return root.toAbsolutePath().normalize();
         }
     }
 
     /** True if no other registered session uses {@code root}. */
     static boolean alone(Path root) {
-        AtomicInteger n = ACTIVE.get(root.toAbsolutePath().normalize());
+        AtomicInteger n = ACTIVE.get(key(root));
         return n == null || n.get() <= 1;
     }
 }

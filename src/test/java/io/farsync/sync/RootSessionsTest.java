@@ -42,15 +42,39 @@ class RootSessionsTest {
         } finally {
             other.destroyForcibly();
         }
-        RootSessions.Receiving here = RootSessions.receiving(root);
+        io.farsync.common.InterProcessLock here = RootSessions.receiving(root);
         here.lock();
         here.unlock();
+    }
+
+    /**
+     * One root spelled two ways in one JVM (a symlink and its target) is one turn: taking it
+     * through the second spelling while holding it through the first nests instead of throwing
+     * OverlappingFileLockException (which failed the session as an internal error).
+     */
+    @Test
+    void receivingTurn_isOnePerRoot_whicheverWayTheRootIsSpelled() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), root);
+        io.farsync.common.InterProcessLock viaRoot = RootSessions.receiving(root);
+        io.farsync.common.InterProcessLock viaLink = RootSessions.receiving(link);
+        assertThat(viaLink).isSameAs(viaRoot);
+        viaRoot.lock();
+        try {
+            viaLink.lock();
+            viaLink.unlock();
+        } finally {
+            viaRoot.unlock();
+        }
+        try (RootSessions.Registration a = RootSessions.enter(root); RootSessions.Registration b = RootSessions.enter(link)) {
+            assertThat(RootSessions.alone(root)).as("two sessions on one root, however spelled").isFalse();
+        }
     }
 
     /** Takes the receiving turn on the root named by the argument until stdin closes. */
     static final class HoldReceivingTurn {
         public static void main(String[] args) throws Exception {
-            RootSessions.Receiving turn = RootSessions.receiving(Path.of(args[0]));
+            io.farsync.common.InterProcessLock turn = RootSessions.receiving(Path.of(args[0]));
             turn.lock();
             System.out.println("holding");
             System.out.flush();

@@ -2,6 +2,7 @@ package io.farsync.sync.version;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.InterProcessLock;
 import io.farsync.common.SqliteFiles;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
@@ -10,6 +11,9 @@ import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.Stat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -74,37 +78,76 @@ public final class VersionStore implements AutoCloseable {
      * needed), shared by every process that syncs the root. A root last synced by an older farsync
      * kept its store in the session's snapshot directory ({@code legacyDir}): that store is copied
      * over once, so the root keeps its replica id and vectors.
+     *
+     * <p>While the store does not exist yet, it is created (copied or new) under
+     * {@code versions.lock} in the replica directory, taken across processes: a mesh node's server
+     * and its own job may open the root at once, and neither may then see the other's half-made
+     * copy, or create a new store (a new replica id) beside a copy being made, or replace a store
+     * the other has opened already.
      */
     public static VersionStore openFor(Path root, Path legacyDir) {
-        Path file;
+        Path dir;
         try {
-            file = ReplicaDir.create(root).resolve(FILE_NAME);
+            dir = ReplicaDir.create(root);
         } catch (IOException e) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the replica directory of " + root + ": " + e.getMessage(), e);
         }
-        Path legacy = legacyFileFor(legacyDir, root);
-        ReentrantLock lock = LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
-        lock.lock();
+        Path file = dir.resolve(FILE_NAME);
+        if (Files.exists(file)) {
+            return open(file);
+        }
+        InterProcessLock creating;
         try {
-            if (!java.nio.file.Files.exists(file) && java.nio.file.Files.isRegularFile(legacy)) {
+            creating = InterProcessLock.of(dir.resolve("versions.lock"));
+            creating.lock();
+        } catch (IOException e) {
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot lock " + dir.resolve("versions.lock") + ": " + e.getMessage(), e);
+        }
+        try {
+            beforeCreate.run();
+            Path legacy = legacyFileFor(legacyDir, root);
+            if (!Files.exists(file) && Files.isRegularFile(legacy)) {
                 migrate(legacy, file);
             }
+            // Still under the lock: a new store has its replica id before anyone else opens it.
+            return open(file);
         } finally {
-            lock.unlock();
+            creating.unlock();
         }
-        return open(file);
     }
 
-    /** Copies the legacy store (WAL included) into {@code file} in one statement; a failure leaves no half copy. */
+    /** Test hook: runs in {@link #openFor} once it holds the creation lock, before it looks again whether the store exists. */
+    static volatile Runnable beforeCreate = () -> {
+    };
+
+    /**
+     * Copies the legacy store (WAL included) into {@code file} in one statement, through a temp
+     * file of this call's own, published only if {@code file} does not exist (a hard link, which
+     * never replaces): a failure leaves no half copy, and a store already there is never replaced.
+     */
     private static void migrate(Path legacy, Path file) {
-        Path partial = file.resolveSibling(FILE_NAME + ".migrating");
+        Path partial = file.resolveSibling(FILE_NAME + ".migrating-" + HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong()));
         try (Connection old = SqliteFiles.open(legacy); Statement st = old.createStatement()) {
-            java.nio.file.Files.deleteIfExists(partial);
             st.execute("VACUUM INTO '" + partial.toString().replace("'", "''") + "'");
-            java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.createLink(file, partial);
+            } catch (FileAlreadyExistsException e) {
+                // created meanwhile by a process that did not take the lock: that store is the root's
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                // No hard links here: a rename that checks first (we hold the lock) is the next best.
+                if (!Files.exists(file)) {
+                    Files.move(partial, file);
+                }
+            }
         } catch (IOException | SQLException e) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot copy the version database " + legacy + " to " + file + ": "
                     + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                // a leftover temp file in the replica directory harms nothing
+            }
         }
     }
 

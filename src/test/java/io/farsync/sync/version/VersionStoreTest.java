@@ -83,6 +83,37 @@ class VersionStoreTest {
         }
     }
 
+    /**
+     * Another process creates and opens the root's store while this one is about to copy the
+     * legacy store over (it found none a moment ago): the copy must not replace the live store.
+     */
+    @Test
+    void openFor_neverReplacesAStoreCreatedMeanwhile_andLeavesNoTempFile() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        write(root.resolve("f"), "one", 1);
+        try (VersionStore old = VersionStore.open(VersionStore.legacyFileFor(state, root))) {
+            old.refresh(root, scan(root), "legacy");
+        }
+        VersionStore[] live = new VersionStore[1];
+        VersionStore.beforeCreate = () -> {
+            live[0] = VersionStore.open(root.resolve(".farsync-replica/versions.db"));
+            live[0].refresh(root, scan(root), "live");
+        };
+        try (VersionStore s = VersionStore.openFor(root, state)) {
+            assertThat(s.replicaId()).as("the store opened meanwhile stays the root's").isEqualTo(live[0].replicaId());
+            assertThat(s.rows().get("f").origin()).isEqualTo("live");
+            assertThat(live[0].rows().get("f").origin()).isEqualTo("live");
+        } finally {
+            VersionStore.beforeCreate = () -> {
+            };
+            live[0].close();
+        }
+        try (var names = Files.list(root.resolve(".farsync-replica"))) {
+            assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("migrating"));
+        }
+    }
+
     private static io.farsync.sync.scan.ScanResult scan(Path root) {
         return new Scanner(false, Set.of(), Filter.NONE).scan(root);
     }
