@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * The one way farsync opens its SQLite databases (snapshots, history, console): owner-only file,
@@ -19,6 +20,12 @@ public final class SqliteFiles {
     }
 
     private SqliteFiles() {
+    }
+
+    /** {@code file} and the files SQLite keeps beside it (-wal, -shm, -journal). */
+    public static List<Path> withSidecars(Path file) {
+        String name = file.getFileName().toString();
+        return List.of(file, file.resolveSibling(name + "-wal"), file.resolveSibling(name + "-shm"), file.resolveSibling(name + "-journal"));
     }
 
     /**

@@ -136,8 +136,8 @@ public final class BidiEndpoint {
                 Math.max(a.entriesChecked(), b.entriesChecked()), errors);
     }
 
-    /** The snapshot's files, when they live inside the tree (the version store's replica directory is never scanned). */
+    /** farsync's files when they live inside the tree (see {@link Protocol#snapshotFiles}; the replica directory is never scanned). */
     private Set<Path> excluded() {
-        return Protocol.snapshotFiles(snapshot);
+        return Protocol.snapshotFiles(snapshot, root);
     }
 }

@@ -270,7 +270,7 @@ public final class DestinationEndpoint {
             prepareRoot();
             group = fsync == PER_FILE ? GroupSync.open(root) : null;
             // leftover temp files are removed unless another session in this JVM may be writing them
-            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot));
+            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot, root));
             ScanResult scan = scope.scan(scanner, root);
             partials = new HashMap<>(scanner.partials());
             recorded = scope.load(snapshot, scan);

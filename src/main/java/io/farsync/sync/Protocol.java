@@ -2,8 +2,10 @@ package io.farsync.sync;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.SqliteFiles;
 import io.farsync.sync.protocol.Message;
 import io.farsync.sync.snapshot.SnapshotStore;
+import io.farsync.sync.version.VersionStore;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -41,14 +43,14 @@ final class Protocol {
         }
     }
 
-    /** The snapshot database and its WAL files, when they live inside the synced tree. */
-    static Set<Path> snapshotFiles(SnapshotStore store) {
-        Path f = store.file();
-        Set<Path> files = new HashSet<>();
-        files.add(f);
-        files.add(f.resolveSibling(f.getFileName() + "-wal"));
-        files.add(f.resolveSibling(f.getFileName() + "-shm"));
-        files.add(f.resolveSibling(f.getFileName() + "-journal"));
+    /**
+     * The snapshot database and its WAL files, when they live inside the synced tree (of
+     * {@code root}), and the version store an older farsync kept beside them: farsync's own files,
+     * never synced as the user's.
+     */
+    static Set<Path> snapshotFiles(SnapshotStore store, Path root) {
+        Set<Path> files = new HashSet<>(VersionStore.legacyFiles(store.file().getParent(), root));
+        files.addAll(SqliteFiles.withSidecars(store.file()));
         return files;
     }
 

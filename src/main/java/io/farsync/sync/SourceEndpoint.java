@@ -234,7 +234,7 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs());
+            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter()).withXattrs(options.xattrs());
             Scope.Scanned scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
             Scope effective = scanned.scope();
             scan = scanned.scan();
@@ -284,7 +284,7 @@ public final class SourceEndpoint {
             } else {
                 // Extras carry the destination's changes here, not --mirror's candidates.
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
-                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot), options.filter()).withXattrs(options.xattrs()).scan(root));
+                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter()).withXattrs(options.xattrs()).scan(root));
                 scan = b.scan;
                 reconciled = b;
                 conflicts = reportConflicts ? b.conflicts : 0;

@@ -388,6 +388,26 @@ class BidiSyncTest {
         }
     }
 
+    /**
+     * A state directory inside the tree still holds the version store an older farsync kept there
+     * (open, so its -wal and -shm exist too): it is farsync's file, never synced to the peer.
+     */
+    @Test
+    void legacyVersionStoreInAStateDirInsideTheTree_isNotSynced() throws Exception {
+        Path state = Files.createDirectories(a.resolve(".state"));
+        Trees.write(a.resolve("f"), "f", T0);
+        BidiRun inTree = new BidiRun(a, b, state.resolve("a.db"), tmp.resolve("db/b.db"), "hosta", "hostb");
+        try (io.farsync.sync.version.VersionStore legacy = io.farsync.sync.version.VersionStore.open(
+                io.farsync.sync.version.VersionStore.legacyFiles(state, a).get(0))) {
+            legacy.refresh(a, new io.farsync.sync.scan.Scanner(false, java.util.Set.of(), io.farsync.sync.filter.Filter.NONE).scan(a), "old");
+            inTree.runOk();
+        }
+        assertThat(read(b, "f")).isEqualTo("f");
+        try (Stream<Path> s = Files.walk(b)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("versions-"));
+        }
+    }
+
     @Test
     void emptiedSource_isRefusedByTheDeleteLimit() throws Exception {
         Trees.write(a.resolve("f"), "f", T0);

@@ -24,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -160,6 +161,15 @@ public final class VersionStore implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The legacy store of {@code root} in {@code dir} and its SQLite side files: farsync's own,
+     * excluded from scans when {@code dir} lies in the tree (left in place, an older farsync may
+     * still use it).
+     */
+    public static List<Path> legacyFiles(Path dir, Path root) {
+        return SqliteFiles.withSidecars(legacyFileFor(dir, root));
     }
 
     public static VersionStore open(Path file) {
