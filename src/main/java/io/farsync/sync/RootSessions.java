@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The receiving turn is taken across processes too (a mesh node's server receives from a
  * peer's job while the node's own job receives from another peer): an {@link InterProcessLock} on
- * {@code receiving.lock} in the root's {@link ReplicaDir}. It cannot deadlock: a session holds at most one such lock, its
- * own root's, and while it holds it, it only reads what its peer sends, and a sending pass waits
- * for no lock. Whole syncs are deliberately not serialized per root: a hub's spokes would then
+ * {@code receiving.lock} in the root's {@link ReplicaDir}. It cannot deadlock: a session holds at
+ * most one such lock, its own root's, and while it holds it, it only reads what its peer sends,
+ * and a sending pass waits for no lock. Whole syncs are deliberately not serialized per root: a hub's spokes would then
  * queue, and a lock held at both ends of a session while waiting for the other end's would
  * deadlock mesh pairs (a-b at b waiting for b-c, b-c at c for a-c, a-c at a for a-b); the
  * version store copes with concurrent sessions instead (see {@code VersionStore}). The count of

@@ -23,13 +23,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The version vectors of one replica root: a SQLite file in the root's {@link ReplicaDir} (one per
@@ -283,40 +286,73 @@ public final class VersionStore implements AutoCloseable {
      * another session may have delivered a version into the root since (and settled its row).
      * Counting the scanned, already replaced content as a local write would give it a vector
      * that dominates the delivered version's. So a change is only counted if the path still holds
-     * what the scan saw (one lstat per changed path, inside the transaction); otherwise its row is
-     * left as it is and the next refresh counts whatever is there then.
+     * what the scan saw (one lstat per changed path); otherwise its row is left as it is and the
+     * next refresh counts whatever is there then. The lstats are made before the write
+     * transaction (a first sync of a large tree changes every path, and holding SQLite's write
+     * lock through them would make other processes on the root time out); inside it, only the
+     * paths whose rows another session wrote meanwhile are decided again, and looked at again.
      */
     public NavigableMap<String, VersionRow> refresh(Path root, ScanResult result, String origin) {
-        NavigableMap<String, Entry> scan = result.entries();
         ReentrantLock lock = lock();
         lock.lock();
         try {
+            NavigableMap<String, VersionRow> before = rows();
+            TreeMap<String, VersionRow> changed = stillThere(root, changes(before, result, origin, p -> true));
+            afterStat.run();
             beginWrite();
             NavigableMap<String, VersionRow> rows = readRows();
-            TreeMap<String, VersionRow> changed = new TreeMap<>();
-            for (Entry e : scan.values()) {
-                VersionRow r = rows.get(e.path());
-                if (r == null || !r.describes(e)) {
-                    VersionRow next = VersionRow.of(e, (r == null ? VersionVector.EMPTY : r.vector()).bump(replicaId), origin);
-                    if (stillThere(root, next)) {
-                        changed.put(e.path(), next);
-                    }
+            Set<String> rewritten = new HashSet<>();
+            before.forEach((p, r) -> {
+                if (!r.equals(rows.get(p))) {
+                    rewritten.add(p);
                 }
-            }
-            for (VersionRow r : rows.values()) {
-                if (!r.deleted() && !scan.containsKey(r.path()) && !result.isUnknown(r.path())) {
-                    VersionRow gone = new VersionRow(r.path(), null, 0, 0, "", r.vector().bump(replicaId), origin);
-                    if (stillThere(root, gone)) {
-                        changed.put(r.path(), gone);
-                    }
+            });
+            rows.forEach((p, r) -> {
+                if (!r.equals(before.get(p))) {
+                    rewritten.add(p);
                 }
-            }
+            });
+            changed.keySet().removeAll(rewritten);
+            changed.putAll(stillThere(root, changes(rows, result, origin, rewritten::contains)));
             write(changed.values());
             rows.putAll(changed);
             return rows;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Test hook: runs in {@link #refresh} after the lstats, before the write transaction. */
+    volatile Runnable afterStat = () -> {
+    };
+
+    /**
+     * The rows {@link #refresh} would write over {@code rows} for the paths {@code only} accepts:
+     * a bumped row for each scanned entry its row does not describe, a tombstone for each live row
+     * whose path the scan no longer has (and could tell).
+     */
+    private TreeMap<String, VersionRow> changes(NavigableMap<String, VersionRow> rows, ScanResult result, String origin,
+            Predicate<String> only) {
+        NavigableMap<String, Entry> scan = result.entries();
+        TreeMap<String, VersionRow> changed = new TreeMap<>();
+        for (Entry e : scan.values()) {
+            VersionRow r = rows.get(e.path());
+            if (only.test(e.path()) && (r == null || !r.describes(e))) {
+                changed.put(e.path(), VersionRow.of(e, (r == null ? VersionVector.EMPTY : r.vector()).bump(replicaId), origin));
+            }
+        }
+        for (VersionRow r : rows.values()) {
+            if (only.test(r.path()) && !r.deleted() && !scan.containsKey(r.path()) && !result.isUnknown(r.path())) {
+                changed.put(r.path(), new VersionRow(r.path(), null, 0, 0, "", r.vector().bump(replicaId), origin));
+            }
+        }
+        return changed;
+    }
+
+    /** {@code rows} without those that do not describe what {@code root} holds now. */
+    private static TreeMap<String, VersionRow> stillThere(Path root, TreeMap<String, VersionRow> rows) {
+        rows.values().removeIf(r -> !stillThere(root, r));
+        return rows;
     }
 
     /** True if {@code row} describes what {@code root} holds at its path now (false if that cannot be read). */

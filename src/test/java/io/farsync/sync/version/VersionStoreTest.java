@@ -61,6 +61,47 @@ class VersionStoreTest {
         }
     }
 
+    /**
+     * refresh looks at the disk before it takes SQLite's write lock, so another session (another
+     * connection, as another process) can settle rows meanwhile; refresh then decides those paths
+     * again: f now holds the peer's version (not the scanned local write), and h holds exactly
+     * what was scanned but its row now carries the peer's vector, which must not be dropped.
+     */
+    @Test
+    void refresh_statsOutsideTheWriteLock_andDecidesAgainWhereAnotherSessionSettledMeanwhile() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path db = tmp.resolve("v.db");
+        write(root.resolve("f"), "one", 1);
+        write(root.resolve("g"), "g", 1);
+        write(root.resolve("h"), "h", 1);
+        try (VersionStore s = VersionStore.open(db); VersionStore other = VersionStore.open(db)) {
+            String id = s.replicaId();
+            s.refresh(root, scan(root), "me");
+            write(root.resolve("f"), "two", 2);
+            write(root.resolve("g"), "gg", 2);
+            write(root.resolve("h"), "hh", 2);
+            s.afterStat = () -> {
+                try {
+                    write(root.resolve("f"), "three", 3);
+                    Map<String, VersionRow> peer = Map.of(
+                            "f", new VersionRow("f", io.farsync.sync.scan.EntryType.FILE, 5, 3_000_000_000L, "",
+                                    new VersionVector(Map.of(id, 1L, "peer", 1L)), "peerhost"),
+                            "h", new VersionRow("h", io.farsync.sync.scan.EntryType.FILE, 2, 2_000_000_000L, "",
+                                    new VersionVector(Map.of(id, 1L, "peer", 1L)), "peerhost"));
+                    other.settle(root, Map.of(), peer, Map.of(), scan(root).entries());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            NavigableMap<String, VersionRow> rows = s.refresh(root, scan(root), "me");
+            assertThat(rows.get("f").vector()).as("the delivered version, not the replaced local write")
+                    .isEqualTo(new VersionVector(Map.of(id, 1L, "peer", 1L)));
+            assertThat(rows.get("h").vector()).as("the peer's counter kept").isEqualTo(new VersionVector(Map.of(id, 1L, "peer", 1L)));
+            assertThat(rows.get("g").vector()).as("an untouched local write counted").isEqualTo(new VersionVector(Map.of(id, 2L)));
+            assertThat(s.rows()).isEqualTo(rows);
+        }
+    }
+
     /** A root last synced by an older farsync keeps its replica id and rows when its store moves into the root. */
     @Test
     void openFor_copiesTheStoreAnOlderFarsyncKeptBesideTheSnapshots() throws Exception {
