@@ -54,8 +54,8 @@ public final class InterProcessLock {
         return this;
     }
 
-    /** True while some thread of this JVM holds the lock. */
-    boolean isLocked() {
+    /** True while a thread of this JVM holds the lock, or has this JVM's part and waits for the file lock. */
+    public boolean isLocked() {
         return threads.isLocked();
     }
 

@@ -2,15 +2,25 @@ package io.farsync.sync.version;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.farsync.common.InterProcessLock;
 import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Scanner;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,10 +142,7 @@ class VersionStoreTest {
     void openFor_neverReplacesAStoreCreatedMeanwhile_andLeavesNoTempFile() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("root"));
         Path state = Files.createDirectories(tmp.resolve("state"));
-        write(root.resolve("f"), "one", 1);
-        try (VersionStore old = VersionStore.open(VersionStore.legacyFileFor(state, root))) {
-            old.refresh(root, scan(root), "legacy");
-        }
+        legacyStore(root, state);
         VersionStore[] live = new VersionStore[1];
         VersionStore.beforeCreate = () -> {
             live[0] = VersionStore.open(root.resolve(".farsync-replica/versions.db"));
@@ -152,6 +159,77 @@ class VersionStoreTest {
         }
         try (var names = Files.list(root.resolve(".farsync-replica"))) {
             assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("migrating"));
+        }
+    }
+
+    /**
+     * A mesh node's job and server are two processes opening the root's store at once: the other
+     * JVM copies the legacy store in (held at that moment under the creation lock), this one has
+     * no legacy store and waits for the lock instead of making a new store beside the copy. Both
+     * end with the legacy replica id, and the store this process opened is the published one.
+     */
+    @Test
+    void openFor_inTwoProcessesAtOnce_makesOneStore_theMigratedOne() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        String legacyId = legacyStore(root, state);
+        Process other = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp", System.getProperty("java.class.path"),
+                MigrateWhenTold.class.getName(), root.toString(), state.toString()).redirectErrorStream(true).start();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("creating");
+            Path replica = root.resolve(".farsync-replica");
+            Future<String> here = pool.submit(() -> {
+                try (VersionStore s = VersionStore.openFor(root, Files.createDirectories(tmp.resolve("another-state")))) {
+                    s.refresh(root, scan(root), "here");
+                    return s.replicaId();
+                }
+            });
+            InterProcessLock creating = InterProcessLock.of(replica.resolve("versions.lock"));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> creating.isLocked() || here.isDone());
+            assertThat(here.isDone()).as("this process waits for the other's creation").isFalse();
+            assertThat(replica.resolve("versions.db")).doesNotExist();
+            other.getOutputStream().close(); // lets it copy and publish
+            assertThat(out.readLine()).isEqualTo(legacyId);
+            assertThat(here.get(60, TimeUnit.SECONDS)).isEqualTo(legacyId);
+            assertThat(other.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            other.destroyForcibly();
+            pool.shutdownNow();
+        }
+        try (VersionStore s = VersionStore.openFor(root, state)) {
+            assertThat(s.replicaId()).isEqualTo(legacyId);
+            assertThat(s.rows().get("f").origin()).isEqualTo("legacy");
+        }
+    }
+
+    /** Opens the root's store (copying the legacy one), pausing under the creation lock until stdin closes; prints the replica id. */
+    static final class MigrateWhenTold {
+        public static void main(String[] args) throws Exception {
+            VersionStore.beforeCreate = () -> {
+                System.out.println("creating");
+                System.out.flush();
+                try {
+                    while (System.in.read() >= 0) {
+                        // wait for the test to close stdin
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            try (VersionStore s = VersionStore.openFor(Path.of(args[0]), Path.of(args[1]))) {
+                System.out.println(s.replicaId());
+                System.out.flush();
+            }
+        }
+    }
+
+    /** Writes {@code root/f} and a legacy store in {@code state} whose row for it was written by "legacy"; returns its replica id. */
+    private static String legacyStore(Path root, Path state) throws Exception {
+        write(root.resolve("f"), "one", 1);
+        try (VersionStore old = VersionStore.open(VersionStore.legacyFileFor(state, root))) {
+            old.refresh(root, scan(root), "legacy");
+            return old.replicaId();
         }
     }
 
