@@ -3,11 +3,15 @@ package io.farsync.common;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
-import java.net.URLConnection;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,13 +23,21 @@ import org.slf4j.LoggerFactory;
  * <p>Why: left alone, the driver copies its 1.1 MB library to a new file in the temp directory
  * at every JVM start and compares the copy with the jar's byte by byte: 6 % of the CPU samples
  * of a 200,000-entry re-sync (JFR, docs/PERFORMANCE.md), and a file left behind by every killed
- * JVM. The cached copy lives in a directory only this user can write ({@code 0700}), written
- * under a temporary name and renamed, and is used only if its size is the jar's; anything
- * unexpected leaves the driver to its own extraction, so this can cost speed, never a database.
+ * JVM. The cached copy lives in {@code ~/.cache/farsync/sqlite-native/<version>-<size>/}, each
+ * farsync level of it made {@code 0700}, written under a temporary name and renamed, and is used
+ * only if its size is the jar's. Since the driver then loads the library by path, every level
+ * from {@code ~/.cache/farsync} down and the library itself must, when the driver is pointed at
+ * it, be owned by this user, writable by no one else and no symlink (a level someone else can
+ * write would let them swap in their own library), and the home directory must be this user's
+ * (not so under {@code sudo} keeping another user's HOME). Anything unexpected leaves the driver
+ * to its own extraction, so this can cost speed, never a database. Left alone: a {@code ~/.cache}
+ * or home that others can write (they could rename our directory away between check and load);
+ * that is the user's home, and no path-based load can close it.
  */
 final class SqliteNative {
 
     private static final Logger log = LoggerFactory.getLogger(SqliteNative.class);
+    private static final FileAttribute<?> PRIVATE_DIR = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private SqliteNative() {
     }
@@ -43,15 +55,8 @@ final class SqliteNative {
             if (lib == null || home == null) {
                 return;
             }
-            URLConnection c = lib.openConnection();
-            long size = c.getContentLengthLong();
-            String version = org.sqlite.SQLiteJDBCLoader.getVersion();
-            Path dir = Path.of(home, ".cache", "farsync", "sqlite-native", version + "-" + size);
-            Path file = dir.resolve(name);
-            if (!Files.isRegularFile(file) || Files.size(file) != size) {
-                extract(lib, dir, file);
-            }
-            if (!privateToUs(dir)) {
+            Path dir = cachedCopy(Path.of(home), lib, name, org.sqlite.SQLiteJDBCLoader.getVersion());
+            if (dir == null) {
                 return;
             }
             System.setProperty("org.sqlite.lib.path", dir.toString());
@@ -61,13 +66,45 @@ final class SqliteNative {
         }
     }
 
-    private static void extract(URL lib, Path dir, Path file) throws IOException {
-        Files.createDirectories(dir.getParent());
-        try {
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            // another JVM made it first
+    /**
+     * The directory below {@code home} holding a private copy of {@code lib} named {@code name}
+     * (extracted if missing), or null (logged at debug) if the copy or a level above it up to
+     * {@code ~/.cache/farsync} is not private to this user, or {@code home} is not this user's.
+     */
+    static Path cachedCopy(Path home, URL lib, String name, String version) throws IOException {
+        if (!ownedByUs(Files.readAttributes(home, PosixFileAttributes.class))) {
+            log.debug("sqlite-jdbc extracts its native library itself: {} is not {}'s home", home, System.getProperty("user.name"));
+            return null;
         }
+        long size = lib.openConnection().getContentLengthLong();
+        Path cache = Files.createDirectories(home.resolve(".cache"));
+        List<Path> levels = List.of(cache.resolve("farsync"), cache.resolve("farsync/sqlite-native"),
+                cache.resolve("farsync/sqlite-native/" + version + "-" + size));
+        for (Path level : levels) {
+            try {
+                Files.createDirectory(level, PRIVATE_DIR);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // made before, or by another JVM first: checked below
+            }
+            if (!privateToUs(level, true)) {
+                return null;
+            }
+        }
+        Path dir = levels.get(levels.size() - 1);
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != size) {
+            extract(lib, dir, file);
+        }
+        // checked again just before the driver is pointed at it: it loads the library by this path
+        for (Path level : levels) {
+            if (!privateToUs(level, true)) {
+                return null;
+            }
+        }
+        return privateToUs(file, false) ? dir : null;
+    }
+
+    private static void extract(URL lib, Path dir, Path file) throws IOException {
         Path tmp = Files.createTempFile(dir, name(file), ".tmp");
         try (InputStream in = lib.openStream()) {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
@@ -77,13 +114,25 @@ final class SqliteNative {
         }
     }
 
-    /** True if only this user can write {@code dir} (a library others can replace would run their code). */
-    private static boolean privateToUs(Path dir) throws IOException {
-        var attrs = Files.readAttributes(dir, java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    /**
+     * True if {@code p} is no symlink, is a directory (or a regular file), is ours and only we can
+     * write it: a library others can replace would run their code. Logs why at debug otherwise.
+     */
+    private static boolean privateToUs(Path p, boolean directory) throws IOException {
+        var attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         var perms = attrs.permissions();
-        return attrs.isDirectory() && attrs.owner().getName().equals(System.getProperty("user.name"))
-                && !perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
-                && !perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+        boolean ok = (directory ? attrs.isDirectory() : attrs.isRegularFile()) && ownedByUs(attrs)
+                && !perms.contains(PosixFilePermission.GROUP_WRITE) && !perms.contains(PosixFilePermission.OTHERS_WRITE);
+        if (!ok) {
+            log.debug("sqlite-jdbc extracts its native library itself: {} is {}, owned by {}, {}", p,
+                    attrs.isSymbolicLink() ? "a symlink" : attrs.isDirectory() ? "a directory" : "a file", attrs.owner().getName(),
+                    PosixFilePermissions.toString(perms));
+        }
+        return ok;
+    }
+
+    private static boolean ownedByUs(PosixFileAttributes attrs) {
+        return attrs.owner().getName().equals(System.getProperty("user.name"));
     }
 
     private static String name(Path file) {

@@ -2,6 +2,7 @@ package io.farsync.sync;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.sync.scan.ReplicaDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,10 @@ public final class PathJail {
     /**
      * Resolves {@code requested} (as a client names it, "/project" or "project/sub") inside
      * {@code root}: absolute paths are taken relative to the root, ".." may not climb above it, and
-     * the resolved path's existing part may not leave the root through a symlink. Throws
+     * the resolved path's existing part may not leave the root through a symlink, and no component
+     * of it (as named, or as a symlink inside the root resolves) may be the reserved
+     * {@link ReplicaDir}: a client given the replica directory as its destination could rename its
+     * own {@code versions.db} over the root's live store. Throws
      * {@link io.farsync.common.FarsyncException} with {@code PATH_ESCAPE} otherwise.
      */
     public static Path resolveInRoot(Path root, String requested) {
@@ -47,6 +51,9 @@ public final class PathJail {
                 parts.addLast(c);
             }
         }
+        if (parts.stream().anyMatch(ReplicaDir::isReserved)) {
+            throw reserved(req);
+        }
         Path result = root;
         for (String c : parts) {
             result = result.resolve(c);
@@ -64,8 +71,12 @@ public final class PathJail {
         for (String c : parts) {
             cur = cur.resolve(c);
             if (Files.isSymbolicLink(cur)) {
-                if (!linkStaysInside(cur, rootReal)) {
+                Path target = linkTarget(cur);
+                if (target == null || !target.startsWith(rootReal)) {
                     throw escape(req);
+                }
+                if (namesReplicaDir(rootReal.relativize(target))) {
+                    throw reserved(req);
                 }
             } else if (!Files.exists(cur, LinkOption.NOFOLLOW_LINKS)) {
                 break;
@@ -74,19 +85,28 @@ public final class PathJail {
         return result;
     }
 
-    private static boolean linkStaysInside(Path link, Path rootReal) {
+    /** Where {@code link} leads (absolute, real as far as it exists), or null if that cannot be told. */
+    private static Path linkTarget(Path link) {
         try {
-            return link.toRealPath().startsWith(rootReal);
+            return link.toRealPath();
         } catch (IOException dangling) {
             // A dangling link is judged by its text: it must not point outside once created.
             try {
                 Path target = Files.readSymbolicLink(link);
-                Path abs = link.getParent().toRealPath().resolve(target).normalize();
-                return abs.startsWith(rootReal);
+                return link.getParent().toRealPath().resolve(target).normalize();
             } catch (IOException e) {
-                return false;
+                return null;
             }
         }
+    }
+
+    private static boolean namesReplicaDir(Path relative) {
+        for (Path c : relative) {
+            if (ReplicaDir.isReserved(c.toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -118,7 +138,7 @@ public final class PathJail {
             if (c.equals(".")) {
                 throw invalid("'.' component", path);
             }
-            if (io.farsync.sync.scan.ReplicaDir.isReserved(c)) {
+            if (ReplicaDir.isReserved(c)) {
                 throw invalid("farsync's reserved replica directory", path);
             }
             if (c.getBytes(StandardCharsets.UTF_8).length > MAX_COMPONENT_BYTES) {
@@ -134,6 +154,11 @@ public final class PathJail {
 
     private static FarsyncException escape(String path) {
         return new FarsyncException(ExitCode.PATH_ESCAPE, "path escapes the root: " + show(path));
+    }
+
+    private static FarsyncException reserved(String path) {
+        return new FarsyncException(ExitCode.PATH_ESCAPE,
+                "path names farsync's reserved replica directory (" + ReplicaDir.NAME + ", in any letter case): " + show(path));
     }
 
     private static FarsyncException invalid(String why, String path) {

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole stack: CLI, real SSH server, UDP transport on loopback, sync engine, real files. */
 class SyncEndToEndTest {
@@ -174,6 +176,28 @@ class SyncEndToEndTest {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(10);
         try (var s = Files.list(outside)) {
             assertThat(s).isEmpty();
+        }
+    }
+
+    /**
+     * A client may not take the server root's replica directory as its destination: it would
+     * temp-and-rename its own versions.db over the live store.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/.farsync-replica", "/x/../.farsync-replica/", "/.FARSYNC-REPLICA"})
+    void remotePathIntoTheReplicaDirectory_isRefused_andTheStoreUntouched(String requested) throws Exception {
+        Path store = Files.createDirectories(h.serverRoot.resolve(".farsync-replica")).resolve("versions.db");
+        Files.writeString(store, "live store");
+        Path evil = Files.createDirectories(tmp.resolve("evil"));
+        Files.writeString(evil.resolve("versions.db"), "forged store");
+
+        CliHarness.Result r = h.run("sync", evil.toString(), h.remote(requested));
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(10);
+        assertThat(r.err()).contains("reserved replica directory");
+        assertThat(store).hasContent("live store");
+        try (var s = Files.list(store.getParent())) {
+            assertThat(s).containsExactly(store);
         }
     }
 

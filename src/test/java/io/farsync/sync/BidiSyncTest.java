@@ -255,6 +255,15 @@ class BidiSyncTest {
         renameVersusEdit(b, a, true);
     }
 
+    /** A sync root may itself be a symlink ({@code ~/Sync -> /data/Sync}): the carried rename still works. */
+    @Test
+    void fileRenamedAtOneSide_editedAtTheOther_withBothRootsReachedThroughSymlinks() throws Exception {
+        a = Files.createSymbolicLink(tmp.resolve("a-link"), a);
+        b = Files.createSymbolicLink(tmp.resolve("b-link"), b);
+        sync = new BidiRun(a, b, tmp.resolve("db"));
+        renameVersusEdit(a, b, false);
+    }
+
     /**
      * {@code renamer} renames f.txt (into another directory), {@code editor} edits it (in place,
      * or by writing a new file over it): both effects are kept, as one file.

@@ -130,4 +130,33 @@ class PathJailTest {
         assertThatThrownBy(() -> PathJail.checkWirePath(path)).isInstanceOf(FarsyncException.class)
                 .hasMessage("invalid path from peer (farsync's reserved replica directory): " + path);
     }
+
+    /** A case variant is the same directory on a case-insensitive file system (macOS APFS, Windows). */
+    @ParameterizedTest
+    @ValueSource(strings = {".FARSYNC-REPLICA/versions.db", "d/.Farsync-Replica/receiving.lock", ".farſync-replica/versions.db"})
+    void replicaDirectoryPathsInAnyLetterCase_areRefused(String path) {
+        assertThatThrownBy(() -> PathJail.checkWirePath(path)).isInstanceOf(FarsyncException.class)
+                .hasMessage("invalid path from peer (farsync's reserved replica directory): " + path);
+    }
+
+    /** A requested root directory may not be (or lie in) the replica directory, however it is named. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/.farsync-replica", ".farsync-replica/sub", "/x/../.farsync-replica", "/d/.FARSYNC-REPLICA"})
+    void requestedReplicaDirectory_isRefused(String requested) {
+        assertThatThrownBy(() -> PathJail.resolveInRoot(root, requested))
+                .isInstanceOf(FarsyncException.class)
+                .hasMessageStartingWith("path names farsync's reserved replica directory (.farsync-replica, in any letter case): ")
+                .extracting(e -> ((FarsyncException) e).exitCode()).isEqualTo(ExitCode.PATH_ESCAPE);
+    }
+
+    @Test
+    void symlinkInsideTheRootLeadingIntoTheReplicaDirectory_isRefused() throws IOException {
+        Files.createDirectories(root.resolve(".farsync-replica"));
+        Files.createSymbolicLink(root.resolve("store"), Path.of(".farsync-replica"));
+        Files.createSymbolicLink(root.resolve("later"), Path.of("project/.farsync-replica"));
+
+        assertThatThrownBy(() -> PathJail.resolveInRoot(root, "/store")).hasMessageContaining("reserved replica directory");
+        assertThatThrownBy(() -> PathJail.resolveInRoot(root, "/later/x")).as("dangling").hasMessageContaining("reserved replica directory");
+        assertThat(PathJail.resolveInRoot(root, "/project/.farsync-replica-not")).isEqualTo(root.resolve("project/.farsync-replica-not"));
+    }
 }

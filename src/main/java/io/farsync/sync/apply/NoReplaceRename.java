@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
  * <p>Why: {@link Applier#carry} checks that the new name is free and then renames; a file made
  * there in between (by a user, or by another session on the root) would be silently replaced
  * and lost. The JDK has no no-replace rename ({@code Files.move} without REPLACE_EXISTING checks
- * first too). As {@link DirectoryHandle} does, both parents are opened from the root one name at
- * a time with {@code openat(O_NOFOLLOW | O_DIRECTORY)}, so a symlink swapped in cannot redirect
- * the rename out of the root.
+ * first too). As {@link DirectoryHandle} does, both parents are opened from the root (which may
+ * itself be a symlink) one name at a time with {@code openat(O_NOFOLLOW | O_DIRECTORY)}, so a
+ * symlink swapped in below the root cannot redirect the rename out of it.
  *
  * <p>{@link Result#UNSUPPORTED} (the caller falls back to its check) off Linux on x86-64 and
  * arm64 (the open flags differ per architecture), without renameat2 in the C library, or where
@@ -48,17 +48,28 @@ final class NoReplaceRename {
     private static final int ENOTDIR = 20;
     private static final int ELOOP = 40;
     private static final int O_CLOEXEC = 02000000;
-    /** O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC (read-only), or 0 where this architecture's values are not known here. */
-    private static final int DIRECTORY_FLAGS = directoryFlags(System.getProperty("os.arch", ""));
+    private static final String ARCH = System.getProperty("os.arch", "");
+    /** O_DIRECTORY | O_CLOEXEC (read-only): for the root itself, which is trusted and may be a symlink; 0 where unknown. */
+    private static final int ROOT_FLAGS = rootFlags(ARCH);
+    /** {@link #ROOT_FLAGS} | O_NOFOLLOW: for every name below the root; 0 where this architecture's values are not known here. */
+    private static final int DIRECTORY_FLAGS = ROOT_FLAGS == 0 ? 0 : ROOT_FLAGS | noFollow(ARCH);
     private static final LibC C = load();
 
     private NoReplaceRename() {
     }
 
-    private static int directoryFlags(String arch) {
+    private static int rootFlags(String arch) {
         return switch (arch) {
-            case "amd64", "x86_64" -> 0200000 | 0400000 | O_CLOEXEC;
-            case "aarch64", "arm64" -> 040000 | 0100000 | O_CLOEXEC;
+            case "amd64", "x86_64" -> 0200000 | O_CLOEXEC;
+            case "aarch64", "arm64" -> 040000 | O_CLOEXEC;
+            default -> 0;
+        };
+    }
+
+    private static int noFollow(String arch) {
+        return switch (arch) {
+            case "amd64", "x86_64" -> 0400000;
+            case "aarch64", "arm64" -> 0100000;
             default -> 0;
         };
     }
@@ -116,9 +127,13 @@ final class NoReplaceRename {
         }
     }
 
-    /** An fd of the directory holding {@code rel}, walked down from {@code root} without following links. */
+    /**
+     * An fd of the directory holding {@code rel}, walked down from {@code root} without following
+     * links below it. The root itself is followed: it is the user's choice and trusted (as in
+     * {@link DirectoryHandle}), and a root that is a symlink ({@code ~/Sync -> /data/Sync}) is common.
+     */
     private static int openParent(Path root, String rel) throws EntryFailure {
-        int fd = C.open(root.toString(), DIRECTORY_FLAGS);
+        int fd = C.open(root.toString(), ROOT_FLAGS);
         int start = 0;
         for (int slash = rel.indexOf('/'); slash >= 0; slash = rel.indexOf('/', start)) {
             String name = rel.substring(start, slash);

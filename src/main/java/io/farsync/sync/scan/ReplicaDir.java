@@ -27,9 +27,17 @@ public final class ReplicaDir {
     private ReplicaDir() {
     }
 
-    /** True for the reserved file name. */
+    /**
+     * True for the reserved file name in any letter case: on a case-insensitive file system (macOS
+     * APFS by default, Windows) {@code .FARSYNC-REPLICA} is the same directory, so an exact
+     * comparison would let a peer's {@code .FARSYNC-REPLICA/versions.db} land in the store. The
+     * name is ASCII, so Unicode normalisation is moot (NFC/NFD leave ASCII alone); case folding is
+     * what matters. {@link String#equalsIgnoreCase} also matches the few non-ASCII letters whose
+     * case maps onto these ASCII ones (long s for s, dotless and dotted capital I for i), which a
+     * Unicode-folding file system may take for the same name: refusing them too errs on the safe side.
+     */
     public static boolean isReserved(String fileName) {
-        return NAME.equals(fileName);
+        return NAME.equalsIgnoreCase(fileName);
     }
 
     /** {@code root}'s replica directory (not created). */

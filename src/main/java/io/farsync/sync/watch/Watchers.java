@@ -32,8 +32,22 @@ public final class Watchers {
      * {@link TreeWatcher#start()} next.
      */
     public static TreeWatcher create(Path root, WatchMode mode, Set<Path> excluded, ChangeListener listener) throws IOException {
+        Predicate<Path> isExcluded = exclusion(root, excluded);
+        WatchMode m = mode == WatchMode.AUTO ? detect(root) : mode;
+        if (m == WatchMode.POLL) {
+            return polling(root, isExcluded, listener);
+        }
+        WatchService service = root.getFileSystem().newWatchService();
+        return new FallbackTreeWatcher(root, listener,
+                onFailure -> new NativeTreeWatcher(root, isExcluded, service, NativeTreeWatcher.registrarFor(service),
+                        listener, daemon("farsync-watcher"), onFailure),
+                () -> polling(root, isExcluded, listener));
+    }
+
+    /** True at or below an {@code excluded} path or a {@link ReplicaDir} (in any letter case) below {@code root}. */
+    static Predicate<Path> exclusion(Path root, Set<Path> excluded) {
         List<Path> skip = excluded.stream().map(p -> p.toAbsolutePath().normalize()).toList();
-        Predicate<Path> isExcluded = p -> {
+        return p -> {
             if (p.startsWith(root)) {
                 for (Path name : root.relativize(p)) {
                     if (ReplicaDir.isReserved(name.toString())) {
@@ -48,15 +62,6 @@ public final class Watchers {
             }
             return false;
         };
-        WatchMode m = mode == WatchMode.AUTO ? detect(root) : mode;
-        if (m == WatchMode.POLL) {
-            return polling(root, isExcluded, listener);
-        }
-        WatchService service = root.getFileSystem().newWatchService();
-        return new FallbackTreeWatcher(root, listener,
-                onFailure -> new NativeTreeWatcher(root, isExcluded, service, NativeTreeWatcher.registrarFor(service),
-                        listener, daemon("farsync-watcher"), onFailure),
-                () -> polling(root, isExcluded, listener));
     }
 
     private static TreeWatcher polling(Path root, Predicate<Path> excluded, ChangeListener listener) {

@@ -50,6 +50,19 @@ class NoReplaceRenameTest {
         }
     }
 
+    /** The root itself is trusted and may be a symlink ({@code ~/Sync -> /data/Sync}); only names below it are not followed. */
+    @Test
+    void rootThatIsASymlink_isFollowed() throws Exception {
+        Files.createDirectories(root.resolve("d"));
+        Files.writeString(root.resolve("d/a.txt"), "mine");
+        Path linkRoot = Files.createSymbolicLink(tmp.resolve("link-root"), root);
+        NoReplaceRename.Result r = NoReplaceRename.rename(linkRoot, "d/a.txt", "b.txt");
+        assumeTrue(r != NoReplaceRename.Result.UNSUPPORTED, "renameat2 is not available here");
+        assertThat(r).isEqualTo(NoReplaceRename.Result.RENAMED);
+        assertThat(Files.readString(root.resolve("b.txt"))).isEqualTo("mine");
+        assertThat(root.resolve("d/a.txt")).doesNotExist();
+    }
+
     @Test
     void carry_ontoATakenName_changesNothing() throws Exception {
         Files.writeString(root.resolve("old.txt"), "edited here");

@@ -65,6 +65,18 @@ class ScannerTest {
                 .entries().keySet()).as("a subtree scan lists the ancestors only").containsExactly("nested");
     }
 
+    /** On a case-insensitive file system a case variant is the same directory: it is skipped just the same. */
+    @Test
+    void replicaDirectoryInAnotherLetterCase_isNeverListed() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Files.createDirectories(root.resolve("d/.FARSYNC-Replica"));
+        Files.writeString(root.resolve("d/.FARSYNC-Replica/versions.db"), "db");
+
+        assertThat(new Scanner(false, Set.of()).scan(root).entries().keySet()).containsExactly("d");
+        assertThat(new Scanner(false, Set.of()).scan(root, java.util.List.of("d/.FARSYNC-Replica/versions.db"))
+                .entries().keySet()).containsExactly("d");
+    }
+
     @Test
     void tempFiles_areNeverListed_andRemovedOnlyWhenAsked() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("root"));
