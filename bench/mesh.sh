@@ -149,7 +149,7 @@ converge run
 END=$(date +%s.%N)
 
 for x in b c; do
-    diff -r "$W/root-a/data" "$W/root-$x/data" >/dev/null || { echo "MISMATCH: a and $x differ" >&2; exit 1; }
+    diff -r -x .farsync-replica "$W/root-a/data" "$W/root-$x/data" >/dev/null || { echo "MISMATCH: a and $x differ" >&2; exit 1; }
 done
 COPIES=$(find "$W/root-a/data" -name '*.conflict-*' | wc -l)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
