@@ -2,7 +2,6 @@ package io.farsync.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -27,25 +26,8 @@ class ChecksumTest extends SyncFixture {
 
     /** Flips the middle 'Z' of every pass over the victim's data (no other run of 'Z's crosses the wire). */
     private static OutputStream corruptEveryPass(OutputStream out) {
-        return new FilterOutputStream(out) {
-            long zCount;
-
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                byte[] copy = Arrays.copyOfRange(b, off, off + len);
-                for (int i = 0; i < copy.length; i++) {
-                    if (copy[i] == 'Z' && ++zCount % SIZE == SIZE / 2) {
-                        copy[i] = 'Y';
-                    }
-                }
-                out.write(copy, 0, copy.length);
-            }
-        };
+        long[] zCount = {0};
+        return new RewritingStream(out, b -> b == 'Z' && ++zCount[0] % SIZE == SIZE / 2 ? 'Y' : b);
     }
 
     @ParameterizedTest

@@ -121,6 +121,17 @@ class HostileSourceTest {
     }
 
     /** Reads what the destination sends until its Abort, and returns that. */
+    /** Ends a conversation of one entry, which the destination must ack FAILED; returns its result. */
+    private SyncResult endWithTheOneEntryFailed() throws Exception {
+        send(new Message.MetaEnd(1));
+        Message reply = in.read();
+        assertThat(reply).isInstanceOf(Message.Ack.class);
+        assertThat(((Message.Ack) reply).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(in.read()).isInstanceOf(Message.Summary.class);
+        send(new Message.Bye());
+        return destination.get(30, TimeUnit.SECONDS);
+    }
+
     private Message.Abort abortFromDestination() throws IOException {
         while (true) {
             Message m = in.read();
@@ -183,7 +194,7 @@ class HostileSourceTest {
             if (m instanceof Message.Need n) {
                 byte[] evil = "hacked".getBytes(StandardCharsets.UTF_8);
                 send(new Message.FileData(n.id(), evil));
-                send(new Message.FileEnd(n.id(), java.nio.ByteBuffer.allocate(8).putLong(XXHashFactory.fastestInstance().hash64().hash(evil, 0, evil.length, 0)).array()));
+                send(new Message.FileEnd(n.id(), xxh64(evil)));
             }
         }
         send(new Message.Bye());
@@ -207,14 +218,7 @@ class HostileSourceTest {
         assertThat(in.read()).isEqualTo(new Message.Need(0));
         send(new Message.FileData(0, new byte[10]));
         send(new Message.FileEnd(0, new byte[0]));
-        send(new Message.MetaEnd(1));
-        Message reply = in.read();
-        assertThat(reply).isInstanceOf(Message.Ack.class);
-        assertThat(((Message.Ack) reply).outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(in.read()).isInstanceOf(Message.Summary.class);
-        send(new Message.Bye());
-
-        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+        SyncResult r = endWithTheOneEntryFailed();
 
         assertThat(r.errors()).singleElement().asString().contains("more data than announced");
         assertThat(dst.resolve("f")).doesNotExist();
@@ -246,14 +250,7 @@ class HostileSourceTest {
         assertThat(in.read()).isEqualTo(new Message.Need(0));
         send(new Message.FileData(0, bytes));
         send(new Message.FileEnd(0, wrong));
-        send(new Message.MetaEnd(1));
-        Message reply = in.read();
-        assertThat(reply).isInstanceOf(Message.Ack.class);
-        assertThat(((Message.Ack) reply).outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(in.read()).isInstanceOf(Message.Summary.class);
-        send(new Message.Bye());
-
-        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+        SyncResult r = endWithTheOneEntryFailed();
 
         assertThat(r.errors()).singleElement().asString().contains("checksum mismatch").contains("twice; not applied");
         assertThat(dst.resolve("f")).doesNotExist();

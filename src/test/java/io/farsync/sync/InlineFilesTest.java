@@ -3,8 +3,6 @@ package io.farsync.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.farsync.sync.protocol.MessageCodec;
-import java.io.FilterOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -65,26 +63,11 @@ class InlineFilesTest extends SyncFixture {
 
     /** Flips the middle byte of every run of {@code run} 'Q's (only the victim's contents have one). */
     private static OutputStream corruptEveryRunOfQ(OutputStream out, int run) {
-        return new FilterOutputStream(out) {
-            int qs;
-
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                byte[] copy = Arrays.copyOfRange(b, off, off + len);
-                for (int i = 0; i < copy.length; i++) {
-                    qs = copy[i] == 'Q' ? qs + 1 : 0;
-                    if (qs == run / 2) {
-                        copy[i] = 'R';
-                    }
-                }
-                out.write(copy, 0, copy.length);
-            }
-        };
+        int[] qs = {0};
+        return new RewritingStream(out, b -> {
+            qs[0] = b == 'Q' ? qs[0] + 1 : 0;
+            return qs[0] == run / 2 ? 'R' : b;
+        });
     }
 
     @Test
