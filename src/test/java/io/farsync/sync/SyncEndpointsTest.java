@@ -188,27 +188,9 @@ class SyncEndpointsTest extends SyncFixture {
         Trees.write(src.resolve("victim.bin"), zs, T1);
         Trees.write(src.resolve("fine.txt"), "fine", T1);
         // Flips one 'Z' in the middle of the file data; no other byte on the wire is a run of 'Z's.
-        sync.sourceOut = out -> new FilterOutputStream(out) {
-            long zCount;
-
-            @Override
-            public void write(int b) throws IOException {
-                if (b == 'Z' && ++zCount == 300_000) {
-                    b = 'Y';
-                }
-                out.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                byte[] copy = java.util.Arrays.copyOfRange(b, off, off + len);
-                for (int i = 0; i < copy.length; i++) {
-                    if (copy[i] == 'Z' && ++zCount == 300_000) {
-                        copy[i] = 'Y';
-                    }
-                }
-                out.write(copy, 0, copy.length);
-            }
+        sync.sourceOut = out -> {
+            long[] zCount = {0}; // per stream, as each stream had its own count
+            return new RewritingStream(out, b -> b == 'Z' && ++zCount[0] == 300_000 ? 'Y' : b);
         };
 
         SyncResult r = sync.runOk();
@@ -385,19 +367,7 @@ class SyncEndpointsTest extends SyncFixture {
     void peerClosingTheStreamEarly_failsWithTransferFailed_andLeavesNoTempFiles() throws Exception {
         Random rnd = seeded("earlyClose");
         Trees.write(src.resolve("big.bin"), Trees.random(rnd, 3 * 1024 * 1024), T1);
-        sync.sourceOut = out -> new FilterOutputStream(out) {
-            long written;
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (written + len > 1024 * 1024) {
-                    out.close();
-                    throw new IOException("link down");
-                }
-                written += len;
-                out.write(b, off, len);
-            }
-        };
+        sync.sourceOut = out -> linkDownAfter(out, 1024 * 1024);
 
         SyncRun.Result r = sync.run();
 
@@ -536,19 +506,7 @@ class SyncEndpointsTest extends SyncFixture {
         for (int i = 0; i < 40; i++) {
             Trees.write(src.resolve("f" + (100 + i)), Trees.random(rnd, 100_000), T1 + i);
         }
-        sync.sourceOut = out -> new FilterOutputStream(out) {
-            long written;
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (written + len > 2_000_000) {
-                    out.close();
-                    throw new IOException("link down");
-                }
-                written += len;
-                out.write(b, off, len);
-            }
-        };
+        sync.sourceOut = out -> linkDownAfter(out, 2_000_000);
         SyncRun.Result broken = sync.run();
         assertThat(broken.destinationError()).isInstanceOf(FarsyncException.class);
         assertThat(Trees.tempFiles(dst)).isEmpty();
@@ -607,5 +565,22 @@ class SyncEndpointsTest extends SyncFixture {
         public void entryFailed(String path, String reason) {
             failed.add(path + ": " + reason);
         }
+    }
+
+    /** A link that closes, failing the write, once more than {@code bytes} would have crossed it. */
+    private static OutputStream linkDownAfter(OutputStream out, long bytes) {
+        return new FilterOutputStream(out) {
+            long written;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (written + len > bytes) {
+                    out.close();
+                    throw new IOException("link down");
+                }
+                written += len;
+                out.write(b, off, len);
+            }
+        };
     }
 }
