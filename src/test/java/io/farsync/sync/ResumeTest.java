@@ -10,9 +10,7 @@ import io.farsync.sync.protocol.MessageCodec;
 import io.farsync.sync.scan.TempNames;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,25 +51,8 @@ class ResumeTest {
         Trees.write(src.resolve("z-small.txt"), "last", T1);
     }
 
-    /** The link goes down once the source has written {@code bytes}. */
-    private static UnaryOperator<OutputStream> linkDownAfter(long bytes) {
-        return out -> new FilterOutputStream(out) {
-            long written;
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (written + len > bytes) {
-                    out.close();
-                    throw new IOException("link down");
-                }
-                written += len;
-                out.write(b, off, len);
-            }
-        };
-    }
-
     private Path interruptMidway() throws Exception {
-        sync.sourceOut = linkDownAfter(5 * MIB);
+        sync.sourceOut = LinkDown.after(5 * MIB);
         SyncRun.Result r = sync.run();
         assertThat(r.destinationError()).isInstanceOf(FarsyncException.class);
         sync.sourceOut = UnaryOperator.identity();
@@ -105,7 +86,7 @@ class ResumeTest {
         Trees.write(src.resolve("d/" + longName), Trees.random(new Random(seed), SIZE), T1);
         Path home = tmp.resolve("home");
         sync.dstDb = home.resolve("snapshots/0123456789abcdef.remote.db");
-        sync.sourceOut = linkDownAfter(5 * MIB);
+        sync.sourceOut = LinkDown.after(5 * MIB);
         assertThat(sync.run().destinationError()).isInstanceOf(FarsyncException.class);
         List<Path> partials = Trees.tempFiles(dst);
         assertThat(partials).hasSize(1);

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.sync.snapshot.SnapshotStore;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -367,7 +365,7 @@ class SyncEndpointsTest extends SyncFixture {
     void peerClosingTheStreamEarly_failsWithTransferFailed_andLeavesNoTempFiles() throws Exception {
         Random rnd = seeded("earlyClose");
         Trees.write(src.resolve("big.bin"), Trees.random(rnd, 3 * 1024 * 1024), T1);
-        sync.sourceOut = out -> linkDownAfter(out, 1024 * 1024);
+        sync.sourceOut = LinkDown.after(1024 * 1024);
 
         SyncRun.Result r = sync.run();
 
@@ -506,7 +504,7 @@ class SyncEndpointsTest extends SyncFixture {
         for (int i = 0; i < 40; i++) {
             Trees.write(src.resolve("f" + (100 + i)), Trees.random(rnd, 100_000), T1 + i);
         }
-        sync.sourceOut = out -> linkDownAfter(out, 2_000_000);
+        sync.sourceOut = LinkDown.after(2_000_000);
         SyncRun.Result broken = sync.run();
         assertThat(broken.destinationError()).isInstanceOf(FarsyncException.class);
         assertThat(Trees.tempFiles(dst)).isEmpty();
@@ -565,22 +563,5 @@ class SyncEndpointsTest extends SyncFixture {
         public void entryFailed(String path, String reason) {
             failed.add(path + ": " + reason);
         }
-    }
-
-    /** A link that closes, failing the write, once more than {@code bytes} would have crossed it. */
-    private static OutputStream linkDownAfter(OutputStream out, long bytes) {
-        return new FilterOutputStream(out) {
-            long written;
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (written + len > bytes) {
-                    out.close();
-                    throw new IOException("link down");
-                }
-                written += len;
-                out.write(b, off, len);
-            }
-        };
     }
 }
