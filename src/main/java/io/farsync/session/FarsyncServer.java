@@ -77,6 +77,10 @@ public final class FarsyncServer implements AutoCloseable {
     private final UdpTransport udp;
     private final Settings settings;
     private final AtomicInteger sessionCounter = new AtomicInteger();
+    /** Job threads still running; {@link #close()} waits for them. */
+    private final Set<Thread> jobThreads = ConcurrentHashMap.newKeySet();
+    /** How long {@link #close()} waits for aborted jobs to wind down (remove or keep their temp files). */
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
 
     private FarsyncServer(SshServer ssh, UdpTransport udp, Settings settings) {
         this.ssh = ssh;
@@ -154,10 +158,32 @@ public final class FarsyncServer implements AutoCloseable {
         return udp.localPort();
     }
 
+    /**
+     * Stops accepting, aborts the running jobs (their transports and control channels close) and
+     * waits for their threads to finish, so nothing writes into a root after this returns.
+     */
     @Override
     public void close() {
         udp.close();
         stopQuietly(ssh);
+        long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+        for (Thread t : List.copyOf(jobThreads)) {
+            if (t == Thread.currentThread()) {
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            try {
+                if (left > 0) {
+                    t.join(Math.max(1, left / 1_000_000));
+                }
+                if (t.isAlive()) {
+                    log.warn("{} still running {} s after the server closed", t.getName(), CLOSE_GRACE.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static void stopQuietly(SshServer ssh) {
@@ -235,6 +261,7 @@ public final class FarsyncServer implements AutoCloseable {
             peer = String.valueOf(channel.getSession().getClientAddress());
             Thread t = new Thread(this, "farsync-session-" + sessionCounter.incrementAndGet() + "-" + user);
             t.setDaemon(true);
+            jobThreads.add(t);
             t.start();
         }
 
@@ -248,6 +275,14 @@ public final class FarsyncServer implements AutoCloseable {
 
         @Override
         public void run() {
+            try {
+                runJob();
+            } finally {
+                jobThreads.remove(Thread.currentThread());
+            }
+        }
+
+        private void runJob() {
             ControlChannel control = new ControlChannel(in, out);
             String stage = ControlMessage.WELCOME;
             ExitCode code = ExitCode.OK;

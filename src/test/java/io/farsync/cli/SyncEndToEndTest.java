@@ -246,6 +246,9 @@ class SyncEndToEndTest {
         assertThat(run).as("finished before the server could be stopped").isNotDone();
 
         h.server.close();
+        // close() returns only once the aborted job has wound down: nothing writes into the root
+        // afterwards (CI once saw the test's temp-dir cleanup race the job's last writes)
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().startsWith("farsync-session-"));
 
         // well inside the transport's 30 s idle timeout: the dropped SSH connection aborts the transfer
         CliHarness.Result r = run.get(20, java.util.concurrent.TimeUnit.SECONDS);
