@@ -1,6 +1,7 @@
 package io.farsync.daemon;
 
 import io.farsync.common.FarsyncException;
+import io.farsync.common.ThreadJoin;
 import io.farsync.history.Direction;
 import io.farsync.history.HistoryStore;
 import io.farsync.history.Recording;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +56,10 @@ public final class NodeJobs implements AutoCloseable {
     private final OutboundSync sync;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Job> jobs = new ConcurrentHashMap<>();
+    /** Job threads still running; {@link #close()} waits for them. */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    /** How long {@link #close()} waits for stopped jobs to wind down (abort their sessions, record the outcome). */
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
 
     public NodeJobs(Path root, HistoryStore history, OutboundSync sync) {
         this.root = root;
@@ -70,9 +76,16 @@ public final class NodeJobs implements AutoCloseable {
         Job job = new Job(ids.incrementAndGet(), spec, local);
         forgetOldJobs();
         jobs.put(job.id, job);
-        Thread t = new Thread(job::run, "farsync-job-" + job.id);
+        Thread t = new Thread(() -> {
+            try {
+                job.run();
+            } finally {
+                threads.remove(Thread.currentThread());
+            }
+        }, "farsync-job-" + job.id);
         // a job must not keep the node from shutting down; close() stops it first
         t.setDaemon(true);
+        threads.add(t);
         t.start();
         return job.view();
     }
@@ -105,9 +118,14 @@ public final class NodeJobs implements AutoCloseable {
         return Optional.of(j.view());
     }
 
+    /**
+     * Stops every job and waits (up to 15 s) for their threads to end, so that nothing writes into
+     * the root or the history after this returns: close the history after this.
+     */
     @Override
     public void close() {
         jobs.values().forEach(j -> j.stop("the node is shutting down"));
+        ThreadJoin.all(threads, CLOSE_GRACE, log);
     }
 
     private final class Job {

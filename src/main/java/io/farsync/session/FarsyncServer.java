@@ -2,6 +2,7 @@ package io.farsync.session;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.ThreadJoin;
 import io.farsync.transport.RatePolicy;
 import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
@@ -166,24 +167,7 @@ public final class FarsyncServer implements AutoCloseable {
     public void close() {
         udp.close();
         stopQuietly(ssh);
-        long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
-        for (Thread t : List.copyOf(jobThreads)) {
-            if (t == Thread.currentThread()) {
-                continue;
-            }
-            long left = deadline - System.nanoTime();
-            try {
-                if (left > 0) {
-                    t.join(Math.max(1, left / 1_000_000));
-                }
-                if (t.isAlive()) {
-                    log.warn("{} still running {} s after the server closed", t.getName(), CLOSE_GRACE.toSeconds());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        ThreadJoin.all(jobThreads, CLOSE_GRACE, log);
     }
 
     private static void stopQuietly(SshServer ssh) {

@@ -22,6 +22,8 @@ final class CliHarness implements AutoCloseable {
     final Path serverRoot;
     final Path identity;
     FarsyncServer server;
+    /** The running server's command: it holds the server's history, which its close() leaves open. */
+    private ServerCommand serverCommand;
 
     CliHarness(Path base) throws IOException {
         clientHome = Files.createDirectories(base.resolve("client-home"));
@@ -34,14 +36,36 @@ final class CliHarness implements AutoCloseable {
 
     /** Starts the server through the same code path as {@code farsync server}. */
     CliHarness startServer() {
+        return startServer(0);
+    }
+
+    /** Starts the server on {@code port} (0: any), so that a restarted one can come back on the same port. */
+    CliHarness startServer(int port) {
         ServerCommand command = new ServerCommand(new Main.Context(new FarsyncHome(serverHome), quietStream(), quietStream(), false));
         command.listen = "127.0.0.1";
-        command.port = 0;
+        command.port = port;
         command.root = serverRoot;
         command.authorizedKeys = serverHome.resolve("authorized_keys");
         command.hostKey = serverHome.resolve("host_key");
         server = command.start();
+        serverCommand = command;
         return this;
+    }
+
+    /**
+     * Stops the server as {@code farsync server}'s shutdown does: the server (its jobs wound down),
+     * then its history, whose writer thread would otherwise go on writing into the server's home
+     * while the test's temp directory is deleted.
+     */
+    void stopServer() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+        if (serverCommand != null) {
+            serverCommand.history.close();
+            serverCommand = null;
+        }
     }
 
     String remote(String path) {
@@ -77,8 +101,6 @@ final class CliHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.close();
-        }
+        stopServer();
     }
 }

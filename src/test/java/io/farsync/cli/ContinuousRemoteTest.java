@@ -3,11 +3,7 @@ package io.farsync.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.farsync.session.FarsyncServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +30,7 @@ class ContinuousRemoteTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        h.server = startServer(port);
+        h.startServer(port);
     }
 
     @AfterEach
@@ -43,18 +39,6 @@ class ContinuousRemoteTest {
             running.close();
         }
         h.close();
-    }
-
-    /** Like {@link CliHarness#startServer()}, on a fixed port so it can come back on the same one. */
-    private FarsyncServer startServer(int fixedPort) {
-        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        ServerCommand command = new ServerCommand(new Main.Context(new FarsyncHome(h.serverHome), quiet, quiet, false));
-        command.listen = "127.0.0.1";
-        command.port = fixedPort;
-        command.root = h.serverRoot;
-        command.authorizedKeys = h.serverHome.resolve("authorized_keys");
-        command.hostKey = h.serverHome.resolve("host_key");
-        return command.start();
     }
 
     private BackgroundContinuous start(String src, String dst, ContinuousRunner.Settings settings) {
@@ -72,10 +56,10 @@ class ContinuousRemoteTest {
         ContinuousSyncTest.awaitSameTree(src, dst);
 
         long sentBefore = sentLines().count();
-        h.server.close();
+        h.stopServer();
         Trees.write(src.resolve("while-down/new.bin"), random, 30_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("failed (attempt 2)"));
-        h.server = startServer(port);
+        h.startServer(port);
 
         ContinuousSyncTest.awaitSameTree(src, dst);
         await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore); // printed after the files land
@@ -99,10 +83,10 @@ class ContinuousRemoteTest {
         ContinuousSyncTest.awaitSameTree(remote, local);
 
         long sentBefore = sentLines().count();
-        h.server.close();
+        h.stopServer();
         Trees.write(remote.resolve("while-down/new.bin"), random, 30_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("failed (attempt 1)"));
-        h.server = startServer(port);
+        h.startServer(port);
 
         ContinuousSyncTest.awaitSameTree(remote, local);
         await().atMost(Duration.ofSeconds(30)).until(() -> sentLines().count() > sentBefore);

@@ -51,7 +51,7 @@ class ContinuousSyncTest {
     }
 
     static void awaitSameTree(Path expected, Path actual) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
                 .untilAsserted(() -> Trees.assertSameTree(expected, actual));
     }
 

@@ -22,7 +22,8 @@ class DiskFullTest {
     @AfterEach
     void unmount() throws Exception {
         if (mount != null) {
-            new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor();
+            // lazy: a descriptor still open below it must not leave the mount (and the temp dir's cleanup) stuck
+            new ProcessBuilder("umount", "--lazy", mount.toString()).inheritIO().start().waitFor();
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,15 @@ class FaultInjectionTest {
 
     @TempDir
     Path tmp;
+    /** Every farsync process started; killed and waited for after each test, so none writes into tmp during its cleanup. */
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() throws InterruptedException {
+        for (Process p : started) {
+            p.destroyForcibly().waitFor();
+        }
+    }
 
     @Test
     void repeatedKills_thenARunToCompletion_leaveIdenticalTreesAndNoPartialFiles() throws Exception {
@@ -80,6 +90,7 @@ class FaultInjectionTest {
                     .redirectOutput(tmp.resolve("run-" + k + ".log").toFile());
             pb.environment().put("FARSYNC_HOME", home.toString());
             Process p = pb.start();
+            started.add(p);
             p.getOutputStream().close();
             // one kill in four during start-up, handshake and scans; the others once data flows
             boolean early = random.nextInt(4) == 0;
@@ -212,6 +223,7 @@ class FaultInjectionTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("FARSYNC_HOME", home.toString());
         Process p = pb.start();
+        started.add(p);
         p.getOutputStream().close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.readString(log).contains("listening on")) {
@@ -222,7 +234,7 @@ class FaultInjectionTest {
         return p;
     }
 
-    private static Process startClient(Path home, Path identity, Path src, int port, String rate, Path log, String... more)
+    private Process startClient(Path home, Path identity, Path src, int port, String rate, Path log, String... more)
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "sync", src.toString(), "tester@127.0.0.1:/copy", "--port", Integer.toString(port), "-i", identity.toString(),
@@ -231,6 +243,7 @@ class FaultInjectionTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("FARSYNC_HOME", home.toString());
         Process p = pb.start();
+        started.add(p);
         p.getOutputStream().close();
         return p;
     }

@@ -41,8 +41,7 @@ class JsonLogTest {
             Path src = Files.createDirectories(tmp.resolve("src"));
             Files.writeString(src.resolve("x.txt"), "hello");
             assertThat(h.run("sync", src.toString(), h.remote("/dst"), "-q").exitCode()).isZero();
-            h.server.close();
-            h.server = null;
+            h.stopServer();
         } finally {
             System.setErr(stderr);
             logback.reset();

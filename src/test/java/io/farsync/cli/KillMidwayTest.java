@@ -42,13 +42,16 @@ class KillMidwayTest {
                 .redirectOutput(tmp.resolve("killed-run.log").toFile());
         pb.environment().put("FARSYNC_HOME", home.toString());
         Process p = pb.start();
-        p.getOutputStream().close();
-        Process child = p;
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                .until(() -> !child.isAlive() || tempFiles(dst).stream().anyMatch(f -> sizeOf(f) > 24 * 1024 * 1024));
-        assertThat(p.isAlive()).as("sync finished before it could be killed; log: %s",
-                Files.readString(tmp.resolve("killed-run.log"))).isTrue();
-        p.destroyForcibly().waitFor();
+        try {
+            p.getOutputStream().close();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> !p.isAlive() || tempFiles(dst).stream().anyMatch(f -> sizeOf(f) > 24 * 1024 * 1024));
+            assertThat(p.isAlive()).as("sync finished before it could be killed; log: %s",
+                    Files.readString(tmp.resolve("killed-run.log"))).isTrue();
+        } finally {
+            // also when the wait fails: a sync left running would write into tmp during its cleanup
+            p.destroyForcibly().waitFor();
+        }
 
         assertThat(dst.resolve("big.bin")).as("partial file under its final name").doesNotExist();
         List<Path> partials = tempFiles(dst).stream().filter(f -> f.getFileName().toString().endsWith(".part")).toList();

@@ -117,7 +117,10 @@ class NwayEndToEndTest {
                 assertThat(p.exitValue()).as(Files.readString(tmp.resolve("job-" + i + ".log"))).isZero();
             }
         } finally {
-            jobs.forEach(Process::destroyForcibly);
+            // waited for: a job still running would write into tmp during its cleanup
+            for (Process p : jobs) {
+                p.destroyForcibly().waitFor();
+            }
         }
     }
 

@@ -218,16 +218,10 @@ class SyncEndToEndTest {
         assertThat(h.run("sync", src.toString(), h.remote("/project")).exitCode()).isZero();
         assertThat(h.clientHome.resolve("known_hosts")).exists();
         int port = h.server.port();
-        h.server.close();
+        h.stopServer();
         Files.delete(h.serverHome.resolve("host_key"));
         Files.delete(h.serverHome.resolve("host_key.pub"));
-        ServerCommand again = new ServerCommand(new Main.Context(new FarsyncHome(h.serverHome), System.out, System.err, false));
-        again.listen = "127.0.0.1";
-        again.port = port;
-        again.root = h.serverRoot;
-        again.authorizedKeys = h.serverHome.resolve("authorized_keys");
-        again.hostKey = h.serverHome.resolve("host_key");
-        h.server = again.start();
+        h.startServer(port);
 
         CliHarness.Result r = h.run("sync", src.toString(), h.remote("/project"));
 
@@ -239,6 +233,8 @@ class SyncEndToEndTest {
     void serverGoingAwayMidTransfer_failsPromptlyWithExit9_andLeavesNoPartialFile() throws Exception {
         Trees.write(src.resolve("huge.bin"), new Random(SEED), 48 * 1024 * 1024);
         Path dst = h.serverRoot.resolve("project");
+        // the JVM is shared with earlier test classes: only this server's job threads count below
+        java.util.Set<Thread> earlier = sessionThreads();
         java.util.concurrent.CompletableFuture<CliHarness.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> h.run("sync", src.toString(), h.remote("/project"), "--rate", "40M"));
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(20))
@@ -248,13 +244,19 @@ class SyncEndToEndTest {
         h.server.close();
         // close() returns only once the aborted job has wound down: nothing writes into the root
         // afterwards (CI once saw the test's temp-dir cleanup race the job's last writes)
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().startsWith("farsync-session-"));
+        assertThat(sessionThreads()).isSubsetOf(earlier);
 
         // well inside the transport's 30 s idle timeout: the dropped SSH connection aborts the transfer
         CliHarness.Result r = run.get(20, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(9);
         assertThat(r.err()).contains("farsync: ");
         assertThat(dst.resolve("huge.bin")).doesNotExist();
+    }
+
+    /** The live job threads of every server in this JVM. */
+    private static java.util.Set<Thread> sessionThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("farsync-session-"))
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     @Test

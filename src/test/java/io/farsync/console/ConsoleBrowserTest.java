@@ -87,12 +87,12 @@ class ConsoleBrowserTest {
 
     @Test
     void admin_logsIn_watchesALiveSync_andStopsIt() throws Exception {
-        TestNode.writeFile(node.root.resolve("live/big.bin"), new Random(SEED), 8 * 1024 * 1024);
+        TestNode.writeFile(node.root.resolve("live/big.bin"), new Random(SEED), 24 * 1024 * 1024);
         logIn("ada", "admin-password");
         browser.get(base + "/index.html#/running");
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("view-running")).isDisplayed());
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("view-running")).isDisplayed());
 
-        // 8 MiB at 4 Mbit/s: about 17 s, long enough to watch
+        // 24 MiB at 4 Mbit/s: about 50 s, so that it is still running when a slow machine's browser gets to Stop
         CompletableFuture<TestNode.Result> sync = node.syncInBackground(node.remote("/live"), tmp.resolve("live-copy").toString(),
                 "--rate", "4M");
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
@@ -101,42 +101,42 @@ class ConsoleBrowserTest {
                     .getText().startsWith("0.0 ");
         });
         // the table is redrawn every second: look rows up afresh, and retry when one goes stale under us
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
                 assertThat(browser.findElement(By.cssSelector("#running-table tbody tr")).getText()).contains("edge", "tester", "send"));
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 Integer.parseInt(browser.findElement(By.id("throughput")).getDomAttribute("data-points")) >= 2);
 
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
                 browser.findElement(By.cssSelector("#running-table tbody tr .stop-session")).click());
-        TestNode.Result result = sync.get();
+        TestNode.Result result = sync.get(60, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(result.exitCode()).as(result.toString()).isNotZero();
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElements(By.cssSelector("#running-table tbody tr")).isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElements(By.cssSelector("#running-table tbody tr")).isEmpty());
 
         browser.get(base + "/index.html#/audit");
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("audit-table")).getText().contains("stop session"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("audit-table")).getText().contains("stop session"));
     }
 
     @Test
     void operator_definesAndStartsAJobBetweenNodes_watchesItLive_andFindsBothEndsInHistory() throws Exception {
-        TestNode.writeFile(node.root.resolve("edge-outbox/report.bin"), new Random(SEED + 5), 3 * 1024 * 1024);
+        TestNode.writeFile(node.root.resolve("edge-outbox/report.bin"), new Random(SEED + 5), 8 * 1024 * 1024);
         logIn("otto", "operator-password");
         browser.get(base + "/index.html#/jobs");
-        WebElement name = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("job-name")), WebElement::isDisplayed);
+        WebElement name = await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("job-name")), WebElement::isDisplayed);
         name.sendKeys("outbox to peer");
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElements(By.cssSelector("#job-dest-node option")).size() == 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElements(By.cssSelector("#job-dest-node option")).size() == 2);
         new Select(browser.findElement(By.id("job-source-node"))).selectByVisibleText("edge");
         browser.findElement(By.id("job-source-path")).sendKeys("/edge-outbox");
         new Select(browser.findElement(By.id("job-dest-node"))).selectByVisibleText("peer");
         browser.findElement(By.id("job-dest-path")).sendKeys("/peer-edge-outbox");
         WebElement rate = browser.findElement(By.id("job-rate"));
         rate.clear();
-        // 3 MiB at 4 Mbit/s: about 6 s, long enough to watch
+        // 8 MiB at 4 Mbit/s: about 17 s, long enough to watch even where the browser is slow (3 MiB once ended too soon)
         rate.sendKeys("4");
         browser.findElement(By.id("job-submit")).click();
         By row = By.cssSelector("#jobs-table tr[data-job='outbox to peer']");
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
                 assertThat(browser.findElement(row).getText()).contains("edge:/edge-outbox", "peer:/peer-edge-outbox", "4 Mbit/s", "never"));
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
                 browser.findElement(row).findElement(By.className("start-job")).click());
 
         browser.get(base + "/index.html#/running");
@@ -144,7 +144,7 @@ class ConsoleBrowserTest {
             String text = browser.findElement(By.id("running-table")).getText();
             return text.contains("/edge-outbox") && text.contains("/peer-edge-outbox") && text.contains("otto");
         });
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 Integer.parseInt(browser.findElement(By.id("throughput")).getDomAttribute("data-points")) >= 2);
 
         browser.get(base + "/index.html#/jobs");
@@ -156,10 +156,10 @@ class ConsoleBrowserTest {
         node.history.flush();
         peer.history.flush();
         browser.get(base + "/index.html#/history");
-        WebElement q = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("history-q")), WebElement::isDisplayed);
+        WebElement q = await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("history-q")), WebElement::isDisplayed);
         q.sendKeys("edge-outbox");
         browser.findElement(By.id("history-search")).click();
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
             List<WebElement> rows = browser.findElements(By.cssSelector("#history-table tbody tr"));
             assertThat(rows).hasSize(2);
             assertThat(rows.stream().map(WebElement::getText).toList()).anySatisfy(t -> assertThat(t).contains("edge", "otto", "send", "/edge-outbox", "ok"))
@@ -178,10 +178,10 @@ class ConsoleBrowserTest {
 
         logIn("ada", "admin-password");
         browser.get(base + "/index.html#/history");
-        WebElement q = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("history-q")), WebElement::isDisplayed);
+        WebElement q = await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("history-q")), WebElement::isDisplayed);
         q.sendKeys("accounting");
         browser.findElement(By.id("history-search")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
             List<WebElement> rows = browser.findElements(By.cssSelector("#history-table tbody tr"));
             return rows.size() == 1 && rows.get(0).getText().contains("/accounting");
         });
@@ -194,7 +194,7 @@ class ConsoleBrowserTest {
                 .satisfies(lines -> assertThat(lines[1]).contains("edge,", "/accounting,ok,2,8192"));
 
         browser.findElement(By.cssSelector("#history-table tbody tr")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("files-table")).getText().contains("invoices/inv-7732.pdf"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("files-table")).getText().contains("invoices/inv-7732.pdf"));
         assertThat(browser.findElement(By.id("fact-status")).getText()).isEqualTo("ok");
     }
 
@@ -202,12 +202,12 @@ class ConsoleBrowserTest {
     void viewer_seesNoRegisterOrStopControls_andForgedPostsAreRefused() {
         logIn("vera", "viewer-password");
         browser.get(base + "/index.html#/nodes");
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("nodes-table")).getText().contains("edge"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("nodes-table")).getText().contains("edge"));
         assertThat(browser.findElements(By.id("node-form"))).as("register form").isEmpty();
         assertThat(browser.findElements(By.className("remove-node"))).isEmpty();
         assertThat(browser.findElements(By.id("nav-audit"))).isEmpty();
         browser.get(base + "/index.html#/jobs");
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("jobs-table")).getText().contains("predefined"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("jobs-table")).getText().contains("predefined"));
         assertThat(browser.findElements(By.id("job-form"))).as("job form").isEmpty();
         assertThat(browser.findElements(By.id("schedule-form"))).as("schedule form").isEmpty();
         assertThat(browser.findElements(By.className("start-job"))).isEmpty();
@@ -230,10 +230,10 @@ class ConsoleBrowserTest {
 
     private static void logIn(String name, String password) {
         browser.get(base + "/index.html");
-        WebElement user = await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("login-name")), WebElement::isDisplayed);
+        WebElement user = await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("login-name")), WebElement::isDisplayed);
         user.sendKeys(name);
         browser.findElement(By.id("login-password")).sendKeys(password);
         browser.findElement(By.id("login-submit")).click();
-        await().atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("whoami")).getText().startsWith(name + " "));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("whoami")).getText().startsWith(name + " "));
     }
 }

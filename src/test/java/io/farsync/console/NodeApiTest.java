@@ -128,9 +128,9 @@ class NodeApiTest {
             long id = live[0].path("id").asLong();
 
             assertThat(beta.post("/api/sessions/" + id + "/stop", "{\"reason\":\"stopped by test\"}").statusCode()).isEqualTo(200);
-            TestNode.Result result = sync.get();
+            TestNode.Result result = sync.get(60, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(result.exitCode()).as(result.toString()).isNotZero();
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(30))
                     .until(() -> json(beta.get("/api/sessions/" + id)).path("status").asText().equals("aborted"));
             assertThat(json(beta.get("/api/sessions/" + id)).path("error").asText()).isEqualTo("stopped by test");
             assertThat(beta.post("/api/sessions/" + id + "/stop", "").statusCode()).isEqualTo(404);

@@ -46,33 +46,37 @@ final class BidiRun {
         MemoryPipe toA = new MemoryPipe(64 * 1024);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (SnapshotStore sa = SnapshotStore.open(aDb); SnapshotStore sb = SnapshotStore.open(bDb)) {
-            Future<SyncResult> fa = pool.submit(() -> {
-                try {
-                    return new BidiEndpoint(a, sa, options, new BidiOptions(policy, true, hostA), true, aListener)
-                            .beforeSettle(aBeforeSettle).run(toA.in, toB.out);
-                } finally {
-                    toB.out.close();
+            try {
+                Future<SyncResult> fa = pool.submit(() -> {
+                    try {
+                        return new BidiEndpoint(a, sa, options, new BidiOptions(policy, true, hostA), true, aListener)
+                                .beforeSettle(aBeforeSettle).run(toA.in, toB.out);
+                    } finally {
+                        toB.out.close();
+                    }
+                });
+                Future<SyncResult> fb = pool.submit(() -> {
+                    try {
+                        return new BidiEndpoint(b, sb, options, new BidiOptions(policy, false, hostB), false, SyncListener.NONE)
+                                .run(toB.in, toA.out);
+                    } finally {
+                        toA.out.close();
+                    }
+                });
+                SyncResult ra = get(fa, "a");
+                SyncResult rb = get(fb, "b");
+                if (ra.filesTransferred() != rb.filesTransferred() || ra.filesDeleted() != rb.filesDeleted()
+                        || !ra.errors().equals(rb.errors())) {
+                    throw new AssertionError("endpoints disagree: a=" + ra + ", b=" + rb);
                 }
-            });
-            Future<SyncResult> fb = pool.submit(() -> {
-                try {
-                    return new BidiEndpoint(b, sb, options, new BidiOptions(policy, false, hostB), false, SyncListener.NONE)
-                            .run(toB.in, toA.out);
-                } finally {
-                    toA.out.close();
-                }
-            });
-            SyncResult ra = get(fa, "a");
-            SyncResult rb = get(fb, "b");
-            if (ra.filesTransferred() != rb.filesTransferred() || ra.filesDeleted() != rb.filesDeleted()
-                    || !ra.errors().equals(rb.errors())) {
-                throw new AssertionError("endpoints disagree: a=" + ra + ", b=" + rb);
+                return ra;
+            } finally {
+                toB.close();
+                toA.close();
+                pool.shutdownNow();
+                // before the stores close: an endpoint still running (a failed run) must not use them or write into tmp
+                pool.awaitTermination(30, TimeUnit.SECONDS);
             }
-            return ra;
-        } finally {
-            toB.in.close();
-            toA.in.close();
-            pool.shutdownNow();
         }
     }
 

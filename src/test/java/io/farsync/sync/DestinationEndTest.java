@@ -36,6 +36,8 @@ class DestinationEndTest {
         toDst.out.close();
         toSrc.in.close();
         pool.shutdownNow();
+        // an endpoint still running (a failed test) must not use the store or write into tmp after this
+        pool.awaitTermination(30, TimeUnit.SECONDS);
     }
 
     /** Runs a destination of an empty tree up to its Summary, which it returns; the source sends no Bye. */

@@ -35,7 +35,8 @@ class DiskFullTest {
     @AfterEach
     void unmount() {
         if (mountPoint != null) {
-            run("umount", mountPoint.toString());
+            // lazy: a descriptor still open below it must not leave the mount (and the temp dir's cleanup) stuck
+            run("umount", "--lazy", mountPoint.toString());
         }
     }
 

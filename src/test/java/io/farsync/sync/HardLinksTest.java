@@ -122,7 +122,8 @@ class HardLinksTest {
             Trees.assertSameTree(src, dst);
             assertThat(Trees.tempFiles(dst)).isEmpty();
         } finally {
-            new ProcessBuilder("umount", mount.toString()).inheritIO().start().waitFor();
+            // lazy: a descriptor still open below it must not leave the mount (and the temp dir's cleanup) stuck
+            new ProcessBuilder("umount", "--lazy", mount.toString()).inheritIO().start().waitFor();
         }
     }
 }

@@ -57,10 +57,12 @@ class HostileDestinationTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() throws IOException, InterruptedException {
         toSrc.out.close();
         toDst.in.close();
         pool.shutdownNow();
+        // an endpoint still running (a failed test) must not use the store or write into tmp after this
+        pool.awaitTermination(30, TimeUnit.SECONDS);
         store.close();
     }
 

@@ -64,6 +64,8 @@ class HostileSourceTest {
         toDst.out.close();
         toSrc.in.close();
         pool.shutdownNow();
+        // an endpoint still running (a failed test) must not use the store or write into tmp after this
+        pool.awaitTermination(30, TimeUnit.SECONDS);
         store.close();
         assertThat(outsideListing()).as("nothing written outside the destination root").isEqualTo(before);
         assertThat(outside.resolve("passwd")).hasContent("secret");

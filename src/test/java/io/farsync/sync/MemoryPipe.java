@@ -115,4 +115,10 @@ final class MemoryPipe {
             }
         }
     };
+
+    /** Closes both ends: the reader sees the end, a writer fails. */
+    void close() throws IOException {
+        in.close();
+        out.close();
+    }
 }

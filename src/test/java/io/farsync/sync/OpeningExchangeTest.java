@@ -32,8 +32,12 @@ class OpeningExchangeTest {
     final MemoryPipe toSrc = new MemoryPipe(64 * 1024);
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws Exception {
+        toDst.out.close();
+        toSrc.in.close();
         pool.shutdownNow();
+        // an endpoint still running (a failed test) must not use the store or write into tmp after this
+        pool.awaitTermination(30, TimeUnit.SECONDS);
     }
 
     @Test

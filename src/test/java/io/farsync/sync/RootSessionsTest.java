@@ -40,7 +40,7 @@ class RootSessionsTest {
                 assertThat(mine).as("free once it ended its turn").isNotNull();
             }
         } finally {
-            other.destroyForcibly();
+            other.destroyForcibly().waitFor();
         }
         io.farsync.common.InterProcessLock here = RootSessions.receiving(root);
         here.lock();

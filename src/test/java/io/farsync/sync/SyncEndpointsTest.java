@@ -240,6 +240,8 @@ class SyncEndpointsTest extends SyncFixture {
         watcher.start();
         try {
             sync.runOk();
+            // a busy machine may not have run the watcher yet: it reads v1 at least once before v2 goes over
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> observations.get() > 0);
             Trees.write(src.resolve("big.bin"), v2, T2);
             sync.runOk();
         } finally {

@@ -69,36 +69,40 @@ final class SyncRun {
         MemoryPipe toSrc = new MemoryPipe(pipeCapacity);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (SnapshotStore s = SnapshotStore.open(srcDb); SnapshotStore d = SnapshotStore.open(dstDb)) {
-            Future<SyncResult> source = pool.submit(() -> {
-                try {
-                    SourceEndpoint endpoint = sourceWallClock == null ? new SourceEndpoint(src, s, options, sourceListener)
-                            : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
-                    if (sourceBeforeScan != null) {
-                        endpoint.beforeScan(sourceBeforeScan);
+            try {
+                Future<SyncResult> source = pool.submit(() -> {
+                    try {
+                        SourceEndpoint endpoint = sourceWallClock == null ? new SourceEndpoint(src, s, options, sourceListener)
+                                : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
+                        if (sourceBeforeScan != null) {
+                            endpoint.beforeScan(sourceBeforeScan);
+                        }
+                        return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
+                    } finally {
+                        toDst.out.close();
                     }
-                    return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
-                } finally {
-                    toDst.out.close();
-                }
-            });
-            Future<SyncResult> destination = pool.submit(() -> {
-                try {
-                    DestinationEndpoint endpoint = new DestinationEndpoint(dst, d, options, destinationListener).scope(scope);
-                    if (destinationFsync != null) {
-                        endpoint.fsyncWith(destinationFsync);
+                });
+                Future<SyncResult> destination = pool.submit(() -> {
+                    try {
+                        DestinationEndpoint endpoint = new DestinationEndpoint(dst, d, options, destinationListener).scope(scope);
+                        if (destinationFsync != null) {
+                            endpoint.fsyncWith(destinationFsync);
+                        }
+                        return endpoint.run(toDst.in, destinationOut.apply(toSrc.out));
+                    } finally {
+                        toSrc.out.close();
                     }
-                    return endpoint.run(toDst.in, destinationOut.apply(toSrc.out));
-                } finally {
-                    toSrc.out.close();
-                }
-            });
-            Object[] sr = outcome(source);
-            Object[] dr = outcome(destination);
-            return new Result((SyncResult) sr[0], (SyncResult) dr[0], (Throwable) sr[1], (Throwable) dr[1]);
-        } finally {
-            toDst.in.close();
-            toSrc.in.close();
-            pool.shutdownNow();
+                });
+                Object[] sr = outcome(source);
+                Object[] dr = outcome(destination);
+                return new Result((SyncResult) sr[0], (SyncResult) dr[0], (Throwable) sr[1], (Throwable) dr[1]);
+            } finally {
+                toDst.close();
+                toSrc.close();
+                pool.shutdownNow();
+                // before the stores close: an endpoint still running (a failed run) must not use them or write into tmp
+                pool.awaitTermination(30, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -190,6 +190,9 @@ class UdpTransportTest {
         long size = 10_000_000L;
         AtomicBoolean spraying = new AtomicBoolean(true);
         Future<Integer> junk = pool.submit(() -> spray(keys.connectionId(), spraying));
+        // junk is arriving before the data starts (at 2 Gbit/s the 10 MB can be over before a
+        // busy machine schedules the sprayer): it arrives during the transfer, not after it
+        await().atMost(Duration.ofSeconds(30)).until(() -> s.stats().datagramsDropped() > 0 && server.datagramsDropped() > 0);
 
         Future<Void> up = send(c, size, 3);
         Future<Long> atServer = receive(s, 3);

@@ -69,6 +69,8 @@ class ApplierSwapRaceTest {
         long refused = 0;
         racer.start();
         try {
+            // on a busy machine the racer may start late: the operations begin once it is swapping
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> swaps.get() > 0 || !racer.isAlive());
             for (int i = 0; i < OPERATIONS; i++) {
                 String rel = "d/f" + r.nextInt(50);
                 WireEntry e = new WireEntry(rel, EntryType.FILE, data.length, T, 0644, null);

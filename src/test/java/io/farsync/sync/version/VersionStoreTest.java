@@ -194,8 +194,10 @@ class VersionStoreTest {
             assertThat(here.get(60, TimeUnit.SECONDS)).isEqualTo(legacyId);
             assertThat(other.waitFor(60, TimeUnit.SECONDS)).isTrue();
         } finally {
-            other.destroyForcibly();
+            // waited for: neither may still write into tmp once the test is over
+            other.destroyForcibly().waitFor();
             pool.shutdownNow();
+            pool.awaitTermination(60, TimeUnit.SECONDS);
         }
         try (VersionStore s = VersionStore.openFor(root, state)) {
             assertThat(s.replicaId()).isEqualTo(legacyId);

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NativeTreeWatcherTest {
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Generous: inotify events and the watcher thread are slow on a busy machine. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
     Path tmp;

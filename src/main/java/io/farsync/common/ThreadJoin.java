@@ -1,0 +1,43 @@
+package io.farsync.common;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * Waiting for worker threads at a shutdown: a component's {@code close()} that returned while its
+ * threads still wrote into a root or a database let callers delete or reuse them under the
+ * threads' feet (a test's temp-dir cleanup did, on CI). One shared deadline bounds the wait, so a
+ * stuck thread (a dead disk) delays the shutdown by the grace period, not forever; those still
+ * alive then are logged.
+ */
+public final class ThreadJoin {
+    private ThreadJoin() {
+    }
+
+    /**
+     * Waits until every thread of {@code threads} (but the calling one) has ended or {@code grace}
+     * has passed. Returns early, with the interrupt flag set, if the caller is interrupted.
+     */
+    public static void all(Collection<Thread> threads, Duration grace, Logger log) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Thread t : List.copyOf(threads)) {
+            if (t == Thread.currentThread()) {
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            try {
+                if (left > 0) {
+                    t.join(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                log.warn("{} still running {} s after its shutdown began", t.getName(), grace.toSeconds());
+            }
+        }
+    }
+}
