@@ -153,16 +153,23 @@ final class JsonEvents implements RunDisplay {
             } catch (InterruptedException e) {
                 return;
             }
-            if (!closed) {
-                emit(progressEvent());
-            }
+            emitProgressUnlessClosed();
+        }
+    }
+
+    /** Checked under the lock close() sets {@code closed} under: no periodic event can follow the last one (or the summary). */
+    private synchronized void emitProgressUnlessClosed() {
+        if (!closed) {
+            emit(progressEvent());
         }
     }
 
     /** Stops the periodic events and writes the last progress event. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+        }
         ticker.interrupt();
         emit(progressEvent());
     }

@@ -81,7 +81,10 @@ class ContinuousSignalTest {
         Trees.write(src.resolve("a/doomed.bin"), random, 100);
         Process p = launch(src, dst, "--stats-json", stats.toString(), "--max-delete", "100%");
         await().atMost(Duration.ofSeconds(60)).until(() -> !p.isAlive() || log().contains("sync #1"));
-        Trees.write(src.resolve("b/second.bin"), random, 7000);
+        // written aside and moved in whole: a sync catching it empty, between create and write (a
+        // busy machine can pause the writer that long), would count a fourth transfer
+        Trees.write(tmp.resolve("staging/second.bin"), random, 7000);
+        Files.move(tmp.resolve("staging/second.bin"), Files.createDirectories(src.resolve("b")).resolve("second.bin"));
         ContinuousSyncTest.awaitSameTree(src, dst);
         Files.move(src.resolve("a/first.bin"), src.resolve("b/moved.bin"));
         Files.delete(src.resolve("a/doomed.bin"));
