@@ -43,7 +43,7 @@ class ConsoleBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         System.out.println("seed " + SEED);
-        browser = Browser.start(tmp.resolve("chromium-profile"));
+        browser = Browser.start();
         node = TestNode.startRunningJobs(tmp, "edge");
         peer = TestNode.start(tmp, "peer");
         peer.authorize(node);
@@ -66,7 +66,7 @@ class ConsoleBrowserTest {
     @AfterAll
     static void stop() {
         if (browser != null) {
-            browser.quit();
+            Browser.quit(browser);
         }
         if (console != null) {
             console.close();

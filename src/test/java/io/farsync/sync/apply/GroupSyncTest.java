@@ -100,7 +100,7 @@ class GroupSyncTest {
             assertThat(g.covers(t.path())).isTrue();
             assertThat(g.covers(Path.of("/proc/self"))).isFalse();
 
-            g.force(t).get(30, TimeUnit.SECONDS);
+            g.force(t).get(60, TimeUnit.SECONDS); // syncfs writes back the whole file system: slow while others write
 
             assertThat(t.forced()).isTrue();
             applier.commit(t, e);
