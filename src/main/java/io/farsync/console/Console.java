@@ -197,11 +197,21 @@ public final class Console implements AutoCloseable {
         return jobs.runDue();
     }
 
+    /**
+     * Stops serving and scheduling, waits (up to 15 s) for a scheduler run or node call under way,
+     * then closes the store: nothing writes into the console's database after this returns.
+     */
     @Override
     public void close() {
         scheduler.shutdownNow();
         app.stop();
         fanout.shutdownNow();
+        try {
+            scheduler.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
+            fanout.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         store.close();
     }
 
