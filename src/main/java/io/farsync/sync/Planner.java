@@ -136,18 +136,24 @@ final class Planner {
         }
         boolean propagateDeletes = options.propagateDeletes();
         Filter filter = options.filter();
-        MoveFinder finder = new MoveFinder(scan, recorded, devs, foreign, filter);
+        // Candidates as rows of the scan's table: a first sync offers every entry (see Offers).
+        EntryTable rows = EntryTable.copyOf(source);
+        MoveFinder finder = new MoveFinder(scan, rows, recorded, devs, foreign, filter);
         List<Move> moves = propagateDeletes ? finder.find() : List.of();
         NavigableMap<String, Entry> view = finder.view;
 
         Set<String> targets = new HashSet<>();
         moves.forEach(m -> targets.add(m.entry().path()));
-        // Candidates as rows of the scan's table: a first sync offers every entry (see Offers).
-        EntryTable rows = EntryTable.copyOf(source);
         BitSet candidates = new BitSet(rows.size());
+        EntryOverlay overScan = view instanceof EntryOverlay o ? o : null;
         // Both in path order: walked side by side, not looked up entry by entry.
         SortedEntries.Cursor inView = new SortedEntries.Cursor(view);
         for (int i = 0; i < rows.size(); i++) {
+            if (trusted && overScan != null && overScan.holdsRow(rows, i) && (devs.isEmpty() || !devs.contains(rows.pathAt(i)))) {
+                // Recorded exactly as scanned, nothing deviates: unchanged, and no entry made for it
+                // (a 1,000,000-entry re-sync made two per row here).
+                continue;
+            }
             Entry e = rows.entryAt(i);
             Entry r = inView.get(e.path());
             // A move target needs a meta only if it changed: its move (or its fallback) carries it.
@@ -160,7 +166,7 @@ final class Planner {
         TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
             SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
-            for (Entry r : view.values()) {
+            for (Entry r : unlikeScan(view, rows)) {
                 if (inSource.get(r.path()) == null && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
                     gone.put(r.path(), r);
                 }
@@ -232,6 +238,15 @@ final class Planner {
         }
     }
 
+    /**
+     * The recorded entries that can be gone from the scan or differ from it: of a snapshot loaded
+     * over the scan ({@link EntryOverlay}), only those not marked as the scan's rows; walking just
+     * those spares decoding every row of an unchanged tree.
+     */
+    private static java.util.Collection<Entry> unlikeScan(NavigableMap<String, Entry> recorded, EntryTable rows) {
+        return recorded instanceof EntryOverlay o ? o.entriesBesides(rows) : recorded.values();
+    }
+
     /** True if a parent of {@code path} is now something else than a directory at the source. */
     private static boolean inTheWay(String path, NavigableMap<String, Entry> source) {
         for (String p = Entry.parentOf(path); !p.isEmpty(); p = Entry.parentOf(p)) {
@@ -271,6 +286,7 @@ final class Planner {
         }
 
         private final ScanResult scan;
+        private final EntryTable rows;
         private final NavigableMap<String, Entry> source;
         private final NavigableMap<String, Entry> recorded;
         /** The recorded tree until the first move, then a copy with the moves applied. */
@@ -286,8 +302,9 @@ final class Planner {
         private final Map<Gone, Pair> pendingByGone = new HashMap<>();
         private final Map<String, Pair> pendingByTarget = new HashMap<>();
 
-        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
+        MoveFinder(ScanResult scan, EntryTable rows, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
                 TreeMap<String, Entry> foreign, Filter filter) {
+            this.rows = rows;
             this.foreignOut = foreign;
             this.filter = filter;
             this.scan = scan;
@@ -312,7 +329,7 @@ final class Planner {
          */
         List<Move> find() {
             SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
-            for (Entry r : recorded.values()) {
+            for (Entry r : unlikeScan(recorded, rows)) {
                 Entry now = inSource.get(r.path());
                 if (r.inode() != 0 && (now == null || !now.sameIdentity(r)) && !scan.isUnknown(r.path())
                         && !filter.hides(r.path(), r.isDirectory())) {
