@@ -10,20 +10,25 @@
 # so the fsync of N files is not part of the set-up time.
 # Prints a markdown table and writes it to bench/results/scale-<date>-<N>.md.
 #
+# --first-sync instead measures the first sync of the tree into an empty destination
+# ($DATA/first-dst, every file sent, fsynced) with the heap bound, and checks the trees are identical
+# (contents with diff -r; type, mode and mtime with find).
+#
 #   bench/scale.sh [--files N (200000)] [--bytes AVG (1024)] [--add-pct P (10)]
-#                  [--xmx 256m] [--rate MBIT (500)] [--data DIR (/tmp/farsync-scale-N)]
+#                  [--xmx 256m] [--rate MBIT (500)] [--data DIR (/tmp/farsync-scale-N)] [--first-sync]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-FILES=200000 BYTES=1024 ADD_PCT=10 XMX=256m RATE=500 DATA=""
+FILES=200000 BYTES=1024 ADD_PCT=10 XMX=256m RATE=500 DATA="" FIRST=0
 while [[ $# -gt 0 ]]; do
     case $1 in
+        --first-sync) FIRST=1; shift ;;
         --files) FILES=$2; shift 2 ;;
         --bytes) BYTES=$2; shift 2 ;;
         --add-pct) ADD_PCT=$2; shift 2 ;;
         --xmx) XMX=$2; shift 2 ;;
         --rate) RATE=$2; shift 2 ;;
         --data) DATA=$2; shift 2 ;;
-        *) sed -n '2,16p' "$0"; exit 2 ;;
+        *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
 done
 DATA=${DATA:-/tmp/farsync-scale-$FILES}
@@ -67,6 +72,24 @@ print("%.2f %s %d %d %s %.1f" % (float(sys.argv[2]), rss, d["files_transferred"]
                                  float(user) + float(system)))
 PY
 }
+
+if (( FIRST )); then
+    if [[ ! -d $SRC ]]; then
+        mkdir -p "$SRC"; echo "making $FILES files ..." >&2; make_files 0 "$FILES"
+    fi
+    DST=$DATA/first-dst HOME_DIR=$DATA/first-home
+    rm -rf "$DST" "$HOME_DIR"; mkdir -p "$HOME_DIR"
+    echo "first sync into an empty destination ..." >&2
+    read -r secs rss files bytes rc cpu < <(sync_once)
+    [[ $rc == 0 ]] || tail -5 "$DATA/last.log" >&2
+    listing() { (cd "$1" && find . -mindepth 1 -path './.farsync*' -prune -o -printf '%P %y %m %T@\n' | sort); }
+    same=identical
+    diff -rq --no-dereference --exclude='.farsync*' "$SRC" "$DST" >"$DATA/first-diff.txt" 2>&1 || same="DIFFERENT (contents)"
+    diff <(listing "$SRC") <(listing "$DST") >>"$DATA/first-diff.txt" || same="DIFFERENT (metadata)"
+    entries=$(($(find "$SRC" | wc -l) - 1))
+    echo "| first sync, $entries entries, -Xmx$XMX | $secs | $cpu | trees $same | $files files, $bytes bytes sent | $rss | $rc |"
+    exit 0
+fi
 
 if [[ ! -f $DATA/.made-$FILES ]]; then
     rm -rf "$DATA"; mkdir -p "$SRC" "$HOME_DIR"

@@ -1020,7 +1020,12 @@ public final class DestinationEndpoint {
                 return;
             }
             snapshot.put(now);
-            recorded.put(now.path(), now);
+            if (bidi != null || recorded.containsKey(now.path())) {
+                // Read again this run only where a record was there before it (a move's or a
+                // delete's path) or for a conflict: a first sync of a million files would otherwise
+                // hold a million entries here (docs/PERFORMANCE.md, "Session 5").
+                recorded.put(now.path(), now);
+            }
             switch (outcome) {
                 case TRANSFERRED -> listener.entryDone(now.path(), SyncListener.EntryAction.TRANSFERRED, now.size());
                 case DIRECTORY -> listener.entryDone(now.path(), SyncListener.EntryAction.DIRECTORY, 0);

@@ -34,6 +34,8 @@ final class HardLinks {
     /**
      * The items to offer, with hard-linked files rearranged: followers of an offered leader are
      * taken out (held until {@link #settled}); those whose set has a member in place become Links.
+     * Only files with a link count above one are held here, not one object per file of the tree:
+     * the other items keep the form {@code items} has them in ({@link Offers}).
      */
     List<Planner.Item> arrange(List<Planner.Item> items, NavigableMap<String, Entry> scan) {
         Map<Key, List<Entry>> sets = new HashMap<>();
@@ -46,15 +48,23 @@ final class HardLinks {
         if (sets.isEmpty()) {
             return items;
         }
+        Set<String> members = new HashSet<>();
+        sets.values().forEach(set -> set.forEach(m -> members.add(m.path())));
         Set<String> offered = new HashSet<>();
-        items.forEach(i -> offered.add(i.entry().path()));
+        for (Planner.Item i : items) {
+            if (members.contains(i.entry().path())) {
+                offered.add(i.entry().path());
+            }
+        }
+        Offers in = Offers.of(items);
         Map<Key, String> leaders = new HashMap<>();
-        List<Planner.Item> out = new ArrayList<>(items.size());
-        for (Planner.Item item : items) {
+        Offers out = new Offers(in.table());
+        for (int id = 0; id < in.size(); id++) {
+            Planner.Item item = in.get(id);
             Entry e = item.entry();
             List<Entry> set = item instanceof Planner.Meta && e.isFile() ? sets.get(new Key(e.device(), e.inode())) : null;
             if (set == null) {
-                out.add(item);
+                out.addFrom(in, id);
                 continue;
             }
             Entry inPlace = set.stream().filter(m -> !offered.contains(m.path())).findFirst().orElse(null);
@@ -64,7 +74,7 @@ final class HardLinks {
             }
             String leader = leaders.putIfAbsent(new Key(e.device(), e.inode()), e.path());
             if (leader == null) {
-                out.add(item);
+                out.addFrom(in, id);
             } else {
                 waiting.computeIfAbsent(leader, k -> new ArrayList<>()).add(e);
             }

@@ -3,10 +3,13 @@ package io.farsync.sync;
 import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryOverlay;
+import io.farsync.sync.scan.EntryTable;
+import io.farsync.sync.scan.EntryType;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.SortedEntries;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
@@ -89,12 +92,11 @@ final class Planner {
     }
 
     /**
-     * @param items  everything to offer, in sending order (but {@code late})
+     * @param items  everything to offer, in sending order (but {@code late}); from {@link #plan},
+     *               {@link Offers} (metas kept as rows of the scan)
+     * @param late   deletes to send once every transfer is in place ({@code --delete-delay})
      * @param files  regular files among the metas (an upper bound of files to send)
      * @param bytes  their total size
-     */
-    /**
-     * @param late   deletes to send once every transfer is in place ({@code --delete-delay})
      */
     record Plan(List<Item> items, List<Delete> late, long files, long bytes) {
         /** The entries offered as metas, in sending order. */
@@ -112,6 +114,12 @@ final class Planner {
         List<Move> moves() {
             return items.stream().filter(i -> i instanceof Move).map(i -> (Move) i).toList();
         }
+
+        /** How many items (late deletes too) are of {@code kind}; rows of {@link Offers} are counted, not made. */
+        int count(Class<? extends Item> kind) {
+            int n = kind == Delete.class ? late.size() : 0;
+            return n + (items instanceof Offers o ? o.count(kind) : (int) items.stream().filter(kind::isInstance).count());
+        }
     }
 
     /**
@@ -128,28 +136,37 @@ final class Planner {
         }
         boolean propagateDeletes = options.propagateDeletes();
         Filter filter = options.filter();
-        MoveFinder finder = new MoveFinder(scan, recorded, devs, foreign, filter);
+        // Candidates as rows of the scan's table: a first sync offers every entry (see Offers).
+        EntryTable rows = EntryTable.copyOf(source);
+        MoveFinder finder = new MoveFinder(scan, rows, recorded, devs, foreign, filter);
         List<Move> moves = propagateDeletes ? finder.find() : List.of();
         NavigableMap<String, Entry> view = finder.view;
 
         Set<String> targets = new HashSet<>();
         moves.forEach(m -> targets.add(m.entry().path()));
-        TreeMap<String, Entry> candidates = new TreeMap<>();
-        // Both maps in path order: walked side by side, not looked up entry by entry.
+        BitSet candidates = new BitSet(rows.size());
+        EntryOverlay overScan = view instanceof EntryOverlay o ? o : null;
+        // Both in path order: walked side by side, not looked up entry by entry.
         SortedEntries.Cursor inView = new SortedEntries.Cursor(view);
-        for (Entry e : source.values()) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (trusted && overScan != null && overScan.holdsRow(rows, i) && (devs.isEmpty() || !devs.contains(rows.pathAt(i)))) {
+                // Recorded exactly as scanned, nothing deviates: unchanged, and no entry made for it
+                // (a 1,000,000-entry re-sync made two per row here).
+                continue;
+            }
+            Entry e = rows.entryAt(i);
             Entry r = inView.get(e.path());
             // A move target needs a meta only if it changed: its move (or its fallback) carries it.
             boolean untrusted = !trusted && !targets.contains(e.path());
             if (untrusted || r == null || !r.unchangedAs(e) || devs.contains(e.path())) {
-                candidates.put(e.path(), e);
+                candidates.set(i);
             }
         }
         // Recorded entries and (mirror) the destination's own, merged so children go first.
         TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
             SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
-            for (Entry r : view.values()) {
+            for (Entry r : unlikeScan(view, rows)) {
                 if (inSource.get(r.path()) == null && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
                     gone.put(r.path(), r);
                 }
@@ -161,33 +178,29 @@ final class Planner {
             }
         }
         List<Entry> deletes = new ArrayList<>(gone.descendingMap().values());
-        List<String> touched = new ArrayList<>(candidates.keySet());
-        deletes.forEach(d -> touched.add(d.path()));
-        for (Move m : moves) {
-            touched.add(m.from().path());
-            touched.add(m.entry().path());
+        // The parents of everything touched; a parent marked here is walked past in the loop (it sorts before).
+        for (int i = candidates.nextSetBit(0); i >= 0; i = candidates.nextSetBit(i + 1)) {
+            markParents(rows.pathAt(i), rows, candidates);
         }
-        for (String path : touched) {
-            for (String p = Entry.parentOf(path); !p.isEmpty(); p = Entry.parentOf(p)) {
-                Entry dir = source.get(p);
-                if (dir == null || !dir.isDirectory() || candidates.putIfAbsent(p, dir) != null) {
-                    break;
-                }
-            }
+        deletes.forEach(d -> markParents(d.path(), rows, candidates));
+        for (Move m : moves) {
+            markParents(m.from().path(), rows, candidates);
+            markParents(m.entry().path(), rows, candidates);
         }
 
-        List<Item> items = new ArrayList<>(moves.size() + deletes.size() + candidates.size());
-        Set<String> emitted = new HashSet<>();
+        Offers items = new Offers(rows);
+        BitSet emitted = new BitSet();
         for (Move m : moves) {
-            Deque<String> above = new ArrayDeque<>();
+            Deque<Integer> above = new ArrayDeque<>();
             for (String p = Entry.parentOf(m.entry().path()); !p.isEmpty(); p = Entry.parentOf(p)) {
-                if (candidates.containsKey(p) && !emitted.contains(p)) {
-                    above.push(p);
+                int row = rows.indexOf(p);
+                if (row >= 0 && candidates.get(row) && !emitted.get(row)) {
+                    above.push(row);
                 }
             }
-            for (String p : above) {
-                items.add(new Meta(candidates.get(p)));
-                emitted.add(p);
+            for (int row : above) {
+                items.addRow(row);
+                emitted.set(row);
             }
             items.add(m);
         }
@@ -202,16 +215,36 @@ final class Planner {
         }
         long files = 0;
         long bytes = 0;
-        for (Entry e : candidates.values()) {
-            if (!emitted.contains(e.path())) {
-                items.add(new Meta(e));
+        for (int i = candidates.nextSetBit(0); i >= 0; i = candidates.nextSetBit(i + 1)) {
+            if (!emitted.get(i)) {
+                items.addRow(i);
             }
-            if (e.isFile()) {
+            if (rows.typeAt(i) == EntryType.FILE) {
                 files++;
-                bytes += e.size();
+                bytes += rows.sizeAt(i);
             }
         }
         return new Plan(items, late, files, bytes);
+    }
+
+    /** Marks the directories above {@code path} as candidates, up to the first that already is one. */
+    private static void markParents(String path, EntryTable rows, BitSet candidates) {
+        for (String p = Entry.parentOf(path); !p.isEmpty(); p = Entry.parentOf(p)) {
+            int row = rows.indexOf(p);
+            if (row < 0 || candidates.get(row) || rows.typeAt(row) != EntryType.DIRECTORY) {
+                break;
+            }
+            candidates.set(row);
+        }
+    }
+
+    /**
+     * The recorded entries that can be gone from the scan or differ from it: of a snapshot loaded
+     * over the scan ({@link EntryOverlay}), only those not marked as the scan's rows; walking just
+     * those spares decoding every row of an unchanged tree.
+     */
+    private static java.util.Collection<Entry> unlikeScan(NavigableMap<String, Entry> recorded, EntryTable rows) {
+        return recorded instanceof EntryOverlay o ? o.entriesBesides(rows) : recorded.values();
     }
 
     /** True if a parent of {@code path} is now something else than a directory at the source. */
@@ -253,6 +286,7 @@ final class Planner {
         }
 
         private final ScanResult scan;
+        private final EntryTable rows;
         private final NavigableMap<String, Entry> source;
         private final NavigableMap<String, Entry> recorded;
         /** The recorded tree until the first move, then a copy with the moves applied. */
@@ -268,8 +302,9 @@ final class Planner {
         private final Map<Gone, Pair> pendingByGone = new HashMap<>();
         private final Map<String, Pair> pendingByTarget = new HashMap<>();
 
-        MoveFinder(ScanResult scan, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
+        MoveFinder(ScanResult scan, EntryTable rows, NavigableMap<String, Entry> recorded, TreeSet<String> devs,
                 TreeMap<String, Entry> foreign, Filter filter) {
+            this.rows = rows;
             this.foreignOut = foreign;
             this.filter = filter;
             this.scan = scan;
@@ -294,7 +329,7 @@ final class Planner {
          */
         List<Move> find() {
             SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
-            for (Entry r : recorded.values()) {
+            for (Entry r : unlikeScan(recorded, rows)) {
                 Entry now = inSource.get(r.path());
                 if (r.inode() != 0 && (now == null || !now.sameIdentity(r)) && !scan.isUnknown(r.path())
                         && !filter.hides(r.path(), r.isDirectory())) {

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -185,24 +186,26 @@ public final class SourceEndpoint {
         private final PeerChannel peer;
         private ScanResult scan;
         /** Everything offered, by id; grows when the destination refuses a move. */
-        private final List<Planner.Item> items = new ArrayList<>();
-        /** Paths offered as metas or move targets (so a refused move does not offer them twice). */
-        private final Set<String> offered = new HashSet<>();
+        private Offers items = new Offers(io.farsync.sync.scan.EntryTable.empty());
         /** Moves sent and neither acknowledged nor refused: MetaEnd waits for them. */
         private int unresolvedMoves;
         /** Deletes held back until every transfer is in place ({@code deleteDelay}). */
         private final List<Planner.Item> late = new ArrayList<>();
         private boolean lateReleased;
-        /** Sent files, symlinks and refused file moves not yet settled: transfers that may still happen. */
-        private final Set<Integer> awaiting = new HashSet<>();
+        /**
+         * Sent files, symlinks and refused file moves not yet settled: transfers that may still
+         * happen. Sets of ids are bit sets: a first sync has one id per entry of the tree.
+         */
+        private final BitSet awaiting = new BitSet();
         /** Files that changed while being sent, restarted at the destination, waiting to settle. */
         private final ArrayDeque<Restart> restarts = new ArrayDeque<>();
         private final Map<Integer, Integer> resends = new HashMap<>();
-        private final Set<Integer> needed = new HashSet<>();
+        private final BitSet needed = new BitSet();
         /** Files the destination asked for twice (checksum mismatch); a third time is a violation. */
-        private final Set<Integer> resent = new HashSet<>();
+        private final BitSet resent = new BitSet();
         private final ArrayDeque<Integer> needQueue = new ArrayDeque<>();
-        private final Set<Integer> settled = new HashSet<>();
+        private final BitSet settled = new BitSet();
+        private int settledCount;
         private final XXHashFactory hashes = XXHashFactory.fastestInstance();
         /** Files the destination holds a partial copy of, until they are sent. */
         private final Map<Integer, Message.Resume> resumes = new HashMap<>();
@@ -224,7 +227,7 @@ public final class SourceEndpoint {
 
         /** Entries offered and not yet settled by the destination. */
         int unsettled() {
-            return items.size() - settled.size();
+            return items.size() - settledCount;
         }
 
         Message.Summary run() {
@@ -291,10 +294,11 @@ public final class SourceEndpoint {
                 plan = b.restrict(Planner.plan(scan, recorded, deviations, List.of(), trusted, options));
             }
             log.info("source {}: {} entries, {} candidates, {} deletes, {} moves, {} deviations and {} extras reported",
-                    root, scan.entries().size(), plan.candidates().size(), plan.deletes().size(), plan.moves().size(),
+                    root, scan.entries().size(), plan.count(Planner.Meta.class), plan.count(Planner.Delete.class),
+                    plan.count(Planner.Move.class),
                     deviations.size(), extras.size());
             String overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
-                    plan.deletes().size(), Scope.rootEmpty(root, effective, scan));
+                    plan.count(Planner.Delete.class), Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
@@ -304,18 +308,18 @@ public final class SourceEndpoint {
             if (overLimit != null) {
                 withholding = true;
                 String first = plan.deletes().get(0).path();
-                String why = DeleteLimit.withheld(plan.deletes().size(), overLimit);
+                String why = DeleteLimit.withheld(plan.count(Planner.Delete.class), overLimit);
                 log.warn("{}", why);
                 peer.send(new Message.EntryError(first, why));
                 listener.entryFailed(first, why);
-                offer = offer.stream().filter(i -> !(i instanceof Planner.Delete)).toList();
+                offer = Offers.of(offer).filtered(i -> !(i instanceof Planner.Delete));
             } else {
                 late.addAll(plan.late());
             }
-            links.arrange(offer, scan.entries()).forEach(this::add);
+            items = Offers.of(links.arrange(offer, scan.entries()));
             Message.Summary summary = exchange(scan.entries().size());
-            if (settled.size() != items.size()) {
-                throw Protocol.violation("summary before all entries were settled (" + settled.size() + " of " + items.size() + ")");
+            if (settledCount != items.size()) {
+                throw Protocol.violation("summary before all entries were settled (" + settledCount + " of " + items.size() + ")");
             }
             snapshot.setPeerId(hello.snapshotId());
             snapshot.putMeta(METADATA_KEY, options.metadataKey());
@@ -354,9 +358,22 @@ public final class SourceEndpoint {
 
         private void add(Planner.Item item) {
             items.add(item);
-            if (!(item instanceof Planner.Delete)) {
-                offered.add(item.entry().path());
+        }
+
+        /** Adds {@code id} to {@code set}; false if it was there already. */
+        private static boolean add(BitSet set, int id) {
+            boolean added = !set.get(id);
+            set.set(id);
+            return added;
+        }
+
+        /** Settles {@code id}; false if it was settled already. */
+        private boolean settle(int id) {
+            boolean added = add(settled, id);
+            if (added) {
+                settledCount++;
             }
+            return added;
         }
 
         /**
@@ -464,17 +481,17 @@ public final class SourceEndpoint {
                 return new Message.Delete(id, WireEntry.of(item.entry()));
             }
             if (item instanceof Planner.Link l) {
-                awaiting.add(id);
+                awaiting.set(id);
                 return new Message.Link(id, wire(l.entry()), WireEntry.of(l.target()));
             }
             if (!item.entry().isDirectory()) {
-                awaiting.add(id);
+                awaiting.set(id);
             }
             WireEntry w = wire(item.entry());
             Message.FileInline inline = inline(id, item.entry(), w);
             if (inline != null) {
                 // as if the destination had asked: a second Need (checksum mismatch) sends it again
-                needed.add(id);
+                needed.set(id);
                 return inline;
             }
             return new Message.Meta(id, w);
@@ -484,7 +501,7 @@ public final class SourceEndpoint {
             if (m instanceof Message.Resume r) {
                 int id = r.id();
                 Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
-                if (!(item instanceof Planner.Meta) || !item.entry().isFile() || needed.contains(id)) {
+                if (!(item instanceof Planner.Meta) || !item.entry().isFile() || needed.get(id)) {
                     throw Protocol.violation("unexpected RESUME for entry " + id);
                 }
                 if ((long) r.blockHashes().length * r.blockSize() > item.entry().size()) {
@@ -497,13 +514,13 @@ public final class SourceEndpoint {
                 int id = n.id();
                 Planner.Item item = id >= 0 && id < items.size() ? items.get(id) : null;
                 boolean fileMeta = (item instanceof Planner.Meta || item instanceof Planner.Link) && item.entry().isFile();
-                boolean refusedMove = item instanceof Planner.Move && !settled.contains(id);
-                if (item != null && item.entry().isFile() && !settled.contains(id) && needed.contains(id) && resent.add(id)) {
+                boolean refusedMove = item instanceof Planner.Move && !settled.get(id);
+                if (item != null && item.entry().isFile() && !settled.get(id) && needed.get(id) && add(resent, id)) {
                     // The destination's checksum did not match: send it once more.
                     needQueue.add(id);
                     return;
                 }
-                if (!(fileMeta || refusedMove) || !needed.add(id)) {
+                if (!(fileMeta || refusedMove) || !add(needed, id)) {
                     throw Protocol.violation("unexpected NEED for entry " + id);
                 }
                 if (refusedMove) {
@@ -513,7 +530,7 @@ public final class SourceEndpoint {
                 if (item.entry().isFile()) {
                     needQueue.add(id);
                     if (refusedMove) {
-                        awaiting.add(id);
+                        awaiting.set(id);
                     }
                 }
             } else if (m instanceof Message.Ack a) {
@@ -542,6 +559,7 @@ public final class SourceEndpoint {
             }
             if (mv.entry().isDirectory()) {
                 String to = mv.entry().path();
+                Set<String> offered = items.offeredAtOrBelow(to);
                 for (Entry e : scan.entries().subMap(to + "/", true, to + "0", false).values()) {
                     if (!offered.contains(e.path())) {
                         add(new Planner.Meta(e));
@@ -552,10 +570,10 @@ public final class SourceEndpoint {
 
         private void onAck(Message.Ack a) {
             int id = a.id();
-            if (id < 0 || id >= items.size() || !settled.add(id)) {
+            if (id < 0 || id >= items.size() || !settle(id)) {
                 throw Protocol.violation("unexpected ACK for entry " + id);
             }
-            awaiting.remove(id);
+            awaiting.clear(id);
             Planner.Item item = items.get(id);
             Entry e = item.entry();
             String path = e.path();
@@ -576,7 +594,7 @@ public final class SourceEndpoint {
                 }
                 return;
             }
-            if (item instanceof Planner.Move mv && !needed.contains(id)) {
+            if (item instanceof Planner.Move mv && !needed.get(id)) {
                 unresolvedMoves--;
                 if (a.outcome() == Outcome.MOVED) {
                     snapshot.moveTree(mv.from().path(), path);
@@ -663,8 +681,8 @@ public final class SourceEndpoint {
                 // Not acknowledged: the source settles it itself. Its record (if any) stays: the
                 // destination keeps the version synced before, so a later delete or move of the
                 // path must still reach it, and the changed file is a candidate again anyway.
-                settled.add(id);
-                awaiting.remove(id);
+                settle(id);
+                awaiting.clear(id);
                 listener.entryFailed(e.path(), failure);
                 links.settled(e.path(), null).forEach(this::add);
             }

@@ -134,10 +134,21 @@ public record TransportConfig(
      * later (more when the repair is lost too), so the window must cover several RTTs at the
      * longest distances we serve (600 ms): 64 MiB at 500 Mbit/s and 600 ms held a 1 % loss link
      * to 40 % of the bottleneck. Memory is only taken as data is actually outstanding.
+     *
+     * <p>Also at most an eighth of the JVM's heap each ({@link #windowsForHeap}): outstanding data
+     * does fill both windows when the receiver writes slower than the sender reads (a first sync
+     * of a million 100-byte files to a local destination held 200 MB in them, both ends in one
+     * JVM), and a sync must fit the heap it is given ({@code -Xmx256m}).
      */
     public TransportConfig withWindowsForRate() {
         long bytes = Math.max(64L << 20, Math.min(512L << 20, rateBitsPerSecond / 8 * 2));
+        bytes = Math.min(bytes, windowsForHeap(Runtime.getRuntime().maxMemory()));
         return withBuffers((int) bytes, (int) bytes);
+    }
+
+    /** The largest window a heap of {@code maxHeapBytes} affords: an eighth of it, at least 4 MiB. */
+    static long windowsForHeap(long maxHeapBytes) {
+        return Math.max(4L << 20, maxHeapBytes / 8);
     }
 
     public TransportConfig withIdleTimeout(Duration timeout) {

@@ -130,4 +130,38 @@ class PlannerTest {
         Planner.Plan p = Planner.plan(scan(withInode(file("b", 1, 1), 11)), recorded, Set.of(), List.of(), true, new SyncOptions(false, true));
         assertThat(items(p)).containsExactly("meta b");
     }
+
+    /**
+     * A snapshot loaded over the scan (rows marked as the scan's, the rest its own) plans exactly
+     * as the same records in a plain map: the planner skips the marked rows without decoding them.
+     */
+    @Test
+    void recordsOverTheScan_planAsThePlainMap() {
+        Entry moved = new Entry("old/m", EntryType.FILE, 9, 1, 0644, 77, null);
+        io.farsync.sync.scan.EntryTable rows = io.farsync.sync.scan.EntryTable.copyOf(map(dir("a"), file("a/f", 1, 1),
+                file("a/g", 2, 2), file("b", 3, 3), file("c", 4, 4), moved.withPath("new/m"), dir("new")));
+        TreeMap<String, Entry> plain = map(dir("a"), file("a/f", 1, 1), file("a/g", 1, 1), file("b", 3, 3), file("c", 4, 4),
+                file("gone", 5, 5), moved, dir("old"));
+        io.farsync.sync.scan.EntryOverlay over = new io.farsync.sync.scan.EntryOverlay(rows);
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.entryAt(i).equals(plain.get(rows.pathAt(i)))) {
+                over.markSame(i);
+            }
+        }
+        plain.values().stream().filter(e -> !rows.containsKey(e.path()) || !rows.get(e.path()).equals(e))
+                .forEach(e -> over.put(e.path(), e));
+        assertThat(over).isEqualTo(plain);
+        ScanResult now = new ScanResult(rows, Map.of(), Set.of(), 0);
+
+        for (boolean trusted : new boolean[] {true, false}) {
+            Planner.Plan expected = Planner.plan(now, plain, Set.of("c"), List.of(), trusted, SyncOptions.defaults());
+            Planner.Plan actual = Planner.plan(now, over, Set.of("c"), List.of(), trusted, SyncOptions.defaults());
+            assertThat(actual.items()).as("trusted %s", trusted).isEqualTo(expected.items());
+            assertThat(actual.late()).isEqualTo(expected.late());
+        }
+        Planner.Plan p = Planner.plan(now, over, Set.of("c"), List.of(), true, SyncOptions.defaults());
+        assertThat(paths(p.candidates())).as("changed, deviating, and their parent").containsExactly("a", "a/g", "c");
+        assertThat(paths(p.deletes())).containsExactly("gone");
+        assertThat(p.moves()).as("the directory, inode 2 in both").extracting(m -> m.entry().path()).containsExactly("new");
+    }
 }

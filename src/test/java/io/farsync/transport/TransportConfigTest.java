@@ -46,4 +46,15 @@ class TransportConfigTest {
         assertThat(RatePolicy.FAIR.label()).isEqualTo("fair");
         assertThatThrownBy(() -> RatePolicy.parse("fast")).hasMessageContaining("expected fixed, high, fair or low");
     }
+
+    @Test
+    void windows_areAtMostAnEighthOfTheHeap_butNeverBelow4MiB() {
+        assertThat(TransportConfig.windowsForHeap(256L << 20)).isEqualTo(32L << 20);
+        assertThat(TransportConfig.windowsForHeap(6L << 30)).isEqualTo(768L << 20);
+        assertThat(TransportConfig.windowsForHeap(16L << 20)).isEqualTo(4L << 20);
+        long heapShare = TransportConfig.windowsForHeap(Runtime.getRuntime().maxMemory());
+        TransportConfig c = TransportConfig.defaults().withRate(4_000_000_000L).withWindowsForRate();
+        assertThat((long) c.sendBufferBytes()).isEqualTo(Math.min(512L << 20, heapShare));
+        assertThat(c.receiveWindowBytes()).isEqualTo(c.sendBufferBytes());
+    }
 }

@@ -55,6 +55,23 @@ public final class EntryOverlay extends EntryMapBase {
         }
     }
 
+    /**
+     * True if row {@code i} of {@code table} is present here exactly as it is there: this map is
+     * over that very table and the row is marked. Decodes nothing.
+     */
+    public boolean holdsRow(EntryTable table, int i) {
+        return table == base && same.get(i);
+    }
+
+    /**
+     * The entries other than marked rows of {@code table}, in path order (read-only): the own
+     * map's when this map is over that table, else every entry. Where the table is a scan, these
+     * are the only entries that can differ from it or be gone from it.
+     */
+    public java.util.Collection<io.farsync.sync.scan.Entry> entriesBesides(EntryTable table) {
+        return table == base ? java.util.Collections.unmodifiableCollection(own.values()) : values();
+    }
+
     /** The present base row of {@code path}, or -1. */
     private int markedRow(String path) {
         int i = base.indexOf(path);

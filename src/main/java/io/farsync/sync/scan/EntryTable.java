@@ -204,6 +204,33 @@ public final class EntryTable extends EntryMapBase {
         return entry(c, from + i);
     }
 
+    /** The type of row {@code i} of this table (no {@link Entry} made). */
+    public EntryType typeAt(int i) {
+        return c.kinds.get(c.ofKind[from + i]).type;
+    }
+
+    /** The size of row {@code i} of this table (no {@link Entry} made). */
+    public long sizeAt(int i) {
+        return c.sizes[from + i];
+    }
+
+    /**
+     * {@code map} as a table: itself if it is one, else a copy of its entries in path order
+     * (whatever order the map keeps them in).
+     */
+    public static EntryTable copyOf(java.util.NavigableMap<String, io.farsync.sync.scan.Entry> map) {
+        if (map instanceof EntryTable t) {
+            return t;
+        }
+        List<io.farsync.sync.scan.Entry> all = new ArrayList<>(map.values());
+        if (map.comparator() != null) {
+            all.sort(SortedEntries.BY_PATH);
+        }
+        Builder b = new Builder(all.size());
+        all.forEach(b::add);
+        return b.build();
+    }
+
     /** The path of row {@code i} of this table. */
     public String pathAt(int i) {
         return pathOf(c, from + i);
