@@ -1,7 +1,6 @@
 package io.farsync.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -21,7 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.openqa.selenium.By;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -77,6 +80,14 @@ class ConsoleBrowserTest {
         if (peer != null) {
             peer.close();
         }
+    }
+
+    /**
+     * Waits on the page, which redraws its tables every second and fills views in as data arrives:
+     * an element not there yet or replaced under the lookup means "look again", not a failure.
+     */
+    private static ConditionFactory await() {
+        return Awaitility.await().ignoreException(StaleElementReferenceException.class).ignoreException(NoSuchElementException.class);
     }
 
     @BeforeEach
