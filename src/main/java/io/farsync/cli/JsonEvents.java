@@ -157,10 +157,16 @@ final class JsonEvents implements RunDisplay {
         }
     }
 
-    /** Checked under the lock close() sets {@code closed} under: no periodic event can follow the last one (or the summary). */
-    private synchronized void emitProgressUnlessClosed() {
-        if (!closed) {
-            emit(progressEvent());
+    /**
+     * {@code closed} is checked under the lock close() sets it under: no periodic event can follow the
+     * last one (or the summary). The event is built outside it: the transport stats take their own lock.
+     */
+    private void emitProgressUnlessClosed() {
+        Map<String, Object> m = progressEvent();
+        synchronized (this) {
+            if (!closed) {
+                emit(m);
+            }
         }
     }
 

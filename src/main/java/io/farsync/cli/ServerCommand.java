@@ -84,11 +84,12 @@ final class ServerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            if (jobs != null) {
-                jobs.close();
-            }
+            // the API first: a job it started after jobs.close() would be neither stopped nor waited for
             if (api != null) {
                 api.close();
+            }
+            if (jobs != null) {
+                jobs.close();
             }
             history.close();
             stopped.countDown();

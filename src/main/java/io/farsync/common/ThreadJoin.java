@@ -3,6 +3,9 @@ package io.farsync.common;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
@@ -37,6 +40,24 @@ public final class ThreadJoin {
             }
             if (t.isAlive()) {
                 log.warn("{} still running {} s after its shutdown began", t.getName(), grace.toSeconds());
+            }
+        }
+    }
+
+    /**
+     * The same for executors (already shut down by the caller): waits, under one deadline of
+     * {@code grace}, until each has terminated, and logs those that have not.
+     */
+    public static void executors(Map<String, ExecutorService> executors, Duration grace, Logger log) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Map.Entry<String, ExecutorService> e : executors.entrySet()) {
+            try {
+                if (!e.getValue().awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    log.warn("{} still running {} s after its shutdown began", e.getKey(), grace.toSeconds());
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

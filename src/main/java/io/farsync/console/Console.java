@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.ThreadJoin;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.ForbiddenResponse;
@@ -18,6 +19,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -206,12 +208,7 @@ public final class Console implements AutoCloseable {
         scheduler.shutdownNow();
         app.stop();
         fanout.shutdownNow();
-        try {
-            scheduler.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
-            fanout.awaitTermination(15, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ThreadJoin.executors(Map.of("the console scheduler", scheduler, "the console's node calls", fanout), Duration.ofSeconds(15), log);
         store.close();
     }
 

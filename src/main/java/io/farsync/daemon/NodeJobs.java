@@ -60,6 +60,8 @@ public final class NodeJobs implements AutoCloseable {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** How long {@link #close()} waits for stopped jobs to wind down (abort their sessions, record the outcome). */
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
+    /** Set by {@link #close()}; guarded by {@code this}, as is registering a job and its thread in {@link #start}. */
+    private boolean closed;
 
     public NodeJobs(Path root, HistoryStore history, OutboundSync sync) {
         this.root = root;
@@ -67,8 +69,14 @@ public final class NodeJobs implements AutoCloseable {
         this.sync = sync;
     }
 
-    /** Starts a job in its own thread; throws (USAGE or PATH_ESCAPE) for a local path outside the root. */
-    public View start(Spec spec) {
+    /**
+     * Starts a job in its own thread; throws (USAGE or PATH_ESCAPE) for a local path outside the root,
+     * IllegalStateException once {@link #close()} has begun (close would neither stop nor wait for it).
+     */
+    public synchronized View start(Spec spec) {
+        if (closed) {
+            throw new IllegalStateException("the node is shutting down: no new job starts");
+        }
         if (spec.continuous() && (spec.every() == null || spec.every().isNegative() || spec.every().isZero())) {
             throw new IllegalArgumentException("a continuous job needs a positive pause between runs");
         }
@@ -124,6 +132,9 @@ public final class NodeJobs implements AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         jobs.values().forEach(j -> j.stop("the node is shutting down"));
         ThreadJoin.all(threads, CLOSE_GRACE, log);
     }
@@ -184,7 +195,13 @@ public final class NodeJobs implements AutoCloseable {
                         spec.remotePath());
                 o = sync.run(new OutboundSync.Request(spec.peerHost(), spec.peerPort(), spec.requestedBy(), local, spec.remotePath(),
                         spec.push(), spec.bidi(), spec.conflict(), spec.rateBps(), spec.policy(), spec.propagateDeletes()), rec,
-                        a -> abort = a);
+                        a -> {
+                            abort = a;
+                            // a stop between the check above and now found no abort to run: honour it here
+                            if (stopReason != null) {
+                                a.run();
+                            }
+                        });
             } catch (FarsyncException e) {
                 o = new OutboundSync.Outcome(e.exitCode().code(), e.getMessage(), null);
             }

@@ -78,6 +78,9 @@ public final class FarsyncServer implements AutoCloseable {
     private final UdpTransport udp;
     private final Settings settings;
     private final AtomicInteger sessionCounter = new AtomicInteger();
+    private static final AtomicInteger SERVER_IDS = new AtomicInteger();
+    /** Names this server's session threads apart from other servers' in the same JVM (tests run many). */
+    private final String sessionThreadPrefix = "farsync-session-" + SERVER_IDS.incrementAndGet() + "-";
     /** Job threads still running; {@link #close()} waits for them. */
     private final Set<Thread> jobThreads = ConcurrentHashMap.newKeySet();
     /** How long {@link #close()} waits for aborted jobs to wind down (remove or keep their temp files). */
@@ -152,6 +155,11 @@ public final class FarsyncServer implements AutoCloseable {
     /** The TCP port of the SSH server. */
     public int port() {
         return ssh.getPort();
+    }
+
+    /** How this server's session threads' names begin: {@code farsync-session-<server>-<n>-<user>}. */
+    public String sessionThreadPrefix() {
+        return sessionThreadPrefix;
     }
 
     /** The UDP port of the transport. */
@@ -243,7 +251,7 @@ public final class FarsyncServer implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) {
             user = channel.getSession().getUsername();
             peer = String.valueOf(channel.getSession().getClientAddress());
-            Thread t = new Thread(this, "farsync-session-" + sessionCounter.incrementAndGet() + "-" + user);
+            Thread t = new Thread(this, sessionThreadPrefix + sessionCounter.incrementAndGet() + "-" + user);
             t.setDaemon(true);
             jobThreads.add(t);
             t.start();

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** SIGTERM to a {@code farsync sync --continuous} process: exit 0, nothing half-written left behind. */
@@ -20,15 +20,8 @@ class ContinuousSignalTest {
 
     @TempDir
     Path tmp;
-    /** Killed and waited for after each test: one left running (a failed assertion) would write into tmp during its cleanup. */
-    private final java.util.List<Process> launched = new java.util.ArrayList<>();
-
-    @AfterEach
-    void killLeftovers() throws InterruptedException {
-        for (Process p : launched) {
-            p.destroyForcibly().waitFor();
-        }
-    }
+    @RegisterExtension
+    final LeftoverProcesses leftovers = new LeftoverProcesses();
 
     private Process launch(Path src, Path dst, String... extra) throws IOException {
         Path home = Files.createDirectories(tmp.resolve("home"));
@@ -40,7 +33,7 @@ class ContinuousSignalTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile());
         pb.environment().put("FARSYNC_HOME", home.toString());
         Process p = pb.start();
-        launched.add(p);
+        leftovers.track(p);
         p.getOutputStream().close();
         return p;
     }

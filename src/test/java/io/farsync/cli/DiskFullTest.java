@@ -22,8 +22,7 @@ class DiskFullTest {
     @AfterEach
     void unmount() throws Exception {
         if (mount != null) {
-            // lazy: a descriptor still open below it must not leave the mount (and the temp dir's cleanup) stuck
-            new ProcessBuilder("umount", "--lazy", mount.toString()).inheritIO().start().waitFor();
+            io.farsync.common.TestMounts.unmount(mount);
         }
     }
 

@@ -19,8 +19,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,15 +46,8 @@ class FaultInjectionTest {
 
     @TempDir
     Path tmp;
-    /** Every farsync process started; killed and waited for after each test, so none writes into tmp during its cleanup. */
-    private final List<Process> started = new ArrayList<>();
-
-    @AfterEach
-    void killLeftovers() throws InterruptedException {
-        for (Process p : started) {
-            p.destroyForcibly().waitFor();
-        }
-    }
+    @RegisterExtension
+    final LeftoverProcesses leftovers = new LeftoverProcesses();
 
     @Test
     void repeatedKills_thenARunToCompletion_leaveIdenticalTreesAndNoPartialFiles() throws Exception {
@@ -90,7 +83,7 @@ class FaultInjectionTest {
                     .redirectOutput(tmp.resolve("run-" + k + ".log").toFile());
             pb.environment().put("FARSYNC_HOME", home.toString());
             Process p = pb.start();
-            started.add(p);
+            leftovers.track(p);
             p.getOutputStream().close();
             // one kill in four during start-up, handshake and scans; the others once data flows
             boolean early = random.nextInt(4) == 0;
@@ -223,7 +216,7 @@ class FaultInjectionTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("FARSYNC_HOME", home.toString());
         Process p = pb.start();
-        started.add(p);
+        leftovers.track(p);
         p.getOutputStream().close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.readString(log).contains("listening on")) {
@@ -243,7 +236,7 @@ class FaultInjectionTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("FARSYNC_HOME", home.toString());
         Process p = pb.start();
-        started.add(p);
+        leftovers.track(p);
         p.getOutputStream().close();
         return p;
     }

@@ -233,8 +233,6 @@ class SyncEndToEndTest {
     void serverGoingAwayMidTransfer_failsPromptlyWithExit9_andLeavesNoPartialFile() throws Exception {
         Trees.write(src.resolve("huge.bin"), new Random(SEED), 48 * 1024 * 1024);
         Path dst = h.serverRoot.resolve("project");
-        // the JVM is shared with earlier test classes: only this server's job threads count below
-        java.util.Set<Thread> earlier = sessionThreads();
         java.util.concurrent.CompletableFuture<CliHarness.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> h.run("sync", src.toString(), h.remote("/project"), "--rate", "40M"));
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(20))
@@ -244,7 +242,7 @@ class SyncEndToEndTest {
         h.server.close();
         // close() returns only once the aborted job has wound down: nothing writes into the root
         // afterwards (CI once saw the test's temp-dir cleanup race the job's last writes)
-        assertThat(sessionThreads()).isSubsetOf(earlier);
+        assertThat(sessionThreads(h.server.sessionThreadPrefix())).isEmpty();
 
         // well inside the transport's 30 s idle timeout: the dropped SSH connection aborts the transfer
         CliHarness.Result r = run.get(20, java.util.concurrent.TimeUnit.SECONDS);
@@ -253,9 +251,9 @@ class SyncEndToEndTest {
         assertThat(dst.resolve("huge.bin")).doesNotExist();
     }
 
-    /** The live job threads of every server in this JVM. */
-    private static java.util.Set<Thread> sessionThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("farsync-session-"))
+    /** The live session threads whose names begin with {@code prefix}: one server's, in a JVM shared with other tests. */
+    private static java.util.Set<Thread> sessionThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix))
                 .collect(java.util.stream.Collectors.toSet());
     }
 

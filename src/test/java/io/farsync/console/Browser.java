@@ -55,6 +55,7 @@ final class Browser {
             return driver;
         } catch (RuntimeException e) {
             service.stop();
+            deleteProfile();
             Assumptions.abort("skipped: Chromium did not start: " + e.getMessage().lines().findFirst().orElse(e.toString()));
             throw e;
         }
@@ -65,11 +66,15 @@ final class Browser {
         try {
             browser.quit();
         } finally {
-            try (var walk = Files.walk(profile)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                System.out.println("chromium profile " + profile + " left behind: " + e);
-            }
+            deleteProfile();
+        }
+    }
+
+    private static void deleteProfile() {
+        try (var walk = Files.walk(profile)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            System.out.println("chromium profile " + profile + " left behind: " + e);
         }
     }
 }

@@ -147,10 +147,10 @@ final class TestNode implements AutoCloseable {
 
     @Override
     public void close() {
+        api.close();
         if (jobs != null) {
             jobs.close();
         }
-        api.close();
         server.close();
         history.close();
     }

@@ -33,10 +33,9 @@ class DiskFullTest {
     }
 
     @AfterEach
-    void unmount() {
+    void unmount() throws InterruptedException {
         if (mountPoint != null) {
-            // lazy: a descriptor still open below it must not leave the mount (and the temp dir's cleanup) stuck
-            run("umount", "--lazy", mountPoint.toString());
+            io.farsync.common.TestMounts.unmount(mountPoint);
         }
     }
 

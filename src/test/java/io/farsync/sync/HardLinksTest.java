@@ -122,8 +122,7 @@ class HardLinksTest {
             Trees.assertSameTree(src, dst);
             assertThat(Trees.tempFiles(dst)).isEmpty();
         } finally {
-            // lazy: a descriptor still open below it must not leave the mount (and the temp dir's cleanup) stuck
-            new ProcessBuilder("umount", "--lazy", mount.toString()).inheritIO().start().waitFor();
+            io.farsync.common.TestMounts.unmount(mount);
         }
     }
 }
