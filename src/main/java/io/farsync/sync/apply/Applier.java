@@ -47,7 +47,9 @@ import net.jpountz.xxhash.XXHashFactory;
  * {@link DirectoryHandle}s (openat-style, walked down from the root without following links), so
  * a local process that swaps a checked directory for a symlink cannot redirect them. Creating
  * directories and symlinks, and a directory's final mode and mtime, still go by path after the
- * lstat checks: the JDK has no mkdirat or symlinkat (see SECURITY.md).
+ * lstat checks: the JDK has no mkdirat or symlinkat (see SECURITY.md). A received file's mode
+ * and mtime are set on its open descriptor where {@link NativeFiles} can (else by path), and the
+ * directories received files go into stay open from one file to the next ({@link OpenDirectories}).
  */
 public final class Applier {
 
@@ -423,8 +425,9 @@ public final class Applier {
                 return DeleteResult.LEFT;
             }
             touched(target);
+            verifiedDirs.remove(rel);
             if (now.isDirectory()) {
-                directoryGone(rel);
+                openDirs.forget();
             }
             return DeleteResult.DELETED;
         } catch (IOException ex) {
