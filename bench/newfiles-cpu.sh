@@ -32,7 +32,7 @@ echo "|---|---|---|---|---|"
 for ((run = 1; run <= RUNS; run++)); do
     for jar in "${JARS[@]}"; do
         rm -rf "$W/dst" "$W/home"; mkdir -p "$W/home"
-        env FARSYNC_HOME="$W/home" /usr/bin/time -o "$W/time.txt" -f "%e %U %S" java --add-opens java.base/sun.nio.fs=ALL-UNNAMED \
+        env FARSYNC_HOME="$W/home" /usr/bin/time -o "$W/time.txt" -f "%e %U %S" java --add-opens java.base/sun.nio.fs=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
             -Xmx256m ${FARSYNC_JAVA_OPTS:-} -cp "$jar:$HERE/target/lib/*" io.farsync.cli.Main sync "$W/src" "$W/dst" -q >"$W/last.log" 2>&1 \
             || { echo "sync failed:" >&2; tail -5 "$W/last.log" >&2; exit 1; }
         read -r wall user sys <"$W/time.txt"

@@ -178,6 +178,7 @@ public final class DestinationEndpoint {
             throw f;
         } finally {
             session.fsyncs.shutdownNow();
+            session.applier.close();
             if (session.group != null) {
                 session.group.close();
             }
@@ -938,7 +939,7 @@ public final class DestinationEndpoint {
                     log.debug("timeline: last byte of entry {} written, checksum verified", id);
                 }
                 markPending();
-                Future<?> durable = group != null && group.covers(temp.path()) ? group.force(temp) : fsyncs.submit(() -> {
+                Future<?> durable = group != null && group.coversNewFile(temp.path()) ? group.force(temp) : fsyncs.submit(() -> {
                     fsync.force(temp);
                     return null;
                 });

@@ -47,7 +47,9 @@ import net.jpountz.xxhash.XXHashFactory;
  * {@link DirectoryHandle}s (openat-style, walked down from the root without following links), so
  * a local process that swaps a checked directory for a symlink cannot redirect them. Creating
  * directories and symlinks, and a directory's final mode and mtime, still go by path after the
- * lstat checks: the JDK has no mkdirat or symlinkat (see SECURITY.md).
+ * lstat checks: the JDK has no mkdirat or symlinkat (see SECURITY.md). A received file's mode
+ * and mtime are set on its open descriptor where {@link NativeFiles} can (else by path), and the
+ * directories received files go into stay open from one file to the next ({@link OpenDirectories}).
  */
 public final class Applier {
 
@@ -63,6 +65,8 @@ public final class Applier {
 
     /** Owner and extended attributes, when the sync carries them. */
     private final Metadata metadata;
+    /** Directories that received files go into, kept open between files. */
+    private final OpenDirectories openDirs;
 
     public Applier(Path root) {
         this(root, Metadata.NONE);
@@ -71,6 +75,7 @@ public final class Applier {
     public Applier(Path root, Metadata metadata) {
         this.root = root;
         this.metadata = metadata;
+        this.openDirs = new OpenDirectories(root);
     }
 
     public Path root() {
@@ -201,7 +206,12 @@ public final class Applier {
         requireParents(e.path());
         String name = target.getFileName().toString();
         String tempName = TempNames.forFinalName(name);
-        DirectoryHandle dir = openParent(e.path(), target);
+        DirectoryHandle dir;
+        try {
+            dir = openDirs.parentOf(e.path());
+        } catch (IOException ex) {
+            throw failure(ex, target.getParent());
+        }
         try {
             FileChannel ch = dir.open(tempName, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
@@ -262,25 +272,24 @@ public final class Applier {
                 if (!t.forced()) {
                     t.channel.force(true);
                 }
-                t.close();
-                if (metadata.active()) {
-                    metadata.apply(t.path, Stat.lstatOrNull(t.path, e.path()), e);
+                if (!metadata.active() && NativeFiles.available()) {
+                    NativeFiles.setModeAndMtime(t.channel, e.mode() & Stat.MODE_MASK, e.mtimeNanos());
+                    t.close();
+                } else {
+                    t.close();
+                    if (metadata.active()) {
+                        metadata.apply(t.path, Stat.lstatOrNull(t.path, e.path()), e);
+                    }
+                    // By path: the JDK's directory-relative setTimes keeps only microseconds (SECURITY.md)
+                    setMtime(t.path, e.mtimeNanos());
+                    t.dir.setMode(t.path.getFileName().toString(), e.mode() & Stat.MODE_MASK);
                 }
-                // By path: the JDK's directory-relative setTimes keeps only microseconds (SECURITY.md)
-                setMtime(t.path, e.mtimeNanos());
-                t.dir.setMode(t.path.getFileName().toString(), e.mode() & Stat.MODE_MASK);
             } catch (IOException ex) {
                 throw failure(ex, t.target);
             }
             requireParents(e.path());
             try {
-                String name = t.target.getFileName().toString();
-                BasicFileAttributes there = t.dir.attrsOrNull(name);
-                if (there != null && there.isDirectory()) {
-                    deleteEmptyDirectory(t.dir, name, t.target);
-                    verifiedDirs.remove(e.path());
-                }
-                t.dir.rename(t.path.getFileName().toString(), t.dir, name);
+                renameIntoPlace(t, e.path());
                 t.markRenamed();
                 touched(t.target);
                 verifiedDirs.remove(e.path());
@@ -290,6 +299,28 @@ public final class Applier {
             }
         } finally {
             t.discard();
+        }
+    }
+
+    /**
+     * Renames the temp file over its target. Renamed first and asked after: a file or nothing
+     * stands there almost always, and renameat replaces a file, so the lstat before every rename
+     * (one failed lookup per new file) is made only when the rename fails; then an empty directory
+     * in the way is removed and the rename tried once more.
+     */
+    private void renameIntoPlace(TempFile t, String rel) throws IOException, EntryFailure {
+        String name = t.target.getFileName().toString();
+        String tempName = t.path.getFileName().toString();
+        try {
+            t.dir.rename(tempName, t.dir, name);
+        } catch (IOException refused) {
+            BasicFileAttributes there = t.dir.attrsOrNull(name);
+            if (there == null || !there.isDirectory()) {
+                throw refused;
+            }
+            deleteEmptyDirectory(t.dir, name, t.target);
+            directoryGone(rel);
+            t.dir.rename(tempName, t.dir, name);
         }
     }
 
@@ -395,6 +426,9 @@ public final class Applier {
             }
             touched(target);
             verifiedDirs.remove(rel);
+            if (now.isDirectory()) {
+                openDirs.forget();
+            }
             return DeleteResult.DELETED;
         } catch (IOException ex) {
             throw failure(ex, target);
@@ -466,8 +500,9 @@ public final class Applier {
                 rename(from, source, to, dest);
             }
             if (now.isDirectory()) {
-                // Cached verdicts below the old name no longer hold.
+                // Cached verdicts and handles below the old name no longer hold.
                 verifiedDirs.clear();
+                openDirs.forget();
             }
             return true;
         } catch (IOException ex) {
@@ -525,7 +560,23 @@ public final class Applier {
     public Set<Path> takeTouchedDirs() {
         Set<Path> out = new LinkedHashSet<>(touchedDirs);
         touchedDirs.clear();
+        // bounds how long an open directory is trusted to still be the one at its path (OpenDirectories)
+        openDirs.forget();
         return out;
+    }
+
+    /**
+     * Closes the directories kept open for received files (each once its last temp file is
+     * committed or discarded). The applier stays usable: it opens them again when needed.
+     */
+    public void close() {
+        openDirs.forget();
+    }
+
+    /** The directory {@code rel} was removed or replaced by this applier: nothing cached about it holds. */
+    private void directoryGone(String rel) {
+        verifiedDirs.remove(rel);
+        openDirs.forget();
     }
 
     /** fsyncs a directory so that renames and deletes in it survive a crash. */
@@ -574,7 +625,7 @@ public final class Applier {
             } catch (DirectoryNotEmptyException e) {
                 throw new EntryFailure("cannot replace non-empty directory " + target);
             }
-            verifiedDirs.remove(now.path());
+            directoryGone(now.path());
         }
     }
 

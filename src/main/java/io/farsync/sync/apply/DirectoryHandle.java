@@ -36,6 +36,8 @@ final class DirectoryHandle implements AutoCloseable {
 
     private final SecureDirectoryStream<Path> dir;
     private final Path path;
+    /** The opener's reference plus one per {@link #retain()}; the last {@link #close()} closes the directory. */
+    private int references = 1;
 
     private DirectoryHandle(SecureDirectoryStream<Path> dir, Path path) {
         this.dir = dir;
@@ -144,8 +146,23 @@ final class DirectoryHandle implements AutoCloseable {
         }
     }
 
+    /**
+     * One more user of this open directory ({@link OpenDirectories} shares one among the files
+     * received into it); each calls {@link #close()} once when done.
+     */
+    synchronized DirectoryHandle retain() {
+        if (references == 0) {
+            throw new IllegalStateException("directory handle of " + path + " already closed");
+        }
+        references++;
+        return this;
+    }
+
+    /** Drops one reference; the last one closes the directory. Idempotent once closed. */
     @Override
-    public void close() throws IOException {
-        dir.close();
+    public synchronized void close() throws IOException {
+        if (references > 0 && --references == 0) {
+            dir.close();
+        }
     }
 }

@@ -60,6 +60,9 @@ public final class GroupSync implements AutoCloseable {
     private List<CompletableFuture<Void>> waiting = new ArrayList<>();
     private boolean closed;
     private final Thread runner;
+    /** {@link #coversNewFile}'s last directory and its answer. */
+    private Path lastDir;
+    private boolean lastDirCovered;
 
     GroupSync(Barrier barrier, long device, Runnable onClose) {
         this.barrier = barrier;
@@ -136,6 +139,21 @@ public final class GroupSync implements AutoCloseable {
         } catch (IOException ex) {
             return false;
         }
+    }
+
+    /**
+     * True if a barrier makes {@code file}, a file this process just created, durable. Such a
+     * file is on its directory's file system (only an existing file can be a mount point), so
+     * the answer for the last directory asked about is reused: received files come directory by
+     * directory, and this saves an lstat per file. Called by one thread (the destination's).
+     */
+    public boolean coversNewFile(Path file) {
+        Path dir = file.getParent();
+        if (!dir.equals(lastDir)) {
+            lastDirCovered = covers(dir);
+            lastDir = dir;
+        }
+        return lastDirCovered;
     }
 
     /** Completes once a barrier that started after this call has returned; fails with its error. */

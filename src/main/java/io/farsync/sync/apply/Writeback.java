@@ -1,13 +1,7 @@
 package io.farsync.sync.apply;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import java.io.FileDescriptor;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +20,9 @@ import org.slf4j.LoggerFactory;
  * (docs/PERFORMANCE.md, "Loopback, session 4"). It is only a hint: durability and write errors
  * still come from the barrier, so a failure here only turns the hint off for that file.
  *
- * <p>Needs the descriptor behind the JDK's {@link FileChannel}, which the JDK does not expose:
- * read reflectively with {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (bin/farsync and
- * the tests pass it). Without it, or off Linux, {@link #written} does nothing. Small files never
- * reach a window and cost nothing. Not thread-safe: used by the thread writing the file.
+ * <p>Goes through {@link NativeFiles} (the channel's descriptor, Linux): where that is not
+ * available, {@link #written} does nothing. Small files never reach a window and cost nothing.
+ * Not thread-safe: used by the thread writing the file.
  */
 final class Writeback {
 
@@ -38,20 +31,10 @@ final class Writeback {
     static final long WINDOW = 8L << 20;
     private static final int SYNC_FILE_RANGE_WRITE = 2;
 
-    private interface LibC extends Library {
-        int sync_file_range(int fd, long offset, long nbytes, int flags) throws LastErrorException;
-    }
-
-    /** How to reach a FileChannel's descriptor and the syscall; null where either is missing. */
-    private record Access(LibC libc, Field channelFd, Method fdVal) {
-    }
-
-    private static final Access NATIVE = load();
-
     private final FileChannel channel;
     /** Bytes of the file before this offset were handed to writeback (or kept from before). */
     private long handed;
-    private boolean off = NATIVE == null;
+    private boolean off = !NativeFiles.available();
 
     Writeback(FileChannel channel) {
         this.channel = channel;
@@ -59,7 +42,7 @@ final class Writeback {
 
     /** True where the hint works (Linux, the descriptor reachable). */
     static boolean available() {
-        return NATIVE != null;
+        return NativeFiles.available();
     }
 
     /** The first {@code offset} bytes were there before this run: nothing to hand over for them. */
@@ -73,31 +56,11 @@ final class Writeback {
             return;
         }
         try {
-            int fd = (int) NATIVE.fdVal().invoke(null, (FileDescriptor) NATIVE.channelFd().get(channel));
-            NATIVE.libc().sync_file_range(fd, handed, total - handed, SYNC_FILE_RANGE_WRITE);
+            NativeFiles.syncFileRange(channel, handed, total - handed, SYNC_FILE_RANGE_WRITE);
             handed = total;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             off = true;
             log.debug("early writeback off for this file: {}", e.toString());
-        }
-    }
-
-    private static Access load() {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-            return null;
-        }
-        try {
-            Class<?> impl = Class.forName("sun.nio.ch.FileChannelImpl");
-            Field fd = impl.getDeclaredField("fd");
-            fd.setAccessible(true);
-            Method fdVal = Class.forName("sun.nio.ch.IOUtil").getDeclaredMethod("fdVal", FileDescriptor.class);
-            fdVal.setAccessible(true);
-            LibC libc = Native.load("c", LibC.class);
-            return new Access(libc, fd, fdVal);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            // closed module (no --add-opens), another JDK or no JNA: the barrier alone does the work
-            log.debug("early writeback not available: {}", e.toString());
-            return null;
         }
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,11 @@ class ApplierTest {
     void setUp() throws Exception {
         root = Files.createDirectories(tmp.resolve("root"));
         applier = new Applier(root);
+    }
+
+    @AfterEach
+    void closeApplier() {
+        applier.close();
     }
 
     private static WireEntry file(String path, int size) {
@@ -55,6 +61,75 @@ class ApplierTest {
         assertThat(root.resolve("f.txt")).hasBinaryContent(data);
         assertThat(e.mode()).isEqualTo(0640);
         assertThat(Files.getLastModifiedTime(root.resolve("f.txt")).to(TimeUnit.NANOSECONDS)).isEqualTo(T);
+        assertThat(tempCount()).isZero();
+    }
+
+    @Test
+    void commit_givesEveryPermissionBitAndTheNanosecondMtime() throws Exception {
+        long mtime = 1_234_567_890_987_654_321L;
+        for (int mode : new int[] {0751, 0600, 0444, 0777}) {
+            WireEntry e = new WireEntry("m" + Integer.toOctalString(mode), EntryType.FILE, 1, mtime, mode, null);
+            TempFile t = applier.createTemp(e, io.farsync.sync.Checksum.XXH64);
+            t.write(new byte[] {7});
+
+            Entry done = applier.commit(t, e);
+
+            assertThat(done.mode()).as("mode %o", mode).isEqualTo(mode);
+            assertThat(done.mtimeNanos()).isEqualTo(mtime);
+            assertThat(Files.getLastModifiedTime(root.resolve(e.path())).to(TimeUnit.NANOSECONDS)).isEqualTo(mtime);
+        }
+    }
+
+    @Test
+    void onLinux_withTheOpensOfThePom_modeAndMtimeGoThroughTheDescriptor() {
+        boolean linux = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+        assertThat(NativeFiles.available()).as("--add-opens java.base/sun.nio.ch (pom, bin/farsync)").isEqualTo(linux);
+    }
+
+    @Test
+    void filesReceivedAfterTheApplierReplacedTheirDirectory_goIntoTheNewOne() throws Exception {
+        WireEntry d = new WireEntry("d", EntryType.DIRECTORY, 0, T, 0755, null);
+        applier.ensureDirectory(d);
+        applier.commit(applier.createTemp(file("d/a", 0), io.farsync.sync.Checksum.XXH64), file("d/a", 0));
+        Entry a = applier.current("d/a");
+        assertThat(applier.delete("d/a", a, true)).isEqualTo(Applier.DeleteResult.DELETED);
+        assertThat(applier.delete("d", applier.current("d"), true)).isEqualTo(Applier.DeleteResult.DELETED);
+        applier.ensureDirectory(d);
+
+        applier.commit(applier.createTemp(file("d/b", 0), io.farsync.sync.Checksum.XXH64), file("d/b", 0));
+
+        assertThat(root.resolve("d/b")).exists();
+    }
+
+    @Test
+    void aDirectoryRenamedByAnotherProcess_receivesNoFilesAfterTheNextCommitInterval() throws Exception {
+        Files.createDirectories(root.resolve("d"));
+        applier.commit(applier.createTemp(file("d/a", 0), io.farsync.sync.Checksum.XXH64), file("d/a", 0));
+        Files.move(root.resolve("d"), root.resolve("moved"));
+        Files.createDirectories(root.resolve("d"));
+
+        applier.takeTouchedDirs();
+        applier.commit(applier.createTemp(file("d/b", 0), io.farsync.sync.Checksum.XXH64), file("d/b", 0));
+
+        assertThat(root.resolve("d/b")).exists();
+        assertThat(root.resolve("moved/b")).doesNotExist();
+    }
+
+    @Test
+    void tempFilesStillPending_keepTheirDirectoryOpen_whenTheApplierDropsItsHandles() throws Exception {
+        Files.createDirectories(root.resolve("d"));
+        TempFile a = applier.createTemp(file("d/a", 1), io.farsync.sync.Checksum.XXH64);
+        TempFile b = applier.createTemp(file("d/b", 1), io.farsync.sync.Checksum.XXH64);
+        a.write(new byte[] {1});
+        b.write(new byte[] {2});
+
+        applier.takeTouchedDirs();
+        applier.commit(a, file("d/a", 1));
+        applier.close();
+        applier.commit(b, file("d/b", 1));
+
+        assertThat(root.resolve("d/a")).hasBinaryContent(new byte[] {1});
+        assertThat(root.resolve("d/b")).hasBinaryContent(new byte[] {2});
         assertThat(tempCount()).isZero();
     }
 

@@ -40,6 +40,31 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void putsDeletesAndMovesOfOneBatch_applyInTheOrderMade() {
+        try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
+            s.put(file("a", 1));
+            s.put(file("b", 2));
+            s.remove("a");
+            s.put(file("a", 3));
+            s.remove("b");
+            s.remove("c");
+            s.put(file("d/x", 4));
+            s.moveTree("d", "e");
+            s.put(file("d/x", 5));
+            s.put(file("b", 6));
+            s.put(file("b", 7));
+            assertThat(s.pendingCount()).isEqualTo(11);
+            s.flush();
+
+            assertThat(s.loadAll()).containsOnlyKeys("a", "b", "d/x", "e/x");
+            assertThat(s.get("a")).contains(file("a", 3));
+            assertThat(s.get("b")).contains(file("b", 7));
+            assertThat(s.get("d/x")).contains(file("d/x", 5));
+            assertThat(s.get("e/x")).contains(file("e/x", 4));
+        }
+    }
+
+    @Test
     void loadAll_sharesTheScannedObjectOfEachUnchangedEntry_andKeepsChangedOnesApart() {
         try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
             // U+1F600 sorts after U+E000 in UTF-8 (the primary key's order), before it in Java's
