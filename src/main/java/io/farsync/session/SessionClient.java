@@ -28,6 +28,8 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.client.session.ClientConnectionServiceFactory;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
@@ -64,6 +66,11 @@ public final class SessionClient {
         client.setSessionFactory(new CountingClientSession.Factory(client));
         client.setServerKeyVerifier(verifier);
         client.setUserAuthFactories(List.of(SignedPublicKeyAuth.factoryFor(identity)));
+        CompletableFuture<Opening> early = new CompletableFuture<>();
+        if (SignedPublicKeyAuth.isEd25519(identity)) {
+            client.setServiceFactories(List.of(PipelinedLogin.factory(identity, s -> early.complete(Opening.start(s))),
+                    ClientConnectionServiceFactory.INSTANCE));
+        }
         client.setKeyExchangeFactories(preferredKeyExchanges());
         lowLatency(client);
         Thread warmUp = new Thread(() -> ControlChannel.warmUp(request, ControlMessage.welcome(1)), "farsync-json-warmup");
@@ -94,9 +101,10 @@ public final class SessionClient {
             SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
             String encodedKeys = Base64.getEncoder().encodeToString(keys.toBytes());
             clock.phase("session keys");
-            ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
-            channel.open().verify(timeout);
-            clock.roundTrip("channel open");
+            // opened behind the login request (PipelinedLogin), or now for other key types
+            Opening opening = early.isDone() ? early.join() : Opening.start(session);
+            ChannelSubsystem channel = opening.await(timeout);
+            clock.roundTripSince(opening.sentAt(), "channel open");
             ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
             Duration rtt = clock.rtt();
             control.send(request.withKeys(encodedKeys).withRtt(rtt));
@@ -122,6 +130,30 @@ public final class SessionClient {
             // once logged in the host was reached: what fails after that is the session itself
             throw new FarsyncException(authenticated ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
                     "session with " + target + " failed: " + describe(e), e);
+        }
+    }
+
+    /**
+     * A channel whose CHANNEL_OPEN was sent at {@code sentAt} (nanoTime), or why it could not be:
+     * a failure is reported when the open is awaited, after the login's own outcome.
+     */
+    private record Opening(ChannelSubsystem channel, OpenFuture opened, long sentAt, IOException failure) {
+        static Opening start(ClientSession session) {
+            long now = System.nanoTime();
+            try {
+                ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
+                return new Opening(channel, channel.open(), now, null);
+            } catch (IOException e) {
+                return new Opening(null, null, now, e);
+            }
+        }
+
+        ChannelSubsystem await(Duration timeout) throws IOException {
+            if (failure != null) {
+                throw failure;
+            }
+            opened.verify(timeout);
+            return channel;
         }
     }
 
