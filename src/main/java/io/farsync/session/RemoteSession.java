@@ -137,13 +137,24 @@ public final class RemoteSession implements AutoCloseable {
      * outcome, so nothing is lost on its side.
      */
     private void disconnect() {
-        CountDownLatch closed = new CountDownLatch(1);
-        session.getIoSession().addCloseFutureListener(f -> closed.countDown());
+        CountDownLatch closed = whenClosed();
         try {
             session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "farsync job finished");
         } catch (IOException e) {
             session.close(true);
         }
+        await(closed);
+    }
+
+    /** Counted down once sshd has closed the connection's socket. */
+    private CountDownLatch whenClosed() {
+        CountDownLatch closed = new CountDownLatch(1);
+        session.getIoSession().addCloseFutureListener(f -> closed.countDown());
+        return closed;
+    }
+
+    /** Waits (briefly: closing is local work) for {@code closed}, then closes at once if still open. */
+    private void await(CountDownLatch closed) {
         try {
             if (!closed.await(DISCONNECT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 session.close(true);
@@ -162,8 +173,10 @@ public final class RemoteSession implements AutoCloseable {
     public void abort(String reason) {
         transport.abort(reason);
         udp.close();
+        CountDownLatch closed = whenClosed();
         channel.close(true);
         session.close(true);
+        await(closed);
         client.stop();
     }
 }
