@@ -108,6 +108,8 @@ public final class SessionClient {
             ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
             Duration rtt = clock.rtt();
             control.send(request.withKeys(encodedKeys).withRtt(rtt));
+            // while the welcome is on its way: binding starts the I/O thread and warms AES-GCM up
+            udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(rtt));
             ControlMessage welcome = awaitWelcome(control, channel, target, timeout);
             clock.phase("session request and welcome");
             if (!welcome.ok()) {
@@ -118,7 +120,6 @@ public final class SessionClient {
             }
             SocketAddress remote = session.getIoSession().getRemoteAddress();
             InetSocketAddress udpPeer = new InetSocketAddress(((InetSocketAddress) remote).getAddress(), welcome.udpPort());
-            udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(rtt));
             TransportConnection transport = udp.connect(udpPeer, keys);
             clock.done();
             return new RemoteSession(client, session, channel, control, udp, transport);
@@ -145,6 +146,9 @@ public final class SessionClient {
                 return new Opening(channel, channel.open(), now, null);
             } catch (IOException e) {
                 return new Opening(null, null, now, e);
+            } catch (RuntimeException e) {
+                // on sshd's I/O thread: thrown there it would end the connection as a failed login
+                return new Opening(null, null, now, new IOException("cannot open the channel: " + e, e));
             }
         }
 
