@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelSubsystem;
 import org.apache.sshd.common.SshConstants;
@@ -28,18 +29,30 @@ public final class RemoteSession implements AutoCloseable {
     private final UdpTransport udp;
     private final TransportConnection transport;
     private final CompletableFuture<ControlMessage> outcome = new CompletableFuture<>();
+    /** The server's acceptance of the request; fails with the {@link FarsyncException} that ends the job. */
+    private final CompletableFuture<ControlMessage> welcome = new CompletableFuture<>();
     /** Writing one SSH_MSG_DISCONNECT and closing a socket: local work, no round trip. */
     private static final Duration DISCONNECT_WAIT = Duration.ofSeconds(5);
 
+    /**
+     * Starts reading the server's answers to the request just sent: the welcome, then the outcome.
+     *
+     * @param welcomeCheck what is wrong with a welcome, null if nothing; applied to accepting ones
+     * @param welcomeTimeout a server that has not welcomed the request by then fails the job with
+     *                       {@code silence}'s message
+     */
     RemoteSession(SshClient client, CountingClientSession session, ChannelSubsystem channel, ControlChannel control,
-            UdpTransport udp, TransportConnection transport) {
+            UdpTransport udp, TransportConnection transport, Function<ControlMessage, String> welcomeCheck,
+            Duration welcomeTimeout, String silence) {
         this.client = client;
         this.session = session;
         this.channel = channel;
         this.control = control;
         this.udp = udp;
         this.transport = transport;
-        Thread reader = new Thread(this::readOutcome, "farsync-control-reader");
+        CompletableFuture.delayedExecutor(welcomeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> fail(ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), silence)));
+        Thread reader = new Thread(() -> readMessages(welcomeCheck), "farsync-control-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -92,19 +105,48 @@ public final class RemoteSession implements AutoCloseable {
     }
 
     /**
-     * Waits for the server's verdict. A failure, or the SSH connection dropping, also aborts the
-     * transport at once, so the local side stops instead of waiting out the idle timeout.
+     * The server's welcome: completes when the server accepted the request, fails with the
+     * {@link FarsyncException} that ends the job (refused, not answered in time) or the
+     * IOException that lost the control channel. The transport may carry data before it completes:
+     * the server holds what comes before it accepted the keys.
      */
-    private void readOutcome() {
+    CompletableFuture<ControlMessage> welcome() {
+        return welcome;
+    }
+
+    /**
+     * Waits for the server's welcome, then its verdict. A failure, or the SSH connection
+     * dropping, also aborts the transport at once, so the local side stops instead of waiting out
+     * the idle timeout.
+     */
+    private void readMessages(Function<ControlMessage, String> welcomeCheck) {
         try {
+            ControlMessage w = control.receive(ControlMessage.class);
+            String problem = w.ok() ? welcomeCheck.apply(w) : null;
+            if (!w.ok() || problem != null) {
+                fail(problem == null ? w : ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), problem));
+                return;
+            }
+            if (!welcome.complete(w)) {
+                return; // timed out already
+            }
             ControlMessage m = control.receive(ControlMessage.class);
             outcome.complete(m);
             if (!m.ok()) {
                 transport.abort(m.message() == null ? "server reported " + m.exit() : m.message());
             }
         } catch (IOException e) {
+            welcome.completeExceptionally(e);
             outcome.completeExceptionally(e);
             transport.abort("control connection to the server lost: " + e.getMessage());
+        }
+    }
+
+    /** Ends the job with {@code failure} as the server's verdict, unless the server welcomed it first. */
+    private void fail(ControlMessage failure) {
+        if (welcome.completeExceptionally(SessionClient.toException(failure))) {
+            outcome.complete(failure);
+            transport.abort(failure.message() == null ? "server reported " + failure.exit() : failure.message());
         }
     }
 

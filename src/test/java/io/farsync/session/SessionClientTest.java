@@ -11,13 +11,17 @@ import ch.qos.logback.core.read.ListAppender;
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.transport.TransportConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,11 +64,14 @@ class SessionClientTest {
                 }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
     }
 
-    private RemoteSession open(KeyPair identity) {
-        SessionRequest request = new SessionRequest(SessionRequest.PROTOCOL, SessionRequest.DESTINATION, "/x",
+    private static SessionRequest request() {
+        return new SessionRequest(SessionRequest.PROTOCOL, SessionRequest.DESTINATION, "/x",
                 "0123456789abcdef", null, 1_000_000L, 1472, Map.of(), "fair", 0, 0, false);
+    }
+
+    private RemoteSession open(KeyPair identity) {
         return SessionClient.open(new SessionClient.Target("u", "127.0.0.1", server.port()), identity,
-                HostKeyTrust.exactly(hostKey.getPublic()), null, request, TransportConfig.defaults(), 128, TIMEOUT);
+                HostKeyTrust.exactly(hostKey.getPublic()), null, request(), TransportConfig.defaults(), 128, TIMEOUT);
     }
 
     @Test
@@ -108,6 +115,60 @@ class SessionClientTest {
             sending = m.startsWith(">");
         }
         return flights;
+    }
+
+    @Test
+    void withoutWelcome_theTransportCarriesDataBeforeTheServerAnswered() {
+        AtomicReference<String> received = new AtomicReference<>();
+        server = FarsyncServer.start(new FarsyncServer.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                hostKey, (user, key, session) -> KeyUtils.compareKeys(allowed.getPublic(), key),
+                (request, user) -> {
+                    // the welcome goes out after this returns: hold it until the client's data is here
+                    await().atMost(TIMEOUT).until(() -> server.udpDatagramsDropped() > 0);
+                    return new SessionHandler.Job() {
+                        @Override
+                        public void run(io.farsync.transport.TransportConnection connection) throws IOException {
+                            received.set(new String(connection.input().readAllBytes(), StandardCharsets.UTF_8));
+                        }
+
+                        @Override
+                        public void close() {
+                        }
+                    };
+                }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
+        RemoteSession session = SessionClient.openWithoutWelcome(new SessionClient.Target("u", "127.0.0.1", server.port()),
+                allowed, HostKeyTrust.exactly(hostKey.getPublic()), null, request(), TransportConfig.defaults(), 128, TIMEOUT);
+        try {
+            try (var out = session.transport().output()) {
+                out.write("sent before the welcome".getBytes(StandardCharsets.UTF_8));
+            }
+            session.awaitOutcome(TIMEOUT);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            session.close();
+        }
+        assertThat(received).hasValue("sent before the welcome");
+        assertThat(server.earlyDatagramsDelivered()).as("datagrams held until the keys were accepted").isPositive();
+    }
+
+    @Test
+    void withoutWelcome_aRefusalStillReachesTheClient_withTheServersCodeAndMessage() {
+        server = FarsyncServer.start(new FarsyncServer.Settings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                hostKey, (user, key, session) -> KeyUtils.compareKeys(allowed.getPublic(), key),
+                (request, user) -> {
+                    throw new FarsyncException(ExitCode.USAGE, "no jobs here");
+                }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
+        RemoteSession session = SessionClient.openWithoutWelcome(new SessionClient.Target("u", "127.0.0.1", server.port()),
+                allowed, HostKeyTrust.exactly(hostKey.getPublic()), null, request(), TransportConfig.defaults(), 128, TIMEOUT);
+        try {
+            assertThatThrownBy(() -> session.transport().input().read()).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> session.awaitOutcome(TIMEOUT))
+                    .isInstanceOfSatisfying(FarsyncException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE))
+                    .hasMessage("no jobs here");
+        } finally {
+            session.abort("test over");
+        }
     }
 
     @Test
