@@ -228,7 +228,13 @@ final class SyncRunner {
             // Opened while the session's round trips run: loading SQLite's native library and
             // opening the database took 0.1-0.7 s of CPU between the welcome and the first Hello.
             store = CompletableFuture.supplyAsync(() -> SnapshotStore.open(dbFile));
-            RemoteSession session = SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT);
+            // A one-shot run starts on the transport without waiting for the welcome (a round trip):
+            // a refusal then ends it through the transport's abort, with the server's exit code
+            // and message (throwServerError). Continuous mode keeps waiting for it.
+            RemoteSession session = persistent
+                    ? SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT)
+                    : SessionClient.openWithoutWelcome(target, identity, verifier, mismatch, request, transport, s.aesBits(),
+                            CONNECT_TIMEOUT);
             return new Opened(session, embedded, lock, localPath, push, bidi, sessionId, store);
         } catch (RuntimeException e) {
             if (store != null) {

@@ -85,6 +85,8 @@ public final class FarsyncServer implements AutoCloseable {
     private final Set<Thread> jobThreads = ConcurrentHashMap.newKeySet();
     /** How long {@link #close()} waits for aborted jobs to wind down (remove or keep their temp files). */
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
+    /** With port 0: tries at an ephemeral port number free for both TCP and UDP. */
+    private static final int PORT_ATTEMPTS = 20;
 
     private FarsyncServer(SshServer ssh, UdpTransport udp, Settings settings) {
         this.ssh = ssh;
@@ -92,8 +94,38 @@ public final class FarsyncServer implements AutoCloseable {
         this.settings = settings;
     }
 
-    /** Binds both sockets and starts serving. */
+    /**
+     * Binds both sockets and starts serving. The UDP socket always gets the SSH port's number, so a
+     * client can start its transport before the welcome names the port (with port 0, both are
+     * picked again until one number is free for both).
+     */
     public static FarsyncServer start(Settings settings) {
+        FarsyncServer[] self = new FarsyncServer[1];
+        SshServer ssh = null;
+        UdpTransport udp = null;
+        for (int attempt = 1; udp == null; attempt++) {
+            ssh = startSsh(settings, self);
+            try {
+                udp = UdpTransport.bind(new InetSocketAddress(settings.listen().getAddress(), ssh.getPort()), settings.transport());
+            } catch (IOException e) {
+                stopQuietly(ssh);
+                if (settings.listen().getPort() != 0 || attempt == PORT_ATTEMPTS) {
+                    throw new FarsyncException(settings.listen().getPort() != 0 ? ExitCode.USAGE : ExitCode.INTERNAL,
+                            "cannot bind UDP " + settings.listen().getHostString() + ":" + ssh.getPort() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        self[0] = new FarsyncServer(ssh, udp, settings);
+        Thread warmUp = new Thread(() -> ControlChannel.warmUp(ControlMessage.welcome(1), new SessionRequest(SessionRequest.PROTOCOL,
+                SessionRequest.SOURCE, "/", "0123456789abcdef", "", TransportConfig.MIN_RATE, TransportConfig.MIN_DATAGRAM,
+                java.util.Map.of(), RatePolicy.FAIR.label(), 0, 0, false)), "farsync-json-warmup");
+        warmUp.setDaemon(true);
+        warmUp.start();
+        log.info("listening on {} (ssh tcp {}, data udp {})", settings.listen().getHostString(), ssh.getPort(), udp.localPort());
+        return self[0];
+    }
+
+    private static SshServer startSsh(Settings settings, FarsyncServer[] self) {
         SshServer ssh = SshServer.setUpDefaultServer();
         ssh.setHost(settings.listen().getHostString());
         ssh.setPort(settings.listen().getPort());
@@ -107,7 +139,6 @@ public final class FarsyncServer implements AutoCloseable {
         // Nagle held the second message of each handshake flight for a round trip (see SessionClient)
         CoreModuleProperties.TCP_NODELAY.set(ssh, true);
         ssh.addSessionListener(new UnauthenticatedCap(settings.maxUnauthenticated()));
-        FarsyncServer[] self = new FarsyncServer[1];
         ssh.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {
@@ -126,30 +157,7 @@ public final class FarsyncServer implements AutoCloseable {
         } catch (IOException e) {
             throw new FarsyncException(ExitCode.INTERNAL, "cannot start SSH server on " + settings.listen() + ": " + e.getMessage(), e);
         }
-        UdpTransport udp;
-        try {
-            udp = UdpTransport.bind(new InetSocketAddress(settings.listen().getAddress(), ssh.getPort()), settings.transport());
-        } catch (IOException e) {
-            if (settings.listen().getPort() != 0) {
-                stopQuietly(ssh);
-                throw new FarsyncException(ExitCode.USAGE, "cannot bind UDP " + settings.listen().getHostString() + ":"
-                        + ssh.getPort() + ": " + e.getMessage(), e);
-            }
-            try {
-                udp = UdpTransport.bind(new InetSocketAddress(settings.listen().getAddress(), 0), settings.transport());
-            } catch (IOException e2) {
-                stopQuietly(ssh);
-                throw new FarsyncException(ExitCode.INTERNAL, "cannot bind any UDP port: " + e2.getMessage(), e2);
-            }
-        }
-        self[0] = new FarsyncServer(ssh, udp, settings);
-        Thread warmUp = new Thread(() -> ControlChannel.warmUp(ControlMessage.welcome(1), new SessionRequest(SessionRequest.PROTOCOL,
-                SessionRequest.SOURCE, "/", "0123456789abcdef", "", TransportConfig.MIN_RATE, TransportConfig.MIN_DATAGRAM,
-                java.util.Map.of(), RatePolicy.FAIR.label(), 0, 0, false)), "farsync-json-warmup");
-        warmUp.setDaemon(true);
-        warmUp.start();
-        log.info("listening on {} (ssh tcp {}, data udp {})", settings.listen().getHostString(), ssh.getPort(), udp.localPort());
-        return self[0];
+        return ssh;
     }
 
     /** The TCP port of the SSH server. */
@@ -162,9 +170,19 @@ public final class FarsyncServer implements AutoCloseable {
         return sessionThreadPrefix;
     }
 
-    /** The UDP port of the transport. */
+    /** The UDP port of the transport: the same number as {@link #port()}. */
     public int udpPort() {
         return udp.localPort();
+    }
+
+    /** Datagrams the UDP socket holds or dropped: ones that came before their session was accepted count until it is. */
+    long udpDatagramsDropped() {
+        return udp.datagramsDropped();
+    }
+
+    /** Datagrams that came before their session was accepted and were delivered then. */
+    long earlyDatagramsDelivered() {
+        return udp.earlyDatagramsDelivered();
     }
 
     /**

@@ -6,12 +6,16 @@ import io.farsync.transport.TransportConnection;
 import io.farsync.transport.UdpTransport;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.common.SshConstants;
 
 /**
  * A client's live session with a server: the SSH control channel and the UDP transport brought
@@ -25,16 +29,30 @@ public final class RemoteSession implements AutoCloseable {
     private final UdpTransport udp;
     private final TransportConnection transport;
     private final CompletableFuture<ControlMessage> outcome = new CompletableFuture<>();
+    /** The server's acceptance of the request; fails with the {@link FarsyncException} that ends the job. */
+    private final CompletableFuture<ControlMessage> welcome = new CompletableFuture<>();
+    /** Writing one SSH_MSG_DISCONNECT and closing a socket: local work, no round trip. */
+    private static final Duration DISCONNECT_WAIT = Duration.ofSeconds(5);
 
+    /**
+     * Starts reading the server's answers to the request just sent: the welcome, then the outcome.
+     *
+     * @param welcomeCheck what is wrong with a welcome, null if nothing; applied to accepting ones
+     * @param welcomeTimeout a server that has not welcomed the request by then fails the job with
+     *                       {@code silence}'s message
+     */
     RemoteSession(SshClient client, CountingClientSession session, ChannelSubsystem channel, ControlChannel control,
-            UdpTransport udp, TransportConnection transport) {
+            UdpTransport udp, TransportConnection transport, Function<ControlMessage, String> welcomeCheck,
+            Duration welcomeTimeout, String silence) {
         this.client = client;
         this.session = session;
         this.channel = channel;
         this.control = control;
         this.udp = udp;
         this.transport = transport;
-        Thread reader = new Thread(this::readOutcome, "farsync-control-reader");
+        CompletableFuture.delayedExecutor(welcomeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> fail(ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), silence)));
+        Thread reader = new Thread(() -> readMessages(welcomeCheck), "farsync-control-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -87,19 +105,48 @@ public final class RemoteSession implements AutoCloseable {
     }
 
     /**
-     * Waits for the server's verdict. A failure, or the SSH connection dropping, also aborts the
-     * transport at once, so the local side stops instead of waiting out the idle timeout.
+     * The server's welcome: completes when the server accepted the request, fails with the
+     * {@link FarsyncException} that ends the job (refused, not answered in time) or the
+     * IOException that lost the control channel. The transport may carry data before it completes:
+     * the server holds what comes before it accepted the keys.
      */
-    private void readOutcome() {
+    CompletableFuture<ControlMessage> welcome() {
+        return welcome;
+    }
+
+    /**
+     * Waits for the server's welcome, then its verdict. A failure, or the SSH connection
+     * dropping, also aborts the transport at once, so the local side stops instead of waiting out
+     * the idle timeout.
+     */
+    private void readMessages(Function<ControlMessage, String> welcomeCheck) {
         try {
+            ControlMessage w = control.receive(ControlMessage.class);
+            String problem = w.ok() ? welcomeCheck.apply(w) : null;
+            if (!w.ok() || problem != null) {
+                fail(problem == null ? w : ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), problem));
+                return;
+            }
+            if (!welcome.complete(w)) {
+                return; // timed out already
+            }
             ControlMessage m = control.receive(ControlMessage.class);
             outcome.complete(m);
             if (!m.ok()) {
                 transport.abort(m.message() == null ? "server reported " + m.exit() : m.message());
             }
         } catch (IOException e) {
+            welcome.completeExceptionally(e);
             outcome.completeExceptionally(e);
             transport.abort("control connection to the server lost: " + e.getMessage());
+        }
+    }
+
+    /** Ends the job with {@code failure} as the server's verdict, unless the server welcomed it first. */
+    private void fail(ControlMessage failure) {
+        if (welcome.completeExceptionally(SessionClient.toException(failure))) {
+            outcome.complete(failure);
+            transport.abort(failure.message() == null ? "server reported " + failure.exit() : failure.message());
         }
     }
 
@@ -117,19 +164,61 @@ public final class RemoteSession implements AutoCloseable {
         }
         udp.close();
         try {
-            channel.close(false);
-            session.close(false);
+            disconnect();
         } finally {
             client.stop();
         }
+    }
+
+    /**
+     * Ends the SSH connection without a round trip and waits until sshd has finished with it. A
+     * graceful close would wait a round trip for the server's CHANNEL_CLOSE, and stopping the client
+     * while the connection was still closing shut sshd's executor down under a queued NIO2 read
+     * completion, which printed an "Executor has been shut down" stack at exit (seen on 1M-file
+     * runs). SSH_MSG_DISCONNECT tells the server the client is done: its job already reported the
+     * outcome, so nothing is lost on its side.
+     */
+    private void disconnect() {
+        CountDownLatch closed = whenClosed();
+        try {
+            session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "farsync job finished");
+        } catch (IOException e) {
+            session.close(true);
+        }
+        await(closed);
+    }
+
+    /** Counted down once sshd has closed the connection's socket. */
+    private CountDownLatch whenClosed() {
+        CountDownLatch closed = new CountDownLatch(1);
+        session.getIoSession().addCloseFutureListener(f -> closed.countDown());
+        return closed;
+    }
+
+    /** Waits (briefly: closing is local work) for {@code closed}, then closes at once if still open. */
+    private void await(CountDownLatch closed) {
+        try {
+            if (!closed.await(DISCONNECT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                session.close(true);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The SSH messages of the connection's set-up in order (see {@link CountingClientSession#messageTrace()}). */
+    List<String> sshMessageTrace() {
+        return session.messageTrace();
     }
 
     /** Tears everything down at once after a failure. */
     public void abort(String reason) {
         transport.abort(reason);
         udp.close();
+        CountDownLatch closed = whenClosed();
         channel.close(true);
         session.close(true);
+        await(closed);
         client.stop();
     }
 }

@@ -8,9 +8,9 @@ import io.farsync.transport.TransportConnection;
 import io.farsync.transport.UdpTransport;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
-import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -18,9 +18,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.ArrayList;
 import org.apache.sshd.client.ClientBuilder;
@@ -28,6 +26,8 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.client.future.OpenFuture;
+import org.apache.sshd.client.session.ClientConnectionServiceFactory;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
@@ -54,16 +54,43 @@ public final class SessionClient {
     }
 
     /**
+     * Opens the session and waits for the server to accept the request: a refusal or silence
+     * throws here.
+     *
      * @param verifier     host key policy; when it refused a changed key, {@code mismatch} says so
      * @param keyBits      AES key size for the transport, 128 or 256
      */
     public static RemoteSession open(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
             int keyBits, Duration timeout) {
+        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, true);
+    }
+
+    /**
+     * As {@link #open(Target, KeyPair, ServerKeyVerifier, AtomicReference, SessionRequest, TransportConfig, int, Duration)},
+     * but returns as soon as the request is sent, a round trip earlier: the caller starts using
+     * the transport at once. A refusal, or no welcome within {@code timeout}, then aborts the
+     * transport, and {@link RemoteSession#awaitOutcome} and {@link RemoteSession#serverError}
+     * report it with the server's exit code and message.
+     */
+    public static RemoteSession openWithoutWelcome(Target target, KeyPair identity, ServerKeyVerifier verifier,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
+            int keyBits, Duration timeout) {
+        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, false);
+    }
+
+    private static RemoteSession open(Target target, KeyPair identity, ServerKeyVerifier verifier,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
+            int keyBits, Duration timeout, boolean waitForWelcome) {
         SshClient client = SshClient.setUpDefaultClient();
         client.setSessionFactory(new CountingClientSession.Factory(client));
         client.setServerKeyVerifier(verifier);
         client.setUserAuthFactories(List.of(SignedPublicKeyAuth.factoryFor(identity)));
+        CompletableFuture<Opening> early = new CompletableFuture<>();
+        if (SignedPublicKeyAuth.isEd25519(identity)) {
+            client.setServiceFactories(List.of(PipelinedLogin.factory(identity, s -> early.complete(Opening.start(s))),
+                    ClientConnectionServiceFactory.INSTANCE));
+        }
         client.setKeyExchangeFactories(preferredKeyExchanges());
         lowLatency(client);
         Thread warmUp = new Thread(() -> ControlChannel.warmUp(request, ControlMessage.welcome(1)), "farsync-json-warmup");
@@ -94,26 +121,29 @@ public final class SessionClient {
             SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
             String encodedKeys = Base64.getEncoder().encodeToString(keys.toBytes());
             clock.phase("session keys");
-            ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
-            channel.open().verify(timeout);
-            clock.roundTrip("channel open");
+            // opened behind the login request (PipelinedLogin), or now for other key types
+            Opening opening = early.isDone() ? early.join() : Opening.start(session);
+            ChannelSubsystem channel = opening.await(timeout);
+            clock.roundTripSince(opening.sentAt(), "channel open");
             ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
             Duration rtt = clock.rtt();
             control.send(request.withKeys(encodedKeys).withRtt(rtt));
-            ControlMessage welcome = awaitWelcome(control, channel, target, timeout);
-            clock.phase("session request and welcome");
-            if (!welcome.ok()) {
-                throw toException(welcome);
-            }
-            if (welcome.udpPort() == null) {
-                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server " + target + " sent no UDP port");
-            }
-            SocketAddress remote = session.getIoSession().getRemoteAddress();
-            InetSocketAddress udpPeer = new InetSocketAddress(((InetSocketAddress) remote).getAddress(), welcome.udpPort());
             udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(rtt));
-            TransportConnection transport = udp.connect(udpPeer, keys);
+            // The server's UDP port has its SSH port's number (FarsyncServer.start): the transport
+            // starts now, a round trip before the welcome, and the server holds what arrives
+            // before it accepted the keys. The welcome still confirms the port.
+            InetAddress server = ((InetSocketAddress) session.getIoSession().getRemoteAddress()).getAddress();
+            int udpPort = target.port();
+            TransportConnection transport = udp.connect(new InetSocketAddress(server, udpPort), keys);
             clock.done();
-            return new RemoteSession(client, session, channel, control, udp, transport);
+            RemoteSession remote = new RemoteSession(client, session, channel, control, udp, transport,
+                    w -> w.udpPort() == null || w.udpPort() != udpPort
+                            ? "server " + target + " has its UDP port at " + w.udpPort() + ", not " + udpPort : null,
+                    timeout, "server " + target + " did not answer the session request within " + timeout.toSeconds() + " s");
+            if (waitForWelcome) {
+                awaitWelcome(remote, target);
+            }
+            return remote;
         } catch (FarsyncException e) {
             cleanup(client, session, udp);
             throw e;
@@ -122,6 +152,33 @@ public final class SessionClient {
             // once logged in the host was reached: what fails after that is the session itself
             throw new FarsyncException(authenticated ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
                     "session with " + target + " failed: " + describe(e), e);
+        }
+    }
+
+    /**
+     * A channel whose CHANNEL_OPEN was sent at {@code sentAt} (nanoTime), or why it could not be:
+     * a failure is reported when the open is awaited, after the login's own outcome.
+     */
+    private record Opening(ChannelSubsystem channel, OpenFuture opened, long sentAt, IOException failure) {
+        static Opening start(ClientSession session) {
+            long now = System.nanoTime();
+            try {
+                ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
+                return new Opening(channel, channel.open(), now, null);
+            } catch (IOException e) {
+                return new Opening(null, null, now, e);
+            } catch (RuntimeException e) {
+                // on sshd's I/O thread: thrown there it would end the connection as a failed login
+                return new Opening(null, null, now, new IOException("cannot open the channel: " + e, e));
+            }
+        }
+
+        ChannelSubsystem await(Duration timeout) throws IOException {
+            if (failure != null) {
+                throw failure;
+            }
+            opened.verify(timeout);
+            return channel;
         }
     }
 
@@ -138,33 +195,17 @@ public final class SessionClient {
         CoreModuleProperties.REQUEST_SUBSYSTEM_REPLY.set(client, false);
     }
 
-    /** The server's answer to the request, within {@code timeout}: a wedged server must not hold the client forever. */
-    private static ControlMessage awaitWelcome(ControlChannel control, ChannelSubsystem channel, Target target, Duration timeout)
-            throws IOException {
-        CompletableFuture<ControlMessage> welcome = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                welcome.complete(control.receive(ControlMessage.class));
-            } catch (IOException | RuntimeException e) {
-                welcome.completeExceptionally(e);
-            }
-        }, "farsync-welcome-reader");
-        reader.setDaemon(true);
-        reader.start();
+    /** Waits for the server's welcome; on failure tears the session down and throws what the user sees. */
+    private static void awaitWelcome(RemoteSession remote, Target target) {
         try {
-            return welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            channel.close(true);
-            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server " + target + " did not answer the session request within "
-                    + timeout.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted waiting for server " + target);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
+            remote.welcome().join();
+        } catch (CompletionException e) {
+            remote.abort("no welcome: " + e.getCause().getMessage());
+            if (e.getCause() instanceof FarsyncException f) {
+                throw f;
             }
-            throw new IOException(e.getCause());
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "session with " + target + " failed: " + describe(e.getCause()),
+                    e.getCause());
         }
     }
 

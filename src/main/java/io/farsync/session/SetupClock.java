@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Times the steps of a session's setup and estimates the round-trip time from the steps that are
- * exactly one round trip (the TCP connect, the channel open). The estimate sizes the transport's
+ * exactly one round trip (the TCP connect, the channel open from its request). The estimate sizes the transport's
  * first flight; the debug log shows each step in round trips, which is how the fixed cost of a
  * sync at 600 ms was found and cut (see docs/PERFORMANCE.md).
  */
@@ -21,6 +21,16 @@ final class SetupClock {
     void roundTrip(String step) {
         long now = System.nanoTime();
         minRoundTrip = Math.min(minRoundTrip, now - last);
+        report(step, now);
+    }
+
+    /**
+     * A step that began with a message sent at {@code sentAt} (nanoTime, perhaps on another
+     * thread, inside the previous step) and took one round trip just ended.
+     */
+    void roundTripSince(long sentAt, String step) {
+        long now = System.nanoTime();
+        minRoundTrip = Math.min(minRoundTrip, now - sentAt);
         report(step, now);
     }
 

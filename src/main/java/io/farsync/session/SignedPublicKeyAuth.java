@@ -1,5 +1,6 @@
 package io.farsync.session;
 
+import java.io.IOException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import org.apache.sshd.client.auth.AbstractUserAuth;
@@ -7,7 +8,9 @@ import org.apache.sshd.client.auth.AbstractUserAuthFactory;
 import org.apache.sshd.client.auth.UserAuth;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKey;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.io.IoWriteFuture;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.signature.BuiltinSignatures;
@@ -26,6 +29,9 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 final class SignedPublicKeyAuth extends AbstractUserAuth {
     static final String NAME = UserAuthPublicKey.NAME;
 
+    /** Set on a session once its signed request went out (by this class or {@link PipelinedLogin}). */
+    private static final AttributeRepository.AttributeKey<Boolean> SENT = new AttributeRepository.AttributeKey<>();
+
     private final KeyPair identity;
     private boolean sent;
 
@@ -36,7 +42,7 @@ final class SignedPublicKeyAuth extends AbstractUserAuth {
 
     /** The login factory for {@code identity}: one-step for Ed25519, sshd's own otherwise. */
     static org.apache.sshd.client.auth.UserAuthFactory factoryFor(KeyPair identity) {
-        if (!KeyPairProvider.SSH_ED25519.equals(KeyUtils.getKeyType(identity.getPublic()))) {
+        if (!isEd25519(identity)) {
             return org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory.INSTANCE;
         }
         return new AbstractUserAuthFactory(NAME) {
@@ -49,28 +55,46 @@ final class SignedPublicKeyAuth extends AbstractUserAuth {
 
     @Override
     protected boolean sendAuthDataRequest(ClientSession session, String service) throws Exception {
-        if (sent) {
+        if (sent || session.getAttribute(SENT) != null) {
             return false;  // refused: no other key to offer
         }
         sent = true;
+        sendSigned(session, service, identity);
+        return true;
+    }
+
+    /**
+     * Writes the signed login request for {@code identity} (Ed25519) on {@code session}, whose key
+     * exchange is complete, and marks the session so that no second attempt follows a refusal.
+     */
+    static IoWriteFuture sendSigned(ClientSession session, String service, KeyPair identity) throws IOException {
         String algorithm = KeyPairProvider.SSH_ED25519;
         PublicKey key = identity.getPublic();
         Buffer signed = new ByteArrayBuffer();
         signed.putBytes(session.getSessionId());
         signed.putByte(SshConstants.SSH_MSG_USERAUTH_REQUEST);
         putRequest(signed, session.getUsername(), service, algorithm, key);
-        Signature signer = BuiltinSignatures.ed25519.create();
-        signer.initSigner(session, identity.getPrivate());
-        signer.update(session, signed.getCompactData());
         Buffer signature = new ByteArrayBuffer();
         signature.putString(algorithm);
-        signature.putBytes(signer.sign(session));
+        try {
+            Signature signer = BuiltinSignatures.ed25519.create();
+            signer.initSigner(session, identity.getPrivate());
+            signer.update(session, signed.getCompactData());
+            signature.putBytes(signer.sign(session));
+        } catch (Exception e) {
+            throw new IOException("cannot sign the login request: " + e.getMessage(), e);
+        }
 
         Buffer request = session.createBuffer(SshConstants.SSH_MSG_USERAUTH_REQUEST);
         putRequest(request, session.getUsername(), service, algorithm, key);
         request.putBytes(signature.getCompactData());
-        session.writePacket(request);
-        return true;
+        session.setAttribute(SENT, Boolean.TRUE);
+        return session.writePacket(request);
+    }
+
+    /** Whether {@code identity} is an Ed25519 key, the one type signed here. */
+    static boolean isEd25519(KeyPair identity) {
+        return KeyPairProvider.SSH_ED25519.equals(KeyUtils.getKeyType(identity.getPublic()));
     }
 
     private static void putRequest(Buffer b, String user, String service, String algorithm, PublicKey key) {

@@ -13,6 +13,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.security.SecureRandom;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,11 @@ public final class UdpTransport implements AutoCloseable {
     private final ByteBuffer tx;
     private final AtomicBoolean workSignalled = new AtomicBoolean();
     private final AtomicLong datagramsDropped = new AtomicLong();
+    private final AtomicLong earlyDatagramsDelivered = new AtomicLong();
+    /** Datagrams that came before their connection was accepted (I/O thread only). */
+    private final EarlyDatagrams early = new EarlyDatagrams();
+    /** Connections accepted since the I/O thread last looked: it hands them their early datagrams. */
+    private final Queue<UdpConnection> accepted = new ConcurrentLinkedQueue<>();
     private final SecureRandom challengeRandom = new SecureRandom();
     private volatile boolean sleeping;
     private volatile boolean closed;
@@ -159,11 +166,25 @@ public final class UdpTransport implements AutoCloseable {
             throw new IllegalStateException("connection id " + Integer.toHexString(core.connectionId())
                     + " is already in use on port " + port);
         }
+        if (peer == null) {
+            accepted.add(c);
+        }
         wakeup();
         return c;
     }
 
-    /** Datagrams dropped before reaching a connection: unknown connection id or not this protocol. */
+    /**
+     * Datagrams that arrived before {@link #accept} registered their connection and were handed to
+     * it when it was (see {@link EarlyDatagrams}).
+     */
+    public long earlyDatagramsDelivered() {
+        return earlyDatagramsDelivered.get();
+    }
+
+    /**
+     * Datagrams dropped before reaching a connection: unknown connection id or not this protocol.
+     * One held for a connection not accepted yet counts until that connection takes it.
+     */
     public long datagramsDropped() {
         return datagramsDropped.get();
     }
@@ -202,6 +223,7 @@ public final class UdpTransport implements AutoCloseable {
     private void run() {
         try {
             while (!closed) {
+                deliverEarly();
                 receiveAll();
                 long earliest = serviceConnections();
                 sleepUntil(earliest);
@@ -235,20 +257,41 @@ public final class UdpTransport implements AutoCloseable {
             }
             int len = rx.position();
             long id = Connection.connectionIdOf(rx.array(), 0, len);
-            UdpConnection c = id < 0 ? null : connections.get((int) id);
-            if (c == null || len > TransportConfig.MAX_DATAGRAM) {
+            if (id < 0 || len > TransportConfig.MAX_DATAGRAM) {
                 datagramsDropped.incrementAndGet();
                 continue;
             }
-            c.lock.lock();
-            try {
-                int result = c.core().receive(rx.array(), 0, len, System.nanoTime());
-                if (result != Connection.DROPPED) {
-                    c.onAuthentic((InetSocketAddress) source, len, result == Connection.ACCEPTED_NEWEST);
-                }
-            } finally {
-                c.lock.unlock();
+            UdpConnection c = connections.get((int) id);
+            if (c == null) {
+                // counted as dropped until (unless) its connection is accepted
+                early.hold((int) id, (InetSocketAddress) source, rx.array(), len, System.nanoTime());
+                datagramsDropped.incrementAndGet();
+                continue;
             }
+            deliver(c, (InetSocketAddress) source, rx.array(), len);
+        }
+    }
+
+    /** Hands each newly accepted connection the datagrams that came for it before it existed. */
+    private void deliverEarly() {
+        for (UdpConnection c; (c = accepted.poll()) != null; ) {
+            for (EarlyDatagrams.Held h : early.take(c.core().connectionId(), System.nanoTime())) {
+                deliver(c, h.source(), h.data(), h.data().length);
+                earlyDatagramsDelivered.incrementAndGet();
+                datagramsDropped.decrementAndGet();
+            }
+        }
+    }
+
+    private static void deliver(UdpConnection c, InetSocketAddress source, byte[] data, int len) {
+        c.lock.lock();
+        try {
+            int result = c.core().receive(data, 0, len, System.nanoTime());
+            if (result != Connection.DROPPED) {
+                c.onAuthentic(source, len, result == Connection.ACCEPTED_NEWEST);
+            }
+        } finally {
+            c.lock.unlock();
         }
     }
 

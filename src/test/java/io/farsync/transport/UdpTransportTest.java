@@ -102,6 +102,22 @@ class UdpTransportTest {
     }
 
     @Test
+    void datagramsSentBeforeTheServerAccepted_areDeliveredWhenItDoes() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection c = client.connect(serverAddress(), keys);
+        long size = 20_000L;
+        Future<Void> up = send(c, size, 7);
+        // the client's first datagrams reach the server before it knows the keys (as when the
+        // session request's welcome is still on its way): held, not dropped
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.datagramsDropped() > 0);
+        TransportConnection s = server.accept(keys);
+        assertThat(receive(s, 7).get(60, TimeUnit.SECONDS)).isEqualTo(size);
+        up.get(60, TimeUnit.SECONDS);
+        System.out.println("early datagrams delivered: " + server.earlyDatagramsDelivered() + ", server " + s.stats());
+        assertThat(server.earlyDatagramsDelivered()).isPositive();
+    }
+
+    @Test
     void transfer_50MegabytesBothDirections_arrivesIntact() throws Exception {
         SessionKeys keys = keys();
         TransportConnection s = server.accept(keys);
