@@ -103,7 +103,15 @@ class NwayEndToEndTest {
             assertSame();
             List<String> versions = new ArrayList<>(List.of(read(data(0), "both.txt")));
             for (String copy : conflictCopies(data(0))) {
-                versions.add(read(data(0), copy));
+                if (copy.startsWith("both.conflict-")) {
+                    versions.add(read(data(0), copy));
+                } else {
+                    // Seen once in ~40 runs, at load 30: a copy of base.txt holding the version that is
+                    // also under the name (the arrival-order case of the README, for a's own edit).
+                    // A duplicate, never a lost or foreign version: that much is asserted.
+                    assertThat(copy).as("only the two edited files can have copies").startsWith("base.conflict-");
+                    assertThat(read(data(0), copy)).as(copy).isIn("edited at a", "base");
+                }
             }
             // Both survive (b wrote before b-c could bring c's edit: concurrent). Arriving at a through
             // a-b and a-c at once, the second can keep the first aside by arrival order, so the winner
