@@ -48,6 +48,13 @@ package io.farsync.transport.core.congestion;
  * both are clamped so that the rate stays within [minimum rate, target rate]. The window grows
  * only while the flow actually fills it (RFC 7661's congestion window validation), so an
  * application- or flow-control-limited connection does not bank a window it never tested.
+ * <li>Starved hosts: on a loaded machine the receiver or the sender loses the CPU for tens of
+ * milliseconds to seconds, which looks like a queue or like room on the path. A slow-start queue
+ * whose acks came at less than half the recent best rate is the receiver's and does not end slow
+ * start; drains and exits keep the best delivery rate of the last ten round trips
+ * ({@link DeliveryRate}), and an empty round trip restores a window cut below it; only a full
+ * window's empty round trips probe or resume slow start, which then grows 1.5x per round trip.
+ * {@code RampTest} reproduces both starvations in the simulator.
  * <li>Competition: against a loss-based flow, which keeps the queue long, the equation would
  * leave this flow a trickle; {@link CompetitiveMode} notices such a queue and runs a CUBIC
  * window instead until a drain test shows the queue is ours again. The scavenger never competes.
