@@ -12,13 +12,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Slow start at 600 ms sends each round trip's window in a burst of about half a round trip (it
  * paces at twice the window's rate) and then waits: its acks come in bursts with gaps between
- * them. On the emulated 600 ms link with the receiver on loaded cores, the first acks of a burst
- * carried a small queue (1-5 ms: the receiver waking up for it), and the latest quarter round
+ * them. On the emulated 600 ms link with the receiver on loaded cores, acks carried a small queue
+ * (1-5 ms; where in the burst the log does not say: here the first acks, as if the receiver woke
+ * up for it) while the latest quarter round
  * trip of acks, which then spans the gap, read 93 Mbit/s against a best of 322 (docs/PERFORMANCE.md,
  * session 5): taken for a starved receiver, each cut slow start's growth to 1.5x per round trip.
  * This feeds the controller that ack stream on a virtual clock, with the real pacing gain (the
  * burst lasts window / (gain x window / RTT)), and requires the window to double per round trip.
- * The simulator's link never shows this queue (its receiver reads at once), hence this stream.
+ * The simulator's link never shows this queue (its receiver reads at once), hence this stream;
+ * it has no loss (a loss in slow start is repaired, not a signal to this controller).
  */
 class SlowStartBurstTest {
 
