@@ -14,9 +14,8 @@ import org.junit.jupiter.api.Test;
  * paces at twice the window's rate) and then waits: its acks come in bursts with gaps between
  * them. On the emulated 600 ms link with the receiver on loaded cores, acks carried a small queue
  * (1-5 ms; where in the burst the log does not say: here the first acks, as if the receiver woke
- * up for it) while the latest quarter round
- * trip of acks, which then spans the gap, read 93 Mbit/s against a best of 322 (docs/PERFORMANCE.md,
- * session 5): taken for a starved receiver, each cut slow start's growth to 1.5x per round trip.
+ * up for it) while the latest quarter round trip of acks, which spans a gap, read 93 Mbit/s
+ * against a best of 322 (docs/PERFORMANCE.md, session 5): taken for a starved receiver, each cut slow start's growth to 1.5x per round trip.
  * This feeds the controller that ack stream on a virtual clock, with the real pacing gain (the
  * burst lasts window / (gain x window / RTT)), and requires the window to double per round trip.
  * The simulator's link never shows this queue (its receiver reads at once), hence this stream;
