@@ -30,6 +30,7 @@ public final class SimulatedLink {
     private final long[] droppedBytes = new long[2];
     private final long[] droppedDatagrams = new long[2];
     private final long[] sentDatagrams = new long[2];
+    private final long[] queueDrops = new long[2];
     private final long[] queueDelaySum = new long[2];
     private final long[] queueDelayMax = new long[2];
     private final long[] queued = new long[2];
@@ -84,6 +85,7 @@ public final class SimulatedLink {
             long start = Math.max(now, bottleneckFreeAt[dir]);
             long queuedBytes = (start - now) * p.bandwidthBitsPerSecond() / 8_000_000_000L;
             if (queuedBytes + len > p.queueBytes()) {
+                queueDrops[dir]++;
                 drop(fromSide, len);
                 return;
             }
@@ -137,6 +139,11 @@ public final class SimulatedLink {
 
     public long droppedDatagrams(int fromSide) {
         return droppedDatagrams[fromSide & 1];
+    }
+
+    /** Datagrams the bottleneck's full queue dropped in {@code fromSide}'s direction (random loss not counted). */
+    public long queueDrops(int fromSide) {
+        return queueDrops[fromSide & 1];
     }
 
     public long sentDatagrams(int fromSide) {

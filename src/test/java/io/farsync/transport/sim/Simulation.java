@@ -4,6 +4,7 @@ import io.farsync.transport.SessionKeys;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.core.Connection;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,6 +51,15 @@ public final class Simulation {
     private final App[] apps;
     private final List<Agent> agents = new ArrayList<>();
     private final byte[] buf = new byte[TransportConfig.MAX_DATAGRAM];
+    /** Per side: when its host is slow (null: never), the datagrams it has yet to read, and when it reads the next. */
+    private final Slowdown[] slowdowns;
+    private final List<ArrayDeque<Held>> unread = new ArrayList<>();
+    private final long[] readFreeAt;
+    private final long[] sendFreeAt;
+
+    /** A datagram that arrived at a slow host, with the time the host gets to read it. */
+    private record Held(long readAt, byte[] datagram) {
+    }
 
     /** One pair: a client with {@code clientConfig}, a server with {@code serverConfig}. */
     public Simulation(TransportConfig clientConfig, TransportConfig serverConfig, SessionKeys keys,
@@ -64,6 +74,12 @@ public final class Simulation {
         int pairs = clientConfigs.size();
         this.sides = new Connection[2 * pairs];
         this.apps = new App[2 * pairs];
+        this.slowdowns = new Slowdown[2 * pairs];
+        this.readFreeAt = new long[2 * pairs];
+        this.sendFreeAt = new long[2 * pairs];
+        for (int side = 0; side < 2 * pairs; side++) {
+            unread.add(new ArrayDeque<>());
+        }
         Arrays.fill(apps, (App) (c, now) -> { });
         for (int k = 0; k < pairs; k++) {
             String suffix = pairs == 1 ? "" : "-" + k;
@@ -144,6 +160,49 @@ public final class Simulation {
         apps[side] = app;
     }
 
+    /**
+     * A host starved of CPU for a while, like a receiver on two cores shared with an emulator, a
+     * sender and other builds: from {@code fromNanos} to {@code untilNanos} after the simulation's
+     * start it reads datagrams at only {@code rateBitsPerSecond}, and sends at most at that rate.
+     * What it has not read waits, as in a socket buffer (of any size), and each datagram is
+     * timestamped when it is read. A slow receiver's one-way delay samples thus grow and its
+     * acknowledgements come at that rate, as if the link were that slow, until the host runs
+     * again and reads its backlog at once; a slow sender leaves its window partly unused.
+     */
+    public record Slowdown(long rateBitsPerSecond, long fromNanos, long untilNanos) {
+        public Slowdown {
+            if (rateBitsPerSecond <= 0 || fromNanos >= untilNanos) {
+                throw new IllegalArgumentException("slowdown rate (" + rateBitsPerSecond + " bit/s) must be positive and its"
+                        + " span [" + fromNanos + ", " + untilNanos + ") ns not empty");
+            }
+        }
+
+        boolean covers(long sinceStart) {
+            return sinceStart >= fromNanos && sinceStart < untilNanos;
+        }
+
+        long nanosFor(int bytes) {
+            return bytes * 8_000_000_000L / rateBitsPerSecond;
+        }
+    }
+
+    /** Slows down side {@code side}'s host as {@code s} says. */
+    public void setSlowdown(int side, Slowdown s) {
+        slowdowns[side] = s;
+    }
+
+    /** Queues {@code d} for its side, to be read once that side's host gets to it. */
+    private void hold(SimulatedLink.Delivery d, long now) {
+        int side = d.toSide();
+        Slowdown s = slowdowns[side];
+        long readAt = now;
+        if (s != null && s.covers(now - START)) {
+            readFreeAt[side] = Math.max(now, readFreeAt[side]) + s.nanosFor(d.datagram().length);
+            readAt = Math.min(readFreeAt[side], START + s.untilNanos());
+        }
+        unread.get(side).add(new Held(readAt, d.datagram()));
+    }
+
     /** Adds {@code agent} to the link; returns the first of its two sides. */
     public int addAgent(Agent agent) {
         agents.add(agent);
@@ -163,7 +222,7 @@ public final class Simulation {
             SimulatedLink.Delivery d;
             while ((d = link.poll(now)) != null) {
                 if (d.toSide() < sides.length) {
-                    sides[d.toSide()].receive(d.datagram(), 0, d.datagram().length, now);
+                    hold(d, now);
                 } else {
                     agents.get((d.toSide() - sides.length) / 2).receive(d.toSide(), d.datagram(), now);
                 }
@@ -171,14 +230,23 @@ public final class Simulation {
             }
             for (int side = 0; side < sides.length; side++) {
                 Connection c = sides[side];
+                ArrayDeque<Held> waiting = unread.get(side);
+                while (!waiting.isEmpty() && waiting.peek().readAt() <= now) {
+                    byte[] datagram = waiting.poll().datagram();
+                    c.receive(datagram, 0, datagram.length, now);
+                }
                 if (c.nextWakeupNanos() <= now) {
                     c.onTimeout(now);
                 }
                 apps[side].step(c, now);
                 int n;
-                while ((n = c.poll(buf, 0, buf.length, now)) > 0) {
+                while (sendFreeAt[side] <= now && (n = c.poll(buf, 0, buf.length, now)) > 0) {
                     link.send(side, buf, n, now);
                     progress = true;
+                    Slowdown s = slowdowns[side];
+                    if (s != null && s.covers(now - START)) {
+                        sendFreeAt[side] = Math.max(now, sendFreeAt[side]) + s.nanosFor(n);
+                    }
                 }
             }
             for (Agent a : agents) {
@@ -188,8 +256,12 @@ public final class Simulation {
                 return true;
             }
             long next = link.nextArrival();
-            for (Connection c : sides) {
-                next = Math.min(next, c.nextWakeupNanos());
+            for (int side = 0; side < sides.length; side++) {
+                // a host still busy sending (Slowdown) acts again once it is done
+                next = Math.min(next, Math.max(sides[side].nextWakeupNanos(), sendFreeAt[side]));
+                if (!unread.get(side).isEmpty()) {
+                    next = Math.min(next, unread.get(side).peek().readAt());
+                }
             }
             for (Agent a : agents) {
                 next = Math.min(next, a.nextWakeupNanos());

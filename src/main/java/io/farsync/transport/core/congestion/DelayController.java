@@ -48,6 +48,13 @@ package io.farsync.transport.core.congestion;
  * both are clamped so that the rate stays within [minimum rate, target rate]. The window grows
  * only while the flow actually fills it (RFC 7661's congestion window validation), so an
  * application- or flow-control-limited connection does not bank a window it never tested.
+ * <li>Starved hosts: on a loaded machine the receiver or the sender loses the CPU for tens of
+ * milliseconds to seconds, which looks like a queue or like room on the path. A slow-start queue
+ * whose acks came at less than half the recent best rate is the receiver's and does not end slow
+ * start; drains and exits keep the best delivery rate of the last ten round trips
+ * ({@link DeliveryRate}), and an empty round trip restores a window cut below it; only a full
+ * window's empty round trips probe or resume slow start, which then grows 1.5x per round trip.
+ * {@code RampTest} reproduces both starvations in the simulator.
  * <li>Competition: against a loss-based flow, which keeps the queue long, the equation would
  * leave this flow a trickle; {@link CompetitiveMode} notices such a queue and runs a CUBIC
  * window instead until a drain test shows the queue is ours again. The scavenger never competes.
@@ -128,6 +135,42 @@ abstract class DelayController implements RateController {
      * probing steps of at most half the window would take many.
      */
     static final int RESTART_EMPTY_EPOCHS = 5;
+    /**
+     * A drain cuts the window to the delivery rate of the last round trip, but not below this
+     * fraction of the best rate of the last {@link DeliveryRate#MEMORY_ROUND_TRIPS}: a newcomer
+     * takes about half of the path from one flow, while a round trip's rate far below that is
+     * more likely the receiver's stall than the path's (see {@link DeliveryRate}).
+     */
+    static final double DRAIN_FLOOR = 0.5;
+    /**
+     * In slow start a queue comes with acks at least as fast as before; with acks below this
+     * fraction of the recent best rate it is the receiver's, not the path's (see {@link #pathQueue}).
+     */
+    static final double STALLED_DELIVERY_FRACTION = 0.5;
+    /**
+     * An empty round trip restores the window to the path's recent best rate only when the window
+     * is below this fraction of it: that rate is a quarter round trip's best and reads up to a
+     * quarter high after a burst of acks (a receiver reading its backlog at once), and restoring
+     * a window already near the path's would then queue that much; the probes take it from there.
+     */
+    static final double RESTORE_BELOW = 0.8;
+    /**
+     * A resumed slow start grows the window by this fraction of the bytes acknowledged (1.5x per
+     * round trip), not 1 (doubling), when the path's recent rate is known: it resumes only from a
+     * window at least that rate's (a smaller one is restored at once), and doubling from about
+     * the bandwidth-delay product overshoots by one more, a round trip of queue that a one-BDP
+     * buffer no longer holds (on the emulated 100 ms link one such restart made the emulator drop
+     * 168 datagrams). The first slow start doubles.
+     */
+    static final double RESTART_SLOW_START_GAIN = 0.5;
+    /**
+     * An empty round trip says the path has room only if the window was full in it: the bytes in
+     * flight reached this fraction of it. Else the sender did not keep up (on 2 loaded cores it
+     * is starved of CPU for seconds) and the queue is empty for that reason: probing then banked
+     * a window the sender did not use, up to 1.5 times the path's, which it sent in one burst
+     * when it got the CPU back (RampTest: 888 datagrams dropped from a one-BDP queue).
+     */
+    static final double FULL_FRACTION = 0.9;
     /** The window counts as used when the bytes in flight reached this fraction of it. */
     static final double USED_FRACTION = 0.5;
 
@@ -139,6 +182,8 @@ abstract class DelayController implements RateController {
     private final double mss;
     private double window;
     private boolean slowStart = true;
+    /** The window grows by this fraction of the bytes acknowledged in slow start. */
+    private double slowStartGain = 1;
     private long minRtt;
     private long smoothedRtt;
     private long epochEnd = Long.MIN_VALUE;
@@ -218,13 +263,13 @@ abstract class DelayController implements RateController {
                 epochLateMinQueue = Math.min(epochLateMinQueue, sample);
             }
         }
-        delivery.onAck(now, ackedBytes, minRtt);
+        delivery.onAck(now, ackedBytes, minRtt, window / minRtt);
         if (slowStart) {
             if (bytesInFlight + ackedBytes >= window * USED_FRACTION) {
-                window += ackedBytes;
+                window += ackedBytes * slowStartGain;
             }
             double rtt = minRtt + delay.current();
-            if (window * delay.current() / rtt > alpha(window, rtt)) {
+            if (window * delay.current() / rtt > alpha(window, rtt) && pathQueue(now)) {
                 if (queuedSince == Long.MIN_VALUE) {
                     queuedSince = now;
                 }
@@ -251,8 +296,46 @@ abstract class DelayController implements RateController {
         }
         double rtt = minRtt + delay.current();
         window = Math.max(minWindow(rtt), Math.min(maxWindow(rtt), window));
-        double gain = slowStart || competition != null && competition.ramping() ? SLOW_START_PACING_GAIN : PACING_GAIN;
+        double gain = slowStart ? 1 + slowStartGain
+                : competition != null && competition.ramping() ? SLOW_START_PACING_GAIN : PACING_GAIN;
         pacingRate = limits.clamp(window * 8e9 / rtt * gain);
+    }
+
+    /**
+     * Whether a queue seen in slow start can be the path's: a bottleneck that fills delivers at its
+     * rate, at least what the flow got through in the round trips before, whereas acks that
+     * slowed well below that while the delay grew come from a receiver that could not keep up
+     * for a while (BBR likewise ignores receiver- and application-limited rate samples). Measured
+     * on the emulated 100 ms link with the receiver on 2 loaded cores: queue samples of 13 to
+     * 46 ms at a delivery rate of 45 Mbit/s, where the round trips before had carried several
+     * times that; ending slow start there cut the window from 3.6 MB to 635 KB. A receiver that
+     * stays slow ends it once the slow round trips are all the memory holds.
+     *
+     * <p>Slow start's growth drops to 1.5x only when the acks slowed over a whole round trip (the
+     * best quarter of the last one is below that fraction too), not on the latest quarter alone:
+     * slow start paces at twice the window's rate, so it sends in bursts of about half a round
+     * trip with gaps between them, and a quarter round trip that spans a gap reads slow. On the
+     * emulated 600 ms link 40 such samples (93 against 322 Mbit/s, with a 1-5 ms queue) each cut
+     * the growth to 1.5x (SlowStartBurstTest). They still do not end slow start: a queue the
+     * path builds comes with acks at its full rate.
+     */
+    private boolean pathQueue(long now) {
+        double recent = delivery.latestBytesPerNano();
+        double best = delivery.recentMaxBytesPerNano(now, minRtt);
+        boolean path = recent >= STALLED_DELIVERY_FRACTION * best;
+        boolean stalled = !path && delivery.bytesPerNano(now, minRtt) < STALLED_DELIVERY_FRACTION * best;
+        if (stalled) {
+            // the acks of the receiver's backlog will come in a burst: doubling on them would
+            // overshoot the path by a whole window at once
+            slowStartGain = Math.min(slowStartGain, RESTART_SLOW_START_GAIN);
+        }
+        if (!path && log.isDebugEnabled()) {
+            log.debug("slow start: queue {} ms (samples {} ms) at a delivery rate of {} Mbit/s, {} before: the receiver's,"
+                    + " staying{}", String.format("%.2f", delay.current() / 1e6), delay.recentMillis(),
+                    String.format("%.1f", recent * 8e3), String.format("%.1f", best * 8e3),
+                    stalled ? " (slow for a round trip: growth 1.5x)" : " (a gap between bursts)");
+        }
+        return path;
     }
 
     /**
@@ -267,7 +350,7 @@ abstract class DelayController implements RateController {
         queuedSince = Long.MIN_VALUE;
         double before = window;
         double byEquation = window * minRtt / rtt + alpha(window, rtt);
-        double rate = delivery.bytesPerNano(now, minRtt);
+        double rate = Math.max(delivery.bytesPerNano(now, minRtt), delivery.recentMaxBytesPerNano(now, minRtt));
         if (rate > 0) {
             window = Math.min(byEquation, rate * minRtt + alpha(rate * minRtt, minRtt));
         } else {
@@ -296,13 +379,15 @@ abstract class DelayController implements RateController {
                 drainedLastEpoch = false;
                 return;
             }
-            double rate = delivery.bytesPerNano(now, minRtt);
+            double rate = Math.max(delivery.bytesPerNano(now, minRtt),
+                    DRAIN_FLOOR * delivery.recentMaxBytesPerNano(now, minRtt));
             next = rate > 0 ? Math.min(target, rate * minRtt + alpha(rate * minRtt, minRtt)) : target;
             drainedLastEpoch = true;
         } else {
             drainedLastEpoch = false;
         }
         boolean used = epochMaxInFlight >= window * USED_FRACTION;
+        boolean full = epochMaxInFlight >= window * FULL_FRACTION;
         // The queue at the end of the epoch, where a probe of the previous one shows: the least
         // sample of its last quarter, not the filter's last 4 samples. On the emulated 600 ms
         // link with the receiver on 2 shared cores, the last 4 samples read 0.5 to 5 ms in most
@@ -312,12 +397,20 @@ abstract class DelayController implements RateController {
         // left the flow at 420 Mbit/s for tens of seconds. A probe's queue lasts the round trip.
         long latest = epochLateMinQueue != Long.MAX_VALUE ? epochLateMinQueue : delay.current();
         boolean empty = window * Math.max(q, latest) / (minRtt + latest) < a * EMPTY_ALPHAS;
-        if (empty && used) {
+        double proven = delivery.recentMaxBytesPerNano(now, minRtt) * minRtt;
+        if (empty && full && window < RESTORE_BELOW * proven) {
+            // The path carried more within the last few round trips than this window allows
+            // (a drain or a slow-start exit on a receiver's stall cut it): restore it at once.
+            next = Math.max(next, proven);
+            emptyEpochs = 0;
+            probeGain = 0;
+        } else if (empty && full) {
             // A window change shows in the delay only a round trip later: probe every other round
             // trip, and not in the first empty one, which may just be the trough after a drain.
             emptyEpochs++;
             if (emptyEpochs >= RESTART_EMPTY_EPOCHS) {
                 slowStart = true;
+                slowStartGain = proven > 0 ? RESTART_SLOW_START_GAIN : 1;
                 emptyEpochs = 0;
                 probeGain = 0;
             } else if (emptyEpochs % 2 == 0) {

@@ -1,0 +1,141 @@
+package io.farsync.transport.core.congestion;
+
+import static io.farsync.transport.core.congestion.FlowRun.MS;
+import static io.farsync.transport.core.congestion.FlowRun.S;
+import static io.farsync.transport.core.congestion.FlowRun.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.transport.RatePolicy;
+import io.farsync.transport.TransportConfig;
+import io.farsync.transport.core.congestion.FlowRun.Flow;
+import io.farsync.transport.sim.LinkProfile;
+import io.farsync.transport.sim.Simulation.Slowdown;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How fast one {@code fair} flow fills the goals' link (500 Mbit/s, 1 % loss, a one-BDP tail-drop
+ * queue) and whether it keeps it full when an end host is starved of CPU for a moment, as on the
+ * emulated link where receiver, sender and emulator share 2 cores (docs/PERFORMANCE.md, session 4:
+ * a slow-start exit on a starved receiver's queue cut the window from 3.6 MB to 635 KB, and
+ * restarts of slow start overflowed the emulator's queue). Rates are the sender's wire bytes per
+ * 100 ms slice: in-order goodput swings with every repaired loss, the link's fill does not.
+ */
+class RampTest {
+
+    private static final long BOTTLENECK = 500_000_000L;
+    private static final long TARGET = 1_000_000_000L;
+
+    private static TransportConfig config(long rtt) {
+        return TransportConfig.defaults().withRate(TARGET).withPolicy(RatePolicy.FAIR)
+                .withWindowsForRate().withIdleTimeout(Duration.ofSeconds(30)).withInitialRtt(Duration.ofNanos(rtt));
+    }
+
+    private static long bdp(long rtt) {
+        return BOTTLENECK / 8 * rtt / S;
+    }
+
+    private static FlowRun run(String test, long rtt) {
+        return new FlowRun(test, LinkProfile.perfect(rtt / 2).withLoss(0.01).withBottleneck(BOTTLENECK, bdp(rtt)),
+                LinkProfile.perfect(rtt / 2).withLoss(0.01), config(rtt), List.of(Flow.bulk(config(rtt))));
+    }
+
+    /** The sender's wire rate over slices [from, to), bits/s. */
+    private static double sent(FlowRun r, int from, int to) {
+        long before = from == 0 ? 0 : r.stats.get(from - 1)[0].wireBytesSent();
+        return (r.stats.get(to - 1)[0].wireBytesSent() - before) * 8.0 / ((to - from) * FlowRun.SLICE / 1e9);
+    }
+
+    /** The first slice in which the sender's wire rate reached {@code fraction} of the bottleneck, -1 if none. */
+    private static int firstFull(FlowRun r, double fraction) {
+        for (int s = 0; s < r.stats.size(); s++) {
+            if (sent(r, s, s + 1) >= fraction * BOTTLENECK) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    private static long minWindow(FlowRun r, int from, int to) {
+        long min = Long.MAX_VALUE;
+        for (int s = from; s < to; s++) {
+            min = Math.min(min, r.stats.get(s)[0].windowBytes());
+        }
+        return min;
+    }
+
+    @Test
+    void fair_rampsTo500Mbit_withoutOverflowingTheQueue_at100msAnd600ms() {
+        FlowRun near = run("ramp_100ms", 100 * MS);
+        near.runFor(4 * S);
+        FlowRun far = run("ramp_600ms", 600 * MS);
+        far.runFor(8 * S);
+
+        int nearFull = firstFull(near, 0.9);
+        int farFull = firstFull(far, 0.9);
+        double nearRate = sent(near, slice(1 * S), slice(4 * S));
+        double farRate = sent(far, slice(4 * S), slice(8 * S));
+        System.out.printf("ramp to 500 Mbit/s: 100 ms at 90 %% after %d ms, then %.1f Mbit/s; 600 ms at 90 %% after %d ms,"
+                        + " then %.1f Mbit/s; queue drops %d and %d%n", (nearFull + 1) * 100, nearRate / 1e6,
+                (farFull + 1) * 100, farRate / 1e6, near.sim.link().queueDrops(0), far.sim.link().queueDrops(0));
+        // one round trip of handshake, one of the first flight, then doubling (600 ms: from 100 Mbit/s)
+        assertThat(nearFull).as("100 ms: slice reaching 90 %").isBetween(0, slice(600 * MS));
+        assertThat(farFull).as("600 ms: slice reaching 90 %").isBetween(0, slice(3000 * MS));
+        assertThat(nearRate).isGreaterThanOrEqualTo(0.95 * BOTTLENECK);
+        assertThat(farRate).isGreaterThanOrEqualTo(0.95 * BOTTLENECK);
+        assertThat(near.sim.link().queueDrops(0)).as("100 ms: tail drops").isZero();
+        assertThat(far.sim.link().queueDrops(0)).as("600 ms: tail drops").isZero();
+    }
+
+    private static final long STARVED_RTT = 100 * MS;
+
+    /**
+     * Runs one flow at 100 ms for {@code nanos} with side {@code side} (0 the sender, 1 the
+     * receiver) slowed down as {@code slowdown} says; whatever else happens, the flow must not
+     * overflow the one-BDP queue when the host catches up.
+     */
+    private static FlowRun starved(String test, int side, Slowdown slowdown, long nanos) {
+        FlowRun r = run(test, STARVED_RTT);
+        r.sim.setSlowdown(side, slowdown);
+        r.runFor(nanos);
+        System.out.printf("%s: BDP %d KB, queue drops %d%n", test, bdp(STARVED_RTT) / 1000, r.sim.link().queueDrops(0));
+        assertThat(r.sim.link().queueDrops(0)).as("tail drops").isZero();
+        return r;
+    }
+
+    /**
+     * The receiver reads at 45 Mbit/s for 200 ms while slow start is at about 5 MB: its acks slow
+     * down and its delay samples grow as if the path were that slow. Before, slow start ended on
+     * that queue and cut the window to the 45 Mbit/s delivery rate (638 KB), and the flow took a
+     * second to find the link again: 318 Mbit/s from 0.8 to 2 s, the window down to 737 KB.
+     */
+    @Test
+    void fair_receiverStarvedInSlowStart_fillsTheLinkOnceItCatchesUp() {
+        FlowRun r = starved("ramp_starvedReceiver", 1, new Slowdown(45_000_000L, 350 * MS, 550 * MS), 4 * S);
+
+        double after = sent(r, slice(800 * MS), slice(2 * S));
+        long window = minWindow(r, slice(800 * MS), slice(4 * S));
+        System.out.printf("receiver starved in slow start: %.1f Mbit/s from 0.8 to 2 s, least window after %d KB%n",
+                after / 1e6, window / 1000);
+        assertThat(after).isGreaterThanOrEqualTo(0.9 * BOTTLENECK);
+        assertThat(window).isGreaterThanOrEqualTo(bdp(STARVED_RTT) * 9 / 10);
+    }
+
+    /**
+     * The sender gets CPU for only 380 Mbit/s for two seconds: its window is partly unused and the
+     * queue empty. Before, the empty round trips set off probes and a new slow start that grew the
+     * window to 9.77 MB (1.5 BDP) without using it; when the CPU came back it went out at once and
+     * the one-BDP queue dropped 888 datagrams.
+     */
+    @Test
+    void fair_senderStarved_doesNotBankAWindowItCannotUse() {
+        FlowRun r = starved("ramp_starvedSender", 0, new Slowdown(380_000_000L, 1500 * MS, 3500 * MS), 6 * S);
+
+        long windowAtEnd = r.stats.get(slice(3500 * MS) - 1)[0].windowBytes();
+        double after = sent(r, slice(4 * S), slice(6 * S));
+        System.out.printf("sender starved for 2 s: window %d KB at its end, then %.1f Mbit/s%n", windowAtEnd / 1000, after / 1e6);
+        assertThat(windowAtEnd).isLessThanOrEqualTo(bdp(STARVED_RTT) * 5 / 4);
+        assertThat(after).isGreaterThanOrEqualTo(0.95 * BOTTLENECK);
+    }
+}
