@@ -179,14 +179,14 @@ public final class DestinationEndpoint {
         } finally {
             session.fsyncs.shutdownNow();
             session.applier.close();
-            if (session.group != null) {
-                session.group.close();
-            }
             peer.close();
             try {
-                snapshot.flush();
+                session.commitDurably();
             } catch (RuntimeException e) {
                 log.warn("could not commit the destination snapshot: {}", e.getMessage());
+            }
+            if (session.group != null) {
+                session.group.close();
             }
         }
     }
@@ -238,6 +238,8 @@ public final class DestinationEndpoint {
         /** When the oldest ack or rename still waiting for a commit became pending. */
         private long firstPending;
         private boolean salvaging;
+        /** A directory sync failed: the snapshot is not committed again this run (see {@link #commitDurably}). */
+        private boolean renamesUndurable;
         private final List<String> errors = new ArrayList<>();
         private long filesTransferred;
         private long bytesTransferred;
@@ -1039,10 +1041,14 @@ public final class DestinationEndpoint {
             ackAfterCommit(new Message.Ack(id, outcome, null));
         }
 
+        /**
+         * Removes {@code path}'s record. The row goes whether or not {@code recorded} held it:
+         * a path created in this run has a row but no longer an entry there (see
+         * {@link #settle}), and a later delete of it must not leave the row.
+         */
         private void forget(String path) {
-            if (recorded.remove(path) != null || !scope.isWhole()) {
-                snapshot.remove(path);
-            }
+            recorded.remove(path);
+            snapshot.remove(path);
         }
 
         /**
@@ -1093,12 +1099,32 @@ public final class DestinationEndpoint {
             if (acksAfterCommit.isEmpty() && snapshot.pendingCount() == 0) {
                 return;
             }
-            syncDirectories(applier.takeTouchedDirs());
-            snapshot.flush();
+            commitDurably();
             acksAfterCommit.forEach(peer::send);
             acksAfterCommit.clear();
             // What is still in flight waits a whole interval, not a commit per message.
             firstPending = System.nanoTime();
+        }
+
+        /**
+         * Makes the renames and deletes since the last commit durable, then commits the snapshot.
+         * If they could not be made durable, no later commit of this run happens either: the
+         * snapshot must not claim a file whose rename a power loss could still undo.
+         */
+        void commitDurably() {
+            if (renamesUndurable) {
+                return;
+            }
+            try {
+                syncDirectories(applier.takeTouchedDirs());
+                if (group != null) {
+                    group.forgetDirectories();
+                }
+            } catch (RuntimeException e) {
+                renamesUndurable = true;
+                throw e;
+            }
+            snapshot.flush();
         }
 
         /** Makes renames and deletes in {@code dirs} durable: one barrier for those it covers, an fsync for the rest. */
@@ -1135,7 +1161,7 @@ public final class DestinationEndpoint {
             salvaging = true;
             try {
                 completeCommits(true);
-                snapshot.flush();
+                commitDurably();
             } catch (RuntimeException e) {
                 log.warn("could not keep the files received before the sync failed: {}", e.getMessage());
             }

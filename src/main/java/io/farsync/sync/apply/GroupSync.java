@@ -145,7 +145,9 @@ public final class GroupSync implements AutoCloseable {
      * True if a barrier makes {@code file}, a file this process just created, durable. Such a
      * file is on its directory's file system (only an existing file can be a mount point), so
      * the answer for the last directory asked about is reused: received files come directory by
-     * directory, and this saves an lstat per file. Called by one thread (the destination's).
+     * directory, and this saves an lstat per file. The answer holds until {@link #forgetDirectories}:
+     * a file system can be mounted onto the directory later in a long run. Called by one thread
+     * (the destination's).
      */
     public boolean coversNewFile(Path file) {
         Path dir = file.getParent();
@@ -154,6 +156,15 @@ public final class GroupSync implements AutoCloseable {
             lastDir = dir;
         }
         return lastDirCovered;
+    }
+
+    /**
+     * Forgets what {@link #coversNewFile} learned: called at each commit, so that a file system
+     * mounted onto a directory during a continuous run is seen within a commit interval (as
+     * {@link OpenDirectories} stops trusting its open directories).
+     */
+    public void forgetDirectories() {
+        lastDir = null;
     }
 
     /** Completes once a barrier that started after this call has returned; fails with its error. */
