@@ -238,8 +238,6 @@ public final class DestinationEndpoint {
         /** When the oldest ack or rename still waiting for a commit became pending. */
         private long firstPending;
         private boolean salvaging;
-        /** A directory sync failed: the snapshot is not committed again this run (see {@link #commitDurably}). */
-        private boolean renamesUndurable;
         private final List<String> errors = new ArrayList<>();
         private long filesTransferred;
         private long bytesTransferred;
@@ -1107,22 +1105,15 @@ public final class DestinationEndpoint {
         }
 
         /**
-         * Makes the renames and deletes since the last commit durable, then commits the snapshot.
-         * If they could not be made durable, no later commit of this run happens either: the
-         * snapshot must not claim a file whose rename a power loss could still undo.
+         * Makes the renames and deletes since the last commit durable, then commits the snapshot:
+         * it must not claim a file whose rename a power loss could still undo. Also after a
+         * failed run (salvage, the final commit), whose rows are committed whatever happens
+         * (the run's record and closing the snapshot commit them).
          */
         void commitDurably() {
-            if (renamesUndurable) {
-                return;
-            }
-            try {
-                syncDirectories(applier.takeTouchedDirs());
-                if (group != null) {
-                    group.forgetDirectories();
-                }
-            } catch (RuntimeException e) {
-                renamesUndurable = true;
-                throw e;
+            syncDirectories(applier.takeTouchedDirs());
+            if (group != null) {
+                group.forgetDirectories();
             }
             snapshot.flush();
         }
@@ -1144,6 +1135,9 @@ public final class DestinationEndpoint {
                     log.warn("syncfs of {} failed ({}); fsyncing the directories one by one", root, e.getCause().toString());
                     dirs.forEach(Applier::syncDirectory);
                 } catch (InterruptedException e) {
+                    // Durable all the same, one by one with the interrupt held back (an interrupted
+                    // thread's fsync fails): the rows of these renames get committed later anyway.
+                    dirs.forEach(Applier::syncDirectory);
                     Thread.currentThread().interrupt();
                     throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while making renames durable in " + root, e);
                 }
