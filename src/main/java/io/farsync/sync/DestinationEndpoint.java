@@ -179,14 +179,14 @@ public final class DestinationEndpoint {
         } finally {
             session.fsyncs.shutdownNow();
             session.applier.close();
-            if (session.group != null) {
-                session.group.close();
-            }
             peer.close();
             try {
-                snapshot.flush();
+                session.commitDurably();
             } catch (RuntimeException e) {
                 log.warn("could not commit the destination snapshot: {}", e.getMessage());
+            }
+            if (session.group != null) {
+                session.group.close();
             }
         }
     }
@@ -1039,10 +1039,14 @@ public final class DestinationEndpoint {
             ackAfterCommit(new Message.Ack(id, outcome, null));
         }
 
+        /**
+         * Removes {@code path}'s record. The row goes whether or not {@code recorded} held it:
+         * a path created in this run has a row but no longer an entry there (see
+         * {@link #settle}), and a later delete of it must not leave the row.
+         */
         private void forget(String path) {
-            if (recorded.remove(path) != null || !scope.isWhole()) {
-                snapshot.remove(path);
-            }
+            recorded.remove(path);
+            snapshot.remove(path);
         }
 
         /**
@@ -1093,12 +1097,25 @@ public final class DestinationEndpoint {
             if (acksAfterCommit.isEmpty() && snapshot.pendingCount() == 0) {
                 return;
             }
-            syncDirectories(applier.takeTouchedDirs());
-            snapshot.flush();
+            commitDurably();
             acksAfterCommit.forEach(peer::send);
             acksAfterCommit.clear();
             // What is still in flight waits a whole interval, not a commit per message.
             firstPending = System.nanoTime();
+        }
+
+        /**
+         * Makes the renames and deletes since the last commit durable, then commits the snapshot:
+         * it must not claim a file whose rename a power loss could still undo. Also after a
+         * failed run (salvage, the final commit), whose rows are committed whatever happens
+         * (the run's record and closing the snapshot commit them).
+         */
+        void commitDurably() {
+            syncDirectories(applier.takeTouchedDirs());
+            if (group != null) {
+                group.forgetDirectories();
+            }
+            snapshot.flush();
         }
 
         /** Makes renames and deletes in {@code dirs} durable: one barrier for those it covers, an fsync for the rest. */
@@ -1118,6 +1135,9 @@ public final class DestinationEndpoint {
                     log.warn("syncfs of {} failed ({}); fsyncing the directories one by one", root, e.getCause().toString());
                     dirs.forEach(Applier::syncDirectory);
                 } catch (InterruptedException e) {
+                    // Durable all the same, one by one with the interrupt held back (an interrupted
+                    // thread's fsync fails): the rows of these renames get committed later anyway.
+                    dirs.forEach(Applier::syncDirectory);
                     Thread.currentThread().interrupt();
                     throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while making renames durable in " + root, e);
                 }
@@ -1135,7 +1155,7 @@ public final class DestinationEndpoint {
             salvaging = true;
             try {
                 completeCommits(true);
-                snapshot.flush();
+                commitDurably();
             } catch (RuntimeException e) {
                 log.warn("could not keep the files received before the sync failed: {}", e.getMessage());
             }

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.RandomAccess;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -27,6 +28,14 @@ final class Offers extends AbstractList<Planner.Item> implements RandomAccess {
     /** Per id: a row of {@link #table} (a Meta of it), or {@code -1 - i} for {@code objects.get(i)}. */
     private int[] refs = new int[16];
     private int size;
+    /**
+     * The index {@link #offeredAtOrBelow} answers from, built at its first call (a refused move
+     * is rare) and then kept up to date by appends: the rows offered then, sorted (the table is
+     * in path order), and the paths offered otherwise (objects that are not deletes, later rows).
+     * Null until then and after a {@link #set}.
+     */
+    private int[] sortedRows;
+    private TreeSet<String> otherPaths;
 
     /** @param table the rows {@link #addRow} refers to */
     Offers(EntryTable table) {
@@ -75,6 +84,20 @@ final class Offers extends AbstractList<Planner.Item> implements RandomAccess {
             refs = Arrays.copyOf(refs, size + (size >> 1));
         }
         refs[size++] = ref;
+        if (otherPaths != null) {
+            indexOther(ref);
+        }
+    }
+
+    private void indexOther(int ref) {
+        if (ref >= 0) {
+            otherPaths.add(table.pathAt(ref));
+        } else {
+            Planner.Item item = objects.get(-1 - ref);
+            if (!(item instanceof Planner.Delete)) {
+                otherPaths.add(item.entry().path());
+            }
+        }
     }
 
     @Override
@@ -86,6 +109,8 @@ final class Offers extends AbstractList<Planner.Item> implements RandomAccess {
     @Override
     public Planner.Item set(int i, Planner.Item item) {
         Planner.Item old = get(i);
+        sortedRows = null;
+        otherPaths = null;
         int ref = refs[i];
         if (ref < 0) {
             objects.set(-1 - ref, item);
@@ -126,25 +151,47 @@ final class Offers extends AbstractList<Planner.Item> implements RandomAccess {
         return out;
     }
 
-    /** The paths offered (every item but deletes) at or below {@code dir}. */
+    /**
+     * The paths offered (every item but deletes) at or below {@code dir}: by binary search in
+     * an index built once, so that each refused directory move does not walk every offer.
+     */
     Set<String> offeredAtOrBelow(String dir) {
+        if (otherPaths == null) {
+            buildIndex();
+        }
         int lo = bound(table.indexOf(dir));
         int hi = bound(table.indexOf(dir + "0"));    // '0' follows '/': [dir, dir0) holds dir and what is below it
         Set<String> out = new HashSet<>();
-        for (int i = 0; i < size; i++) {
-            int ref = refs[i];
-            if (ref >= 0) {
-                if (ref >= lo && ref < hi && Entry.isAtOrBelow(table.pathAt(ref), dir)) {
-                    out.add(table.pathAt(ref));
-                }
-            } else {
-                Planner.Item item = objects.get(-1 - ref);
-                if (!(item instanceof Planner.Delete) && Entry.isAtOrBelow(item.entry().path(), dir)) {
-                    out.add(item.entry().path());
-                }
+        for (int k = bound(Arrays.binarySearch(sortedRows, lo)); k < sortedRows.length && sortedRows[k] < hi; k++) {
+            String path = table.pathAt(sortedRows[k]);
+            if (Entry.isAtOrBelow(path, dir)) {
+                out.add(path);
+            }
+        }
+        for (String path : otherPaths.subSet(dir, true, dir + "0", false)) {
+            if (Entry.isAtOrBelow(path, dir)) {
+                out.add(path);
             }
         }
         return out;
+    }
+
+    private void buildIndex() {
+        int rows = 0;
+        for (int i = 0; i < size; i++) {
+            rows += refs[i] >= 0 ? 1 : 0;
+        }
+        sortedRows = new int[rows];
+        otherPaths = new TreeSet<>();
+        rows = 0;
+        for (int i = 0; i < size; i++) {
+            if (refs[i] >= 0) {
+                sortedRows[rows++] = refs[i];
+            } else {
+                indexOther(refs[i]);
+            }
+        }
+        Arrays.sort(sortedRows);
     }
 
     private static int bound(int indexOf) {

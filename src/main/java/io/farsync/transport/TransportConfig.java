@@ -2,6 +2,9 @@ package io.farsync.transport;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Immutable settings of one transport endpoint. Start from {@link #defaults()} and adjust with
@@ -138,12 +141,30 @@ public record TransportConfig(
      * <p>Also at most an eighth of the JVM's heap each ({@link #windowsForHeap}): outstanding data
      * does fill both windows when the receiver writes slower than the sender reads (a first sync
      * of a million 100-byte files to a local destination held 200 MB in them, both ends in one
-     * JVM), and a sync must fit the heap it is given ({@code -Xmx256m}).
+     * JVM), and a sync must fit the heap it is given ({@code -Xmx256m}). This cap can undercut
+     * the 64 MiB above: the JVM's default heap is a quarter of the host's memory, so a 1 GiB host
+     * gets at most 32 MiB, about 450 Mbit/s at 600 ms. It is logged once (INFO) when it applies;
+     * a larger heap ({@code FARSYNC_JAVA_OPTS=-Xmx2g}) lifts it.
      */
     public TransportConfig withWindowsForRate() {
-        long bytes = Math.max(64L << 20, Math.min(512L << 20, rateBitsPerSecond / 8 * 2));
-        bytes = Math.min(bytes, windowsForHeap(Runtime.getRuntime().maxMemory()));
+        long wanted = Math.max(64L << 20, Math.min(512L << 20, rateBitsPerSecond / 8 * 2));
+        long heap = Runtime.getRuntime().maxMemory();
+        long bytes = Math.min(wanted, windowsForHeap(heap));
+        if (bytes < wanted && HEAP_CAP_LOGGED.compareAndSet(false, true)) {
+            log.info(heapCapNotice(heap, bytes));
+        }
         return withBuffers((int) bytes, (int) bytes);
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(TransportConfig.class);
+    private static final AtomicBoolean HEAP_CAP_LOGGED = new AtomicBoolean();
+
+    /** What is logged when the heap caps the windows at {@code window} bytes: the rate it allows at 600 ms. */
+    static String heapCapNotice(long maxHeapBytes, long window) {
+        long mbitAt600ms = window * 8 * 1000 / 600 / 1_000_000;
+        return String.format("transfer window capped at %d MiB by the Java heap (%d MiB): at most ~%d Mbit/s at 600 ms RTT;"
+                + " give more heap to lift it (FARSYNC_JAVA_OPTS=-Xmx%dm)", window >> 20, maxHeapBytes >> 20, mbitAt600ms,
+                (64L << 20) * 8 >> 20);
     }
 
     /** The largest window a heap of {@code maxHeapBytes} affords: an eighth of it, at least 4 MiB. */

@@ -88,6 +88,24 @@ class OffersTest {
         assertThat(Offers.of(new ArrayList<>(o))).isEqualTo(o);
     }
 
+    @Test
+    void offeredBelow_seesWhatIsAddedOrReplacedAfterItsFirstCall() {
+        Offers o = new Offers(t);
+        o.addRow(3);
+        o.addRow(0);
+        assertThat(o.offeredAtOrBelow("d")).containsExactly("d");
+
+        o.addRow(2);
+        o.addRow(1);
+        o.add(new Planner.Delete(file("d/old", 1)));
+        o.add(new Planner.Meta(file("d/new", 1)));
+        assertThat(o.offeredAtOrBelow("d")).containsExactlyInAnyOrder("d", "d/f", "d/new");
+
+        o.set(2, new Planner.Meta(file("h/x", 1)));    // "d/f" is no longer offered
+        assertThat(o.offeredAtOrBelow("d")).containsExactlyInAnyOrder("d", "d/new");
+        assertThat(o.offeredAtOrBelow("h")).containsExactlyInAnyOrder("h", "h/x");
+    }
+
     /** The planner's first plan of a random tree: every entry, parents first, each as its table row. */
     @Test
     void firstPlan_offersEveryScannedEntry_asRows() {

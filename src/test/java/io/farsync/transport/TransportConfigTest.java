@@ -57,4 +57,12 @@ class TransportConfigTest {
         assertThat((long) c.sendBufferBytes()).isEqualTo(Math.min(512L << 20, heapShare));
         assertThat(c.receiveWindowBytes()).isEqualTo(c.sendBufferBytes());
     }
+
+    @Test
+    void heapCapNotice_namesTheHeapTheRateAt600msAndHowToLiftIt() {
+        assertThat(TransportConfig.heapCapNotice(1L << 30, TransportConfig.windowsForHeap(1L << 30)))
+                .isEqualTo("transfer window capped at 128 MiB by the Java heap (1024 MiB): at most ~1789 Mbit/s at 600 ms RTT;"
+                        + " give more heap to lift it (FARSYNC_JAVA_OPTS=-Xmx512m)");
+        assertThat(TransportConfig.heapCapNotice(256L << 20, 32L << 20)).contains("32 MiB", "256 MiB", "~447 Mbit/s");
+    }
 }

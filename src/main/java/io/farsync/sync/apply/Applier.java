@@ -217,7 +217,7 @@ public final class Applier {
                     LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
             return new TempFile(dir, tempName, name, ch, checksum, false);
         } catch (IOException ex) {
-            closeQuietly(dir);
+            dir.closeQuietly();
             throw failure(ex, target);
         }
     }
@@ -241,7 +241,7 @@ public final class Applier {
             BasicFileAttributes a = dir.attrsOrNull(partialName);
             if (a != null && !a.isRegularFile()) {
                 if (a.isDirectory()) {
-                    closeQuietly(dir);
+                    dir.closeQuietly();
                     throw new EntryFailure("a directory stands where the partial file must go: " + partial);
                 }
                 dir.delete(partialName, false);
@@ -255,7 +255,7 @@ public final class Applier {
             if (t != null) {
                 t.discard();
             } else {
-                closeQuietly(dir);
+                dir.closeQuietly();
             }
             throw failure(ex, target);
         }
@@ -606,14 +606,6 @@ public final class Applier {
             dir.delete(name, true);
         } catch (DirectoryNotEmptyException e) {
             throw new EntryFailure("cannot replace non-empty directory " + target);
-        }
-    }
-
-    private static void closeQuietly(DirectoryHandle dir) {
-        try {
-            dir.close();
-        } catch (IOException ignored) {
-            // reporting the first failure
         }
     }
 

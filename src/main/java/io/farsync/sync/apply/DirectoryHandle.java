@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
+import org.slf4j.LoggerFactory;
 
 /**
  * An open directory below the destination root, reached from the root one name at a time
@@ -163,6 +164,15 @@ final class DirectoryHandle implements AutoCloseable {
     public synchronized void close() throws IOException {
         if (references > 0 && --references == 0) {
             dir.close();
+        }
+    }
+
+    /** {@link #close}, for cleanup paths: a failure to close is logged (debug), not thrown. */
+    void closeQuietly() {
+        try {
+            close();
+        } catch (IOException e) {
+            LoggerFactory.getLogger(DirectoryHandle.class).debug("closing directory handle of {}: {}", path(), e.toString());
         }
     }
 }

@@ -1,8 +1,6 @@
 package io.farsync.sync.apply;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.Stat;
@@ -31,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * requests that arrive while one runs are served by the next, and the batch size follows the
  * disk's speed with no tuning. Files and directories on another file system than the root (a
  * mount point inside the tree) are not covered: {@link #covers} tells the caller to fsync those
- * itself. Linux only, through JNA (the JDK has no syncfs); {@link #open} returns null elsewhere.
+ * itself. Linux only, through JNA ({@link NativeFiles}: the JDK has no syncfs); {@link #open} returns null elsewhere.
  */
 public final class GroupSync implements AutoCloseable {
 
@@ -41,14 +39,6 @@ public final class GroupSync implements AutoCloseable {
     @FunctionalInterface
     interface Barrier {
         void sync() throws IOException;
-    }
-
-    private interface LibC extends Library {
-        int open(String path, int flags) throws LastErrorException;
-
-        int syncfs(int fd) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
     }
 
     private static final int O_RDONLY = 0;
@@ -76,8 +66,7 @@ public final class GroupSync implements AutoCloseable {
 
     /** Barriers by syncfs on {@code root}'s file system, or null where syncfs is not available. */
     public static GroupSync open(Path root) {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
-                || !reportsWritebackErrors(System.getProperty("os.version", ""))) {
+        if (!NativeFiles.isLinux() || !reportsWritebackErrors(System.getProperty("os.version", ""))) {
             return null;
         }
         try {
@@ -90,7 +79,11 @@ public final class GroupSync implements AutoCloseable {
                 log.info("{} is on {}: received files are fsynced one by one", root, type);
                 return null;
             }
-            LibC c = Native.load("c", LibC.class);
+            NativeFiles.LibC c = NativeFiles.libc();
+            if (c == null) {
+                log.info("no C library through JNA for {}: received files are fsynced one by one", root);
+                return null;
+            }
             NativeLibrary.getInstance("c").getFunction("syncfs"); // bound now, not at the first barrier
             int fd = c.open(root.toString(), O_RDONLY);
             GroupSync g = new GroupSync(() -> {
@@ -145,7 +138,9 @@ public final class GroupSync implements AutoCloseable {
      * True if a barrier makes {@code file}, a file this process just created, durable. Such a
      * file is on its directory's file system (only an existing file can be a mount point), so
      * the answer for the last directory asked about is reused: received files come directory by
-     * directory, and this saves an lstat per file. Called by one thread (the destination's).
+     * directory, and this saves an lstat per file. The answer holds until {@link #forgetDirectories}:
+     * a file system can be mounted onto the directory later in a long run. Called by one thread
+     * (the destination's).
      */
     public boolean coversNewFile(Path file) {
         Path dir = file.getParent();
@@ -154,6 +149,15 @@ public final class GroupSync implements AutoCloseable {
             lastDir = dir;
         }
         return lastDirCovered;
+    }
+
+    /**
+     * Forgets what {@link #coversNewFile} learned: called at each commit, so that a file system
+     * mounted onto a directory during a continuous run is seen within a commit interval (as
+     * {@link OpenDirectories} stops trusting its open directories).
+     */
+    public void forgetDirectories() {
+        lastDir = null;
     }
 
     /** Completes once a barrier that started after this call has returned; fails with its error. */

@@ -34,14 +34,33 @@ final class NativeFiles {
     /** {@code tv_nsec} value that leaves that time alone (the access time, here). */
     private static final long UTIME_OMIT = (1L << 30) - 2L;
 
-    private interface LibC extends Library {
+    /**
+     * The C library calls this package makes, in one JNA binding (the JDK offers none of them):
+     * also {@code syncfs} for {@link GroupSync} and {@code renameat2} for {@link NoReplaceRename}.
+     * A call missing from the C library fails only when made: callers that need one check for it
+     * when they start ({@code NativeLibrary.getFunction}).
+     */
+    interface LibC extends Library {
         int sync_file_range(int fd, long offset, long nbytes, int flags) throws LastErrorException;
 
         int fchmod(int fd, int mode) throws LastErrorException;
 
         /** {@code times}: atime seconds, nanoseconds, mtime seconds, nanoseconds (64-bit timespecs). */
         int futimens(int fd, long[] times) throws LastErrorException;
+
+        int open(String path, int flags) throws LastErrorException;
+
+        int openat(int dirfd, String path, int flags) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+
+        int syncfs(int fd) throws LastErrorException;
+
+        int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
     }
+
+    /** The C library on Linux; null elsewhere or where JNA cannot load it. Before {@link #NATIVE}, which uses it. */
+    private static final LibC LIBC = loadLibC();
 
     /** How to reach a FileChannel's descriptor and the calls; null where any is missing. */
     private record Access(LibC libc, Field channelFd, Method fdVal) {
@@ -50,6 +69,28 @@ final class NativeFiles {
     private static final Access NATIVE = load();
 
     private NativeFiles() {
+    }
+
+    /** True on Linux, the only system whose C library calls are bound here. */
+    static boolean isLinux() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
+    }
+
+    /** The C library through JNA, or null off Linux or where it cannot be loaded. */
+    static LibC libc() {
+        return LIBC;
+    }
+
+    private static LibC loadLibC() {
+        if (!isLinux()) {
+            return null;
+        }
+        try {
+            return Native.load("c", LibC.class);
+        } catch (LinkageError | RuntimeException e) {
+            log.debug("the C library cannot be loaded through JNA: {}", e.toString());
+            return null;
+        }
     }
 
     /** True where these calls work (64-bit Linux, the descriptor reachable). */
@@ -91,7 +132,7 @@ final class NativeFiles {
     }
 
     private static Access load() {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        if (LIBC == null) {
             return null;
         }
         try {
@@ -103,8 +144,7 @@ final class NativeFiles {
             fd.setAccessible(true);
             Method fdVal = Class.forName("sun.nio.ch.IOUtil").getDeclaredMethod("fdVal", FileDescriptor.class);
             fdVal.setAccessible(true);
-            LibC libc = Native.load("c", LibC.class);
-            return new Access(libc, fd, fdVal);
+            return new Access(LIBC, fd, fdVal);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // closed module (no --add-opens), another JDK or no JNA: callers go by path
             log.debug("descriptor calls not available: {}", e.toString());

@@ -1,18 +1,15 @@
 package io.farsync.sync.apply;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Renames a file below a root only if the new name is free, atomically: Linux's
- * {@code renameat2(RENAME_NOREPLACE)} through JNA (kernel 3.15+, glibc 2.28+).
+ * {@code renameat2(RENAME_NOREPLACE)} through JNA ({@link NativeFiles}; kernel 3.15+, glibc 2.28+).
  *
  * <p>Why: {@link Applier#carry} checks that the new name is free and then renames; a file made
  * there in between (by a user, or by another session on the root) would be silently replaced
@@ -31,16 +28,6 @@ final class NoReplaceRename {
     /** What {@link #rename} did. */
     enum Result { RENAMED, TAKEN, UNSUPPORTED }
 
-    private interface LibC extends Library {
-        int open(String path, int flags) throws LastErrorException;
-
-        int openat(int dirfd, String path, int flags) throws LastErrorException;
-
-        int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
-    }
-
     private static final int RENAME_NOREPLACE = 1;
     private static final int EEXIST = 17;
     private static final int EINVAL = 22;
@@ -53,7 +40,7 @@ final class NoReplaceRename {
     private static final int ROOT_FLAGS = rootFlags(ARCH);
     /** {@link #ROOT_FLAGS} | O_NOFOLLOW: for every name below the root; 0 where this architecture's values are not known here. */
     private static final int DIRECTORY_FLAGS = ROOT_FLAGS == 0 ? 0 : ROOT_FLAGS | noFollow(ARCH);
-    private static final LibC C = load();
+    private static final NativeFiles.LibC C = load();
 
     private NoReplaceRename() {
     }
@@ -74,12 +61,12 @@ final class NoReplaceRename {
         };
     }
 
-    private static LibC load() {
-        if (DIRECTORY_FLAGS == 0 || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+    private static NativeFiles.LibC load() {
+        NativeFiles.LibC c = NativeFiles.libc();
+        if (DIRECTORY_FLAGS == 0 || c == null) {
             return null;
         }
         try {
-            LibC c = Native.load("c", LibC.class);
             NativeLibrary.getInstance("c").getFunction("renameat2"); // glibc < 2.28 has none: known now, not mid-sync
             return c;
         } catch (LinkageError | RuntimeException e) {

@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The directories that received files go into, kept open from one file to the next, so a
@@ -27,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class OpenDirectories {
 
-    private static final Logger log = LoggerFactory.getLogger(OpenDirectories.class);
     /** Received files arrive directory by directory; a few handles cover interleaved trees. */
     static final int MAX_OPEN = 16;
     /** The destination's commit interval: how long a handle is trusted to be the directory at its path. */
@@ -43,7 +40,7 @@ final class OpenDirectories {
             if (size() <= MAX_OPEN) {
                 return false;
             }
-            closeQuietly(eldest.getValue());
+            eldest.getValue().closeQuietly();
             return true;
         }
     };
@@ -78,15 +75,7 @@ final class OpenDirectories {
         if (open.isEmpty()) {
             return;
         }
-        open.values().forEach(OpenDirectories::closeQuietly);
+        open.values().forEach(DirectoryHandle::closeQuietly);
         open.clear();
-    }
-
-    private static void closeQuietly(DirectoryHandle h) {
-        try {
-            h.close();
-        } catch (IOException e) {
-            log.debug("closing directory handle of {}: {}", h.path(), e.toString());
-        }
     }
 }

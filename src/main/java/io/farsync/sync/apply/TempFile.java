@@ -161,11 +161,7 @@ public final class TempFile {
             return;
         }
         dirOpen = false;
-        try {
-            dir.close();
-        } catch (IOException e) {
-            log.debug("closing directory handle of {}: {}", path, IoReasons.reason(e));
-        }
+        dir.closeQuietly();
     }
 
     /**

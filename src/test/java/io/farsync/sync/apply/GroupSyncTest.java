@@ -71,6 +71,33 @@ class GroupSyncTest {
     }
 
     @Test
+    void coversNewFile_asksAgainAfterForgetDirectories_whenTheDirectoryMovedToAnotherFileSystem() throws Exception {
+        // A symlinked ancestor stands in for a mount: the same directory path, another device.
+        Path elsewhere = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(elsewhere) && Files.isWritable(elsewhere)
+                && !Files.getFileStore(elsewhere).equals(Files.getFileStore(tmp)), "a second file system at /dev/shm");
+        Path local = Files.createDirectories(tmp.resolve("real/sub"));
+        Path other = Files.createTempDirectory(elsewhere, "groupsync");
+        try {
+            Files.createDirectory(other.resolve("sub"));
+            Path link = Files.createSymbolicLink(tmp.resolve("link"), local.getParent());
+            long device = io.farsync.sync.scan.Stat.lstatOrNull(local, ".").device();
+            try (GroupSync g = new GroupSync(() -> { }, device, () -> { })) {
+                Path file = link.resolve("sub/f");
+                assertThat(g.coversNewFile(file)).isTrue();
+                Files.delete(link);
+                Files.createSymbolicLink(link, other);
+                assertThat(g.coversNewFile(file)).as("cached until the next commit").isTrue();
+                g.forgetDirectories();
+                assertThat(g.coversNewFile(file)).isFalse();
+            }
+        } finally {
+            Files.delete(other.resolve("sub"));
+            Files.delete(other);
+        }
+    }
+
+    @Test
     void aFailedBarrier_failsEveryRequestItServed() throws Exception {
         try (GroupSync g = new GroupSync(() -> {
             throw new IOException("EIO");
