@@ -180,6 +180,11 @@ public final class FarsyncServer implements AutoCloseable {
         return udp.datagramsDropped();
     }
 
+    /** See {@link UdpTransport#holdEarlyDatagramsFor}. */
+    void holdEarlyDatagramsFor(Duration hold) {
+        udp.holdEarlyDatagramsFor(hold);
+    }
+
     /** Datagrams that came before their session was accepted and were delivered then. */
     long earlyDatagramsDelivered() {
         return udp.earlyDatagramsDelivered();

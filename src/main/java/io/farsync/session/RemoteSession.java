@@ -211,6 +211,11 @@ public final class RemoteSession implements AutoCloseable {
         return session.messageTrace();
     }
 
+    /** The name of this session's own SSH client, which sshd puts in its threads' names. */
+    String sshClientName() {
+        return client.toString();
+    }
+
     /** Tears everything down at once after a failure. */
     public void abort(String reason) {
         transport.abort(reason);

@@ -131,14 +131,17 @@ public final class SessionClient {
             udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(rtt));
             // The server's UDP port has its SSH port's number (FarsyncServer.start): the transport
             // starts now, a round trip before the welcome, and the server holds what arrives
-            // before it accepted the keys. The welcome still confirms the port.
-            InetAddress server = ((InetSocketAddress) session.getIoSession().getRemoteAddress()).getAddress();
-            int udpPort = target.port();
+            // before it accepted the keys. The welcome still confirms the port. The TCP peer
+            // actually reached names both host and port: sshd's client configuration (a Host
+            // entry's HostName/Port) can substitute them for the target's.
+            InetSocketAddress peer = (InetSocketAddress) session.getIoSession().getRemoteAddress();
+            InetAddress server = peer.getAddress();
+            int udpPort = peer.getPort();
             TransportConnection transport = udp.connect(new InetSocketAddress(server, udpPort), keys);
             clock.done();
             RemoteSession remote = new RemoteSession(client, session, channel, control, udp, transport,
                     w -> w.udpPort() == null || w.udpPort() != udpPort
-                            ? "server " + target + " has its UDP port at " + w.udpPort() + ", not " + udpPort : null,
+                            ? "server " + target + " has its UDP port at " + w.udpPort() + ", not at its SSH port " + udpPort : null,
                     timeout, "server " + target + " did not answer the session request within " + timeout.toSeconds() + " s");
             if (waitForWelcome) {
                 awaitWelcome(remote, target);

@@ -271,8 +271,16 @@ public final class DestinationEndpoint {
             prepareRoot();
             group = fsync == PER_FILE ? GroupSync.open(root) : null;
             // leftover temp files are removed unless another session in this JVM may be writing them
-            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot, root));
-            ScanResult scan = scope.scan(scanner, root);
+            // stops when the peer is gone (a server that refused the sync): reported at once, and
+            // no more stale temp files removed
+            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot, root))
+                    .stopWhen(peer::failed);
+            ScanResult scan;
+            try {
+                scan = scope.scan(scanner, root);
+            } catch (Scanner.Stopped e) {
+                throw peer.failureAfter(e);
+            }
             partials = new HashMap<>(scanner.partials());
             recorded = scope.load(snapshot, scan);
             // The lists go out before the source's hello arrives when they cannot depend on it

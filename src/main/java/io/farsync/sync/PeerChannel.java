@@ -53,6 +53,8 @@ final class PeerChannel implements AutoCloseable {
     private volatile boolean closed;
     private volatile FarsyncException writeFailure;
     private volatile boolean peerAborted;
+    /** Set by the reader when the peer is gone, failed or sent an Abort: nothing more will come. */
+    private volatile boolean failed;
 
     /** @param lastInbound the message after which the peer sends nothing more */
     PeerChannel(String name, InputStream in, OutputStream out, Predicate<Message> lastInbound) {
@@ -156,6 +158,30 @@ final class PeerChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * True once the reader found the peer gone or failing, or received its Abort, before taking
+     * that from {@link #take}: a long local step (a scan) checks this to stop early, and then
+     * {@link #take} says why.
+     */
+    boolean failed() {
+        return failed;
+    }
+
+    /**
+     * After {@link #failed}: why, skipping what the peer sent before that, with {@code stopped}
+     * (the local step it cut short) attached as suppressed.
+     */
+    FarsyncException failureAfter(RuntimeException stopped) {
+        try {
+            while (true) {
+                take();
+            }
+        } catch (FarsyncException f) {
+            f.addSuppressed(stopped);
+            return f;
+        }
+    }
+
     /** True once the peer sent an Abort. */
     boolean peerAborted() {
         return peerAborted;
@@ -229,6 +255,9 @@ final class PeerChannel implements AutoCloseable {
                     }
                 }
                 inbound.add(m);
+                if (m instanceof Message.Abort) {
+                    failed = true;
+                }
                 if (lastInbound.test(m) || m instanceof Message.Abort) {
                     return;
                 }
@@ -236,15 +265,19 @@ final class PeerChannel implements AutoCloseable {
         } catch (EOFException e) {
             inbound.add(new FarsyncException(ExitCode.TRANSFER_FAILED,
                     "connection to peer closed before the sync was complete (" + name + " side)", e));
+            failed = true;
         } catch (FarsyncException e) {
             inbound.add(e);
+            failed = true;
         } catch (IOException e) {
             inbound.add(new FarsyncException(ExitCode.TRANSFER_FAILED, "connection to peer failed: " + e.getMessage(), e));
+            failed = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("{} reader failed", name, e);
             inbound.add(new FarsyncException(ExitCode.INTERNAL, "internal error reading from peer: " + e, e));
+            failed = true;
         }
     }
 

@@ -237,8 +237,15 @@ public final class SourceEndpoint {
                 String what = Files.exists(root, LinkOption.NOFOLLOW_LINKS) ? "source is not a directory: " : "source not found: ";
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
-            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter()).withXattrs(options.xattrs());
-            Scope.Scanned scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
+            // stops when the peer is gone: a server that refused the sync is reported at once
+            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter())
+                    .withXattrs(options.xattrs()).stopWhen(peer::failed);
+            Scope.Scanned scanned;
+            try {
+                scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
+            } catch (Scanner.Stopped e) {
+                throw peer.failureAfter(e);
+            }
             Scope effective = scanned.scope();
             scan = scanned.scan();
             NavigableMap<String, Entry> recorded = effective.load(snapshot, scan);

@@ -35,6 +35,13 @@ final class EarlyDatagrams {
     private final Map<Long, Held> held = new LinkedHashMap<>();
     private long sequence;
     private int bytes;
+    /** {@link #HOLD_NANOS} unless a test lengthened it (see {@link UdpTransport#holdEarlyDatagramsFor}). */
+    private volatile long holdNanos = HOLD_NANOS;
+
+    /** How long a datagram is held from its arrival; set from any thread. */
+    void holdFor(long nanos) {
+        holdNanos = nanos;
+    }
 
     /**
      * Keeps a copy of {@code data[0, len)} from {@code source} for {@code connectionId}, dropping
@@ -69,7 +76,7 @@ final class EarlyDatagrams {
     }
 
     private void expire(long now) {
-        while (!held.isEmpty() && now - held.values().iterator().next().arrivedNanos() > HOLD_NANOS) {
+        while (!held.isEmpty() && now - held.values().iterator().next().arrivedNanos() > holdNanos) {
             evictOldest();
         }
     }

@@ -12,6 +12,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -179,6 +180,15 @@ public final class UdpTransport implements AutoCloseable {
      */
     public long earlyDatagramsDelivered() {
         return earlyDatagramsDelivered.get();
+    }
+
+    /**
+     * Holds datagrams that arrive before their connection is accepted for {@code hold} instead of
+     * {@link EarlyDatagrams#HOLD_NANOS}: a test that proves they are delivered sets a hold longer
+     * than a loaded machine can take between their arrival and {@link #accept}.
+     */
+    public void holdEarlyDatagramsFor(Duration hold) {
+        early.holdFor(hold.toNanos());
     }
 
     /**

@@ -41,4 +41,11 @@ class EarlyDatagramsTest {
         assertThat(early.take(1, EarlyDatagrams.HOLD_NANOS + 1)).isEmpty();
         assertThat(early.size()).isZero();
     }
+
+    @Test
+    void aLongerHold_keepsADatagramPastTheDefaultLimit() {
+        early.holdFor(EarlyDatagrams.HOLD_NANOS * 100);
+        early.hold(1, PEER, new byte[] {1}, 1, 0);
+        assertThat(early.take(1, EarlyDatagrams.HOLD_NANOS + 1)).hasSize(1);
+    }
 }

@@ -29,6 +29,7 @@ import java.util.concurrent.CountedCompleter;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,8 @@ public final class Scanner {
     private Map<String, Path> partials = Map.of();
     /** Read each entry's user xattrs into {@link Entry#xattrHash()} ({@code --xattrs}, source side). */
     private boolean xattrs;
+    /** Asked before each directory is listed: true ends the scan (see {@link #stopWhen}). */
+    private BooleanSupplier stop = () -> false;
 
     /**
      * @param removeStaleTemps delete engine temp files found (destination side)
@@ -101,6 +104,23 @@ public final class Scanner {
     public Scanner withXattrs(boolean on) {
         this.xattrs = on;
         return this;
+    }
+
+    /**
+     * Ends a scan early, with {@link Stopped}, once {@code stop} says so (asked before each
+     * directory is listed): an endpoint whose session failed while it scanned (a server that
+     * refused the sync) reports that at once instead of after scanning a large tree.
+     */
+    public Scanner stopWhen(BooleanSupplier stop) {
+        this.stop = stop;
+        return this;
+    }
+
+    /** A scan ended by {@link #stopWhen}: the caller reports why it asked for that. */
+    public static final class Stopped extends FarsyncException {
+        Stopped() {
+            super(ExitCode.TRANSFER_FAILED, "scan stopped: the session ended");
+        }
     }
 
     public ScanResult scan(Path root) {
@@ -205,6 +225,9 @@ public final class Scanner {
          * subdirectories (those read before an error too, as a sequential walk would).
          */
         List<String> listOrRecord(String rel) {
+            if (stop.getAsBoolean()) {
+                throw new Stopped();
+            }
             List<String> subdirs = new ArrayList<>();
             try {
                 list(rel, subdirs);

@@ -1,12 +1,15 @@
 package io.farsync.sync.scan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.farsync.sync.filter.Filter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,7 +128,7 @@ class ScannerTest {
         Files.createDirectories(excluded.getParent());
         Files.writeString(excluded, "db");
 
-        ScanResult sequential = new Scanner(false, Set.of(excluded), io.farsync.sync.filter.Filter.NONE, 1).scan(root);
+        ScanResult sequential = new Scanner(false, Set.of(excluded), Filter.NONE, 1).scan(root);
         for (int threads : new int[] {2, 8}) {
             ScanResult parallel = new Scanner(false, Set.of(excluded), io.farsync.sync.filter.Filter.NONE, threads).scan(root);
             assertThat(parallel.entries()).as("seed %d, %d threads", seed, threads).isEqualTo(sequential.entries());
@@ -173,5 +176,20 @@ class ScannerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Scanner(false, Set.of(), io.farsync.sync.filter.Filter.NONE, 4).scan(missing))
                 .isInstanceOf(io.farsync.common.FarsyncException.class)
                 .hasMessage("no such file or directory: " + missing);
+    }
+
+    @Test
+    void stopWhen_endsTheScanBeforeTheNextDirectory() throws Exception {
+        Path root = tmp.resolve("stop");
+        for (int i = 0; i < 100; i++) {
+            Files.createDirectories(root.resolve("d" + i).resolve("e"));
+        }
+        AtomicInteger asked = new AtomicInteger();
+        // true from the third directory on: the walk (one thread) lists no more
+        Scanner scanner = new Scanner(false, Set.of(), Filter.NONE, 1)
+                .stopWhen(() -> asked.incrementAndGet() > 2);
+        assertThatThrownBy(() -> scanner.scan(root)).isInstanceOf(Scanner.Stopped.class)
+                .hasMessage("scan stopped: the session ended");
+        assertThat(asked).hasValue(3);
     }
 }
