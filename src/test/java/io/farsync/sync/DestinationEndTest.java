@@ -7,8 +7,6 @@ import io.farsync.sync.protocol.MessageCodec;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -25,34 +23,28 @@ class DestinationEndTest {
 
     @TempDir
     Path tmp;
-    private final ExecutorService pool = Executors.newSingleThreadExecutor();
-    private final MemoryPipe toDst = new MemoryPipe(64 * 1024);
-    private final MemoryPipe toSrc = new MemoryPipe(64 * 1024);
-    private final MessageCodec.Writer out = new MessageCodec.Writer(toDst.out);
-    private final MessageCodec.Reader in = new MessageCodec.Reader(toSrc.in);
+    private final EndpointPipes pipes = new EndpointPipes();
+    private final MessageCodec.Writer out = new MessageCodec.Writer(pipes.toDst.out);
+    private final MessageCodec.Reader in = new MessageCodec.Reader(pipes.toSrc.in);
 
     @AfterEach
     void tearDown() throws Exception {
-        toDst.out.close();
-        toSrc.in.close();
-        pool.shutdownNow();
-        // an endpoint still running (a failed test) must not use the store or write into tmp after this
-        pool.awaitTermination(30, TimeUnit.SECONDS);
+        pipes.close();
     }
 
     /** Runs a destination of an empty tree up to its Summary, which it returns; the source sends no Bye. */
     private Future<SyncResult> upToSummary(SnapshotStore store, UnaryOperator<DestinationEndpoint> how) throws Exception {
         Path dst = Files.createDirectories(tmp.resolve("dst"));
-        Future<SyncResult> destination = pool.submit(() -> {
+        Future<SyncResult> destination = pipes.pool.submit(() -> {
             try {
-                return how.apply(new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE)).run(toDst.in, toSrc.out);
+                return how.apply(new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE)).run(pipes.toDst.in, pipes.toSrc.out);
             } finally {
-                toSrc.out.close();
+                pipes.toSrc.out.close();
             }
         });
         out.write(new Message.Hello(Protocol.VERSION, "source"));
         out.write(new Message.MetaEnd(0));
-        toDst.out.flush();
+        pipes.toDst.out.flush();
         Message m;
         do {
             m = in.read();
@@ -77,7 +69,7 @@ class DestinationEndTest {
             // the Summary is read: without a Bye the run cannot have returned
             assertThat(destination.isDone()).isFalse();
             out.write(new Message.Bye());
-            toDst.out.flush();
+            pipes.toDst.out.flush();
 
             assertThat(destination.get(30, TimeUnit.SECONDS).errors()).isEmpty();
         }

@@ -15,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -32,11 +30,9 @@ class HostileDestinationTest {
     @TempDir
     Path tmp;
     Path src;
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    MemoryPipe toDst = new MemoryPipe(64 * 1024);
-    MemoryPipe toSrc = new MemoryPipe(64 * 1024);
-    MessageCodec.Writer out = new MessageCodec.Writer(toSrc.out);
-    MessageCodec.Reader in = new MessageCodec.Reader(toDst.in);
+    EndpointPipes pipes = new EndpointPipes();
+    MessageCodec.Writer out = new MessageCodec.Writer(pipes.toSrc.out);
+    MessageCodec.Reader in = new MessageCodec.Reader(pipes.toDst.in);
     SnapshotStore store;
     Future<SyncResult> source;
 
@@ -46,29 +42,25 @@ class HostileDestinationTest {
         Trees.write(src.resolve("f.txt"), "file", T);
         Files.createDirectories(src.resolve("d"));
         store = SnapshotStore.open(tmp.resolve("db/src.db"));
-        source = pool.submit(() -> {
+        source = pipes.pool.submit(() -> {
             try {
                 return new SourceEndpoint(src, store, SyncOptions.defaults().withMirror(true), SyncListener.NONE)
-                        .run(toSrc.in, toDst.out);
+                        .run(pipes.toSrc.in, pipes.toDst.out);
             } finally {
-                toDst.out.close();
+                pipes.toDst.out.close();
             }
         });
     }
 
     @AfterEach
     void tearDown() throws IOException, InterruptedException {
-        toSrc.out.close();
-        toDst.in.close();
-        pool.shutdownNow();
-        // an endpoint still running (a failed test) must not use the store or write into tmp after this
-        pool.awaitTermination(30, TimeUnit.SECONDS);
+        pipes.close();
         store.close();
     }
 
     private void send(Message m) throws IOException {
         out.write(m);
-        toSrc.out.flush();
+        pipes.toSrc.out.flush();
     }
 
     private void handshake(List<WireEntry> extras) throws IOException {

@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -42,11 +40,9 @@ class HostileSourceTest {
     Path dst;
     Path outside;
     Set<String> before;
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    MemoryPipe toDst = new MemoryPipe(64 * 1024);
-    MemoryPipe toSrc = new MemoryPipe(64 * 1024);
-    MessageCodec.Writer out = new MessageCodec.Writer(toDst.out);
-    MessageCodec.Reader in = new MessageCodec.Reader(toSrc.in);
+    EndpointPipes pipes = new EndpointPipes();
+    MessageCodec.Writer out = new MessageCodec.Writer(pipes.toDst.out);
+    MessageCodec.Reader in = new MessageCodec.Reader(pipes.toSrc.in);
     SnapshotStore store;
     Future<SyncResult> destination;
 
@@ -61,11 +57,7 @@ class HostileSourceTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        toDst.out.close();
-        toSrc.in.close();
-        pool.shutdownNow();
-        // an endpoint still running (a failed test) must not use the store or write into tmp after this
-        pool.awaitTermination(30, TimeUnit.SECONDS);
+        pipes.close();
         store.close();
         assertThat(outsideListing()).as("nothing written outside the destination root").isEqualTo(before);
         assertThat(outside.resolve("passwd")).hasContent("secret");
@@ -84,16 +76,16 @@ class HostileSourceTest {
      */
     private void send(Message m) throws IOException {
         if (destination == null) {
-            destination = pool.submit(() -> {
+            destination = pipes.pool.submit(() -> {
                 try {
-                    return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(toDst.in, toSrc.out);
+                    return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(pipes.toDst.in, pipes.toSrc.out);
                 } finally {
-                    toSrc.out.close();
+                    pipes.toSrc.out.close();
                 }
             });
         }
         out.write(m);
-        toDst.out.flush();
+        pipes.toDst.out.flush();
     }
 
     private void handshake() throws IOException {
@@ -303,7 +295,7 @@ class HostileSourceTest {
     @Test
     void hugeFrameLength_isRefusedWithoutAllocating() throws Exception {
         handshake();
-        DataOutputStream raw = new DataOutputStream(toDst.out);
+        DataOutputStream raw = new DataOutputStream(pipes.toDst.out);
         raw.writeInt(Integer.MAX_VALUE);
         raw.flush();
 

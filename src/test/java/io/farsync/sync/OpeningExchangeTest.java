@@ -9,8 +9,6 @@ import io.farsync.sync.snapshot.SnapshotStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,17 +25,11 @@ class OpeningExchangeTest {
 
     @TempDir
     Path tmp;
-    final ExecutorService pool = Executors.newSingleThreadExecutor();
-    final MemoryPipe toDst = new MemoryPipe(64 * 1024);
-    final MemoryPipe toSrc = new MemoryPipe(64 * 1024);
+    final EndpointPipes pipes = new EndpointPipes();
 
     @AfterEach
     void tearDown() throws Exception {
-        toDst.out.close();
-        toSrc.in.close();
-        pool.shutdownNow();
-        // an endpoint still running (a failed test) must not use the store or write into tmp after this
-        pool.awaitTermination(30, TimeUnit.SECONDS);
+        pipes.close();
     }
 
     @Test
@@ -46,14 +38,14 @@ class OpeningExchangeTest {
         Path dst = Files.createDirectories(tmp.resolve("dst"));
         Files.writeString(dst.resolve("own.txt"), "never synced");
         try (SnapshotStore store = SnapshotStore.open(tmp.resolve("db/dst.db"))) {
-            Future<SyncResult> destination = pool.submit(() -> {
+            Future<SyncResult> destination = pipes.pool.submit(() -> {
                 try {
-                    return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(toDst.in, toSrc.out);
+                    return new DestinationEndpoint(dst, store, SyncOptions.defaults(), SyncListener.NONE).run(pipes.toDst.in, pipes.toSrc.out);
                 } finally {
-                    toSrc.out.close();
+                    pipes.toSrc.out.close();
                 }
             });
-            MessageCodec.Reader in = new MessageCodec.Reader(toSrc.in);
+            MessageCodec.Reader in = new MessageCodec.Reader(pipes.toSrc.in);
             // nothing sent to the destination yet: all three arrive anyway
             assertThat(in.read()).isInstanceOf(Message.Hello.class);
             Message.Deviations d = (Message.Deviations) in.read();
@@ -63,9 +55,9 @@ class OpeningExchangeTest {
             assertThat(x.last()).isTrue();
             assertThat(x.entries()).as("no --mirror: the destination's own files are not listed").isEmpty();
 
-            MessageCodec.Writer out = new MessageCodec.Writer(toDst.out);
+            MessageCodec.Writer out = new MessageCodec.Writer(pipes.toDst.out);
             out.write(new Message.Hello(Protocol.VERSION + 1, "newer source"));
-            toDst.out.flush();
+            pipes.toDst.out.flush();
             try {
                 destination.get(30, TimeUnit.SECONDS);
                 throw new AssertionError("the destination accepted another protocol version");
