@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,10 +22,37 @@ public final class ThreadJoin {
     }
 
     /**
+     * A component's worker threads, each known until it ends, so that its {@code close()} can
+     * wait for those still running ({@link #awaitAll}).
+     */
+    public static final class Workers {
+        private final Set<Thread> running = ConcurrentHashMap.newKeySet();
+
+        /** Starts {@code task} on a daemon thread named {@code name} (a worker must not keep the JVM up). */
+        public void start(String name, Runnable task) {
+            Thread t = new Thread(() -> {
+                try {
+                    task.run();
+                } finally {
+                    running.remove(Thread.currentThread());
+                }
+            }, name);
+            t.setDaemon(true);
+            running.add(t);
+            t.start();
+        }
+
+        /** {@link ThreadJoin#all} for the workers running now. */
+        public void awaitAll(Duration grace, Logger log) {
+            all(running, grace, log);
+        }
+    }
+
+    /**
      * Waits until every thread of {@code threads} (but the calling one) has ended or {@code grace}
      * has passed. Returns early, with the interrupt flag set, if the caller is interrupted.
      */
-    public static void all(Collection<Thread> threads, Duration grace, Logger log) {
+    private static void all(Collection<Thread> threads, Duration grace, Logger log) {
         long deadline = System.nanoTime() + grace.toNanos();
         for (Thread t : List.copyOf(threads)) {
             if (t == Thread.currentThread()) {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +56,7 @@ public final class NodeJobs implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Job> jobs = new ConcurrentHashMap<>();
     /** Job threads still running; {@link #close()} waits for them. */
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final ThreadJoin.Workers threads = new ThreadJoin.Workers();
     /** How long {@link #close()} waits for stopped jobs to wind down (abort their sessions, record the outcome). */
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
     /** Set by {@link #close()}; guarded by {@code this}, as is registering a job and its thread in {@link #start}. */
@@ -84,17 +83,8 @@ public final class NodeJobs implements AutoCloseable {
         Job job = new Job(ids.incrementAndGet(), spec, local);
         forgetOldJobs();
         jobs.put(job.id, job);
-        Thread t = new Thread(() -> {
-            try {
-                job.run();
-            } finally {
-                threads.remove(Thread.currentThread());
-            }
-        }, "farsync-job-" + job.id);
-        // a job must not keep the node from shutting down; close() stops it first
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
+        // a daemon: a job must not keep the node from shutting down; close() stops it first
+        threads.start("farsync-job-" + job.id, job::run);
         return job.view();
     }
 
@@ -136,7 +126,7 @@ public final class NodeJobs implements AutoCloseable {
             closed = true;
         }
         jobs.values().forEach(j -> j.stop("the node is shutting down"));
-        ThreadJoin.all(threads, CLOSE_GRACE, log);
+        threads.awaitAll(CLOSE_GRACE, log);
     }
 
     private final class Job {

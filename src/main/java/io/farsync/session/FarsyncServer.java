@@ -82,7 +82,7 @@ public final class FarsyncServer implements AutoCloseable {
     /** Names this server's session threads apart from other servers' in the same JVM (tests run many). */
     private final String sessionThreadPrefix = "farsync-session-" + SERVER_IDS.incrementAndGet() + "-";
     /** Job threads still running; {@link #close()} waits for them. */
-    private final Set<Thread> jobThreads = ConcurrentHashMap.newKeySet();
+    private final ThreadJoin.Workers jobThreads = new ThreadJoin.Workers();
     /** How long {@link #close()} waits for aborted jobs to wind down (remove or keep their temp files). */
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(15);
     /** With port 0: tries at an ephemeral port number free for both TCP and UDP. */
@@ -198,7 +198,7 @@ public final class FarsyncServer implements AutoCloseable {
     public void close() {
         udp.close();
         stopQuietly(ssh);
-        ThreadJoin.all(jobThreads, CLOSE_GRACE, log);
+        jobThreads.awaitAll(CLOSE_GRACE, log);
     }
 
     private static void stopQuietly(SshServer ssh) {
@@ -243,7 +243,7 @@ public final class FarsyncServer implements AutoCloseable {
     }
 
     /** One subsystem channel: runs one job on its own thread. */
-    private final class JobChannel implements Command, Runnable {
+    private final class JobChannel implements Command {
         private InputStream in;
         private OutputStream out;
         private ExitCallback exit;
@@ -274,10 +274,7 @@ public final class FarsyncServer implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) {
             user = channel.getSession().getUsername();
             peer = String.valueOf(channel.getSession().getClientAddress());
-            Thread t = new Thread(this, sessionThreadPrefix + sessionCounter.incrementAndGet() + "-" + user);
-            t.setDaemon(true);
-            jobThreads.add(t);
-            t.start();
+            jobThreads.start(sessionThreadPrefix + sessionCounter.incrementAndGet() + "-" + user, this::run);
         }
 
         @Override
@@ -288,16 +285,7 @@ public final class FarsyncServer implements AutoCloseable {
             }
         }
 
-        @Override
-        public void run() {
-            try {
-                runJob();
-            } finally {
-                jobThreads.remove(Thread.currentThread());
-            }
-        }
-
-        private void runJob() {
+        private void run() {
             ControlChannel control = new ControlChannel(in, out);
             String stage = ControlMessage.WELCOME;
             ExitCode code = ExitCode.OK;
