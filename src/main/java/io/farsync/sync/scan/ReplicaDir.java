@@ -51,16 +51,16 @@ public final class ReplicaDir {
      */
     public static Path create(Path root) throws IOException {
         Path dir = of(root);
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return dir;
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            // Another sync of the same root (an n-way hub's spokes run at once) may have made it
+            // between the check and the create: only something that is not a directory is an error.
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException(dir + " exists and is not a directory (farsync keeps the root's version vectors there)");
-            }
-            try {
-                Files.createDirectory(dir);
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                    throw raced;
-                }
             }
         }
         return dir;
