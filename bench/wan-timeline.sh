@@ -74,6 +74,9 @@ print("100 ms samples (s from the command's start, link utilisation, machine CPU
 for x in iv:
     print("%6.2f %5.1f %% cpu %3.0f %%" % (x[0] - t0, 100 * x[2] / (rate * (x[1] - x[0])), 100 * x[3]))
 print()
+import datetime
+print("command %s to %s UTC (align with a DEBUG log's timestamps)" % (datetime.datetime.utcfromtimestamp(t0).strftime("%H:%M:%S.%f")[:-3],
+      datetime.datetime.utcfromtimestamp(t1).strftime("%H:%M:%S.%f")[:-3]))
 print("wall %.2f s; link busy for %.2f s in all (IP bytes / rate)" % (t1 - t0, sum(x[2] for x in iv) / rate))
 print("stats: %s" % {k: stats[k] for k in stats if k in ("bytes_transferred", "wire_bytes", "retransmitted_bytes", "datagram_size", "rtt_ms", "loss_percent", "seconds")})
 print()
