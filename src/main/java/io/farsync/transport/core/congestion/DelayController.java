@@ -467,10 +467,13 @@ abstract class DelayController implements RateController {
      * for {@link #pathQueue} to tell that queue from the path's. On the emulated 100 ms link slow
      * start ended 260 ms into the data at 20 Mbit/s and cut the window from 1752 to 333 KB; the
      * empty round trips after it then probed and resumed slow start at 1.5x (both made for a
-     * window near the path's), and the link was full only 1.4 s later. An exit on the path's queue
-     * leaves about alpha queued, never an empty queue; a receiver's queue vanishes once it caught
-     * up, while the cut window is full. The round trip right after the exit is not looked at: the
-     * receiver's backlog, or the trough of a drain, is still in it.
+     * window near the path's), and the link was full only 1.4 s later. A receiver's queue vanishes
+     * once it has caught up, while the cut window is full. After an exit on the path's queue the
+     * queue can read empty too, for two or three round trips on a lossy path (the drain's trough,
+     * and lost datagrams still counted in flight): what tells the two apart is the cut, which such
+     * an exit keeps above half ({@link #UNDO_CUT_BELOW}; undoing milder cuts too undid a real exit
+     * in RampTest, docs/PERFORMANCE.md session 6). The round trip right after the exit is not
+     * looked at: the receiver's backlog, or the drain, is still in it.
      */
     private boolean undoFalseExit(boolean empty, boolean full) {
         if (undoWindow == 0) {
