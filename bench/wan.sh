@@ -5,6 +5,7 @@
 #   bench/wan.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT]
 #                [--file-mb N | --files N --file-kb K] [--timeout S]
 #                [--tools farsync,rsync-cubic,rsync-bbr] [--farsync-args "..."] [--label TEXT]
+#                [--farsync BIN]
 #
 # Goodput = payload bytes that reached host B / wall time of the whole command (process start,
 # SSH handshake, scan and teardown included). A tool still running at --timeout is stopped and
@@ -14,7 +15,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
 DELAY=50 LOSS=0 RATE=500 FILE_MB=0 FILES=0 FILE_KB=50 TIMEOUT=300
-TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL=""
+TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL="" FARSYNC=$HERE/bin/farsync
 while [[ $# -gt 0 ]]; do
     case $1 in
         --delay-ms) DELAY=$2; shift 2 ;;
@@ -27,13 +28,14 @@ while [[ $# -gt 0 ]]; do
         --tools) TOOLS=$2; shift 2 ;;
         --farsync-args) FARSYNC_ARGS=$2; shift 2 ;;
         --label) LABEL=$2; shift 2 ;;
-        *) sed -n '2,14p' "$0"; exit 2 ;;
+        --farsync) FARSYNC=$(readlink -f "$2"); shift 2 ;;   # another build's bin/farsync, for A/B runs
+        *) sed -n '2,15p' "$0"; exit 2 ;;
     esac
 done
 ((FILE_MB > 0 || FILES > 0)) || FILE_MB=1024
 W=${BENCH_DIR:-/tmp/farsync-wan-bench}
 rm -rf "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
-"$HERE/bin/farsync" --version >/dev/null    # build outside the timing
+"$FARSYNC" --version >/dev/null    # build outside the timing
 
 echo "making data ..." >&2
 if ((FILES > 0)); then
@@ -63,8 +65,8 @@ cleanup() {
 trap cleanup EXIT
 
 # farsync server on B
-FARSYNC_HOME=$W/homeA "$HERE/bin/farsync" keygen >/dev/null
-FARSYNC_HOME=$W/homeB "$WAN" exec b "$HERE/bin/farsync" server --listen 10.77.2.2 --root "$W/rootB" \
+FARSYNC_HOME=$W/homeA "$FARSYNC" keygen >/dev/null
+FARSYNC_HOME=$W/homeB "$WAN" exec b "$FARSYNC" server --listen 10.77.2.2 --root "$W/rootB" \
     --authorized-keys "$W/homeA/id_ed25519.pub" >"$W/server.log" 2>&1 &
 echo $! >"$W/server.pid"
 # sshd on B for rsync
@@ -82,6 +84,7 @@ timed() {
     t0=$(date +%s.%N)
     timeout --signal=KILL "$TIMEOUT" "$WAN" exec a "$@" >"$W/last.log" 2>&1 || rc=$?
     t1=$(date +%s.%N)
+    echo "$t0 $t1" >"$W/last.times"    # the command's start and end, for bench/wan-timeline.sh
     local bytes; bytes=$(du -sb --apparent-size "$dst" 2>/dev/null | cut -f1 || echo 0)
     echo "$(echo "$t1 - $t0" | bc -l) $bytes $((rc == 0))"
 }
@@ -91,7 +94,7 @@ for tool in ${TOOLS//,/ }; do
     case $tool in
         farsync)
             rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
-            read -r secs bytes ok < <(timed "$W/rootB/dst" env FARSYNC_HOME="$W/homeA" "$HERE/bin/farsync" sync "$W/data" \
+            read -r secs bytes ok < <(timed "$W/rootB/dst" env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" \
                 10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
             extra=$(python3 -c "import json;d=json.load(open('$W/farsync.json'));print('retx %.2f%%, wire/payload %.3f, exit %d' % (100*d['retransmitted_bytes']/max(1,d['bytes_transferred']), d['wire_bytes']/max(1,d['bytes_transferred']), d['exit_code']))" 2>/dev/null || echo "no stats")
             [[ $ok == 1 ]] && diff -rq "$W/data" "$W/rootB/dst" >/dev/null || { [[ $ok == 1 ]] && extra="$extra, TREES DIFFER"; }

@@ -173,6 +173,15 @@ abstract class DelayController implements RateController {
     static final double FULL_FRACTION = 0.9;
     /** The window counts as used when the bytes in flight reached this fraction of it. */
     static final double USED_FRACTION = 0.5;
+    /**
+     * A slow-start exit that cut the window below this fraction of it can be undone (see
+     * {@link #undoFalseExit}). An exit on the path's queue cuts less: it comes a quarter round trip
+     * after the queue formed ({@link FastRate#SLOW_START_EXIT_PERSISTENCE}), when the window is
+     * 1.25 to 1.5 times the path's (7786 to 6435 KB in RampTest, 42.7 to 35.5 MB on the 600 ms link).
+     */
+    static final double UNDO_CUT_BELOW = 0.5;
+    /** Empty round trips with a full window, after the exit's own, that prove such an exit false. */
+    static final int UNDO_EMPTY_EPOCHS = 2;
 
     private final Limits limits;
     private final QueueDelayFilter delay;
@@ -195,6 +204,11 @@ abstract class DelayController implements RateController {
     private double probeGain;
     private int emptyEpochs;
     private boolean drainedLastEpoch;
+    /** The window before a slow-start exit that may yet be undone, 0 if none. */
+    private double undoWindow;
+    /** Round trips since that exit, and the empty ones among them. */
+    private int epochsSinceExit;
+    private int emptySinceExit;
     private long pacingRate;
     /** When the queue in slow start last rose above alpha, or {@link Long#MIN_VALUE} if it is below. */
     private long queuedSince = Long.MIN_VALUE;
@@ -356,6 +370,9 @@ abstract class DelayController implements RateController {
         } else {
             window = byEquation;
         }
+        undoWindow = window < UNDO_CUT_BELOW * before ? before : 0;
+        epochsSinceExit = 0;
+        emptySinceExit = 0;
         if (log.isDebugEnabled()) {
             log.debug("slow start exit: window {} -> {} KB, queue {} ms (samples {} ms), minRtt {} ms, delivery {} Mbit/s",
                     (long) before / 1000, (long) window / 1000, String.format("%.2f", delay.current() / 1e6),
@@ -398,6 +415,9 @@ abstract class DelayController implements RateController {
         long latest = epochLateMinQueue != Long.MAX_VALUE ? epochLateMinQueue : delay.current();
         boolean empty = window * Math.max(q, latest) / (minRtt + latest) < a * EMPTY_ALPHAS;
         double proven = delivery.recentMaxBytesPerNano(now, minRtt) * minRtt;
+        if (undoFalseExit(empty, full)) {
+            return;
+        }
         if (empty && full && window < RESTORE_BELOW * proven) {
             // The path carried more within the last few round trips than this window allows
             // (a drain or a slow-start exit on a receiver's stall cut it): restore it at once.
@@ -433,6 +453,58 @@ abstract class DelayController implements RateController {
                     emptyEpochs, probeGain, slowStart ? " -> slow start" : drainedLastEpoch ? " drain" : "");
         }
         window = next;
+    }
+
+    /**
+     * Undoes a slow-start exit that the round trips after it proved false, as TCP undoes a window
+     * reduction that turned out spurious (the Eifel response, RFC 4015): returns whether it did,
+     * having restored the window from before the exit and resumed slow start.
+     *
+     * <p>Why: the first flight (a fraction of the target rate, for one round trip) reaches a
+     * receiver whose JIT has not yet compiled the decryption, on 2 cores shared with the sender
+     * and the emulator. It reads slowly for a few hundred milliseconds, so its acks come slowly and
+     * its delay samples grow, and in the first round trip there is no faster delivery rate yet
+     * for {@link #pathQueue} to tell that queue from the path's. On the emulated 100 ms link slow
+     * start ended 260 ms into the data at 20 Mbit/s and cut the window from 1752 to 333 KB; the
+     * empty round trips after it then probed and resumed slow start at 1.5x (both made for a
+     * window near the path's), and the link was full only 1.4 s later. A receiver's queue vanishes
+     * once it has caught up, while the cut window is full. After an exit on the path's queue the
+     * queue can read empty too, for two or three round trips on a lossy path (the drain's trough,
+     * and lost datagrams still counted in flight): what tells the two apart is the cut, which such
+     * an exit keeps above half ({@link #UNDO_CUT_BELOW}; undoing milder cuts too undid a real exit
+     * in RampTest, docs/PERFORMANCE.md session 6). The round trip right after the exit is not
+     * looked at: the receiver's backlog, or the drain, is still in it.
+     */
+    private boolean undoFalseExit(boolean empty, boolean full) {
+        if (undoWindow == 0) {
+            return false;
+        }
+        if (++epochsSinceExit == 1) {
+            return false;
+        }
+        if (!empty) {
+            undoWindow = 0;
+            return false;
+        }
+        if (full) {
+            emptySinceExit++;
+        }
+        if (emptySinceExit < UNDO_EMPTY_EPOCHS) {
+            if (epochsSinceExit > 2 * UNDO_EMPTY_EPOCHS) {
+                undoWindow = 0;
+            }
+            return false;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("slow start exit undone: the queue vanished with a full window; window {} -> {} KB",
+                    (long) window / 1000, (long) undoWindow / 1000);
+        }
+        window = Math.max(window, undoWindow);
+        undoWindow = 0;
+        slowStart = true;
+        emptyEpochs = 0;
+        probeGain = 0;
+        return true;
     }
 
     /** Lets {@link CompetitiveMode} set the window for the next round trip; returns whether it did. */
