@@ -35,28 +35,22 @@ class GroupSyncTest {
 
     @Test
     void aRequestMadeWhileABarrierRuns_waitsForTheNextBarrier() throws Exception {
-        Semaphore release = new Semaphore(0);
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        AtomicInteger barriers = new AtomicInteger();
-        try (GroupSync g = new GroupSync(() -> {
-            barriers.incrementAndGet();
-            firstStarted.countDown();
-            release.acquireUninterruptibly();
-        }, 1, () -> { })) {
+        HeldBarrier held = new HeldBarrier();
+        try (GroupSync g = new GroupSync(held, 1, () -> { })) {
             CompletableFuture<Void> before = g.request();
-            assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(held.firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
             CompletableFuture<Void> during1 = g.request();
             CompletableFuture<Void> during2 = g.request();
 
-            release.release();
+            held.release.release();
             before.get(10, TimeUnit.SECONDS);
             assertThat(during1).isNotDone();
             assertThat(during2).isNotDone();
 
-            release.release();
+            held.release.release();
             during1.get(10, TimeUnit.SECONDS);
             during2.get(10, TimeUnit.SECONDS);
-            assertThat(barriers).hasValue(2);    // the two made during the first shared the second
+            assertThat(held.barriers).hasValue(2);    // the two made during the first shared the second
         }
     }
 
@@ -106,29 +100,23 @@ class GroupSyncTest {
 
     @Test
     void aReceivedFileWaitingWhileABarrierRuns_isNotServedByIt() throws Exception {
-        Semaphore release = new Semaphore(0);
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        AtomicInteger barriers = new AtomicInteger();
-        try (GroupSync g = new GroupSync(() -> {
-            barriers.incrementAndGet();
-            firstStarted.countDown();
-            release.acquireUninterruptibly();
-        }, 1, () -> { }, 100, FOREVER)) {
+        HeldBarrier held = new HeldBarrier();
+        try (GroupSync g = new GroupSync(held, 1, () -> { }, 100, FOREVER)) {
             CompletableFuture<Void> before = g.request();
-            assertThat(firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(held.firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
             TempFile t = receivedFile("late");
             CompletableFuture<Void> late = g.force(t);
 
-            release.release();
+            held.release.release();
             before.get(30, TimeUnit.SECONDS);
             assertThat(late).isNotDone();
             assertThat(t.forced()).isFalse();
 
-            release.release();
+            held.release.release();
             g.request().get(30, TimeUnit.SECONDS);
             late.get(30, TimeUnit.SECONDS);
             assertThat(t.forced()).isTrue();
-            assertThat(barriers).hasValue(2);
+            assertThat(held.barriers).hasValue(2);
             t.discard();
         }
     }
@@ -156,6 +144,20 @@ class GroupSyncTest {
         assertThat(t.forced()).isTrue();
         assertThat(barriers).hasValue(1);
         t.discard();
+    }
+
+    /** A barrier that counts itself and returns only when the test releases it. */
+    private static final class HeldBarrier implements GroupSync.Barrier {
+        final Semaphore release = new Semaphore(0);
+        final CountDownLatch firstStarted = new CountDownLatch(1);
+        final AtomicInteger barriers = new AtomicInteger();
+
+        @Override
+        public void sync() {
+            barriers.incrementAndGet();
+            firstStarted.countDown();
+            release.acquireUninterruptibly();
+        }
     }
 
     /** A temp file as the destination writes one (never renamed here: discarded by the test). */
