@@ -973,6 +973,9 @@ public final class DestinationEndpoint {
          * which comes before the snapshot commit and before the source hears the ack.
          */
         private void completeCommits(boolean all) {
+            if (all && group != null && !commits.isEmpty()) {
+                group.request(); // the files' barrier starts now, not after GroupSync's gathering
+            }
             while (!commits.isEmpty() && (all || commits.peek().synced().isDone() || commits.size() > MAX_PENDING_COMMITS)) {
                 PendingCommit c = commits.poll();
                 try {

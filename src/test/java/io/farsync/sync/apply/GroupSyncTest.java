@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,31 +23,154 @@ class GroupSyncTest {
     @TempDir
     Path tmp;
 
+    /** Writes the temp files of {@link #receivedFile}; its open directories are closed after each test. */
+    private Applier applier;
+
+    @AfterEach
+    void closeDirectories() {
+        if (applier != null) {
+            applier.close();
+        }
+    }
+
     @Test
     void aRequestMadeWhileABarrierRuns_waitsForTheNextBarrier() throws Exception {
-        Semaphore release = new Semaphore(0);
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        AtomicInteger barriers = new AtomicInteger();
-        try (GroupSync g = new GroupSync(() -> {
-            barriers.incrementAndGet();
-            firstStarted.countDown();
-            release.acquireUninterruptibly();
-        }, 1, () -> { })) {
+        HeldBarrier held = new HeldBarrier();
+        try (GroupSync g = new GroupSync(held, 1, () -> { })) {
             CompletableFuture<Void> before = g.request();
-            assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(held.firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
             CompletableFuture<Void> during1 = g.request();
             CompletableFuture<Void> during2 = g.request();
 
-            release.release();
+            held.release.release();
             before.get(10, TimeUnit.SECONDS);
             assertThat(during1).isNotDone();
             assertThat(during2).isNotDone();
 
-            release.release();
+            held.release.release();
             during1.get(10, TimeUnit.SECONDS);
             during2.get(10, TimeUnit.SECONDS);
-            assertThat(barriers).hasValue(2);    // the two made during the first shared the second
+            assertThat(held.barriers).hasValue(2);    // the two made during the first shared the second
         }
+    }
+
+    /** A linger no test outlives: received files wait for a request, a full batch or close. */
+    private static final long FOREVER = TimeUnit.DAYS.toNanos(1);
+
+    @Test
+    void receivedFiles_waitForARequest_andAreServedByTheOneBarrierItStarts() throws Exception {
+        AtomicInteger barriers = new AtomicInteger();
+        try (GroupSync g = new GroupSync(barriers::incrementAndGet, 1, () -> { }, 100, FOREVER)) {
+            List<TempFile> files = new ArrayList<>();
+            List<CompletableFuture<Void>> durable = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                TempFile t = receivedFile("f" + i);
+                files.add(t);
+                durable.add(g.force(t));
+            }
+            // fewer than a batch and a day to linger: no barrier can have started for them
+            assertThat(durable).noneMatch(CompletableFuture::isDone);
+            assertThat(barriers).hasValue(0);
+
+            g.request().get(30, TimeUnit.SECONDS);
+
+            for (int i = 0; i < files.size(); i++) {
+                durable.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(files.get(i).forced()).isTrue();
+                files.get(i).discard();
+            }
+            assertThat(barriers).hasValue(1);
+        }
+    }
+
+    @Test
+    void aFullBatchOfReceivedFiles_startsABarrierWithoutARequest() throws Exception {
+        AtomicInteger barriers = new AtomicInteger();
+        try (GroupSync g = new GroupSync(barriers::incrementAndGet, 1, () -> { }, 3, FOREVER)) {
+            List<TempFile> files = List.of(receivedFile("a"), receivedFile("b"), receivedFile("c"));
+            List<CompletableFuture<Void>> durable = files.stream().map(g::force).toList();
+            for (CompletableFuture<Void> f : durable) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(files).allMatch(TempFile::forced);
+            assertThat(barriers).hasValue(1);
+            files.forEach(TempFile::discard);
+        }
+    }
+
+    @Test
+    void aReceivedFileWaitingWhileABarrierRuns_isNotServedByIt() throws Exception {
+        HeldBarrier held = new HeldBarrier();
+        try (GroupSync g = new GroupSync(held, 1, () -> { }, 100, FOREVER)) {
+            CompletableFuture<Void> before = g.request();
+            assertThat(held.firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
+            TempFile t = receivedFile("late");
+            CompletableFuture<Void> late = g.force(t);
+
+            held.release.release();
+            before.get(30, TimeUnit.SECONDS);
+            assertThat(late).isNotDone();
+            assertThat(t.forced()).isFalse();
+
+            held.release.release();
+            g.request().get(30, TimeUnit.SECONDS);
+            late.get(30, TimeUnit.SECONDS);
+            assertThat(t.forced()).isTrue();
+            assertThat(held.barriers).hasValue(2);
+            t.discard();
+        }
+    }
+
+    @Test
+    void lingeringFiles_areServedAfterTheLinger_withoutARequest() throws Exception {
+        AtomicInteger barriers = new AtomicInteger();
+        try (GroupSync g = new GroupSync(barriers::incrementAndGet, 1, () -> { }, 100, TimeUnit.MILLISECONDS.toNanos(1))) {
+            TempFile t = receivedFile("alone");
+            g.force(t).get(30, TimeUnit.SECONDS);
+            assertThat(t.forced()).isTrue();
+            assertThat(barriers).hasValue(1);
+            t.discard();
+        }
+    }
+
+    @Test
+    void close_servesTheLingeringFilesAtOnce() throws Exception {
+        AtomicInteger barriers = new AtomicInteger();
+        GroupSync g = new GroupSync(barriers::incrementAndGet, 1, () -> { }, 100, FOREVER);
+        TempFile t = receivedFile("last");
+        CompletableFuture<Void> durable = g.force(t);
+        g.close();
+        durable.get(30, TimeUnit.SECONDS);
+        assertThat(t.forced()).isTrue();
+        assertThat(barriers).hasValue(1);
+        t.discard();
+    }
+
+    /** A barrier that counts itself and returns only when the test releases it. */
+    private static final class HeldBarrier implements GroupSync.Barrier {
+        final Semaphore release = new Semaphore(0);
+        final CountDownLatch firstStarted = new CountDownLatch(1);
+        final AtomicInteger barriers = new AtomicInteger();
+
+        @Override
+        public void sync() {
+            barriers.incrementAndGet();
+            firstStarted.countDown();
+            release.acquireUninterruptibly();
+        }
+    }
+
+    /** A temp file as the destination writes one (never renamed here: discarded by the test). */
+    private TempFile receivedFile(String name) throws Exception {
+        if (applier == null) {
+            Files.createDirectories(tmp.resolve("d"));
+            applier = new Applier(tmp, Metadata.of(false, false, false));
+        }
+        io.farsync.sync.protocol.WireEntry e = new io.farsync.sync.protocol.WireEntry("d/" + name, io.farsync.sync.scan.EntryType.FILE,
+                1, 1_600_000_000_000_000_000L, 0644, null);
+        TempFile t = applier.createTemp(e, io.farsync.sync.Checksum.XXH64);
+        t.write(new byte[] {7});
+        return t;
     }
 
     @Test
