@@ -169,16 +169,43 @@ public final class Simulation {
      * acknowledgements come at that rate, as if the link were that slow, until the host runs
      * again and reads its backlog at once; a slow sender leaves its window partly unused.
      */
-    public record Slowdown(long rateBitsPerSecond, long fromNanos, long untilNanos) {
+    public record Slowdown(long rateBitsPerSecond, long fromNanos, long untilNanos, long periodNanos) {
         public Slowdown {
             if (rateBitsPerSecond <= 0 || fromNanos >= untilNanos) {
                 throw new IllegalArgumentException("slowdown rate (" + rateBitsPerSecond + " bit/s) must be positive and its"
                         + " span [" + fromNanos + ", " + untilNanos + ") ns not empty");
             }
+            if (periodNanos != 0 && periodNanos <= untilNanos - fromNanos) {
+                throw new IllegalArgumentException("slowdown period " + periodNanos + " ns must be longer than its span");
+            }
+        }
+
+        /** One slowdown, over [fromNanos, untilNanos). */
+        public Slowdown(long rateBitsPerSecond, long fromNanos, long untilNanos) {
+            this(rateBitsPerSecond, fromNanos, untilNanos, 0);
+        }
+
+        /**
+         * The same span again every {@code period} ns from {@code fromNanos} on: a host on a
+         * loaded machine, descheduled now and then for as long as the span.
+         */
+        public Slowdown every(long period) {
+            return new Slowdown(rateBitsPerSecond, fromNanos, untilNanos, period);
         }
 
         boolean covers(long sinceStart) {
-            return sinceStart >= fromNanos && sinceStart < untilNanos;
+            long t = phase(sinceStart);
+            return t >= fromNanos && t < untilNanos;
+        }
+
+        /** When the span covering {@code sinceStart} ends, since the start. */
+        long spanEnd(long sinceStart) {
+            return sinceStart - phase(sinceStart) + untilNanos;
+        }
+
+        /** {@code sinceStart} folded into the first period. */
+        private long phase(long sinceStart) {
+            return periodNanos > 0 && sinceStart >= fromNanos ? fromNanos + (sinceStart - fromNanos) % periodNanos : sinceStart;
         }
 
         long nanosFor(int bytes) {
@@ -198,7 +225,7 @@ public final class Simulation {
         long readAt = now;
         if (s != null && s.covers(now - START)) {
             readFreeAt[side] = Math.max(now, readFreeAt[side]) + s.nanosFor(d.datagram().length);
-            readAt = Math.min(readFreeAt[side], START + s.untilNanos());
+            readAt = Math.min(readFreeAt[side], START + s.spanEnd(now - START));
         }
         unread.get(side).add(new Held(readAt, d.datagram()));
     }
