@@ -246,7 +246,8 @@ public final class Scanner {
             // What was read before an error in the middle of a listing is kept, as a sequential walk would.
             try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
                 for (Path child : children) {
-                    String name = child.getFileName().toString();
+                    Path namePath = child.getFileName();
+                    String name = namePath.toString();
                     String childRel = rel.isEmpty() ? name : rel + "/" + name;
                     if (removeStaleTemps && TempNames.isPartialName(name) && keepPartial(child)) {
                         partials.put(childRel, child);
@@ -262,7 +263,7 @@ public final class Scanner {
                         continue;
                     }
                     try {
-                        Entry e = Stat.lstatOrNull(child, childRel);
+                        Entry e = Stat.lstatChildOrNull(children, child, namePath, childRel);
                         if (e == null) {
                             log.debug("skipping special file {}", child);
                             continue;

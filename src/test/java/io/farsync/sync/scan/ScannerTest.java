@@ -192,4 +192,25 @@ class ScannerTest {
                 .hasMessage("scan stopped: the session ended");
         assertThat(asked).hasValue(3);
     }
+
+    /** Children are read relative to the listed directory (Stat.lstatChildOrNull): the same skips and records as by path. */
+    @Test
+    void specialFiles_areSkippedWithoutAnError_sequentialAndParallel() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("root/a/b"));
+        Path root = tmp.resolve("root");
+        try (java.nio.channels.ServerSocketChannel socket = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            socket.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("sock")));
+            Files.writeString(dir.resolve("f"), "hello");
+            Files.createSymbolicLink(root.resolve("a/link"), Path.of("b/f"));
+            for (int threads : new int[] {1, 4}) {
+                ScanResult r = new Scanner(false, Set.of(), Filter.NONE, threads).scan(root);
+
+                assertThat(r.entries().keySet()).as("%d threads", threads).containsExactly("a", "a/b", "a/b/f", "a/link");
+                assertThat(r.errors()).isEmpty();
+                assertThat(r.incomplete()).isEmpty();
+                assertThat(r.entries().get("a/b/f")).isEqualTo(Stat.lstatOrNull(root.resolve("a/b/f"), "a/b/f"));
+                assertThat(r.entries().get("a/link").linkTarget()).isEqualTo("b/f");
+            }
+        }
+    }
 }
