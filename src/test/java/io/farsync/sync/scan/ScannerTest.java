@@ -213,4 +213,36 @@ class ScannerTest {
             }
         }
     }
+
+    /** A flat tree (one root, many directories) is listed by more than one thread, not walked by one. */
+    @Test
+    void parallelScan_ofAFlatTree_listsItsDirectoriesOnSeveralThreads() throws Exception {
+        Path root = tmp.resolve("flat");
+        for (int i = 0; i < 50; i++) {
+            Files.writeString(Files.createDirectories(root.resolve("d" + i)).resolve("f"), "x");
+        }
+        Set<Thread> listers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.CountDownLatch second = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        // The thread that lists the first subdirectory waits (once) until another thread lists one:
+        // with all subdirectories in a single task nobody else could, and the test fails below.
+        Scanner scanner = new Scanner(false, Set.of(), Filter.NONE, 4).stopWhen(() -> {
+            listers.add(Thread.currentThread());
+            if (listers.size() >= 2) {
+                second.countDown();
+            } else if (asked.incrementAndGet() == 2) {
+                try {
+                    second.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return false;
+        });
+
+        ScanResult r = scanner.scan(root);
+
+        assertThat(r.entries()).hasSize(100);
+        assertThat(listers).hasSizeGreaterThanOrEqualTo(2);
+    }
 }
