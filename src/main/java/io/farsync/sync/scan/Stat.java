@@ -30,9 +30,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A scan reads each child of a listed directory relative to the directory it has open
  * ({@link #lstatChildOrNull}): fstatat(2) on the listing's descriptor, which the JDK offers on
  * Linux as a {@link SecureDirectoryStream}. The kernel then looks up one name instead of every
- * component of the absolute path; with millions of cached dentries those lookups walk long hash
- * chains, and {@code __d_lookup_rcu} alone was 27 % of the CPU samples of a warm 1,000,000-file
- * re-sync (docs/PERFORMANCE.md, session 6).
+ * component of the absolute path: 17 % fewer kernel samples in a warm 1,000,000-file re-sync
+ * (docs/PERFORMANCE.md, session 6; the name's own lookup remains, and dominates there).
  */
 public final class Stat {
 
