@@ -214,7 +214,7 @@ public final class Scanner {
                 return t;
             }, null, false);
             try {
-                pool.invoke(new DirectoryTask(null, top));
+                pool.invoke(new DirectoryTask(top));
             } finally {
                 pool.shutdownNow();
             }
@@ -246,7 +246,8 @@ public final class Scanner {
             // What was read before an error in the middle of a listing is kept, as a sequential walk would.
             try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
                 for (Path child : children) {
-                    String name = child.getFileName().toString();
+                    Path namePath = child.getFileName();
+                    String name = namePath.toString();
                     String childRel = rel.isEmpty() ? name : rel + "/" + name;
                     if (removeStaleTemps && TempNames.isPartialName(name) && keepPartial(child)) {
                         partials.put(childRel, child);
@@ -262,7 +263,7 @@ public final class Scanner {
                         continue;
                     }
                     try {
-                        Entry e = Stat.lstatOrNull(child, childRel);
+                        Entry e = Stat.lstatChildOrNull(children, child, namePath, childRel);
                         if (e == null) {
                             log.debug("skipping special file {}", child);
                             continue;
@@ -289,23 +290,33 @@ public final class Scanner {
             }
         }
 
-        /** Lists some directories and forks a task for each subdirectory found; completes when all below are done. */
+        /**
+         * Lists a directory and forks a task for each subdirectory found; completes when all below
+         * are done. One task per directory, not one per list of them: a root holding 1,000
+         * directories of 1,000 files was otherwise walked by a single thread.
+         */
         private final class DirectoryTask extends CountedCompleter<Void> {
-            private final List<String> dirs;
+            /** The directory to list; null for the first task, whose subdirectories are the scan's top directories. */
+            private final String dir;
+            private final List<String> top;
 
-            DirectoryTask(CountedCompleter<?> parent, List<String> dirs) {
+            DirectoryTask(List<String> top) {
+                super(null);
+                this.dir = null;
+                this.top = top;
+            }
+
+            DirectoryTask(CountedCompleter<?> parent, String dir) {
                 super(parent);
-                this.dirs = dirs;
+                this.dir = dir;
+                this.top = null;
             }
 
             @Override
             public void compute() {
-                for (String dir : dirs) {
-                    List<String> subdirs = listOrRecord(dir);
-                    if (!subdirs.isEmpty()) {
-                        addToPendingCount(1);
-                        new DirectoryTask(this, subdirs).fork();
-                    }
+                for (String subdir : dir == null ? top : listOrRecord(dir)) {
+                    addToPendingCount(1);
+                    new DirectoryTask(this, subdir).fork();
                 }
                 tryComplete();
             }

@@ -94,7 +94,7 @@ public final class SnapshotStore implements AutoCloseable {
         Path abs = file.toAbsolutePath().normalize();
         Connection db = null;
         try {
-            db = SqliteFiles.open(abs);
+            db = SqliteFiles.openForOneOwner(abs);
         } catch (IOException e) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create the snapshot database " + abs + ": " + e.getMessage(), e);
         } catch (SQLException e) {

@@ -192,4 +192,57 @@ class ScannerTest {
                 .hasMessage("scan stopped: the session ended");
         assertThat(asked).hasValue(3);
     }
+
+    /** Children are read relative to the listed directory (Stat.lstatChildOrNull): the same skips and records as by path. */
+    @Test
+    void specialFiles_areSkippedWithoutAnError_sequentialAndParallel() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("root/a/b"));
+        Path root = tmp.resolve("root");
+        try (java.nio.channels.ServerSocketChannel socket = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            socket.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("sock")));
+            Files.writeString(dir.resolve("f"), "hello");
+            Files.createSymbolicLink(root.resolve("a/link"), Path.of("b/f"));
+            for (int threads : new int[] {1, 4}) {
+                ScanResult r = new Scanner(false, Set.of(), Filter.NONE, threads).scan(root);
+
+                assertThat(r.entries().keySet()).as("%d threads", threads).containsExactly("a", "a/b", "a/b/f", "a/link");
+                assertThat(r.errors()).isEmpty();
+                assertThat(r.incomplete()).isEmpty();
+                assertThat(r.entries().get("a/b/f")).isEqualTo(Stat.lstatOrNull(root.resolve("a/b/f"), "a/b/f"));
+                assertThat(r.entries().get("a/link").linkTarget()).isEqualTo("b/f");
+            }
+        }
+    }
+
+    /** A flat tree (one root, many directories) is listed by more than one thread, not walked by one. */
+    @Test
+    void parallelScan_ofAFlatTree_listsItsDirectoriesOnSeveralThreads() throws Exception {
+        Path root = tmp.resolve("flat");
+        for (int i = 0; i < 50; i++) {
+            Files.writeString(Files.createDirectories(root.resolve("d" + i)).resolve("f"), "x");
+        }
+        Set<Thread> listers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.CountDownLatch second = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        // The thread that lists the first subdirectory waits (once) until another thread lists one:
+        // with all subdirectories in a single task nobody else could, and the test fails below.
+        Scanner scanner = new Scanner(false, Set.of(), Filter.NONE, 4).stopWhen(() -> {
+            listers.add(Thread.currentThread());
+            if (listers.size() >= 2) {
+                second.countDown();
+            } else if (asked.incrementAndGet() == 2) {
+                try {
+                    second.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return false;
+        });
+
+        ScanResult r = scanner.scan(root);
+
+        assertThat(r.entries()).hasSize(100);
+        assertThat(listers).hasSizeGreaterThanOrEqualTo(2);
+    }
 }
