@@ -60,9 +60,18 @@ FARSYNC_HOME=$W/homeB FARSYNC_LOG_LEVEL=DEBUG "$WAN" exec b "$BIN" server --list
     --authorized-keys "$W/homeA/id_ed25519.pub" >"$OUT/server.log" 2>&1 &
 echo $! >"$W/server.pid"
 for _ in $(seq 100); do grep -q listening "$OUT/server.log" && break; sleep 0.1; done
+# CPU seconds of the link emulator (the processes in the router's namespace): it shares the cores
+emulator_cpu() {
+    local total=0 pid
+    for pid in $(ip netns pids "${NS}r" 2>/dev/null); do
+        total=$(echo "$total + $(awk '{print ($14 + $15) / 100}' "/proc/$pid/stat" 2>/dev/null || echo 0)" | bc -l)
+    done
+    echo "$total"
+}
 for run in $(seq "$RUNS"); do
     rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
     sync; sleep 1
+    emu0=$(emulator_cpu)
     t0=$(date +%s.%N)
     FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$DATA" 10.77.2.2:/dst -q \
         --stats-json "$OUT/run-$run.stats.json" 2>"$OUT/run-$run.client.log" &
@@ -70,6 +79,7 @@ for run in $(seq "$RUNS"); do
     python3 "$HERE/bench/timeline_sampler.py" "$(cat "$W/server.pid")" "$client" "$NS-b0" "$OUT/run-$run" "$t0" &
     sampler=$!
     wait "$client"; t1=$(date +%s.%N); wait "$sampler"
+    echo "link emulator: $(echo "$(emulator_cpu) - $emu0" | bc -l) CPU s" >>"$OUT/run-$run.threads.tsv"
     secs=$(echo "$t1 - $t0" | bc -l)
     diff -rq "$DATA" "$W/rootB/dst" >/dev/null && same=identical || same="TREES DIFFER"
     python3 - "$OUT/run-$run.timeline.tsv" "$secs" "$PAYLOAD" "$RATE" "$same" <<'PY' | tee -a "$OUT/summary.txt"
