@@ -9,9 +9,12 @@ import io.farsync.sync.snapshot.SnapshotStore;
 import java.nio.file.Path;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A source's scan of its whole tree, and the load of its records, begun on a thread of its own
@@ -28,6 +31,8 @@ import java.util.function.BooleanSupplier;
  * so that nothing reads the tree or the database after the caller closed them.
  */
 public final class AheadScan implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AheadScan.class);
 
     /** The scan, and the records it is compared with. */
     record Result(ScanResult scan, NavigableMap<String, Entry> recorded) {
@@ -103,10 +108,19 @@ public final class AheadScan implements AutoCloseable {
     private void scan(CompletableFuture<SnapshotStore> store, SyncOptions options) {
         try {
             SnapshotStore snapshot = store.join();
+            long started = System.nanoTime();
             Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter())
                     .withXattrs(options.xattrs()).stopWhen(() -> closed || peerFailed.getAsBoolean());
             ScanResult scan = Scope.WHOLE.scan(scanner, root);
-            result.complete(new Result(scan, Scope.WHOLE.load(snapshot, scan)));
+            if (closed) {
+                // nobody will use it: skip loading the records (seconds for a large tree)
+                result.completeExceptionally(new CancellationException("scan of " + root + " closed"));
+                return;
+            }
+            NavigableMap<String, Entry> recorded = Scope.WHOLE.load(snapshot, scan);
+            log.debug("timeline: scanned {} entries ahead and loaded their records in {} ms", scan.entries().size(),
+                    (System.nanoTime() - started) / 1_000_000);
+            result.complete(new Result(scan, recorded));
         } catch (RuntimeException | Error e) {
             result.completeExceptionally(e);
         }

@@ -130,7 +130,8 @@ public final class SourceEndpoint {
 
     /**
      * Takes the tree's scan and records from {@code scan}, begun before the session was up
-     * (used by a whole-tree run only), instead of scanning once the run starts. The run closes it.
+     * (used by a whole-tree run only), instead of scanning once the run starts; {@link #beforeScan}
+     * then does not run. The run closes it.
      */
     public SourceEndpoint scannedAhead(AheadScan scan) {
         if (!scan.root().equals(root)) {

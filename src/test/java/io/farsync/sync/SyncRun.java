@@ -84,7 +84,12 @@ final class SyncRun {
                         }
                         if (scanAhead != null) {
                             AheadScan ahead = AheadScan.start(src, java.util.concurrent.CompletableFuture.completedFuture(s), options);
-                            scanAhead.accept(ahead);
+                            try {
+                                scanAhead.accept(ahead);
+                            } catch (RuntimeException | Error e) {
+                                ahead.close();    // the run that would close it never starts
+                                throw e;
+                            }
                             endpoint.scannedAhead(ahead);
                         }
                         return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
