@@ -234,7 +234,7 @@ final class SyncRunner {
             // opening the database took 0.1-0.7 s of CPU between the welcome and the first Hello.
             store = CompletableFuture.supplyAsync(() -> SnapshotStore.open(dbFile));
             // A one-shot push scans its tree while the session's round trips run, not after them.
-            scan = push && !bidi && !persistent ? AheadScan.start(localPath, store, s.options()) : null;
+            scan = push && !bidi && !persistent ? AheadScan.start(localPath, dbFile, store, s.options()) : null;
             // A one-shot run starts on the transport without waiting for the welcome (a round trip):
             // a refusal then ends it through the transport's abort, with the server's exit code
             // and message (throwServerError). Continuous mode keeps waiting for it.

@@ -64,6 +64,23 @@ class AheadScanTest extends SyncFixture {
         assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 
+    @Test
+    void sourceDatabaseInsideTheTree_isLeftOutOfTheScanMadeAhead() throws Exception {
+        Random rnd = new Random(5);
+        for (int i = 0; i < 10; i++) {
+            Trees.write(src.resolve("f" + i), Trees.random(rnd, 3000), T1);
+        }
+        sync.srcDb = src.resolve("state/source.db");
+        sync.scanAhead = ahead -> { };
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesTransferred()).isEqualTo(10);
+        try (var listed = Files.list(dst.resolve("state"))) {
+            assertThat(listed).as("the source's database and its sidecars").isEmpty();
+        }
+    }
+
     private static void rewrite(java.nio.file.Path file, byte[] data, long mtimeNanos) {
         try {
             Trees.write(file, data, mtimeNanos);
@@ -79,7 +96,7 @@ class AheadScanTest extends SyncFixture {
             Trees.write(src.resolve("d" + i % 40 + "/f" + i), Trees.random(rnd, 10), T1);
         }
         try (SnapshotStore store = SnapshotStore.open(tmp.resolve("db/source.db"))) {
-            AheadScan ahead = AheadScan.start(src, CompletableFuture.completedFuture(store), SyncOptions.defaults());
+            AheadScan ahead = AheadScan.start(src, tmp.resolve("db/source.db"), CompletableFuture.completedFuture(store), SyncOptions.defaults());
 
             ahead.close();
 

@@ -83,7 +83,7 @@ final class SyncRun {
                             endpoint.beforeScan(sourceBeforeScan);
                         }
                         if (scanAhead != null) {
-                            AheadScan ahead = AheadScan.start(src, java.util.concurrent.CompletableFuture.completedFuture(s), options);
+                            AheadScan ahead = AheadScan.start(src, srcDb, java.util.concurrent.CompletableFuture.completedFuture(s), options);
                             try {
                                 scanAhead.accept(ahead);
                             } catch (RuntimeException | Error e) {
