@@ -11,6 +11,7 @@ import io.farsync.session.KeyFiles;
 import io.farsync.session.RemoteSession;
 import io.farsync.session.SessionClient;
 import io.farsync.session.SessionRequest;
+import io.farsync.sync.AheadScan;
 import io.farsync.sync.BidiEndpoint;
 import io.farsync.sync.BidiOptions;
 import io.farsync.sync.ConflictPolicy;
@@ -137,9 +138,12 @@ final class SyncRunner {
      * are local, and what the local endpoint needs.
      */
     record Opened(RemoteSession session, FarsyncServer embedded, SnapshotLock lock, Path localPath, boolean push, boolean bidi,
-            String sessionId, CompletableFuture<SnapshotStore> snapshot) {
+            String sessionId, CompletableFuture<SnapshotStore> snapshot, AheadScan scan) {
         /** Ends the session (cleanly if the sync succeeded), the in-process server, and the session's lock. */
         void close(boolean clean, String error) {
+            if (scan != null) {
+                scan.close();
+            }
             try {
                 if (clean) {
                     session.close();
@@ -186,6 +190,7 @@ final class SyncRunner {
         FarsyncServer embedded = null;
         SnapshotLock lock = null;
         CompletableFuture<SnapshotStore> store = null;
+        AheadScan scan = null;
         try {
             if (dst instanceof Location.Local d && src instanceof Location.Local) {
                 // both local: the same stack over loopback, to an in-process server with ephemeral keys
@@ -228,6 +233,8 @@ final class SyncRunner {
             // Opened while the session's round trips run: loading SQLite's native library and
             // opening the database took 0.1-0.7 s of CPU between the welcome and the first Hello.
             store = CompletableFuture.supplyAsync(() -> SnapshotStore.open(dbFile));
+            // A one-shot push scans its tree while the session's round trips run, not after them.
+            scan = push && !bidi && !persistent ? AheadScan.start(localPath, dbFile, store, s.options()) : null;
             // A one-shot run starts on the transport without waiting for the welcome (a round trip):
             // a refusal then ends it through the transport's abort, with the server's exit code
             // and message (throwServerError). Continuous mode keeps waiting for it.
@@ -235,8 +242,11 @@ final class SyncRunner {
                     ? SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT)
                     : SessionClient.openWithoutWelcome(target, identity, verifier, mismatch, request, transport, s.aesBits(),
                             CONNECT_TIMEOUT);
-            return new Opened(session, embedded, lock, localPath, push, bidi, sessionId, store);
+            return new Opened(session, embedded, lock, localPath, push, bidi, sessionId, store, scan);
         } catch (RuntimeException e) {
+            if (scan != null) {
+                scan.close();    // before the database closes: the scan reads its records
+            }
             if (store != null) {
                 closeWhenOpen(store);
             }
@@ -293,7 +303,7 @@ final class SyncRunner {
                         ? new BidiEndpoint(localPath, snapshot, s.options(), new BidiOptions(s.bidi(), push, BidiOptions.localHost()), true,
                                 progress).run(session.transport().input(), session.transport().output())
                         : push
-                        ? new SourceEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output())
+                        ? source(opened, snapshot, s, progress).run(session.transport().input(), session.transport().output())
                         : new DestinationEndpoint(localPath, snapshot, s.options(), progress).run(session.transport().input(), session.transport().output());
             } catch (FarsyncException | IOException e) {
                 throwServerError(session);
@@ -325,6 +335,11 @@ final class SyncRunner {
         }
         MDC.remove(LogContext.SESSION);
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static SourceEndpoint source(Opened opened, SnapshotStore snapshot, Settings s, RunDisplay progress) {
+        SourceEndpoint source = new SourceEndpoint(opened.localPath(), snapshot, s.options(), progress);
+        return opened.scan() == null ? source : source.scannedAhead(opened.scan());
     }
 
     /** A failed sync's exit code and one-line error. */

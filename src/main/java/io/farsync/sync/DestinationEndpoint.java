@@ -294,6 +294,7 @@ public final class DestinationEndpoint {
             if (earlyExtras) {
                 sendExtras(scan, false);
             }
+            log.debug("timeline: scanned {} entries{}", scan.entries().size(), early ? ", lists sent" : "");
             // The source says hello before it scans: this waits for the link, not for its scan.
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);

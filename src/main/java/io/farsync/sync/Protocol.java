@@ -49,8 +49,13 @@ final class Protocol {
      * never synced as the user's.
      */
     static Set<Path> snapshotFiles(SnapshotStore store, Path root) {
-        Set<Path> files = new HashSet<>(VersionStore.legacyFiles(store.file().getParent(), root));
-        files.addAll(SqliteFiles.withSidecars(store.file()));
+        return snapshotFiles(store.file(), root);
+    }
+
+    /** {@link #snapshotFiles(SnapshotStore, Path)} of the database at {@code dbFile}, open or not. */
+    static Set<Path> snapshotFiles(Path dbFile, Path root) {
+        Set<Path> files = new HashSet<>(VersionStore.legacyFiles(dbFile.getParent(), root));
+        files.addAll(SqliteFiles.withSidecars(dbFile));
         return files;
     }
 

@@ -75,6 +75,8 @@ public final class SourceEndpoint {
     private boolean withholdOverLimit;
     /** Runs after the scope is worked out, before it is scanned: tests change the tree there, as a racing writer would. */
     private Runnable beforeScan = () -> { };
+    /** The whole tree's scan begun before the run (see {@link #scannedAhead}); null: the run scans. */
+    private AheadScan ahead;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -126,6 +128,19 @@ public final class SourceEndpoint {
         return this;
     }
 
+    /**
+     * Takes the tree's scan and records from {@code scan}, begun before the session was up
+     * (used by a whole-tree run only), instead of scanning once the run starts; {@link #beforeScan}
+     * then does not run. The run closes it.
+     */
+    public SourceEndpoint scannedAhead(AheadScan scan) {
+        if (!scan.root().equals(root)) {
+            throw new IllegalArgumentException("scan of " + scan.root() + " given to the source of " + root);
+        }
+        this.ahead = scan;
+        return this;
+    }
+
     /** Runs {@code hook} between working out the scope and scanning it (tests: race the scan). */
     SourceEndpoint beforeScan(Runnable hook) {
         this.beforeScan = Objects.requireNonNull(hook, "hook");
@@ -168,6 +183,9 @@ public final class SourceEndpoint {
             peer.abort(f);
             throw f;
         } finally {
+            if (ahead != null) {
+                ahead.close();
+            }
             peer.close();
             try {
                 snapshot.flush();
@@ -240,15 +258,24 @@ public final class SourceEndpoint {
             // stops when the peer is gone: a server that refused the sync is reported at once
             Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter())
                     .withXattrs(options.xattrs()).stopWhen(peer::failed);
-            Scope.Scanned scanned;
+            Scope effective;
+            NavigableMap<String, Entry> recorded;
             try {
-                scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
+                if (ahead != null && scope.isWhole()) {
+                    AheadScan.Result early = ahead.await(peer::failed);
+                    effective = Scope.WHOLE;
+                    scan = early.scan();
+                    recorded = early.recorded();
+                } else {
+                    Scope.Scanned scanned = scope.scanAtSource(root, scanner, options.filter(), beforeScan);
+                    effective = scanned.scope();
+                    scan = scanned.scan();
+                    recorded = effective.load(snapshot, scan);
+                }
             } catch (Scanner.Stopped e) {
                 throw peer.failureAfter(e);
             }
-            Scope effective = scanned.scope();
-            scan = scanned.scan();
-            NavigableMap<String, Entry> recorded = effective.load(snapshot, scan);
+            log.debug("timeline: scanned {} entries", scan.entries().size());
 
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
@@ -411,6 +438,9 @@ public final class SourceEndpoint {
                 } else if (next < items.size()) {
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
                         peer.send(message(next, items.get(next)));
+                    }
+                    if (next == items.size()) {
+                        log.debug("timeline: every entry offered");
                     }
                 } else if (restartIn == 0) {
                     needQueue.add(restarts.poll().id());

@@ -54,6 +54,11 @@ final class SyncRun {
     java.util.function.LongSupplier sourceWallClock;
     /** Runs at the source between working out the scope and scanning it; null for nothing. */
     Runnable sourceBeforeScan;
+    /**
+     * Set: the source's scan is begun before the run ({@link AheadScan}), handed to this first
+     * (tests wait for it and change the tree), then to the source endpoint. Null: the run scans.
+     */
+    java.util.function.Consumer<AheadScan> scanAhead;
     /** How the destination fsyncs received files; null for the real fsync. */
     DestinationEndpoint.Fsync destinationFsync;
 
@@ -76,6 +81,16 @@ final class SyncRun {
                                 : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
                         if (sourceBeforeScan != null) {
                             endpoint.beforeScan(sourceBeforeScan);
+                        }
+                        if (scanAhead != null) {
+                            AheadScan ahead = AheadScan.start(src, srcDb, java.util.concurrent.CompletableFuture.completedFuture(s), options);
+                            try {
+                                scanAhead.accept(ahead);
+                            } catch (RuntimeException | Error e) {
+                                ahead.close();    // the run that would close it never starts
+                                throw e;
+                            }
+                            endpoint.scannedAhead(ahead);
                         }
                         return endpoint.scope(scope).run(toSrc.in, sourceOut.apply(toDst.out));
                     } finally {

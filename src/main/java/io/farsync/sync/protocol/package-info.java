@@ -6,7 +6,9 @@
  * <pre>
  *  S: Hello(version, S-db-id)            D: Hello(version, D-db-id)
  *  S scans its tree (minus what the      D scans its tree, deletes stale temp files, compares
- *     filter excludes)                      the scan with its snapshot
+ *     filter excludes; a one-shot push   the scan with its snapshot
+ *     has begun it while the session
+ *     came up: sync.AheadScan)
  *                                        D: Deviations(paths...)* Deviations(last, D's tree
  *                                           is empty)
  *                                        D: Extras(entries...)* Extras(last): with --mirror,

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Where the seconds of one farsync WAN sync go: runs one push over the emulated link and samples,
+# every 100 ms, the bytes host B receives and the CPU of every thread of both JVMs
+# (bench/timeline_sampler.py), with both sides' debug timeline lines ("timeline: ...").
+#
+#   bench/wan-thread-timeline.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT] [--files N --file-kb K]
+#                         [--bin PATH_TO_bin/farsync] [--runs N] [--out DIR]
+#
+# Data: the same generator and seed as bench/wan.sh (kept in $BENCH_DIR/data between runs).
+# Per run, OUT/run-K.{timeline,threads}.tsv, client.log, server.log and a one-line summary
+# (wall s, goodput, first and last second with data flowing). Needs what bench/wan.sh needs.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+WAN=${WAN:-$HERE/../shared/wan/wan}
+DELAY=50 LOSS=1 RATE=500 FILES=10000 FILE_KB=50 BIN=$HERE/bin/farsync RUNS=1
+OUT=$HERE/bench/results/timeline-$(date -u +%Y%m%dT%H%M)
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --delay-ms) DELAY=$2; shift 2 ;;
+        --loss) LOSS=$2; shift 2 ;;
+        --rate) RATE=$2; shift 2 ;;
+        --files) FILES=$2; shift 2 ;;
+        --file-kb) FILE_KB=$2; shift 2 ;;
+        --bin) BIN=$(readlink -f "$2"); shift 2 ;;
+        --runs) RUNS=$2; shift 2 ;;
+        --out) OUT=$2; shift 2 ;;
+        *) sed -n '2,11p' "$0"; exit 2 ;;
+    esac
+done
+W=${BENCH_DIR:-/tmp/farsync-timeline}
+NS=${WAN_NS:-wan}
+mkdir -p "$W" "$OUT"
+"$BIN" --version >/dev/null
+DATA=$W/data-$FILES-$FILE_KB
+if [[ ! -d $DATA ]]; then
+    python3 - "$DATA.tmp" "$FILES" "$FILE_KB" <<'PY'
+import os, random, sys
+root, n, kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(42)
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 100))
+    os.makedirs(d, exist_ok=True)
+    size = max(1, int(rnd.expovariate(1 / (kb * 1024))))
+    with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
+        f.write(os.urandom(size))
+PY
+    mv "$DATA.tmp" "$DATA"
+fi
+PAYLOAD=$(du -sb --apparent-size "$DATA" | cut -f1)
+rm -rf "$W/homeA" "$W/homeB" "$W/rootB"; mkdir -p "$W/homeA" "$W/homeB" "$W/rootB"
+"$WAN" up --delay-ms "$DELAY" --loss "$LOSS" --rate "$RATE" >&2
+cleanup() {
+    [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
+    rm -f "$W/server.pid"
+    "$WAN" down || true
+}
+trap cleanup EXIT
+FARSYNC_HOME=$W/homeA "$BIN" keygen >/dev/null
+FARSYNC_HOME=$W/homeB FARSYNC_LOG_LEVEL=DEBUG "$WAN" exec b "$BIN" server --listen 10.77.2.2 --root "$W/rootB" \
+    --authorized-keys "$W/homeA/id_ed25519.pub" >"$OUT/server.log" 2>&1 &
+echo $! >"$W/server.pid"
+for _ in $(seq 100); do grep -q listening "$OUT/server.log" && break; sleep 0.1; done
+# CPU seconds of the link emulator (the processes in the router's namespace): it shares the cores
+emulator_cpu() {
+    local total=0 pid
+    for pid in $(ip netns pids "${NS}r" 2>/dev/null); do
+        total=$(echo "$total + $(awk '{print ($14 + $15) / 100}' "/proc/$pid/stat" 2>/dev/null || echo 0)" | bc -l)
+    done
+    echo "$total"
+}
+for run in $(seq "$RUNS"); do
+    rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
+    sync; sleep 1
+    emu0=$(emulator_cpu)
+    t0=$(date +%s.%N)
+    FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$DATA" 10.77.2.2:/dst -q \
+        --stats-json "$OUT/run-$run.stats.json" 2>"$OUT/run-$run.client.log" &
+    client=$!
+    python3 "$HERE/bench/timeline_sampler.py" "$(cat "$W/server.pid")" "$client" "$NS-b0" "$OUT/run-$run" "$t0" &
+    sampler=$!
+    wait "$client"; t1=$(date +%s.%N); wait "$sampler"
+    echo "link emulator: $(echo "$(emulator_cpu) - $emu0" | bc -l) CPU s" >>"$OUT/run-$run.threads.tsv"
+    secs=$(echo "$t1 - $t0" | bc -l)
+    diff -rq "$DATA" "$W/rootB/dst" >/dev/null && same=identical || same="TREES DIFFER"
+    python3 - "$OUT/run-$run.timeline.tsv" "$secs" "$PAYLOAD" "$RATE" "$same" <<'PY' | tee -a "$OUT/summary.txt"
+import sys
+rows = [l.split("\t") for l in open(sys.argv[1]).read().split("\n")[1:] if l]
+secs, payload, rate, same = float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+busy = [float(r[0]) for r in rows if float(r[2]) > 0.1 * rate]
+first, last = (busy[0], busy[-1]) if busy else (0, 0)
+inside = [float(r[2]) for r in rows if first <= float(r[0]) <= last]
+print("wall %.2f s, goodput %.1f Mbit/s (%.1f %%), data flowing (>10 %% of the link) %.1f-%.1f s at %.1f Mbit/s mean, %s"
+      % (secs, payload * 8 / secs / 1e6, 100 * payload * 8 / secs / 1e6 / rate, first, last,
+         sum(inside) / max(1, len(inside)), same))
+PY
+done
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg); results in $OUT" | tee -a "$OUT/summary.txt"
