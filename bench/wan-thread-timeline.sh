@@ -33,17 +33,7 @@ mkdir -p "$W" "$OUT"
 "$BIN" --version >/dev/null
 DATA=$W/data-$FILES-$FILE_KB
 if [[ ! -d $DATA ]]; then
-    python3 - "$DATA.tmp" "$FILES" "$FILE_KB" <<'PY'
-import os, random, sys
-root, n, kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(42)
-for i in range(n):
-    d = os.path.join(root, "d%03d" % (i % 100))
-    os.makedirs(d, exist_ok=True)
-    size = max(1, int(rnd.expovariate(1 / (kb * 1024))))
-    with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
-        f.write(os.urandom(size))
-PY
+    python3 "$HERE/bench/lib/wantree.py" "$DATA.tmp" "$FILES" "$FILE_KB"
     mv "$DATA.tmp" "$DATA"
 fi
 PAYLOAD=$(du -sb --apparent-size "$DATA" | cut -f1)

@@ -39,17 +39,7 @@ rm -rf "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
 
 echo "making data ..." >&2
 if ((FILES > 0)); then
-    python3 - "$W/data" "$FILES" "$FILE_KB" <<'PY'
-import os, random, sys
-root, n, kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(42)
-for i in range(n):
-    d = os.path.join(root, "d%03d" % (i % 100))
-    os.makedirs(d, exist_ok=True)
-    size = max(1, int(rnd.expovariate(1 / (kb * 1024))))
-    with open(os.path.join(d, "f%06d.bin" % i), "wb") as f:
-        f.write(os.urandom(size))
-PY
+    python3 "$HERE/bench/lib/wantree.py" "$W/data" "$FILES" "$FILE_KB"
 else
     head -c $((FILE_MB * 1024 * 1024)) /dev/urandom > "$W/data/big.bin"
 fi
