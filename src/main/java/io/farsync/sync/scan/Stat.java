@@ -155,7 +155,14 @@ public final class Stat {
             return new Entry(relPath, EntryType.DIRECTORY, 0, mtime, mode, device, inode, null, uid, gid, 1, 0);
         }
         if (symlink) {
-            String target = Files.readSymbolicLink(file).toString();
+            String target;
+            try {
+                target = Files.readSymbolicLink(file).toString();
+            } catch (NoSuchFileException gone) {
+                // The link vanished after its lstat, or its directory was renamed while a scan
+                // listed it through the directory's descriptor: skipped as a vanished entry is.
+                return null;
+            }
             return new Entry(relPath, EntryType.SYMLINK, 0, mtime, 0, device, inode, target, uid, gid, 1, 0);
         }
         return null;

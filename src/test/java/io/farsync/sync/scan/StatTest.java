@@ -92,6 +92,20 @@ class StatTest {
     }
 
     @Test
+    void symlinkOfAListing_whoseDirectoryWasRenamed_isSkippedAsVanished() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("before"));
+        Files.createSymbolicLink(dir.resolve("l"), Path.of("target"));
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(dir)) {
+            Path child = listing.iterator().next();
+            Files.move(dir, tmp.resolve("after"));
+
+            // the lstat through the descriptor finds the link; its target, read by path, is gone:
+            // the entry is skipped as any vanished one (before: NoSuchFileException, a scan error)
+            assertThat(Stat.lstatChildOrNull(listing, child, child.getFileName(), "l")).isNull();
+        }
+    }
+
+    @Test
     void childOfAListing_thatVanishedAfterItWasListed_isNull() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("dir"));
         Path file = Files.write(dir.resolve("gone"), new byte[1]);
