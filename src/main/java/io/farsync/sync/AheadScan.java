@@ -120,6 +120,11 @@ public final class AheadScan implements AutoCloseable {
                 return;
             }
             SnapshotStore snapshot = store.join();
+            if (closed) {
+                // closed while the database opened (a failed login, say): the same
+                result.completeExceptionally(new CancellationException("scan of " + root + " closed"));
+                return;
+            }
             if (!snapshot.file().equals(dbFile)) {
                 throw new IllegalArgumentException("scan ahead left out " + dbFile + ", not the database " + snapshot.file());
             }
