@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountedCompleter;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -217,6 +218,14 @@ public final class Scanner {
                 pool.invoke(new DirectoryTask(top));
             } finally {
                 pool.shutdownNow();
+                // A stopped or failed scan returns while sibling tasks may still list their
+                // directory (each checks the stop before the next): wait for them, so nothing
+                // reads the tree after the scan returned, but not forever (a dead mount).
+                try {
+                    pool.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
