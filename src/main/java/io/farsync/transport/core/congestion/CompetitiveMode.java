@@ -261,6 +261,8 @@ final class CompetitiveMode {
             case DRAIN_CHECK -> {
                 epochsSinceDrain = 0;
                 if (queueMin <= DRAINED_FRACTION * threshold) {
+                    // a drained test ends a run of grown ones: grown, drained, grown is not two in a row
+                    grewBefore = false;
                     if (drainedBefore) {
                         leave();
                         return window;
@@ -337,6 +339,7 @@ final class CompetitiveMode {
     private void leave() {
         state = State.DELAY;
         drainedBefore = false;
+        grewBefore = false;
         competing = State.CUBIC;
         frequentLosses = 0;
         seen = 0;
