@@ -527,6 +527,8 @@ abstract class DelayController implements RateController {
         probeGain = 0;
         emptyEpochs = 0;
         drainedLastEpoch = false;
+        // an exit from before competing is no longer the window's last word: no undo pending
+        undoWindow = 0;
         return true;
     }
 
