@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * clock: a receiver that reads slowly (acks at {@link #ACK_RATE} with a queue of
  * {@link #SLOW_QUEUE}) ends slow start with a deep cut, and round trips with an empty queue
  * and a full window follow. The undo is for the connection's first exit only, is vetoed by a
- * loss, and never happens to the scavenger.
+ * loss of much of what was sent since (not by a random one), and never happens to the scavenger.
  */
 class FalseExitUndoTest {
 
@@ -90,6 +90,37 @@ class FalseExitUndoTest {
     }
 
     @Test
+    void fair_firstFalseExit_isUndone_aSecondIsNot() {
+        Driver d = fair();
+        d.grow();
+        double before = d.slowReceiverExit();
+        assertThat(d.emptyRoundTrips()).as("the first false exit is undone").isTrue();
+        assertThat((double) d.controller.windowBytes()).isGreaterThanOrEqualTo(before);
+
+        d.slowReceiverExit();
+        assertThat(d.emptyRoundTrips()).as("a second false exit is not undone").isFalse();
+    }
+
+    @Test
+    void fair_lossOfMuchSentAfterTheExit_vetoesTheUndo() {
+        Driver d = fair();
+        d.grow();
+        d.slowReceiverExit();
+        // a tail drop of the last doubling: a window's worth, against 3.5 windows sent after the exit
+        d.controller.onLoss(d.now, d.controller.windowBytes());
+        assertThat(d.emptyRoundTrips()).as("undone after a loss of a window").isFalse();
+    }
+
+    @Test
+    void fair_randomLossAfterTheExit_doesNotVetoTheUndo() {
+        Driver d = fair();
+        d.grow();
+        d.slowReceiverExit();
+        d.controller.onLoss(d.now, 1500);
+        assertThat(d.emptyRoundTrips()).as("undone after a datagram's loss").isTrue();
+    }
+
+    @Test
     void fair_undoPendingWhenCompetingStarts_isForgotten() {
         Driver d = fair();
         d.ackRate = ACK_RATE / 20;
@@ -110,5 +141,13 @@ class FalseExitUndoTest {
         }
         d.roundTrip(0, 1);
         assertThat(d.controller.inSlowStart()).as("an exit from before competing undone after it").isFalse();
+    }
+
+    @Test
+    void low_falseExit_isNotUndone() {
+        Driver d = new Driver(new Scavenger(new RateController.Limits(0, 1_000_000_000L, 1500), 0));
+        d.grow();
+        d.slowReceiverExit();
+        assertThat(d.emptyRoundTrips()).as("the scavenger's exit undone").isFalse();
     }
 }
