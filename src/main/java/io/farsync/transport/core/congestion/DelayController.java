@@ -180,7 +180,10 @@ abstract class DelayController implements RateController {
      * 1.25 to 1.5 times the path's (7786 to 6435 KB in RampTest, 42.7 to 35.5 MB on the 600 ms link).
      */
     static final double UNDO_CUT_BELOW = 0.5;
-    /** Empty round trips with a full window, after the exit's own, that prove such an exit false. */
+    /**
+     * Empty round trips with a full window that prove such an exit false: any two of round trips
+     * 2 to 5 after the exit (see {@link #undoFalseExit}).
+     */
     static final int UNDO_EMPTY_EPOCHS = 2;
     /**
      * Bytes reported lost since a slow-start exit, above this fraction of the bytes sent since,
@@ -503,7 +506,10 @@ abstract class DelayController implements RateController {
      * and lost datagrams still counted in flight): what tells the two apart is the cut, which such
      * an exit keeps above half ({@link #UNDO_CUT_BELOW}; undoing milder cuts too undid a real exit
      * in RampTest, docs/PERFORMANCE.md session 6). The round trip right after the exit is not
-     * looked at: the receiver's backlog, or the drain, is still in it.
+     * looked at: the receiver's backlog, or the drain, is still in it. The undo comes with the
+     * second round trip, among round trips 2 to 5 after the exit, that is empty with a full
+     * window; an empty one whose window was not full counts neither way, while a queue in any
+     * round trip from the second on, or a fifth without the second such, cancels it.
      *
      * <p>Once per connection, for its first slow-start exit only: the cold receiver meets the
      * first flight, and an undo after a later exit, or a second one, could ratchet the window up
