@@ -31,9 +31,11 @@ package io.farsync.transport.core.congestion;
  * <p>Leaving: the loss-based flow may have gone, and our own window would then keep the queue
  * full. Every {@link #DRAIN_TEST_EPOCHS} round trips the window drops to the delivery rate
  * times the base RTT (none of our bytes queued) for two round trips, like BBR's ProbeRTT; if
- * the queue then all but empties ({@link #DRAINED_FRACTION}) in two such tests in a row
- * ({@link #RETEST_EPOCHS} round trips apart) it was ours, and the delay rule takes over
- * again from that window. Otherwise the window returns to its competitive value.
+ * the queue then all but empties ({@link #DRAINED_FRACTION}) in two such tests in a row it
+ * was ours, and the delay rule takes over again from that window. Under CUBIC's rule the second
+ * test follows the first at once, from the drained window; when holding, it comes
+ * {@link #RETEST_EPOCHS} round trips later, from the held one. Otherwise the window returns to
+ * its competitive value.
  *
  * <p>Against a flow that does not back off on loss (TCP BBR, which keeps about twice its
  * bandwidth-delay product in flight whatever is dropped), CUBIC's rule loses: with a one-BDP
@@ -261,6 +263,8 @@ final class CompetitiveMode {
             case DRAIN_CHECK -> {
                 epochsSinceDrain = 0;
                 if (queueMin <= DRAINED_FRACTION * threshold) {
+                    // a drained test ends a run of grown ones: grown, drained, grown is not two in a row
+                    grewBefore = false;
                     if (drainedBefore) {
                         leave();
                         return window;
@@ -337,6 +341,7 @@ final class CompetitiveMode {
     private void leave() {
         state = State.DELAY;
         drainedBefore = false;
+        grewBefore = false;
         competing = State.CUBIC;
         frequentLosses = 0;
         seen = 0;

@@ -39,6 +39,16 @@ final class Scavenger extends DelayController {
         return window * TARGET_DELAY_NANOS / rttNanos;
     }
 
+    /**
+     * No undo of a slow-start exit: the scavenger's exit on another flow's queue cuts deep (its
+     * alpha is a millisecond of queue), and a brief pause in that flow's traffic would put it back
+     * at its old window, in the other flow's way.
+     */
+    @Override
+    boolean undoesFalseExit() {
+        return false;
+    }
+
     @Override
     double yieldFactor(long queueNanos) {
         return queueNanos > YIELD_DELAY_NANOS ? 0.5 : 1.0;
