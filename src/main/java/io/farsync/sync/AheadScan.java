@@ -111,8 +111,7 @@ public final class AheadScan implements AutoCloseable {
     private void scan(Path dbFile, CompletableFuture<SnapshotStore> store, SyncOptions options) {
         try {
             long started = System.nanoTime();
-            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(dbFile, root), options.filter())
-                    .withXattrs(options.xattrs()).stopWhen(() -> closed || peerFailed.getAsBoolean());
+            Scanner scanner = SourceEndpoint.scanner(dbFile, root, options).stopWhen(() -> closed || peerFailed.getAsBoolean());
             ScanResult scan = Scope.WHOLE.scan(scanner, root);
             if (closed) {
                 // nobody will use it: skip loading the records (seconds for a large tree)

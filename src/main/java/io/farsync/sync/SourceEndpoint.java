@@ -141,6 +141,15 @@ public final class SourceEndpoint {
         return this;
     }
 
+    /**
+     * The source's scanner of {@code root}: farsync's own files (the database at {@code dbFile}
+     * when it lives in the tree) left out, the run's filter, extended attributes as asked. One
+     * place, so a scan made ahead ({@link AheadScan}) sees exactly what the run's own would.
+     */
+    static Scanner scanner(Path dbFile, Path root, SyncOptions options) {
+        return new Scanner(false, Protocol.snapshotFiles(dbFile, root), options.filter()).withXattrs(options.xattrs());
+    }
+
     /** Runs {@code hook} between working out the scope and scanning it (tests: race the scan). */
     SourceEndpoint beforeScan(Runnable hook) {
         this.beforeScan = Objects.requireNonNull(hook, "hook");
@@ -256,8 +265,7 @@ public final class SourceEndpoint {
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, what + root);
             }
             // stops when the peer is gone: a server that refused the sync is reported at once
-            Scanner scanner = new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter())
-                    .withXattrs(options.xattrs()).stopWhen(peer::failed);
+            Scanner scanner = scanner(snapshot.file(), root, options).stopWhen(peer::failed);
             Scope effective;
             NavigableMap<String, Entry> recorded;
             try {
@@ -321,7 +329,7 @@ public final class SourceEndpoint {
             } else {
                 // Extras carry the destination's changes here, not --mirror's candidates.
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
-                        listener, () -> new Scanner(false, Protocol.snapshotFiles(snapshot, root), options.filter()).withXattrs(options.xattrs()).scan(root));
+                        listener, () -> scanner(snapshot.file(), root, options).scan(root));
                 scan = b.scan;
                 reconciled = b;
                 conflicts = reportConflicts ? b.conflicts : 0;
