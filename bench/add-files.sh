@@ -35,16 +35,7 @@ for ((run = 1; run <= RUNS; run++)); do
     for jar in "${JARS[@]}"; do
         find "$SRC" "$DST" -name 'n*.bin' -delete
         sync_with "$jar"
-        python3 - "$SRC" <<'PY'
-import os, random, sys
-root = sys.argv[1]
-rnd = random.Random(7)
-dirs = sorted(os.listdir(root))
-for i in range(20000):
-    size = int(rnd.expovariate(1 / 1024))
-    with open(os.path.join(root, dirs[i % len(dirs)], "n%07d.bin" % i), "wb") as f:
-        f.write(os.urandom(size))
-PY
+        python3 "$HERE/bench/lib/additions.py" "$SRC" 20000 1024
         sync
         load=$(cut -d' ' -f1 /proc/loadavg)
         tag=$(basename "$jar" .jar)-$run

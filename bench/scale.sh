@@ -118,16 +118,7 @@ row1="| unchanged re-sync, $entries entries | $secs | $cpu | $(printf %.0f "$fps
 
 ADD=$((FILES * ADD_PCT / 100))
 echo "adding $ADD files ..." >&2
-python3 - "$SRC" "$ADD" "$BYTES" <<'PY'
-import os, random, sys
-root, n, avg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(7)
-dirs = sorted(os.listdir(root))
-for i in range(n):
-    size = int(rnd.expovariate(1 / avg))
-    with open(os.path.join(root, dirs[i % len(dirs)], "n%07d.bin" % i), "wb") as f:
-        f.write(os.urandom(size))
-PY
+python3 "$HERE/bench/lib/additions.py" "$SRC" "$ADD" "$BYTES"
 new_bytes=$(find "$SRC" -name 'n*.bin' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 read -r secs2 rss2 files2 bytes2 rc2 cpu2 < <(sync_once)
 [[ $rc2 == 0 ]] || tail -5 "$DATA/last.log" >&2
