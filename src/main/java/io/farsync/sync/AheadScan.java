@@ -108,20 +108,27 @@ public final class AheadScan implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close} was called; if so the result is completed as cancelled. */
+    private boolean cancelledByClose() {
+        boolean stop = closed;
+        if (stop) {
+            result.completeExceptionally(new CancellationException("scan of " + root + " closed"));
+        }
+        return stop;
+    }
+
     private void scan(Path dbFile, CompletableFuture<SnapshotStore> store, SyncOptions options) {
         try {
             long started = System.nanoTime();
             Scanner scanner = SourceEndpoint.scanner(dbFile, root, options).stopWhen(() -> closed || peerFailed.getAsBoolean());
             ScanResult scan = Scope.WHOLE.scan(scanner, root);
-            if (closed) {
-                // nobody will use it: skip loading the records (seconds for a large tree)
-                result.completeExceptionally(new CancellationException("scan of " + root + " closed"));
+            // closed (a failed login, say): nobody will use it, skip loading the records (seconds
+            // for a large tree); asked again once the database is open, which takes a moment too
+            if (cancelledByClose()) {
                 return;
             }
             SnapshotStore snapshot = store.join();
-            if (closed) {
-                // closed while the database opened (a failed login, say): the same
-                result.completeExceptionally(new CancellationException("scan of " + root + " closed"));
+            if (cancelledByClose()) {
                 return;
             }
             if (!snapshot.file().equals(dbFile)) {
