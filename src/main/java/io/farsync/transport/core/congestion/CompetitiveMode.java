@@ -379,8 +379,10 @@ final class CompetitiveMode {
         k = Math.cbrt(wMax * (1 - beta) / c);
         cubicStart = now;
         state = State.CUBIC;
-        log.debug("congestion loss at queue {} ms: window {} -> {} KB", String.format("%.1f", queueNanos / 1e6),
-                (long) window / 1000, (long) (next * mss) / 1000);
+        if (log.isDebugEnabled()) {
+            log.debug("congestion loss at queue {} ms: window {} -> {} KB", String.format("%.1f", queueNanos / 1e6),
+                    (long) window / 1000, (long) (next * mss) / 1000);
+        }
         return next * mss;
     }
 
