@@ -157,6 +157,9 @@ public final class DestinationEndpoint {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
         peer.start();
         long started = System.currentTimeMillis();
+        // Rows are committed by commitDurably alone, after the directories they describe are
+        // synced: a full batch committing itself could claim a rename a power loss undoes.
+        snapshot.commitOnFlushOnly(true);
         RunJournal.started(snapshot, "destination", root, started);
         Session session = new Session(peer);
         try {
@@ -185,6 +188,7 @@ public final class DestinationEndpoint {
             } catch (RuntimeException e) {
                 log.warn("could not commit the destination snapshot: {}", e.getMessage());
             }
+            snapshot.commitOnFlushOnly(false);
             if (session.group != null) {
                 session.group.close();
             }
@@ -332,7 +336,8 @@ public final class DestinationEndpoint {
                     handle(m);
                 }
                 boolean pending = !acksAfterCommit.isEmpty() || !commits.isEmpty();
-                if (acksAfterCommit.size() >= ACKS_PER_COMMIT
+                // rows count too: a file move is two (the rename and the entry), one ack
+                if (acksAfterCommit.size() >= ACKS_PER_COMMIT || snapshot.pendingCount() >= ACKS_PER_COMMIT
                         || (pending && System.nanoTime() - firstPending > COMMIT_INTERVAL_NANOS)) {
                     commitAndAck(false);
                 }

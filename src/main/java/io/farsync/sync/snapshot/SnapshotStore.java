@@ -51,6 +51,8 @@ public final class SnapshotStore implements AutoCloseable {
     private final String id;
     private final boolean readOnly;
     private final List<Object> pending = new ArrayList<>();
+    /** Whether a full batch waits for {@link #flush()} instead of committing itself. */
+    private boolean commitOnFlushOnly;
     private boolean closed;
 
     private SnapshotStore(Path file, Connection db, String id, boolean readOnly) {
@@ -216,9 +218,19 @@ public final class SnapshotStore implements AutoCloseable {
             throw new IllegalStateException("snapshot database " + file + " is open read-only");
         }
         pending.add(op);
-        if (pending.size() >= BATCH) {
+        if (pending.size() >= BATCH && !commitOnFlushOnly) {
             flush();
         }
+    }
+
+    /**
+     * While on, a full batch does not commit itself: only {@link #flush()} and the methods that
+     * flush first do. For an owner whose rows may be committed only once what they claim is
+     * durable (the destination syncs the directories of its renames and deletes first); that
+     * owner bounds the buffer itself.
+     */
+    public synchronized void commitOnFlushOnly(boolean on) {
+        commitOnFlushOnly = on;
     }
 
     /** Number of buffered, uncommitted changes. */

@@ -148,6 +148,32 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void commitOnFlushOnly_aFullBatchStaysUncommittedUntilFlush() {
+        Path db = tmp.resolve("s.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            s.commitOnFlushOnly(true);
+            for (int i = 0; i < SnapshotStore.BATCH + 500; i++) {
+                s.put(file("f" + i, i));
+            }
+            s.moveTree("f1", "moved");
+            assertThat(s.pendingCount()).isEqualTo(SnapshotStore.BATCH + 501);
+            try (SnapshotStore other = SnapshotStore.openReadOnly(db)) {
+                assertThat(other.entryCount()).as("rows another connection sees before the flush").isZero();
+            }
+            s.flush();
+            try (SnapshotStore other = SnapshotStore.openReadOnly(db)) {
+                assertThat(other.entryCount()).isEqualTo(SnapshotStore.BATCH + 500);
+                assertThat(other.get("moved")).isPresent();
+            }
+            s.commitOnFlushOnly(false);
+            for (int i = 0; i < SnapshotStore.BATCH; i++) {
+                s.remove("f" + i);
+            }
+            assertThat(s.pendingCount()).as("a full batch commits itself again").isZero();
+        }
+    }
+
+    @Test
     void putThenRemoveInOneBatch_appliesInOrder() {
         try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
             s.put(file("x", 1));
