@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,8 @@ public final class AheadScan implements AutoCloseable {
 
     private final Path root;
     private final CompletableFuture<Result> result = new CompletableFuture<>();
+    /** Whether {@link #await} handed the result over: the records are then the run's to drop. */
+    private final AtomicBoolean taken = new AtomicBoolean();
     private final Thread thread;
     private volatile boolean closed;
     /** The run's reason to stop (its peer failed), once a run waits for the scan. */
@@ -81,8 +84,15 @@ public final class AheadScan implements AutoCloseable {
      */
     Result await(BooleanSupplier peerFailed) {
         this.peerFailed = Objects.requireNonNull(peerFailed, "peerFailed");
+        if (!taken.compareAndSet(false, true)) {
+            throw new IllegalStateException("the scan ahead of " + root + " was already taken");
+        }
         try {
-            return result.join();
+            Result r = result.join();
+            // the caller holds this scan until the command ends: keep no reference to a million
+            // records the run has finished comparing with (the scan thread is done with it)
+            result.obtrudeValue(null);
+            return r;
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;

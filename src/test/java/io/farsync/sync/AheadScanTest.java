@@ -1,6 +1,7 @@
 package io.farsync.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.farsync.sync.snapshot.SnapshotStore;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +27,9 @@ class AheadScanTest extends SyncFixture {
         for (int i = 0; i < 60; i++) {
             Trees.write(src.resolve("d" + i % 3 + "/f" + i + ".bin"), Trees.random(rnd, rnd.nextInt(200_000)), T1);
         }
+        AtomicReference<AheadScan> used = new AtomicReference<>();
         sync.scanAhead = ahead -> {
+            used.set(ahead);
             await().atMost(Duration.ofSeconds(60)).until(ahead::isDone);
             // after the scan, before the run: not in this run's plan
             rewrite(src.resolve("late.bin"), Trees.random(rnd, 1000), T2);
@@ -34,6 +38,9 @@ class AheadScanTest extends SyncFixture {
         SyncResult first = sync.runOk();
 
         assertThat(first.filesTransferred()).isEqualTo(60);
+        // handed over once: the scan kept by the command holds no records after the run took them
+        assertThatThrownBy(() -> used.get().await(() -> false)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already taken");
         assertThat(dst.resolve("late.bin")).doesNotExist();
         sync.scanAhead = null;
 
