@@ -180,8 +180,8 @@ final class CompetitiveMode {
         // N times the competitor's window with this beta and CUBIC's C (the Reno-friendly region
         // likewise, with epochs (1 - beta) W / increase). Session 6's N^3 C (from CUBIC's
         // response function, which holds for independent losses) made high's epoch 2.5 times
-        // shorter: its share kept rising, 68 to 90 % over 40 s in CompetitiveModeTest and 75 %
-        // on the emulated link once settled (docs/PERFORMANCE.md, session 7).
+        // shorter: its share kept rising, 68 to 90 % over 40 s in CompetitiveModeTest (71 % with
+        // C), and took 75-82 % on the emulated link once settled (docs/PERFORMANCE.md, session 7).
         this.beta = 1 - (1 - CUBIC_BETA) / flows;
         this.targetShare = (double) flows / (flows + 1);
     }
