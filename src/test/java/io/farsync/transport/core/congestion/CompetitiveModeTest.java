@@ -47,8 +47,13 @@ class CompetitiveModeTest {
 
     /** One farsync flow on {@code policy} through the bottleneck, starting {@code start} in. */
     private static FlowRun farsync(String test, RatePolicy policy, long start) {
-        long bdp = BOTTLENECK / 8 * RTT / S;
-        return new FlowRun(test, LinkProfile.perfect(RTT / 2).withBottleneck(BOTTLENECK, bdp),
+        return farsync(test, policy, start, BOTTLENECK);
+    }
+
+    /** As above, through a bottleneck of {@code bottleneck} bits/s (one BDP of queue). */
+    private static FlowRun farsync(String test, RatePolicy policy, long start, long bottleneck) {
+        long bdp = bottleneck / 8 * RTT / S;
+        return new FlowRun(test, LinkProfile.perfect(RTT / 2).withBottleneck(bottleneck, bdp),
                 LinkProfile.perfect(RTT / 2), config(RatePolicy.FAIR),
                 List.of(new Flow(config(policy), start, Long.MAX_VALUE / 4)));
     }
@@ -78,18 +83,24 @@ class CompetitiveModeTest {
      */
     private static double[] against(String test, RatePolicy policy, long start, Slowdown stalls, String name,
             Function<Simulation, LongSupplier> tcp) {
+        return against(test, policy, start, stalls, name, tcp, WARM_UP);
+    }
+
+    /** As above, measured over {@link #MEASURED} from {@code warmUp} after the run's start. */
+    private static double[] against(String test, RatePolicy policy, long start, Slowdown stalls, String name,
+            Function<Simulation, LongSupplier> tcp, long warmUp) {
         FlowRun r = farsync(test, policy, start);
         if (stalls != null) {
             r.sim.setSlowdown(0, stalls);
         }
         LongSupplier received = tcp.apply(r.sim);
-        r.runFor(WARM_UP);
+        r.runFor(warmUp);
         long tcpBefore = received.getAsLong();
         r.runFor(MEASURED);
-        double far = r.goodput(0, slice(WARM_UP), slice(WARM_UP + MEASURED));
+        double far = r.goodput(0, slice(warmUp), slice(warmUp + MEASURED));
         double other = (received.getAsLong() - tcpBefore) * 8.0 / (MEASURED / 1e9);
-        System.out.printf("%s against %s, 50 Mbit/s, 100 ms: farsync %.1f Mbit/s, TCP %.1f Mbit/s, share %.0f %%%n",
-                policy, name, far / 1e6, other / 1e6, 100 * far / (far + other));
+        System.out.printf("%s against %s, 50 Mbit/s, 100 ms, %d to %d s: farsync %.1f Mbit/s, TCP %.1f Mbit/s, share %.0f %%%n",
+                policy, name, warmUp / S, (warmUp + MEASURED) / S, far / 1e6, other / 1e6, 100 * far / (far + other));
         return new double[] {far, other};
     }
 
@@ -119,6 +130,27 @@ class CompetitiveModeTest {
     }
 
     /**
+     * Where {@code high} settles: the measured window above ends 30 s in, while CUBIC at this BDP
+     * gives up the link it held alone over several of its 8 s epochs. Measured over the 20 s
+     * after that, three starts: with session 6's growth of 8 C, high's share kept rising (68 to
+     * 90 % over 40 s; 85 % in this window) and squeezed the TCP flow to a tenth of the link; with
+     * CUBIC's own growth, both flows' epochs are equal where high has twice TCP's window (71 %).
+     */
+    @Test
+    void high_settlesAtAboutTwiceTheShareOfCubic() {
+        double sum = 0;
+        for (long start : STARTS) {
+            sum += share(against("highVsCubicSettled", RatePolicy.HIGH, start, null, "CUBIC",
+                    sim -> new CubicTcpFlow(sim.clock().now()).addTo(sim)::receivedBytes, SETTLED)) / STARTS.length;
+        }
+        System.out.printf("mean share against CUBIC once settled: high %.0f %%%n", 100 * sum);
+        assertThat(sum).as("high's share of the bottleneck, two thirds being twice TCP's").isBetween(0.58, 0.76);
+    }
+
+    /** When the shares of CUBIC and farsync have settled: a few of CUBIC's epochs after both started. */
+    private static final long SETTLED = 20 * S;
+
+    /**
      * A sender on the emulated link's loaded 2 cores: descheduled now and then, it sends at a
      * trickle for a fifth of a second every two seconds. On the emulated link the DEBUG log of
      * {@code bench/fairness.sh} showed such moments (round trips with no delivery, then one at the
@@ -127,17 +159,18 @@ class CompetitiveModeTest {
     private static final Slowdown LOADED_SENDER = new Slowdown(10_000_000L, 3 * S, 3 * S + 200 * MS).every(2 * S);
 
     /**
-     * What the simulation missed and the emulated link showed: {@code high} took what {@code fair}
-     * took against iperf3's CUBIC (54 against 51 %, then 53 against 58 %). With the sender stalling
-     * as on the loaded machine, the simulation shows it too (before the fix: high 52 %, fair 58 %
-     * over the three starts): the stalls drain the queue, the two flows' losses no longer come
-     * together, and CUBIC's response function, whose window goes as the fourth root of C over
-     * (1 - beta), made MulTCP's gentler decrease alone worth only about a fifth more. The stalls
-     * also made drain tests find the queue empty with CUBIC still there (fair went back to the delay
-     * rule and yielded for seconds): one such test no longer ends competing, two in a row do.
+     * The sender stalling as on a loaded machine: the stalls drain the queue, the two flows' losses
+     * no longer come together, and CUBIC's response function (the window as the fourth root of C
+     * over 1 - beta) makes MulTCP's gentler decrease alone worth only about a fifth more. Session
+     * 6 answered with a growth of 8 C (high 63 %, fair 48 % here); that growth made high squeeze
+     * CUBIC on the emulated link once the shares settled (75 % with a 25 s warm-up, session 7),
+     * and on CUBIC's own growth it takes 51 % here. So this model of a loaded sender only holds
+     * high at or above fair's share; the stalls also made drain tests find the queue empty with
+     * CUBIC still there (fair went back to the delay rule and yielded for seconds): one such test
+     * no longer ends competing, two in a row do.
      */
     @Test
-    void high_takesMoreThanFairAgainstCubic_whenTheSenderStalls() {
+    void high_takesAtLeastFairsShareAgainstCubic_whenTheSenderStalls() {
         double fair = 0;
         double high = 0;
         for (long start : STARTS) {
@@ -146,8 +179,8 @@ class CompetitiveModeTest {
         }
         System.out.printf("mean share against CUBIC, sender stalling: fair %.0f %%, high %.0f %%%n", 100 * fair, 100 * high);
         assertThat(fair).isBetween(0.3, 0.7);
-        assertThat(high).isGreaterThan(fair);
-        assertThat(high).isBetween(0.55, 0.85);
+        assertThat(high).isGreaterThanOrEqualTo(fair);
+        assertThat(high).isLessThan(0.85);
     }
 
     private static final long[] STARTS = {2 * S, 2 * S + 300 * MS, 2 * S + 700 * MS};
@@ -167,7 +200,22 @@ class CompetitiveModeTest {
      */
     @Test
     void fair_returnsToAShortQueue_whenCubicLeaves() {
-        FlowRun r = farsync("fairAfterCubic", RatePolicy.FAIR);
+        returnsToAShortQueue_whenCubicLeaves("fairAfterCubic", RatePolicy.FAIR, BOTTLENECK);
+    }
+
+    /**
+     * The same for {@code high}, whatever its growth while competing, on the emulated link's 100
+     * Mbit/s. Not at 50: there high's own queue alone (two alphas, 21 ms) is above the detection
+     * threshold (18 ms), so it takes itself for a loss-based flow, competes, and hands back at
+     * each second drain test (mean queue 59 ms; the threshold's known weakness on slow links).
+     */
+    @Test
+    void high_returnsToAShortQueue_whenCubicLeaves() {
+        returnsToAShortQueue_whenCubicLeaves("highAfterCubic", RatePolicy.HIGH, 2 * BOTTLENECK);
+    }
+
+    private static void returnsToAShortQueue_whenCubicLeaves(String test, RatePolicy policy, long bottleneck) {
+        FlowRun r = farsync(test, policy, FARSYNC_START, bottleneck);
         long start = r.sim.clock().now();
         CubicTcpFlow tcp = new CubicTcpFlow(start).stopAt(start + WARM_UP).addTo(r.sim);
         r.runFor(WARM_UP + 6 * S);
@@ -176,10 +224,10 @@ class CompetitiveModeTest {
 
         double goodput = r.goodput(0, slice(WARM_UP + 6 * S), slice(WARM_UP + 10 * S));
         long queue = r.sim.link().meanQueueDelay(0);
-        System.out.printf("fair after CUBIC left (%d TCP reductions): %.1f %% of the bottleneck, queue mean %.1f ms%n",
-                tcp.reductions(), 100 * goodput / BOTTLENECK, queue / 1e6);
+        System.out.printf("%s after CUBIC left (%d TCP reductions): %.1f %% of the bottleneck, queue mean %.1f ms%n",
+                policy, tcp.reductions(), 100 * goodput / bottleneck, queue / 1e6);
         assertThat(tcp.reductions()).as("the TCP flow met farsync's competition").isPositive();
-        assertThat(goodput).isGreaterThanOrEqualTo(0.9 * BOTTLENECK);
+        assertThat(goodput).isGreaterThanOrEqualTo(0.9 * bottleneck);
         assertThat(queue).as("mean bottleneck queueing delay").isLessThanOrEqualTo(20 * MS);
     }
 
