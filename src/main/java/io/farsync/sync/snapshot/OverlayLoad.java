@@ -21,9 +21,9 @@ import java.sql.Statement;
  * where there is one, and the path is read as its UTF-8 bytes and compared in place with the
  * scan's: 8 calls a row (the step included) instead of 12, and no string or entry for a record
  * equal to the scan. Reading the 1,001,000 records of the 1M re-sync's snapshot over their scan
- * (thread CPU, nice 19 on a loaded machine): 1.4-2.1 s before, 1.0-1.2 s with 10 calls a row
- * (docs/PERFORMANCE.md, "Session 7: 1M re-sync"). The result is the same as making every
- * record's entry and comparing it.
+ * (thread CPU, three alternating rounds on a loaded machine): medians 1.59-1.84 s before,
+ * 1.03-1.45 s after, about -30 % (docs/PERFORMANCE.md, "Session 7: 1M re-sync"). The result is
+ * the same as making every record's entry and comparing it.
  */
 final class OverlayLoad {
 
@@ -31,7 +31,7 @@ final class OverlayLoad {
     private static final long HAS_LINK = 0x80;
     /** Bit 6 of the packed type column: the row has an extended attributes' hash (not 0, as without {@code --xattrs}). */
     private static final long HAS_XATTRS = 0x40;
-    static final String QUERY = "SELECT path, type | (mode << 8) | ((link_target IS NOT NULL) << 7) | ((xattr_hash != 0) << 6), "
+    private static final String QUERY = "SELECT path, type | (mode << 8) | ((link_target IS NOT NULL) << 7) | ((xattr_hash != 0) << 6), "
             + "size, mtime_ns, "
             + "device, inode, ((uid & 4294967295) << 32) | (gid & 4294967295), xattr_hash, link_target "
             + "FROM entries ORDER BY path";
