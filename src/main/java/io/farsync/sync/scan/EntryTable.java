@@ -330,6 +330,35 @@ public final class EntryTable extends EntryMapBase {
                 && compareRow(c, r, e.path()) == 0;
     }
 
+    /**
+     * True if row {@code i} holds exactly the entry {@code v} stands for (as
+     * {@link #rowEquals(int, Entry)} of {@link RowValues#toEntry}), checked without decoding its
+     * path or making an entry.
+     */
+    public boolean rowEquals(int i, RowValues v) {
+        int r = from + i;
+        Kind k = c.kinds.get(c.ofKind[r]);
+        return c.sizes[r] == v.size() && c.mtimes[r] == v.mtimeNanos() && c.inodes[r] == v.inode()
+                && k.type == v.type() && k.mode == v.mode() && k.device == v.device()
+                && k.uid == v.uid() && k.gid == v.gid() && k.nlink == 1
+                && (c.xattrs == null ? 0 : c.xattrs[r]) == v.xattrHash()
+                && java.util.Objects.equals(c.links.isEmpty() ? null : c.links.get(r), v.linkTarget())
+                && comparePathBytes(r, v.path()) == 0;
+    }
+
+    /**
+     * Compares row {@code i}'s path with the UTF-8 bytes {@code utf8} as unsigned bytes: SQLite's
+     * BINARY order of text, which is {@link String#compareTo}'s but for characters above U+FFFF
+     * against U+E000-U+FFFF.
+     */
+    public int comparePathBytesAt(int i, byte[] utf8) {
+        return comparePathBytes(from + i, utf8);
+    }
+
+    private int comparePathBytes(int r, byte[] utf8) {
+        return Arrays.compareUnsigned(c.paths, c.start(r), c.ends[r], utf8, 0, utf8.length);
+    }
+
     private static io.farsync.sync.scan.Entry entry(Columns c, int r) {
         Kind k = c.kinds.get(c.ofKind[r]);
         return new io.farsync.sync.scan.Entry(pathOf(c, r), k.type, c.sizes[r], c.mtimes[r], k.mode, k.device, c.inodes[r],

@@ -4,6 +4,9 @@ package io.farsync.sync.scan;
 public enum EntryType {
     FILE(0), DIRECTORY(1), SYMLINK(2);
 
+    /** By code; {@code values()} copies its array at each call, and a snapshot load calls this once a row. */
+    private static final EntryType[] BY_CODE = values();
+
     private final int code;
 
     EntryType(int code) {
@@ -16,7 +19,7 @@ public enum EntryType {
     }
 
     public static EntryType fromCode(int code) {
-        for (EntryType t : values()) {
+        for (EntryType t : BY_CODE) {
             if (t.code == code) {
                 return t;
             }

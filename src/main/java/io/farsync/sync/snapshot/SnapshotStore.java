@@ -348,37 +348,16 @@ public final class SnapshotStore implements AutoCloseable {
         return SortedEntries.treeOf(rows);
     }
 
-    /**
-     * The records as a difference against {@code scanned}: rows are read in the primary key's
-     * order and matched against the table by a cursor that only moves forward; where SQLite's
-     * order (UTF-8 bytes) and the table's ({@link String#compareTo}) differ (characters above
-     * U+FFFF against U+E000-U+FFFF), the row is looked up by binary search instead.
-     */
+    /** The records as a difference against {@code scanned} ({@link OverlayLoad}). */
     private EntryOverlay loadOver(EntryTable scanned) {
         flush();
-        EntryOverlay out = new EntryOverlay(scanned);
-        int next = 0;
-        int n = scanned.size();
-        try (Statement st = db.createStatement();
-                ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries ORDER BY path")) {
-            while (rs.next()) {
-                Entry e = row(rs);
-                String path = e.path();
-                while (next < n && scanned.comparePathAt(next, path) < 0) {
-                    next++;
-                }
-                int at = next < n && scanned.comparePathAt(next, path) == 0 ? next : scanned.indexOf(path);
-                if (at >= 0 && scanned.rowEquals(at, e)) {
-                    out.markSame(at);
-                } else {
-                    out.put(path, e);
-                }
-            }
+        try {
+            EntryOverlay out = OverlayLoad.load(db, scanned);
             db.commit();
+            return out;
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
-        return out;
     }
 
     /**

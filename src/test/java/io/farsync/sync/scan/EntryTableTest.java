@@ -75,6 +75,36 @@ class EntryTableTest {
     }
 
     @Test
+    void rowsCompareWithUtf8Bytes_inUnsignedByteOrder_andEqualTheRecordTheyHold_alsoInAView() {
+        long seed = new Random().nextLong();
+        System.out.println("EntryTableTest bytes seed " + seed);
+        Random rnd = new Random(seed);
+        TreeMap<String, Entry> expected = randomTree(rnd, 400);
+        EntryTable table = tableOf(expected);
+        EntryTable view = (EntryTable) table.tailMap(NAMES[rnd.nextInt(NAMES.length)], true);
+        for (EntryTable t : List.of(table, view)) {
+            for (int i = 0; i < t.size(); i++) {
+                Entry e = t.entryAt(i);
+                String probe = NAMES[rnd.nextInt(NAMES.length)] + "/" + NAMES[rnd.nextInt(NAMES.length)] + rnd.nextInt(45);
+                byte[] probeBytes = probe.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] pathBytes = e.path().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(Integer.signum(t.comparePathBytesAt(i, probeBytes))).as("%s vs %s", e.path(), probe)
+                        .isEqualTo(Integer.signum(java.util.Arrays.compareUnsigned(pathBytes, probeBytes)));
+                assertThat(t.comparePathBytesAt(i, pathBytes)).isZero();
+                RowValues same = new RowValues(pathBytes, e.type(), e.size(), e.mtimeNanos(), e.mode(), e.device(), e.inode(),
+                        e.linkTarget(), e.uid(), e.gid(), e.xattrHash());
+                // a record's link count is 1: a row of a hard-linked file never equals one
+                assertThat(t.rowEquals(i, same)).as(e.path()).isEqualTo(e.nlink() == 1);
+                assertThat(same.toEntry()).isEqualTo(e.nlink() == 1 ? e : new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(),
+                        e.mode(), e.device(), e.inode(), e.linkTarget(), e.uid(), e.gid(), 1, e.xattrHash()));
+                RowValues other = new RowValues(probeBytes, e.type(), e.size(), e.mtimeNanos(), e.mode(), e.device(), e.inode(),
+                        e.linkTarget(), e.uid(), e.gid(), e.xattrHash());
+                assertThat(t.rowEquals(i, other)).isEqualTo(e.nlink() == 1 && probe.equals(e.path()));
+            }
+        }
+    }
+
+    @Test
     void merge_ofOverlappingSortedRuns_equalsOneSortedMap() {
         long seed = new Random().nextLong();
         System.out.println("EntryTableTest seed " + seed);

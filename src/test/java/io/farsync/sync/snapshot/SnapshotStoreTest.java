@@ -285,6 +285,29 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void schema1Database_loadedOverAScan_afterItsMigration_givesItsRecordsWithDefaultsForTheNewColumns() throws Exception {
+        Path db = legacyDatabase("old-over.db", "inode INTEGER NOT NULL, link_target TEXT",
+                "INSERT INTO meta VALUES ('uuid', 'old-id'), ('schema', '1')",
+                "INSERT INTO entries VALUES ('f', 0, 10, 1600000000123456789, 420, 42, NULL), "
+                        + "('g', 0, 11, 1600000000123456789, 420, 43, NULL), ('ln', 2, 0, 5, 0, 44, 'target')");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            io.farsync.sync.scan.EntryTable.Builder scan = new io.farsync.sync.scan.EntryTable.Builder(3);
+            scan.add(file("f", 10));    // device 0, owners unknown: as migrated
+            scan.add(new Entry("g", EntryType.FILE, 11, 1_600_000_000_123_456_789L, 0644, 0, 43, null, 1000, 1000, 1, 0));
+            scan.add(new Entry("ln", EntryType.SYMLINK, 0, 5, 0, 44, "target"));
+            io.farsync.sync.scan.EntryTable table = scan.build();
+
+            io.farsync.sync.scan.EntryOverlay loaded = (io.farsync.sync.scan.EntryOverlay) s.loadAll(table);
+
+            assertThat(loaded).containsExactlyEntriesOf(s.loadAll());
+            assertThat(loaded.holdsRow(table, 0)).isTrue();
+            assertThat(loaded.holdsRow(table, 1)).as("known owners differ from the record's unknown ones").isFalse();
+            assertThat(loaded.holdsRow(table, 2)).isTrue();
+            assertThat(loaded.get("g").uid()).isEqualTo(Entry.UNKNOWN_ID);
+        }
+    }
+
+    @Test
     void readOnly_readsWhileAWriterHoldsTheDatabase_andRefusesWrites() throws Exception {
         Path db = tmp.resolve("busy.db");
         try (SnapshotStore s = SnapshotStore.open(db)) {
