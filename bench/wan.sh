@@ -37,7 +37,7 @@ while [[ $# -gt 0 ]]; do
         --label) LABEL=$2; shift 2 ;;
         --farsync) FARSYNC=$(readlink -f "$2"); shift 2 ;;   # another build's bin/farsync, for A/B runs
         --warm-daemon) WARM=1; shift ;;
-        *) sed -n '2,22p' "$0"; exit 2 ;;
+        *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
 done
 ((FILE_MB > 0 || FILES > 0)) || FILE_MB=1024
