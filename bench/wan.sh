@@ -5,17 +5,24 @@
 #   bench/wan.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT]
 #                [--file-mb N | --files N --file-kb K] [--timeout S]
 #                [--tools farsync,rsync-cubic,rsync-bbr] [--farsync-args "..."] [--label TEXT]
-#                [--farsync BIN]
+#                [--farsync BIN] [--warm-daemon]
 #
 # Goodput = payload bytes that reached host B / wall time of the whole command (process start,
 # SSH handshake, scan and teardown included). A tool still running at --timeout is stopped and
 # credited with the bytes on disk at B by then (rsync's temp files included).
+# The farsync server is started fresh for each invocation, so by default every farsync row pays
+# the server JVM's start-up and JIT besides the client's (a real daemon is long-lived): that is
+# the "fresh daemon" mode. --warm-daemon first syncs a small separate tree (200 files of 100 KB,
+# to another destination) against the daemon, outside the timing, and the table says so ("warm
+# daemon"). --tools farsync,farsync measures a first and a second sync (each to a fresh destination)
+# against one daemon. Each farsync row's CPU seconds (user + sys) of the client and of the server
+# during that row go to stderr and $BENCH_DIR/cpu.txt; the table is unchanged.
 # Needs root, rsync, openssh-server, iproute2 and cc (the link emulator is compiled on first use).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
 DELAY=50 LOSS=0 RATE=500 FILE_MB=0 FILES=0 FILE_KB=50 TIMEOUT=300
-TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL="" FARSYNC=$HERE/bin/farsync
+TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL="" FARSYNC=$HERE/bin/farsync WARM=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --delay-ms) DELAY=$2; shift 2 ;;
@@ -29,7 +36,8 @@ while [[ $# -gt 0 ]]; do
         --farsync-args) FARSYNC_ARGS=$2; shift 2 ;;
         --label) LABEL=$2; shift 2 ;;
         --farsync) FARSYNC=$(readlink -f "$2"); shift 2 ;;   # another build's bin/farsync, for A/B runs
-        *) sed -n '2,15p' "$0"; exit 2 ;;
+        --warm-daemon) WARM=1; shift ;;
+        *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
 done
 ((FILE_MB > 0 || FILES > 0)) || FILE_MB=1024
@@ -43,6 +51,7 @@ if ((FILES > 0)); then
 else
     head -c $((FILE_MB * 1024 * 1024)) /dev/urandom > "$W/data/big.bin"
 fi
+((WARM)) && python3 "$HERE/bench/lib/wantree.py" "$W/warm" 200 100 >/dev/null
 PAYLOAD=$(du -sb --apparent-size "$W/data" | cut -f1)
 NFILES=$(find "$W/data" -type f | wc -l)
 
@@ -66,6 +75,16 @@ cp "$W/userkey.pub" "$W/authorized_keys"; chmod 600 "$W/authorized_keys"; mkdir 
     -o AuthorizedKeysFile="$W/authorized_keys" -o PidFile="$W/sshd.pid" -o StrictModes=no -o PermitRootLogin=prohibit-password
 SSH="ssh -p 2299 -i $W/userkey -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 for _ in $(seq 100); do grep -q listening "$W/server.log" && break; sleep 0.1; done
+MODE=""
+if ((WARM)); then   # one sync of another tree against the daemon, outside the timing
+    FARSYNC_HOME=$W/homeA "$WAN" exec a "$FARSYNC" sync "$W/warm" 10.77.2.2:/warm -q >"$W/warm.log" 2>&1 \
+        || { echo "warm-up sync failed:" >&2; tail -5 "$W/warm.log" >&2; exit 1; }
+    rm -rf "$W/rootB/warm"
+    MODE=", warm daemon"
+fi
+server_cpu() {   # the server JVM's user + sys CPU seconds so far
+    awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$(cat "$W/server.pid")/stat" 2>/dev/null || echo 0
+}
 
 # runs "$@" in host A with a timeout; prints "seconds bytes_at_B finished(0/1)"
 timed() {
@@ -84,11 +103,14 @@ for tool in ${TOOLS//,/ }; do
     case $tool in
         farsync)
             rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
-            read -r secs bytes ok < <(timed "$W/rootB/dst" env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" \
-                10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
+            cpu0=$(server_cpu); rm -f "$W/client.time"
+            read -r secs bytes ok < <(timed "$W/rootB/dst" /usr/bin/time -f "%U %S" -o "$W/client.time" \
+                env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" 10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
+            read -r cu cs < <(tail -1 "$W/client.time" 2>/dev/null || echo "0 0") || true   # time's last line: "user sys"
+            echo "farsync${MODE}: wall $secs s, CPU s client $(echo "$cu + $cs" | bc) ($cu + $cs), server $(echo "$(server_cpu) - $cpu0" | bc -l | xargs printf %.2f)" | tee -a "$W/cpu.txt" >&2
             extra=$(python3 -c "import json;d=json.load(open('$W/farsync.json'));print('retx %.2f%%, wire/payload %.3f, exit %d' % (100*d['retransmitted_bytes']/max(1,d['bytes_transferred']), d['wire_bytes']/max(1,d['bytes_transferred']), d['exit_code']))" 2>/dev/null || echo "no stats")
             [[ $ok == 1 ]] && diff -rq "$W/data" "$W/rootB/dst" >/dev/null || { [[ $ok == 1 ]] && extra="$extra, TREES DIFFER"; }
-            label="farsync ${FARSYNC_ARGS:-(defaults)}" ;;
+            label="farsync ${FARSYNC_ARGS:-(defaults)}$MODE" ;;
         rsync-cubic|rsync-bbr)
             cc=${tool#rsync-}
             "$WAN" exec a sysctl -qw net.ipv4.tcp_congestion_control="$cc"
@@ -109,7 +131,7 @@ OUT=$HERE/bench/results/wan-$(date -u +%Y%m%dT%H%M)-${DELAY}ms-${LOSS}pct-${RATE
     echo "# WAN: RTT $((2 * DELAY)) ms, loss ${LOSS} %, bottleneck ${RATE} Mbit/s ${LABEL:+($LABEL)}"
     echo
     echo "Data: $NFILES files, $(printf %.1f "$(echo "$PAYLOAD/1048576" | bc -l)") MiB. $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)."
-    echo "Command: \`bench/wan.sh --delay-ms $DELAY --loss $LOSS --rate $RATE $( ((FILES > 0)) && echo "--files $FILES --file-kb $FILE_KB" || echo "--file-mb $FILE_MB") --timeout $TIMEOUT --tools $TOOLS${FARSYNC_ARGS:+ --farsync-args \"$FARSYNC_ARGS\"}\`"
+    echo "Command: \`bench/wan.sh --delay-ms $DELAY --loss $LOSS --rate $RATE $( ((FILES > 0)) && echo "--files $FILES --file-kb $FILE_KB" || echo "--file-mb $FILE_MB") --timeout $TIMEOUT --tools $TOOLS${FARSYNC_ARGS:+ --farsync-args \"$FARSYNC_ARGS\"}$( ((WARM)) && echo " --warm-daemon")\`"
     echo
     echo "| tool | command | wall s | MiB at B | goodput Mbit/s | utilisation | notes |"
     echo "|---|---|---|---|---|---|---|"
