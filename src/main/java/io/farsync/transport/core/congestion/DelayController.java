@@ -54,7 +54,9 @@ package io.farsync.transport.core.congestion;
  * start; drains and exits keep the best delivery rate of the last ten round trips
  * ({@link DeliveryRate}), and an empty round trip restores a window cut below it; only a full
  * window's empty round trips probe or resume slow start, which then grows 1.5x per round trip.
- * {@code RampTest} reproduces both starvations in the simulator.
+ * A host that stops altogether (a JVM compiling or collecting garbage) makes the delay jump by
+ * more than the acked bytes can queue: {@link ClockedQueue} sets that part aside, so it does not
+ * end slow start. {@code RampTest} reproduces these starvations in the simulator.
  * <li>Competition: against a loss-based flow, which keeps the queue long, the equation would
  * leave this flow a trickle; {@link CompetitiveMode} notices such a queue and runs a CUBIC
  * window instead until a drain test shows the queue is ours again. The scavenger never competes.
