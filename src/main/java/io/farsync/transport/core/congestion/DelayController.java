@@ -54,7 +54,9 @@ package io.farsync.transport.core.congestion;
  * start; drains and exits keep the best delivery rate of the last ten round trips
  * ({@link DeliveryRate}), and an empty round trip restores a window cut below it; only a full
  * window's empty round trips probe or resume slow start, which then grows 1.5x per round trip.
- * {@code RampTest} reproduces both starvations in the simulator.
+ * A host that stops altogether (a JVM compiling or collecting garbage) makes the delay jump by
+ * more than the acked bytes can queue: {@link ClockedQueue} sets that part aside, so it does not
+ * end slow start. {@code RampTest} reproduces these starvations in the simulator.
  * <li>Competition: against a loss-based flow, which keeps the queue long, the equation would
  * leave this flow a trickle; {@link CompetitiveMode} notices such a queue and runs a CUBIC
  * window instead until a drain test shows the queue is ours again. The scavenger never competes.
@@ -201,6 +203,9 @@ abstract class DelayController implements RateController {
     private final Limits limits;
     private final QueueDelayFilter delay;
     private final DeliveryRate delivery = new DeliveryRate();
+    private final ClockedQueue clocked = new ClockedQueue();
+    /** Whether the latest stall that held off a slow-start exit was logged. */
+    private boolean stallLogged;
     /** Null for a flow that always yields (the scavenger). */
     private final CompetitiveMode competition;
     private final double mss;
@@ -301,6 +306,7 @@ abstract class DelayController implements RateController {
         smoothedRtt = smoothedRttNanos;
         if (oneWayDelayNanos != NO_SAMPLE) {
             long sample = delay.onSample(now, oneWayDelayNanos);
+            clocked.onSample(sample, ackedBytes, delivery.recentMaxBytesPerNano(now, minRtt));
             epochMinQueue = Math.min(epochMinQueue, sample);
             if (now >= epochLateStart) {
                 epochLateMinQueue = Math.min(epochLateMinQueue, sample);
@@ -311,8 +317,9 @@ abstract class DelayController implements RateController {
             if (bytesInFlight + ackedBytes >= window * USED_FRACTION) {
                 window += ackedBytes * slowStartGain;
             }
-            double rtt = minRtt + delay.current();
-            if (window * delay.current() / rtt > alpha(window, rtt) && pathQueue(now)) {
+            long q = slowStartQueue(now);
+            double rtt = minRtt + q;
+            if (window * q / rtt > alpha(window, rtt) && pathQueue(now)) {
                 if (queuedSince == Long.MIN_VALUE) {
                     queuedSince = now;
                 }
@@ -380,6 +387,28 @@ abstract class DelayController implements RateController {
                     stalled ? " (slow for a round trip: growth 1.5x)" : " (a gap between bursts)");
         }
         return path;
+    }
+
+    /**
+     * The queue that may end slow start: the filtered queue less what a host's stall added to it
+     * ({@link ClockedQueue}). A stall that the exit test would have taken for the path's queue is
+     * logged once.
+     */
+    private long slowStartQueue(long now) {
+        long q = clocked.pathQueue(delay.current());
+        if (clocked.stalled() == 0) {
+            stallLogged = false;
+        } else if (!stallLogged && log.isDebugEnabled()) {
+            double rtt = minRtt + delay.current();
+            if (window * delay.current() / rtt > alpha(window, rtt) && window * q / (minRtt + q) <= alpha(window, minRtt + q)) {
+                stallLogged = true;
+                log.debug("slow start: queue {} ms (samples {} ms) of which {} ms rose faster than the acks could fill a queue"
+                        + " at {} Mbit/s: a host's stall, staying", String.format("%.2f", delay.current() / 1e6),
+                        delay.recentMillis(), String.format("%.2f", clocked.stalled() / 1e6),
+                        String.format("%.1f", delivery.recentMaxBytesPerNano(now, minRtt) * 8e3));
+            }
+        }
+        return q;
     }
 
     /**
