@@ -157,11 +157,12 @@ public final class DestinationEndpoint {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
         peer.start();
         long started = System.currentTimeMillis();
-        // Rows are committed by commitDurably alone, after the directories they describe are
-        // synced: a full batch committing itself could claim a rename a power loss undoes.
-        snapshot.commitOnFlushOnly(true);
         RunJournal.started(snapshot, "destination", root, started);
         Session session = new Session(peer);
+        // Rows are committed by commitDurably alone, after the directories they describe are
+        // synced: a full batch committing itself could claim a rename a power loss undoes. (The
+        // store's methods that read or commit other tables flush too: see own, clearPartials.)
+        snapshot.commitOnFlushOnly(true);
         try {
             SyncResult r = session.run();
             RunJournal.finished(snapshot, started, System.currentTimeMillis(), r, 0);
@@ -346,7 +347,9 @@ public final class DestinationEndpoint {
             // before the directories get their mtimes, which removing a file changes
             removeUnclaimedPartials();
             if (scope.isWhole()) {
-                // a scoped batch saw only its subtrees' partial files: the others' notes stay
+                // a scoped batch saw only its subtrees' partial files: the others' notes stay;
+                // clearing commits, so what is pending is made durable first
+                commitDurably();
                 snapshot.clearPartials();
             }
             finishDirectories();
@@ -1074,6 +1077,9 @@ public final class DestinationEndpoint {
         private Entry own(String path) {
             Entry r = recorded.get(path);
             if (r == null && !scope.isWhole()) {
+                if (snapshot.pendingCount() > 0) {
+                    commitDurably();    // a read commits what is pending: only once it is durable
+                }
                 r = snapshot.get(path).orElse(null);
                 if (r != null) {
                     recorded.put(path, r);
