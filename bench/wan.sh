@@ -17,7 +17,7 @@
 # daemon"). --tools farsync,farsync measures a first and a second sync (each to a fresh destination)
 # against one daemon. Each farsync row's CPU seconds (user + sys) of the client and of the server
 # during that row go to stderr and $BENCH_DIR/cpu.txt; the table is unchanged.
-# Needs root, rsync, openssh-server, iproute2 and cc (the link emulator is compiled on first use).
+# Needs root, rsync, openssh-server, iproute2, cc (the link emulator is compiled on first use) and GNU time (/usr/bin/time, Debian package `time`: each farsync row's CPU seconds).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
