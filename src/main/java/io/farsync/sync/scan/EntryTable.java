@@ -321,13 +321,8 @@ public final class EntryTable extends EntryMapBase {
      */
     public boolean rowEquals(int i, io.farsync.sync.scan.Entry e) {
         int r = from + i;
-        Kind k = c.kinds.get(c.ofKind[r]);
-        return c.sizes[r] == e.size() && c.mtimes[r] == e.mtimeNanos() && c.inodes[r] == e.inode()
-                && k.type == e.type() && k.mode == e.mode() && k.device == e.device()
-                && k.uid == e.uid() && k.gid == e.gid() && k.nlink == e.nlink()
-                && (c.xattrs == null ? 0 : c.xattrs[r]) == e.xattrHash()
-                && java.util.Objects.equals(c.links.isEmpty() ? null : c.links.get(r), e.linkTarget())
-                && compareRow(c, r, e.path()) == 0;
+        return sameColumns(r, e.type(), e.size(), e.mtimeNanos(), e.mode(), e.device(), e.inode(), e.linkTarget(), e.uid(),
+                e.gid(), e.nlink(), e.xattrHash()) && compareRow(c, r, e.path()) == 0;
     }
 
     /**
@@ -337,13 +332,19 @@ public final class EntryTable extends EntryMapBase {
      */
     public boolean rowEquals(int i, RowValues v) {
         int r = from + i;
+        return sameColumns(r, v.type(), v.size(), v.mtimeNanos(), v.mode(), v.device(), v.inode(), v.linkTarget(), v.uid(),
+                v.gid(), 1, v.xattrHash()) && comparePathBytes(r, v.path()) == 0;
+    }
+
+    /** True if every column of row {@code r} but its path holds the value given (an {@link Entry}'s fields, in order). */
+    private boolean sameColumns(int r, EntryType type, long size, long mtimeNanos, int mode, long device, long inode,
+            String linkTarget, int uid, int gid, int nlink, long xattrHash) {
         Kind k = c.kinds.get(c.ofKind[r]);
-        return c.sizes[r] == v.size() && c.mtimes[r] == v.mtimeNanos() && c.inodes[r] == v.inode()
-                && k.type == v.type() && k.mode == v.mode() && k.device == v.device()
-                && k.uid == v.uid() && k.gid == v.gid() && k.nlink == 1
-                && (c.xattrs == null ? 0 : c.xattrs[r]) == v.xattrHash()
-                && java.util.Objects.equals(c.links.isEmpty() ? null : c.links.get(r), v.linkTarget())
-                && comparePathBytes(r, v.path()) == 0;
+        return c.sizes[r] == size && c.mtimes[r] == mtimeNanos && c.inodes[r] == inode
+                && k.type == type && k.mode == mode && k.device == device
+                && k.uid == uid && k.gid == gid && k.nlink == nlink
+                && (c.xattrs == null ? 0 : c.xattrs[r]) == xattrHash
+                && java.util.Objects.equals(c.links.isEmpty() ? null : c.links.get(r), linkTarget);
     }
 
     /**

@@ -391,16 +391,22 @@ abstract class DelayController implements RateController {
 
     /**
      * The queue that may end slow start: the filtered queue less what a host's stall added to it
-     * ({@link ClockedQueue}). A stall that the exit test would have taken for the path's queue is
-     * logged once.
+     * ({@link ClockedQueue}). While a stall of an eighth of the base RTT or more is set aside and
+     * the whole queue would have ended slow start, the growth is 1.5x. A stall that the exit test would have taken for the path's queue
+     * is logged once.
      */
     private long slowStartQueue(long now) {
         long q = clocked.pathQueue(delay.current());
+        double rtt = minRtt + delay.current();
         if (clocked.stalled() == 0) {
             stallLogged = false;
-        } else if (!stallLogged && log.isDebugEnabled()) {
-            double rtt = minRtt + delay.current();
-            if (window * delay.current() / rtt > alpha(window, rtt) && window * q / (minRtt + q) <= alpha(window, minRtt + q)) {
+        } else if (clocked.stalled() >= minRtt / 8 && window * delay.current() / rtt > alpha(window, rtt)) {
+            // the stalled host's backlog comes back as one burst of acks: doubling on it would
+            // overshoot the path by a whole window at once (as in pathQueue's stalled case; with
+            // a receiver catching up at 5 Gbit/s it overflowed a one-BDP queue, RampTest). Not
+            // for the few ms slow start's own bursts set aside (SlowStartBurstTest at 600 ms).
+            slowStartGain = Math.min(slowStartGain, RESTART_SLOW_START_GAIN);
+            if (!stallLogged && log.isDebugEnabled() && window * q / (minRtt + q) <= alpha(window, minRtt + q)) {
                 stallLogged = true;
                 log.debug("slow start: queue {} ms (samples {} ms) of which {} ms rose faster than the acks could fill a queue"
                         + " at {} Mbit/s: a host's stall, staying", String.format("%.2f", delay.current() / 1e6),
