@@ -53,8 +53,6 @@ public final class Simulation {
     private final byte[] buf = new byte[TransportConfig.MAX_DATAGRAM];
     /** Per side: when its host is slow (null: never), the datagrams it has yet to read, and when it reads the next. */
     private final Slowdown[] slowdowns;
-    /** Per side: when its host stops altogether (null: never). */
-    private final Stall[] stalls;
     private final List<ArrayDeque<Held>> unread = new ArrayList<>();
     private final long[] readFreeAt;
     private final long[] sendFreeAt;
@@ -77,7 +75,6 @@ public final class Simulation {
         this.sides = new Connection[2 * pairs];
         this.apps = new App[2 * pairs];
         this.slowdowns = new Slowdown[2 * pairs];
-        this.stalls = new Stall[2 * pairs];
         this.readFreeAt = new long[2 * pairs];
         this.sendFreeAt = new long[2 * pairs];
         for (int side = 0; side < 2 * pairs; side++) {
@@ -216,37 +213,6 @@ public final class Simulation {
         }
     }
 
-    /**
-     * A host that stops altogether for a while, like a JVM compiling or collecting garbage on a
-     * loaded machine: from {@code fromNanos} to {@code untilNanos} after the simulation's start it
-     * reads, sends and times out nothing; then it reads its backlog at {@code catchUpBitsPerSecond}
-     * (datagrams that arrive meanwhile wait behind it), each datagram timestamped when it is read.
-     * A stalled receiver's delay samples thus jump by the stall's length between two acks and fall
-     * as it catches up, unlike a bottleneck's queue, which grows only by the bytes that reach it.
-     */
-    public record Stall(long fromNanos, long untilNanos, long catchUpBitsPerSecond) {
-        public Stall {
-            if (catchUpBitsPerSecond <= 0 || fromNanos >= untilNanos) {
-                throw new IllegalArgumentException("stall catch-up rate (" + catchUpBitsPerSecond + " bit/s) must be positive"
-                        + " and its span [" + fromNanos + ", " + untilNanos + ") ns not empty");
-            }
-        }
-
-        boolean covers(long sinceStart) {
-            return sinceStart >= fromNanos && sinceStart < untilNanos;
-        }
-    }
-
-    /** Stops side {@code side}'s host as {@code s} says. */
-    public void setStall(int side, Stall s) {
-        stalls[side] = s;
-    }
-
-    /** Whether side {@code side}'s host is stopped at {@code now}. */
-    private boolean stalled(int side, long now) {
-        return stalls[side] != null && stalls[side].covers(now - START);
-    }
-
     /** Slows down side {@code side}'s host as {@code s} says. */
     public void setSlowdown(int side, Slowdown s) {
         slowdowns[side] = s;
@@ -257,13 +223,7 @@ public final class Simulation {
         int side = d.toSide();
         Slowdown s = slowdowns[side];
         long readAt = now;
-        Stall st = stalls[side];
-        if (st != null && now - START >= st.fromNanos() && (st.covers(now - START) || readFreeAt[side] > now)) {
-            // stopped, or still reading the backlog of the stop: wait behind it
-            readFreeAt[side] = Math.max(Math.max(now, readFreeAt[side]), START + st.untilNanos())
-                    + d.datagram().length * 8_000_000_000L / st.catchUpBitsPerSecond();
-            readAt = readFreeAt[side];
-        } else if (s != null && s.covers(now - START)) {
+        if (s != null && s.covers(now - START)) {
             readFreeAt[side] = Math.max(now, readFreeAt[side]) + s.nanosFor(d.datagram().length);
             readAt = Math.min(readFreeAt[side], START + s.spanEnd(now - START));
         }
@@ -296,10 +256,6 @@ public final class Simulation {
                 progress = true;
             }
             for (int side = 0; side < sides.length; side++) {
-                if (stalled(side, now)) {
-                    sendFreeAt[side] = Math.max(sendFreeAt[side], START + stalls[side].untilNanos());
-                    continue;
-                }
                 Connection c = sides[side];
                 ArrayDeque<Held> waiting = unread.get(side);
                 while (!waiting.isEmpty() && waiting.peek().readAt() <= now) {

@@ -54,9 +54,7 @@ package io.farsync.transport.core.congestion;
  * start; drains and exits keep the best delivery rate of the last ten round trips
  * ({@link DeliveryRate}), and an empty round trip restores a window cut below it; only a full
  * window's empty round trips probe or resume slow start, which then grows 1.5x per round trip.
- * A host that stops altogether (a JVM compiling or collecting garbage) makes the delay jump by
- * more than the acked bytes can queue: {@link ClockedQueue} sets that part aside, so it does not
- * end slow start. {@code RampTest} reproduces these starvations in the simulator.
+ * {@code RampTest} reproduces both starvations in the simulator.
  * <li>Competition: against a loss-based flow, which keeps the queue long, the equation would
  * leave this flow a trickle; {@link CompetitiveMode} notices such a queue and runs a CUBIC
  * window instead until a drain test shows the queue is ours again. The scavenger never competes.
@@ -203,9 +201,6 @@ abstract class DelayController implements RateController {
     private final Limits limits;
     private final QueueDelayFilter delay;
     private final DeliveryRate delivery = new DeliveryRate();
-    private final ClockedQueue clocked = new ClockedQueue();
-    /** Whether the latest stall that held off a slow-start exit was logged. */
-    private boolean stallLogged;
     /** Null for a flow that always yields (the scavenger). */
     private final CompetitiveMode competition;
     private final double mss;
@@ -306,7 +301,6 @@ abstract class DelayController implements RateController {
         smoothedRtt = smoothedRttNanos;
         if (oneWayDelayNanos != NO_SAMPLE) {
             long sample = delay.onSample(now, oneWayDelayNanos);
-            clocked.onSample(sample, ackedBytes, delivery.recentMaxBytesPerNano(now, minRtt));
             epochMinQueue = Math.min(epochMinQueue, sample);
             if (now >= epochLateStart) {
                 epochLateMinQueue = Math.min(epochLateMinQueue, sample);
@@ -317,9 +311,8 @@ abstract class DelayController implements RateController {
             if (bytesInFlight + ackedBytes >= window * USED_FRACTION) {
                 window += ackedBytes * slowStartGain;
             }
-            long q = slowStartQueue(now);
-            double rtt = minRtt + q;
-            if (window * q / rtt > alpha(window, rtt) && pathQueue(now)) {
+            double rtt = minRtt + delay.current();
+            if (window * delay.current() / rtt > alpha(window, rtt) && pathQueue(now)) {
                 if (queuedSince == Long.MIN_VALUE) {
                     queuedSince = now;
                 }
@@ -387,34 +380,6 @@ abstract class DelayController implements RateController {
                     stalled ? " (slow for a round trip: growth 1.5x)" : " (a gap between bursts)");
         }
         return path;
-    }
-
-    /**
-     * The queue that may end slow start: the filtered queue less what a host's stall added to it
-     * ({@link ClockedQueue}). While a stall of an eighth of the base RTT or more is set aside and
-     * the whole queue would have ended slow start, the growth is 1.5x. A stall that the exit test would have taken for the path's queue
-     * is logged once.
-     */
-    private long slowStartQueue(long now) {
-        long q = clocked.pathQueue(delay.current());
-        double rtt = minRtt + delay.current();
-        if (clocked.stalled() == 0) {
-            stallLogged = false;
-        } else if (clocked.stalled() >= minRtt / 8 && window * delay.current() / rtt > alpha(window, rtt)) {
-            // the stalled host's backlog comes back as one burst of acks: doubling on it would
-            // overshoot the path by a whole window at once (as in pathQueue's stalled case; with
-            // a receiver catching up at 5 Gbit/s it overflowed a one-BDP queue, RampTest). Not
-            // for the few ms slow start's own bursts set aside (SlowStartBurstTest at 600 ms).
-            slowStartGain = Math.min(slowStartGain, RESTART_SLOW_START_GAIN);
-            if (!stallLogged && log.isDebugEnabled() && window * q / (minRtt + q) <= alpha(window, minRtt + q)) {
-                stallLogged = true;
-                log.debug("slow start: queue {} ms (samples {} ms) of which {} ms rose faster than the acks could fill a queue"
-                        + " at {} Mbit/s: a host's stall, staying", String.format("%.2f", delay.current() / 1e6),
-                        delay.recentMillis(), String.format("%.2f", clocked.stalled() / 1e6),
-                        String.format("%.1f", delivery.recentMaxBytesPerNano(now, minRtt) * 8e3));
-            }
-        }
-        return q;
     }
 
     /**

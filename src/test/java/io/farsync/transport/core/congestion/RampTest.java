@@ -10,7 +10,6 @@ import io.farsync.transport.TransportConfig;
 import io.farsync.transport.core.congestion.FlowRun.Flow;
 import io.farsync.transport.sim.LinkProfile;
 import io.farsync.transport.sim.Simulation.Slowdown;
-import io.farsync.transport.sim.Simulation.Stall;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -166,90 +165,5 @@ class RampTest {
         System.out.printf("sender starved for 2 s: window %d KB at its end, then %.1f Mbit/s%n", windowAtEnd / 1000, after / 1e6);
         assertThat(windowAtEnd).isLessThanOrEqualTo(bdp(STARVED_RTT) * 5 / 4);
         assertThat(after).isGreaterThanOrEqualTo(0.95 * BOTTLENECK);
-    }
-
-    /**
-     * The receiver stops for 100, 200 or 300 ms in slow start (from 300 ms, at a window of about
-     * 4.4 MB), then reads its backlog at 600 Mbit/s ({@link #CATCH_UP}), a little faster than the
-     * path delivers: a JVM compiling or collecting garbage on the emulated link's 2 shared cores.
-     * Its delay samples jump
-     * by the stop's length and drain only over several round trips. Before, slow start ended on
-     * that backlog and the exit's equation (the window times minRtt over an RTT inflated by the
-     * backlog) cut the window to 4241 KB of a 6250 KB path after the 100 ms stop (and to 2340 and
-     * 1646 KB after the 200 and 300 ms ones on other seeds); the link was at 90 % after 900 ms.
-     */
-    @Test
-    void fair_receiverStoppedInSlowStart_doesNotEndTheRampFarBelowThePath() {
-        stoppedInSlowStart("receiver", 1, CATCH_UP);
-    }
-
-    /**
-     * The same receiver reading its backlog at 5 Gbit/s, as a JVM resuming from a pause does: the
-     * backlog's acks come in one burst, and slow start doubling on them overflowed the queue
-     * (394 tail drops with the 300 ms stop) before the growth was cut to 1.5x while a stall is
-     * set aside (review of the `exit` branch).
-     */
-    @Test
-    void fair_receiverStoppedInSlowStart_andCatchingUpAtOnce_dropsNothing() {
-        stoppedInSlowStart("receiver-fast", 1, 5_000_000_000L);
-    }
-
-    /** A stopped host's backlog is read at this rate: a little faster than the path's 500 Mbit/s. */
-    private static final long CATCH_UP = 600_000_000L;
-
-    /**
-     * The sender stops for 100 to 300 ms in slow start: nothing goes out and its acks wait, then
-     * it reads them at once. Its delay samples are the receiver's and do not jump (in the
-     * simulator the send time is stamped as the datagram leaves, so this passed before too): the
-     * window it had must survive the gap.
-     */
-    @Test
-    void fair_senderStoppedInSlowStart_doesNotEndTheRampFarBelowThePath() {
-        stoppedInSlowStart("sender", 0, 10 * CATCH_UP);
-    }
-
-    /**
-     * Stops side {@code side}'s host for 100, 200 and 300 ms from 300 ms on, in slow start, then
-     * lets it read its backlog at {@code catchUp} bits/s: after the stop the window stays near the
-     * path's, the link is at 90 % within five round trips, and the one-BDP queue drops nothing.
-     */
-    private static void stoppedInSlowStart(String host, int side, long catchUp) {
-        for (long stall : new long[] {100 * MS, 200 * MS, 300 * MS}) {
-            FlowRun r = run("ramp_stopped_" + host + "_" + stall / MS + "ms", STARVED_RTT);
-            r.sim.setStall(side, new Stall(300 * MS, 300 * MS + stall, catchUp));
-            r.runFor(3 * S);
-            long window = minWindow(r, slice(300 * MS + stall + STARVED_RTT), slice(3 * S));
-            int full = firstFull(r, 0.9);
-            System.out.printf("%s stopped %d ms in slow start: least window after %d KB (BDP %d KB), 90 %% of the link"
-                    + " after %d ms, queue drops %d%n", host, stall / MS, window / 1000, bdp(STARVED_RTT) / 1000, (full + 1) * 100,
-                    r.sim.link().queueDrops(0));
-            assertThat(window).as("%d ms stop: least window after it", stall / MS).isGreaterThanOrEqualTo(bdp(STARVED_RTT) * 4 / 5);
-            assertThat(full).as("%d ms stop: slice reaching 90 %%", stall / MS).isBetween(0, slice(300 * MS + stall + 5 * STARVED_RTT));
-            assertThat(r.sim.link().queueDrops(0)).as("%d ms stop: tail drops", stall / MS).isZero();
-        }
-    }
-
-    /**
-     * A real queue still ends slow start within a round trip or two: a path of 50 Mbit/s with a
-     * queue of two bandwidth-delay products, which the first flight (100 Mbit/s for a round trip)
-     * fills by half; a slow-start exit held off by what the acks can explain would overflow it.
-     */
-    @Test
-    void fair_slowerBottleneck_endsSlowStartWithinARoundTripOrTwo() {
-        long slow = 50_000_000L;
-        long rtt = 100 * MS;
-        long bdp = slow / 8 * rtt / S;
-        FlowRun r = new FlowRun("ramp_slowBottleneck", LinkProfile.perfect(rtt / 2).withLoss(0.01).withBottleneck(slow, 2 * bdp),
-                LinkProfile.perfect(rtt / 2).withLoss(0.01), config(rtt), List.of(Flow.bulk(config(rtt))));
-        r.runFor(3 * S);
-        long window = minWindow(r, slice(1 * S), slice(3 * S));
-        long most = 0;
-        for (int s = slice(1 * S); s < slice(3 * S); s++) {
-            most = Math.max(most, r.stats.get(s)[0].windowBytes());
-        }
-        System.out.printf("50 Mbit/s bottleneck: window %d to %d KB from 1 to 3 s (BDP %d KB), queue drops %d%n", window / 1000,
-                most / 1000, bdp / 1000, r.sim.link().queueDrops(0));
-        assertThat(most).as("largest window from 1 to 3 s").isLessThanOrEqualTo(2 * bdp);
-        assertThat(r.sim.link().queueDrops(0)).as("tail drops").isZero();
     }
 }
