@@ -56,6 +56,7 @@ class BidiFuzzTest {
             edits.write(a, RandomEdits.path(rnd), rnd);
         }
         sync.runOk();
+        edits.synced(a);
         long conflicts = 0;
         long moves = 0;
         long renameEdits = 0;
@@ -77,6 +78,7 @@ class BidiFuzzTest {
             moves += r.filesMoved();
             assertThat(r.errors()).as(at).isEmpty();
             Trees.assertSameTree(a, b);
+            edits.synced(a);
             if (merged != null) {
                 assertThat(RandomEdits.contents(a, merged[0])).as("%s: renamed at one side, edited at the other: one file, new name, edited", at)
                         .isEqualTo(merged[1] + " x1");

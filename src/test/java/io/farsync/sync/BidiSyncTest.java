@@ -328,6 +328,37 @@ class BidiSyncTest {
         assertThat(sync.runOk().upToDate()).isTrue();
     }
 
+    /**
+     * BidiFuzzTest seed 66585653240188 round 4: both sides rename d0/f3.txt to the same new name
+     * d2/f0.txt; then a renames it on to r/moved5.txt and b edits it. Against the synced state
+     * these are two renames of d0/f3.txt to different names, one of them edited: both names stay
+     * (as {@link #renamedToDifferentNamesOnBothSides_keepsBothNames}), the edit under b's name,
+     * and no version is lost.
+     */
+    @Test
+    void sameRenameOnBothSides_thenRenamedOnAtOne_editedAtTheOther_keepsBothNamesAndTheEdit() throws Exception {
+        Trees.write(a.resolve("d0/f3.txt"), "base", T0);
+        Trees.write(a.resolve("g.txt"), "g", T0);
+        Files.createDirectories(a.resolve("d2"));
+        sync.runOk();
+        for (Path side : List.of(a, b)) {
+            Files.move(side.resolve("d0/f3.txt"), side.resolve("d2/f0.txt"));
+        }
+        Files.createDirectories(a.resolve("r"));
+        Files.move(a.resolve("d2/f0.txt"), a.resolve("r/moved5.txt"));
+        Trees.write(b.resolve("d2/f0.txt"), "edited", T0 + SEC);
+        SyncResult r = sync.runOk();
+        assertThat(r.errors()).isEmpty();
+        for (Path side : List.of(a, b)) {
+            assertThat(read(side, "d2/f0.txt")).as("%s", side).isEqualTo("edited");
+            assertThat(read(side, "r/moved5.txt")).as("%s", side).isEqualTo("base");
+            assertThat(side.resolve("d0/f3.txt")).as("%s", side).doesNotExist();
+            assertThat(conflictCopies(side)).isEmpty();
+        }
+        Trees.assertSameTree(a, b);
+        assertThat(sync.runOk().upToDate()).isTrue();
+    }
+
     @Test
     void renameVersusDelete_theRenamedFileSurvives_eitherWay() throws Exception {
         Trees.write(a.resolve("p"), "base p", T0);

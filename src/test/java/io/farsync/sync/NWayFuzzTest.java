@@ -182,6 +182,7 @@ class NWayFuzzTest {
             }
         }
         long conflicts = settle(pairs, rnd, "seed " + seed + " initial");
+        edits.synced(roots.get(0));
         for (int round = 0; round < 8; round++) {
             String at = "seed " + seed + " round " + round;
             System.out.println(" " + at);
@@ -206,6 +207,7 @@ class NWayFuzzTest {
                 assertThat(withoutDirectoryMtimes(other)).as("%s: %s vs %s", at, other.getFileName(), roots.get(0).getFileName())
                         .isEqualTo(withoutDirectoryMtimes(roots.get(0)));
             }
+            edits.synced(roots.get(0));
             if (policy == ConflictPolicy.KEEP_BOTH) {
                 Set<String> expected = new HashSet<>(written);
                 expected.removeAll(replaced);

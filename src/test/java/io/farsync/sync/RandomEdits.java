@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -43,10 +45,10 @@ final class RandomEdits {
     private int renames;
 
     /**
-     * Renames, at {@code renamer}, a file that every root in {@code all} holds identically (so no
-     * other change of the round touched it), and holds nowhere else (a copy of the same bytes and
-     * mtime moved in the same sync would make the rename ambiguous, which is left unmerged by
-     * design), to a fresh name below {@code r/} that random edits
+     * Renames, at {@code renamer}, a file that every root in {@code all} holds identically and as
+     * last {@link #synced} (so no other change of the round touched it), and holds nowhere else
+     * (a copy of the same bytes and mtime moved in the same sync would make the rename ambiguous,
+     * which is left unmerged by design), to a fresh name below {@code r/} that random edits
      * never use, and writes a new version of it at {@code editor} under the old name. Returns
      * the new name, the edited contents (the one file a sync must end with) and the contents it
      * replaced, or null if no file qualifies.
@@ -71,8 +73,34 @@ final class RandomEdits {
         return new String[] {to, edited, base};
     }
 
-    private static boolean identicalEverywhere(String f, Path at, List<Path> all) throws IOException {
+    /** Each file of the last synced state: its contents and mtime (see {@link #synced}). */
+    private Map<String, String> synced = Map.of();
+
+    /**
+     * Records {@code root}, which every replica now holds alike, as the last synced state. A
+     * rename met by an edit is only that for a file unchanged since it: a path that two replicas
+     * reached by the same rename in this round is new to the sync (both moved the synced file
+     * away from its old path, and a further rename and edit of it are two renames of that old
+     * path to different names, which keep both names).
+     */
+    void synced(Path root) throws IOException {
+        Map<String, String> state = new HashMap<>();
+        for (String f : files(root)) {
+            state.put(f, state(root, f));
+        }
+        synced = state;
+    }
+
+    private static String state(Path root, String f) throws IOException {
+        Path p = root.resolve(f);
+        return Files.getLastModifiedTime(p) + " " + Files.readString(p, StandardCharsets.UTF_8);
+    }
+
+    private boolean identicalEverywhere(String f, Path at, List<Path> all) throws IOException {
         Path mine = at.resolve(f);
+        if (!state(at, f).equals(synced.get(f))) {
+            return false;
+        }
         for (Path root : all) {
             if (!contents(root, f).endsWith(" x1")) {
                 return false;
