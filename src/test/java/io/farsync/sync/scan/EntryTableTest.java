@@ -34,6 +34,11 @@ class EntryTableTest {
         return tree;
     }
 
+    /** A path the random trees may or may not hold. */
+    private static String probe(Random rnd) {
+        return NAMES[rnd.nextInt(NAMES.length)] + "/" + NAMES[rnd.nextInt(NAMES.length)] + rnd.nextInt(45);
+    }
+
     private static EntryTable tableOf(Map<String, Entry> sorted) {
         EntryTable.Builder b = new EntryTable.Builder(2);
         sorted.values().forEach(b::add);
@@ -52,7 +57,7 @@ class EntryTableTest {
         assertThat(table).containsExactlyEntriesOf(expected);
         assertThat(new ArrayList<>(table.values())).containsExactlyElementsOf(expected.values());
         for (int q = 0; q < 300; q++) {
-            String probe = NAMES[rnd.nextInt(NAMES.length)] + "/" + NAMES[rnd.nextInt(NAMES.length)] + rnd.nextInt(45);
+            String probe = probe(rnd);
             assertThat(table.get(probe)).as(probe).isEqualTo(expected.get(probe));
             assertThat(table.containsKey(probe)).isEqualTo(expected.containsKey(probe));
             assertThat(table.ceilingKey(probe)).isEqualTo(expected.ceilingKey(probe));
@@ -85,7 +90,7 @@ class EntryTableTest {
         for (EntryTable t : List.of(table, view)) {
             for (int i = 0; i < t.size(); i++) {
                 Entry e = t.entryAt(i);
-                String probe = NAMES[rnd.nextInt(NAMES.length)] + "/" + NAMES[rnd.nextInt(NAMES.length)] + rnd.nextInt(45);
+                String probe = probe(rnd);
                 byte[] probeBytes = probe.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 byte[] pathBytes = e.path().getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 assertThat(Integer.signum(t.comparePathBytesAt(i, probeBytes))).as("%s vs %s", e.path(), probe)
