@@ -92,7 +92,10 @@ class NwayEndToEndTest {
             // b and c edit one file concurrently: both versions survive, and the jobs still go quiet
             write(data(2), "both.txt", "edited at c", 40);
             write(data(1), "both.txt", "edited at b", 50);
+            // while a node sets one version aside as a conflict copy, both.txt is briefly absent
+            // between the check and the read (seen once in CI): wait through it
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
+                    .ignoreException(java.nio.file.NoSuchFileException.class)
                     .until(() -> Files.isRegularFile(data(0).resolve("both.txt")) && Files.isRegularFile(data(2).resolve("both.txt"))
                             && read(data(0), "both.txt").equals(read(data(2), "both.txt")));
             for (int i = 0; i < 2; i++) {
