@@ -16,9 +16,11 @@
 #
 #   bench/scale.sh [--files N (200000)] [--bytes AVG (1024)] [--add-pct P (10)]
 #                  [--xmx 256m] [--rate MBIT (500)] [--data DIR (/tmp/farsync-scale-N)] [--first-sync]
+#                  [--farsync BIN (this checkout's bin/farsync)]
+# --farsync runs another build (a frozen copy for an A/B: bin/farsync rebuilds a checkout being edited).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-FILES=200000 BYTES=1024 ADD_PCT=10 XMX=256m RATE=500 DATA="" FIRST=0
+FILES=200000 BYTES=1024 ADD_PCT=10 XMX=256m RATE=500 DATA="" FIRST=0 FARSYNC=$HERE/bin/farsync
 while [[ $# -gt 0 ]]; do
     case $1 in
         --first-sync) FIRST=1; shift ;;
@@ -28,12 +30,13 @@ while [[ $# -gt 0 ]]; do
         --xmx) XMX=$2; shift 2 ;;
         --rate) RATE=$2; shift 2 ;;
         --data) DATA=$2; shift 2 ;;
-        *) sed -n '2,20p' "$0"; exit 2 ;;
+        --farsync) FARSYNC=$2; shift 2 ;;
+        *) sed -n '2,22p' "$0"; exit 2 ;;
     esac
 done
 DATA=${DATA:-/tmp/farsync-scale-$FILES}
 SRC=$DATA/src DST=$DATA/dst HOME_DIR=$DATA/home
-"$HERE/bin/farsync" --version >/dev/null    # build outside the timing
+"$FARSYNC" --version >/dev/null    # build outside the timing
 
 # N files in directories of 1,000, sizes exponential around BYTES (seeded: the same tree every time)
 make_files() {   # make_files FIRST COUNT
@@ -59,7 +62,7 @@ sync_once() {
     local t0 t1 rc=0
     t0=$(date +%s.%N)
     env FARSYNC_HOME="$HOME_DIR" FARSYNC_JAVA_OPTS="-Xmx$XMX" /usr/bin/time -o "$DATA/time.txt" -f "%M %U %S" \
-        "$HERE/bin/farsync" sync "$SRC" "$DST" -q --rate "${RATE}M" --stats-json "$DATA/stats.json" >"$DATA/last.log" 2>&1 || rc=$?
+        "$FARSYNC" sync "$SRC" "$DST" -q --rate "${RATE}M" --stats-json "$DATA/stats.json" >"$DATA/last.log" 2>&1 || rc=$?
     t1=$(date +%s.%N)
     python3 - "$DATA/stats.json" "$(echo "$t1 - $t0" | bc -l)" "$(tail -1 "$DATA/time.txt")" "$rc" <<'PY'
 import json, sys
@@ -130,7 +133,7 @@ OUT=$HERE/bench/results/scale-$(date -u +%Y%m%dT%H%M)-$FILES.md
     echo "# Scale: $FILES files of ~$BYTES bytes, both paths local, -Xmx$XMX"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)."
-    echo "Command: \`bench/scale.sh --files $FILES --bytes $BYTES --add-pct $ADD_PCT --xmx $XMX --rate $RATE\`"
+    echo "Command: \`bench/scale.sh --files $FILES --bytes $BYTES --add-pct $ADD_PCT --xmx $XMX --rate $RATE --farsync $FARSYNC\`"
     echo
     echo "| run | wall s | CPU s | result | transferred | peak RSS KB | exit |"
     echo "|---|---|---|---|---|---|---|"

@@ -160,8 +160,8 @@ public final class DestinationEndpoint {
         RunJournal.started(snapshot, "destination", root, started);
         Session session = new Session(peer);
         // Rows are committed by commitDurably alone, after the directories they describe are
-        // synced: a full batch committing itself could claim a rename a power loss undoes. (The
-        // store's methods that read or commit other tables flush too: see own, clearPartials.)
+        // synced: a full batch, a read or a side-table write committing could claim a rename a
+        // power loss undoes.
         snapshot.commitOnFlushOnly(true);
         try {
             SyncResult r = session.run();
@@ -336,20 +336,13 @@ public final class DestinationEndpoint {
                 } else if (m != null) {
                     handle(m);
                 }
-                boolean pending = !acksAfterCommit.isEmpty() || !commits.isEmpty();
-                // rows count too: a file move is two (the rename and the entry), one ack
-                if (acksAfterCommit.size() >= ACKS_PER_COMMIT || snapshot.pendingCount() >= ACKS_PER_COMMIT
-                        || (pending && System.nanoTime() - firstPending > COMMIT_INTERVAL_NANOS)) {
-                    commitAndAck(false);
-                }
+                commitIfDue();
             }
             completeCommits(true);
             // before the directories get their mtimes, which removing a file changes
             removeUnclaimedPartials();
             if (scope.isWhole()) {
-                // a scoped batch saw only its subtrees' partial files: the others' notes stay;
-                // clearing commits, so what is pending is made durable first
-                commitDurably();
+                // a scoped batch saw only its subtrees' partial files: the others' notes stay
                 snapshot.clearPartials();
             }
             finishDirectories();
@@ -1031,6 +1024,7 @@ public final class DestinationEndpoint {
                 } catch (EntryFailure f) {
                     failAck(id, e.path(), f.getMessage());
                 }
+                commitIfDue();
             }
         }
 
@@ -1077,9 +1071,6 @@ public final class DestinationEndpoint {
         private Entry own(String path) {
             Entry r = recorded.get(path);
             if (r == null && !scope.isWhole()) {
-                if (snapshot.pendingCount() > 0) {
-                    commitDurably();    // a read commits what is pending: only once it is durable
-                }
                 r = snapshot.get(path).orElse(null);
                 if (r != null) {
                     recorded.put(path, r);
@@ -1109,6 +1100,19 @@ public final class DestinationEndpoint {
         private void fail(String path, String reason) {
             errors.add(Protocol.error(path, reason));
             listener.entryFailed(path, reason);
+        }
+
+        /**
+         * Commits (and acknowledges) once enough waits, or has waited long enough: bounds both
+         * the transaction and the source's wait. Rows count as well as acks: a file move is two
+         * (the rename and the entry) for one ack, and a directory finished at the end one row.
+         */
+        private void commitIfDue() {
+            boolean pending = !acksAfterCommit.isEmpty() || !commits.isEmpty();
+            if (acksAfterCommit.size() >= ACKS_PER_COMMIT || snapshot.pendingCount() >= ACKS_PER_COMMIT
+                    || (pending && System.nanoTime() - firstPending > COMMIT_INTERVAL_NANOS)) {
+                commitAndAck(false);
+            }
         }
 
         /**

@@ -29,11 +29,13 @@ import org.sqlite.SQLiteException;
  * The snapshot database of one endpoint of one sync session: a SQLite file (WAL, every batch in
  * a transaction) recording the state of each entry as of its last successful sync.
  *
- * <p>Each database carries a random UUID made when it is created, so a peer can tell a
+ * Each database carries a random UUID made when it is created, so a peer can tell a
  * recreated database from the one it synced with. Writes are buffered and committed in batches
  * of {@value #BATCH} (and on {@link #flush()} and {@link #close()}); a crash loses at most the
- * uncommitted batch, which only makes the next sync re-check those entries. All methods are
- * thread-safe.
+ * uncommitted batch, which only makes the next sync re-check those entries. An owner whose rows
+ * may be committed only once what they describe is durable turns on
+ * {@link #commitOnFlushOnly}: then nothing but {@link #flush()} commits, and reads see the
+ * buffered changes inside the open transaction. All methods are thread-safe.
  */
 public final class SnapshotStore implements AutoCloseable {
 
@@ -50,8 +52,15 @@ public final class SnapshotStore implements AutoCloseable {
     private final Connection db;
     private final String id;
     private final boolean readOnly;
+    /** Changes not yet committed, in the order made; the first {@link #applied} are in the open transaction. */
     private final List<Object> pending = new ArrayList<>();
-    /** Whether a full batch waits for {@link #flush()} instead of committing itself. */
+    /**
+     * How many of {@link #pending} a read under {@link #commitOnFlushOnly} applied to the open
+     * transaction (visible to this connection only). They stay in the list until the commit: a
+     * rollback undoes them, and the next flush applies them again.
+     */
+    private int applied;
+    /** Whether only {@link #flush()} commits (a full batch, a read and a side-table write do not). */
     private boolean commitOnFlushOnly;
     private boolean closed;
 
@@ -170,23 +179,12 @@ public final class SnapshotStore implements AutoCloseable {
 
     /** The identity of the peer database the entries were last synced with, if recorded. */
     public synchronized Optional<String> peerId() {
-        checkOpen();
-        try {
-            return Optional.ofNullable(readMeta(db, "peer_uuid"));
-        } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
-        }
+        return meta("peer_uuid");
     }
 
-    /** Records the peer's identity, committing everything pending first. */
+    /** Records the peer's identity, committing everything pending with it (see {@link #commitOnFlushOnly}). */
     public synchronized void setPeerId(String peerId) {
-        flush();
-        try {
-            writeMeta(db, "peer_uuid", peerId);
-            db.commit();
-        } catch (SQLException e) {
-            throw failure("cannot write snapshot database " + file, e);
-        }
+        putMeta("peer_uuid", peerId);
     }
 
     /** Records {@code entry} as in sync (buffered; committed with the batch). */
@@ -212,6 +210,17 @@ public final class SnapshotStore implements AutoCloseable {
     private record MoveOp(String from, String to) {
     }
 
+    /** Sets a value of the meta table. */
+    private record MetaOp(String key, String value) {
+    }
+
+    /** Replaces the latest run's error lines. */
+    private record RunErrorsOp(List<String> lines) {
+    }
+
+    /** Forgets every noted partial file. */
+    private enum ClearPartialsOp { INSTANCE }
+
     private void enqueue(Object op) {
         checkOpen();
         if (readOnly) {
@@ -223,17 +232,25 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /** A side-table write: committed at once, unless {@link #commitOnFlushOnly} leaves that to {@link #flush()}. */
+    private void commitUnlessHeld() {
+        if (!commitOnFlushOnly) {
+            flush();
+        }
+    }
+
     /**
-     * While on, a full batch does not commit itself: only {@link #flush()} and the methods that
-     * flush first do. For an owner whose rows may be committed only once what they claim is
-     * durable (the destination syncs the directories of its renames and deletes first); that
-     * owner bounds the buffer itself.
+     * While on, nothing commits but {@link #flush()} (and {@link #close()}): not a full batch, not
+     * a read, not a write of another table. Reads still see every change made so far: they apply
+     * the buffered ones inside the open transaction first. For an owner whose rows may be
+     * committed only once what they claim is durable (the destination syncs the directories of
+     * its renames and deletes first); that owner bounds the buffer itself ({@link #pendingCount}).
      */
     public synchronized void commitOnFlushOnly(boolean on) {
         commitOnFlushOnly = on;
     }
 
-    /** Number of buffered, uncommitted changes. */
+    /** Number of buffered, uncommitted changes (those a read already applied included). */
     public synchronized int pendingCount() {
         return pending.size();
     }
@@ -242,6 +259,56 @@ public final class SnapshotStore implements AutoCloseable {
     public synchronized void flush() {
         checkOpen();
         if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            applyPending();
+            db.commit();
+            pending.clear();
+            applied = 0;
+        } catch (SQLException e) {
+            rollBack();
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /**
+     * Makes every change made so far visible to this connection's next read: commits them, or
+     * under {@link #commitOnFlushOnly} applies them to the open transaction only.
+     */
+    private void makeVisible() {
+        checkOpen();
+        if (!commitOnFlushOnly) {
+            flush();
+            return;
+        }
+        try {
+            applyPending();
+        } catch (SQLException e) {
+            rollBack();
+            throw failure("cannot write snapshot database " + file, e);
+        }
+    }
+
+    /** Ends a read's transaction, unless it holds applied changes only {@link #flush()} may commit. */
+    private void endRead() throws SQLException {
+        if (applied == 0) {
+            db.commit();
+        }
+    }
+
+    private void rollBack() {
+        applied = 0;
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the original error is the one to report
+        }
+    }
+
+    /** Runs the changes not yet applied in the open transaction, in order. */
+    private void applyPending() throws SQLException {
+        if (applied == pending.size()) {
             return;
         }
         try (PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO entries "
@@ -258,7 +325,7 @@ public final class SnapshotStore implements AutoCloseable {
             // on this project's loaded machine), and both endpoints record every file they sync
             // (docs/PERFORMANCE.md, "Session 5: new files").
             PreparedStatement batched = null;
-            for (Object op : pending) {
+            for (Object op : pending.subList(applied, pending.size())) {
                 PreparedStatement kind = op instanceof Entry ? put : op instanceof String ? del : null;
                 if (batched != null && batched != kind) {
                     batched.executeBatch();
@@ -289,6 +356,14 @@ public final class SnapshotStore implements AutoCloseable {
                     move.setString(4, m.from() + "/");
                     move.setString(5, m.from() + "0");
                     move.executeUpdate();
+                } else if (op instanceof MetaOp m) {
+                    writeMeta(db, m.key(), m.value());
+                } else if (op instanceof RunErrorsOp r) {
+                    replaceRunErrors(r.lines());
+                } else if (op == ClearPartialsOp.INSTANCE) {
+                    try (Statement st = db.createStatement()) {
+                        st.execute("DELETE FROM partials");
+                    }
                 } else {
                     del.setString(1, (String) op);
                     del.addBatch();
@@ -298,25 +373,28 @@ public final class SnapshotStore implements AutoCloseable {
             if (batched != null) {
                 batched.executeBatch();
             }
-            db.commit();
-            pending.clear();
-        } catch (SQLException e) {
-            try {
-                db.rollback();
-            } catch (SQLException ignored) {
-                // the original error is the one to report
+        }
+        applied = pending.size();
+    }
+
+    private void replaceRunErrors(List<String> lines) throws SQLException {
+        try (Statement st = db.createStatement();
+                PreparedStatement add = db.prepareStatement("INSERT INTO run_errors (line) VALUES (?)")) {
+            st.execute("DELETE FROM run_errors");
+            for (String line : lines) {
+                add.setString(1, line);
+                add.executeUpdate();
             }
-            throw failure("cannot write snapshot database " + file, e);
         }
     }
 
-    /** Every recorded entry, sorted by path (commits pending changes first). */
+    /** Every recorded entry, sorted by path (pending changes included). */
     public synchronized NavigableMap<String, Entry> loadAll() {
         return loadAll(new TreeMap<>());
     }
 
     /**
-     * Every recorded entry, sorted by path (commits pending changes first); a record equal to the
+     * Every recorded entry, sorted by path (pending changes included); a record equal to the
      * entry of {@code scanned} at its path (an unchanged entry, the usual case) is that very
      * object, so an endpoint holds one copy of each unchanged entry, not two. For a scan's
      * {@link EntryTable} the result is an {@link EntryOverlay} over it: an unchanged record costs
@@ -326,7 +404,7 @@ public final class SnapshotStore implements AutoCloseable {
         if (scanned instanceof EntryTable table) {
             return loadOver(table);
         }
-        flush();
+        makeVisible();
         List<Entry> rows = new ArrayList<>();
         SortedEntries.Cursor same = new SortedEntries.Cursor(scanned);
         boolean ordered = true;
@@ -341,7 +419,7 @@ public final class SnapshotStore implements AutoCloseable {
                 Entry s = ordered ? same.get(e.path()) : null;
                 rows.add(e.equals(s) ? s : e);
             }
-            db.commit();
+            endRead();
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
@@ -350,10 +428,10 @@ public final class SnapshotStore implements AutoCloseable {
 
     /** The records as a difference against {@code scanned} ({@link OverlayLoad}). */
     private EntryOverlay loadOver(EntryTable scanned) {
-        flush();
+        makeVisible();
         try {
             EntryOverlay out = OverlayLoad.load(db, scanned);
-            db.commit();
+            endRead();
             return out;
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
@@ -361,7 +439,7 @@ public final class SnapshotStore implements AutoCloseable {
     }
 
     /**
-     * The recorded entries at and below {@code path}, sorted (commits pending changes first); the
+     * The recorded entries at and below {@code path}, sorted (pending changes included); the
      * whole snapshot for {@code ""}. One range scan of the primary key: a continuous sync of a
      * few changed paths must not read every record.
      */
@@ -369,7 +447,7 @@ public final class SnapshotStore implements AutoCloseable {
         if (path.isEmpty()) {
             return loadAll();
         }
-        flush();
+        makeVisible();
         NavigableMap<String, Entry> found = new TreeMap<>();
         // '0' is the character after '/': [path/, path0) is everything below path
         try (PreparedStatement st = db.prepareStatement(
@@ -380,7 +458,7 @@ public final class SnapshotStore implements AutoCloseable {
             try (ResultSet rs = st.executeQuery()) {
                 readRows(rs, found);
             }
-            db.commit();
+            endRead();
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
@@ -394,15 +472,15 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
-    /** The recorded entry at {@code path} (commits pending changes first). */
+    /** The recorded entry at {@code path} (pending changes included). */
     public synchronized Optional<Entry> get(String path) {
-        flush();
+        makeVisible();
         try (PreparedStatement st = db.prepareStatement(
                 "SELECT " + COLUMNS + " FROM entries WHERE path = ?")) {
             st.setString(1, path);
             try (ResultSet rs = st.executeQuery()) {
                 Optional<Entry> result = rs.next() ? Optional.of(row(rs)) : Optional.empty();
-                db.commit();
+                endRead();
                 return result;
             }
         } catch (SQLException e) {
@@ -418,26 +496,24 @@ public final class SnapshotStore implements AutoCloseable {
         enqueue(new PartialOp(partial, finalPath));
     }
 
-    /** Forgets every noted partial file (a complete run left none). Committed at once. */
+    /**
+     * Forgets every noted partial file (a complete run left none). Committed at once with what is
+     * pending, unless {@link #commitOnFlushOnly} leaves that to {@link #flush()}.
+     */
     public synchronized void clearPartials() {
-        flush();
-        try (Statement st = db.createStatement()) {
-            st.execute("DELETE FROM partials");
-            db.commit();
-        } catch (SQLException e) {
-            throw failure("cannot write snapshot database " + file, e);
-        }
+        enqueue(ClearPartialsOp.INSTANCE);
+        commitUnlessHeld();
     }
 
     /** The final path of each noted partial file, by the partial's path relative to the root. */
     public synchronized Map<String, String> partials() {
-        flush();
+        makeVisible();
         Map<String, String> out = new TreeMap<>();
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT partial, final FROM partials")) {
             while (rs.next()) {
                 out.put(rs.getString(1), rs.getString(2));
             }
-            db.commit();
+            endRead();
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
@@ -451,45 +527,32 @@ public final class SnapshotStore implements AutoCloseable {
      * Records who keeps this database, for {@code farsync admin}: the endpoint's role
      * ({@code source} or {@code destination}), the root it syncs, and that a run started at
      * {@code startedMillis} (a run that never records its end was killed, or is still going).
-     * Committed at once.
+     * Committed at once with what is pending, unless {@link #commitOnFlushOnly} leaves that to
+     * {@link #flush()}.
      */
     public synchronized void describeEndpoint(String role, Path root, long startedMillis) {
-        flush();
-        try {
-            writeMeta(db, "role", role);
-            writeMeta(db, "root", root.toString());
-            writeMeta(db, "run_started", Long.toString(startedMillis));
-            db.commit();
-        } catch (SQLException e) {
-            throw failure("cannot write snapshot database " + file, e);
-        }
+        enqueue(new MetaOp("role", role));
+        enqueue(new MetaOp("root", root.toString()));
+        enqueue(new MetaOp("run_started", Long.toString(startedMillis)));
+        commitUnlessHeld();
     }
 
     /**
-     * Records how the latest run ended (replacing the previous run's record and error lines),
-     * committing everything pending first.
+     * Records how the latest run ended (replacing the previous run's record and error lines).
+     * Committed at once with what is pending, unless {@link #commitOnFlushOnly} leaves that to
+     * {@link #flush()}.
      */
     public synchronized void recordRun(RunRecord run) {
-        flush();
-        try (Statement st = db.createStatement();
-                PreparedStatement add = db.prepareStatement("INSERT INTO run_errors (line) VALUES (?)")) {
-            for (Map.Entry<String, String> m : run.toMeta().entrySet()) {
-                writeMeta(db, m.getKey(), m.getValue());
-            }
-            st.execute("DELETE FROM run_errors");
-            for (String line : run.errors()) {
-                add.setString(1, line);
-                add.executeUpdate();
-            }
-            db.commit();
-        } catch (SQLException e) {
-            throw failure("cannot write snapshot database " + file, e);
+        for (Map.Entry<String, String> m : run.toMeta().entrySet()) {
+            enqueue(new MetaOp(m.getKey(), m.getValue()));
         }
+        enqueue(new RunErrorsOp(List.copyOf(run.errors())));
+        commitUnlessHeld();
     }
 
     /** The latest run's record, if one was made. */
     public synchronized Optional<RunRecord> lastRun() {
-        flush();
+        makeVisible();
         try {
             Map<String, String> meta = new TreeMap<>();
             try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT key, value FROM meta")) {
@@ -503,41 +566,41 @@ public final class SnapshotStore implements AutoCloseable {
                     errors.add(rs.getString(1));
                 }
             }
-            db.commit();
+            endRead();
             return RunRecord.fromMeta(meta, errors);
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
     }
 
-    /** Sets a value of the meta table, committing everything pending first. */
+    /**
+     * Sets a value of the meta table. Committed at once with what is pending, unless
+     * {@link #commitOnFlushOnly} leaves that to {@link #flush()}.
+     */
     public synchronized void putMeta(String key, String value) {
-        flush();
-        try {
-            writeMeta(db, key, value);
-            db.commit();
-        } catch (SQLException e) {
-            throw failure("cannot write snapshot database " + file, e);
-        }
+        enqueue(new MetaOp(key, value));
+        commitUnlessHeld();
     }
 
     /** A value of the meta table ({@code role}, {@code root}, {@code peer_uuid}...), if set. */
     public synchronized Optional<String> meta(String key) {
-        checkOpen();
+        makeVisible();
         try {
-            return Optional.ofNullable(readMeta(db, key));
+            Optional<String> value = Optional.ofNullable(readMeta(db, key));
+            endRead();
+            return value;
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
     }
 
-    /** Number of recorded entries (commits pending changes first). */
+    /** Number of recorded entries (pending changes included). */
     public synchronized long entryCount() {
-        flush();
+        makeVisible();
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM entries")) {
             rs.next();
             long n = rs.getLong(1);
-            db.commit();
+            endRead();
             return n;
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);

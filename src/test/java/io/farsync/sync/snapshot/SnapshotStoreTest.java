@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -170,6 +174,96 @@ class SnapshotStoreTest {
                 s.remove("f" + i);
             }
             assertThat(s.pendingCount()).as("a full batch commits itself again").isZero();
+        }
+    }
+
+    /**
+     * Under commitOnFlushOnly, reads and side-table writes see the buffered rows (applied in the
+     * open transaction) but commit nothing: another connection sees none of it until the flush.
+     */
+    @Test
+    void commitOnFlushOnly_readsAndSideTableWritesSeePendingRows_butCommitOnlyOnFlush() {
+        Path db = tmp.resolve("s.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            s.notePartial(".a.part", "a");
+            s.flush();
+            s.commitOnFlushOnly(true);
+            s.put(file("a", 1));
+            s.put(file("d/x", 2));
+            assertThat(s.get("a")).contains(file("a", 1));
+            s.put(file("d/y", 3));
+            s.moveTree("d", "e");
+            assertThat(s.loadAll()).containsOnlyKeys("a", "e/x", "e/y");
+            assertThat(s.loadSubtree("e")).containsOnlyKeys("e/x", "e/y");
+            assertThat(s.entryCount()).isEqualTo(3);
+            s.clearPartials();
+            assertThat(s.partials()).isEmpty();
+            s.setPeerId("peer-2");
+            assertThat(s.peerId()).contains("peer-2");
+            s.recordRun(new RunRecord(1, 2, "ok", null, 3, 4, 0, 0, 0, 0, 0, List.of("e/x: failed once")));
+            assertThat(s.lastRun().orElseThrow().errors()).containsExactly("e/x: failed once");
+            assertThat(s.pendingCount()).as("applied by the reads, still uncommitted").isPositive();
+
+            try (SnapshotStore other = SnapshotStore.openReadOnly(db)) {
+                assertThat(other.entryCount()).as("rows another connection sees before the flush").isZero();
+                assertThat(other.partials()).as("the partial note, cleared only in the open transaction").containsOnlyKeys(".a.part");
+                assertThat(other.peerId()).isEmpty();
+                assertThat(other.lastRun()).isEmpty();
+            }
+            s.flush();
+            assertThat(s.pendingCount()).isZero();
+            try (SnapshotStore other = SnapshotStore.openReadOnly(db)) {
+                assertThat(other.loadAll()).containsOnlyKeys("a", "e/x", "e/y");
+                assertThat(other.partials()).isEmpty();
+                assertThat(other.peerId()).contains("peer-2");
+                assertThat(other.lastRun().orElseThrow().errors()).containsExactly("e/x: failed once");
+            }
+        }
+    }
+
+    /**
+     * The crash-safety promise: a process killed (SIGKILL) before its flush leaves none of the
+     * rows it buffered under commitOnFlushOnly, even after it read them back and wrote other
+     * tables; what it flushed before survives.
+     */
+    @Test
+    void commitOnFlushOnly_killedBeforeFlush_leavesOnlyWhatWasFlushed() throws Exception {
+        Path db = tmp.resolve("s.db");
+        Process writer = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp", System.getProperty("java.class.path"),
+                WriteReadAndWait.class.getName(), db.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("sees " + (SnapshotStore.BATCH + 11) + " rows, moved true, partials 0");
+        } finally {
+            writer.destroyForcibly().waitFor();
+        }
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            assertThat(s.loadAll()).containsOnlyKeys("durable");
+            assertThat(s.partials()).containsOnlyKeys(".durable.part");
+            assertThat(s.peerId()).isEmpty();
+        }
+    }
+
+    /** Flushes one row and a partial note, then buffers more, reads and writes under commitOnFlushOnly, and waits to be killed. */
+    static final class WriteReadAndWait {
+        public static void main(String[] args) throws Exception {
+            SnapshotStore s = SnapshotStore.open(Path.of(args[0]));
+            s.put(file("durable", 1));
+            s.notePartial(".durable.part", "durable");
+            s.flush();
+            s.commitOnFlushOnly(true);
+            for (int i = 0; i < SnapshotStore.BATCH + 10; i++) {
+                s.put(file("pending" + i, i));
+            }
+            s.remove("durable");
+            s.put(file("durable", 1));
+            s.moveTree("pending1", "moved");
+            s.clearPartials();
+            s.setPeerId("peer-3");
+            System.out.println("sees " + s.entryCount() + " rows, moved " + s.get("moved").isPresent() + ", partials " + s.partials().size());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // killed here, the transaction open
+            }
         }
     }
 
