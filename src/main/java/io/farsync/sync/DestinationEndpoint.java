@@ -51,7 +51,7 @@ public final class DestinationEndpoint {
     private static final Logger log = LoggerFactory.getLogger(DestinationEndpoint.class);
     private static final int DEVIATIONS_PER_MESSAGE = 1000;
     /** Acknowledgements wait for their snapshot commit; commit at least this often under load. */
-    private static final int ACKS_PER_COMMIT = 512;
+    static final int ACKS_PER_COMMIT = 512;
     private static final long COMMIT_INTERVAL_NANOS = 200_000_000L;
     /**
      * Files fsynced concurrently before their renames: overlapping fsyncs share journal commits.

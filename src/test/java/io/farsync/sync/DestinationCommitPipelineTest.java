@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.farsync.sync.apply.TempFile;
+import io.farsync.sync.snapshot.SnapshotStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,5 +87,49 @@ class DestinationCommitPipelineTest {
         assertThat(r.filesTransferred()).isEqualTo(files);
         Trees.assertSameTree(src, dst);
         assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    /**
+     * Directories get their rows at the end, once everything inside them is done: those rows
+     * commit in bounded batches like every other, not all in one transaction at the end. Seen
+     * from another connection while the run goes: the directories done minus the rows committed
+     * never exceeds the commit bound.
+     */
+    @Test
+    void finishingManyDirectories_commitsTheirRowsInBoundedBatches() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        int dirs = 3 * DestinationEndpoint.ACKS_PER_COMMIT + 100;
+        for (int i = 0; i < dirs; i++) {
+            Files.createDirectory(src.resolve("d" + i));
+        }
+        SyncRun sync = new SyncRun(src, tmp.resolve("dst"), tmp.resolve("db"));
+        AtomicInteger done = new AtomicInteger();
+        AtomicLong mostUncommitted = new AtomicLong();
+        AtomicReference<SnapshotStore> committed = new AtomicReference<>();
+        sync.destinationListener = new SyncListener() {
+            @Override
+            public void entryDone(String path, EntryAction action, long size) {
+                if (action == EntryAction.DIRECTORY) {
+                    if (committed.get() == null) {
+                        committed.set(SnapshotStore.openReadOnly(sync.dstDb));
+                    }
+                    long uncommitted = done.incrementAndGet() - committed.get().entryCount();
+                    mostUncommitted.accumulateAndGet(uncommitted, Math::max);
+                }
+            }
+        };
+        try {
+            assertThat(sync.run().ok().filesTransferred()).isZero();
+        } finally {
+            if (committed.get() != null) {
+                committed.get().close();
+            }
+        }
+        assertThat(done.get()).isEqualTo(dirs);
+        assertThat(mostUncommitted.get()).as("directory rows waiting for one commit").isPositive()
+                .isLessThanOrEqualTo(DestinationEndpoint.ACKS_PER_COMMIT);
+        try (SnapshotStore after = SnapshotStore.openReadOnly(sync.dstDb)) {
+            assertThat(after.entryCount()).isEqualTo(dirs);
+        }
     }
 }

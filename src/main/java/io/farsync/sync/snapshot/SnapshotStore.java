@@ -290,7 +290,12 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
-    /** Ends a read's transaction, unless it holds applied changes only {@link #flush()} may commit. */
+    /**
+     * Ends a read's transaction, unless it holds applied changes only {@link #flush()} may commit.
+     * Call it after the read's statements are closed: a commit with a result set still open
+     * leaves the read transaction (its WAL snapshot) open, and a long-lived read-only connection
+     * would go on seeing the database as it was.
+     */
     private void endRead() throws SQLException {
         if (applied == 0) {
             db.commit();
@@ -409,15 +414,17 @@ public final class SnapshotStore implements AutoCloseable {
         SortedEntries.Cursor same = new SortedEntries.Cursor(scanned);
         boolean ordered = true;
         // The primary key's order (UTF-8 bytes): the cursor's, but for rare characters (SortedEntries).
-        try (Statement st = db.createStatement();
-                ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries ORDER BY path")) {
-            while (rs.next()) {
-                Entry e = row(rs);
-                if (ordered && !rows.isEmpty() && rows.get(rows.size() - 1).path().compareTo(e.path()) >= 0) {
-                    ordered = false;
+        try {
+            try (Statement st = db.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT " + COLUMNS + " FROM entries ORDER BY path")) {
+                while (rs.next()) {
+                    Entry e = row(rs);
+                    if (ordered && !rows.isEmpty() && rows.get(rows.size() - 1).path().compareTo(e.path()) >= 0) {
+                        ordered = false;
+                    }
+                    Entry s = ordered ? same.get(e.path()) : null;
+                    rows.add(e.equals(s) ? s : e);
                 }
-                Entry s = ordered ? same.get(e.path()) : null;
-                rows.add(e.equals(s) ? s : e);
             }
             endRead();
         } catch (SQLException e) {
@@ -450,13 +457,15 @@ public final class SnapshotStore implements AutoCloseable {
         makeVisible();
         NavigableMap<String, Entry> found = new TreeMap<>();
         // '0' is the character after '/': [path/, path0) is everything below path
-        try (PreparedStatement st = db.prepareStatement(
-                "SELECT " + COLUMNS + " FROM entries WHERE path = ? OR (path >= ? AND path < ?)")) {
-            st.setString(1, path);
-            st.setString(2, path + "/");
-            st.setString(3, path + "0");
-            try (ResultSet rs = st.executeQuery()) {
-                readRows(rs, found);
+        try {
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM entries WHERE path = ? OR (path >= ? AND path < ?)")) {
+                st.setString(1, path);
+                st.setString(2, path + "/");
+                st.setString(3, path + "0");
+                try (ResultSet rs = st.executeQuery()) {
+                    readRows(rs, found);
+                }
             }
             endRead();
         } catch (SQLException e) {
@@ -475,14 +484,16 @@ public final class SnapshotStore implements AutoCloseable {
     /** The recorded entry at {@code path} (pending changes included). */
     public synchronized Optional<Entry> get(String path) {
         makeVisible();
-        try (PreparedStatement st = db.prepareStatement(
-                "SELECT " + COLUMNS + " FROM entries WHERE path = ?")) {
-            st.setString(1, path);
-            try (ResultSet rs = st.executeQuery()) {
-                Optional<Entry> result = rs.next() ? Optional.of(row(rs)) : Optional.empty();
-                endRead();
-                return result;
+        try {
+            Optional<Entry> result;
+            try (PreparedStatement st = db.prepareStatement("SELECT " + COLUMNS + " FROM entries WHERE path = ?")) {
+                st.setString(1, path);
+                try (ResultSet rs = st.executeQuery()) {
+                    result = rs.next() ? Optional.of(row(rs)) : Optional.empty();
+                }
             }
+            endRead();
+            return result;
         } catch (SQLException e) {
             throw failure("cannot read snapshot database " + file, e);
         }
@@ -509,9 +520,11 @@ public final class SnapshotStore implements AutoCloseable {
     public synchronized Map<String, String> partials() {
         makeVisible();
         Map<String, String> out = new TreeMap<>();
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT partial, final FROM partials")) {
-            while (rs.next()) {
-                out.put(rs.getString(1), rs.getString(2));
+        try {
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT partial, final FROM partials")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
             }
             endRead();
         } catch (SQLException e) {
@@ -597,9 +610,12 @@ public final class SnapshotStore implements AutoCloseable {
     /** Number of recorded entries (pending changes included). */
     public synchronized long entryCount() {
         makeVisible();
-        try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM entries")) {
-            rs.next();
-            long n = rs.getLong(1);
+        try {
+            long n;
+            try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM entries")) {
+                rs.next();
+                n = rs.getLong(1);
+            }
             endRead();
             return n;
         } catch (SQLException e) {

@@ -267,6 +267,31 @@ class SnapshotStoreTest {
         }
     }
 
+    /** A reader that stays open sees each later commit: its reads do not keep an old WAL snapshot. */
+    @Test
+    void readOnlyStoreKeptOpen_seesLaterCommits() {
+        Path db = tmp.resolve("s.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            s.put(file("a", 1));
+            s.flush();
+            try (SnapshotStore reader = SnapshotStore.openReadOnly(db)) {
+                assertThat(reader.entryCount()).isEqualTo(1);
+                assertThat(reader.get("a")).isPresent();
+                assertThat(reader.loadAll()).containsOnlyKeys("a");
+                assertThat(reader.loadSubtree("a")).containsOnlyKeys("a");
+                assertThat(reader.partials()).isEmpty();
+                s.put(file("a/b", 2));
+                s.notePartial(".x.part", "x");
+                s.flush();
+                assertThat(reader.entryCount()).isEqualTo(2);
+                assertThat(reader.get("a/b")).isPresent();
+                assertThat(reader.loadAll()).containsOnlyKeys("a", "a/b");
+                assertThat(reader.loadSubtree("a")).containsOnlyKeys("a", "a/b");
+                assertThat(reader.partials()).containsOnlyKeys(".x.part");
+            }
+        }
+    }
+
     @Test
     void putThenRemoveInOneBatch_appliesInOrder() {
         try (SnapshotStore s = SnapshotStore.open(tmp.resolve("s.db"))) {
