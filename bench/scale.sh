@@ -4,7 +4,10 @@
 # bounded heap. Measures
 #   1. re-sync of the unchanged tree on a warm cache: files/s, nothing transferred (goal:
 #      >= 100,000 files/s at 1,000,000 files, with -Xmx256m);
-#   2. adding ADD_PCT % new files: time against "new bytes / RATE + 3 s" (goal: not above it).
+#   2. adding ADD_PCT % new files: time against "new bytes / RATE + 3 s" (goal: not above it);
+#   and first the fixed cost: the same command on a one-file tree (JVM start, SSH, session set-up,
+#   teardown), so the unchanged row's per-entry part is the difference (docs/PERFORMANCE.md,
+#   "Session 8": at 200,000 files the fixed part is about half the wall).
 # The tree is generated once and kept in --data (delete it to regenerate); the destination is
 # seeded with `cp -a` and a first sync that only records it (quick check: same size and mtime),
 # so the fsync of N files is not part of the set-up time.
@@ -112,6 +115,18 @@ read -r secs rss files bytes rc cpu < <(sync_once)
 find "$SRC" -type f -print0 | xargs -0 cat >/dev/null    # warm cache
 find "$DST" -type f >/dev/null
 
+# sync_once reads SRC, DST and HOME_DIR: here the one-file tree's, settled by a first sync
+fixed_cost_row() {
+    local SRC=$DATA/one/src DST=$DATA/one/dst HOME_DIR=$DATA/one/home secs rss files bytes rc cpu
+    mkdir -p "$SRC" "$HOME_DIR"
+    [[ -f $SRC/a.bin ]] || head -c "$BYTES" /dev/urandom >"$SRC/a.bin"
+    sync_once >/dev/null
+    read -r secs rss files bytes rc cpu < <(sync_once)
+    echo "| fixed cost: unchanged re-sync of a 1-file tree | $secs | $cpu | - | $files files, $bytes bytes sent | $rss | $rc |"
+}
+echo "fixed cost (one-file tree) ..." >&2
+row0=$(fixed_cost_row)
+
 echo "re-sync of the unchanged tree ..." >&2
 read -r secs rss files bytes rc cpu < <(sync_once)
 [[ $rc == 0 ]] || tail -5 "$DATA/last.log" >&2
@@ -137,6 +152,7 @@ OUT=$HERE/bench/results/scale-$(date -u +%Y%m%dT%H%M)-$FILES.md
     echo
     echo "| run | wall s | CPU s | result | transferred | peak RSS KB | exit |"
     echo "|---|---|---|---|---|---|---|"
+    echo "$row0"
     echo "$row1"
     echo "$row2"
 } >"$OUT"
