@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.EntryType;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -231,10 +235,20 @@ class SnapshotStoreTest {
         Path db = tmp.resolve("s.db");
         Process writer = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-cp", System.getProperty("java.class.path"),
                 WriteReadAndWait.class.getName(), db.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
-            assertThat(out.readLine()).isEqualTo("sees " + (SnapshotStore.BATCH + 11) + " rows, moved true, partials 0");
+        BufferedReader out = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            assertThat(line.get(120, TimeUnit.SECONDS)).isEqualTo("sees " + (SnapshotStore.BATCH + 11) + " rows, moved true, partials 0");
         } finally {
+            // killed, not closed: its transaction is open; waited for, so nothing writes into tmp after the test
             writer.destroyForcibly().waitFor();
+            out.close();
         }
         try (SnapshotStore s = SnapshotStore.open(db)) {
             assertThat(s.loadAll()).containsOnlyKeys("durable");
