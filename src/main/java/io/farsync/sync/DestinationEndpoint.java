@@ -589,7 +589,7 @@ public final class DestinationEndpoint {
                     || !bidi.keepsBoth(now, theirs)) {
                 return;
             }
-            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.copyHost(incoming.path(), now));
+            String copy = ConflictCopies.keep(root, incoming.path(), now, theirs, bidi.copyHost(incoming.path(), now));
             if (copy == null) {
                 throw new EntryFailure("changed on both sides and could not be kept aside; not replaced");
             }
