@@ -135,7 +135,8 @@ class NwayEndToEndTest {
      * at every node the file never goes missing once it was there (a conflict's loser is kept
      * aside beside it, not moved away until the winner arrives), every node ends with the newer
      * version under the name and exactly one copy of the older one (one stable name, the same at
-     * every node), and no session of either job deletes anything (nothing was deleted: a delete
+     * every node; the README's arrival-order case is allowed, never a version kept twice among the
+     * copies), and no session of either job deletes anything (nothing was deleted: a delete
      * would be one session seeing another's conflict handling half done, and the file is then
      * re-sent: the churn seen in CI). Runs a few episodes; the seed is printed.
      */
@@ -181,11 +182,20 @@ class NwayEndToEndTest {
                 for (int node = 0; node < 3; node++) {
                     int i = node;
                     String seen = "node " + "abc".charAt(i) + ", episode " + episode + ", seed " + seed;
-                    assertThat(read(data(i), name)).as("the newer version keeps the name: " + seen).isEqualTo(winner);
-                    List<String> copies = conflictCopies(data(i)).stream().filter(c -> c.startsWith(copyPrefix)).toList();
-                    assertThat(copies).as("one copy, of the older version: %s; copies hold %s; the jobs' conflicts: %s", seen,
-                            copies.stream().map(c -> readQuietly(data(i), c)).toList(), logLines("conflict")).hasSize(1);
-                    assertThat(read(data(i), copies.get(0))).as(seen).isEqualTo(loser);
+                    List<String> copies = conflictCopies(data(i)).stream().filter(c -> c.startsWith(copyPrefix)).map(c -> readQuietly(data(i), c))
+                            .toList();
+                    String why = seen + "; copies hold " + copies + "; the jobs' conflicts: " + logLines("conflict");
+                    assertThat(copies).as("no version kept twice: " + why).doesNotHaveDuplicates();
+                    if (read(data(i), name).equals(winner)) {
+                        assertThat(copies).as("the older version, kept once: " + why).containsExactly(loser);
+                    } else {
+                        // Both versions reached a's two pairs in one round, each decided before either
+                        // arrived: the second arrival kept the first aside (README, n-way limits), and the
+                        // older may keep the name. Still every version, none twice among the copies.
+                        System.out.println("arrival-order case (README, n-way limits) at " + why);
+                        assertThat(read(data(i), name)).as(why).isEqualTo(loser);
+                        assertThat(copies).as(why).containsExactlyInAnyOrder(winner, loser);
+                    }
                 }
             }
             presence.close();
