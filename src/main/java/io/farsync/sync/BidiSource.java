@@ -2,9 +2,6 @@ package io.farsync.sync;
 
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.ScanResult;
-import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The source's part in a bidirectional pass: reconciles its scan with the destination's reported
- * changes ({@link Reconciler}), settles conflicts it loses under keep-both by renaming its own
- * version to a conflict copy (which then travels like any new file), and narrows the one-way
- * plan to what this side owns: nothing the peer changed is overwritten or deleted from here; the
- * reverse pass carries it.
+ * changes ({@link Reconciler}), settles conflicts it loses under keep-both by keeping its own
+ * version as a conflict copy ({@link ConflictCopies}; the copy then travels like any new file),
+ * and narrows the one-way plan to what this side owns: nothing the peer changed is overwritten or
+ * deleted from here; the reverse pass carries it (and replaces the loser, still under its name).
  */
 final class BidiSource {
     private static final Logger log = LoggerFactory.getLogger(BidiSource.class);
@@ -96,9 +93,9 @@ final class BidiSource {
                 how = winner + "'s version (" + why + ") keeps the name; " + other
                         + (d.keepBoth() ? "'s is kept beside it as a conflict copy" : "'s is replaced");
             } else if (d.keepBoth()) {
-                String copy = keepAside(root, path, d.here(), bidi.copyHost(path, d.here()));
+                String copy = ConflictCopies.keep(root, path, d.here(), d.peer(), bidi.copyHost(path, d.here()));
                 renamed |= copy != null;
-                how = copy == null ? "both changed; " + me + "'s version could not be renamed and is left as it is"
+                how = copy == null ? "both changed; " + me + "'s version could not be kept aside and is left as it is"
                         : winner + "'s version (" + why + ") keeps the name; " + me + "'s is kept as " + copy;
             } else {
                 how = winner + "'s version (" + why + ") keeps the name; " + me + "'s is replaced";
@@ -110,23 +107,6 @@ final class BidiSource {
         }
         return new BidiSource(decisions, trusted, recorded, trusted ? deviations : Set.of(), peer, renamed ? rescan.get() : scan,
                 conflicts, renameEdits);
-    }
-
-    /** Renames the entry at {@code path} to a free conflict-copy name; returns that name, or null if it failed. */
-    static String keepAside(Path root, String path, Entry version, String host) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            String copy = ConflictNames.copyOf(path, host, version.mtimeNanos(), attempt);
-            try {
-                Files.move(root.resolve(path), root.resolve(copy));
-                return copy;
-            } catch (FileAlreadyExistsException taken) {
-                // try the next suffix
-            } catch (IOException ex) {
-                log.warn("cannot keep {} aside as {}: {}", path, copy, ex.toString());
-                return null;
-            }
-        }
-        return null;
     }
 
     /**

@@ -568,7 +568,8 @@ public final class DestinationEndpoint {
 
         /**
          * Bidirectional keep-both: a file or symlink changed here since the last sync that the
-         * source's version would replace is renamed to a conflict copy first, so no version is lost.
+         * source's version would replace is kept as a conflict copy first ({@link ConflictCopies}:
+         * a file is copied, and stays under its name until the received version replaces it).
          */
         private void keepLocalChange(WireEntry incoming) throws EntryFailure {
             Entry now = applier.current(incoming.path());
@@ -582,7 +583,7 @@ public final class DestinationEndpoint {
                     || !bidi.keepsBoth(now, theirs)) {
                 return;
             }
-            String copy = BidiSource.keepAside(root, incoming.path(), now, bidi.copyHost(incoming.path(), now));
+            String copy = ConflictCopies.keep(root, incoming.path(), now, theirs, bidi.copyHost(incoming.path(), now));
             if (copy == null) {
                 throw new EntryFailure("changed on both sides and could not be kept aside; not replaced");
             }

@@ -92,10 +92,10 @@ class NwayEndToEndTest {
             // b and c edit one file concurrently: both versions survive, and the jobs still go quiet
             write(data(2), "both.txt", "edited at c", 40);
             write(data(1), "both.txt", "edited at b", 50);
-            // while a node sets one version aside as a conflict copy, both.txt is briefly absent
-            // between the check and the read (seen once in CI): wait through it
+            // The loser of the conflict is copied aside, never moved away before the winner replaces
+            // it (ConflictCopies): both.txt does not go missing once it is there, so no exception
+            // is waited through (session 7 had to: NoSuchFileException here, once in CI).
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
-                    .ignoreException(java.nio.file.NoSuchFileException.class)
                     .until(() -> Files.isRegularFile(data(0).resolve("both.txt")) && Files.isRegularFile(data(2).resolve("both.txt"))
                             && read(data(0), "both.txt").equals(read(data(2), "both.txt")));
             for (int i = 0; i < 2; i++) {
@@ -121,17 +121,130 @@ class NwayEndToEndTest {
             // may also be left as a copy (see README, n-way limits): allowed, as long as nothing else is.
             assertThat(versions).as("the name and the copies").contains("edited at b", "edited at c")
                     .isSubsetOf("edited at b", "edited at c");
-            for (int i = 0; i < 2; i++) {
-                Process p = jobs.get(i);
-                p.destroy(); // SIGTERM
-                assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                assertThat(p.exitValue()).as(Files.readString(tmp.resolve("job-" + i + ".log"))).isZero();
-            }
+            sigtermExitsZero(jobs);
         } finally {
             // waited for: a job still running would write into tmp during its cleanup
             for (Process p : jobs) {
                 p.destroyForcibly().waitFor();
             }
+        }
+    }
+
+    /**
+     * Concurrent edits of new files at b and c, in seeded orders, while both continuous jobs run:
+     * at every node the file never goes missing once it was there (a conflict's loser is kept
+     * aside beside it, not moved away until the winner arrives), every node ends with the newer
+     * version under the name and exactly one copy of the older one (one stable name, the same at
+     * every node; the README's arrival-order case is allowed, never a version kept twice among the
+     * copies), and no session of either job deletes anything (nothing was deleted: a delete
+     * would be one session seeing another's conflict handling half done, and the file is then
+     * re-sent: the churn seen in CI). Runs a few episodes; the seed is printed.
+     */
+    @Test
+    void continuousMesh_concurrentEdits_neverHideTheFile_keepOneCopyOfTheLoser_deleteNothing() throws Exception {
+        long seed = Long.getLong("farsync.seed", System.nanoTime());
+        System.out.println("continuousMesh conflict episodes: -Dfarsync.seed=" + seed);
+        java.util.Random random = new java.util.Random(seed);
+        Path job = meshOfThree();
+        write(data(0), "base.txt", "base", 0);
+        List<Process> jobs = new ArrayList<>();
+        try (PresenceWatch presence = new PresenceWatch()) {
+            for (int i = 0; i < 2; i++) {
+                jobs.add(launchContinuous(job, i));
+            }
+            awaitEverywhere("base.txt", "base");
+            for (int episode = 0; episode < 3; episode++) {
+                String name = "both-" + episode + ".txt";
+                String copyPrefix = "both-" + episode + ".conflict-";
+                for (int i = 0; i < 3; i++) {
+                    presence.watch(data(i).resolve(name));
+                }
+                // which of b and c writes first, and whose version is newer, are the seed's
+                int first = 1 + random.nextInt(2);
+                int newer = 1 + random.nextInt(2);
+                String winner = "edited at " + "abc".charAt(newer) + " " + episode;
+                String loser = "edited at " + "abc".charAt(3 - newer) + " " + episode;
+                for (int node : List.of(first, 3 - first)) {
+                    write(data(node), name, "edited at " + "abc".charAt(node) + " " + episode, 100 * episode + (node == newer ? 50 : 40));
+                }
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
+                        .ignoreExceptions().until(() -> {
+                            var a = Trees.describe(data(0), false);
+                            return a.equals(Trees.describe(data(1), false)) && a.equals(Trees.describe(data(2), false))
+                                    && conflictCopies(data(0)).stream().anyMatch(c -> c.startsWith(copyPrefix));
+                        });
+                for (int i = 0; i < 2; i++) {
+                    Path log = tmp.resolve("job-" + i + ".log");
+                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).pollInterval(java.time.Duration.ofMillis(200))
+                            .until(() -> lastSettlesQuiet(log, 2));
+                }
+                assertSame();
+                for (int node = 0; node < 3; node++) {
+                    int i = node;
+                    String seen = "node " + "abc".charAt(i) + ", episode " + episode + ", seed " + seed;
+                    List<String> copies = conflictCopies(data(i)).stream().filter(c -> c.startsWith(copyPrefix)).map(c -> readQuietly(data(i), c))
+                            .toList();
+                    String why = seen + "; copies hold " + copies + "; the jobs' conflicts: " + logLines("conflict");
+                    assertThat(copies).as("no version kept twice: " + why).doesNotHaveDuplicates();
+                    if (read(data(i), name).equals(winner)) {
+                        assertThat(copies).as("the older version, kept once: " + why).containsExactly(loser);
+                    } else {
+                        // Both versions reached a's two pairs in one round, each decided before either
+                        // arrived: the second arrival kept the first aside (README, n-way limits), and the
+                        // older may keep the name. Still every version, none twice among the copies.
+                        System.out.println("arrival-order case (README, n-way limits) at " + why);
+                        assertThat(read(data(i), name)).as(why).isEqualTo(loser);
+                        assertThat(copies).as(why).containsExactlyInAnyOrder(winner, loser);
+                    }
+                }
+            }
+            presence.close();
+            org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+            soft.assertThat(presence.vanished()).as("files that went missing at a node (seed %d)", seed).isEmpty();
+            for (int i = 0; i < 2; i++) {
+                List<String> deleting = Files.readAllLines(tmp.resolve("job-" + i + ".log")).stream().filter(l -> l.contains(", deleted ")).toList();
+                soft.assertThat(deleting).as("sessions of job %d that deleted something (seed %d); the jobs' conflicts: %s", i, seed,
+                        logLines("conflict")).isEmpty();
+            }
+            soft.assertAll();
+            sigtermExitsZero(jobs);
+        } finally {
+            // waited for: a job still running would write into tmp during its cleanup
+            for (Process p : jobs) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /** SIGTERM ends each continuous job with exit 0 (its log is the failure's message). */
+    private void sigtermExitsZero(List<Process> jobs) throws Exception {
+        for (int i = 0; i < jobs.size(); i++) {
+            Process p = jobs.get(i);
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(tmp.resolve("job-" + i + ".log"))).isZero();
+        }
+    }
+
+    /** The lines of both continuous jobs' logs that contain {@code needle}, for failure messages. */
+    private List<String> logLines(String needle) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            String job = "job " + "ab".charAt(i) + ": ";
+            try {
+                Files.readAllLines(tmp.resolve("job-" + i + ".log")).stream().filter(l -> l.contains(needle)).map(l -> job + l).forEach(out::add);
+            } catch (IOException e) {
+                out.add("job " + i + ": " + e);
+            }
+        }
+        return out;
+    }
+
+    private static String readQuietly(Path root, String rel) {
+        try {
+            return read(root, rel);
+        } catch (IOException e) {
+            return e.toString();
         }
     }
 

@@ -1,0 +1,87 @@
+package io.farsync.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.Stat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link ConflictCopies} on a real file system: what stays under the name, what the copy holds, which copies are made. */
+class ConflictCopiesTest {
+    private static final Instant T0 = Instant.parse("2024-03-01T12:00:00Z");
+    private static final String COPY = "report.conflict-laptop-20240301T120040Z.txt";
+
+    @TempDir
+    Path root;
+
+    @Test
+    void fileLosingToAFile_isCopiedAside_andStaysUnderItsName() throws IOException {
+        Entry loser = write("report.txt", "the loser", 40);
+        assertThat(ConflictCopies.keep(root, "report.txt", loser, file("the winner", 50), "laptop")).isEqualTo(COPY);
+        assertThat(Files.readString(root.resolve("report.txt"))).as("replaced only by the winner's rename").isEqualTo("the loser");
+        assertThat(Files.readString(root.resolve(COPY))).isEqualTo("the loser");
+        assertThat(Files.getLastModifiedTime(root.resolve(COPY)).toInstant()).isEqualTo(T0.plusSeconds(40));
+        assertThat(names()).as("no temp file left").containsExactlyInAnyOrder("report.txt", COPY);
+    }
+
+    @Test
+    void theSameVersionKeptTwice_hasOneCopy() throws IOException {
+        Entry loser = write("report.txt", "the loser", 40);
+        ConflictCopies.keep(root, "report.txt", loser, file("the winner", 50), "laptop");
+        // the first pass's source kept it; the second, receiving pass meets the same version again
+        assertThat(ConflictCopies.keep(root, "report.txt", loser, file("the winner", 50), "laptop")).isEqualTo(COPY);
+        assertThat(names()).containsExactlyInAnyOrder("report.txt", COPY);
+    }
+
+    @Test
+    void aNameTakenByAnotherVersion_getsTheNextSuffix() throws IOException {
+        write(COPY, "another version", 40);
+        Entry loser = write("report.txt", "the loser", 40);
+        String copy = ConflictCopies.keep(root, "report.txt", loser, file("the winner", 50), "laptop");
+        assertThat(copy).isEqualTo("report.conflict-laptop-20240301T120040Z-1.txt");
+        assertThat(Files.readString(root.resolve(copy))).isEqualTo("the loser");
+        assertThat(Files.readString(root.resolve(COPY))).isEqualTo("another version");
+    }
+
+    @Test
+    void aFileReplacedSinceTheDecision_isNotKeptUnderTheOldVersionsName() throws IOException {
+        Entry decided = write("report.txt", "the loser", 40);
+        write("report.txt", "delivered meanwhile", 50); // another session's delivery
+        assertThat(ConflictCopies.keep(root, "report.txt", decided, file("the winner", 50), "laptop")).isNull();
+        assertThat(names()).containsExactly("report.txt");
+        assertThat(Files.readString(root.resolve("report.txt"))).isEqualTo("delivered meanwhile");
+    }
+
+    @Test
+    void fileLosingToADirectory_isMovedAside() throws IOException {
+        Entry loser = write("report.txt", "the loser", 40);
+        Entry dir = new Entry("report.txt", io.farsync.sync.scan.EntryType.DIRECTORY, 0, 0, 0755, 0, 0, null, 0, 0, 1, 0);
+        assertThat(ConflictCopies.keep(root, "report.txt", loser, dir, "laptop")).isEqualTo(COPY);
+        assertThat(names()).as("the name is free for the directory").containsExactly(COPY);
+    }
+
+    private Entry write(String rel, String content, int seconds) throws IOException {
+        Path f = root.resolve(rel);
+        Files.writeString(f, content);
+        Files.setLastModifiedTime(f, FileTime.from(T0.plusSeconds(seconds)));
+        return Stat.lstatOrNull(f, rel);
+    }
+
+    private static Entry file(String content, int seconds) {
+        long mtime = T0.plusSeconds(seconds).getEpochSecond() * 1_000_000_000L;
+        return new Entry("report.txt", io.farsync.sync.scan.EntryType.FILE, content.length(), mtime, 0644, 0, 0, null, 0, 0, 1, 0);
+    }
+
+    private java.util.List<String> names() throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+}
