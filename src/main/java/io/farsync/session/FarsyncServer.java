@@ -253,8 +253,8 @@ public final class FarsyncServer implements AutoCloseable {
 
     /** One subsystem channel: runs one job on its own thread. */
     private final class JobChannel implements Command {
-        /** The request a job channel was opened with; null on a subsystem channel, whose first line it is. */
-        private String openedWith;
+        /** The job channel, which was opened with the request; null on a subsystem channel, whose first line it is. */
+        private ServerJobChannel openedWith;
         private InputStream in;
         private OutputStream out;
         private ExitCallback exit;
@@ -285,7 +285,7 @@ public final class FarsyncServer implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) {
             user = channel.getSession().getUsername();
             peer = String.valueOf(channel.getSession().getClientAddress());
-            openedWith = channel instanceof ServerJobChannel job ? job.request() : null;
+            openedWith = channel instanceof ServerJobChannel job ? job : null;
             jobThreads.start(sessionThreadPrefix + sessionCounter.incrementAndGet() + "-" + user, this::run);
         }
 
@@ -306,7 +306,7 @@ public final class FarsyncServer implements AutoCloseable {
             boolean outcomeSent = false;
             Error fatal = null;
             try {
-                SessionRequest request = openedWith != null ? ControlChannel.decode(openedWith, SessionRequest.class)
+                SessionRequest request = openedWith != null ? ControlChannel.decode(openedWith.request(), SessionRequest.class)
                         : control.receive(SessionRequest.class);
                 log.info("{}@{}: {}", user, peer, request);
                 SessionKeys keys = validate(request);

@@ -2,13 +2,10 @@ package io.farsync.session;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
-import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.channel.RequestHandler;
-import org.apache.sshd.common.channel.exception.SshChannelOpenException;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.channel.ChannelSession;
@@ -39,23 +36,37 @@ final class ServerJobChannel extends ChannelSession {
     private static final String SUBSYSTEM_REQUEST = "subsystem";
 
     private volatile String request;
+    /** Why the open carried no usable request; the job fails with it, on the channel, as a refused welcome. */
+    private volatile String problem;
 
-    /** The job request the channel was opened with (JSON, as {@link ControlChannel} reads a line). */
-    String request() {
+    /**
+     * The job request the channel was opened with (JSON, as {@link ControlChannel} reads a line);
+     * an IOException saying what was wrong with it.
+     */
+    String request() throws IOException {
+        if (problem != null) {
+            throw new IOException(problem);
+        }
         return request;
     }
 
+    /**
+     * Opens the channel whatever the request looks like: a refused open reaches a client only as
+     * sshd's "Generic error while opening channel", while the job's own failure reaches it with
+     * the reason (the welcome's message).
+     */
     @Override
     protected OpenFuture doInit(Buffer buffer) {
         int length = buffer.available();
         if (length <= Integer.BYTES || length > ControlChannel.MAX_LINE + Integer.BYTES) {
-            return refused("a " + FarsyncServer.JOB_CHANNEL + " channel needs a job request of at most "
-                    + ControlChannel.MAX_LINE + " bytes, got " + length);
-        }
-        try {
-            request = buffer.getString(StandardCharsets.UTF_8);
-        } catch (RuntimeException e) {
-            return refused("malformed job request: " + e.getMessage());
+            problem = "a " + FarsyncServer.JOB_CHANNEL + " channel needs a job request of at most "
+                    + ControlChannel.MAX_LINE + " bytes, got " + length;
+        } else {
+            try {
+                request = buffer.getString(StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                problem = "malformed job request: " + e.getMessage();
+            }
         }
         // writes the open confirmation: the subsystem's first data (the welcome) must come after it
         OpenFuture opened = super.doInit(buffer);
@@ -84,9 +95,4 @@ final class ServerJobChannel extends ChannelSession {
         close(true);
     }
 
-    private OpenFuture refused(String why) {
-        OpenFuture f = new DefaultOpenFuture(this, futureLock);
-        f.setException(new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_CONNECT_FAILED, why));
-        return f;
-    }
 }
