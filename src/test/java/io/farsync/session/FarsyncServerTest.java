@@ -93,9 +93,7 @@ class FarsyncServerTest {
     @Test
     void passwordLogin_isNotOffered() throws IOException {
         start(Duration.ofSeconds(30), 64);
-        SshClient client = SshClient.setUpDefaultClient();
-        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-        client.start();
+        SshClient client = plainClient();
         try (ClientSession session = client.connect("root", "127.0.0.1", server.port()).verify(Duration.ofSeconds(10)).getSession()) {
             session.addPasswordIdentity("root");
             assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10))).isInstanceOf(IOException.class);
@@ -146,6 +144,22 @@ class FarsyncServerTest {
                 .hasMessageContaining("OutOfMemoryError: Java heap space (test)");
     }
 
+    /** sshd's own client, started, trusting any host key: what a plain SSH client does. */
+    private static SshClient plainClient() {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
+        client.start();
+        return client;
+    }
+
+    /** A session of {@code client} with the server, logged in with the allowed key. */
+    private ClientSession loggedIn(SshClient client) throws IOException {
+        ClientSession session = client.connect("u", "127.0.0.1", server.port()).verify(Duration.ofSeconds(30)).getSession();
+        session.addPublicKeyIdentity(allowed);
+        session.auth().verify(Duration.ofSeconds(30));
+        return session;
+    }
+
     /** A request as the client sends it, with valid keys. */
     private static SessionRequest validRequest() {
         return new SessionRequest(SessionRequest.PROTOCOL, SessionRequest.DESTINATION, "/x", "0123456789abcdef",
@@ -162,13 +176,11 @@ class FarsyncServerTest {
                     jobsOpened.incrementAndGet();
                     throw new FarsyncException(ExitCode.USAGE, "no jobs here");
                 }, TransportConfig.defaults(), Duration.ofSeconds(30), 64));
-        SshClient client = SshClient.setUpDefaultClient();
-        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
         Logger sshd = (Logger) LoggerFactory.getLogger("org.apache.sshd");
         ListAppender<ILoggingEvent> events = new ListAppender<>();
         events.start();
         sshd.addAppender(events);
-        client.start();
+        SshClient client = plainClient();
         try (ClientSession session = client.connect("u", "127.0.0.1", server.port()).verify(Duration.ofSeconds(30)).getSession()) {
             // the key exchange is over, no login was ever sent: a complete, valid job request now
             assertThat(session.waitFor(EnumSet.of(ClientSessionEvent.WAIT_AUTH, ClientSessionEvent.CLOSED), Duration.ofSeconds(30)))
@@ -195,12 +207,8 @@ class FarsyncServerTest {
     @Test
     void jobChannelWithoutARequest_isRefused_withTheReasonInTheWelcome() throws IOException {
         start(Duration.ofSeconds(30), 64);
-        SshClient client = SshClient.setUpDefaultClient();
-        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-        client.start();
-        try (ClientSession session = client.connect("u", "127.0.0.1", server.port()).verify(Duration.ofSeconds(30)).getSession()) {
-            session.addPublicKeyIdentity(allowed);
-            session.auth().verify(Duration.ofSeconds(30));
+        SshClient client = plainClient();
+        try (ClientSession session = loggedIn(client)) {
             JobOpenChannel empty = new JobOpenChannel(new byte[0]);
             session.getService(ConnectionService.class).registerChannel(empty);
             empty.open().verify(Duration.ofSeconds(30));
@@ -215,12 +223,8 @@ class FarsyncServerTest {
     @Test
     void plainSshClient_stillReachesTheJobHandler_overTheSubsystem() throws IOException {
         start(Duration.ofSeconds(30), 64);
-        SshClient client = SshClient.setUpDefaultClient();
-        client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-        client.start();
-        try (ClientSession session = client.connect("u", "127.0.0.1", server.port()).verify(Duration.ofSeconds(30)).getSession()) {
-            session.addPublicKeyIdentity(allowed);
-            session.auth().verify(Duration.ofSeconds(30));
+        SshClient client = plainClient();
+        try (ClientSession session = loggedIn(client)) {
             try (ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM)) {
                 channel.open().verify(Duration.ofSeconds(30));
                 ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
