@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.server.SshServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -213,6 +215,25 @@ class SessionClientTest {
             session.close();
         }
         assertThat(jobsOpened).hasValue(1);
+    }
+
+    @Test
+    void serverWithoutJobChannels_isReportedAsOlder() throws IOException {
+        // an SSH server that logs the allowed key in but knows only sshd's own channel types
+        SshServer plain = SshServer.setUpDefaultServer();
+        plain.setHost("127.0.0.1");
+        plain.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+        plain.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(allowed.getPublic(), key));
+        plain.start();
+        try {
+            assertThatThrownBy(() -> SessionClient.open(new SessionClient.Target("u", "127.0.0.1", plain.getPort()), allowed,
+                    HostKeyTrust.exactly(hostKey.getPublic()), null, request(), TransportConfig.defaults(), 128, TIMEOUT))
+                    .isInstanceOfSatisfying(FarsyncException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.TRANSFER_FAILED))
+                    .hasMessageStartingWith("server u@127.0.0.1:" + plain.getPort() + " does not accept farsync-job@farsync.io channels")
+                    .hasMessageEndingWith("it runs an older farsync than this client");
+        } finally {
+            plain.stop(true);
+        }
     }
 
     @Test
