@@ -93,7 +93,7 @@ public final class SessionClient {
         client.setServerKeyVerifier(verifier);
         client.setUserAuthFactories(List.of(SignedPublicKeyAuth.factoryFor(identity)));
         // the job request (JSON), made as soon as the TCP connect measured the RTT, in parallel with
-        // the key exchange: the login flight that carries it waits for it on sshd's I/O thread
+        // the key exchange, which takes longer: the channel open that carries it follows the login
         CompletableFuture<byte[]> job = new CompletableFuture<>();
         CompletableFuture<Opening> early = new CompletableFuture<>();
         if (SignedPublicKeyAuth.isEd25519(identity)) {
@@ -219,7 +219,7 @@ public final class SessionClient {
             clock.roundTripSince(opening.sentAt(), "login and job channel");
             return channel;
         } catch (IOException e) {
-            if (opening.channel() != null && opening.channel().refusedAsUnknownType()) {
+            if (opening.refusedAsUnknownType()) {
                 throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server " + target + " does not accept "
                         + FarsyncServer.JOB_CHANNEL + " channels (" + describe(e) + "): it runs an older farsync than this client", e);
             }
@@ -228,30 +228,60 @@ public final class SessionClient {
     }
 
     /**
-     * A job channel whose CHANNEL_OPEN was sent at {@code sentAt} (nanoTime), or why it could not
-     * be: a failure is reported when the open is awaited, after the login's own outcome.
+     * A job channel being opened: its CHANNEL_OPEN is written as soon as both the login request
+     * went out (the caller) and the job request is made ({@code job}), by whichever thread comes
+     * last, never waiting: sshd's client runs the login's start on its I/O thread, or inline in
+     * {@code auth()} on the caller's, which is the thread that makes the request.
      */
-    private record Opening(JobOpenChannel channel, OpenFuture opened, long sentAt, IOException failure) {
-        /** Opens the channel with the request {@code job} carries (already complete: made before the login). */
-        static Opening start(ClientSession session, CompletableFuture<byte[]> job) {
-            long now = System.nanoTime();
-            try {
-                JobOpenChannel channel = ((CountingClientSession) session).register(new JobOpenChannel(job.join()));
-                return new Opening(channel, channel.open(), now, null);
-            } catch (IOException e) {
-                return new Opening(null, null, now, e);
-            } catch (RuntimeException e) {
-                // on sshd's I/O thread: thrown there it would end the connection as a failed login
-                return new Opening(null, null, now, new IOException("cannot open the channel: " + e, e));
-            }
+    private static final class Opening {
+        /** The channel, the open's future and when the CHANNEL_OPEN was written (nanoTime). */
+        private record Sent(JobOpenChannel channel, OpenFuture opened, long sentAt) {
         }
 
+        private final CompletableFuture<Sent> sent;
+
+        private Opening(CompletableFuture<Sent> sent) {
+            this.sent = sent;
+        }
+
+        static Opening start(ClientSession session, CompletableFuture<byte[]> job) {
+            return new Opening(job.thenApply(request -> {
+                try {
+                    JobOpenChannel channel = ((CountingClientSession) session).register(new JobOpenChannel(request));
+                    long now = System.nanoTime();
+                    return new Sent(channel, channel.open(), now);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }));
+        }
+
+        /** Waits for the server's confirmation; throws the open's failure, or the request's. */
         JobOpenChannel await(Duration timeout) throws IOException {
-            if (failure != null) {
-                throw failure;
+            Sent s;
+            try {
+                s = sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted opening the job channel", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException("cannot open the job channel: " + e.getCause(), e);
+            } catch (TimeoutException e) {
+                throw new IOException("job channel not opened within " + timeout.toSeconds() + " s", e);
             }
-            opened.verify(timeout);
-            return channel;
+            s.opened().verify(timeout);
+            return s.channel();
+        }
+
+        /** When the CHANNEL_OPEN was written (nanoTime); call after {@link #await}. */
+        long sentAt() {
+            return sent.join().sentAt();
+        }
+
+        /** True when the server refused the channel as of an unknown type. */
+        boolean refusedAsUnknownType() {
+            Sent s = sent.getNow(null);
+            return s != null && s.channel().refusedAsUnknownType();
         }
     }
 
