@@ -121,8 +121,8 @@ public final class SessionClient {
             session = connect(client, target, timeout, mismatch);
             clock.roundTrip("tcp connect");
             Duration rtt = clock.rtt();
-            // the login starts now, while the key exchange runs: started once that is over, sshd's
-            // client waits for the service accept before it sends the login (a round trip)
+            // the login starts now, while the key exchange runs, so that sshd writes it right behind
+            // its service request (PipelinedLogin), and the job channel's open right behind that
             session.addPublicKeyIdentity(identity);
             AuthFuture login = session.auth();
             SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
