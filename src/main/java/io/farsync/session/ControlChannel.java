@@ -25,7 +25,7 @@ final class ControlChannel {
     }
 
     synchronized void send(Object message) throws IOException {
-        byte[] line = JSON.writeValueAsBytes(message);
+        byte[] line = encode(message);
         out.write(line);
         out.write('\n');
         out.flush();
@@ -59,8 +59,18 @@ final class ControlChannel {
             }
             line.write(b);
         }
+        return decode(line.toString(StandardCharsets.UTF_8), type);
+    }
+
+    /** {@code message} as one line would carry it, without the newline (a job channel's open carries it). */
+    static byte[] encode(Object message) throws IOException {
+        return JSON.writeValueAsBytes(message);
+    }
+
+    /** The message that {@code line} (without its newline) carries; IOException if malformed. */
+    static <T> T decode(String line, Class<T> type) throws IOException {
         try {
-            return JSON.readValue(line.toString(StandardCharsets.UTF_8), type);
+            return JSON.readValue(line, type);
         } catch (IOException e) {
             throw new IOException("malformed control message: " + e.getMessage(), e);
         }

@@ -27,6 +27,12 @@ final class CountingClientSession extends ClientSessionImpl {
         super(client, ioSession);
     }
 
+    /** Registers {@code channel} with the connection, as sshd's own channel factories do, to open it next. */
+    <C extends org.apache.sshd.common.channel.Channel> C register(C channel) throws IOException {
+        getConnectionService().registerChannel(channel);
+        return channel;
+    }
+
     long wireBytes() {
         return inBytesCount.get() + outBytesCount.get() + TCP_IP_HEADER * (inPacketsCount.get() + outPacketsCount.get());
     }

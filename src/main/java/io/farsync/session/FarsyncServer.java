@@ -15,10 +15,12 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.common.channel.ChannelFactory;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionListener;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,9 +41,13 @@ import org.slf4j.LoggerFactory;
  * The endpoint daemon's network face: an embedded SSH server (public keys only) offering the
  * {@value #SUBSYSTEM} subsystem, and one UDP socket on the same port number carrying every
  * session's transport. Each subsystem channel is one job: request, welcome, transport, outcome.
+ * farsync's own client opens a {@value #JOB_CHANNEL} channel instead, which carries the request
+ * in its open (a round trip earlier, see {@link JobOpenChannel}) and then runs the same subsystem.
  */
 public final class FarsyncServer implements AutoCloseable {
     public static final String SUBSYSTEM = "farsync";
+    /** The channel type whose CHANNEL_OPEN carries the job request (a local name, RFC 4250 section 4.6.1). */
+    public static final String JOB_CHANNEL = "farsync-job@farsync.io";
     private static final Logger log = LoggerFactory.getLogger(FarsyncServer.class);
     private static final Pattern SESSION_ID = Pattern.compile("[0-9a-f]{16,64}");
     /** A client's RTT claim above this is ignored as absurd (it only sizes the first flight). */
@@ -139,6 +145,9 @@ public final class FarsyncServer implements AutoCloseable {
         // Nagle held the second message of each handshake flight for a round trip (see SessionClient)
         CoreModuleProperties.TCP_NODELAY.set(ssh, true);
         ssh.addSessionListener(new UnauthenticatedCap(settings.maxUnauthenticated()));
+        List<ChannelFactory> channels = new ArrayList<>(ssh.getChannelFactories());
+        channels.add(ServerJobChannel.FACTORY);
+        ssh.setChannelFactories(channels);
         ssh.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {
@@ -244,6 +253,8 @@ public final class FarsyncServer implements AutoCloseable {
 
     /** One subsystem channel: runs one job on its own thread. */
     private final class JobChannel implements Command {
+        /** The job channel, which was opened with the request; null on a subsystem channel, whose first line it is. */
+        private ServerJobChannel openedWith;
         private InputStream in;
         private OutputStream out;
         private ExitCallback exit;
@@ -274,6 +285,7 @@ public final class FarsyncServer implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) {
             user = channel.getSession().getUsername();
             peer = String.valueOf(channel.getSession().getClientAddress());
+            openedWith = channel instanceof ServerJobChannel job ? job : null;
             jobThreads.start(sessionThreadPrefix + sessionCounter.incrementAndGet() + "-" + user, this::run);
         }
 
@@ -294,7 +306,8 @@ public final class FarsyncServer implements AutoCloseable {
             boolean outcomeSent = false;
             Error fatal = null;
             try {
-                SessionRequest request = control.receive(SessionRequest.class);
+                SessionRequest request = openedWith != null ? ControlChannel.decode(openedWith.request(), SessionRequest.class)
+                        : control.receive(SessionRequest.class);
                 log.info("{}@{}: {}", user, peer, request);
                 SessionKeys keys = validate(request);
                 TransportConfig transport = transportFor(request);

@@ -19,11 +19,12 @@ import org.apache.sshd.common.session.Session;
  * <p>Both are what the SSH protocol allows: RFC 4252 section 5 lets a client send any method
  * first, and (section 5.1) passes what a client sends after the request that succeeds to the next
  * service, so a server processes the pipelined CHANNEL_OPEN only once the login has succeeded;
- * sshd's own server does (it handles a connection's packets in order). The channel open carries
- * no secret: the job request with the transport keys is sent only after the server confirmed the
- * channel, i.e. after login, and the host key was verified before the client's NEWKEYS. If the
- * login is refused, the server drops the connection at the unexpected CHANNEL_OPEN, after its
- * USERAUTH_FAILURE, and the client reports the refused key as before.
+ * sshd's own server does (it handles a connection's packets in order). The channel open is a
+ * {@link JobOpenChannel} and carries the job request with the transport keys: it goes only to the
+ * server whose host key was verified before the client's NEWKEYS, encrypted, and that server acts
+ * on it only after the login succeeded. If the login is refused, the server drops the connection
+ * at the unexpected CHANNEL_OPEN, after its USERAUTH_FAILURE, and the client reports the refused
+ * key as before.
  *
  * <p>A subclass of sshd's service because sshd has no setting for either: the "none" request is
  * {@link ClientUserAuthService#sendInitialAuthRequest}, which this overrides.
@@ -40,7 +41,7 @@ final class PipelinedLogin extends ClientUserAuthService {
 
     /**
      * The login service for an Ed25519 {@code identity}; {@code afterRequest} runs on sshd's I/O
-     * thread right after the signed request was written, before any answer: it opens the channel.
+     * thread right after the signed request was written, before any answer: it opens the job channel.
      */
     static ClientUserAuthServiceFactory factory(KeyPair identity, Consumer<ClientSession> afterRequest) {
         if (!SignedPublicKeyAuth.isEd25519(identity)) {

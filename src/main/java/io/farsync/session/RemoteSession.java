@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.client.channel.ClientChannel;
 import org.apache.sshd.common.SshConstants;
 
 /**
@@ -24,8 +24,8 @@ import org.apache.sshd.common.SshConstants;
 public final class RemoteSession implements AutoCloseable {
     private final SshClient client;
     private final CountingClientSession session;
-    private final ChannelSubsystem channel;
-    private final ControlChannel control;
+    /** The job channel, once the login succeeded and the server confirmed it. */
+    private volatile ClientChannel channel;
     private final UdpTransport udp;
     private final TransportConnection transport;
     private final CompletableFuture<ControlMessage> outcome = new CompletableFuture<>();
@@ -35,24 +35,33 @@ public final class RemoteSession implements AutoCloseable {
     private static final Duration DISCONNECT_WAIT = Duration.ofSeconds(5);
 
     /**
-     * Starts reading the server's answers to the request just sent: the welcome, then the outcome.
+     * The job channel, waited for on the control reader: returns it once the login succeeded and
+     * the server confirmed it, throws the {@link FarsyncException} that ends the job otherwise.
+     */
+    @FunctionalInterface
+    interface JobChannelWait {
+        ClientChannel await();
+    }
+
+    /**
+     * Starts reading the server's answers to the request just sent: the login's and the
+     * channel's, then the welcome, then the outcome.
      *
+     * @param jobChannel    the channel the answers come on
      * @param welcomeCheck what is wrong with a welcome, null if nothing; applied to accepting ones
      * @param welcomeTimeout a server that has not welcomed the request by then fails the job with
      *                       {@code silence}'s message
      */
-    RemoteSession(SshClient client, CountingClientSession session, ChannelSubsystem channel, ControlChannel control,
+    RemoteSession(SshClient client, CountingClientSession session, JobChannelWait jobChannel,
             UdpTransport udp, TransportConnection transport, Function<ControlMessage, String> welcomeCheck,
             Duration welcomeTimeout, String silence) {
         this.client = client;
         this.session = session;
-        this.channel = channel;
-        this.control = control;
         this.udp = udp;
         this.transport = transport;
         CompletableFuture.delayedExecutor(welcomeTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .execute(() -> fail(ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), silence)));
-        Thread reader = new Thread(() -> readMessages(welcomeCheck), "farsync-control-reader");
+        Thread reader = new Thread(() -> readMessages(jobChannel, welcomeCheck), "farsync-control-reader");
         reader.setDaemon(true);
         reader.start();
     }
@@ -115,11 +124,23 @@ public final class RemoteSession implements AutoCloseable {
     }
 
     /**
-     * Waits for the server's welcome, then its verdict. A failure, or the SSH connection
-     * dropping, also aborts the transport at once, so the local side stops instead of waiting out
-     * the idle timeout.
+     * Waits for the login and the job channel, the server's welcome, then its verdict. A failure,
+     * or the SSH connection dropping, also aborts the transport at once, so the local side stops
+     * instead of waiting out the idle timeout.
      */
-    private void readMessages(Function<ControlMessage, String> welcomeCheck) {
+    private void readMessages(JobChannelWait jobChannel, Function<ControlMessage, String> welcomeCheck) {
+        ClientChannel c;
+        try {
+            c = jobChannel.await();
+        } catch (FarsyncException e) {
+            fail(e);
+            return;
+        } catch (RuntimeException e) {
+            fail(new FarsyncException(ExitCode.TRANSFER_FAILED, "job channel failed: " + e, e));
+            return;
+        }
+        channel = c;
+        ControlChannel control = new ControlChannel(c.getInvertedOut(), c.getInvertedIn());
         try {
             ControlMessage w = control.receive(ControlMessage.class);
             String problem = w.ok() ? welcomeCheck.apply(w) : null;
@@ -144,9 +165,14 @@ public final class RemoteSession implements AutoCloseable {
 
     /** Ends the job with {@code failure} as the server's verdict, unless the server welcomed it first. */
     private void fail(ControlMessage failure) {
-        if (welcome.completeExceptionally(SessionClient.toException(failure))) {
-            outcome.complete(failure);
-            transport.abort(failure.message() == null ? "server reported " + failure.exit() : failure.message());
+        fail(SessionClient.toException(failure));
+    }
+
+    /** Ends the job with {@code e} (a refused login or job, silence), unless the server welcomed it first. */
+    private void fail(FarsyncException e) {
+        if (welcome.completeExceptionally(e)) {
+            outcome.complete(ControlMessage.failure(ControlMessage.WELCOME, e.exitCode().name(), e.getMessage()));
+            transport.abort(e.getMessage());
         }
     }
 
@@ -221,7 +247,10 @@ public final class RemoteSession implements AutoCloseable {
         transport.abort(reason);
         udp.close();
         CountDownLatch closed = whenClosed();
-        channel.close(true);
+        ClientChannel c = channel;
+        if (c != null) {
+            c.close(true);
+        }
         session.close(true);
         await(closed);
         client.stop();

@@ -19,13 +19,17 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.ArrayList;
 import org.apache.sshd.client.ClientBuilder;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.kex.BuiltinDHFactories;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
-import org.apache.sshd.client.channel.ChannelSubsystem;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.future.AuthFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.client.session.ClientConnectionServiceFactory;
 import org.apache.sshd.client.future.ConnectFuture;
@@ -35,8 +39,9 @@ import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.common.session.SessionHeartbeatController;
 
 /**
- * Opens a job on a farsync server: SSH connect and public-key login, host key verification, the
- * request with fresh transport keys, then the UDP transport to the port the server names.
+ * Opens a job on a farsync server: SSH connect, host key verification, public-key login with the
+ * job request (fresh transport keys included) in the same flight as a {@link JobOpenChannel},
+ * then the UDP transport to the server's port, started before the login's answer arrives.
  */
 public final class SessionClient {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -68,10 +73,11 @@ public final class SessionClient {
 
     /**
      * As {@link #open(Target, KeyPair, ServerKeyVerifier, AtomicReference, SessionRequest, TransportConfig, int, Duration)},
-     * but returns as soon as the request is sent, a round trip earlier: the caller starts using
-     * the transport at once. A refusal, or no welcome within {@code timeout}, then aborts the
-     * transport, and {@link RemoteSession#awaitOutcome} and {@link RemoteSession#serverError}
-     * report it with the server's exit code and message.
+     * but returns as soon as the login and the request are sent, a round trip earlier: the caller
+     * starts using the transport at once. A refused key, a refused job, or no welcome within
+     * {@code timeout}, then aborts the transport, and {@link RemoteSession#awaitOutcome} and
+     * {@link RemoteSession#serverError} report it with its exit code and message. A changed host
+     * key still throws here: the key exchange ends before anything is sent.
      */
     public static RemoteSession openWithoutWelcome(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
@@ -86,13 +92,19 @@ public final class SessionClient {
         client.setSessionFactory(new CountingClientSession.Factory(client));
         client.setServerKeyVerifier(verifier);
         client.setUserAuthFactories(List.of(SignedPublicKeyAuth.factoryFor(identity)));
+        // the job request (JSON), made as soon as the TCP connect measured the RTT, in parallel with
+        // the key exchange, which takes longer: the channel open that carries it follows the login
+        CompletableFuture<byte[]> job = new CompletableFuture<>();
         CompletableFuture<Opening> early = new CompletableFuture<>();
         if (SignedPublicKeyAuth.isEd25519(identity)) {
-            client.setServiceFactories(List.of(PipelinedLogin.factory(identity, s -> early.complete(Opening.start(s))),
+            client.setServiceFactories(List.of(PipelinedLogin.factory(identity, s -> early.complete(Opening.start(s, job))),
                     ClientConnectionServiceFactory.INSTANCE));
         }
         client.setKeyExchangeFactories(preferredKeyExchanges());
-        lowLatency(client);
+        // Nagle's algorithm held each second message of a flight (the server's KEXINIT behind its
+        // version line, NEWKEYS behind the key exchange reply) until the first was acknowledged:
+        // one round trip each (measured: three of the 14 round trips before data flowed at 600 ms).
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         Thread warmUp = new Thread(() -> ControlChannel.warmUp(request, ControlMessage.welcome(1)), "farsync-json-warmup");
         warmUp.setDaemon(true);
         warmUp.start();
@@ -104,34 +116,31 @@ public final class SessionClient {
         SetupClock clock = new SetupClock();
         CountingClientSession session = null;
         UdpTransport udp = null;
-        boolean authenticated = false;
+        boolean loginSent = false;
         try {
             session = connect(client, target, timeout, mismatch);
             clock.roundTrip("tcp connect");
-            session.addPublicKeyIdentity(identity);
-            try {
-                session.auth().verify(timeout);
-            } catch (IOException e) {
-                throw hostKeyProblem(mismatch, target, e).orElseThrow(() -> new FarsyncException(ExitCode.AUTH_FAILED,
-                        "server " + target + " refused our key (" + KeyFiles.fingerprint(identity.getPublic())
-                                + "): add it to the server's authorized keys", e));
-            }
-            authenticated = true;
-            clock.phase("ssh key exchange and login");
-            SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
-            String encodedKeys = Base64.getEncoder().encodeToString(keys.toBytes());
-            clock.phase("session keys");
-            // opened behind the login request (PipelinedLogin), or now for other key types
-            Opening opening = early.isDone() ? early.join() : Opening.start(session);
-            ChannelSubsystem channel = opening.await(timeout);
-            clock.roundTripSince(opening.sentAt(), "channel open");
-            ControlChannel control = new ControlChannel(channel.getInvertedOut(), channel.getInvertedIn());
             Duration rtt = clock.rtt();
-            control.send(request.withKeys(encodedKeys).withRtt(rtt));
+            // the login starts now, while the key exchange runs, so that sshd writes it right behind
+            // its service request (PipelinedLogin), and the job channel's open right behind that
+            session.addPublicKeyIdentity(identity);
+            AuthFuture login = session.auth();
+            SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
+            try {
+                job.complete(ControlChannel.encode(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())).withRtt(rtt)));
+            } catch (IOException | RuntimeException e) {
+                job.completeExceptionally(e);
+                throw e;
+            }
+            clock.phase("session keys and request");
+            Opening opening = awaitLoginFlight(session, login, early, job, target, identity, mismatch, timeout);
+            loginSent = true;
+            clock.phase("ssh key exchange, login and job request sent");
             udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(rtt));
             // The server's UDP port has its SSH port's number (FarsyncServer.start): the transport
-            // starts now, a round trip before the welcome, and the server holds what arrives
-            // before it accepted the keys. The welcome still confirms the port. The TCP peer
+            // starts now, with the login's answer and the welcome still on their way, and the
+            // server holds what arrives before it accepted the keys (the host key was verified
+            // before any of this was sent). The welcome still confirms the port. The TCP peer
             // actually reached names both host and port: sshd's client configuration (a Host
             // entry's HostName/Port) can substitute them for the target's.
             InetSocketAddress peer = (InetSocketAddress) session.getIoSession().getRemoteAddress();
@@ -139,7 +148,8 @@ public final class SessionClient {
             int udpPort = peer.getPort();
             TransportConnection transport = udp.connect(new InetSocketAddress(server, udpPort), keys);
             clock.done();
-            RemoteSession remote = new RemoteSession(client, session, channel, control, udp, transport,
+            RemoteSession remote = new RemoteSession(client, session,
+                    () -> jobChannel(login, opening, target, identity, mismatch, timeout, clock), udp, transport,
                     w -> w.udpPort() == null || w.udpPort() != udpPort
                             ? "server " + target + " has its UDP port at " + w.udpPort() + ", not at its SSH port " + udpPort : null,
                     timeout, "server " + target + " did not answer the session request within " + timeout.toSeconds() + " s");
@@ -152,50 +162,127 @@ public final class SessionClient {
             throw e;
         } catch (IOException | RuntimeException e) {
             cleanup(client, session, udp);
-            // once logged in the host was reached: what fails after that is the session itself
-            throw new FarsyncException(authenticated ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
+            // once the login is on its way the host was reached: what fails after that is the session itself
+            throw new FarsyncException(loginSent ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
                     "session with " + target + " failed: " + describe(e), e);
         }
     }
 
     /**
-     * A channel whose CHANNEL_OPEN was sent at {@code sentAt} (nanoTime), or why it could not be:
-     * a failure is reported when the open is awaited, after the login's own outcome.
+     * Waits until the login flight, with the job channel's open, is on its way: with pipelining
+     * ({@link PipelinedLogin}) before the login's answer; for other key types after the login
+     * succeeded, when the channel is opened here. A login that ended first (a refused key, a changed
+     * host key) throws.
      */
-    private record Opening(ChannelSubsystem channel, OpenFuture opened, long sentAt, IOException failure) {
-        static Opening start(ClientSession session) {
-            long now = System.nanoTime();
-            try {
-                ChannelSubsystem channel = session.createSubsystemChannel(FarsyncServer.SUBSYSTEM);
-                return new Opening(channel, channel.open(), now, null);
-            } catch (IOException e) {
-                return new Opening(null, null, now, e);
-            } catch (RuntimeException e) {
-                // on sshd's I/O thread: thrown there it would end the connection as a failed login
-                return new Opening(null, null, now, new IOException("cannot open the channel: " + e, e));
-            }
+    private static Opening awaitLoginFlight(CountingClientSession session, AuthFuture login,
+            CompletableFuture<Opening> early, CompletableFuture<byte[]> job, Target target, KeyPair identity,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, Duration timeout) {
+        CompletableFuture<Void> loginOver = new CompletableFuture<>();
+        login.addListener(f -> loginOver.complete(null));
+        try {
+            CompletableFuture.anyOf(early, loginOver).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FarsyncException(ExitCode.UNREACHABLE, "interrupted while logging in to " + target, e);
+        } catch (ExecutionException | TimeoutException e) {
+            // the login's own wait below reports it
         }
+        if (early.isDone()) {
+            return early.join();
+        }
+        verifyLogin(login, target, identity, mismatch, timeout);
+        return Opening.start(session, job);
+    }
 
-        ChannelSubsystem await(Duration timeout) throws IOException {
-            if (failure != null) {
-                throw failure;
-            }
-            opened.verify(timeout);
-            return channel;
+    /** Returns once the login succeeded; throws what the user sees when it did not. */
+    private static void verifyLogin(AuthFuture login, Target target, KeyPair identity,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, Duration timeout) {
+        try {
+            login.verify(timeout);
+        } catch (IOException e) {
+            throw hostKeyProblem(mismatch, target, e).orElseThrow(() -> new FarsyncException(ExitCode.AUTH_FAILED,
+                    "server " + target + " refused our key (" + KeyFiles.fingerprint(identity.getPublic())
+                            + "): add it to the server's authorized keys", e));
         }
     }
 
     /**
-     * Turns off what adds round trips to a handshake of small messages: Nagle's algorithm held
-     * each second message of a flight (the server's KEXINIT behind its version line, NEWKEYS
-     * behind the key exchange reply, the answer to the "none" login behind the service accept)
-     * until the first was acknowledged, one round trip each (measured: three of the 14 round trips
-     * before data flowed at 600 ms), and the subsystem request's reply is not needed: a server
-     * that refuses the subsystem closes the channel, which the wait for the welcome reports.
+     * The job channel once the login succeeded and the server confirmed the channel (the flight
+     * the client sent both in takes one round trip); throws what ends the job otherwise. Runs on
+     * the session's control reader, while the transport already carries data.
      */
-    private static void lowLatency(SshClient client) {
-        CoreModuleProperties.TCP_NODELAY.set(client, true);
-        CoreModuleProperties.REQUEST_SUBSYSTEM_REPLY.set(client, false);
+    private static ClientChannel jobChannel(AuthFuture login, Opening opening, Target target, KeyPair identity,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, Duration timeout, SetupClock clock) {
+        verifyLogin(login, target, identity, mismatch, timeout);
+        try {
+            ClientChannel channel = opening.await(timeout);
+            clock.roundTripSince(opening.sentAt(), "login and job channel");
+            return channel;
+        } catch (IOException e) {
+            if (opening.refusedAsUnknownType()) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "server " + target + " does not accept "
+                        + FarsyncServer.JOB_CHANNEL + " channels (" + describe(e) + "): it runs an older farsync than this client", e);
+            }
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "session with " + target + " failed: " + describe(e), e);
+        }
+    }
+
+    /**
+     * A job channel being opened: its CHANNEL_OPEN is written as soon as both the login request
+     * went out (the caller) and the job request is made ({@code job}), by whichever thread comes
+     * last, never waiting: sshd's client runs the login's start on its I/O thread, or inline in
+     * {@code auth()} on the caller's, which is the thread that makes the request.
+     */
+    private static final class Opening {
+        /** The channel, the open's future and when the CHANNEL_OPEN was written (nanoTime). */
+        private record Sent(JobOpenChannel channel, OpenFuture opened, long sentAt) {
+        }
+
+        private final CompletableFuture<Sent> sent;
+
+        private Opening(CompletableFuture<Sent> sent) {
+            this.sent = sent;
+        }
+
+        static Opening start(ClientSession session, CompletableFuture<byte[]> job) {
+            return new Opening(job.thenApply(request -> {
+                try {
+                    JobOpenChannel channel = ((CountingClientSession) session).register(new JobOpenChannel(request));
+                    long now = System.nanoTime();
+                    return new Sent(channel, channel.open(), now);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }));
+        }
+
+        /** Waits for the server's confirmation; throws the open's failure, or the request's. */
+        JobOpenChannel await(Duration timeout) throws IOException {
+            Sent s;
+            try {
+                s = sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted opening the job channel", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException("cannot open the job channel: " + e.getCause(), e);
+            } catch (TimeoutException e) {
+                throw new IOException("job channel not opened within " + timeout.toSeconds() + " s", e);
+            }
+            s.opened().verify(timeout);
+            return s.channel();
+        }
+
+        /** When the CHANNEL_OPEN was written (nanoTime); call after {@link #await}. */
+        long sentAt() {
+            return sent.join().sentAt();
+        }
+
+        /** True when the server refused the channel as of an unknown type. */
+        boolean refusedAsUnknownType() {
+            Sent s = sent.getNow(null);
+            return s != null && s.channel().refusedAsUnknownType();
+        }
     }
 
     /** Waits for the server's welcome; on failure tears the session down and throws what the user sees. */

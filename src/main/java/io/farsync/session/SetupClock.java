@@ -6,9 +6,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Times the steps of a session's setup and estimates the round-trip time from the steps that are
- * exactly one round trip (the TCP connect, the channel open from its request). The estimate sizes the transport's
+ * exactly one round trip (the TCP connect, the login and job channel from their flight). The estimate sizes the transport's
  * first flight; the debug log shows each step in round trips, which is how the fixed cost of a
- * sync at 600 ms was found and cut (see docs/PERFORMANCE.md).
+ * sync at 600 ms was found and cut (see docs/PERFORMANCE.md). Steps end on more than one thread
+ * (the login's answer arrives on the control reader), hence the locks.
  */
 final class SetupClock {
     private static final Logger log = LoggerFactory.getLogger(SetupClock.class);
@@ -18,7 +19,7 @@ final class SetupClock {
     private long minRoundTrip = Long.MAX_VALUE;
 
     /** A step that took one round trip just ended. */
-    void roundTrip(String step) {
+    synchronized void roundTrip(String step) {
         long now = System.nanoTime();
         minRoundTrip = Math.min(minRoundTrip, now - last);
         report(step, now);
@@ -28,24 +29,24 @@ final class SetupClock {
      * A step that began with a message sent at {@code sentAt} (nanoTime, perhaps on another
      * thread, inside the previous step) and took one round trip just ended.
      */
-    void roundTripSince(long sentAt, String step) {
+    synchronized void roundTripSince(long sentAt, String step) {
         long now = System.nanoTime();
         minRoundTrip = Math.min(minRoundTrip, now - sentAt);
         report(step, now);
     }
 
     /** Any other step just ended. */
-    void phase(String step) {
+    synchronized void phase(String step) {
         report(step, System.nanoTime());
     }
 
     /** The smallest one-round-trip step so far, an upper bound of the path's RTT; zero before any. */
-    Duration rtt() {
+    synchronized Duration rtt() {
         return minRoundTrip == Long.MAX_VALUE ? Duration.ZERO : Duration.ofNanos(minRoundTrip);
     }
 
     /** The transport is about to send its first datagram. */
-    void done() {
+    synchronized void done() {
         long now = System.nanoTime();
         if (log.isDebugEnabled()) {
             log.debug("session setup: {} ms, {} round trips of {} ms", (now - start) / 1_000_000, roundTrips(now - start),
