@@ -16,8 +16,9 @@ import org.apache.sshd.server.channel.ChannelSession;
  * if the client had requested it and sent the request as its first line.
  *
  * <p>Authentication comes first by construction: sshd hands a CHANNEL_OPEN to its connection
- * service, which creates this channel, only after the login succeeded; before that the message is
- * a protocol error that ends the connection (FarsyncServerTest shows both).
+ * service, which creates this channel, only after the login succeeded; before that sshd ends the
+ * connection at it or, behind an unsigned public-key query, answers USERAUTH_FAILURE and ignores
+ * it: no job either way (FarsyncServerTest shows the first).
  */
 final class ServerJobChannel extends ChannelSession {
     /** Registers the job channel type with sshd's server. */
