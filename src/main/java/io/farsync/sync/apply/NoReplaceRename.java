@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * Renames a file below a root only if the new name is free, atomically: Linux's
  * {@code renameat2(RENAME_NOREPLACE)} through JNA ({@link NativeFiles}; kernel 3.15+, glibc 2.28+).
  *
- * <p>Why: {@link Applier#carry} checks that the new name is free and then renames; a file made
+ * <p>Why: {@link Applier#carry} (and a conflict copy's publication) checks that the new name is free and then renames; a file made
  * there in between (by a user, or by another session on the root) would be silently replaced
  * and lost. The JDK has no no-replace rename ({@code Files.move} without REPLACE_EXISTING checks
  * first too). As {@link DirectoryHandle} does, both parents are opened from the root (which may
@@ -22,11 +22,11 @@ import org.slf4j.LoggerFactory;
  * arm64 (the open flags differ per architecture), without renameat2 in the C library, or where
  * the file system refuses the flag ({@code EINVAL}, e.g. some network file systems).
  */
-final class NoReplaceRename {
+public final class NoReplaceRename {
     private static final Logger log = LoggerFactory.getLogger(NoReplaceRename.class);
 
     /** What {@link #rename} did. */
-    enum Result { RENAMED, TAKEN, UNSUPPORTED }
+    public enum Result { RENAMED, TAKEN, UNSUPPORTED }
 
     private static final int RENAME_NOREPLACE = 1;
     private static final int EEXIST = 17;
@@ -80,7 +80,7 @@ final class NoReplaceRename {
      * existing) unless {@code to} exists. Throws an {@link EntryFailure} if a parent is a symlink
      * or no directory, and an IOException naming the errno for other failures of the system calls.
      */
-    static Result rename(Path root, String from, String to) throws IOException, EntryFailure {
+    public static Result rename(Path root, String from, String to) throws IOException, EntryFailure {
         if (C == null) {
             return Result.UNSUPPORTED;
         }

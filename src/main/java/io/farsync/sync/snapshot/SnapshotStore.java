@@ -302,13 +302,33 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Undoes the open transaction, the changes a read applied included (the next flush applies
+     * them again). After an error SQLite rolls back on its own (SQLITE_FULL, IOERR, NOMEM, even
+     * in a read) the connection is left in autocommit and the driver's rollback fails before it
+     * begins the next transaction: it is begun here, so that later changes stay in one
+     * transaction and the next commit has one to commit.
+     */
     private void rollBack() {
         applied = 0;
         try {
             db.rollback();
-        } catch (SQLException ignored) {
-            // the original error is the one to report
+        } catch (SQLException noTransaction) {
+            try (Statement st = db.createStatement()) {
+                st.execute("BEGIN");
+            } catch (SQLException ignored) {
+                // the original error is the one to report
+            }
         }
+    }
+
+    /**
+     * A failed read: its transaction may already be gone (see {@link #rollBack}), and with it
+     * the changes applied for it, so they are counted as not applied, whatever the error.
+     */
+    private FarsyncException readFailure(SQLException e) {
+        rollBack();
+        return failure("cannot read snapshot database " + file, e);
     }
 
     /** Runs the changes not yet applied in the open transaction, in order. */
@@ -428,7 +448,7 @@ public final class SnapshotStore implements AutoCloseable {
             }
             endRead();
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
         return SortedEntries.treeOf(rows);
     }
@@ -441,7 +461,7 @@ public final class SnapshotStore implements AutoCloseable {
             endRead();
             return out;
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
     }
 
@@ -469,7 +489,7 @@ public final class SnapshotStore implements AutoCloseable {
             }
             endRead();
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
         return found;
     }
@@ -495,7 +515,7 @@ public final class SnapshotStore implements AutoCloseable {
             endRead();
             return result;
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
     }
 
@@ -528,7 +548,7 @@ public final class SnapshotStore implements AutoCloseable {
             }
             endRead();
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
         return out;
     }
@@ -582,7 +602,7 @@ public final class SnapshotStore implements AutoCloseable {
             endRead();
             return RunRecord.fromMeta(meta, errors);
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
     }
 
@@ -603,7 +623,7 @@ public final class SnapshotStore implements AutoCloseable {
             endRead();
             return value;
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
     }
 
@@ -619,7 +639,7 @@ public final class SnapshotStore implements AutoCloseable {
             endRead();
             return n;
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
     }
 
@@ -630,7 +650,7 @@ public final class SnapshotStore implements AutoCloseable {
             rs.next();
             return rs.getString(1);
         } catch (SQLException e) {
-            throw failure("cannot read snapshot database " + file, e);
+            throw readFailure(e);
         }
     }
 

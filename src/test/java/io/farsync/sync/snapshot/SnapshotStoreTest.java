@@ -182,6 +182,39 @@ class SnapshotStoreTest {
     }
 
     /**
+     * A read that fails after SQLite rolled the open transaction back on its own (as it does for
+     * SQLITE_FULL, IOERR or NOMEM even in a read) must not leave the store counting the rows it
+     * applied there: the next flush applies and commits every pending row. SQLite's own rollback
+     * cannot be provoked on demand in a test, so it is issued on the store's connection, and a
+     * table the read needs is dropped to make the read fail.
+     */
+    @Test
+    void aReadFailingAfterSqliteRolledBack_leavesEveryPendingRowToTheNextFlush() throws Exception {
+        Path db = tmp.resolve("s.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            s.commitOnFlushOnly(true);
+            s.put(file("a", 1));
+            s.put(file("d/x", 2));
+            s.moveTree("d", "e");
+            assertThat(s.entryCount()).as("applied in the open transaction").isEqualTo(2);
+            java.lang.reflect.Field field = SnapshotStore.class.getDeclaredField("db");
+            field.setAccessible(true);
+            java.sql.Connection connection = (java.sql.Connection) field.get(s);
+            try (java.sql.Statement st = connection.createStatement()) {
+                st.execute("ROLLBACK"); // what SQLite does itself after a SQLITE_FULL/IOERR/NOMEM
+                st.execute("DROP TABLE run_errors");
+            }
+            assertThatThrownBy(s::lastRun).hasMessageContaining("cannot read snapshot database");
+            s.put(file("f", 3));
+            s.flush();
+        }
+        try (SnapshotStore s = SnapshotStore.openReadOnly(db)) {
+            assertThat(s.loadAll()).as("every pending row, moved once").containsOnlyKeys("a", "e/x", "f");
+            assertThat(s.get("e/x")).contains(file("e/x", 2));
+        }
+    }
+
+    /**
      * Under commitOnFlushOnly, reads and side-table writes see the buffered rows (applied in the
      * open transaction) but commit nothing: another connection sees none of it until the flush.
      */
