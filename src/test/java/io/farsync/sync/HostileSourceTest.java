@@ -435,12 +435,18 @@ class HostileSourceTest {
         assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 
-    @Test
-    void eagerFileTheDestinationAlreadyHas_isAcknowledged_andItsBytesDroppedThroughARestart() throws Exception {
+    /** Offers {@code f} as MetaEager where the destination already has it as described; returns the bytes to send. */
+    private byte[] offerEagerlyWhatIsThere() throws IOException {
         Trees.write(dst.resolve("f"), "mine!", T);
         handshake();
         byte[] theirs = "other".getBytes(StandardCharsets.UTF_8);
         send(new Message.MetaEager(0, file("f", theirs.length)));
+        return theirs;
+    }
+
+    @Test
+    void eagerFileTheDestinationAlreadyHas_isAcknowledged_andItsBytesDroppedThroughARestart() throws Exception {
+        byte[] theirs = offerEagerlyWhatIsThere();
         send(new Message.FileData(0, theirs));
         send(new Message.FileRestart(0, file("f", theirs.length)));
         send(new Message.FileData(0, theirs));
@@ -463,10 +469,7 @@ class HostileSourceTest {
 
     @Test
     void fileDataAfterADroppedEagerFileEnded_isAProtocolError() throws Exception {
-        Trees.write(dst.resolve("f"), "mine!", T);
-        handshake();
-        byte[] theirs = "other".getBytes(StandardCharsets.UTF_8);
-        send(new Message.MetaEager(0, file("f", theirs.length)));
+        byte[] theirs = offerEagerlyWhatIsThere();
         send(new Message.FileEnd(0, xxh64(theirs)));
         send(new Message.FileData(0, theirs));
 
