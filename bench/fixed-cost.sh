@@ -3,18 +3,21 @@
 # (a fresh destination each run, so the file is always sent), JVM start to exit, host A -> B.
 # Prints one line per run, then the client's timeline of the last run (DEBUG log: the session
 # set-up steps in round trips, the first and last file messages), to count round trips.
-#   WAN_NS=<ns> bench/fixed-cost.sh [--delay-ms ONE_WAY (50)] [--runs N (3)] [--rate MBIT (500)] [--farsync BIN]
+#   WAN_NS=<ns> bench/fixed-cost.sh [--delay-ms ONE_WAY (50)] [--runs N (3)] [--rate MBIT (500)] [--size BYTES] [--farsync BIN]
+# --size: the file is BYTES of seeded pseudo-random data instead (above MessageCodec.INLINE_MAX, 131072:
+# a large file's path, MetaEager or Meta+Need).
 # FARSYNC_CDS=off measures without the class-data archive (see bin/farsync). --farsync runs another
 # build's bin/farsync (a frozen copy, for A/B runs; default: this checkout's).
 set -euo pipefail
-DELAY=50 RUNS=3 RATE=500 FARSYNC=
+DELAY=50 RUNS=3 RATE=500 SIZE= FARSYNC=
 while [[ $# -gt 0 ]]; do
     case $1 in
         --delay-ms) DELAY=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --rate) RATE=$2; shift 2 ;;
+        --size) SIZE=$2; shift 2 ;;
         --farsync) FARSYNC=$2; shift 2 ;;
-        *) sed -n '2,8p' "$0"; exit 2 ;;
+        *) sed -n '2,10p' "$0"; exit 2 ;;
     esac
 done
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +26,11 @@ WAN=${WAN:-/work/shared/wan/wan}
 W=${BENCH_DIR:-/tmp/farsync-fixed-cost-${WAN_NS:-wan}}
 rm -rf "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
 "$FARSYNC" --version >/dev/null    # build (and make the class-data archive) outside the timing
-echo "one small file" > "$W/data/small.txt"
+if [[ -n $SIZE ]]; then
+    python3 -c "import random,sys; sys.stdout.buffer.write(random.Random(1).randbytes($SIZE))" >"$W/data/small.txt"
+else
+    echo "one small file" > "$W/data/small.txt"
+fi
 
 "$WAN" up --delay-ms "$DELAY" --rate "$RATE" >&2
 cleanup() {

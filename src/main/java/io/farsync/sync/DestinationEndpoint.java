@@ -226,6 +226,9 @@ public final class DestinationEndpoint {
         /** The source numbers entries 0, 1, 2... in sending order; anything else is refused. */
         private int nextId;
         private final Map<Integer, Incoming> incoming = new HashMap<>();
+        /** MetaEager files settled or refused without their contents: what follows for them is dropped. */
+        private final Set<Integer> dropping = new HashSet<>();
+        private long droppedBytes;
         /** Files asked for a second time after a checksum mismatch. */
         private final Set<Integer> resent = new HashSet<>();
         private final Map<Integer, WireEntry> directories = new HashMap<>();
@@ -320,7 +323,7 @@ public final class DestinationEndpoint {
             }
 
             boolean metaEnd = false;
-            while (!metaEnd || !incoming.isEmpty()) {
+            while (!metaEnd || !incoming.isEmpty() || !dropping.isEmpty()) {
                 Message m = peer.poll();
                 if (m == null && commits.isEmpty()) {
                     commitAndAck(false);
@@ -349,6 +352,9 @@ public final class DestinationEndpoint {
             commitAndAck(true);
             if (resumedBytes > 0) {
                 log.info("resumed partial files in {}: {} bytes not sent again", root, resumedBytes);
+            }
+            if (droppedBytes > 0) {
+                log.info("dropped {} bytes sent eagerly for files settled without them in {}", droppedBytes, root);
             }
             List<String> reported = MessageCodec.fitInFrame(errors);
             if (!reported.equals(errors)) {
@@ -402,7 +408,7 @@ public final class DestinationEndpoint {
                     bytes += size;
                 }
             }
-            peer.send(new Message.Deviations(batch, true, whole && scan.entries().isEmpty()));
+            peer.send(new Message.Deviations(batch, true, whole && scan.entries().isEmpty(), !partials.isEmpty()));
             if (scan.staleTempsRemoved() > 0) {
                 log.info("removed {} temp files left by an interrupted sync in {}", scan.staleTempsRemoved(), root);
             }
@@ -439,10 +445,17 @@ public final class DestinationEndpoint {
         private void handle(Message m) {
             if (m instanceof Message.Meta meta) {
                 claimId(meta.id());
-                onMeta(meta.id(), meta.entry(), null);
+                onMeta(meta.id(), meta.entry(), null, false);
             } else if (m instanceof Message.FileInline f) {
                 claimId(f.id());
-                onMeta(f.id(), f.entry(), f);
+                onMeta(f.id(), f.entry(), f, false);
+            } else if (m instanceof Message.MetaEager eager) {
+                claimId(eager.id());
+                onMeta(eager.id(), eager.entry(), null, true);
+                if (!incoming.containsKey(eager.id())) {
+                    // settled or refused without its contents, which are on their way anyway
+                    dropping.add(eager.id());
+                }
             } else if (m instanceof Message.Link link) {
                 claimId(link.id());
                 onLink(link.id(), link.entry(), link.target());
@@ -453,12 +466,20 @@ public final class DestinationEndpoint {
                 claimId(del.id());
                 onDelete(del.id(), del.expected());
             } else if (m instanceof Message.FileData data) {
-                onData(data);
+                if (dropping.contains(data.id())) {
+                    droppedBytes += data.data().length;
+                } else {
+                    onData(data);
+                }
                 peer.recycle(data); // written (or dropped): its array goes back to the reader
             } else if (m instanceof Message.FileEnd end) {
-                onEnd(end);
+                if (!dropping.remove(end.id())) {
+                    onEnd(end);
+                }
             } else if (m instanceof Message.FileFrom from) {
                 onFrom(from);
+            } else if (m instanceof Message.FileRestart restart && dropping.contains(restart.id())) {
+                log.debug("entry {} restarted, still dropped", restart.id());
             } else if (m instanceof Message.FileRestart restart) {
                 Incoming in = incoming.get(restart.id());
                 WireEntry e = restart.entry();
@@ -471,6 +492,8 @@ public final class DestinationEndpoint {
                     deleteQuietly(applier.target(in.entry.path()).resolveSibling(in.partialName));
                 }
                 incoming.put(restart.id(), incomingFor(e));
+            } else if (m instanceof Message.FileAbort abort && dropping.remove(abort.id())) {
+                log.debug("entry {} dropped: {}", abort.id(), abort.reason());
             } else if (m instanceof Message.FileAbort abort) {
                 Incoming in = incoming.remove(abort.id());
                 if (in == null) {
@@ -494,8 +517,11 @@ public final class DestinationEndpoint {
             nextId++;
         }
 
-        /** A Meta, or with {@code inline} a FileInline: its contents are there if they are needed. */
-        private void onMeta(int id, WireEntry e, Message.FileInline inline) {
+        /**
+         * A Meta, or with {@code inline} a FileInline: its contents are there if they are needed;
+         * or with {@code eager} a MetaEager: they are on their way.
+         */
+        private void onMeta(int id, WireEntry e, Message.FileInline inline, boolean eager) {
             PathJail.checkWirePath(e.path());
             try {
                 if (bidi != null) {
@@ -524,6 +550,8 @@ public final class DestinationEndpoint {
                             settle(id, e.path(), applier.retime(e).entry(), Outcome.METADATA);
                         } else if (inline != null) {
                             takeInline(id, inline);
+                        } else if (eager) {
+                            takeEager(id, e);
                         } else {
                             askFor(id, e);
                         }
@@ -789,8 +817,7 @@ public final class DestinationEndpoint {
             Incoming in = incomingFor(e);
             incoming.put(id, in);
             if (in.partialName != null) {
-                String parent = Entry.parentOf(e.path());
-                Path partial = partials.remove(parent.isEmpty() ? in.partialName : parent + "/" + in.partialName);
+                Path partial = partials.remove(partialKey(in));
                 if (partial != null) {
                     try {
                         int blockSize = BlockHashes.blockSizeFor(e.size());
@@ -808,6 +835,25 @@ public final class DestinationEndpoint {
                 }
             }
             peer.send(new Message.Need(id));
+        }
+
+        /**
+         * Receives a MetaEager's contents, coming from offset 0 without a Need. The source sends
+         * one only when our Deviations reported no partial file; should one be there anyway, it
+         * is overwritten from the start (no bytes are lost, only the resume).
+         */
+        private void takeEager(int id, WireEntry e) {
+            Incoming in = incomingFor(e);
+            incoming.put(id, in);
+            if (in.partialName != null && partials.remove(partialKey(in)) != null) {
+                log.info("{} sent whole though a partial copy was here; receiving it from the start", e.path());
+            }
+        }
+
+        /** {@code in}'s partial file as the scan lists it: its path in the tree. */
+        private String partialKey(Incoming in) {
+            String parent = Entry.parentOf(in.entry.path());
+            return parent.isEmpty() ? in.partialName : parent + "/" + in.partialName;
         }
 
         /** The source verified a prefix of our partial file: keep it and append from there. */

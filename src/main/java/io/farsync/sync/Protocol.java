@@ -18,8 +18,9 @@ final class Protocol {
      * 6: entries carry uid, gid and xattrs; Link messages; version vectors before bidi passes; persistent sessions.
      * 7: content hashes after the version vectors where both sides changed a file to one size.
      * 8: FileInline (a small new file with its contents, no Need); Deviations say if the destination is empty.
+     * 9: MetaEager (a large file's contents follow without a Need); Deviations say if the destination holds partial files.
      */
-    static final int VERSION = 8;
+    static final int VERSION = 9;
 
     private Protocol() {
     }

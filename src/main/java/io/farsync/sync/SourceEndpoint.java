@@ -52,6 +52,8 @@ public final class SourceEndpoint {
     /** ...or once this long has passed since it first changed, quiet or not. */
     static final long MAX_SETTLE_WAIT_NANOS = 10_000_000_000L;
     private static final String CHANGED = "changed during transfer";
+    /** Why the contents of an eagerly sent file the destination settled without them stop (see {@link #sendFile}). */
+    static final String NOT_NEEDED = "not needed: settled without its contents";
     /** Destination-only entries a mirror run accepts: bounds what a hostile destination can make us hold. */
     private static final int MAX_EXTRAS = 10_000_000;
     /** Snapshot meta key: the owner/xattr settings the records were made with ({@link SyncOptions#metadataKey()}). */
@@ -245,6 +247,10 @@ public final class SourceEndpoint {
         private boolean withholding;
         /** Which small files go out as FileInline (see {@link #inline}); none until planned. */
         private Predicate<Entry> inlined = e -> false;
+        /** Whether larger files go out as MetaEager with their contents at once (see {@link #eagerTo}). */
+        private boolean eagerFiles;
+        /** Files sent as MetaEager: their contents were queued without a Need. */
+        private final BitSet eager = new BitSet();
         /** One byte past a file's end: whether it grew while read whole. */
         private final ByteBuffer probe = ByteBuffer.allocate(1);
 
@@ -326,6 +332,7 @@ public final class SourceEndpoint {
             if (bidi == null) {
                 plan = Planner.plan(scan, recorded, deviations, extras, trusted, options);
                 inlined = newHere(recorded, trusted, destinationEmpty);
+                eagerFiles = eagerTo(destinationEmpty, d.partials());
             } else {
                 // Extras carry the destination's changes here, not --mirror's candidates.
                 BidiSource b = BidiSource.resolve(root, scan, recorded, deviations, extras, trusted, options, bidi, reportConflicts,
@@ -485,6 +492,20 @@ public final class SourceEndpoint {
         }
 
         /**
+         * Whether files too large to inline go out as MetaEager, their contents streamed at once
+         * as if the destination had asked (one round trip fewer before the first byte): only into
+         * a destination whose tree is empty and holds no partial file. Stricter than
+         * {@link #newHere}: the guess must not be wrong, since a whole file's bytes, not
+         * {@link MessageCodec#INLINE_MAX}, are wasted if it is (only a file made there since the
+         * destination's scan can make it so; the destination drops the bytes), and a partial file
+         * must be resumed with a Resume, which only a Meta asks for. Not in bidirectional passes;
+         * a scoped run's destination never reports its tree empty.
+         */
+        private boolean eagerTo(boolean destinationEmpty, boolean destinationPartials) {
+            return destinationEmpty && !destinationPartials;
+        }
+
+        /**
          * {@code e}'s entry with all of its contents and their checksum, if it is a small file
          * {@link #inlined} picks that can be read whole and did not change while read (else null:
          * it goes out as a Meta, and its contents, should the destination need them, the usual
@@ -538,6 +559,13 @@ public final class SourceEndpoint {
                 // as if the destination had asked: a second Need (checksum mismatch) sends it again
                 needed.set(id);
                 return inline;
+            }
+            if (eagerFiles && item instanceof Planner.Meta && item.entry().isFile()) {
+                // as if the destination had asked for all of it: contents right after this burst
+                needed.set(id);
+                eager.set(id);
+                needQueue.add(id);
+                return new Message.MetaEager(id, w);
             }
             return new Message.Meta(id, w);
         }
@@ -683,6 +711,12 @@ public final class SourceEndpoint {
                 log.debug("timeline: sending contents of entry {}", id);
             }
             Entry e = items.get(id).entry();
+            if (eager.get(id) && settled.get(id)) {
+                // The destination settled it without its contents (it is there already, or
+                // refused): it drops what follows for this id up to this.
+                peer.send(new Message.FileAbort(id, NOT_NEEDED));
+                return;
+            }
             Path file = root.resolve(e.path());
             Checksum.Digest hash = options.checksum().start();
             long sent = 0;
@@ -726,10 +760,12 @@ public final class SourceEndpoint {
                 // Not acknowledged: the source settles it itself. Its record (if any) stays: the
                 // destination keeps the version synced before, so a later delete or move of the
                 // path must still reach it, and the changed file is a candidate again anyway.
-                settle(id);
-                awaiting.clear(id);
-                listener.entryFailed(e.path(), failure);
-                links.settled(e.path(), null).forEach(this::add);
+                // (An eagerly sent file the destination settled meanwhile was acknowledged.)
+                if (settle(id)) {
+                    awaiting.clear(id);
+                    listener.entryFailed(e.path(), failure);
+                    links.settled(e.path(), null).forEach(this::add);
+                }
             }
         }
 
@@ -817,7 +853,8 @@ public final class SourceEndpoint {
             } catch (IOException ex) {
                 return false;
             }
-            if (n > MAX_RESENDS || now == null || !now.isFile()) {
+            // an eagerly sent file the destination settled without its contents is not sent again
+            if (n > MAX_RESENDS || now == null || !now.isFile() || settled.get(id)) {
                 return false;
             }
             items.set(id, items.get(id) instanceof Planner.Move mv ? new Planner.Move(mv.from(), now, mv.fromTree()) : new Planner.Meta(now));

@@ -418,4 +418,88 @@ class HostileSourceTest {
 
         assertThat(destinationFailure().getMessage()).contains("before the FileFrom answering its Resume");
     }
+
+    @Test
+    void eagerFileThroughASymlinkedParent_isRefused_andItsBytesDropped() throws Exception {
+        Files.createSymbolicLink(dst.resolve("a"), outside);
+        handshake();
+        byte[] evil = "hacked".getBytes(StandardCharsets.UTF_8);
+        send(new Message.MetaEager(0, file("a/passwd", evil.length)));
+        send(new Message.FileData(0, evil));
+        send(new Message.FileEnd(0, xxh64(evil)));
+        SyncResult r = endWithTheOneEntryFailed();
+
+        assertThat(r.errors()).singleElement().asString().contains("path escapes the root");
+        assertThat(r.bytesTransferred()).isZero();
+        assertThat(Files.isSymbolicLink(dst.resolve("a"))).isTrue();
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    /** Offers {@code f} as MetaEager where the destination already has it as described; returns the bytes to send. */
+    private byte[] offerEagerlyWhatIsThere() throws IOException {
+        Trees.write(dst.resolve("f"), "mine!", T);
+        handshake();
+        byte[] theirs = "other".getBytes(StandardCharsets.UTF_8);
+        send(new Message.MetaEager(0, file("f", theirs.length)));
+        return theirs;
+    }
+
+    @Test
+    void eagerFileTheDestinationAlreadyHas_isAcknowledged_andItsBytesDroppedThroughARestart() throws Exception {
+        byte[] theirs = offerEagerlyWhatIsThere();
+        send(new Message.FileData(0, theirs));
+        send(new Message.FileRestart(0, file("f", theirs.length)));
+        send(new Message.FileData(0, theirs));
+        send(new Message.FileAbort(0, SourceEndpoint.NOT_NEEDED));
+        send(new Message.MetaEnd(1));
+        Message ack = in.read();
+        assertThat(ack).isInstanceOf(Message.Ack.class);
+        assertThat(((Message.Ack) ack).outcome()).isIn(Outcome.UNCHANGED, Outcome.METADATA);
+        Message summary = in.read();
+        assertThat(summary).isInstanceOf(Message.Summary.class);
+        send(new Message.Bye());
+
+        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(dst.resolve("f")).hasContent("mine!");
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
+    @Test
+    void fileDataAfterADroppedEagerFileEnded_isAProtocolError() throws Exception {
+        byte[] theirs = offerEagerlyWhatIsThere();
+        send(new Message.FileEnd(0, xxh64(theirs)));
+        send(new Message.FileData(0, theirs));
+
+        assertThat(destinationFailure().getMessage()).contains("data for entry 0 that was not requested");
+    }
+
+    @Test
+    void eagerFileOverAPartialCopy_isReceivedFromTheStart() throws Exception {
+        plantPartial(1 << 20);
+        send(new Message.Hello(Protocol.VERSION, "hostile"));
+        assertThat(in.read()).isInstanceOf(Message.Hello.class);
+        Message.Deviations d = (Message.Deviations) in.read();
+        assertThat(d.last()).isTrue();
+        assertThat(d.partials()).as("partials reported").isTrue();
+        assertThat(((Message.Extras) in.read()).last()).isTrue();
+        byte[] data = Trees.random(new java.util.Random(3), 3 << 20);
+        send(new Message.MetaEager(0, file("big.bin", data.length)));
+        for (int off = 0; off < data.length; off += MessageCodec.MAX_CHUNK) {
+            send(new Message.FileData(0, java.util.Arrays.copyOfRange(data, off, Math.min(data.length, off + MessageCodec.MAX_CHUNK))));
+        }
+        send(new Message.FileEnd(0, xxh64(data)));
+        send(new Message.MetaEnd(1));
+        assertThat(in.read()).isEqualTo(new Message.Ack(0, Outcome.TRANSFERRED, null));
+        assertThat(in.read()).isInstanceOf(Message.Summary.class);
+        send(new Message.Bye());
+
+        SyncResult r = destination.get(30, TimeUnit.SECONDS);
+
+        assertThat(r.errors()).isEmpty();
+        assertThat(Files.readAllBytes(dst.resolve("big.bin"))).isEqualTo(data);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
 }

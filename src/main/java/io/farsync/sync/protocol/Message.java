@@ -17,10 +17,16 @@ public sealed interface Message {
      * D→S: paths where the destination's tree differs from its snapshot; {@code last} ends the
      * list. {@code emptyTree}: the destination's scan found nothing below its root, so every
      * source file is new there (the source may send small ones as {@link FileInline}).
+     * {@code partials}: it found partial files of an earlier run, which a large file's
+     * {@link Resume} may reuse (the source then sends no {@link MetaEager}).
      */
-    record Deviations(List<String> paths, boolean last, boolean emptyTree) implements Message {
+    record Deviations(List<String> paths, boolean last, boolean emptyTree, boolean partials) implements Message {
         public Deviations {
             paths = List.copyOf(paths);
+        }
+
+        public Deviations(List<String> paths, boolean last, boolean emptyTree) {
+            this(paths, last, emptyTree, false);
         }
 
         public Deviations(List<String> paths, boolean last) {
@@ -64,6 +70,17 @@ public sealed interface Message {
 
     /** S→D: the source's entry; the destination answers {@link Need} or an {@link Ack}. */
     record Meta(int id, WireEntry entry) implements Message {
+    }
+
+    /**
+     * S→D, instead of {@link Meta} for a file the destination cannot have yet (its tree was
+     * empty and held no partial file): the file's contents follow at once from offset 0 as
+     * {@link FileData} and {@link FileEnd}, as if the destination had answered {@link Need}, one
+     * round trip sooner. The destination decides as for a Meta; where that would be a Need (it
+     * never is a {@link Resume}) it takes the contents as they come; otherwise it acknowledges or
+     * refuses the entry and drops its FileData, FileRestart, FileEnd and FileAbort unread.
+     */
+    record MetaEager(int id, WireEntry entry) implements Message {
     }
 
     /**

@@ -68,6 +68,7 @@ public final class MessageCodec {
     private static final byte FILE_FROM = 19;
     private static final byte LINK = 20;
     private static final byte FILE_INLINE = 21;
+    private static final byte META_EAGER = 22;
     /** Smallest encoded {@link WireEntry}: empty path, no link target, no xattrs. */
     private static final int MIN_ENTRY_BYTES = 4 + 1 + 8 + 8 + 4 + 1 + 4 + 4 + 4;
     /** Most extended attributes one entry may carry. */
@@ -248,6 +249,7 @@ public final class MessageCodec {
             o.writeByte(DEVIATIONS);
             o.writeBoolean(d.last());
             o.writeBoolean(d.emptyTree());
+            o.writeBoolean(d.partials());
             o.writeInt(d.paths().size());
             for (String p : d.paths()) {
                 str(o, p);
@@ -277,6 +279,10 @@ public final class MessageCodec {
             entry(o, l.target());
         } else if (m instanceof Message.Meta d) {
             o.writeByte(META);
+            o.writeInt(d.id());
+            entry(o, d.entry());
+        } else if (m instanceof Message.MetaEager d) {
+            o.writeByte(META_EAGER);
             o.writeInt(d.id());
             entry(o, d.entry());
         } else if (m instanceof Message.EntryError e) {
@@ -383,12 +389,13 @@ public final class MessageCodec {
             case DEVIATIONS: {
                 boolean last = bool(b);
                 boolean empty = bool(b);
+                boolean partials = bool(b);
                 int n = count(b, 4);
                 List<String> paths = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     paths.add(str(b));
                 }
-                return new Message.Deviations(paths, last, empty);
+                return new Message.Deviations(paths, last, empty, partials);
             }
             case EXTRAS: {
                 boolean last = bool(b);
@@ -403,6 +410,14 @@ public final class MessageCodec {
                 return new Message.Delete(b.getInt(), entry(b));
             case META:
                 return new Message.Meta(b.getInt(), entry(b));
+            case META_EAGER: {
+                int id = b.getInt();
+                WireEntry entry = entry(b);
+                if (entry.type() != EntryType.FILE) {
+                    throw protocol("eager contents announced for a " + entry.type());
+                }
+                return new Message.MetaEager(id, entry);
+            }
             case LINK: {
                 int id = b.getInt();
                 WireEntry entry = entry(b);

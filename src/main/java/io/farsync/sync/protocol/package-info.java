@@ -87,12 +87,22 @@
  * it acknowledges and drops them. It saves, per file, the Need and a round trip before the
  * contents, and two messages (docs/PERFORMANCE.md, "Small files, session 4").
  *
+ * Large files into an empty D: when D's last Deviations say its tree is empty and holds no
+ * partial file (so no Resume could save anything), S sends a larger file as MetaEager(id, entry)
+ * and its FileData and FileEnd at once, as if D had answered Need: one round trip fewer before
+ * the first byte. D decides as for a Meta; where it would answer Need it receives the contents
+ * (under the partial name, as usual); otherwise (a file appeared there since its scan, a parent
+ * failed) it acknowledges or refuses the entry and drops what follows for that id up to its
+ * FileEnd or FileAbort. S sends none in bidirectional passes, and a D it settled before it
+ * started sending gets a FileAbort instead of the contents.
+ *
  * <p>Nothing waits for a reply to the message before: metadata goes out in bursts while Needs flow
  * back, and contents go out while more Needs and Acks arrive. Ids number the Moves, Deletes and
  * Metas 0, 1, 2... in sending order (D refuses anything else, so a hostile id costs no memory);
  * data and acks carry ids instead of repeating paths. Only two things wait: MetaEnd, for an Ack
  * or Need of every Move (a refused move adds Deletes and Metas), and with --delete-delay the
- * late Deletes, for the Acks of every file and symlink offered. Protocol version 8 (version 7 had
+ * late Deletes, for the Acks of every file and symlink offered. Protocol version 9 (version 8 had
+ * no MetaEager and no partials flag in Deviations; version 7 had
  * no FileInline; version 6 had
  * no content hashes after the version vectors; version 3 had
  * no persistent sessions, no Link, no version vectors, and its entries had no uid, gid and

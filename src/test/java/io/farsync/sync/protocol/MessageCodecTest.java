@@ -68,17 +68,27 @@ class MessageCodecTest {
     }
 
     @Test
+    void eagerContentsOfADirectory_areRefused() throws IOException {
+        byte[] frame = encode(new Message.MetaEager(1, OWNED));
+
+        assertThatThrownBy(() -> new MessageCodec.Reader(new ByteArrayInputStream(frame)).read())
+                .isInstanceOf(FarsyncException.class).hasMessageContaining("eager contents announced for a DIRECTORY");
+    }
+
+    @Test
     void everyMessage_roundTrips() throws IOException {
         List<Message> all = List.of(
                 new Message.Hello(1, "uuid"),
                 new Message.Deviations(List.of("a", "b/c"), true),
                 new Message.Deviations(List.of(), true, true),
+                new Message.Deviations(List.of(), true, true, true),
                 new Message.FileInline(17, FILE, new byte[123], new byte[] {9, 8, 7, 6, 5, 4, 3, 2}),
                 new Message.Extras(List.of(FILE, LINK), false),
                 new Message.Extras(List.of(), true),
                 new Message.Delete(3, LINK),
                 new Message.Meta(4, FILE),
                 new Message.Meta(15, OWNED),
+                new Message.MetaEager(18, FILE),
                 new Message.Link(16, FILE, new WireEntry("first", EntryType.FILE, 123, -5_000_000_001L, 0755, null)),
                 new Message.Ack(16, Outcome.LINKED, null),
                 new Message.Move(10, FILE, new WireEntry("moved/elsewhere.txt", FILE.type(), FILE.size(), FILE.mtimeNanos(), 0600, null), 42L),

@@ -37,6 +37,7 @@ public final class MessageFuzzTarget implements FuzzTarget {
                 new Message.Delete(7, file),
                 new Message.Move(8, file, link, 0x1234_5678_9abcL),
                 new Message.Meta(9, file),
+                new Message.MetaEager(10, file),
                 new Message.EntryError("x/y", "permission denied"),
                 new Message.MetaEnd(42),
                 new Message.Need(9),
