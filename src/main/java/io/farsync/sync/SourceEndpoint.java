@@ -251,6 +251,18 @@ public final class SourceEndpoint {
         private boolean eagerFiles;
         /** Files sent as MetaEager: their contents were queued without a Need. */
         private final BitSet eager = new BitSet();
+        /**
+         * Each eager file's entry as its MetaEager announced it. A destination that settles such a
+         * file without its contents decides on this version and ignores our FileRestarts for it
+         * (it drops what follows), so its Ack speaks of this entry, not of a restart's.
+         */
+        private final Map<Integer, Entry> eagerAnnounced = new HashMap<>();
+        /**
+         * Eager files we gave up on (FileAbort) and settled ourselves. The destination may have
+         * settled one without its contents before our abort reached it: then exactly one Ack of
+         * its own is still on its way (a file it was receiving gets none).
+         */
+        private final BitSet eagerAbandoned = new BitSet();
         /** One byte past a file's end: whether it grew while read whole. */
         private final ByteBuffer probe = ByteBuffer.allocate(1);
 
@@ -564,6 +576,7 @@ public final class SourceEndpoint {
                 // as if the destination had asked for all of it: contents right after this burst
                 needed.set(id);
                 eager.set(id);
+                eagerAnnounced.put(id, item.entry());
                 needQueue.add(id);
                 return new Message.MetaEager(id, w);
             }
@@ -643,12 +656,22 @@ public final class SourceEndpoint {
 
         private void onAck(Message.Ack a) {
             int id = a.id();
+            if (id >= 0 && eagerAbandoned.get(id)) {
+                // The destination settled it before our FileAbort arrived: it holds the announced
+                // version (its failure was reported when we gave up on it).
+                eagerAbandoned.clear(id);
+                if (a.outcome().settled()) {
+                    snapshot.put(eagerAnnounced.get(id));
+                }
+                return;
+            }
             if (id < 0 || id >= items.size() || !settle(id)) {
                 throw Protocol.violation("unexpected ACK for entry " + id);
             }
             awaiting.clear(id);
             Planner.Item item = items.get(id);
-            Entry e = item.entry();
+            // Settled without its contents, an eager file was decided on as announced (see eagerAnnounced).
+            Entry e = eager.get(id) && a.outcome() != Outcome.TRANSFERRED ? eagerAnnounced.get(id) : item.entry();
             String path = e.path();
             if (item instanceof Planner.Delete) {
                 if (a.outcome() == Outcome.LEFT) {
@@ -765,6 +788,9 @@ public final class SourceEndpoint {
                     awaiting.clear(id);
                     listener.entryFailed(e.path(), failure);
                     links.settled(e.path(), null).forEach(this::add);
+                    if (eager.get(id)) {
+                        eagerAbandoned.set(id);
+                    }
                 }
             }
         }
