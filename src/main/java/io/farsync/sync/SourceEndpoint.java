@@ -660,8 +660,9 @@ public final class SourceEndpoint {
                 // The destination settled it before our FileAbort arrived: it holds the announced
                 // version (its failure was reported when we gave up on it).
                 eagerAbandoned.clear(id);
+                Entry announced = eagerAnnounced.remove(id);
                 if (a.outcome().settled()) {
-                    snapshot.put(eagerAnnounced.get(id));
+                    snapshot.put(announced);
                 }
                 return;
             }
@@ -671,7 +672,8 @@ public final class SourceEndpoint {
             awaiting.clear(id);
             Planner.Item item = items.get(id);
             // Settled without its contents, an eager file was decided on as announced (see eagerAnnounced).
-            Entry e = eager.get(id) && a.outcome() != Outcome.TRANSFERRED ? eagerAnnounced.get(id) : item.entry();
+            Entry announced = eagerAnnounced.remove(id); // its one Ack: the entry is not needed after it
+            Entry e = announced != null && a.outcome() != Outcome.TRANSFERRED ? announced : item.entry();
             String path = e.path();
             if (item instanceof Planner.Delete) {
                 if (a.outcome() == Outcome.LEFT) {
