@@ -6,7 +6,6 @@ import io.farsync.sync.apply.NoReplaceRename;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.TempNames;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -15,7 +14,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +53,7 @@ final class ConflictCopies {
         Durability FSYNC = new Durability() {
             @Override
             public void force(Path file) throws IOException {
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
+                Applier.syncFile(file);
             }
 
             @Override

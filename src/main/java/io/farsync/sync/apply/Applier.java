@@ -348,9 +348,7 @@ public final class Applier {
                 Files.copy(existing, temp, LinkOption.NOFOLLOW_LINKS);
                 Files.setAttribute(temp, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
                 setMtime(temp, e.mtimeNanos());
-                try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
+                syncFile(temp);
             }
             makeRoomFor(target, Stat.lstatOrNull(target, e.path()));
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -577,6 +575,13 @@ public final class Applier {
     private void directoryGone(String rel) {
         verifiedDirs.remove(rel);
         openDirs.forget();
+    }
+
+    /** fsyncs a regular file's bytes and attributes, e.g. a copy before it is given its name. */
+    public static void syncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
     }
 
     /** fsyncs a directory so that renames and deletes in it survive a crash. */
