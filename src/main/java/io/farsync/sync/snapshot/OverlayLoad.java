@@ -5,6 +5,7 @@ import io.farsync.sync.scan.EntryOverlay;
 import io.farsync.sync.scan.EntryTable;
 import io.farsync.sync.scan.EntryType;
 import io.farsync.sync.scan.RowValues;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -74,7 +75,14 @@ final class OverlayLoad {
     private static RowValues read(ResultSet rs) throws SQLException {
         long typeMode = rs.getLong(2);
         long owner = rs.getLong(7);
-        return new RowValues(rs.getBytes(1), EntryType.fromCode((int) (typeMode & 0x3f)), rs.getLong(3), rs.getLong(4),
+        byte[] path = rs.getBytes(1);
+        EntryType type;
+        try {
+            type = EntryType.fromCode((int) (typeMode & 0x3f));
+        } catch (IllegalArgumentException e) {
+            throw SnapshotStore.corruptRow(new String(path, StandardCharsets.UTF_8), e);
+        }
+        return new RowValues(path, type, rs.getLong(3), rs.getLong(4),
                 (int) (typeMode >> 8), rs.getLong(5), rs.getLong(6), (typeMode & HAS_LINK) != 0 ? rs.getString(9) : null,
                 (int) (owner >> 32), (int) owner, (typeMode & HAS_XATTRS) != 0 ? rs.getLong(8) : 0);
     }

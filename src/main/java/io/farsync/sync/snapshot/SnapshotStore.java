@@ -675,8 +675,27 @@ public final class SnapshotStore implements AutoCloseable {
     }
 
     private static Entry row(ResultSet rs) throws SQLException {
-        return new Entry(rs.getString(1), EntryType.fromCode(rs.getInt(2)), rs.getLong(3), rs.getLong(4),
+        String path = rs.getString(1);
+        return new Entry(path, storedType(rs.getInt(2), path), rs.getLong(3), rs.getLong(4),
                 rs.getInt(5), rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getInt(9), rs.getInt(10), 1, rs.getLong(11));
+    }
+
+    /**
+     * The entry type a row stores. A code no build writes means the file was changed outside
+     * farsync: the read fails naming the row (exit 70, nothing changed) instead of with an
+     * unexplained internal error.
+     */
+    private static EntryType storedType(int code, String path) throws SQLException {
+        try {
+            return EntryType.fromCode(code);
+        } catch (IllegalArgumentException e) {
+            throw corruptRow(path, e);
+        }
+    }
+
+    static SQLException corruptRow(String path, IllegalArgumentException cause) {
+        return new SQLException("corrupt row for " + path + ": " + cause.getMessage()
+                + " (`farsync admin reset` starts the session over)", cause);
     }
 
     private static String readMeta(Connection db, String key) throws SQLException {

@@ -265,10 +265,15 @@ public final class VersionStore implements AutoCloseable {
         try (PreparedStatement ps = db.prepareStatement("SELECT path, type, size, mtime_ns, link_target, vector, origin FROM versions");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
+                String path = rs.getString(1);
                 int t = rs.getInt(2);
-                VersionRow r = new VersionRow(rs.getString(1), t == DELETED ? null : EntryType.fromCode(t), rs.getLong(3), rs.getLong(4),
-                        rs.getString(5), VersionVector.parse(rs.getString(6)), rs.getString(7));
-                out.put(r.path(), r);
+                try {
+                    out.put(path, new VersionRow(path, t == DELETED ? null : EntryType.fromCode(t), rs.getLong(3), rs.getLong(4),
+                            rs.getString(5), VersionVector.parse(rs.getString(6)), rs.getString(7)));
+                } catch (IllegalArgumentException e) {
+                    // written outside farsync (type code or vector no build writes): name the row
+                    throw new SQLException("corrupt row for " + path + ": " + e.getMessage(), e);
+                }
             }
         } catch (SQLException e) {
             throw failure("cannot read version database " + file, e);

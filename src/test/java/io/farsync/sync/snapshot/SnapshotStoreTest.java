@@ -3,7 +3,10 @@ package io.farsync.sync.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
 import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryTable;
 import io.farsync.sync.scan.EntryType;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -510,6 +513,33 @@ class SnapshotStoreTest {
             assertThat(s.entryCount()).isEqualTo(1);
             assertThat(s.lastRun()).contains(
                     new RunRecord(3_000, 4_000, "error", "link down", 0, 0, 0, 0, 0, 5, 1, java.util.List.of("c: three")));
+        }
+    }
+
+    @Test
+    void aRowWithATypeCodeNoBuildWrites_failsTheLoadNamingTheRow_inBothLoads() throws Exception {
+        Path db = tmp.resolve("s.db");
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            s.put(file("a/b.txt", 10));
+            s.put(file("c.txt", 3));
+        }
+        try (java.sql.Connection raw = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                java.sql.Statement st = raw.createStatement()) {
+            st.executeUpdate("UPDATE entries SET type = 9 WHERE path = 'a/b.txt'");
+        }
+        EntryTable.Builder scanned = new EntryTable.Builder(1);
+        scanned.add(file("c.txt", 3));
+        EntryTable table = scanned.build();
+        try (SnapshotStore s = SnapshotStore.open(db)) {
+            for (Runnable load : List.<Runnable>of(s::loadAll, () -> s.loadAll(table))) {
+                assertThatThrownBy(load::run)
+                        .isInstanceOfSatisfying(FarsyncException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.INTERNAL))
+                        .hasMessageContaining("cannot read snapshot database " + db)
+                        .hasMessageContaining("corrupt row for a/b.txt: unknown entry type code 9")
+                        .hasMessageContaining("farsync admin reset");
+            }
+            // the store stays usable: the row is still there to reset, nothing else was touched
+            assertThat(s.get("c.txt")).contains(file("c.txt", 3));
         }
     }
 }

@@ -243,4 +243,24 @@ class VersionStoreTest {
         Files.writeString(f, s);
         Files.setLastModifiedTime(f, FileTime.from(Instant.EPOCH.plusSeconds(seconds)));
     }
+
+    @Test
+    void aRowWithATypeCodeNoBuildWrites_failsTheRefreshNamingTheRow() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path db = tmp.resolve("v.db");
+        write(root.resolve("f"), "one", 1);
+        try (VersionStore s = VersionStore.open(db)) {
+            s.refresh(root, scan(root), "host1");
+        }
+        try (java.sql.Connection raw = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                java.sql.Statement st = raw.createStatement()) {
+            st.executeUpdate("UPDATE versions SET type = 9 WHERE path = 'f'");
+        }
+        try (VersionStore s = VersionStore.open(db)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.refresh(root, scan(root), "host1"))
+                    .isInstanceOf(io.farsync.common.FarsyncException.class)
+                    .hasMessageContaining("cannot read version database")
+                    .hasMessageContaining("corrupt row for f: unknown entry type code 9");
+        }
+    }
 }
