@@ -9,6 +9,8 @@ import org.apache.sshd.common.channel.RequestHandler;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.server.channel.ChannelSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's end of a job channel ({@link JobOpenChannel}): takes the job request from the
@@ -21,6 +23,13 @@ import org.apache.sshd.server.channel.ChannelSession;
  * it: no job either way (FarsyncServerTest shows the first).
  */
 final class ServerJobChannel extends ChannelSession {
+    /**
+     * This class's own warnings. sshd's inherited {@code log} is named after the instance's class,
+     * i.e. this one, so logback.xml gives that name sshd's level ({@code FARSYNC_SSH_LOG_LEVEL}):
+     * otherwise sshd's own chatter, such as a warning that the exit status could not be written
+     * because the client had already closed the session after a successful job, reached users.
+     */
+    private static final Logger jobLog = LoggerFactory.getLogger(FarsyncServer.class);
     /** Registers the job channel type with sshd's server. */
     static final ChannelFactory FACTORY = new ChannelFactory() {
         @Override
@@ -89,9 +98,9 @@ final class ServerJobChannel extends ChannelSession {
                 sendResponse(buffer, SUBSYSTEM_REQUEST, result, false);
                 return;
             }
-            log.warn("{}: the {} subsystem did not start", this, FarsyncServer.SUBSYSTEM);
+            jobLog.warn("{}: the {} subsystem did not start", this, FarsyncServer.SUBSYSTEM);
         } catch (IOException | RuntimeException e) {
-            log.warn("{}: the {} subsystem did not start: {}", this, FarsyncServer.SUBSYSTEM, e.toString());
+            jobLog.warn("{}: the {} subsystem did not start: {}", this, FarsyncServer.SUBSYSTEM, e.toString());
         }
         close(true);
     }
