@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
  * system call per datagram; anything else (a lone datagram, a change of size or address, no GSO
  * here) goes through the JDK one datagram at a time.
  *
- * <p>Why: on loopback, 1472-byte datagrams cost the sending thread 2.63 us of CPU each through
- * {@link DatagramChannel#send} and 1.03 to 1.17 us in GSO runs of 8 to 44 (docs/PERFORMANCE.md,
- * "Session 9: UDP GSO"). The datagrams are the same, released by the same pacer in the same
- * round; only the number of system calls changes.
+ * <p>Why: on loopback, 1472-byte datagrams cost the sending thread 1.70 to 2.63 us of CPU each
+ * through {@link DatagramChannel#send} and 0.51 to 1.17 us in GSO runs of 8 to 44
+ * (docs/PERFORMANCE.md, "Session 9: UDP GSO"). The datagrams are the same, released by the same
+ * pacer in the same round; only the number of system calls changes.
  *
  * <p>Nothing is dropped when the kernel's send buffer is full: {@link #flush} keeps the unsent
  * datagrams, in order, for the next call. A send that fails otherwise (no route, a datagram above

@@ -32,11 +32,12 @@ import org.slf4j.LoggerFactory;
  * <p>The I/O thread loops: drain the socket, handing each datagram to its connection; let every
  * connection emit what pacing allows, its datagrams of the round sent together at the end of its
  * turn ({@link DatagramBatch}: UDP GSO where Linux offers it); sleep until the earliest timer, an
- * incoming datagram or an application's wake-up. Waits under a millisecond use {@link LockSupport#parkNanos}, because
- * {@link Selector#select(long)} only counts milliseconds; the pacer's one-millisecond burst
- * allowance absorbs the oversleep (parking typically lasts 50 to 80 us at least). The thread
- * never spins: spinning through pacing gaps under 20 us measured no faster on 2-core loopback
- * runs (2 GB, 1472- and 16384-byte datagrams, within run-to-run noise) and burns a core.
+ * incoming datagram or an application's wake-up. Waits under a millisecond use
+ * {@link LockSupport#parkNanos}, because {@link Selector#select(long)} only counts milliseconds;
+ * the pacer's one-millisecond burst allowance absorbs the oversleep (parking typically lasts 50
+ * to 80 us at least). The thread never spins: spinning through pacing gaps under 20 us measured
+ * no faster on 2-core loopback runs (2 GB, 1472- and 16384-byte datagrams, within run-to-run
+ * noise) and burns a core.
  */
 public final class UdpTransport implements AutoCloseable {
 
