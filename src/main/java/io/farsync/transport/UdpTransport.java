@@ -30,12 +30,14 @@ import org.slf4j.LoggerFactory;
  * demultiplexed by connection id. The protocol itself lives in {@code transport.core}.
  *
  * <p>The I/O thread loops: drain the socket, handing each datagram to its connection; let every
- * connection emit what pacing allows; sleep until the earliest timer, an incoming datagram or an
- * application's wake-up. Waits under a millisecond use {@link LockSupport#parkNanos}, because
- * {@link Selector#select(long)} only counts milliseconds; the pacer's one-millisecond burst
- * allowance absorbs the oversleep (parking typically lasts 50 to 80 us at least). The thread
- * never spins: spinning through pacing gaps under 20 us measured no faster on 2-core loopback
- * runs (2 GB, 1472- and 16384-byte datagrams, within run-to-run noise) and burns a core.
+ * connection emit what pacing allows, its datagrams of the round sent together at the end of its
+ * turn ({@link DatagramBatch}: UDP GSO where Linux offers it); sleep until the earliest timer, an
+ * incoming datagram or an application's wake-up. Waits under a millisecond use
+ * {@link LockSupport#parkNanos}, because {@link Selector#select(long)} only counts milliseconds;
+ * the pacer's one-millisecond burst allowance absorbs the oversleep (parking typically lasts 50
+ * to 80 us at least). The thread never spins: spinning through pacing gaps under 20 us measured
+ * no faster on 2-core loopback runs (2 GB, 1472- and 16384-byte datagrams, within run-to-run
+ * noise) and burns a core.
  */
 public final class UdpTransport implements AutoCloseable {
 
@@ -55,7 +57,8 @@ public final class UdpTransport implements AutoCloseable {
     private final Thread ioThread;
     private final Map<Integer, UdpConnection> connections = new ConcurrentHashMap<>();
     private final ByteBuffer rx = ByteBuffer.allocate(TransportConfig.MAX_DATAGRAM + 1);
-    private final ByteBuffer tx;
+    /** The datagrams sealed this round and not sent yet (I/O thread only). */
+    private final DatagramBatch batch;
     private final AtomicBoolean workSignalled = new AtomicBoolean();
     private final AtomicLong datagramsDropped = new AtomicLong();
     private final AtomicLong earlyDatagramsDelivered = new AtomicLong();
@@ -66,8 +69,8 @@ public final class UdpTransport implements AutoCloseable {
     private final SecureRandom challengeRandom = new SecureRandom();
     private volatile boolean sleeping;
     private volatile boolean closed;
-    /** A datagram the kernel had no room for, to send before anything else. */
-    private InetSocketAddress pendingTo;
+    /** The kernel had no room for the batch's datagrams: they go before anything else. */
+    private boolean blocked;
 
     private UdpTransport(TransportConfig config, DatagramChannel channel, Selector selector) throws IOException {
         this.config = config;
@@ -75,7 +78,7 @@ public final class UdpTransport implements AutoCloseable {
         this.selector = selector;
         this.key = channel.register(selector, SelectionKey.OP_READ);
         this.port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
-        this.tx = ByteBuffer.allocate(TransportConfig.MAX_DATAGRAM);
+        this.batch = new DatagramBatch(channel, UdpGso.open(channel));
         this.ioThread = new Thread(this::run, "farsync-udp-" + port);
         this.ioThread.setDaemon(true);
     }
@@ -307,7 +310,7 @@ public final class UdpTransport implements AutoCloseable {
 
     /** Runs timers and sends for every connection; returns the earliest next wake-up. */
     private long serviceConnections() throws IOException {
-        if (pendingTo != null && !flushPending()) {
+        if (blocked && !flush()) {
             return Long.MAX_VALUE;
         }
         long earliest = Long.MAX_VALUE;
@@ -321,21 +324,26 @@ public final class UdpTransport implements AutoCloseable {
                 }
                 sendChallenge(c, now);
                 boolean limited = false;
-                for (int i = 0; i < SEND_BATCH && pendingTo == null; i++) {
+                for (int i = 0; i < SEND_BATCH && !blocked; i++) {
                     if (!c.maySend()) {
                         limited = true;
                         break;
                     }
-                    tx.clear();
-                    int n = core.poll(tx.array(), 0, tx.capacity(), now);
+                    if (!batch.hasRoom() && !flush()) {
+                        break;
+                    }
+                    int n = core.poll(batch.array(), batch.offset(), batch.room(), now);
                     if (n == 0) {
                         break;
                     }
-                    tx.limit(n);
-                    send(c.peer());
+                    batch.add(n, c.peer());
                     if (c.paths() != null) {
                         c.paths().onSent(c.peer(), n);
                     }
+                }
+                // this connection's datagrams leave in its turn, as one datagram per call did
+                if (!blocked) {
+                    flush();
                 }
                 earliest = Math.min(earliest, limited ? limitedWakeup(c) : core.nextWakeupNanos());
                 if (c.paths() != null) {
@@ -354,18 +362,16 @@ public final class UdpTransport implements AutoCloseable {
 
     /** A server's path challenge that is due, to the address under validation. */
     private void sendChallenge(UdpConnection c, long now) throws IOException {
-        if (c.paths() == null || pendingTo != null) {
+        if (c.paths() == null || blocked) {
             return;
         }
         Connection core = c.core();
         PathValidator.Challenge<InetSocketAddress> challenge = c.paths().pollChallenge(now, core.probeTimeoutNanos(),
                 Connection.PATH_CHALLENGE_DATAGRAM);
         if (challenge != null) {
-            tx.clear();
-            int n = core.sealPathChallenge(tx.array(), 0, challenge.data(), now);
+            int n = core.sealPathChallenge(batch.array(), batch.offset(), challenge.data(), now);
             if (n > 0) {
-                tx.limit(n);
-                send(challenge.address());
+                batch.add(n, challenge.address());
             }
         }
     }
@@ -378,30 +384,17 @@ public final class UdpTransport implements AutoCloseable {
         return Math.min(c.paths().nextTimer(Connection.PATH_CHALLENGE_DATAGRAM), c.core().idleDeadlineNanos());
     }
 
-    private void send(InetSocketAddress to) throws IOException {
-        try {
-            if (channel.send(tx, to) == 0) {
-                pendingTo = to;
-                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-            }
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) {
-            // e.g. no route: the datagram counts as lost and loss recovery takes over
-            log.debug("UDP send to {} failed: {}", to, e.toString());
+    /**
+     * Sends the batch; true once it is empty. While the kernel has no room, the socket is also
+     * watched for writability, so that the I/O thread wakes when it drains.
+     */
+    private boolean flush() throws IOException {
+        boolean wasBlocked = blocked;
+        blocked = !batch.flush();
+        if (blocked != wasBlocked) {
+            key.interestOps(blocked ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
         }
-    }
-
-    /** Retries the datagram the kernel refused; true once it is out. */
-    private boolean flushPending() throws IOException {
-        InetSocketAddress to = pendingTo;
-        pendingTo = null;
-        send(to);
-        if (pendingTo == null) {
-            key.interestOps(SelectionKey.OP_READ);
-            return true;
-        }
-        return false;
+        return !blocked;
     }
 
     private void sleepUntil(long deadline) throws IOException {
@@ -411,7 +404,7 @@ public final class UdpTransport implements AutoCloseable {
                 return;
             }
             long wait = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-            if (pendingTo != null) {
+            if (blocked) {
                 selector.select(1);
             } else if (wait <= 0) {
                 return;

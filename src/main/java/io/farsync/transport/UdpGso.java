@@ -1,0 +1,214 @@
+package io.farsync.transport;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.util.Locale;
+import java.util.OptionalInt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Linux UDP generic segmentation offload: one {@code sendmsg(2)} with a {@code UDP_SEGMENT}
+ * control message hands the kernel up to {@link #MAX_SEGMENTS} datagrams laid end to end, all of
+ * one size but the last, which may be shorter; they go through the stack once and are split into
+ * separate datagrams as late as possible (by the NIC, or in software before the device). The JDK
+ * has no such call (Java 17 NIO sends one datagram per system call), hence this JNA binding.
+ *
+ * <p>Bound with JNA direct mapping and one preallocated native block holding the {@code msghdr},
+ * its {@code iovec}, the control message, the destination address and the datagrams: a send
+ * allocates nothing. 64-bit Linux only (the structure offsets below are those of LP64).
+ * {@link #open} returns null where GSO is not available: off Linux, no JNA, the descriptor not
+ * reachable ({@link ChannelDescriptor}), or a kernel without {@code UDP_SEGMENT} (before 4.18).
+ *
+ * <p>A UDP send is atomic: the kernel queues the whole buffer or, when the socket's send buffer
+ * is full, nothing ({@code EAGAIN}); {@link #send} reports the latter as false.
+ *
+ * <p>Not thread-safe: one instance per socket, used by its I/O thread.
+ */
+final class UdpGso {
+
+    private static final Logger log = LoggerFactory.getLogger(UdpGso.class);
+
+    /** Segments per call; the kernel's {@code UDP_MAX_SEGMENTS} (64 until 6.x raised it to 128). */
+    static final int MAX_SEGMENTS = 64;
+    /** Bytes per call: the largest UDP payload over IPv4 (a GSO buffer is one IP packet's worth). */
+    static final int MAX_BYTES = 65_507;
+
+    static final int EAGAIN = 11;
+    static final int EINTR = 4;
+    static final int EIO = 5;
+
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_DOMAIN = 39;
+    private static final int SOL_UDP = 17;
+    private static final int UDP_SEGMENT = 103;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int MSG_DONTWAIT = 0x40;
+
+    // LP64 layout: struct msghdr (56 bytes), struct iovec (16), one cmsghdr + u16 (CMSG_SPACE 24),
+    // struct sockaddr_in6 (28; sockaddr_in takes its first 16), then the datagrams
+    private static final int MSGHDR = 0;
+    private static final int IOVEC = 64;
+    private static final int CMSG = 80;
+    private static final int CMSG_LEN = 16 + 2;
+    private static final int CMSG_SPACE = 24;
+    private static final int ADDR = 112;
+    private static final int DATA = 256;
+
+    private static final boolean BOUND = bind();
+
+    private final int fd;
+    private final boolean ipv6Socket;
+    private final Memory block = new Memory(DATA + MAX_BYTES);
+    private InetSocketAddress lastTo;
+
+    private UdpGso(int fd, boolean ipv6Socket) {
+        this.fd = fd;
+        this.ipv6Socket = ipv6Socket;
+        block.clear();
+        block.setPointer(MSGHDR, block.share(ADDR));
+        block.setPointer(MSGHDR + 16, block.share(IOVEC));
+        block.setLong(MSGHDR + 24, 1);
+        block.setPointer(MSGHDR + 32, block.share(CMSG));
+        block.setLong(MSGHDR + 40, CMSG_SPACE);
+        block.setPointer(IOVEC, block.share(DATA));
+        block.setLong(CMSG, CMSG_LEN);
+        block.setInt(CMSG + 8, SOL_UDP);
+        block.setInt(CMSG + 12, UDP_SEGMENT);
+    }
+
+    /** GSO on {@code channel}'s socket, or null where it is not available (see the class comment). */
+    static UdpGso open(DatagramChannel channel) {
+        if (!BOUND) {
+            return null;
+        }
+        OptionalInt fd = ChannelDescriptor.of(channel);
+        if (fd.isEmpty()) {
+            return null;
+        }
+        try (Memory value = new Memory(4); Memory length = new Memory(4)) {
+            length.setInt(0, 4);
+            getsockopt(fd.getAsInt(), SOL_UDP, UDP_SEGMENT, value, length);
+            length.setInt(0, 4);
+            getsockopt(fd.getAsInt(), SOL_SOCKET, SO_DOMAIN, value, length);
+            int domain = value.getInt(0);
+            if (domain != AF_INET && domain != AF_INET6) {
+                return null;
+            }
+            return new UdpGso(fd.getAsInt(), domain == AF_INET6);
+        } catch (LastErrorException e) {
+            log.debug("no UDP GSO on this kernel (errno {})", e.getErrorCode());
+            return null;
+        }
+    }
+
+    /** True if this socket can send to {@code to} here (an IPv4 socket cannot reach an IPv6 address). */
+    boolean canReach(InetSocketAddress to) {
+        return to.getAddress() instanceof Inet4Address || (ipv6Socket && to.getAddress() instanceof Inet6Address);
+    }
+
+    /**
+     * Sends {@code data[off, off + len)} to {@code to} as datagrams of {@code segmentSize} bytes,
+     * the last one shorter if {@code len} is not a multiple. At most {@link #MAX_SEGMENTS}
+     * segments and {@link #MAX_BYTES} bytes; {@code to} must be {@link #canReach reachable}.
+     *
+     * @return true when the kernel took all of them, false when it took none because the socket's
+     *         send buffer is full (try again once it drains)
+     * @throws SendFailed any other refusal, with its errno; nothing was sent
+     */
+    boolean send(byte[] data, int off, int len, int segmentSize, InetSocketAddress to) throws SendFailed {
+        if (!to.equals(lastTo)) {
+            writeAddress(to);
+            lastTo = to;
+        }
+        block.write(DATA, data, off, len);
+        block.setLong(IOVEC + 8, len);
+        block.setShort(CMSG + 16, (short) segmentSize);
+        try {
+            sendmsg(fd, block, MSG_DONTWAIT);
+            return true;
+        } catch (LastErrorException e) {
+            int errno = e.getErrorCode();
+            if (errno == EAGAIN || errno == EINTR) {
+                return false;
+            }
+            throw new SendFailed(errno, to);
+        }
+    }
+
+    private void writeAddress(InetSocketAddress to) {
+        byte[] ip = to.getAddress().getAddress();
+        int port = to.getPort();
+        block.setMemory(ADDR, DATA - ADDR, (byte) 0);
+        block.setByte(ADDR + 2, (byte) (port >>> 8));
+        block.setByte(ADDR + 3, (byte) port);
+        if (!ipv6Socket) {
+            block.setShort(ADDR, (short) AF_INET);
+            block.write(ADDR + 4, ip, 0, 4);
+            block.setInt(MSGHDR + 8, 16);
+            return;
+        }
+        block.setShort(ADDR, (short) AF_INET6);
+        if (ip.length == 4) {
+            // an IPv4 destination from a dual-stack socket: the IPv4-mapped address ::ffff:a.b.c.d
+            block.setByte(ADDR + 8 + 10, (byte) 0xff);
+            block.setByte(ADDR + 8 + 11, (byte) 0xff);
+            block.write(ADDR + 8 + 12, ip, 0, 4);
+        } else {
+            block.write(ADDR + 8, ip, 0, 16);
+            block.setInt(ADDR + 24, ((Inet6Address) to.getAddress()).getScopeId());
+        }
+        block.setInt(MSGHDR + 8, 28);
+    }
+
+    /** A GSO send the kernel refused for a reason other than a full send buffer. */
+    static final class SendFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        SendFailed(int errno, InetSocketAddress to) {
+            super("UDP GSO send to " + to + " failed (errno " + errno + ")");
+            this.errno = errno;
+        }
+
+        /**
+         * True when the socket cannot do GSO at all ({@code EIO}: no checksum offload on the
+         * route's device, or IPsec), as opposed to a refusal of this one send (a segment larger
+         * than the path MTU gives {@code EINVAL}, as the same datagram sent alone would fail).
+         */
+        boolean gsoUnsupported() {
+            return errno == EIO;
+        }
+    }
+
+    // ---------------------------------------------------------------- binding
+
+    private static native long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+
+    private static native int getsockopt(int fd, int level, int name, Pointer value, Pointer length)
+            throws LastErrorException;
+
+    private static boolean bind() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return false;
+        }
+        try {
+            if (Native.POINTER_SIZE != 8 || Native.LONG_SIZE != 8) {
+                return false;
+            }
+            Native.register(UdpGso.class, "c");
+            return true;
+        } catch (LinkageError | RuntimeException e) {
+            log.debug("UDP GSO not bound: {}", e.toString());
+            return false;
+        }
+    }
+}
