@@ -3,7 +3,9 @@
 thread of it and its children from /proc every 0.1 s, and prints two tables to stdout:
 the wall-clock phases from the DEBUG timeline lines, and the CPU seconds per thread (grouped by
 name: the JIT compilers, GC workers, the endpoints' threads). The command's stderr is kept in
-$PHASES_LOG (default /dev/null) for reading.
+$PHASES_LOG (default /dev/null) for reading; with $PHASES_TRACE, every sample (seconds since the
+start, thread id, name, CPU seconds so far) goes to that file, for a per-thread timeline
+(bench/lib/thread_timeline.py).
 
     FARSYNC_LOG_LEVEL=DEBUG bench/lib/phases.py bin/farsync sync SRC DST --rate 10G -q
 
@@ -46,6 +48,7 @@ def descendants(pid):
 
 def main():
     log_path = os.environ.get('PHASES_LOG', '/dev/null')
+    trace = open(os.environ['PHASES_TRACE'], 'w') if os.environ.get('PHASES_TRACE') else None
     start = time.time()
     with open(log_path, 'w') as log:
         p = subprocess.Popen(sys.argv[1:], stderr=log)
@@ -64,6 +67,8 @@ def main():
                     name = s[s.index('(') + 1:s.rindex(')')]
                     f = s[s.rindex(')') + 2:].split()
                     threads[(pid, tid)] = (name, (int(f[11]) + int(f[12])) / TICK)
+                    if trace:
+                        trace.write(f'{time.time() - start:.2f}\t{tid}\t{name}\t{threads[(pid, tid)][1]:.2f}\n')
             time.sleep(0.1)
     end = time.time()
     rows = [('start', start)]
