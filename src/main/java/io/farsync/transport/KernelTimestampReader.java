@@ -24,10 +24,10 @@ import java.util.Locale;
  *
  * <p>The kernel stamps with {@code CLOCK_REALTIME}; each batch is put on the
  * {@link System#nanoTime()} scale with one offset read right after the call (wall clock minus
- * nanoTime, read together). A stamp after the read counts as the read, one more than
- * {@link #MAX_HOST_DELAY_NANOS} older as that much older, and a batch whose offset moved by
- * more than {@link #CLOCK_STEP_NANOS} since the last (the wall clock was stepped between a stamp
- * and its read) counts as read on arrival: a wrong stamp could only shift the one-way delay
+ * nanoTime, read together, see {@link #clockOffset()}). A stamp after the read counts as the read,
+ * one more than {@link #MAX_HOST_DELAY_NANOS} older as that much older, and a batch whose offset
+ * moved by more than {@link #CLOCK_STEP_NANOS} since the last (the wall clock was stepped between
+ * a stamp and its read) counts as read on arrival: a wrong stamp would shift the one-way delay
  * samples, and a smaller one would lower the base that every later sample's queue is measured
  * from.
  *
@@ -46,6 +46,9 @@ final class KernelTimestampReader implements DatagramReader {
     static final long MAX_HOST_DELAY_NANOS = 1_000_000_000L;
     /** More change than this in (wall clock - nanoTime) between batches is a step of the wall clock. */
     static final long CLOCK_STEP_NANOS = 1_000_000L;
+    /** The most time between the nanoTimes around a wall-clock reading for it to count. */
+    static final long OFFSET_PRECISION_NANOS = 50_000L;
+    private static final int OFFSET_ATTEMPTS = 3;
 
     private static final int SOL_SOCKET = 1;
     /** Also the control message's type, SCM_TIMESTAMPNS (asm-generic and x86). */
@@ -191,21 +194,41 @@ final class KernelTimestampReader implements DatagramReader {
             }
             throw new IOException("recvmmsg on descriptor " + fd + " failed (errno " + errno + ")");
         }
-        long before = System.nanoTime();
-        Instant wall = Instant.now();
+        long offset = clockOffset();
         long readAt = System.nanoTime();
-        long offset = wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - (before + (readAt - before) / 2);
-        boolean stepped = lastOffset != NO_OFFSET && Math.abs(offset - lastOffset) > CLOCK_STEP_NANOS;
-        lastOffset = offset;
         for (int i = 0; i < got; i++) {
             int h = HEADERS_AT + i * MMSGHDR;
             int len = Math.min(headers.getInt(h + MSG_LEN), SLOT);
             data.get(i * SLOT, datagram, 0, len);
             long stamp = stamp(h, CONTROLS_AT + i * CONTROL);
-            long arrivedAt = stepped || stamp < 0 ? readAt : arrival(stamp - offset, readAt);
+            long arrivedAt = offset == NO_OFFSET || stamp < 0 ? readAt : arrival(stamp - offset, readAt);
             sink.accept(source(h, NAMES_AT + i * NAME), datagram, len, arrivedAt);
         }
         return got;
+    }
+
+    /**
+     * The wall clock minus nanoTime, or {@link #NO_OFFSET} if the wall clock was just stepped or no
+     * precise reading was had yet. The two clocks are read one after the other, nanoTime on both
+     * sides of the wall clock: a thread descheduled in between (for tens of milliseconds on a
+     * loaded machine) would put half that pause into every stamp of the batch. So a reading whose
+     * nanoTimes are more than {@link #OFFSET_PRECISION_NANOS} apart is tried again, and if none is
+     * that close the last precise offset stands (NTP slews the wall clock by at most 0.5 ms a
+     * second).
+     */
+    private long clockOffset() {
+        for (int attempt = 0; attempt < OFFSET_ATTEMPTS; attempt++) {
+            long before = System.nanoTime();
+            Instant wall = Instant.now();
+            long after = System.nanoTime();
+            if (after - before <= OFFSET_PRECISION_NANOS) {
+                long offset = wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - (before + (after - before) / 2);
+                boolean stepped = lastOffset != NO_OFFSET && Math.abs(offset - lastOffset) > CLOCK_STEP_NANOS;
+                lastOffset = offset;
+                return stepped ? NO_OFFSET : offset;
+            }
+        }
+        return lastOffset;
     }
 
     /** {@code arrivedAt} bounded to [readAt - MAX_HOST_DELAY_NANOS, readAt]. */

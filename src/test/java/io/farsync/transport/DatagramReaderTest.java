@@ -124,6 +124,10 @@ class DatagramReaderTest {
     @Test
     void kernelStamp_isWhenTheDatagramArrived_notWhenItWasRead() throws IOException {
         reader = reader("kernel");
+        // Linux turns receive timestamps on for the whole system lazily (a static key, switched by
+        // a work item) when the first socket asks; until then it stamps a datagram when it is read
+        sender.send(ByteBuffer.wrap(new byte[] {0}), receiver.getLocalAddress());
+        readAll(1);
         long beforeSend = System.nanoTime();
         sender.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), receiver.getLocalAddress());
         // on loopback the datagram is in the receiver's buffer when send returns
