@@ -8,9 +8,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The file descriptor behind a {@link DatagramChannel}, for the socket calls the JDK does not
- * offer (UDP GSO, {@link UdpGso}). The JDK keeps it in {@code sun.nio.ch.DatagramChannelImpl}: read
- * reflectively, which needs {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (bin/farsync and
- * the tests pass it). Empty without it or on another JDK; callers then keep the JDK's calls.
+ * offer (UDP GSO, {@link UdpGso}; kernel receive timestamps, {@link KernelTimestampReader}). The
+ * JDK keeps it in {@code sun.nio.ch.DatagramChannelImpl}: read reflectively, which needs
+ * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (bin/farsync and the tests pass it). Empty
+ * without it or on another JDK; callers then keep the JDK's calls.
  */
 final class ChannelDescriptor {
 

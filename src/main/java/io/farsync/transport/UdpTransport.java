@@ -4,7 +4,6 @@ import io.farsync.transport.core.Connection;
 import io.farsync.transport.core.PathValidator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -56,7 +55,9 @@ public final class UdpTransport implements AutoCloseable {
     private final int port;
     private final Thread ioThread;
     private final Map<Integer, UdpConnection> connections = new ConcurrentHashMap<>();
-    private final ByteBuffer rx = ByteBuffer.allocate(TransportConfig.MAX_DATAGRAM + 1);
+    /** Reads the socket, with each datagram's arrival time (I/O thread only). */
+    private final DatagramReader reader;
+    private final DatagramReader.Sink onDatagram = this::onDatagram;
     /** The datagrams sealed this round and not sent yet (I/O thread only). */
     private final DatagramBatch batch;
     private final AtomicBoolean workSignalled = new AtomicBoolean();
@@ -77,6 +78,7 @@ public final class UdpTransport implements AutoCloseable {
         this.channel = channel;
         this.selector = selector;
         this.key = channel.register(selector, SelectionKey.OP_READ);
+        this.reader = DatagramReader.open(channel);
         this.port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
         this.batch = new DatagramBatch(channel, UdpGso.open(channel));
         this.ioThread = new Thread(this::run, "farsync-udp-" + port);
@@ -252,6 +254,7 @@ public final class UdpTransport implements AutoCloseable {
                 c.abort("I/O thread failed: " + e);
             }
         } finally {
+            reader.close();
             try {
                 selector.close();
                 channel.close();
@@ -262,44 +265,45 @@ public final class UdpTransport implements AutoCloseable {
     }
 
     private void receiveAll() throws IOException {
-        for (int i = 0; i < RECEIVE_BATCH; i++) {
-            rx.clear();
-            SocketAddress source = channel.receive(rx);
-            if (source == null) {
+        for (int read = 0, n; read < RECEIVE_BATCH; read += n) {
+            n = reader.read(RECEIVE_BATCH - read, onDatagram);
+            if (n == 0) {
                 return;
             }
-            int len = rx.position();
-            long id = Connection.connectionIdOf(rx.array(), 0, len);
-            if (id < 0 || len > TransportConfig.MAX_DATAGRAM) {
-                datagramsDropped.incrementAndGet();
-                continue;
-            }
-            UdpConnection c = connections.get((int) id);
-            if (c == null) {
-                // counted as dropped until (unless) its connection is accepted
-                early.hold((int) id, (InetSocketAddress) source, rx.array(), len, System.nanoTime());
-                datagramsDropped.incrementAndGet();
-                continue;
-            }
-            deliver(c, (InetSocketAddress) source, rx.array(), len);
         }
+    }
+
+    private void onDatagram(InetSocketAddress source, byte[] data, int len, long arrivedAt) {
+        long id = Connection.connectionIdOf(data, 0, len);
+        if (id < 0 || len > TransportConfig.MAX_DATAGRAM) {
+            datagramsDropped.incrementAndGet();
+            return;
+        }
+        UdpConnection c = connections.get((int) id);
+        if (c == null) {
+            // counted as dropped until (unless) its connection is accepted
+            early.hold((int) id, source, data, len, System.nanoTime());
+            datagramsDropped.incrementAndGet();
+            return;
+        }
+        deliver(c, source, data, len, arrivedAt);
     }
 
     /** Hands each newly accepted connection the datagrams that came for it before it existed. */
     private void deliverEarly() {
         for (UdpConnection c; (c = accepted.poll()) != null; ) {
             for (EarlyDatagrams.Held h : early.take(c.core().connectionId(), System.nanoTime())) {
-                deliver(c, h.source(), h.data(), h.data().length);
+                deliver(c, h.source(), h.data(), h.data().length, System.nanoTime());
                 earlyDatagramsDelivered.incrementAndGet();
                 datagramsDropped.decrementAndGet();
             }
         }
     }
 
-    private static void deliver(UdpConnection c, InetSocketAddress source, byte[] data, int len) {
+    private static void deliver(UdpConnection c, InetSocketAddress source, byte[] data, int len, long arrivedAt) {
         c.lock.lock();
         try {
-            int result = c.core().receive(data, 0, len, System.nanoTime());
+            int result = c.core().receive(data, 0, len, System.nanoTime(), arrivedAt);
             if (result != Connection.DROPPED) {
                 c.onAuthentic(source, len, result == Connection.ACCEPTED_NEWEST);
             }

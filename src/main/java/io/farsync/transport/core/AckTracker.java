@@ -47,6 +47,14 @@ final class AckTracker {
     }
 
     void onReceived(long pn, boolean ackEliciting, long now) {
+        onReceived(pn, ackEliciting, now, now);
+    }
+
+    /**
+     * Packet {@code pn} reached this host at {@code arrivedAt} and is processed at {@code now}:
+     * the ACK's receive timestamp and delay count from the arrival, its deadline from now.
+     */
+    void onReceived(long pn, boolean ackEliciting, long arrivedAt, long now) {
         boolean outOfOrder = largest >= 0 && pn != largest + 1;
         received.add(pn, pn + 1);
         if (received.size() > MAX_RANGES) {
@@ -55,7 +63,7 @@ final class AckTracker {
         }
         if (pn > largest) {
             largest = pn;
-            largestReceivedAt = now;
+            largestReceivedAt = arrivedAt;
         }
         if (!ackEliciting) {
             return;

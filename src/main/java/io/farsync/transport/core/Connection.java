@@ -208,12 +208,30 @@ public final class Connection {
     }
 
     /**
-     * Takes in one datagram. Anything not authentic, replayed, malformed or arriving after the
-     * connection ended is dropped and counted; this never throws for bad input.
+     * Takes in one datagram that arrived just now; see {@link #receive(byte[], int, int, long, long)}.
      *
      * @return {@link #DROPPED}, {@link #ACCEPTED} or {@link #ACCEPTED_NEWEST}
      */
     public int receive(byte[] buf, int off, int len, long now) {
+        return receive(buf, off, len, now, now);
+    }
+
+    /**
+     * Takes in one datagram. Anything not authentic, replayed, malformed or arriving after the
+     * connection ended is dropped and counted; this never throws for bad input.
+     *
+     * <p>{@code arrivedAt} is when the datagram reached this host (the kernel's receive
+     * timestamp, on the {@code now} scale), {@code now} when it is processed; the difference is
+     * time it waited for this host to read it (a descheduled, collecting or compiling JVM). The
+     * arrival is what the peer must see: it stamps the ACK's receive timestamp, so the one-way
+     * delay the peer's rate controller reads as a queue at the bottleneck holds no host stall,
+     * and it ends the RTT sample of an ACK. Timers and everything else go by {@code now}. An
+     * arrival after {@code now} counts as {@code now}.
+     *
+     * @return {@link #DROPPED}, {@link #ACCEPTED} or {@link #ACCEPTED_NEWEST}
+     */
+    public int receive(byte[] buf, int off, int len, long now, long arrivedAt) {
+        arrivedAt = Math.min(arrivedAt, now);
         datagramsReceived++;
         wireBytesReceived += len + WIRE_OVERHEAD;
         if (phase == Phase.TERMINATED
@@ -232,12 +250,12 @@ public final class Connection {
         lastReceived = now;
         peerValidated = true;
         if (phase == Phase.DRAINING) {
-            acks.onReceived(pn, false, now);
+            acks.onReceived(pn, false, arrivedAt, now);
             handleCloseOnly(plainLen, now);
             return newest ? ACCEPTED_NEWEST : ACCEPTED;
         }
-        boolean ackEliciting = processFrames(plainLen, now);
-        acks.onReceived(pn, ackEliciting, now);
+        boolean ackEliciting = processFrames(plainLen, arrivedAt, now);
+        acks.onReceived(pn, ackEliciting, arrivedAt, now);
         return newest ? ACCEPTED_NEWEST : ACCEPTED;
     }
 
@@ -305,7 +323,7 @@ public final class Connection {
     }
 
     /** Second pass: applies the frames (known to parse). Returns whether any was ack-eliciting. */
-    private boolean processFrames(int plainLen, long now) {
+    private boolean processFrames(int plainLen, long arrivedAt, long now) {
         FrameReader r = reader;
         r.reset(rxPlain, 0, plainLen);
         boolean ackEliciting = false;
@@ -315,7 +333,7 @@ public final class Connection {
                 switch (type) {
                     case Frames.PADDING -> { }
                     case Frames.PING -> ackEliciting = true;
-                    case Frames.ACK -> onAckFrame(r, now);
+                    case Frames.ACK -> onAckFrame(r, arrivedAt, now);
                     case Frames.MAX_STREAM_DATA -> {
                         ackEliciting = true;
                         long id = r.varint();
@@ -369,7 +387,7 @@ public final class Connection {
         return ackEliciting;
     }
 
-    private void onAckFrame(FrameReader r, long now) throws FrameReader.Malformed {
+    private void onAckFrame(FrameReader r, long arrivedAt, long now) throws FrameReader.Malformed {
         long largest = r.varint();
         long delayNanos = Math.min(r.varint(), Long.MAX_VALUE / 1000) * 1000;
         peerReceiveTimestampMicros = r.varint();
@@ -389,7 +407,7 @@ public final class Connection {
             loss.ackRange(low, high, largest);
         }
         long lostBefore = loss.lostBytes();
-        loss.endAck(largest, delayNanos, now);
+        loss.endAck(largest, delayNanos, arrivedAt, now);
         mtu.endEvent(now);
         long sentAt = loss.largestNewlyAckedSentTime();
         long oneWayDelay = sentAt < 0 ? RateController.NO_SAMPLE : peerReceiveTimestampMicros * 1000 - sentAt;

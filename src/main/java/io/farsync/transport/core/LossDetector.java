@@ -216,11 +216,15 @@ final class LossDetector {
         }
     }
 
-    /** Finishes an ACK frame: RTT sample, loss detection, timer reset. */
-    void endAck(long largest, long ackDelayNanos, long now) {
+    /**
+     * Finishes an ACK frame that reached this host at {@code ackArrivedAt}: RTT sample (ending at
+     * the arrival, so that time the frame waited for this host to read it is not counted), loss
+     * detection, timer reset.
+     */
+    void endAck(long largest, long ackDelayNanos, long ackArrivedAt, long now) {
         if (largestNewlyAcked) {
             largestNewlyAckedSent = timeSent[slot(largest)];
-            rtt.onSample(now - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
+            rtt.onSample(ackArrivedAt - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
         }
         if (largest > largestAcked) {
             largestAcked = largest;

@@ -37,7 +37,7 @@ class LossDetectorTest {
     private void ack(long low, long high, long now) {
         detector.beginAck();
         detector.ackRange(low, high, high);
-        detector.endAck(high, 0, now);
+        detector.endAck(high, 0, now, now);
     }
 
     @Test

@@ -56,9 +56,10 @@ public final class Simulation {
     private final List<ArrayDeque<Held>> unread = new ArrayList<>();
     private final long[] readFreeAt;
     private final long[] sendFreeAt;
+    private boolean kernelTimestamps;
 
-    /** A datagram that arrived at a slow host, with the time the host gets to read it. */
-    private record Held(long readAt, byte[] datagram) {
+    /** A datagram that arrived at a host at {@code arrivedAt}, with the time the host gets to read it. */
+    private record Held(long arrivedAt, long readAt, byte[] datagram) {
     }
 
     /** One pair: a client with {@code clientConfig}, a server with {@code serverConfig}. */
@@ -165,8 +166,9 @@ public final class Simulation {
      * sender and other builds: from {@code fromNanos} to {@code untilNanos} after the simulation's
      * start it reads datagrams at only {@code rateBitsPerSecond}, and sends at most at that rate.
      * What it has not read waits, as in a socket buffer (of any size), and each datagram is
-     * timestamped when it is read. A slow receiver's one-way delay samples thus grow and its
-     * acknowledgements come at that rate, as if the link were that slow, until the host runs
+     * timestamped when it is read (unless {@link #setKernelTimestamps}: when it arrived). A slow
+     * receiver's one-way delay samples thus grow and its acknowledgements come at that rate, as
+     * if the link were that slow, until the host runs
      * again and reads its backlog at once; a slow sender leaves its window partly unused.
      */
     public record Slowdown(long rateBitsPerSecond, long fromNanos, long untilNanos, long periodNanos) {
@@ -213,6 +215,16 @@ public final class Simulation {
         }
     }
 
+    /**
+     * Whether a datagram reaches its connection with the time it arrived from the link (as
+     * UdpTransport's kernel receive timestamps give it) instead of the time its host read it (the
+     * default, as UdpTransport's NIO fallback). The two differ only while a {@link Slowdown}
+     * holds datagrams unread.
+     */
+    public void setKernelTimestamps(boolean on) {
+        kernelTimestamps = on;
+    }
+
     /** Slows down side {@code side}'s host as {@code s} says. */
     public void setSlowdown(int side, Slowdown s) {
         slowdowns[side] = s;
@@ -227,7 +239,7 @@ public final class Simulation {
             readFreeAt[side] = Math.max(now, readFreeAt[side]) + s.nanosFor(d.datagram().length);
             readAt = Math.min(readFreeAt[side], START + s.spanEnd(now - START));
         }
-        unread.get(side).add(new Held(readAt, d.datagram()));
+        unread.get(side).add(new Held(now, readAt, d.datagram()));
     }
 
     /** Adds {@code agent} to the link; returns the first of its two sides. */
@@ -259,8 +271,8 @@ public final class Simulation {
                 Connection c = sides[side];
                 ArrayDeque<Held> waiting = unread.get(side);
                 while (!waiting.isEmpty() && waiting.peek().readAt() <= now) {
-                    byte[] datagram = waiting.poll().datagram();
-                    c.receive(datagram, 0, datagram.length, now);
+                    Held h = waiting.poll();
+                    c.receive(h.datagram(), 0, h.datagram().length, now, kernelTimestamps ? h.arrivedAt() : now);
                 }
                 if (c.nextWakeupNanos() <= now) {
                     c.onTimeout(now);
