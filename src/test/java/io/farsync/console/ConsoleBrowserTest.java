@@ -106,7 +106,8 @@ class ConsoleBrowserTest {
         // 24 MiB at 4 Mbit/s: about 50 s, so that it is still running when a slow machine's browser gets to Stop
         CompletableFuture<TestNode.Result> sync = node.syncInBackground(node.remote("/live"), tmp.resolve("live-copy").toString(),
                 "--rate", "4M");
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+        // the table is redrawn every second: a row found here can go stale before its text is read
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             List<WebElement> rows = browser.findElements(By.cssSelector("#running-table tbody tr"));
             return rows.size() == 1 && rows.get(0).getText().contains("/live") && !rows.get(0).findElement(By.className("rate"))
                     .getText().startsWith("0.0 ");
