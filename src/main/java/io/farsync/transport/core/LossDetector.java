@@ -219,12 +219,17 @@ final class LossDetector {
     /**
      * Finishes an ACK frame that reached this host at {@code ackArrivedAt}: RTT sample (ending at
      * the arrival, so that time the frame waited for this host to read it is not counted), loss
-     * detection, timer reset.
+     * detection, timer reset. An arrival not after the packet's send (a receive stamp gone wrong,
+     * such as across a step of the wall clock) ends the sample at {@code now} instead: a sample
+     * of a nanosecond would stay the minimum RTT for the rest of the connection.
      */
     void endAck(long largest, long ackDelayNanos, long ackArrivedAt, long now) {
         if (largestNewlyAcked) {
             largestNewlyAckedSent = timeSent[slot(largest)];
-            rtt.onSample(ackArrivedAt - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
+            long end = ackArrivedAt > largestNewlyAckedSent ? ackArrivedAt : now;
+            if (end > largestNewlyAckedSent) {
+                rtt.onSample(end - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
+            }
         }
         if (largest > largestAcked) {
             largestAcked = largest;

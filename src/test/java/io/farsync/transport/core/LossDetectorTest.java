@@ -41,6 +41,19 @@ class LossDetectorTest {
     }
 
     @Test
+    void ackArrivalStampedBeforeTheSend_endsTheRttSampleAtNow_notAtOneNanosecond() {
+        send(1, 100 * MS);
+        detector.beginAck();
+        detector.ackRange(0, 0, 0);
+        // the receive stamp says 50 ms (a wrong one); the ACK is handled at 110 ms
+        detector.endAck(0, 0, 50 * MS, 110 * MS);
+
+        assertThat(acked).containsExactly(0L);
+        assertThat(rtt.min()).isEqualTo(10 * MS);
+        assertThat(rtt.smoothed()).isEqualTo(10 * MS);
+    }
+
+    @Test
     void packetThreshold_declaresLossThreePacketsBehind() {
         send(5, 0);
         ack(3, 3, 10 * MS);
