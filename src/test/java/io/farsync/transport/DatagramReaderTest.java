@@ -138,17 +138,19 @@ class DatagramReaderTest {
     void kernelStamp_isWhenTheDatagramArrived_notWhenItWasRead() throws IOException {
         reader = reader("kernel");
         // Linux turns receive timestamps on for the whole system lazily (a static key, switched by
-        // a work item) when the first socket asks; until then it stamps a datagram when it is read
-        sender.send(ByteBuffer.wrap(new byte[] {0}), receiver.getLocalAddress());
-        readAll(1);
+        // a work item) when the first socket asks; until then it stamps a datagram when it is read.
+        // Primed once a datagram that waited 5 ms before its read shows it.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            sender.send(ByteBuffer.wrap(new byte[] {0}), receiver.getLocalAddress());
+            stall(5_000_000L);
+            Read primer = readAll(1).get(0);
+            return primer.handedAt() - primer.arrivedAt() > 2_000_000L;
+        });
         long beforeSend = System.nanoTime();
         sender.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), receiver.getLocalAddress());
         // on loopback the datagram is in the receiver's buffer when send returns
         long afterSend = System.nanoTime();
-        // the host under test does not read for 50 ms (a stall, not a wait for anything)
-        while (System.nanoTime() - afterSend < 50_000_000L) {
-            LockSupport.parkNanos(50_000_000L);
-        }
+        stall(50_000_000L);
         long readFrom = System.nanoTime();
 
         List<Read> reads = readAll(1);
@@ -159,6 +161,14 @@ class DatagramReaderTest {
         // the wall clock and nanoTime are read a few microseconds apart: 1 ms of slack
         assertThat(arrivedAt).isBetween(beforeSend - 1_000_000, afterSend + 1_000_000);
         assertThat(arrivedAt).isLessThan(readFrom);
+    }
+
+    /** The host under test does not read for {@code nanos} (a stall, not a wait for anything). */
+    private static void stall(long nanos) {
+        long from = System.nanoTime();
+        while (System.nanoTime() - from < nanos) {
+            LockSupport.parkNanos(nanos);
+        }
     }
 
     @Test
