@@ -45,7 +45,8 @@ final class ArrivalClock {
      */
     void batchRead(long offset, long spread, long readAt) {
         this.readAt = readAt;
-        if (lastOffset != NONE && Math.abs(offset - lastOffset) > CLOCK_STEP_NANOS + Math.min(spread, MAX_HOST_DELAY_NANOS)) {
+        long tolerance = CLOCK_STEP_NANOS + Math.min(spread, MAX_HOST_DELAY_NANOS);
+        if (lastOffset != NONE && Math.abs(offset - lastOffset) > tolerance) {
             afterStep = true;
         }
         if (spread <= OFFSET_PRECISION_NANOS) {

@@ -83,7 +83,7 @@ class DatagramReaderTest {
     private List<Read> readUntil(List<Read> reads, int count) {
         DatagramReader.Sink sink = (source, data, len, arrivedAt) ->
                 reads.add(new Read(source, Arrays.copyOf(data, len), arrivedAt, System.nanoTime()));
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).until(() -> {
             // everything waiting, 7 at a time, before awaitility's next poll
             while (reads.size() < count && reader.read(7, sink) > 0) {
                 // read on
