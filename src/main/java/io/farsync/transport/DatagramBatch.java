@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing is dropped when the kernel's send buffer is full: {@link #flush} keeps the unsent
  * datagrams, in order, for the next call. A send that fails otherwise (no route, a datagram above
- * the path MTU) loses the datagram as the JDK's send did: loss recovery takes over.
+ * the path MTU) loses the datagram as the JDK's send did: loss recovery takes over. A run the
+ * kernel refuses leaves one datagram per call, and so do later runs like it ({@link GsoRefusals}).
  *
  * <p>I/O thread only.
  */
@@ -40,10 +41,12 @@ final class DatagramBatch {
     private final ByteBuffer view = ByteBuffer.wrap(buffer);
     private final int[] lengths = new int[MAX_DATAGRAMS];
     private final InetSocketAddress[] destinations = new InetSocketAddress[MAX_DATAGRAMS];
+    private final GsoRefusals refusals = new GsoRefusals();
     private UdpGso gso;
     private int count;
     private int used;
     private long gsoSends;
+    private long gsoRefused;
 
     /** @param gso the socket's GSO, or null to send every datagram through the JDK */
     DatagramBatch(DatagramChannel channel, UdpGso gso) {
@@ -85,6 +88,11 @@ final class DatagramBatch {
         return gsoSends;
     }
 
+    /** GSO calls the kernel refused so far: how a test tells that a refused run is not offered again. */
+    long gsoRefused() {
+        return gsoRefused;
+    }
+
     /** Takes the {@code length} bytes just written at {@link #offset()} as the next datagram, to {@code to}. */
     void add(int length, InetSocketAddress to) {
         if (!hasRoom() || length <= 0 || length > room()) {
@@ -109,16 +117,16 @@ final class DatagramBatch {
             int run = i < singlesUntil ? 1 : runLength(i);
             int bytes = bytes(i, run);
             if (run > 1) {
-                try {
-                    if (!gso.send(buffer, offset, bytes, lengths[i], destinations[i])) {
-                        break;
-                    }
-                    gsoSends++;
-                } catch (UdpGso.SendFailed e) {
-                    refused(e);
+                int errno = gso.send(buffer, offset, bytes, lengths[i], destinations[i]);
+                if (UdpGso.bufferFull(errno)) {
+                    break;
+                }
+                if (errno != 0) {
+                    refused(errno, i);
                     singlesUntil = i + run;
                     continue;
                 }
+                gsoSends++;
             } else if (!sendOne(offset, lengths[i], destinations[i])) {
                 break;
             }
@@ -129,18 +137,22 @@ final class DatagramBatch {
         return count == 0;
     }
 
-    /** Datagrams from {@code first} that one GSO call can carry: same address, same size but the last. */
+    /**
+     * Datagrams from {@code first} that one GSO call can carry: same address, same size but the
+     * last, within the kernel's limits ({@link UdpGso#MAX_SEGMENTS}, {@link UdpGso#MAX_BYTES});
+     * 1 where no GSO call may carry them.
+     */
     private int runLength(int first) {
-        if (gso == null || !gso.canReach(destinations[first])) {
+        int segment = lengths[first];
+        if (gso == null || !gso.canReach(destinations[first]) || refusals.refuses(destinations[first], segment)) {
             return 1;
         }
-        int segment = lengths[first];
         int run = 1;
         int bytes = segment;
         while (first + run < count && run < UdpGso.MAX_SEGMENTS) {
             int next = first + run;
             if (lengths[next] > segment || bytes + lengths[next] > UdpGso.MAX_BYTES
-                    || !destinations[next].equals(destinations[first])) {
+                    || !UdpGso.sameDestination(destinations[next], destinations[first])) {
                 break;
             }
             run++;
@@ -160,12 +172,16 @@ final class DatagramBatch {
         return bytes;
     }
 
-    private void refused(UdpGso.SendFailed e) {
-        if (e.gsoUnsupported()) {
-            log.debug("UDP GSO refused on this socket, sending one datagram per call from now on: {}", e.getMessage());
+    /** The kernel refused the run from {@code first}: no more such runs (or no more GSO at all). */
+    private void refused(int errno, int first) {
+        gsoRefused++;
+        if (UdpGso.gsoUnsupported(errno)) {
+            log.debug("UDP GSO refused on this socket (errno {}), sending one datagram per call from now on", errno);
             gso = null;
         } else {
-            log.debug("{}; sending those datagrams one by one", e.getMessage());
+            log.debug("UDP GSO send of {}-byte segments to {} refused (errno {}): such runs go one datagram per call",
+                    lengths[first], destinations[first], errno);
+            refusals.refused(destinations[first], lengths[first]);
         }
     }
 

@@ -4,7 +4,6 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * reachable ({@link ChannelDescriptor}), or a kernel without {@code UDP_SEGMENT} (before 4.18).
  *
  * <p>A UDP send is atomic: the kernel queues the whole buffer or, when the socket's send buffer
- * is full, nothing ({@code EAGAIN}); {@link #send} reports the latter as false.
+ * is full, nothing ({@code EAGAIN}); {@link #send} reports the latter as {@link #bufferFull}.
  *
  * <p>Not thread-safe: one instance per socket, used by its I/O thread.
  */
@@ -119,28 +118,67 @@ final class UdpGso {
      * Sends {@code data[off, off + len)} to {@code to} as datagrams of {@code segmentSize} bytes,
      * the last one shorter if {@code len} is not a multiple. At most {@link #MAX_SEGMENTS}
      * segments and {@link #MAX_BYTES} bytes; {@code to} must be {@link #canReach reachable}.
+     * Nothing is allocated, even when the kernel refuses (no exception: the caller may meet a
+     * refusal on every run until it learns to stop offering them, {@link GsoRefusals}).
      *
-     * @return true when the kernel took all of them, false when it took none because the socket's
-     *         send buffer is full (try again once it drains)
-     * @throws SendFailed any other refusal, with its errno; nothing was sent
+     * @return 0 when the kernel took all of them; otherwise the {@code errno} of a call that sent
+     *         nothing: {@link #bufferFull} (try again once the socket's send buffer drains),
+     *         {@link #gsoUnsupported}, or a refusal of this run (a segment above the route's MTU
+     *         gives {@code EINVAL}, or {@code EMSGSIZE} on kernels with the UDP GSO MTU check fix,
+     *         where the same datagram sent alone would go out in fragments)
+     * @throws IllegalArgumentException for a run the kernel's buffer or control message cannot
+     *         describe (a caller's mistake: {@link DatagramBatch} never builds one)
      */
-    boolean send(byte[] data, int off, int len, int segmentSize, InetSocketAddress to) throws SendFailed {
-        if (!to.equals(lastTo)) {
+    int send(byte[] data, int off, int len, int segmentSize, InetSocketAddress to) {
+        checkRun(data, off, len, segmentSize);
+        if (!sameDestination(to, lastTo)) {
             writeAddress(to);
             lastTo = to;
         }
         block.write(DATA, data, off, len);
         block.setLong(IOVEC + 8, len);
         block.setShort(CMSG + 16, (short) segmentSize);
-        try {
-            sendmsg(fd, block, MSG_DONTWAIT);
+        return sendmsg(fd, block, MSG_DONTWAIT) >= 0 ? 0 : Native.getLastError();
+    }
+
+    /** True for the {@code errno} of a send that found the socket's send buffer full. */
+    static boolean bufferFull(int errno) {
+        return errno == EAGAIN || errno == EINTR;
+    }
+
+    /**
+     * True for the {@code errno} of a send refused because the socket cannot do GSO at all
+     * ({@code EIO}: no checksum offload on the route's device, or IPsec), as opposed to a refusal
+     * of this one run.
+     */
+    static boolean gsoUnsupported(int errno) {
+        return errno == EIO;
+    }
+
+    /**
+     * True if {@code a} and {@code b} are the same socket address down to the IPv6 scope id, which
+     * {@link java.net.Inet6Address#equals} ignores: {@code fe80::1%2} and {@code fe80::1%3} are
+     * different hosts on different links.
+     */
+    static boolean sameDestination(InetSocketAddress a, InetSocketAddress b) {
+        if (a == b) {
             return true;
-        } catch (LastErrorException e) {
-            int errno = e.getErrorCode();
-            if (errno == EAGAIN || errno == EINTR) {
-                return false;
-            }
-            throw new SendFailed(errno, to);
+        }
+        if (a == null || !a.equals(b)) {
+            return false;
+        }
+        return !(a.getAddress() instanceof Inet6Address v6) || !(b.getAddress() instanceof Inet6Address w6)
+                || v6.getScopeId() == w6.getScopeId();
+    }
+
+    private static void checkRun(byte[] data, int off, int len, int segmentSize) {
+        if (off < 0 || len <= 0 || len > MAX_BYTES || off > data.length - len) {
+            throw new IllegalArgumentException("GSO run of " + len + " bytes at " + off + " in " + data.length
+                    + " (at most " + MAX_BYTES + ")");
+        }
+        if (segmentSize <= 0 || segmentSize > 0xFFFF || (len + segmentSize - 1) / segmentSize > MAX_SEGMENTS) {
+            throw new IllegalArgumentException("GSO run of " + len + " bytes in segments of " + segmentSize
+                    + " (at most " + MAX_SEGMENTS + " segments of at most 65535 bytes)");
         }
     }
 
@@ -169,29 +207,10 @@ final class UdpGso {
         block.setInt(MSGHDR + 8, 28);
     }
 
-    /** A GSO send the kernel refused for a reason other than a full send buffer. */
-    static final class SendFailed extends IOException {
-        private static final long serialVersionUID = 1L;
-        private final int errno;
-
-        SendFailed(int errno, InetSocketAddress to) {
-            super("UDP GSO send to " + to + " failed (errno " + errno + ")");
-            this.errno = errno;
-        }
-
-        /**
-         * True when the socket cannot do GSO at all ({@code EIO}: no checksum offload on the
-         * route's device, or IPsec), as opposed to a refusal of this one send (a segment larger
-         * than the path MTU gives {@code EINVAL}, as the same datagram sent alone would fail).
-         */
-        boolean gsoUnsupported() {
-            return errno == EIO;
-        }
-    }
-
     // ---------------------------------------------------------------- binding
 
-    private static native long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+    /** Returns -1 on failure, the errno then in {@link Native#getLastError} (no exception to build). */
+    private static native long sendmsg(int fd, Pointer msg, int flags);
 
     private static native int getsockopt(int fd, int level, int name, Pointer value, Pointer length)
             throws LastErrorException;

@@ -364,9 +364,9 @@ public final class UdpTransport implements AutoCloseable {
         return earliest;
     }
 
-    /** A server's path challenge that is due, to the address under validation. */
+    /** A server's path challenge that is due, to the address under validation; none while the batch is full. */
     private void sendChallenge(UdpConnection c, long now) throws IOException {
-        if (c.paths() == null || blocked) {
+        if (c.paths() == null || blocked || !batch.hasRoom()) {
             return;
         }
         Connection core = c.core();

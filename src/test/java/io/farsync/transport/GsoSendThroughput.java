@@ -65,7 +65,7 @@ public final class GsoSendThroughput {
                         one.clear().limit(size);
                         sent += tx.send(one, to) == 0 ? 0 : 1;
                     } else {
-                        sent += gso.send(data, 0, data.length, size, to) ? segments : 0;
+                        sent += gso.send(data, 0, data.length, size, to) == 0 ? segments : 0;
                     }
                 }
                 long cpu = threads.getCurrentThreadCpuTime() - cpu0;

@@ -219,12 +219,23 @@ final class LossDetector {
     /**
      * Finishes an ACK frame that reached this host at {@code ackArrivedAt}: RTT sample (ending at
      * the arrival, so that time the frame waited for this host to read it is not counted), loss
-     * detection, timer reset.
+     * detection, timer reset. An arrival not after the packet's send (a receive stamp gone wrong,
+     * such as across a step of the wall clock) ends the sample at {@code now} instead: a sample
+     * of a nanosecond would stay the minimum RTT for the rest of the connection.
+     *
+     * <p>Losses are judged at the arrival too, on the same clock as the RTT they are measured
+     * against: judged at {@code now}, a sender's I/O thread that read the ACK late (descheduled,
+     * collecting) would count its own stall as time the holes waited, declaring them lost before
+     * the threshold means, while a later ACK of the same backlog may still acknowledge them. The
+     * loss timer ({@link #onTimeout}) still runs at {@code now}.
      */
     void endAck(long largest, long ackDelayNanos, long ackArrivedAt, long now) {
         if (largestNewlyAcked) {
             largestNewlyAckedSent = timeSent[slot(largest)];
-            rtt.onSample(ackArrivedAt - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
+            long end = ackArrivedAt > largestNewlyAckedSent ? ackArrivedAt : now;
+            if (end > largestNewlyAckedSent) {
+                rtt.onSample(end - largestNewlyAckedSent, ackDelayNanos, peerMaxAckDelay);
+            }
         }
         if (largest > largestAcked) {
             largestAcked = largest;
@@ -232,8 +243,9 @@ final class LossDetector {
         if (ackElicitingNewlyAcked) {
             ptoCount = 0;
         }
-        detectLosses(now);
-        advanceBase(now);
+        long judgedAt = Math.min(ackArrivedAt, now);
+        detectLosses(judgedAt);
+        advanceBase(judgedAt);
     }
 
     /** When loss detection or the PTO next needs {@link #onTimeout}, or Long.MAX_VALUE. */

@@ -41,6 +41,19 @@ class LossDetectorTest {
     }
 
     @Test
+    void ackArrivalStampedBeforeTheSend_endsTheRttSampleAtNow_notAtOneNanosecond() {
+        send(1, 100 * MS);
+        detector.beginAck();
+        detector.ackRange(0, 0, 0);
+        // the receive stamp says 50 ms (a wrong one); the ACK is handled at 110 ms
+        detector.endAck(0, 0, 50 * MS, 110 * MS);
+
+        assertThat(acked).containsExactly(0L);
+        assertThat(rtt.min()).isEqualTo(10 * MS);
+        assertThat(rtt.smoothed()).isEqualTo(10 * MS);
+    }
+
+    @Test
     void packetThreshold_declaresLossThreePacketsBehind() {
         send(5, 0);
         ack(3, 3, 10 * MS);
@@ -61,6 +74,51 @@ class LossDetectorTest {
         detector.onTimeout(detector.timerDeadline());
 
         assertThat(lost).containsExactly(0L);
+    }
+
+    /**
+     * The sender reads two ACKs 5 ms after they arrived (more than an eighth of the 10 ms RTT):
+     * the first acknowledges packet 2, the second packet 1, which was only reordered. Judged at
+     * the arrival, packet 1 is not yet past the time threshold when the first ACK is handled, so
+     * the second one acknowledges it; judged at the late read, it was declared lost (spuriously).
+     */
+    @Test
+    void ackReadLate_judgesLossesAtItsArrival_notAtTheRead() {
+        send(1, 0);
+        ack(0, 0, 10 * MS);                       // rtt 10 ms: threshold 11.25 ms
+        send(1, 20 * MS);
+        send(1, 21 * MS);
+        long stall = 5 * MS;
+
+        detector.beginAck();
+        detector.ackRange(2, 2, 2);
+        detector.endAck(2, 0, 31 * MS, 31 * MS + stall);
+        assertThat(lost).as("packet 1 (sent at 20 ms) at 31 ms: 11 ms, below 11.25 ms").isEmpty();
+        assertThat(detector.timerDeadline()).isEqualTo(20 * MS + 10 * MS * 9 / 8);
+
+        detector.beginAck();
+        detector.ackRange(1, 2, 2);
+        detector.endAck(2, 0, 32 * MS, 32 * MS + stall);
+
+        assertThat(lost).isEmpty();
+        assertThat(acked).containsExactly(0L, 2L, 1L);
+        assertThat(detector.spuriousLosses()).isZero();
+    }
+
+    @Test
+    void ackReadLate_holeStillDeclaredLost_whenTheLossTimerFiresAtItsDeadline() {
+        send(1, 0);
+        ack(0, 0, 10 * MS);
+        send(1, 20 * MS);
+        send(1, 21 * MS);
+        detector.beginAck();
+        detector.ackRange(2, 2, 2);
+        detector.endAck(2, 0, 31 * MS, 36 * MS);
+        assertThat(lost).isEmpty();
+
+        detector.onTimeout(detector.timerDeadline());
+
+        assertThat(lost).containsExactly(1L);
     }
 
     @Test
