@@ -1,5 +1,12 @@
 package io.farsync.transport;
 
+import static io.farsync.transport.LinuxSockets.AF_INET;
+import static io.farsync.transport.LinuxSockets.AF_INET6;
+import static io.farsync.transport.LinuxSockets.EAGAIN;
+import static io.farsync.transport.LinuxSockets.EINTR;
+import static io.farsync.transport.LinuxSockets.MSG_DONTWAIT;
+import static io.farsync.transport.LinuxSockets.SOL_SOCKET;
+
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
@@ -13,7 +20,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * The Linux {@link DatagramReader}: {@code recvmmsg(2)} on the channel's descriptor with
@@ -46,14 +52,8 @@ final class KernelTimestampReader implements DatagramReader {
     /** A reading this tight needs no other (the kstamp review measured 97.5 % of readings within 100 ns). */
     private static final long TIGHT_READING_NANOS = 3_000L;
 
-    private static final int SOL_SOCKET = 1;
     /** Also the control message's type, SCM_TIMESTAMPNS (asm-generic and x86). */
     private static final int SO_TIMESTAMPNS = 35;
-    private static final int MSG_DONTWAIT = 0x40;
-    private static final int EAGAIN = 11;
-    private static final int EINTR = 4;
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
 
     // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; } on LP64
     private static final int MMSGHDR = 64;
@@ -90,7 +90,7 @@ final class KernelTimestampReader implements DatagramReader {
     static {
         String reason;
         try {
-            reason = platformReason();
+            reason = LinuxSockets.unsupportedReason();
             if (reason == null) {
                 Native.register(Libc.class, Platform.C_LIBRARY_NAME);
             }
@@ -150,15 +150,6 @@ final class KernelTimestampReader implements DatagramReader {
             throw new IOException("SO_TIMESTAMPNS refused on descriptor " + fd + " (errno " + Native.getLastError() + ")");
         }
         return new KernelTimestampReader(fd);
-    }
-
-    private static String platformReason() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "");
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"))) {
-            return "not x86-64 or aarch64 Linux (" + os + ", " + arch + ")";
-        }
-        return null;
     }
 
     @Override

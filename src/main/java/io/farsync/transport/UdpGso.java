@@ -1,5 +1,12 @@
 package io.farsync.transport;
 
+import static io.farsync.transport.LinuxSockets.AF_INET;
+import static io.farsync.transport.LinuxSockets.AF_INET6;
+import static io.farsync.transport.LinuxSockets.EAGAIN;
+import static io.farsync.transport.LinuxSockets.EINTR;
+import static io.farsync.transport.LinuxSockets.MSG_DONTWAIT;
+import static io.farsync.transport.LinuxSockets.SOL_SOCKET;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
@@ -8,7 +15,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
-import java.util.Locale;
 import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bound with JNA direct mapping and one preallocated native block holding the {@code msghdr},
  * its {@code iovec}, the control message, the destination address and the datagrams: a send
- * allocates nothing. 64-bit Linux only (the structure offsets below are those of LP64).
- * {@link #open} returns null where GSO is not available: off Linux, no JNA, the descriptor not
+ * allocates nothing. x86-64 and aarch64 Linux only ({@link LinuxSockets}: the structure offsets
+ * below are LP64's). {@link #open} returns null where GSO is not available: elsewhere, no JNA, the descriptor not
  * reachable ({@link ChannelDescriptor}), or a kernel without {@code UDP_SEGMENT} (before 4.18).
  *
  * <p>A UDP send is atomic: the kernel queues the whole buffer or, when the socket's send buffer
@@ -40,17 +46,11 @@ final class UdpGso {
     /** Bytes per call: the largest UDP payload over IPv4 (a GSO buffer is one IP packet's worth). */
     static final int MAX_BYTES = 65_507;
 
-    static final int EAGAIN = 11;
-    static final int EINTR = 4;
     static final int EIO = 5;
 
-    private static final int SOL_SOCKET = 1;
     private static final int SO_DOMAIN = 39;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
-    private static final int MSG_DONTWAIT = 0x40;
 
     // LP64 layout: struct msghdr (56 bytes), struct iovec (16), one cmsghdr + u16 (CMSG_SPACE 24),
     // struct sockaddr_in6 (28; sockaddr_in takes its first 16), then the datagrams
@@ -216,13 +216,12 @@ final class UdpGso {
             throws LastErrorException;
 
     private static boolean bind() {
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        String unsupported = LinuxSockets.unsupportedReason();
+        if (unsupported != null) {
+            log.debug("UDP GSO not bound: {}", unsupported);
             return false;
         }
         try {
-            if (Native.POINTER_SIZE != 8 || Native.LONG_SIZE != 8) {
-                return false;
-            }
             Native.register(UdpGso.class, "c");
             return true;
         } catch (LinkageError | RuntimeException e) {
