@@ -39,6 +39,7 @@ while [[ $# -gt 0 ]]; do
 done
 DATA=${DATA:-/tmp/farsync-scale-$FILES}
 SRC=$DATA/src DST=$DATA/dst HOME_DIR=$DATA/home
+. "$HERE/bench/lib/inode-settle.sh"
 "$FARSYNC" --version >/dev/null    # build outside the timing
 
 # N files in directories of 1,000, sizes exponential around BYTES (seeded: the same tree every time)
@@ -84,7 +85,8 @@ if (( FIRST )); then
         mkdir -p "$SRC"; echo "making $FILES files ..." >&2; make_files 0 "$FILES"
     fi
     DST=$DATA/first-dst HOME_DIR=$DATA/first-home
-    rm -rf "$DST" "$HOME_DIR"; mkdir -p "$HOME_DIR"
+    delete_tree "$DST" "$HOME_DIR"; mkdir -p "$HOME_DIR"
+    inodes_settle
     echo "first sync into an empty destination ..." >&2
     read -r secs rss files bytes rc cpu < <(sync_once)
     [[ $rc == 0 ]] || tail -5 "$DATA/last.log" >&2
@@ -109,7 +111,10 @@ if [[ ! -f $DATA/.made-$FILES ]]; then
     touch "$DATA/.made-$FILES"
 fi
 # a previous run's additions go, so every run starts from the same N files
-find "$SRC" "$DST" -name 'n*.bin' -delete
+if [[ -n $(find "$SRC" -name 'n*.bin' -print -quit) ]]; then
+    find "$SRC" "$DST" -name 'n*.bin' -delete
+    sync; date +%s >"$INODE_STAMP"    # the additions below must not pay for these (inode-settle.sh)
+fi
 echo "settling after the additions of a previous run ..." >&2
 read -r secs rss files bytes rc cpu < <(sync_once)
 find "$SRC" -type f -print0 | xargs -0 cat >/dev/null    # warm cache
@@ -136,6 +141,7 @@ row1="| unchanged re-sync, $entries entries | $secs | $cpu | $(printf %.0f "$fps
 
 ADD=$((FILES * ADD_PCT / 100))
 echo "adding $ADD files ..." >&2
+inodes_settle
 python3 "$HERE/bench/lib/additions.py" "$SRC" "$ADD" "$BYTES"
 new_bytes=$(find "$SRC" -name 'n*.bin' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 read -r secs2 rss2 files2 bytes2 rc2 cpu2 < <(sync_once)

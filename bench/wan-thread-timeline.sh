@@ -28,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 W=${BENCH_DIR:-/tmp/farsync-timeline}
+. "$HERE/bench/lib/inode-settle.sh"
 NS=${WAN_NS:-wan}
 mkdir -p "$W" "$OUT"
 "$BIN" --version >/dev/null
@@ -43,6 +44,7 @@ cleanup() {
     [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
     rm -f "$W/server.pid"
     "$WAN" down || true
+    delete_tree "$W/trash"    # the runs' destinations, after the measurements (inode-settle.sh)
 }
 trap cleanup EXIT
 FARSYNC_HOME=$W/homeA "$BIN" keygen >/dev/null
@@ -59,7 +61,11 @@ emulator_cpu() {
     echo "$total"
 }
 for run in $(seq "$RUNS"); do
-    rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
+    # the previous run's destination goes aside, deleted at exit: deleting it here would make this run's
+    # file creations dearer (bench/lib/inode-settle.sh)
+    mkdir -p "$W/trash"; [[ -d $W/rootB/dst ]] && mv "$W/rootB/dst" "$W/trash/dst-$run"
+    rm -rf "$W/homeA/snapshots" "$W/homeB/server/snapshots"
+    inodes_settle
     sync; sleep 1
     emu0=$(emulator_cpu)
     t0=$(date +%s.%N)

@@ -42,7 +42,8 @@ while [[ $# -gt 0 ]]; do
 done
 ((FILE_MB > 0 || FILES > 0)) || FILE_MB=1024
 W=${BENCH_DIR:-/tmp/farsync-wan-bench}
-rm -rf "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
+. "$HERE/bench/lib/inode-settle.sh"
+delete_tree "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
 "$FARSYNC" --version >/dev/null    # build outside the timing
 
 echo "making data ..." >&2
@@ -102,7 +103,7 @@ rows=()
 for tool in ${TOOLS//,/ }; do
     case $tool in
         farsync)
-            rm -rf "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"
+            delete_tree "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"; inodes_settle
             cpu0=$(server_cpu); rm -f "$W/client.time"
             read -r secs bytes ok < <(timed "$W/rootB/dst" /usr/bin/time -f "%U %S" -o "$W/client.time" \
                 env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" 10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
@@ -115,7 +116,7 @@ for tool in ${TOOLS//,/ }; do
             cc=${tool#rsync-}
             "$WAN" exec a sysctl -qw net.ipv4.tcp_congestion_control="$cc"
             "$WAN" exec b sysctl -qw net.ipv4.tcp_congestion_control="$cc"
-            rm -rf "$W/rsync-dst"
+            delete_tree "$W/rsync-dst"; inodes_settle
             read -r secs bytes ok < <(timed "$W/rsync-dst" rsync -a -e "$SSH" "$W/data/" "root@10.77.2.2:$W/rsync-dst/")
             extra="tcp $cc"; label="rsync -a over ssh" ;;
         *) echo "unknown tool $tool" >&2; exit 2 ;;

@@ -34,6 +34,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        JitPolicy.apply(System.getenv());
         int code = run(args, System.out, System.err, System.getenv(), System.console() != null);
         System.exit(code);
     }

@@ -80,6 +80,9 @@ final class PeerChannel implements AutoCloseable {
         try {
             while (!outbound.offer(m, 100, TimeUnit.MILLISECONDS)) {
                 checkWriter();
+                if (!writer.isAlive()) {    // ended without saying why (an Error that left no room to)
+                    throw new FarsyncException(ExitCode.INTERNAL, "internal error: the " + name + " writer stopped");
+                }
             }
             checkWriter();
         } catch (InterruptedException e) {
@@ -278,6 +281,11 @@ final class PeerChannel implements AutoCloseable {
             log.error("{} reader failed", name, e);
             inbound.add(new FarsyncException(ExitCode.INTERNAL, "internal error reading from peer: " + e, e));
             failed = true;
+        } catch (Error e) {
+            // An OutOfMemoryError here left the endpoint waiting for messages forever; now it fails the sync.
+            failed = true;
+            inbound.add(new FarsyncException(ExitCode.INTERNAL, "internal error reading from peer: " + e));
+            throw e;
         }
     }
 
@@ -312,6 +320,12 @@ final class PeerChannel implements AutoCloseable {
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error writing to peer: " + e, e);
             writeFailure = f;
             inbound.add(f);
+        } catch (Error e) {
+            // As in the reader: the endpoint must not wait forever on a writer that is gone.
+            FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error writing to peer: " + e);
+            writeFailure = f;
+            inbound.add(f);
+            throw e;
         }
     }
 

@@ -59,6 +59,8 @@ final class SyncRun {
      * (tests wait for it and change the tree), then to the source endpoint. Null: the run scans.
      */
     java.util.function.Consumer<AheadScan> scanAhead;
+    /** The source's bound on entries awaiting the destination's answer; 0 for the default. */
+    int sourceMaxAwaiting;
     /** How the destination fsyncs received files; null for the real fsync. */
     DestinationEndpoint.Fsync destinationFsync;
 
@@ -81,6 +83,9 @@ final class SyncRun {
                                 : new SourceEndpoint(src, s, options, sourceListener, sourceWallClock);
                         if (sourceBeforeScan != null) {
                             endpoint.beforeScan(sourceBeforeScan);
+                        }
+                        if (sourceMaxAwaiting > 0) {
+                            endpoint.maxAwaiting(sourceMaxAwaiting);
                         }
                         if (scanAhead != null) {
                             AheadScan ahead = AheadScan.start(src, srcDb, java.util.concurrent.CompletableFuture.completedFuture(s), options);

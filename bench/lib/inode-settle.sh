@@ -1,0 +1,34 @@
+# Sourced by the benchmarks that delete a tree and then create files on the same file system.
+#
+# ext4 without a journal (this machine's root file system) skips every inode freed in the last 60 s,
+# or 5 min while its inode-table block is still dirty, when it allocates a new one, and checks each
+# of them on the way (fs/ext4/ialloc.c: find_inode_bit -> recently_deleted). A tree of 10,000-20,000
+# files deleted just before a run made the destination's file creations several times dearer: half
+# of its session thread's CPU in recently_deleted (perf, session 10), growing with every run that
+# deleted the previous one's tree. That is the benchmark's own doing, not a sync's, so:
+#   delete_tree DIR...  rm -rf; when that freed more than 1,000 inodes, flushes the inode tables
+#                       (sync) and notes the time
+#   inodes_settle       before a measured run: waits until 61 s have passed since then
+# A journalled ext4 (the usual) never checks; there `inodes_settle` costs a wait after large deletes only.
+INODE_STAMP=${INODE_STAMP:-/tmp/farsync-bench-inodes-freed}
+delete_tree() {
+    local d n=0
+    for d in "$@"; do
+        [[ -e $d ]] || continue
+        n=$((n + $(find "$d" 2>/dev/null | wc -l)))
+        rm -rf "$d"
+    done
+    if ((n > 1000)); then
+        sync
+        date +%s >"$INODE_STAMP"
+    fi
+}
+inodes_settle() {
+    [[ -f $INODE_STAMP ]] || return 0
+    local left=$(($(cat "$INODE_STAMP") + 61 - $(date +%s)))
+    if ((left > 0)); then
+        echo "waiting $left s for the inodes freed before this run to age (bench/lib/inode-settle.sh) ..." >&2
+        sleep "$left"
+    fi
+    rm -f "$INODE_STAMP"
+}
