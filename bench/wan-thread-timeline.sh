@@ -38,7 +38,7 @@ if [[ ! -d $DATA ]]; then
     mv "$DATA.tmp" "$DATA"
 fi
 PAYLOAD=$(du -sb --apparent-size "$DATA" | cut -f1)
-rm -rf "$W/homeA" "$W/homeB" "$W/rootB"; mkdir -p "$W/homeA" "$W/homeB" "$W/rootB"
+delete_tree "$W/homeA" "$W/homeB" "$W/rootB" "$W/trash"; mkdir -p "$W/homeA" "$W/homeB" "$W/rootB"
 "$WAN" up --delay-ms "$DELAY" --loss "$LOSS" --rate "$RATE" >&2
 cleanup() {
     [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true

@@ -15,7 +15,7 @@ delete_tree() {
     local d n=0
     for d in "$@"; do
         [[ -e $d ]] || continue
-        n=$((n + $(find "$d" 2>/dev/null | wc -l)))
+        n=$((n + $(find "$d" 2>/dev/null | wc -l || true)))    # a file vanishing meanwhile is no error
         rm -rf "$d"
     done
     if ((n > 1000)); then
@@ -25,7 +25,9 @@ delete_tree() {
 }
 inodes_settle() {
     [[ -f $INODE_STAMP ]] || return 0
-    local left=$(($(cat "$INODE_STAMP") + 61 - $(date +%s)))
+    local stamp; stamp=$(cat "$INODE_STAMP" 2>/dev/null || true)
+    [[ $stamp =~ ^[0-9]+$ ]] || { rm -f "$INODE_STAMP"; return 0; }
+    local left=$((stamp + 61 - $(date +%s)))
     if ((left > 0)); then
         echo "waiting $left s for the inodes freed before this run to age (bench/lib/inode-settle.sh) ..." >&2
         sleep "$left"

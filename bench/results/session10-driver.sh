@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Session 10's quiet-machine A/B (nothing else running): this build (NEW) against the session's
 # base (BASE, main at 54be47b built in a copy), alternating, one bench/wan.sh or bench/scale.sh
-# invocation per cell. Output: session10-final.log beside this script, results in bench/results/.
+# invocation per cell. Prints each cell's rows (session 10 kept them in session10-final.log beside
+# this script); the runs' tables go to bench/results/ as usual.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 NEW=${NEW:-$HERE/bin/farsync} BASE=${BASE:-/tmp/s10-base/bin/farsync}

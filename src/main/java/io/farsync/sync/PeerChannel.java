@@ -79,10 +79,7 @@ final class PeerChannel implements AutoCloseable {
     void send(Message m) {
         try {
             while (!outbound.offer(m, 100, TimeUnit.MILLISECONDS)) {
-                checkWriter();
-                if (!writer.isAlive()) {    // ended without saying why (an Error that left no room to)
-                    throw new FarsyncException(ExitCode.INTERNAL, "internal error: the " + name + " writer stopped");
-                }
+                checkWriterRunning();
             }
             checkWriter();
         } catch (InterruptedException e) {
@@ -107,7 +104,16 @@ final class PeerChannel implements AutoCloseable {
     /** The next message, waiting for it. Throws when the peer is gone or aborted the sync. */
     Message take() {
         try {
-            return unwrap(inbound.take());
+            while (true) {
+                Object o = inbound.poll(100, TimeUnit.MILLISECONDS);
+                if (o != null) {
+                    return unwrap(o);
+                }
+                // a reader that ended without queueing why (an Error that left no memory to) sends nothing more
+                if (!reader.isAlive() && inbound.isEmpty()) {
+                    throw new FarsyncException(ExitCode.INTERNAL, "internal error: the " + name + " reader stopped");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while waiting for the peer", e);
@@ -204,11 +210,22 @@ final class PeerChannel implements AutoCloseable {
     private void send0(Object o) {
         try {
             while (!outbound.offer(o, 100, TimeUnit.MILLISECONDS)) {
-                checkWriter();
+                checkWriterRunning();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while sending to the peer", e);
+        }
+    }
+
+    /**
+     * For a send waiting for room: a writer that ended without recording why (an Error that left
+     * no memory to) will never make any, so the send fails instead of waiting forever.
+     */
+    private void checkWriterRunning() {
+        checkWriter();
+        if (!writer.isAlive()) {
+            throw new FarsyncException(ExitCode.INTERNAL, "internal error: the " + name + " writer stopped");
         }
     }
 

@@ -470,8 +470,9 @@ public final class SourceEndpoint {
             boolean endSent = false;
             while (true) {
                 boolean settling = needQueue.isEmpty() && next >= items.size();
-                // More to offer, nothing to send meanwhile, and the destination behind by the most allowed: wait for it.
-                boolean behind = needQueue.isEmpty() && next < items.size() && awaitingCount >= maxAwaiting;
+                // More to offer, nothing to send meanwhile, and the destination behind by the most allowed: wait for
+                // it. Restarted files wait for us (resent once all is offered), not for it: they do not count.
+                boolean behind = needQueue.isEmpty() && next < items.size() && awaitingCount - restarts.size() >= maxAwaiting;
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.
                 long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
                 // Moves add items until resolved; late deletes wait for every transfer's ack.
@@ -487,7 +488,7 @@ public final class SourceEndpoint {
                     handle(m);
                 } else if (!needQueue.isEmpty()) {
                     sendFile(needQueue.poll());
-                } else if (next < items.size() && awaitingCount < maxAwaiting) {
+                } else if (next < items.size() && awaitingCount - restarts.size() < maxAwaiting) {
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
                         peer.send(message(next, items.get(next)));
                     }

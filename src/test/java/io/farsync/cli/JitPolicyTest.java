@@ -58,12 +58,29 @@ class JitPolicyTest {
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).contains("outcome: 2 compiler directives added");
         String stack = run.err().substring(run.err().indexOf("Directive:"));
-        // the crypto provider's directive first (first match wins), C2 left on for it; then every other method, C2 excluded
-        int crypto = stack.indexOf("matching: com/sun/crypto/provider/*.*");
+        // the crypto providers' directive first (first match wins), C2 left on for them; then every other method, C2 excluded
+        int crypto = stack.indexOf("matching: ");
         int rest = stack.indexOf("matching: *.*");
         assertThat(crypto).as(stack).isNotNegative().isLessThan(rest);
-        assertThat(c2Line(stack.substring(crypto, rest))).contains("Exclude:false");
+        String first = stack.substring(crypto, rest);
+        assertThat(first.lines().findFirst().orElseThrow()).contains("com/sun/crypto/provider/*.*", "sun/security/provider/*.*");
+        assertThat(c2Line(first)).contains("Exclude:false");
         assertThat(c2Line(stack.substring(rest))).contains("Exclude:true");
+    }
+
+    @Test
+    void farsyncJitNamingAFile_addsThatFilesDirectivesInstead() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("jit policy test", ".json");
+        try {
+            java.nio.file.Files.writeString(file, "[ { match: [\"io/farsync/*.*\"], c2: { Exclude: true } } ]");
+            Run run = probe(true, Map.of("FARSYNC_JIT", file.toString()));
+
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.out()).isEmpty();
+            assertThat(run.err()).contains("outcome: 1 compiler directives added").contains("matching: io/farsync/*.*");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
     }
 
     @Test

@@ -286,6 +286,45 @@ class SyncEndpointsTest extends SyncFixture {
         assertThat(sync.runOk().upToDate()).isTrue();
     }
 
+    /**
+     * A restarted file stays unsettled until it is sent again, which happens only once every entry
+     * is offered: with the bound on unsettled entries ({@link SourceEndpoint#MAX_AWAITING}) filled
+     * by it, the source waited for an answer that needed the resend (review of session 10).
+     */
+    @Test
+    void sourceFileChangingDuringTransfer_withTheUnsettledBoundFull_doesNotStopTheOffers() throws Exception {
+        Random rnd = seeded("changingSourceBound");
+        Trees.write(src.resolve("growing.log"), Trees.random(rnd, 1024 * 1024), T1);
+        // more than one burst of offers (64) after it: the bound is checked between bursts
+        for (int i = 0; i < 200; i++) {
+            Trees.write(src.resolve("z" + i + ".txt"), "after it " + i, T1);
+        }
+        AtomicBoolean touched = new AtomicBoolean();
+        sync.sourceListener = new SyncListener() {
+            @Override
+            public void progress(long bytes) {
+                if (touched.compareAndSet(false, true)) {
+                    try {
+                        Files.write(src.resolve("growing.log"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+                        Files.setLastModifiedTime(src.resolve("growing.log"), java.nio.file.attribute.FileTime.from(T2, java.util.concurrent.TimeUnit.NANOSECONDS));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+        };
+        sync.sourceWallClock = () -> T2 + 3_600_000_000_000L;
+        sync.sourceMaxAwaiting = 1;
+
+        SyncResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> sync.runOk());
+
+        assertThat(touched).isTrue();
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.filesTransferred()).isEqualTo(201);
+        Trees.assertSameTree(src, dst);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
+    }
+
     @Test
     void sourceFileChangingOnEverySend_isReportedAfterTheLastResend_andNotApplied() throws Exception {
         Trees.write(src.resolve("busy.log"), new byte[200 * 1024], T1);
