@@ -27,7 +27,7 @@ inodes_settle() {
     [[ -f $INODE_STAMP ]] || return 0
     local stamp; stamp=$(cat "$INODE_STAMP" 2>/dev/null || true)
     [[ $stamp =~ ^[0-9]+$ ]] || { rm -f "$INODE_STAMP"; return 0; }
-    local left=$((stamp + 61 - $(date +%s)))
+    local left=$((10#$stamp + 61 - $(date +%s)))
     if ((left > 0)); then
         echo "waiting $left s for the inodes freed before this run to age (bench/lib/inode-settle.sh) ..." >&2
         sleep "$left"

@@ -57,7 +57,7 @@ final class JitPolicy {
         if (choice.equals("default")) {
             outcome = "not applied: FARSYNC_JIT=default";
         } else if (!choice.isEmpty()) {
-            outcome = add(Path.of(choice));
+            outcome = add(choice);
         } else {
             outcome = addBuiltIn();
         }
@@ -79,7 +79,7 @@ final class JitPolicy {
                 }
                 Files.write(file, in.readAllBytes());
             }
-            return add(file);
+            return add(file.toString());
         } catch (IOException | RuntimeException e) {
             return "not applied: " + e;
         } finally {
@@ -91,10 +91,10 @@ final class JitPolicy {
         }
     }
 
-    private static String add(Path file) {
+    private static String add(String file) {
         try {
             // quoted: the command's arguments are split at spaces
-            return diagnosticCommand("Compiler.directives_add \"" + file + "\"").strip();
+            return diagnosticCommand("Compiler.directives_add \"" + Path.of(file).toAbsolutePath() + "\"").strip();
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return "not applied: " + e;
         }

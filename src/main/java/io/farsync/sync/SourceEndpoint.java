@@ -471,7 +471,9 @@ public final class SourceEndpoint {
             while (true) {
                 boolean settling = needQueue.isEmpty() && next >= items.size();
                 // More to offer, nothing to send meanwhile, and the destination behind by the most allowed: wait for
-                // it. Restarted files wait for us (resent once all is offered), not for it: they do not count.
+                // it. Restarted files wait for us (resent once all is offered), not for it: they do not count. (An
+                // eager file the destination settled while we restarted it is in restarts only: the bound loosens
+                // by one such file until it is dropped.)
                 boolean behind = needQueue.isEmpty() && next < items.size() && awaitingCount - restarts.size() >= maxAwaiting;
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.
                 long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;

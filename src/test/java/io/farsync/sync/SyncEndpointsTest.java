@@ -255,25 +255,30 @@ class SyncEndpointsTest extends SyncFixture {
         assertThat(Files.readAllBytes(dst.resolve("big.bin"))).isEqualTo(v2);
     }
 
-    @Test
-    void sourceFileChangingDuringTransfer_isSentAgainOnceQuiet_inTheSameRun() throws Exception {
-        Random rnd = seeded("changingSource");
-        Trees.write(src.resolve("growing.log"), Trees.random(rnd, 1024 * 1024), T1);
-        Trees.write(src.resolve("stable.txt"), "stable", T1);
-        AtomicBoolean touched = new AtomicBoolean();
-        sync.sourceListener = new SyncListener() {
+    /** At the source's first progress report, appends to {@code file} and sets its mtime to T2 (once). */
+    private static SyncListener growsAtFirstProgress(Path file, AtomicBoolean touched) {
+        return new SyncListener() {
             @Override
             public void progress(long bytes) {
                 if (touched.compareAndSet(false, true)) {
                     try {
-                        Files.write(src.resolve("growing.log"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
-                        Files.setLastModifiedTime(src.resolve("growing.log"), java.nio.file.attribute.FileTime.from(T2, java.util.concurrent.TimeUnit.NANOSECONDS));
+                        Files.write(file, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+                        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(T2, java.util.concurrent.TimeUnit.NANOSECONDS));
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }
             }
         };
+    }
+
+    @Test
+    void sourceFileChangingDuringTransfer_isSentAgainOnceQuiet_inTheSameRun() throws Exception {
+        Random rnd = seeded("changingSource");
+        Trees.write(src.resolve("growing.log"), Trees.random(rnd, 1024 * 1024), T1);
+        Trees.write(src.resolve("stable.txt"), "stable", T1);
+        AtomicBoolean touched = new AtomicBoolean();
+        sync.sourceListener = growsAtFirstProgress(src.resolve("growing.log"), touched);
         // Long after T2: the changed file counts as quiet at once.
         sync.sourceWallClock = () -> T2 + 3_600_000_000_000L;
 
@@ -300,19 +305,7 @@ class SyncEndpointsTest extends SyncFixture {
             Trees.write(src.resolve("z" + i + ".txt"), "after it " + i, T1);
         }
         AtomicBoolean touched = new AtomicBoolean();
-        sync.sourceListener = new SyncListener() {
-            @Override
-            public void progress(long bytes) {
-                if (touched.compareAndSet(false, true)) {
-                    try {
-                        Files.write(src.resolve("growing.log"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
-                        Files.setLastModifiedTime(src.resolve("growing.log"), java.nio.file.attribute.FileTime.from(T2, java.util.concurrent.TimeUnit.NANOSECONDS));
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            }
-        };
+        sync.sourceListener = growsAtFirstProgress(src.resolve("growing.log"), touched);
         sync.sourceWallClock = () -> T2 + 3_600_000_000_000L;
         sync.sourceMaxAwaiting = 1;
 
