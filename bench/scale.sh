@@ -113,7 +113,7 @@ fi
 # a previous run's additions go, so every run starts from the same N files
 if [[ -n $(find "$SRC" -name 'n*.bin' -print -quit) ]]; then
     find "$SRC" "$DST" -name 'n*.bin' -delete
-    sync; date +%s >"$INODE_STAMP"    # the additions below must not pay for these (inode-settle.sh)
+    inodes_freed    # the additions below must not pay for these (inode-settle.sh)
 fi
 echo "settling after the additions of a previous run ..." >&2
 read -r secs rss files bytes rc cpu < <(sync_once)

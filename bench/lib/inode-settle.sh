@@ -6,8 +6,8 @@
 # files deleted just before a run made the destination's file creations several times dearer: half
 # of its session thread's CPU in recently_deleted (perf, session 10), growing with every run that
 # deleted the previous one's tree. That is the benchmark's own doing, not a sync's, so:
-#   delete_tree DIR...  rm -rf; when that freed more than 1,000 inodes, flushes the inode tables
-#                       (sync) and notes the time
+#   delete_tree DIR...  rm -rf; when that freed more than 1,000 inodes, inodes_freed
+#   inodes_freed        after a large delete of one's own: flushes the inode tables (sync) and notes the time
 #   inodes_settle       before a measured run: waits until 61 s have passed since then
 # A journalled ext4 (the usual) never checks; there `inodes_settle` costs a wait after large deletes only.
 INODE_STAMP=${INODE_STAMP:-/tmp/farsync-bench-inodes-freed}
@@ -19,9 +19,12 @@ delete_tree() {
         rm -rf "$d"
     done
     if ((n > 1000)); then
-        sync
-        date +%s >"$INODE_STAMP"
+        inodes_freed
     fi
+}
+inodes_freed() {
+    sync
+    date +%s >"$INODE_STAMP"
 }
 inodes_settle() {
     [[ -f $INODE_STAMP ]] || return 0

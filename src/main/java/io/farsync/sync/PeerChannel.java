@@ -77,15 +77,8 @@ final class PeerChannel implements AutoCloseable {
 
     /** Queues {@code m} for sending; waits while the outbound queue is full. */
     void send(Message m) {
-        try {
-            while (!outbound.offer(m, 100, TimeUnit.MILLISECONDS)) {
-                checkWriterRunning();
-            }
-            checkWriter();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "interrupted while sending to the peer", e);
-        }
+        send0(m);
+        checkWriter();
     }
 
     /**

@@ -247,7 +247,7 @@ public final class SourceEndpoint {
          * happen. Sets of ids are bit sets: a first sync has one id per entry of the tree.
          */
         private final BitSet awaiting = new BitSet();
-        /** The bits set in {@link #awaiting}. */
+        /** The bits set in {@link #awaiting} (its cardinality() walks a first sync's million bits). */
         private int awaitingCount;
         /** Files that changed while being sent, restarted at the destination, waiting to settle. */
         private final ArrayDeque<Restart> restarts = new ArrayDeque<>();
@@ -474,7 +474,8 @@ public final class SourceEndpoint {
                 // it. Restarted files wait for us (resent once all is offered), not for it: they do not count. (An
                 // eager file the destination settled while we restarted it is in restarts only: the bound loosens
                 // by one such file until it is dropped.)
-                boolean behind = needQueue.isEmpty() && next < items.size() && awaitingCount - restarts.size() >= maxAwaiting;
+                boolean full = awaitingCount - restarts.size() >= maxAwaiting;
+                boolean behind = needQueue.isEmpty() && next < items.size() && full;
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.
                 long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
                 // Moves add items until resolved; late deletes wait for every transfer's ack.
@@ -490,7 +491,7 @@ public final class SourceEndpoint {
                     handle(m);
                 } else if (!needQueue.isEmpty()) {
                     sendFile(needQueue.poll());
-                } else if (next < items.size() && awaitingCount - restarts.size() < maxAwaiting) {
+                } else if (next < items.size() && !full) {    // (m == null: nothing changed since full was read)
                     for (int end = Math.min(items.size(), next + META_BURST); next < end; next++) {
                         peer.send(message(next, items.get(next)));
                     }
