@@ -110,11 +110,15 @@ if [[ ! -f $DATA/.made-$FILES ]]; then
     [[ $rc == 0 ]] || { tail -5 "$DATA/last.log" >&2; exit 1; }
     touch "$DATA/.made-$FILES"
 fi
-# a previous run's additions go, so every run starts from the same N files
-if [[ -n $(find "$SRC" -name 'n*.bin' -print -quit) ]]; then
-    find "$SRC" "$DST" -name 'n*.bin' -delete
-    inodes_freed    # the additions below must not pay for these (inode-settle.sh)
-fi
+# A previous run's additions go, so every run starts from the same N files: moved aside into
+# $DATA/trash (a rename frees no inode), deleted when this script ends. Deleted here, they made
+# the additions below pay for ext4's recently-deleted inode checks (inode-settle.sh): the new
+# files go into the same directories, whose inode-table blocks they dirty, which stretches the
+# kernel's window from 60 s to 360 s; perf put 13 % of the destination thread's samples in
+# recently_deleted 61 s after such a delete (docs/PERFORMANCE.md, "Session 11").
+TRASH=$DATA/trash/$(date +%s%N)
+python3 "$HERE/bench/lib/move_aside.py" "$SRC" "$DST" "$TRASH"
+trap 'delete_tree "$DATA/trash"' EXIT
 echo "settling after the additions of a previous run ..." >&2
 read -r secs rss files bytes rc cpu < <(sync_once)
 find "$SRC" -type f -print0 | xargs -0 cat >/dev/null    # warm cache
@@ -141,7 +145,7 @@ row1="| unchanged re-sync, $entries entries | $secs | $cpu | $(printf %.0f "$fps
 
 ADD=$((FILES * ADD_PCT / 100))
 echo "adding $ADD files ..." >&2
-inodes_settle
+inodes_settle 361    # after the trash of an earlier invocation: the files go where those were
 python3 "$HERE/bench/lib/additions.py" "$SRC" "$ADD" "$BYTES"
 new_bytes=$(find "$SRC" -name 'n*.bin' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 read -r secs2 rss2 files2 bytes2 rc2 cpu2 < <(sync_once)

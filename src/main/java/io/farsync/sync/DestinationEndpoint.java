@@ -38,10 +38,15 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +66,15 @@ public final class DestinationEndpoint {
      */
     private static final int FSYNC_THREADS = 32;
     /**
+     * Threads that create and write the temp files of small files received whole (FileInline),
+     * beside the session thread, which keeps the protocol, the checks, the renames and the
+     * snapshot: creating a file is most of a small file's cost at the destination (openat with
+     * O_CREAT: ext4's inode and directory-entry allocation), and the session thread was the
+     * critical path of a sync of many new small files while the other core idled
+     * (docs/PERFORMANCE.md, "Session 11"). One is enough on two cores; more where there are more.
+     */
+    static final int WRITER_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() - 1));
+    /**
      * Received files whose fsync is under way (each holds an open descriptor). Only beyond this
      * does the receiving loop wait for an fsync; below it, it renames what is done and goes on
      * reading, so the link never idles behind the disk. 10,000 files of ~50 KB on loopback:
@@ -69,6 +83,8 @@ public final class DestinationEndpoint {
     private static final int MAX_PENDING_COMMITS = 512;
     /** With fsyncs under way and no message waiting, look again for finished ones this often. */
     private static final long COMMIT_POLL_NANOS = 2_000_000L;
+    /** How long a failed run waits for a writer thread's file, to remove it (else it goes when written). */
+    private static final long DISCARD_WAIT_SECONDS = 10;
 
     private final Path root;
     private final SnapshotStore snapshot;
@@ -87,6 +103,8 @@ public final class DestinationEndpoint {
      * Left at {@link #PER_FILE}, files on the root's file system share {@link GroupSync} barriers.
      */
     private Fsync fsync = PER_FILE;
+    /** Writer threads for small files received whole ({@link #WRITER_THREADS}; 0: none, tests). */
+    private int writerThreads = WRITER_THREADS;
 
     /** The fsync of one received file, run on the destination's fsync threads. */
     @FunctionalInterface
@@ -115,6 +133,12 @@ public final class DestinationEndpoint {
     DestinationEndpoint bidi(BidiOptions options, Map<String, String> carried) {
         this.bidi = Objects.requireNonNull(options, "options");
         this.carried = Objects.requireNonNull(carried, "carried");
+        return this;
+    }
+
+    /** With {@code n} writer threads for small files received whole (0: the session thread writes them). */
+    DestinationEndpoint writerThreads(int n) {
+        this.writerThreads = n;
         return this;
     }
 
@@ -182,6 +206,9 @@ public final class DestinationEndpoint {
             throw f;
         } finally {
             session.fsyncs.shutdownNow();
+            if (session.writers != null) {
+                session.writers.shutdownNow();
+            }
             session.applier.close();
             peer.close();
             try {
@@ -196,8 +223,15 @@ public final class DestinationEndpoint {
         }
     }
 
-    /** A received, verified file whose fsync is under way; renamed into place once it is done. */
-    private record PendingCommit(int id, WireEntry entry, TempFile temp, Future<?> synced) {
+    /**
+     * A received, verified file on its way into place: {@code written} (at once, or by a writer
+     * thread), then {@code synced} (its fsync or barrier, after the write), then renamed.
+     */
+    private record PendingCommit(int id, WireEntry entry, CompletableFuture<TempFile> written, CompletableFuture<?> synced) {
+        /** The temp file if its write has ended well, else null (a failed write removed its own). */
+        TempFile tempIfWritten() {
+            return written.isDone() && !written.isCompletedExceptionally() ? written.join() : null;
+        }
     }
 
     /** A file the destination asked for and is receiving. */
@@ -238,6 +272,12 @@ public final class DestinationEndpoint {
         private final ExecutorService fsyncs = Executors.newFixedThreadPool(FSYNC_THREADS, r -> {
             // Daemon: an fsync stuck on a dead disk must not keep the JVM alive.
             Thread t = new Thread(r, "farsync-destination-fsync");
+            t.setDaemon(true);
+            return t;
+        });
+        /** See {@link #WRITER_THREADS}; null: the session thread writes every file itself. */
+        private final ExecutorService writers = writerThreads <= 0 ? null : Executors.newFixedThreadPool(writerThreads, r -> {
+            Thread t = new Thread(r, "farsync-destination-writer");
             t.setDaemon(true);
             return t;
         });
@@ -940,6 +980,10 @@ public final class DestinationEndpoint {
             Incoming in = new Incoming(f.entry());
             bytesTransferred += f.data().length;
             listener.progress(f.data().length);
+            if (writers != null) {
+                writeInline(id, in, f);
+                return;
+            }
             try {
                 in.temp = newTemp(in);
                 in.temp.write(f.data());
@@ -947,6 +991,94 @@ public final class DestinationEndpoint {
                 in.failure = x.getMessage();
             }
             complete(id, in, f.digest());
+        }
+
+        /**
+         * {@link #takeInline} with a writer thread: the checks, the checksum and the directory
+         * here, the temp file's creation, contents, mode and mtime there; the rename comes here
+         * in order like any other file's ({@link #completeCommits}).
+         */
+        private void writeInline(int id, Incoming in, Message.FileInline f) {
+            WireEntry e = in.entry;
+            byte[] data = f.data();
+            try {
+                if (data.length != e.size()) {
+                    throw new EntryFailure("changed during transfer (" + data.length + " of " + e.size() + " bytes)");
+                }
+                if (!verified(id, in, checksumOf(data), f.digest())) {
+                    return;
+                }
+                Applier.NewTemp prepared = applier.prepareTemp(e);
+                boolean covered = group != null && group.coversNewFile(prepared.path());
+                markPending();
+                CompletableFuture<TempFile> written;
+                try {
+                    written = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            // hashed above: the file's own checksum would only repeat it
+                            TempFile t = prepared.open(Checksum.NONE);
+                            t.write(data);
+                            applier.finishContents(t, e);
+                            return t;
+                        } catch (EntryFailure x) {
+                            throw new CompletionException(x);
+                        }
+                    }, writers);
+                } catch (RejectedExecutionException x) {
+                    prepared.abandon();
+                    throw x;
+                }
+                commits.add(new PendingCommit(id, e, written, written.thenCompose(t -> durable(t, covered))));
+                completeCommits(false);
+            } catch (EntryFailure x) {
+                failAck(id, e.path(), x.getMessage());
+            }
+        }
+
+        private byte[] checksumOf(byte[] data) {
+            Checksum.Digest d = options.checksum().start();
+            d.update(data, 0, data.length);
+            return d.finish();
+        }
+
+        /**
+         * Whether a received file's checksum is the source's (or unchecked); on a first mismatch
+         * asks for the file again (false), on a second fails it ({@link EntryFailure}).
+         */
+        private boolean verified(int id, Incoming in, byte[] digest, byte[] expected) throws EntryFailure {
+            if (!options.verifyChecksum() || Arrays.equals(digest, expected)) {
+                return true;
+            }
+            String what = String.format("checksum mismatch (%s %s, expected %s)", options.checksum().id(),
+                    HexFormat.of().formatHex(digest), HexFormat.of().formatHex(expected));
+            if (!resent.add(id)) {
+                throw new EntryFailure(what + " twice; not applied");
+            }
+            // Corrupted on the way or on our disk: ask once more, in the same run.
+            log.warn("{}: {}; asking for it again", in.entry.path(), what);
+            if (in.temp != null) {
+                in.temp.discard();
+                in.temp = null;
+            }
+            incoming.put(id, in);
+            peer.send(new Message.Need(id));
+            return false;
+        }
+
+        /**
+         * The fsync of a written temp file: a barrier where one serves its directory
+         * ({@code covered}: asked on this thread, {@link GroupSync#coversNewFile} is not thread-safe), else its own fsync.
+         */
+        private CompletableFuture<TempFile> durable(TempFile temp, boolean covered) {
+            CompletableFuture<Void> done = covered ? group.force(temp)
+                    : CompletableFuture.runAsync(() -> {
+                        try {
+                            fsync.force(temp);
+                        } catch (IOException x) {
+                            throw new CompletionException(x);
+                        }
+                    }, fsyncs);
+            return done.thenApply(v -> temp);
         }
 
         private void onEnd(Message.FileEnd end) {
@@ -976,31 +1108,16 @@ public final class DestinationEndpoint {
                 if (in.temp.written() != e.size()) {
                     throw new EntryFailure("changed during transfer (" + in.temp.written() + " of " + e.size() + " bytes)");
                 }
-                byte[] digest = in.temp.digest();
-                if (options.verifyChecksum() && !Arrays.equals(digest, expected)) {
-                    String what = String.format("checksum mismatch (%s %s, expected %s)", options.checksum().id(),
-                            HexFormat.of().formatHex(digest), HexFormat.of().formatHex(expected));
-                    if (resent.add(id)) {
-                        // Corrupted on the way or on our disk: ask once more, in the same run.
-                        log.warn("{}: {}; asking for it again", e.path(), what);
-                        in.temp.discard();
-                        in.temp = null;
-                        incoming.put(id, in);
-                        peer.send(new Message.Need(id));
-                        return;
-                    }
-                    throw new EntryFailure(what + " twice; not applied");
+                if (!verified(id, in, in.temp.digest(), expected)) {
+                    return;
                 }
                 TempFile temp = in.temp;
                 if (filesTransferred == 0 && commits.isEmpty() && log.isDebugEnabled()) {
                     log.debug("timeline: last byte of entry {} written, checksum verified", id);
                 }
                 markPending();
-                Future<?> durable = group != null && group.coversNewFile(temp.path()) ? group.force(temp) : fsyncs.submit(() -> {
-                    fsync.force(temp);
-                    return null;
-                });
-                commits.add(new PendingCommit(id, e, temp, durable));
+                CompletableFuture<TempFile> written = CompletableFuture.completedFuture(temp);
+                commits.add(new PendingCommit(id, e, written, durable(temp, group != null && group.coversNewFile(temp.path()))));
                 completeCommits(false);
             } catch (EntryFailure f) {
                 if (in.temp != null) {
@@ -1027,11 +1144,20 @@ public final class DestinationEndpoint {
             }
             while (!commits.isEmpty() && (all || commits.peek().synced().isDone() || commits.size() > MAX_PENDING_COMMITS)) {
                 PendingCommit c = commits.poll();
+                TempFile temp = null;
                 try {
                     try {
                         c.synced().get();
+                        temp = c.written().join();
                     } catch (ExecutionException ex) {
+                        temp = c.tempIfWritten();
                         Throwable cause = ex.getCause();
+                        if (cause instanceof EntryFailure f) {
+                            throw f; // the writer thread's: its temp file is gone
+                        }
+                        if (cause instanceof RuntimeException r) {
+                            throw r; // the writer thread's full disk (FarsyncException), or a bug
+                        }
                         if (cause instanceof IOException io && IoReasons.isDiskFull(io)) {
                             throw new FarsyncException(ExitCode.DISK_FULL, "no space left on device writing " + root.resolve(c.entry().path()), io);
                         }
@@ -1044,14 +1170,18 @@ public final class DestinationEndpoint {
                     if (filesTransferred == 0 && log.isDebugEnabled()) {
                         log.debug("timeline: entry {} durable", c.id());
                     }
-                    Entry now = applier.commit(c.temp(), c.entry());
+                    Entry now = applier.commit(temp, c.entry());
                     filesTransferred++;
                     settle(c.id(), c.entry().path(), now, Outcome.TRANSFERRED);
                 } catch (EntryFailure f) {
-                    c.temp().discard();
+                    if (temp != null) {
+                        temp.discard();
+                    }
                     failAck(c.id(), c.entry().path(), f.getMessage());
                 } catch (RuntimeException fatal) {
-                    c.temp().discard();
+                    if (temp != null) {
+                        temp.discard();
+                    }
                     throw fatal;
                 }
             }
@@ -1239,7 +1369,17 @@ public final class DestinationEndpoint {
         private void discardTemps(boolean keepPartials) {
             for (PendingCommit c : commits) {
                 c.synced().cancel(true);
-                c.temp().discard();
+                try {
+                    // a writer thread's write is short: wait for it, so that its temp file goes too
+                    c.written().get(DISCARD_WAIT_SECONDS, TimeUnit.SECONDS).discard();
+                } catch (TimeoutException stuck) {
+                    c.written().thenAccept(TempFile::discard);
+                } catch (InterruptedException x) {
+                    c.written().thenAccept(TempFile::discard);
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | CancellationException failed) {
+                    // a failed write removed its own temp file
+                }
             }
             commits.clear();
             for (Incoming in : incoming.values()) {

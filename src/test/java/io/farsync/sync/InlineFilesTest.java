@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Small files new at the destination travel with their entry (FileInline, no Need): they land
@@ -17,10 +19,13 @@ import org.junit.jupiter.api.Test;
  */
 class InlineFilesTest extends SyncFixture {
 
-    @Test
-    void newAndChangedSmallFiles_afterATrustedSync_landIntact() throws Exception {
+    /** With the session thread writing them, and with one or several writer threads. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void newAndChangedSmallFiles_afterATrustedSync_landIntact(int writers) throws Exception {
         long seed = System.nanoTime();
-        System.out.println("InlineFilesTest seed " + seed);
+        System.out.println("InlineFilesTest seed " + seed + ", writers " + writers);
+        sync.destinationWriters = writers;
         Random rnd = new Random(seed);
         for (int i = 0; i < 20; i++) {
             Trees.write(src.resolve("old" + i + ".bin"), Trees.random(rnd, rnd.nextInt(4096)), T1);
@@ -89,5 +94,63 @@ class InlineFilesTest extends SyncFixture {
         sync.sourceOut = out -> out;
         assertThat(sync.runOk().filesTransferred()).as("retried by the next run").isEqualTo(1);
         Trees.assertSameTree(src, dst);
+    }
+
+    /**
+     * The source's stream breaks while writer threads are creating small files: whatever is in
+     * the destination tree afterwards is complete (never a part under a final name), no temp
+     * file is left behind, and a rerun completes the tree.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void brokenStream_withWritesInFlight_leavesNoTempFile_andNoPartialFile(int writers) throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("InlineFilesTest seed " + seed + ", writers " + writers);
+        Random rnd = new Random(seed);
+        for (int i = 0; i < 3000; i++) {
+            Trees.write(src.resolve("d" + (i % 13) + "/f" + i + ".bin"), Trees.random(rnd, 1 + rnd.nextInt(2048)), T1);
+        }
+        long cutAfter = 200_000 + rnd.nextInt(2_000_000);
+        sync.destinationWriters = writers;
+        sync.sourceOut = out -> new java.io.FilterOutputStream(out) {
+            private long sent;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                if (sent + len > cutAfter) {
+                    throw new java.io.IOException("cut after " + sent + " bytes (test)");
+                }
+                sent += len;
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+        };
+
+        SyncRun.Result broken = sync.run();
+
+        assertThat(broken.sourceError() != null || broken.destinationError() != null)
+                .as("seed %d: the run broke", seed).isTrue();
+        assertThat(Trees.tempFiles(dst)).as("seed %d", seed).isEmpty();
+        long complete = 0;
+        try (var files = Files.walk(Files.createDirectories(dst))) {
+            for (var p : (Iterable<java.nio.file.Path>) files.filter(Files::isRegularFile)::iterator) {
+                if (Trees.farsyncOwn(dst, p)) {
+                    continue;
+                }
+                java.nio.file.Path rel = dst.relativize(p);
+                assertThat(Files.readAllBytes(p)).as("seed %d: %s", seed, rel).isEqualTo(Files.readAllBytes(src.resolve(rel)));
+                complete++;
+            }
+        }
+        System.out.println("InlineFilesTest: " + complete + " files in place after the cut at " + cutAfter + " bytes");
+
+        sync.sourceOut = out -> out;
+        sync.runOk();
+        Trees.assertSameTree(src, dst);
+        assertThat(Trees.tempFiles(dst)).isEmpty();
     }
 }

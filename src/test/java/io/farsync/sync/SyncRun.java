@@ -63,6 +63,8 @@ final class SyncRun {
     int sourceMaxAwaiting;
     /** How the destination fsyncs received files; null for the real fsync. */
     DestinationEndpoint.Fsync destinationFsync;
+    /** The destination's writer threads for small files; negative for the default. */
+    int destinationWriters = -1;
 
     SyncRun(Path src, Path dst, Path dbDir) {
         this.src = src;
@@ -107,6 +109,9 @@ final class SyncRun {
                         DestinationEndpoint endpoint = new DestinationEndpoint(dst, d, options, destinationListener).scope(scope);
                         if (destinationFsync != null) {
                             endpoint.fsyncWith(destinationFsync);
+                        }
+                        if (destinationWriters >= 0) {
+                            endpoint.writerThreads(destinationWriters);
                         }
                         return endpoint.run(toDst.in, destinationOut.apply(toSrc.out));
                     } finally {

@@ -202,23 +202,83 @@ public final class Applier {
 
     /** Opens a temp file for the entry's contents in the target's directory, hashing them with {@code checksum}. */
     public TempFile createTemp(WireEntry e, Checksum checksum) throws EntryFailure {
+        return prepareTemp(e).open(checksum);
+    }
+
+    /**
+     * The applier's half of {@link #createTemp}: checks the target's parents and opens (or
+     * reuses) its directory; {@link NewTemp#open} then creates the file, on any thread. Lets the
+     * destination hand the system calls of a new file to a writer thread while this applier stays
+     * on its own (docs/PERFORMANCE.md, "Session 11").
+     */
+    public NewTemp prepareTemp(WireEntry e) throws EntryFailure {
         Path target = target(e.path());
         requireParents(e.path());
         String name = target.getFileName().toString();
-        String tempName = TempNames.forFinalName(name);
-        DirectoryHandle dir;
         try {
-            dir = openDirs.parentOf(e.path());
+            return new NewTemp(openDirs.parentOf(e.path()), TempNames.forFinalName(name), name, target);
         } catch (IOException ex) {
             throw failure(ex, target.getParent());
         }
-        try {
-            FileChannel ch = dir.open(tempName, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
-            return new TempFile(dir, tempName, name, ch, checksum, false);
-        } catch (IOException ex) {
+    }
+
+    /**
+     * A temp file about to be created in {@code dir} (held open for it): {@link #open} once, or
+     * {@link #abandon}. Thread-safe apart from that: it touches no state of the applier.
+     */
+    public static final class NewTemp {
+        private final DirectoryHandle dir;
+        private final String tempName;
+        private final String name;
+        private final Path target;
+
+        private NewTemp(DirectoryHandle dir, String tempName, String name, Path target) {
+            this.dir = dir;
+            this.tempName = tempName;
+            this.name = name;
+            this.target = target;
+        }
+
+        /** Where the temp file will be. */
+        public Path path() {
+            return dir.path().resolve(tempName);
+        }
+
+        /** Creates the temp file (owner-only, never over an existing name); its directory goes with it. */
+        public TempFile open(Checksum checksum) throws EntryFailure {
+            try {
+                FileChannel ch = dir.open(tempName, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+                return new TempFile(dir, tempName, name, ch, checksum, false);
+            } catch (IOException ex) {
+                dir.closeQuietly();
+                throw failure(ex, target);
+            }
+        }
+
+        /** Not opened after all: releases the directory. */
+        public void abandon() {
             dir.closeQuietly();
-            throw failure(ex, target);
+        }
+    }
+
+    /**
+     * Gives a completely written temp file its mode and mtime on its descriptor, where that is
+     * all {@link #commit} would do besides the fsync, the close and the rename (no owner or
+     * extended attributes to apply, {@link NativeFiles} available); else leaves it to
+     * {@link #commit}. The file stays open for its fsync. Touches no state of the applier: safe
+     * on a writer thread. On failure the temp file is gone.
+     */
+    public void finishContents(TempFile t, WireEntry e) throws EntryFailure {
+        if (metadata.active() || !NativeFiles.available()) {
+            return;
+        }
+        try {
+            NativeFiles.setModeAndMtime(t.channel, e.mode() & Stat.MODE_MASK, e.mtimeNanos());
+            t.markFinished();
+        } catch (IOException ex) {
+            t.discard();
+            throw failure(ex, t.target);
         }
     }
 
@@ -272,7 +332,9 @@ public final class Applier {
                 if (!t.forced()) {
                     t.channel.force(true);
                 }
-                if (!metadata.active() && NativeFiles.available()) {
+                if (t.finished()) {
+                    t.close(); // finishContents gave it its mode and mtime
+                } else if (!metadata.active() && NativeFiles.available()) {
                     NativeFiles.setModeAndMtime(t.channel, e.mode() & Stat.MODE_MASK, e.mtimeNanos());
                     t.close();
                 } else {

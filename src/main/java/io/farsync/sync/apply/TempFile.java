@@ -31,6 +31,8 @@ public final class TempFile {
     /** Whether {@link #dir} is open: until the file is committed, kept for resuming or discarded. */
     private boolean dirOpen = true;
     private volatile boolean forced;
+    /** Mode and mtime set by {@link Applier#finishContents} (maybe on another thread). */
+    private volatile boolean finished;
     /** Renamed to its target: nothing is left under the temp name to delete. */
     private boolean renamed;
 
@@ -172,6 +174,15 @@ public final class TempFile {
     public void force() throws IOException {
         channel.force(true);
         forced = true;
+    }
+
+    /** {@link Applier#finishContents} gave it its mode and mtime. */
+    void markFinished() {
+        finished = true;
+    }
+
+    boolean finished() {
+        return finished;
     }
 
     /** It was renamed into place by {@link Applier#commit}. */
