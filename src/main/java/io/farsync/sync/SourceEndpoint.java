@@ -46,8 +46,9 @@ public final class SourceEndpoint {
     /** Metadata messages sent between checks for NEEDs, so contents start flowing early. */
     private static final int META_BURST = 64;
     /**
-     * Offered files and links the destination has not settled yet, at most: beyond it the source
-     * waits for answers before offering more. The destination queues what it has not handled
+     * Offered files, links, deletes and moves the destination has not settled yet, at most: beyond
+     * it the source waits for answers before offering more (deletes and moves since session 11: a
+     * source emptied of a million files queued a million Deletes the same way). The destination queues what it has not handled
      * (control messages are never refused, see {@link PeerChannel}), and a first sync that
      * finds 1,000,000 files already in place runs faster at the source than at the destination:
      * 753,000 queued Metas (~230 MB) ended it with an OutOfMemoryError in {@code -Xmx256m}. At
@@ -249,6 +250,8 @@ public final class SourceEndpoint {
         private final BitSet awaiting = new BitSet();
         /** The bits set in {@link #awaiting} (its cardinality() walks a first sync's million bits). */
         private int awaitingCount;
+        /** Deletes sent and not yet acknowledged: with {@link #awaitingCount} and the moves, what the bound counts. */
+        private int unackedDeletes;
         /** Files that changed while being sent, restarted at the destination, waiting to settle. */
         private final ArrayDeque<Restart> restarts = new ArrayDeque<>();
         private final Map<Integer, Integer> resends = new HashMap<>();
@@ -471,10 +474,11 @@ public final class SourceEndpoint {
             while (true) {
                 boolean settling = needQueue.isEmpty() && next >= items.size();
                 // More to offer, nothing to send meanwhile, and the destination behind by the most allowed: wait for
-                // it. Restarted files wait for us (resent once all is offered), not for it: they do not count. (An
+                // it. Files, links, deletes and moves count (each gets its answer); directories do not (they are
+                // acknowledged at the end). Restarted files wait for us (resent once all is offered), not for it: they do not count. (An
                 // eager file the destination settled while we restarted it is in restarts only: the bound loosens
                 // by one such file until it is dropped.)
-                boolean full = awaitingCount - restarts.size() >= maxAwaiting;
+                boolean full = awaitingCount - restarts.size() + unackedDeletes + unresolvedMoves >= maxAwaiting;
                 boolean behind = needQueue.isEmpty() && next < items.size() && full;
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.
                 long restartIn = settling && !restarts.isEmpty() ? restartDelay(restarts.peek()) : -1;
@@ -601,6 +605,7 @@ public final class SourceEndpoint {
                         reconciled != null && reconciled.carries(mv));
             }
             if (item instanceof Planner.Delete) {
+                unackedDeletes++;
                 return new Message.Delete(id, WireEntry.of(item.entry()));
             }
             if (item instanceof Planner.Link l) {
@@ -721,6 +726,7 @@ public final class SourceEndpoint {
             Entry e = announced != null && a.outcome() != Outcome.TRANSFERRED ? announced : item.entry();
             String path = e.path();
             if (item instanceof Planner.Delete) {
+                unackedDeletes--;
                 if (a.outcome() == Outcome.LEFT) {
                     // The destination kept the directory for what it still holds: it stays recorded,
                     // so a later sync deletes it once emptied (forgotten, it would stay behind for

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * destination and ended in an OutOfMemoryError at {@code -Xmx256m}. Here the bound is lowered
  * and every frame of both directions is counted as it is written: a Meta written while more than
  * the bound (plus one burst and the directories, which wait for no answer) were unanswered fails.
+ * Deletes and moves count against the same bound (a source emptied of its files queued every
+ * Delete the same way).
  */
 class AwaitingBoundTest {
 
@@ -66,40 +69,123 @@ class AwaitingBoundTest {
         };
     }
 
-    @Test
-    void aFirstSyncOfFilesAlreadyInPlace_neverHasMoreThanTheBoundUnanswered() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("seed " + seed);
-        Random rnd = new Random(seed);
-        Path src = tmp.resolve("src");
-        Path dst = tmp.resolve("dst");
+    /**
+     * Counts, as frames are written, the source's {@code offer} frames not yet answered by one of
+     * the destination's {@code answers} frame types, and the most at any time.
+     */
+    private static final class Unanswered {
+        final AtomicInteger offers = new AtomicInteger();
+        final AtomicInteger answered = new AtomicInteger();
+        final AtomicInteger worst = new AtomicInteger();
+
+        Unanswered(SyncRun sync, int offer, Set<Integer> answers) {
+            sync.sourceMaxAwaiting = BOUND;
+            sync.sourceOut = out -> frames(out, type -> {
+                if (type == offer) {
+                    worst.accumulateAndGet(offers.incrementAndGet() - answered.get(), Math::max);
+                }
+            });
+            sync.destinationOut = out -> frames(out, type -> {
+                if (answers.contains(type)) {
+                    answered.incrementAndGet();
+                }
+            });
+        }
+    }
+
+    private static final int DELETE = 3;
+    private static final int META = 4;
+    private static final int NEED = 7;
+    private static final int ACK = 8;
+    private static final int MOVE = 15;
+
+    /** FILES small files in DIRS directories under src, and with {@code alsoAt} the same files (contents, mtimes) there. */
+    private static void tree(Random rnd, Path src, Path alsoAt) throws IOException {
         for (int i = 0; i < FILES; i++) {
             byte[] data = Trees.random(rnd, 1 + rnd.nextInt(200));
             long mtime = T1 + rnd.nextInt(1_000_000);
-            Trees.write(src.resolve("d" + i % DIRS + "/f" + i), data, mtime);
-            Trees.write(dst.resolve("d" + i % DIRS + "/f" + i), data, mtime);    // in place: the destination only records it
+            Trees.write(src.resolve(name(i, "f")), data, mtime);
+            if (alsoAt != null) {
+                Trees.write(alsoAt.resolve(name(i, "f")), data, mtime);
+            }
         }
-        AtomicInteger metas = new AtomicInteger();
-        AtomicInteger answers = new AtomicInteger();
-        AtomicInteger worst = new AtomicInteger();
+    }
+
+    private static String name(int i, String prefix) {
+        return "d" + i % DIRS + "/" + prefix + i;
+    }
+
+    private Random seeded() {
+        long seed = System.nanoTime();
+        System.out.println("AwaitingBoundTest seed " + seed);
+        this.seed = seed;
+        return new Random(seed);
+    }
+
+    private long seed;
+
+    @Test
+    void aFirstSyncOfFilesAlreadyInPlace_neverHasMoreThanTheBoundUnanswered() throws Exception {
+        Random rnd = seeded();
+        Path src = tmp.resolve("src");
+        Path dst = tmp.resolve("dst");
+        tree(rnd, src, dst);    // in place: the destination only records them
         SyncRun sync = new SyncRun(src, dst, tmp.resolve("db"));
-        sync.sourceMaxAwaiting = BOUND;
-        sync.sourceOut = out -> frames(out, type -> {
-            if (type == 4) {    // META
-                worst.accumulateAndGet(metas.incrementAndGet() - answers.get(), Math::max);
-            }
-        });
-        sync.destinationOut = out -> frames(out, type -> {
-            if (type == 7 || type == 8) {    // NEED, ACK
-                answers.incrementAndGet();
-            }
-        });
+        Unanswered u = new Unanswered(sync, META, Set.of(NEED, ACK));
 
         SyncResult r = sync.runOk();
 
         assertThat(r.filesTransferred()).as("seed %d", seed).isZero();
-        assertThat(metas.get()).as("every file and directory offered").isGreaterThanOrEqualTo(FILES + DIRS);
-        assertThat(worst.get()).as("seed %d: most Metas written and not yet answered", seed).isLessThanOrEqualTo(BOUND + BURST + DIRS);
+        assertThat(u.offers.get()).as("every file and directory offered").isGreaterThanOrEqualTo(FILES + DIRS);
+        assertThat(u.worst.get()).as("seed %d: most Metas written and not yet answered", seed).isLessThanOrEqualTo(BOUND + BURST + DIRS);
+        Trees.assertSameTree(src, dst);
+    }
+
+    /**
+     * Deletes count too: a source emptied of its files (the directories stay) sends one Delete
+     * per file, and before the bound covered them all of them could be queued at the destination.
+     */
+    @Test
+    void deletingEveryFile_neverHasMoreThanTheBoundUnanswered() throws Exception {
+        Random rnd = seeded();
+        Path src = tmp.resolve("src");
+        Path dst = tmp.resolve("dst");
+        tree(rnd, src, dst);
+        SyncRun sync = new SyncRun(src, dst, tmp.resolve("db"));
+        sync.options = SyncOptions.defaults().withMaxDelete(DeleteLimit.UNLIMITED);
+        sync.runOk();
+        for (int i = 0; i < FILES; i++) {
+            Files.delete(src.resolve(name(i, "f")));
+        }
+        Unanswered u = new Unanswered(sync, DELETE, Set.of(ACK));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesDeleted()).as("seed %d", seed).isEqualTo(FILES);
+        assertThat(u.offers.get()).isEqualTo(FILES);
+        assertThat(u.worst.get()).as("seed %d: most Deletes written and not yet answered", seed).isLessThanOrEqualTo(BOUND + BURST);
+        Trees.assertSameTree(src, dst);
+    }
+
+    /** Moves count too: every file renamed in place is one Move, answered when done or refused. */
+    @Test
+    void renamingEveryFile_neverHasMoreThanTheBoundUnanswered() throws Exception {
+        Random rnd = seeded();
+        Path src = tmp.resolve("src");
+        Path dst = tmp.resolve("dst");
+        tree(rnd, src, null);
+        SyncRun sync = new SyncRun(src, dst, tmp.resolve("db"));
+        sync.runOk();
+        for (int i = 0; i < FILES; i++) {
+            Files.move(src.resolve(name(i, "f")), src.resolve(name(i, "g")));
+        }
+        Unanswered u = new Unanswered(sync, MOVE, Set.of(NEED, ACK));    // a refused move is answered by a Need
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.filesMoved()).as("seed %d", seed).isEqualTo(FILES);
+        assertThat(r.filesTransferred()).isZero();
+        assertThat(u.worst.get()).as("seed %d: most Moves written and not yet answered", seed).isLessThanOrEqualTo(BOUND + BURST);
         Trees.assertSameTree(src, dst);
     }
 }
