@@ -1,5 +1,8 @@
 package io.farsync.sync.apply;
 
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.Stat;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
@@ -111,6 +114,11 @@ final class DirectoryHandle implements AutoCloseable {
     }
 
     /** lstat of {@code name} in this directory; null if absent. */
+    /** The entry {@code name} in this directory (fstatat, no link followed), as {@code rel}; null if absent. */
+    Entry lstatOrNull(String name, String rel) throws IOException {
+        return Stat.lstatChildOrNull(dir, path.resolve(name), Path.of(name), rel);
+    }
+
     BasicFileAttributes attrsOrNull(String name) throws IOException {
         try {
             return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

@@ -94,7 +94,7 @@ public final class Stat {
      * {@link #lstatOrNull}, but stat'ed relative to the listing's open directory where the JDK
      * allows that (see the class comment). {@code name} is {@code child}'s file name.
      */
-    static Entry lstatChildOrNull(DirectoryStream<Path> listing, Path child, Path name, String relPath) throws IOException {
+    public static Entry lstatChildOrNull(DirectoryStream<Path> listing, Path child, Path name, String relPath) throws IOException {
         if (!direct() || !(listing instanceof SecureDirectoryStream<Path> dir)) {
             return lstatOrNull(child, relPath);
         }
