@@ -83,7 +83,7 @@ public final class DestinationEndpoint {
     private static final int MAX_PENDING_COMMITS = 512;
     /** With fsyncs under way and no message waiting, look again for finished ones this often. */
     private static final long COMMIT_POLL_NANOS = 2_000_000L;
-    /** How long a failed run waits for a writer thread's file, to remove it (else it goes when written). */
+    /** How long a failed run waits for the writer threads' files in all, to remove them (else they go when written). */
     private static final long DISCARD_WAIT_SECONDS = 10;
 
     private final Path root;
@@ -207,7 +207,9 @@ public final class DestinationEndpoint {
         } finally {
             session.fsyncs.shutdownNow();
             if (session.writers != null) {
-                session.writers.shutdownNow();
+                // not shutdownNow: a write dropped from the queue would never complete, and its temp
+                // file's discard (registered by discardTemps) and its directory handle would be lost
+                session.writers.shutdown();
             }
             session.applier.close();
             peer.close();
@@ -1181,6 +1183,9 @@ public final class DestinationEndpoint {
                 } catch (RuntimeException fatal) {
                     if (temp != null) {
                         temp.discard();
+                    } else {
+                        // interrupted while its write or fsync ran: it is off the queue, so it goes once written
+                        c.written().thenAccept(TempFile::discard);
                     }
                     throw fatal;
                 }
@@ -1367,11 +1372,14 @@ public final class DestinationEndpoint {
         }
 
         private void discardTemps(boolean keepPartials) {
+            // A writer thread's write is short: wait for them (all together at most DISCARD_WAIT_SECONDS) so
+            // that their temp files go now; one still running goes once written (the writers finish their
+            // queue after the run: see run's finally).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DISCARD_WAIT_SECONDS);
             for (PendingCommit c : commits) {
                 c.synced().cancel(true);
                 try {
-                    // a writer thread's write is short: wait for it, so that its temp file goes too
-                    c.written().get(DISCARD_WAIT_SECONDS, TimeUnit.SECONDS).discard();
+                    c.written().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS).discard();
                 } catch (TimeoutException stuck) {
                     c.written().thenAccept(TempFile::discard);
                 } catch (InterruptedException x) {

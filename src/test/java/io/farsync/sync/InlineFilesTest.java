@@ -99,11 +99,13 @@ class InlineFilesTest extends SyncFixture {
     /**
      * The source's stream breaks while writer threads are creating small files: whatever is in
      * the destination tree afterwards is complete (never a part under a final name), no temp
-     * file is left behind, and a rerun completes the tree.
+     * file is left behind (the failed run puts in place what was written and verified), and a
+     * rerun completes the tree. (A write still running when the run gives up:
+     * DestinationCommitPipelineTest.interruptedWhileWaitingForAnFsync_leavesNoTempFile.)
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 3})
-    void brokenStream_withWritesInFlight_leavesNoTempFile_andNoPartialFile(int writers) throws Exception {
+    void brokenStream_withManySmallFilesBeingWritten_leavesNoTempFile_andNoPartialFile(int writers) throws Exception {
         long seed = System.nanoTime();
         System.out.println("InlineFilesTest seed " + seed + ", writers " + writers);
         Random rnd = new Random(seed);

@@ -472,19 +472,27 @@ public final class Applier {
             return DeleteResult.GONE;
         }
         String name = target.getFileName().toString();
+        // Where the file can be checked relative to its directory's handle (Stat.direct()), the
+        // directories files are deleted from stay open like those files are received into: a walk
+        // from the root per delete was a fifth of a mass delete's CPU (docs/PERFORMANCE.md, "Session
+        // 11"). Else a fresh walk, so that the path checked and the directory deleted in agree.
+        boolean relative = Stat.direct();
         DirectoryHandle dir;
         try {
-            // the directories files are deleted from stay open like those files are received into: a
-            // walk from the root per delete was a fifth of a mass delete's CPU (docs/PERFORMANCE.md, "Session 11")
-            dir = openDirs.parentOf(rel);
+            dir = relative ? openDirs.parentOf(rel) : DirectoryHandle.openParent(root, rel);
         } catch (NoSuchFileException gone) {
             return DeleteResult.GONE;
+        } catch (EntryFailure refused) {
+            if (!Files.exists(target.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                return DeleteResult.GONE; // a parent vanished since it was verified: nothing left to delete
+            }
+            throw refused;
         } catch (IOException ex) {
             throw failure(ex, target);
         }
         try (dir) {
             // checked and deleted in the same open directory, whatever happens to its path meanwhile
-            Entry now = dir.lstatOrNull(name, rel);
+            Entry now = relative ? dir.lstatOrNull(name, rel) : Stat.lstatOrNull(target, rel);
             if (now == null) {
                 return DeleteResult.GONE;
             }

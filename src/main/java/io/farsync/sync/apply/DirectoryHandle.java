@@ -113,12 +113,15 @@ final class DirectoryHandle implements AutoCloseable {
         throw new IOException("the platform's directory-relative open gives no FileChannel for " + path.resolve(name));
     }
 
-    /** lstat of {@code name} in this directory; null if absent. */
-    /** The entry {@code name} in this directory (fstatat, no link followed), as {@code rel}; null if absent. */
+    /**
+     * The entry {@code name} in this directory, as {@code rel}; null if absent. Relative to this
+     * handle (fstatat, no link followed) only where {@link Stat#direct()}; else by path.
+     */
     Entry lstatOrNull(String name, String rel) throws IOException {
         return Stat.lstatChildOrNull(dir, path.resolve(name), Path.of(name), rel);
     }
 
+    /** lstat of {@code name} in this directory; null if absent. */
     BasicFileAttributes attrsOrNull(String name) throws IOException {
         try {
             return dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

@@ -77,7 +77,7 @@ public final class Stat {
     }
 
     /** True when entries are read from the JDK's lstat result directly (see the class comment). */
-    static boolean direct() {
+    public static boolean direct() {
         return MODE != null;
     }
 

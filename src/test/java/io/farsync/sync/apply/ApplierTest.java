@@ -209,6 +209,25 @@ class ApplierTest {
         assertThat(root.resolve("edited")).exists();
     }
 
+    /** A parent verified earlier in the run and gone since: the file is gone too, not a failure. */
+    @Test
+    void delete_afterItsVerifiedParentVanished_isGone() throws Exception {
+        Files.createDirectories(root.resolve("a/b"));
+        Files.writeString(root.resolve("a/b/f1"), "12345");
+        Files.writeString(root.resolve("a/b/f2"), "12345");
+        for (String f : new String[] {"a/b/f1", "a/b/f2"}) {
+            Files.setLastModifiedTime(root.resolve(f), java.nio.file.attribute.FileTime.from(T, TimeUnit.NANOSECONDS));
+        }
+        Entry reference = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
+        assertThat(applier.delete("a/b/f1", reference.withPath("a/b/f1"), false)).isEqualTo(Applier.DeleteResult.DELETED);
+        applier.takeTouchedDirs();    // a commit: the open directories are dropped, the verified ones kept
+        Files.delete(root.resolve("a/b/f2"));
+        Files.delete(root.resolve("a/b"));
+        Files.delete(root.resolve("a"));
+
+        assertThat(applier.delete("a/b/f2", reference.withPath("a/b/f2"), false)).isEqualTo(Applier.DeleteResult.GONE);
+    }
+
     @Test
     void delete_leavesNonEmptyDirectories() throws Exception {
         Files.createDirectories(root.resolve("d"));
