@@ -2,7 +2,6 @@ package io.farsync.sync.apply;
 
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.Stat;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
