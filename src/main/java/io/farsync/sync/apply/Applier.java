@@ -524,16 +524,16 @@ public final class Applier {
      * real directories; {@code from}'s are checked too.
      */
     public boolean move(String from, String to, Entry reference, boolean ownRecord, long xxhash64) throws EntryFailure {
-        return renameIf(from, to, (now, source, dest) -> {
+        return renameIf(from, to, (now, at) -> {
             // A directory recreated since the sync is not the one whose records would move with it.
             if (!isAsSynced(now, reference, ownRecord) || (now.isDirectory() && ownRecord && now.inode() != reference.inode())) {
                 return false;
             }
-            Entry there = Stat.lstatOrNull(dest, to);
+            Entry there = at.dest();
             if (there != null && (there.isDirectory() || now.isDirectory())) {
                 return false;
             }
-            return !now.isFile() || hash(source, now.size()) == xxhash64;
+            return !now.isFile() || at.sourceHash(now.size()) == xxhash64;
         }, false);
     }
 
@@ -543,19 +543,70 @@ public final class Applier {
      * changing nothing, if {@code from} is not a file or {@code to} is taken.
      */
     public boolean carry(String from, String to) throws EntryFailure {
-        return renameIf(from, to, (now, source, dest) -> now.isFile() && Stat.lstatOrNull(dest, to) == null, true);
+        return renameIf(from, to, (now, at) -> now.isFile() && at.dest() == null, true);
     }
 
-    /** Whether the entry {@code now} at {@code source} may be renamed to {@code dest}. */
+    /** Whether the entry {@code now} at the source of a rename may be renamed to its destination. */
     @FunctionalInterface
     private interface RenameCheck {
-        boolean allows(Entry now, Path source, Path dest) throws IOException;
+        boolean allows(Entry now, RenameEnds at) throws IOException;
+    }
+
+    /**
+     * Both ends of a rename: their directories, open, and what the check may look at, read in
+     * those directories where {@link Stat#direct()} allows (else by path, the directories then
+     * freshly opened), so that what is checked is what is renamed.
+     */
+    private final class RenameEnds implements AutoCloseable {
+        final String from;
+        final String to;
+        final Path source;
+        final Path dest;
+        final boolean relative;
+        final DirectoryHandle fromDir;
+        final DirectoryHandle toDir;
+
+        RenameEnds(String from, Path source, String to, Path dest, boolean relative, DirectoryHandle fromDir, DirectoryHandle toDir) {
+            this.from = from;
+            this.to = to;
+            this.source = source;
+            this.dest = dest;
+            this.relative = relative;
+            this.fromDir = fromDir;
+            this.toDir = toDir;
+        }
+
+        Entry source() throws IOException {
+            return relative ? fromDir.lstatOrNull(source.getFileName().toString(), from) : Stat.lstatOrNull(source, from);
+        }
+
+        Entry dest() throws IOException {
+            return relative ? toDir.lstatOrNull(dest.getFileName().toString(), to) : Stat.lstatOrNull(dest, to);
+        }
+
+        /** The xxh64 of the source file's first {@code size} bytes and whatever follows (all of it). */
+        long sourceHash(long size) throws IOException {
+            try (FileChannel ch = relative ? fromDir.openToRead(source.getFileName().toString())
+                    : FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                return hash(ch, size);
+            }
+        }
+
+        @Override
+        public void close() {
+            fromDir.closeQuietly();
+            toDir.closeQuietly();
+        }
     }
 
     /**
      * Renames {@code from} to {@code to} if it exists and {@code check} allows; false, changing
      * nothing, if not. With {@code noReplace} a file made at {@code to} after the check is not
      * replaced either, where the platform can tell ({@link NoReplaceRename}).
+     *
+     * <p>Where entries can be read relative to a directory handle, the two directories come from
+     * {@link OpenDirectories} like those files are received into: two walks from the root per
+     * move were over a quarter of a mass move's CPU (docs/PERFORMANCE.md, "Session 11").
      */
     private boolean renameIf(String from, String to, RenameCheck check, boolean noReplace) throws EntryFailure {
         Path source = target(from);
@@ -564,21 +615,44 @@ public final class Applier {
         if (!parentsAreDirectories(from, false)) {
             return false;
         }
+        boolean relative = Stat.direct();
+        DirectoryHandle fromDir;
         try {
-            Entry now = Stat.lstatOrNull(source, from);
-            if (now == null || !check.allows(now, source, dest)) {
+            fromDir = relative ? openDirs.parentOf(from) : DirectoryHandle.openParent(root, from);
+        } catch (NoSuchFileException gone) {
+            return false;
+        } catch (EntryFailure refused) {
+            if (!Files.exists(source.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                return false; // a parent vanished since it was verified: nothing to move
+            }
+            throw refused;
+        } catch (IOException ex) {
+            throw failure(ex, source);
+        }
+        DirectoryHandle toDir;
+        try {
+            toDir = relative ? openDirs.parentOf(to) : openParent(to, dest);
+        } catch (IOException ex) {
+            fromDir.closeQuietly();
+            throw failure(ex, dest);
+        } catch (EntryFailure | RuntimeException e) {
+            fromDir.closeQuietly();
+            throw e;
+        }
+        try (RenameEnds at = new RenameEnds(from, source, to, dest, relative, fromDir, toDir)) {
+            Entry now = at.source();
+            if (now == null || !check.allows(now, at)) {
                 return false;
             }
             NoReplaceRename.Result r = noReplace ? NoReplaceRename.rename(root, from, to) : NoReplaceRename.Result.UNSUPPORTED;
             if (r == NoReplaceRename.Result.TAKEN) {
                 return false;
             }
-            if (r == NoReplaceRename.Result.RENAMED) {
-                touched(source);
-                touched(dest);
-            } else {
-                rename(from, source, to, dest);
+            if (r != NoReplaceRename.Result.RENAMED) {
+                fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
             }
+            touched(source);
+            touched(dest);
             if (now.isDirectory()) {
                 // Cached verdicts and handles below the old name no longer hold.
                 verifiedDirs.clear();
@@ -590,22 +664,11 @@ public final class Applier {
         }
     }
 
-    private void rename(String from, Path source, String to, Path dest) throws IOException, EntryFailure {
-        try (DirectoryHandle fromDir = openParent(from, source); DirectoryHandle toDir = openParent(to, dest)) {
-            fromDir.rename(source.getFileName().toString(), toDir, dest.getFileName().toString());
-        }
-        touched(source);
-        touched(dest);
-    }
-
-    /** xxHash64 (seed 0) of a file's first {@code size} bytes, read without following links. */
-    private static long hash(Path file, long size) throws IOException {
+    private static long hash(FileChannel ch, long size) throws IOException {
         StreamingXXHash64 hash = HASHES.newStreamingHash64(0L);
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Math.max(size, 1), 256 * 1024));
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            while (ch.read(buf.clear()) > 0) {
-                hash.update(buf.array(), 0, buf.position());
-            }
+        while (ch.read(buf.clear()) > 0) {
+            hash.update(buf.array(), 0, buf.position());
         }
         return hash.getValue();
     }

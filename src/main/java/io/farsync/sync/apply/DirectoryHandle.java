@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -105,6 +106,16 @@ final class DirectoryHandle implements AutoCloseable {
     FileChannel open(String name, Set<OpenOption> options, Set<PosixFilePermission> permissions) throws IOException {
         SeekableByteChannel ch = dir.newByteChannel(Path.of(name), options,
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(permissions));
+        if (ch instanceof FileChannel fc) {
+            return fc;
+        }
+        ch.close();
+        throw new IOException("the platform's directory-relative open gives no FileChannel for " + path.resolve(name));
+    }
+
+    /** {@code name} in this directory opened for reading (no link followed). */
+    FileChannel openToRead(String name) throws IOException {
+        SeekableByteChannel ch = dir.newByteChannel(Path.of(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
         if (ch instanceof FileChannel fc) {
             return fc;
         }
