@@ -529,7 +529,7 @@ public final class Applier {
             if (!isAsSynced(now, reference, ownRecord) || (now.isDirectory() && ownRecord && now.inode() != reference.inode())) {
                 return false;
             }
-            Entry there = at.dest();
+            Entry there = at.destEntry();
             if (there != null && (there.isDirectory() || now.isDirectory())) {
                 return false;
             }
@@ -543,7 +543,7 @@ public final class Applier {
      * changing nothing, if {@code from} is not a file or {@code to} is taken.
      */
     public boolean carry(String from, String to) throws EntryFailure {
-        return renameIf(from, to, (now, at) -> now.isFile() && at.dest() == null, true);
+        return renameIf(from, to, (now, at) -> now.isFile() && at.destEntry() == null, true);
     }
 
     /** Whether the entry {@code now} at the source of a rename may be renamed to its destination. */
@@ -557,34 +557,18 @@ public final class Applier {
      * those directories where {@link Stat#direct()} allows (else by path, the directories then
      * freshly opened), so that what is checked is what is renamed.
      */
-    private final class RenameEnds implements AutoCloseable {
-        final String from;
-        final String to;
-        final Path source;
-        final Path dest;
-        final boolean relative;
-        final DirectoryHandle fromDir;
-        final DirectoryHandle toDir;
+    private record RenameEnds(String from, Path source, String to, Path dest, boolean relative, DirectoryHandle fromDir,
+            DirectoryHandle toDir) implements AutoCloseable {
 
-        RenameEnds(String from, Path source, String to, Path dest, boolean relative, DirectoryHandle fromDir, DirectoryHandle toDir) {
-            this.from = from;
-            this.to = to;
-            this.source = source;
-            this.dest = dest;
-            this.relative = relative;
-            this.fromDir = fromDir;
-            this.toDir = toDir;
-        }
-
-        Entry source() throws IOException {
+        Entry sourceEntry() throws IOException {
             return relative ? fromDir.lstatOrNull(source.getFileName().toString(), from) : Stat.lstatOrNull(source, from);
         }
 
-        Entry dest() throws IOException {
+        Entry destEntry() throws IOException {
             return relative ? toDir.lstatOrNull(dest.getFileName().toString(), to) : Stat.lstatOrNull(dest, to);
         }
 
-        /** The xxh64 of the source file's first {@code size} bytes and whatever follows (all of it). */
+        /** The xxh64 of the source file's contents ({@code size}, its expected length, sizes the buffer). */
         long sourceHash(long size) throws IOException {
             try (FileChannel ch = relative ? fromDir.openToRead(source.getFileName().toString())
                     : FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -640,7 +624,7 @@ public final class Applier {
             throw e;
         }
         try (RenameEnds at = new RenameEnds(from, source, to, dest, relative, fromDir, toDir)) {
-            Entry now = at.source();
+            Entry now = at.sourceEntry();
             if (now == null || !check.allows(now, at)) {
                 return false;
             }

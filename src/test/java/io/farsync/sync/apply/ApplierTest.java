@@ -209,21 +209,30 @@ class ApplierTest {
         assertThat(root.resolve("edited")).exists();
     }
 
-    /** A parent verified earlier in the run and gone since: the file is gone too, not a failure. */
-    @Test
-    void delete_afterItsVerifiedParentVanished_isGone() throws Exception {
+    /** a/b/f1 and a/b/f2, 5 bytes each, mtime T. */
+    private void twoFilesInAB() throws Exception {
         Files.createDirectories(root.resolve("a/b"));
-        Files.writeString(root.resolve("a/b/f1"), "12345");
-        Files.writeString(root.resolve("a/b/f2"), "12345");
         for (String f : new String[] {"a/b/f1", "a/b/f2"}) {
+            Files.writeString(root.resolve(f), "12345");
             Files.setLastModifiedTime(root.resolve(f), java.nio.file.attribute.FileTime.from(T, TimeUnit.NANOSECONDS));
         }
-        Entry reference = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
-        assertThat(applier.delete("a/b/f1", reference.withPath("a/b/f1"), false)).isEqualTo(Applier.DeleteResult.DELETED);
-        applier.takeTouchedDirs();    // a commit: the open directories are dropped, the verified ones kept
+    }
+
+    /** Removes a/b/f2, a/b and a behind the applier's back. */
+    private void removeAB() throws Exception {
         Files.delete(root.resolve("a/b/f2"));
         Files.delete(root.resolve("a/b"));
         Files.delete(root.resolve("a"));
+    }
+
+    /** A parent verified earlier in the run and gone since: the file is gone too, not a failure. */
+    @Test
+    void delete_afterItsVerifiedParentVanished_isGone() throws Exception {
+        twoFilesInAB();
+        Entry reference = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
+        assertThat(applier.delete("a/b/f1", reference.withPath("a/b/f1"), false)).isEqualTo(Applier.DeleteResult.DELETED);
+        applier.takeTouchedDirs();    // a commit: the open directories are dropped, the verified ones kept
+        removeAB();
 
         assertThat(applier.delete("a/b/f2", reference.withPath("a/b/f2"), false)).isEqualTo(Applier.DeleteResult.GONE);
     }
@@ -231,21 +240,14 @@ class ApplierTest {
     /** A move whose source's verified parent is gone since: nothing to move (the caller falls back), not a failure. */
     @Test
     void move_afterItsVerifiedParentVanished_isRefused() throws Exception {
-        Files.createDirectories(root.resolve("a/b"));
-        Files.writeString(root.resolve("a/b/f1"), "12345");
-        Files.writeString(root.resolve("a/b/f2"), "12345");
-        for (String f : new String[] {"a/b/f1", "a/b/f2"}) {
-            Files.setLastModifiedTime(root.resolve(f), java.nio.file.attribute.FileTime.from(T, TimeUnit.NANOSECONDS));
-        }
+        twoFilesInAB();
         long hash = net.jpountz.xxhash.XXHashFactory.fastestInstance().hash64().hash("12345".getBytes(), 0, 5, 0);
         Entry reference = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
         assertThat(applier.move("a/b/f1", "g1", reference.withPath("a/b/f1"), false, hash)).isTrue();
         assertThat(root.resolve("g1")).hasContent("12345");
         assertThat(applier.move("a/b/f2", "g2", reference.withPath("a/b/f2"), false, hash + 1)).as("other contents").isFalse();
         applier.takeTouchedDirs();    // a commit: the open directories are dropped, the verified ones kept
-        Files.delete(root.resolve("a/b/f2"));
-        Files.delete(root.resolve("a/b"));
-        Files.delete(root.resolve("a"));
+        removeAB();
 
         assertThat(applier.move("a/b/f2", "g2", reference.withPath("a/b/f2"), false, hash)).isFalse();
         assertThat(root.resolve("g2")).doesNotExist();
