@@ -599,17 +599,15 @@ public final class Applier {
         if (!parentsAreDirectories(from, false)) {
             return false;
         }
-        boolean relative = Stat.direct();
+        // NoReplaceRename walks the paths itself: its check must read what that walk finds, not a cached handle
+        boolean relative = Stat.direct() && !noReplace;
         DirectoryHandle fromDir;
         try {
             fromDir = relative ? openDirs.parentOf(from) : DirectoryHandle.openParent(root, from);
-        } catch (NoSuchFileException gone) {
+        } catch (NoSuchFileException | EntryFailure unusable) {
+            // a parent gone, or no longer a real directory, since it was verified: no move from
+            // there (the caller sends the file instead)
             return false;
-        } catch (EntryFailure refused) {
-            if (!Files.exists(source.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-                return false; // a parent vanished since it was verified: nothing to move
-            }
-            throw refused;
         } catch (IOException ex) {
             throw failure(ex, source);
         }

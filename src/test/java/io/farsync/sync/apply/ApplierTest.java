@@ -218,6 +218,18 @@ class ApplierTest {
         }
     }
 
+    /** The record of a 5-byte file of mtime T (its path to be set). */
+    private static final Entry FIVE_BYTES = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
+
+    /** {@link #twoFilesInAB}, then a/b/f1 moved to g1 (which verifies and opens a/b); the files' xxh64. */
+    private long f1MovedToG1() throws Exception {
+        twoFilesInAB();
+        long hash = net.jpountz.xxhash.XXHashFactory.fastestInstance().hash64().hash("12345".getBytes(), 0, 5, 0);
+        assertThat(applier.move("a/b/f1", "g1", FIVE_BYTES.withPath("a/b/f1"), false, hash)).isTrue();
+        assertThat(root.resolve("g1")).hasContent("12345");
+        return hash;
+    }
+
     /** Removes a/b/f2, a/b and a behind the applier's back. */
     private void removeAB() throws Exception {
         Files.delete(root.resolve("a/b/f2"));
@@ -240,16 +252,30 @@ class ApplierTest {
     /** A move whose source's verified parent is gone since: nothing to move (the caller falls back), not a failure. */
     @Test
     void move_afterItsVerifiedParentVanished_isRefused() throws Exception {
-        twoFilesInAB();
-        long hash = net.jpountz.xxhash.XXHashFactory.fastestInstance().hash64().hash("12345".getBytes(), 0, 5, 0);
-        Entry reference = new Entry("x", EntryType.FILE, 5, T, 0644, 0, null);
-        assertThat(applier.move("a/b/f1", "g1", reference.withPath("a/b/f1"), false, hash)).isTrue();
-        assertThat(root.resolve("g1")).hasContent("12345");
-        assertThat(applier.move("a/b/f2", "g2", reference.withPath("a/b/f2"), false, hash + 1)).as("other contents").isFalse();
+        long hash = f1MovedToG1();
+        assertThat(applier.move("a/b/f2", "g2", FIVE_BYTES.withPath("a/b/f2"), false, hash + 1)).as("other contents").isFalse();
         applier.takeTouchedDirs();    // a commit: the open directories are dropped, the verified ones kept
         removeAB();
 
-        assertThat(applier.move("a/b/f2", "g2", reference.withPath("a/b/f2"), false, hash)).isFalse();
+        assertThat(applier.move("a/b/f2", "g2", FIVE_BYTES.withPath("a/b/f2"), false, hash)).isFalse();
+        assertThat(root.resolve("g2")).doesNotExist();
+    }
+
+    /**
+     * A move whose source's verified parent was swapped for a symlink to outside the root since:
+     * refused (the caller sends the file instead), and nothing outside moves.
+     */
+    @Test
+    void move_afterItsVerifiedParentBecameASymlink_isRefused_andNothingOutsideMoves() throws Exception {
+        long hash = f1MovedToG1();
+        applier.takeTouchedDirs();
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.move(root.resolve("a/b/f2"), outside.resolve("f2"));
+        Files.delete(root.resolve("a/b"));
+        Files.createSymbolicLink(root.resolve("a/b"), outside);
+
+        assertThat(applier.move("a/b/f2", "g2", FIVE_BYTES.withPath("a/b/f2"), false, hash)).isFalse();
+        assertThat(outside.resolve("f2")).hasContent("12345");
         assertThat(root.resolve("g2")).doesNotExist();
     }
 
