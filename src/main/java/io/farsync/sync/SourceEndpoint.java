@@ -48,8 +48,8 @@ public final class SourceEndpoint {
     /**
      * Offered files, links, deletes and moves the destination has not settled yet, at most: beyond
      * it the source waits for answers before offering more (deletes and moves since session 11: a
-     * source emptied of a million files queued a million Deletes the same way). The destination queues what it has not handled
-     * (control messages are never refused, see {@link PeerChannel}), and a first sync that
+     * source emptied of a million files queued a million Deletes the same way). The destination
+     * queues what it has not handled (control messages are never refused, see {@link PeerChannel}), and a first sync that
      * finds 1,000,000 files already in place runs faster at the source than at the destination:
      * 753,000 queued Metas (~230 MB) ended it with an OutOfMemoryError in {@code -Xmx256m}. At
      * ~330 bytes of heap per queued Meta this bounds that queue to ~33 MB; answers come at the
@@ -475,9 +475,9 @@ public final class SourceEndpoint {
                 boolean settling = needQueue.isEmpty() && next >= items.size();
                 // More to offer, nothing to send meanwhile, and the destination behind by the most allowed: wait for
                 // it. Files, links, deletes and moves count (each gets its answer); directories do not (they are
-                // acknowledged at the end). Restarted files wait for us (resent once all is offered), not for it: they do not count. (An
-                // eager file the destination settled while we restarted it is in restarts only: the bound loosens
-                // by one such file until it is dropped.)
+                // acknowledged at the end). Restarted files wait for us (resent once all is offered), not for it:
+                // they do not count. (An eager file the destination settled while we restarted it is in restarts
+                // only: the bound loosens by one such file until it is dropped.)
                 boolean full = awaitingCount - restarts.size() + unackedDeletes + unresolvedMoves >= maxAwaiting;
                 boolean behind = needQueue.isEmpty() && next < items.size() && full;
                 // Restarted files are sent when quiet: until then, wait for messages at most that long.

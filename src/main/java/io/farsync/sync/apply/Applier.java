@@ -479,7 +479,7 @@ public final class Applier {
         boolean relative = Stat.direct();
         DirectoryHandle dir;
         try {
-            dir = relative ? openDirs.parentOf(rel) : DirectoryHandle.openParent(root, rel);
+            dir = parentHandle(rel, relative);
         } catch (NoSuchFileException gone) {
             return DeleteResult.GONE;
         } catch (EntryFailure refused) {
@@ -603,7 +603,7 @@ public final class Applier {
         boolean relative = Stat.direct() && !noReplace;
         DirectoryHandle fromDir;
         try {
-            fromDir = relative ? openDirs.parentOf(from) : DirectoryHandle.openParent(root, from);
+            fromDir = parentHandle(from, relative);
         } catch (NoSuchFileException | EntryFailure unusable) {
             // a parent gone, or no longer a real directory, since it was verified: no move from
             // there (the caller sends the file instead)
@@ -613,10 +613,10 @@ public final class Applier {
         }
         DirectoryHandle toDir;
         try {
-            toDir = relative ? openDirs.parentOf(to) : openParent(to, dest);
+            toDir = parentHandle(to, relative);
         } catch (IOException ex) {
             fromDir.closeQuietly();
-            throw failure(ex, dest);
+            throw failure(ex, dest.getParent());
         } catch (EntryFailure | RuntimeException e) {
             fromDir.closeQuietly();
             throw e;
@@ -725,6 +725,14 @@ public final class Applier {
     }
 
     /** Opens the directory holding {@code rel} (whose path is {@code target}) through handles. */
+    /**
+     * The directory holding {@code rel}: with {@code relative} (entries are then read relative to
+     * it) one kept open by {@link OpenDirectories}, else freshly walked down from the root.
+     */
+    private DirectoryHandle parentHandle(String rel, boolean relative) throws IOException, EntryFailure {
+        return relative ? openDirs.parentOf(rel) : DirectoryHandle.openParent(root, rel);
+    }
+
     private DirectoryHandle openParent(String rel, Path target) throws EntryFailure {
         try {
             return DirectoryHandle.openParent(root, rel);

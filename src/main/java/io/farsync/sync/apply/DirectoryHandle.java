@@ -104,18 +104,16 @@ final class DirectoryHandle implements AutoCloseable {
 
     /** Opens {@code name} in this directory; NOFOLLOW_LINKS belongs in {@code options}. */
     FileChannel open(String name, Set<OpenOption> options, Set<PosixFilePermission> permissions) throws IOException {
-        SeekableByteChannel ch = dir.newByteChannel(Path.of(name), options,
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(permissions));
-        if (ch instanceof FileChannel fc) {
-            return fc;
-        }
-        ch.close();
-        throw new IOException("the platform's directory-relative open gives no FileChannel for " + path.resolve(name));
+        return fileChannel(dir.newByteChannel(Path.of(name), options,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(permissions)), name);
     }
 
     /** {@code name} in this directory opened for reading (no link followed). */
     FileChannel openToRead(String name) throws IOException {
-        SeekableByteChannel ch = dir.newByteChannel(Path.of(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        return fileChannel(dir.newByteChannel(Path.of(name), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)), name);
+    }
+
+    private FileChannel fileChannel(SeekableByteChannel ch, String name) throws IOException {
         if (ch instanceof FileChannel fc) {
             return fc;
         }
