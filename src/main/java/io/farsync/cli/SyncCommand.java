@@ -92,8 +92,9 @@ final class SyncCommand implements Callable<Integer> {
     boolean waitLock;
 
     @Option(names = "--max-delete", paramLabel = "N|N%",
-            description = "refuse to run if it would delete more than N entries, or N% of the entries synced last time"
-                    + " (default: 50% of trees over 100 entries); 100% also allows emptying DST when SRC is empty")
+            // %% : picocli formats descriptions with String.format (a lone % warned three times at every --help)
+            description = "refuse to run if it would delete more than N entries, or N%% of the entries synced last time"
+                    + " (default: 50%% of trees over 100 entries); 100%% also allows emptying DST when SRC is empty")
     String maxDelete;
 
     /** Filter rules in command-line order: picocli calls the setters below once per occurrence. */
