@@ -10,6 +10,7 @@ import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.filter.Filter;
+import io.farsync.sync.scan.Symlinks;
 import io.farsync.transport.RatePolicy;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
@@ -87,6 +88,12 @@ final class SyncCommand implements Callable<Integer> {
 
     @Option(names = "--xattrs", description = "also sync user.* extended attributes of files and directories")
     boolean xattrs;
+
+    @Option(names = "--symlinks", paramLabel = "copy|skip|follow",
+            description = "symbolic links at the source: copy them as links, skip them (neither sent nor deleted at the"
+                    + " destination), or follow them and sync what they point to (a local source only; not with --bidi)"
+                    + " (default: copy)")
+    String symlinks = "copy";
 
     @Option(names = "--wait-lock", description = "if another farsync run is syncing the same session, wait for it to end (default: exit 12)")
     boolean waitLock;
@@ -233,6 +240,7 @@ final class SyncCommand implements Callable<Integer> {
                     .withMirror(mirror)
                     .withPreserveOwner(preserveOwner)
                     .withXattrs(xattrs)
+                    .withSymlinks(Symlinks.parse(symlinks))
                     .withMaxDelete(maxDelete == null ? DeleteLimit.DEFAULT : DeleteLimit.parse(maxDelete))
                     .withFilter(Filter.of(expandFilterFiles()));
         } catch (IllegalArgumentException e) {
@@ -249,6 +257,13 @@ final class SyncCommand implements Callable<Integer> {
         }
         if (bidi && mirror) {
             throw new FarsyncException(ExitCode.USAGE, "--mirror contradicts --bidi");
+        }
+        if (bidi && options.symlinks() != Symlinks.COPY) {
+            throw new FarsyncException(ExitCode.USAGE, "--symlinks " + symlinks + " is for one-way syncs; --bidi copies links as links");
+        }
+        if (options.symlinks() == Symlinks.FOLLOW && src instanceof Location.Remote) {
+            // The server would read through links its account's root does not contain.
+            throw new FarsyncException(ExitCode.USAGE, "--symlinks follow needs a local SRC: a server never follows links for a pull");
         }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
                 transport, aesBits, options, bidi ? conflicts : null, waitLock);

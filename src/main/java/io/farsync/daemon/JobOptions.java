@@ -8,6 +8,7 @@ import io.farsync.sync.ConflictPolicy;
 import io.farsync.sync.DeleteLimit;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.filter.Filter;
+import io.farsync.sync.scan.Symlinks;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,8 @@ public final class JobOptions {
     static final String FILTER = "filter";
     static final String PRESERVE_OWNER = "preserve_owner";
     static final String XATTRS = "xattrs";
+    /** {@code copy|skip|follow} ({@link Symlinks}); a server older than it copies links whatever it says. */
+    static final String SYMLINKS = "symlinks";
 
     /** Bidirectional sync: the conflict policy ({@code keep-both|newest|source|dest}). */
     static final String CONFLICT = "conflict";
@@ -79,7 +82,8 @@ public final class JobOptions {
                 MAX_DELETE, options.maxDelete().format(),
                 FILTER, String.join("\n", options.filter().rules()),
                 PRESERVE_OWNER, Boolean.toString(options.preserveOwner()),
-                XATTRS, Boolean.toString(options.xattrs()));
+                XATTRS, Boolean.toString(options.xattrs()),
+                SYMLINKS, options.symlinks().label());
     }
 
     /** Throws {@code USAGE} for values that do not parse or contradict each other. */
@@ -101,7 +105,8 @@ public final class JobOptions {
                 DeleteLimit.fromString(options.getOrDefault(MAX_DELETE, d.maxDelete().format())),
                 filter(options.getOrDefault(FILTER, "")),
                 Boolean.parseBoolean(options.getOrDefault(PRESERVE_OWNER, "false")),
-                Boolean.parseBoolean(options.getOrDefault(XATTRS, "false")));
+                Boolean.parseBoolean(options.getOrDefault(XATTRS, "false")),
+                Symlinks.parse(options.getOrDefault(SYMLINKS, Symlinks.COPY.label())));
     }
 
     /** A checksum name; "true" and "false" are what clients before --checksum sent. */

@@ -17,6 +17,7 @@ import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncListener;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.sync.scan.Symlinks;
 import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
 import io.farsync.sync.watch.WatchMode;
@@ -120,6 +121,13 @@ public final class SyncJobHandler implements SessionHandler {
             PathJail.resolveInRoot(root, request.path());
         }
         SyncOptions options = JobOptions.parse(request.options());
+        if (options.symlinks() == Symlinks.FOLLOW && source) {
+            // Following links would read outside the account's root (a link may lead anywhere).
+            throw new FarsyncException(ExitCode.USAGE, "--symlinks follow: the server does not follow links for a pull");
+        }
+        if (options.symlinks() != Symlinks.COPY && bidi != null) {
+            throw new FarsyncException(ExitCode.USAGE, "--symlinks " + options.symlinks().label() + " is for one-way syncs");
+        }
         Path dbFile = stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db");
         // patience: the last run of this session may still be closing its side when the client starts again
         SnapshotLock lock = SnapshotLock.acquire(dbFile, "session " + request.sessionId() + " (" + request.path() + ") on the server",

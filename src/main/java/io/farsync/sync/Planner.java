@@ -7,6 +7,7 @@ import io.farsync.sync.scan.EntryTable;
 import io.farsync.sync.scan.EntryType;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.SortedEntries;
+import io.farsync.sync.scan.Symlinks;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -166,13 +167,17 @@ final class Planner {
         TreeMap<String, Entry> gone = new TreeMap<>();
         if (propagateDeletes) {
             SortedEntries.Cursor inSource = new SortedEntries.Cursor(source);
+            // --symlinks skip leaves links out on both sides: a link recorded or found there is never deleted
+            boolean keepLinks = options.symlinks() == Symlinks.SKIP;
             for (Entry r : unlikeScan(view, rows)) {
-                if (inSource.get(r.path()) == null && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())) {
+                if (inSource.get(r.path()) == null && !scan.isUnknown(r.path()) && !filter.hides(r.path(), r.isDirectory())
+                        && !(keepLinks && r.isSymlink())) {
                     gone.put(r.path(), r);
                 }
             }
             for (Entry x : foreign.values()) {
-                if (!source.containsKey(x.path()) && !scan.isUnknown(x.path()) && !filter.hides(x.path(), x.isDirectory())) {
+                if (!source.containsKey(x.path()) && !scan.isUnknown(x.path()) && !filter.hides(x.path(), x.isDirectory())
+                        && !(keepLinks && x.isSymlink())) {
                     gone.putIfAbsent(x.path(), x);
                 }
             }

@@ -11,6 +11,7 @@ import io.farsync.sync.scan.IoReasons;
 import io.farsync.sync.scan.ScanResult;
 import io.farsync.sync.scan.Scanner;
 import io.farsync.sync.scan.Stat;
+import io.farsync.sync.scan.Symlinks;
 import io.farsync.sync.scan.Xattrs;
 import io.farsync.sync.snapshot.SnapshotStore;
 import java.io.IOException;
@@ -162,7 +163,8 @@ public final class SourceEndpoint {
      * place, so a scan made ahead ({@link AheadScan}) sees exactly what the run's own would.
      */
     static Scanner scanner(Path dbFile, Path root, SyncOptions options) {
-        return new Scanner(false, Protocol.snapshotFiles(dbFile, root), options.filter()).withXattrs(options.xattrs());
+        return new Scanner(false, Protocol.snapshotFiles(dbFile, root), options.filter()).withXattrs(options.xattrs())
+                .withSymlinks(options.symlinks());
     }
 
     /** Lowers {@link #MAX_AWAITING} (tests: the bound at work on a small tree). */
@@ -565,11 +567,11 @@ public final class SourceEndpoint {
             }
             byte[] data = new byte[(int) e.size()];
             Path file = root.resolve(e.path());
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            try (FileChannel ch = openToRead(file)) {
                 if (!readFully(ch, data) || ch.read(probe.clear()) > 0) {
                     return null;
                 }
-                Entry now = Stat.lstatOrNull(file, e.path());
+                Entry now = statAsScanned(file, e.path());
                 if (now == null || !now.isFile() || now.size() != e.size() || now.mtimeNanos() != e.mtimeNanos()) {
                     return null;
                 }
@@ -797,7 +799,7 @@ public final class SourceEndpoint {
             Checksum.Digest hash = options.checksum().start();
             long sent = 0;
             String failure = null;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            try (FileChannel ch = openToRead(file)) {
                 Message.Resume resume = resumes.remove(id);
                 if (resume != null) {
                     sent = verifiedPrefix(ch, resume, hash);
@@ -818,7 +820,7 @@ public final class SourceEndpoint {
                     listener.progress(chunk.length);
                 }
                 if (failure == null) {
-                    Entry now = Stat.lstatOrNull(file, e.path());
+                    Entry now = statAsScanned(file, e.path());
                     if (ch.read(ByteBuffer.allocate(1)) > 0 || now == null || !now.isFile() || now.size() != e.size()
                             || now.mtimeNanos() != e.mtimeNanos()) {
                         failure = CHANGED;
@@ -894,11 +896,29 @@ public final class SourceEndpoint {
                 return w;
             }
             try {
-                return w.withXattrs(Xattrs.read(root.resolve(e.path())));
+                return w.withXattrs(Xattrs.read(root.resolve(e.path()), options.symlinks() == Symlinks.FOLLOW));
             } catch (IOException ex) {
                 log.warn("{}: extended attributes not sent: {}", e.path(), IoReasons.reason(ex));
                 return w;
             }
+        }
+
+        /** Opens a file the scan found for reading: through a symbolic link only with {@code --symlinks follow}. */
+        private FileChannel openToRead(Path file) throws IOException {
+            return options.symlinks() == Symlinks.FOLLOW ? FileChannel.open(file, StandardOpenOption.READ)
+                    : FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        }
+
+        /**
+         * The entry at {@code file} as the scan would see it now: a link's referent with
+         * {@code --symlinks follow}, else the link (files that changed since they were scanned).
+         */
+        private Entry statAsScanned(Path file, String rel) throws IOException {
+            if (options.symlinks() == Symlinks.FOLLOW) {
+                Entry e = Stat.lstatOrNull(file, rel);
+                return e != null && e.isSymlink() ? Stat.followOrNull(file, rel) : e;
+            }
+            return Stat.lstatOrNull(file, rel);
         }
 
         /**
@@ -909,7 +929,7 @@ public final class SourceEndpoint {
         private long hash(Entry e) {
             StreamingXXHash64 hash = hashes.newStreamingHash64(0L);
             byte[] buf = new byte[(int) Math.min(Math.max(e.size(), 1), MessageCodec.MAX_CHUNK)];
-            try (InputStream in = Files.newInputStream(root.resolve(e.path()), LinkOption.NOFOLLOW_LINKS)) {
+            try (InputStream in = java.nio.channels.Channels.newInputStream(openToRead(root.resolve(e.path())))) {
                 for (int n; (n = in.read(buf)) > 0; ) {
                     hash.update(buf, 0, n);
                 }
@@ -928,7 +948,7 @@ public final class SourceEndpoint {
             int n = resends.merge(id, 1, Integer::sum);
             Entry now;
             try {
-                now = Stat.lstatOrNull(root.resolve(sent.path()), sent.path());
+                now = statAsScanned(root.resolve(sent.path()), sent.path());
             } catch (IOException ex) {
                 return false;
             }
@@ -952,7 +972,7 @@ public final class SourceEndpoint {
             Entry announced = items.get(r.id()).entry();
             Entry current;
             try {
-                current = Stat.lstatOrNull(root.resolve(announced.path()), announced.path());
+                current = statAsScanned(root.resolve(announced.path()), announced.path());
             } catch (IOException ex) {
                 return 0;
             }

@@ -1,6 +1,7 @@
 package io.farsync.sync;
 
 import io.farsync.sync.filter.Filter;
+import io.farsync.sync.scan.Symlinks;
 import java.util.Objects;
 
 /**
@@ -21,17 +22,26 @@ import java.util.Objects;
  * @param preserveOwner    give entries the source's uid and gid (effective only when the
  *                         destination runs as root; otherwise it warns and leaves owners alone)
  * @param xattrs           carry user.* extended attributes ({@link io.farsync.sync.scan.Xattrs})
+ * @param symlinks         what the source does with symbolic links ({@link Symlinks}: links, left
+ *                         out, or followed)
  */
 public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean deleteDelay, boolean mirror,
-        DeleteLimit maxDelete, Filter filter, boolean preserveOwner, boolean xattrs) {
+        DeleteLimit maxDelete, Filter filter, boolean preserveOwner, boolean xattrs, Symlinks symlinks) {
 
     public SyncOptions {
         Objects.requireNonNull(checksum, "checksum");
+        Objects.requireNonNull(symlinks, "symlinks");
         Objects.requireNonNull(maxDelete, "maxDelete");
         Objects.requireNonNull(filter, "filter");
         if (!propagateDeletes && (mirror || deleteDelay)) {
             throw new IllegalArgumentException((mirror ? "--mirror" : "--delete-delay") + " contradicts --ignore-delete");
         }
+    }
+
+    /** Symbolic links synced as links. */
+    public SyncOptions(boolean propagateDeletes, Checksum checksum, boolean deleteDelay, boolean mirror, DeleteLimit maxDelete,
+            Filter filter, boolean preserveOwner, boolean xattrs) {
+        this(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, Symlinks.COPY);
     }
 
     /** Owners and extended attributes left alone. */
@@ -50,11 +60,11 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
     }
 
     public SyncOptions withDeleteDelay(boolean delay) {
-        return new SyncOptions(propagateDeletes, checksum, delay, mirror, maxDelete, filter, preserveOwner, xattrs);
+        return new SyncOptions(propagateDeletes, checksum, delay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks);
     }
 
     public SyncOptions withMirror(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, on, maxDelete, filter, preserveOwner, xattrs);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, on, maxDelete, filter, preserveOwner, xattrs, symlinks);
     }
 
     /** False for {@link Checksum#NONE}. */
@@ -63,23 +73,27 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
     }
 
     public SyncOptions withChecksum(Checksum c) {
-        return new SyncOptions(propagateDeletes, c, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs);
+        return new SyncOptions(propagateDeletes, c, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks);
     }
 
     public SyncOptions withFilter(Filter f) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, f, preserveOwner, xattrs);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, f, preserveOwner, xattrs, symlinks);
     }
 
     public SyncOptions withMaxDelete(DeleteLimit limit) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, limit, filter, preserveOwner, xattrs);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, limit, filter, preserveOwner, xattrs, symlinks);
     }
 
     public SyncOptions withPreserveOwner(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, on, xattrs);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, on, xattrs, symlinks);
     }
 
     public SyncOptions withXattrs(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, on);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, on, symlinks);
+    }
+
+    public SyncOptions withSymlinks(Symlinks mode) {
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, mode);
     }
 
     /**

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Walks a tree with lstat only: symlinks are recorded as links and never followed, so a scan can
- * neither leave the root nor loop. Temp files of the engine ({@link TempNames}) and replica
+ * neither leave the root nor loop; unless a source asks to leave them out or to follow them
+ * ({@link Symlinks}): a followed link to a directory is walked like one, and one that leads to a
+ * directory above it (in the tree or above the root) is an error for its path. Temp files of the engine ({@link TempNames}) and replica
  * directories ({@link ReplicaDir}) are never listed;
  * a destination scan also deletes them as leftovers of a killed run. Errors on single entries are
  * collected and the walk goes on; only an unreadable root ends it.
@@ -72,6 +74,8 @@ public final class Scanner {
     private Map<String, Path> partials = Map.of();
     /** Read each entry's user xattrs into {@link Entry#xattrHash()} ({@code --xattrs}, source side). */
     private boolean xattrs;
+    /** What a symbolic link found becomes ({@code --symlinks}; destination scans keep {@link Symlinks#COPY}). */
+    private Symlinks symlinks = Symlinks.COPY;
     /** Asked before each directory is listed: true ends the scan (see {@link #stopWhen}). */
     private BooleanSupplier stop = () -> false;
 
@@ -107,6 +111,12 @@ public final class Scanner {
         return this;
     }
 
+    /** What symbolic links become: links ({@link Symlinks#COPY}), nothing, or what they lead to. */
+    public Scanner withSymlinks(Symlinks mode) {
+        this.symlinks = java.util.Objects.requireNonNull(mode, "mode");
+        return this;
+    }
+
     /**
      * Ends a scan early, with {@link Stopped}, once {@code stop} says so (asked before each
      * directory is listed): an endpoint whose session failed while it scanned (a server that
@@ -138,6 +148,9 @@ public final class Scanner {
         List<String> top = new ArrayList<>();
         if (subtrees.contains("")) {
             try {
+                if (symlinks == Symlinks.FOLLOW) {
+                    walk.chains.put("", Ancestors.ofRoot(root));
+                }
                 walk.list("", top);
             } catch (IOException e) {
                 ExitCode code = e instanceof java.nio.file.AccessDeniedException ? ExitCode.PERMISSION_DENIED
@@ -148,7 +161,7 @@ public final class Scanner {
         } else {
             Map<String, Entry> ancestors = new TreeMap<>();
             for (String subtree : subtrees) {
-                if (visitPath(root, subtree, ancestors, walk.errors, walk.incomplete)) {
+                if (visitPath(root, subtree, ancestors, walk)) {
                     top.add(subtree);
                 }
             }
@@ -181,6 +194,8 @@ public final class Scanner {
         final Set<String> incomplete = ConcurrentHashMap.newKeySet();
         final ConcurrentSkipListMap<String, Path> partials = new ConcurrentSkipListMap<>();
         final AtomicInteger staleRemoved = new AtomicInteger();
+        /** With {@link Symlinks#FOLLOW}: the directories above each one still to be listed, by its path. */
+        final Map<String, Ancestors> chains = new ConcurrentHashMap<>();
 
         Walk(Path root) {
             this.root = root;
@@ -252,6 +267,11 @@ public final class Scanner {
             Path dir = rel.isEmpty() ? root : root.resolve(rel);
             List<Entry> found = new ArrayList<>();
             boolean mayExclude = excludedParents.contains(dir);
+            Ancestors above = symlinks == Symlinks.FOLLOW ? chains.remove(rel) : null;
+            if (symlinks == Symlinks.FOLLOW && above == null) {
+                // every directory is queued with its chain; without one a loop below would go unseen
+                throw new IOException("internal error: no ancestors recorded for " + dir);
+            }
             // What was read before an error in the middle of a listing is kept, as a sequential walk would.
             try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
                 for (Path child : children) {
@@ -273,6 +293,12 @@ public final class Scanner {
                     }
                     try {
                         Entry e = Stat.lstatChildOrNull(children, child, namePath, childRel);
+                        if (e != null && e.isSymlink() && symlinks != Symlinks.COPY) {
+                            e = symlinks == Symlinks.SKIP ? skipLink(childRel) : followLink(child, childRel, above);
+                            if (e == null) {
+                                continue;
+                            }
+                        }
                         if (e == null) {
                             log.debug("skipping special file {}", child);
                             continue;
@@ -281,10 +307,13 @@ public final class Scanner {
                             continue;
                         }
                         if (xattrs && !e.isSymlink()) {
-                            e = e.withXattrHash(Xattrs.fingerprint(child));
+                            e = e.withXattrHash(Xattrs.fingerprint(child, symlinks == Symlinks.FOLLOW));
                         }
                         found.add(e);
                         if (e.isDirectory()) {
+                            if (above != null) {
+                                chains.put(childRel, new Ancestors(e.device(), e.inode(), above));
+                            }
                             subdirs.add(childRel);
                         }
                     } catch (IOException e) {
@@ -297,6 +326,49 @@ public final class Scanner {
             } finally {
                 add(found);
             }
+        }
+
+        /**
+         * {@link Symlinks#SKIP}: a link is no entry, and its path is one whose state is unknown, so
+         * that nothing there is deleted (a link the destination has, a file it had there). Null.
+         */
+        Entry skipLink(String rel) {
+            incomplete.add(rel);
+            return null;
+        }
+
+        /**
+         * {@link Symlinks#FOLLOW}: the entry the link at {@code child} leads to, or null (a special
+         * file; or an error recorded for the path: no referent, a chain that loops, a directory
+         * that holds the link). Such a path's state is unknown: nothing there is deleted.
+         */
+        Entry followLink(Path child, String rel, Ancestors above) throws IOException {
+            Entry e;
+            try {
+                e = Stat.followOrNull(child, rel);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                return failLink(rel, "symlink has no referent (--symlinks follow)");
+            } catch (java.nio.file.FileSystemException loop) {
+                return failLink(rel, "symlink cannot be followed: " + IoReasons.reason(loop));
+            }
+            if (e == null) {
+                // a special file: skipped as one found in place is, but nothing synced there before is deleted
+                incomplete.add(rel);
+                log.debug("skipping symlink to a special file {}", child);
+                return null;
+            }
+            if (e.isDirectory() && above.contains(e.device(), e.inode())) {
+                return failLink(rel, "symlink leads to a directory that holds it (a loop; --symlinks follow)");
+            }
+            return e;
+        }
+
+        private Entry failLink(String rel, String reason) {
+            if (!filter.excludes(rel, false) && !filter.excludes(rel, true)) {
+                errors.put(rel, reason);
+                incomplete.add(rel);
+            }
+            return null;
         }
 
         /**
@@ -336,8 +408,19 @@ public final class Scanner {
      * Lists {@code subtree}'s ancestors and itself, top down, by lstat; true if the subtree is a
      * directory to walk. Stops at the first that is missing, no directory, skipped or unreadable.
      */
-    private boolean visitPath(Path root, String subtree, Map<String, Entry> entries, Map<String, String> errors,
-            Set<String> incomplete) {
+    private boolean visitPath(Path root, String subtree, Map<String, Entry> entries, Walk walk) {
+        Map<String, String> errors = walk.errors;
+        Set<String> incomplete = walk.incomplete;
+        Ancestors above = null;
+        if (symlinks == Symlinks.FOLLOW) {
+            try {
+                above = Ancestors.ofRoot(root);
+            } catch (IOException ex) {
+                errors.put(subtree, IoReasons.reason(ex));
+                incomplete.add(subtree);
+                return false;
+            }
+        }
         int from = 0;
         while (true) {
             int slash = subtree.indexOf('/', from);
@@ -351,8 +434,14 @@ public final class Scanner {
                 }
                 try {
                     e = Stat.lstatOrNull(p, rel);
+                    if (e != null && e.isSymlink() && symlinks != Symlinks.COPY) {
+                        e = symlinks == Symlinks.SKIP ? walk.skipLink(rel) : walk.followLink(p, rel, above);
+                        if (e == null) {
+                            return false;
+                        }
+                    }
                     if (e != null && xattrs && !e.isSymlink()) {
-                        e = e.withXattrHash(Xattrs.fingerprint(p));
+                        e = e.withXattrHash(Xattrs.fingerprint(p, symlinks == Symlinks.FOLLOW));
                     }
                 } catch (IOException ex) {
                     errors.put(rel, IoReasons.reason(ex));
@@ -367,10 +456,40 @@ public final class Scanner {
             if (!e.isDirectory()) {
                 return false;
             }
+            if (above != null) {
+                above = new Ancestors(e.device(), e.inode(), above);
+            }
             if (slash < 0) {
+                if (above != null) {
+                    walk.chains.put(subtree, above);
+                }
                 return true;
             }
             from = slash + 1;
+        }
+    }
+
+    /** A directory's identity and those of the directories above it, for {@link Symlinks#FOLLOW}'s loop check. */
+    record Ancestors(long device, long inode, Ancestors parent) {
+        /** The root and every directory above it up to {@code /}: a link to any of them loops. */
+        static Ancestors ofRoot(Path root) throws IOException {
+            Ancestors chain = null;
+            for (Path p = root.toRealPath(); p != null; p = p.getParent()) {
+                Entry e = Stat.followOrNull(p, "");
+                if (e != null) {
+                    chain = new Ancestors(e.device(), e.inode(), chain);
+                }
+            }
+            return chain;
+        }
+
+        boolean contains(long dev, long ino) {
+            for (Ancestors a = this; a != null; a = a.parent) {
+                if (a.device == dev && a.inode == ino) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

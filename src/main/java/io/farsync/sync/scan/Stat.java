@@ -107,6 +107,23 @@ public final class Stat {
         return fromJdkAttributes(child, relPath, a);
     }
 
+    /**
+     * The entry a symbolic link at {@code file} leads to, named {@code relPath}: the file or
+     * directory at the end of its chain, as {@link #lstatOrNull} would read that one ({@code
+     * --symlinks follow}); null when it is neither. Throws {@link NoSuchFileException} when the
+     * chain ends nowhere, and the file system's error for a chain that loops.
+     */
+    public static Entry followOrNull(Path file, String relPath) throws IOException {
+        if (!direct()) {
+            Map<String, Object> a = Files.readAttributes(file, UNIX_ATTRS);
+            return entry(file, relPath, (Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"), false, (Long) a.get("size"),
+                    (FileTime) a.get("lastModifiedTime"), (Integer) a.get("mode"), ((Number) a.get("dev")).longValue(),
+                    ((Number) a.get("ino")).longValue(), (Integer) a.get("uid"), (Integer) a.get("gid"), ((Number) a.get("nlink")).intValue());
+        }
+        PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class);
+        return a.isSymbolicLink() ? null : fromJdkAttributes(file, relPath, a);
+    }
+
     static Entry lstatDirect(Path file, String relPath) throws IOException {
         PosixFileAttributes a;
         try {

@@ -34,12 +34,20 @@ public final class Xattrs {
      * system has none. Throws if they cannot be read or exceed {@link #MAX_TOTAL_BYTES}.
      */
     public static SortedMap<String, byte[]> read(Path file) throws IOException {
+        return read(file, false);
+    }
+
+    /**
+     * As {@link #read(Path)}, but with {@code follow} those of what a symlink at {@code file}
+     * leads to ({@code --symlinks follow}: the link is synced as that file or directory).
+     */
+    public static SortedMap<String, byte[]> read(Path file, boolean follow) throws IOException {
         SortedMap<String, byte[]> out = new TreeMap<>();
-        if (Files.isSymbolicLink(file)) {
+        if (!follow && Files.isSymbolicLink(file)) {
             return out;
         }
-        UserDefinedFileAttributeView view = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
+        UserDefinedFileAttributeView view = follow ? Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
+                : Files.getFileAttributeView(file, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
         if (view == null) {
             return out;
         }
@@ -64,8 +72,13 @@ public final class Xattrs {
      * read" in {@link Entry#xattrHash()}); 0 only if they cannot be read, so nothing is concluded.
      */
     public static long fingerprint(Path file) {
+        return fingerprint(file, false);
+    }
+
+    /** As {@link #fingerprint(Path)}, through a symlink with {@code follow} ({@link #read(Path, boolean)}). */
+    public static long fingerprint(Path file, boolean follow) {
         try {
-            return fingerprint(read(file));
+            return fingerprint(read(file, follow));
         } catch (IOException e) {
             return 0;
         }

@@ -33,6 +33,48 @@ class ScannerTest {
         assertThat(r.entries().get("loop").isSymlink()).isTrue();
     }
 
+    /** Sequential (1) and parallel (4) walks, whole and scoped (through a followed link), the same. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 4})
+    void followedLinks_becomeWhatTheyLeadTo_andLinksToADirectoryAboveThemAreErrors(int parallelism) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("top/root"));
+        Files.createDirectories(tmp.resolve("outside/deep"));
+        Files.writeString(tmp.resolve("outside/deep/data"), "d");
+        Files.writeString(root.resolve("a.txt"), "a");
+        Files.createSymbolicLink(root.resolve("out"), tmp.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("alias"), Path.of("a.txt"));
+        Files.createSymbolicLink(root.resolve("self"), Path.of("."));                 // the root itself
+        Files.createSymbolicLink(root.resolve("parent"), Path.of(".."));              // above the root
+        Files.createSymbolicLink(root.resolve("slash"), Path.of("/"));
+        Files.createSymbolicLink(tmp.resolve("outside/deep/back"), tmp.resolve("outside")); // loops inside the followed tree
+        Files.createSymbolicLink(root.resolve("broken"), Path.of("nowhere"));
+        Files.createSymbolicLink(root.resolve("fifo"), tmp.resolve("pipe"));
+        new ProcessBuilder("mkfifo", tmp.resolve("pipe").toString()).inheritIO().start().waitFor();
+
+        ScanResult whole = new Scanner(false, Set.of(), Filter.NONE, parallelism).withSymlinks(Symlinks.FOLLOW).scan(root);
+        ScanResult scoped = new Scanner(false, Set.of(), Filter.NONE, parallelism).withSymlinks(Symlinks.FOLLOW)
+                .scan(root, java.util.List.of("out/deep"));
+
+        assertThat(whole.entries().keySet()).containsExactly("a.txt", "alias", "out", "out/deep", "out/deep/data");
+        assertThat(whole.entries().get("alias").isFile()).isTrue();
+        assertThat(whole.entries().get("alias").inode()).isEqualTo(whole.entries().get("a.txt").inode());
+        assertThat(whole.entries().get("out").isDirectory()).isTrue();
+        assertThat(whole.errors()).containsOnlyKeys("self", "parent", "slash", "out/deep/back", "broken");
+        assertThat(whole.errors().get("parent")).contains("loop");
+        assertThat(whole.errors().get("broken")).contains("no referent");
+        // nothing may be deleted where a link could not be followed, nor where one leads to a pipe
+        for (String p : java.util.List.of("self", "parent", "slash", "out/deep/back", "broken", "fifo")) {
+            assertThat(whole.isUnknown(p)).as(p).isTrue();
+        }
+        assertThat(scoped.entries().keySet()).containsExactly("out", "out/deep", "out/deep/data");
+        assertThat(scoped.errors()).containsOnlyKeys("out/deep/back");
+
+        ScanResult skipped = new Scanner(false, Set.of(), Filter.NONE, parallelism).withSymlinks(Symlinks.SKIP).scan(root);
+        assertThat(skipped.entries().keySet()).containsExactly("a.txt");
+        assertThat(skipped.errors()).isEmpty();
+        assertThat(skipped.isUnknown("alias")).isTrue();
+    }
+
     @Test
     void entries_carrySizeNanosecondMtimeModeAndInode_sortedParentsFirst() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("root"));
