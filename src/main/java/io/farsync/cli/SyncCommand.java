@@ -104,26 +104,35 @@ final class SyncCommand implements Callable<Integer> {
                     + " (default: 50%% of trees over 100 entries); 100%% also allows emptying DST when SRC is empty")
     String maxDelete;
 
-    /** Filter rules in command-line order: picocli calls the setters below once per occurrence. */
+    /**
+     * Filter rules in command-line order, the three options interleaved as given. Each option is
+     * repeatable: picocli calls its setter once per occurrence with every value of that option so
+     * far (after one call with none), so the newest value is the last one. (With a single-value
+     * setter picocli refused a second --exclude: "should be specified only once".)
+     */
     private final List<String> filterRules = new ArrayList<>();
 
     @Option(names = "--include", paramLabel = "PATTERN",
             description = "sync what matches PATTERN even if a later --exclude matches it (first match wins; repeatable)")
-    void include(String pattern) {
-        filterRules.add("+ " + pattern);
+    void include(List<String> patterns) {
+        newest(patterns).ifPresent(p -> filterRules.add("+ " + p));
     }
 
     @Option(names = "--exclude", paramLabel = "PATTERN",
             description = "leave out what matches PATTERN: * within a name, ** across directories, ?, [..];"
                     + " leading / anchors at SRC, trailing / matches directories only (repeatable)")
-    void exclude(String pattern) {
-        filterRules.add("- " + pattern);
+    void exclude(List<String> patterns) {
+        newest(patterns).ifPresent(p -> filterRules.add("- " + p));
     }
 
     @Option(names = "--exclude-from", paramLabel = "FILE",
-            description = "read exclude patterns from FILE, one per line ('+ PATTERN' includes; # comments)")
-    void excludeFrom(Path file) {
-        filterRules.add("@ " + file);
+            description = "read exclude patterns from FILE, one per line ('+ PATTERN' includes; # comments; repeatable)")
+    void excludeFrom(List<Path> files) {
+        newest(files).ifPresent(f -> filterRules.add("@ " + f));
+    }
+
+    private static <T> java.util.Optional<T> newest(List<T> values) {
+        return values.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(values.get(values.size() - 1));
     }
 
     @Option(names = "--bidi", description = "two-way: changes on either side since the last sync reach the other")
