@@ -284,7 +284,13 @@ final class SyncCommand implements Callable<Integer> {
             if (r.startsWith("@ ")) {
                 Path file = Path.of(r.substring(2));
                 try {
-                    rules.addAll(Filter.readExcludeFile(file));
+                    for (String rule : Filter.readExcludeFile(file)) {
+                        if (rule.equals(Filter.CLEAR)) {
+                            rules.clear();  // as rsync: a '!' line drops every rule before it
+                        } else {
+                            rules.add(rule);
+                        }
+                    }
                 } catch (IOException e) {
                     throw new FarsyncException(ExitCode.USAGE, "cannot read --exclude-from " + file + ": " + e.getMessage());
                 }

@@ -31,4 +31,19 @@ class FilterOptionsTest {
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(Trees.describe(dst, false).keySet()).containsExactly("lib", "lib/keep.o", "lib/util.c", "lib/util.h", "main.c");
     }
+
+    @Test
+    void bangLineInAnExcludeFile_dropsEveryRuleBeforeIt() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.c"), "c");
+        Files.writeString(src.resolve("a.o"), "o");
+        Path rules = Files.writeString(tmp.resolve("rules"), "*.txt\n!\n*.c\n");
+        Path dst = tmp.resolve("dst");
+        CliHarness.Result r;
+        try (CliHarness h = new CliHarness(tmp)) {
+            r = h.run("sync", src.toString(), dst.toString(), "-q", "--exclude", "*.o", "--exclude-from", rules.toString());
+        }
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(Trees.describe(dst, false).keySet()).containsExactly("a.o");
+    }
 }

@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
  * deleted, not moved, not mirrored away).
  *
  * <p>Patterns, as in rsync: {@code *} matches within one path component, {@code **} across
- * components ({@code a/**}{@code /b} also matches {@code a/b}), {@code ?} one character other than
- * '/', {@code [...]} a character class ({@code [!...]} negated). A leading '/' anchors the
+ * components ({@code a/**}{@code /b} also matches {@code a/b}, unlike rsync), {@code ?} one character
+ * other than '/', {@code [...]} a character class ({@code [!...]} or {@code [^...]} negated, with
+ * {@code [:alpha:]}-style classes; never '/'), a backslash makes the next character literal,
+ * and a trailing {@code /***} matches the directory and everything in it. A leading '/' anchors the
  * pattern at the root; otherwise it matches the path's last components ({@code *.tmp} matches
  * {@code x/y.tmp}, {@code b/c} matches {@code a/b/c}). A trailing '/' matches directories only.
  * As in rsync, {@code --include '*.txt' --exclude '*'} also excludes every directory, so only
@@ -52,10 +54,13 @@ public final class Filter {
         return new Filter(parsed);
     }
 
+    /** What {@link #readExcludeFile} returns for a {@code !} line: drop every rule before it (rsync's meaning). */
+    public static final String CLEAR = "!";
+
     /**
      * Reads an exclude file: one pattern per line, excluded unless it starts with {@code "+ "}
-     * ({@code "- "} is accepted too); blank lines and lines starting with '#' are skipped.
-     * Returns the rules in {@link #of} form.
+     * ({@code "- "} is accepted too); blank lines and lines starting with '#' are skipped; a line
+     * {@code !} is {@link #CLEAR}, which the caller applies. Returns the rules in {@link #of} form.
      */
     public static List<String> readExcludeFile(Path file) throws IOException {
         List<String> out = new ArrayList<>();
@@ -64,7 +69,7 @@ public final class Filter {
             if (l.isBlank() || l.startsWith("#")) {
                 continue;
             }
-            out.add(l.startsWith("+ ") || l.startsWith("- ") ? l : "- " + l);
+            out.add(l.equals(CLEAR) || l.startsWith("+ ") || l.startsWith("- ") ? l : "- " + l);
         }
         return out;
     }
@@ -120,10 +125,17 @@ public final class Filter {
         if (anchored) {
             p = p.substring(1);
         }
+        // rsync's "dir/***": the directory itself and everything below it
+        boolean andBelow = p.endsWith("/***") && p.length() > 4;
+        if (andBelow) {
+            p = p.substring(0, p.length() - 4);
+        }
         StringBuilder re = new StringBuilder(anchored ? "" : "(?:.*/)?");
         for (int i = 0; i < p.length(); i++) {
             char c = p.charAt(i);
-            if (c == '*') {
+            if (c == '\\' && i + 1 < p.length()) {
+                re.append(Pattern.quote(String.valueOf(p.charAt(++i))));   // an escaped wildcard is literal
+            } else if (c == '*') {
                 if (i + 1 < p.length() && p.charAt(i + 1) == '*') {
                     i++;
                     if (i + 1 < p.length() && p.charAt(i + 1) == '/') {
@@ -138,33 +150,66 @@ public final class Filter {
             } else if (c == '?') {
                 re.append("[^/]");
             } else if (c == '[') {
-                int end = p.indexOf(']', i + 2);
-                if (end < 0) {
-                    throw new IllegalArgumentException("unclosed '[' in filter rule '" + text + "'");
-                }
-                String set = p.substring(i + 1, end);
-                re.append('[').append(set.startsWith("!") ? "^" + quoteClass(set.substring(1)) : quoteClass(set)).append(']');
-                i = end;
+                i = characterClass(p, i, re, text);
             } else {
                 re.append(Pattern.quote(String.valueOf(c)));
             }
         }
+        if (andBelow) {
+            re.append("(?:/.*)?");
+        }
         return new Rule(text, include, directoriesOnly, Pattern.compile(re.toString(), Pattern.DOTALL));
     }
 
-    /** A glob character class's contents as a regex class: ranges kept, everything else literal. */
-    private static String quoteClass(String set) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : set.toCharArray()) {
-            if (c == '-') {
-                sb.append('-');
-            } else if (Character.isLetterOrDigit(c)) {
-                sb.append(c);
-            } else {
-                sb.append('\\').append(c);
-            }
+    /** POSIX character classes inside brackets ({@code [[:alpha:]]}), as rsync's wildmatch knows them. */
+    private static final java.util.Map<String, String> POSIX = java.util.Map.ofEntries(
+            java.util.Map.entry("alpha", "\\p{Alpha}"), java.util.Map.entry("digit", "\\p{Digit}"),
+            java.util.Map.entry("alnum", "\\p{Alnum}"), java.util.Map.entry("upper", "\\p{Upper}"),
+            java.util.Map.entry("lower", "\\p{Lower}"), java.util.Map.entry("space", "\\p{Space}"),
+            java.util.Map.entry("blank", "\\p{Blank}"), java.util.Map.entry("punct", "\\p{Punct}"),
+            java.util.Map.entry("xdigit", "\\p{XDigit}"), java.util.Map.entry("cntrl", "\\p{Cntrl}"),
+            java.util.Map.entry("graph", "\\p{Graph}"), java.util.Map.entry("print", "\\p{Print}"));
+
+    /**
+     * Appends the regex of the bracket expression opening at {@code p[open]} and returns the index
+     * of its closing ']'. As in rsync: {@code !} or {@code ^} first negates, a ']' first is literal,
+     * ranges, {@code [:alpha:]}-style classes, backslash escapes; a class never matches '/'.
+     */
+    private static int characterClass(String p, int open, StringBuilder re, String text) {
+        int i = open + 1;
+        boolean negate = i < p.length() && (p.charAt(i) == '!' || p.charAt(i) == '^');
+        if (negate) {
+            i++;
         }
-        return sb.toString();
+        StringBuilder set = new StringBuilder();
+        for (boolean first = true; i < p.length() && (first || p.charAt(i) != ']'); first = false) {
+            char c = p.charAt(i);
+            if (p.startsWith("[:", i) && p.indexOf(":]", i + 2) > 0) {
+                int close = p.indexOf(":]", i + 2);
+                String name = p.substring(i + 2, close);
+                String cls = POSIX.get(name);
+                if (cls == null) {
+                    throw new IllegalArgumentException("unknown character class [:" + name + ":] in filter rule '" + text + "'");
+                }
+                set.append(cls);
+                i = close + 2;
+                continue;
+            }
+            if (c == '\\' && i + 1 < p.length()) {
+                c = p.charAt(++i);
+            } else if (c == '-' && !first && i + 1 < p.length() && p.charAt(i + 1) != ']') {
+                set.append('-');
+                i++;
+                continue;
+            }
+            set.append(Character.isLetterOrDigit(c) ? String.valueOf(c) : "\\" + c);
+            i++;
+        }
+        if (i >= p.length()) {
+            throw new IllegalArgumentException("unclosed '[' in filter rule '" + text + "'");
+        }
+        re.append(negate ? "[^/" : "[").append(set).append(']');
+        return i;
     }
 
     @Override

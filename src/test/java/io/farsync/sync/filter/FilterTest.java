@@ -43,6 +43,34 @@ class FilterTest {
         assertThat(f("- [0-9]x").excludes("7x", false)).isTrue();
     }
 
+    /** rsync's extensions (found different by a differential test against rsync 3). */
+    @Test
+    void rsyncExtensions_tripleStarNegatedAndPosixClassesAndEscapes() {
+        Filter dir = f("- d/***");
+        assertThat(dir.excludes("d", true)).as("the directory itself").isTrue();
+        assertThat(dir.excludes("d/x/y", false)).isTrue();
+        assertThat(dir.excludes("dd", true)).isFalse();
+        assertThat(f("- /d/***").excludes("a/d", true)).isFalse();
+        assertThat(f("- [^ab]*").excludes("ca", false)).isTrue();
+        assertThat(f("- [^ab]*").excludes("ab", false)).isFalse();
+        assertThat(f("- a[!b]c").excludes("a/c", false)).as("a class never matches '/'").isFalse();
+        assertThat(f("- [[:alpha:]]*").excludes("ab", false)).isTrue();
+        assertThat(f("- [[:alpha:]]*").excludes("1b", false)).isFalse();
+        assertThat(f("- x[[:digit:]_]").excludes("x_", false)).isTrue();
+        assertThat(f("- []a]").excludes("]", false)).as("']' first is literal").isTrue();
+        assertThat(f("- [a-]").excludes("-", false)).isTrue();
+        assertThat(f("- a\\*").excludes("a*", false)).as("escaped star").isTrue();
+        assertThat(f("- a\\*").excludes("ab", false)).isFalse();
+        assertThatThrownBy(() -> f("- [[:word:]]")).hasMessageContaining("unknown character class [:word:]");
+    }
+
+    @Test
+    void excludeFile_bangLineClearsTheRulesBeforeIt(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("excludes");
+        Files.writeString(file, "*.log\n!\n*.txt\n");
+        assertThat(Filter.readExcludeFile(file)).containsExactly("- *.log", Filter.CLEAR, "- *.txt");
+    }
+
     @Test
     void leadingSlashAnchors_trailingSlashMatchesDirectoriesOnly() {
         assertThat(f("- /logs").excludes("logs", false)).isTrue();
