@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * Walks a tree with lstat only: symlinks are recorded as links and never followed, so a scan can
  * neither leave the root nor loop; unless a source asks to leave them out or to follow them
  * ({@link Symlinks}): a followed link to a directory is walked like one, and one that leads to a
- * directory above it (in the tree or above the root) is an error for its path. Temp files of the engine ({@link TempNames}) and replica
- * directories ({@link ReplicaDir}) are never listed;
- * a destination scan also deletes them as leftovers of a killed run. Errors on single entries are
+ * directory above it (in the tree or above the root) is an error for its path. Temp files of the
+ * engine ({@link TempNames}) and replica directories ({@link ReplicaDir}) are never listed; a
+ * destination scan also deletes them as leftovers of a killed run. Errors on single entries are
  * collected and the walk goes on; only an unreadable root ends it.
  *
  * <p>Directories are listed in parallel by a bounded fork/join pool: each directory is one task

@@ -115,10 +115,7 @@ public final class Stat {
      */
     public static Entry followOrNull(Path file, String relPath) throws IOException {
         if (!direct()) {
-            Map<String, Object> a = Files.readAttributes(file, UNIX_ATTRS);
-            return entry(file, relPath, (Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"), false, (Long) a.get("size"),
-                    (FileTime) a.get("lastModifiedTime"), (Integer) a.get("mode"), ((Number) a.get("dev")).longValue(),
-                    ((Number) a.get("ino")).longValue(), (Integer) a.get("uid"), (Integer) a.get("gid"), ((Number) a.get("nlink")).intValue());
+            return fromMap(file, relPath, Files.readAttributes(file, UNIX_ATTRS));
         }
         PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class);
         return a.isSymbolicLink() ? null : fromJdkAttributes(file, relPath, a);
@@ -155,6 +152,11 @@ public final class Stat {
         } catch (NoSuchFileException e) {
             return null;
         }
+        return fromMap(file, relPath, a);
+    }
+
+    /** The entry from the JDK's {@code unix:} attribute map (see the class comment). */
+    private static Entry fromMap(Path file, String relPath, Map<String, Object> a) throws IOException {
         return entry(file, relPath, (Boolean) a.get("isRegularFile"), (Boolean) a.get("isDirectory"),
                 (Boolean) a.get("isSymbolicLink"), (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
                 (Integer) a.get("mode"), ((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue(),
