@@ -13,14 +13,17 @@ import java.util.Set;
 /** Small pieces both endpoints share. */
 final class Protocol {
 
-    /** Bump on any incompatible change of the conversation or the codec. */
     /**
+     * Bump on any incompatible change of the conversation or the codec, or of what a request's
+     * options mean (unknown options are ignored, so a peer that does not know one must fail here).
      * 6: entries carry uid, gid and xattrs; Link messages; version vectors before bidi passes; persistent sessions.
      * 7: content hashes after the version vectors where both sides changed a file to one size.
      * 8: FileInline (a small new file with its contents, no Need); Deviations say if the destination is empty.
      * 9: MetaEager (a large file's contents follow without a Need); Deviations say if the destination holds partial files.
+     * 10: the request's {@code symlinks} option (an older server, as a pull's source, would copy links it was told to skip);
+     *     filters know rsync's {@code dir/***}, {@code [^..]}, {@code [[:alpha:]]} and backslash escapes.
      */
-    static final int VERSION = 9;
+    static final int VERSION = 10;
 
     private Protocol() {
     }
