@@ -95,14 +95,22 @@ public record DeleteLimit(long maxCount, double maxFraction, long minTreeSize) {
         }
     }
 
-    /** Why {@code deletes} deletions out of {@code recorded} entries are too many, or null if they are not. */
+    /** Why {@code deletes} deletions out of {@code recorded} synced entries are too many, or null if they are not. */
     String refusal(long deletes, long recorded) {
+        return refusal(deletes, recorded, "synced entries");
+    }
+
+    /**
+     * Why {@code deletes} deletions out of {@code base} entries are too many, or null if they are
+     * not; {@code what} names the base in the message ("synced entries").
+     */
+    String refusal(long deletes, long base, String what) {
         if (deletes > maxCount) {
             return "refusing to delete " + deletes + " entries at the destination: more than --max-delete " + maxCount;
         }
-        if (recorded > minTreeSize && deletes > maxFraction * recorded) {
-            return String.format(Locale.ROOT, "refusing to delete %d of %d synced entries (%.0f%%) at the destination: more than %s%s",
-                    deletes, recorded, 100.0 * deletes / recorded, equals(DEFAULT) ? "the default limit of " : "--max-delete ",
+        if (base > minTreeSize && deletes > maxFraction * base) {
+            return String.format(Locale.ROOT, "refusing to delete %d of %d %s (%.0f%%) at the destination: more than %s%s",
+                    deletes, base, what, 100.0 * deletes / base, equals(DEFAULT) ? "the default limit of " : "--max-delete ",
                     Math.round(maxFraction * 100) + "%");
         }
         return null;

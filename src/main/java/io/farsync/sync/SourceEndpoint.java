@@ -387,7 +387,8 @@ public final class SourceEndpoint {
                     plan.count(Planner.Move.class),
                     deviations.size(), extras.size());
             String overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
-                    plan.count(Planner.Delete.class), Scope.rootEmpty(root, effective, scan));
+                    effective.isWhole() ? scan.entries().size() + extras.size() : 0, plan.count(Planner.Delete.class),
+                    Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
@@ -427,9 +428,13 @@ public final class SourceEndpoint {
         /**
          * Refuses, before anything changed, a sync that would delete too much or that looks like
          * an unmounted source; in continuous mode returns why a pass over the limit withholds its
-         * deletes instead (null: within the limit).
+         * deletes instead (null: within the limit). A percentage is of the entries synced last
+         * time; with {@code --mirror}, which also deletes what was never synced, of the destination's
+         * entries as far as they are known ({@code destinationEntries}: the source's entries and the
+         * destination-only ones) when those are more: a first mirror into a full directory is no
+         * exception to the limit.
          */
-        private String checkDeleteLimits(long recordedEntries, long deletes, boolean sourceEmpty) {
+        private String checkDeleteLimits(long recordedEntries, long destinationEntries, long deletes, boolean sourceEmpty) {
             if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {
                 return null;
             }
@@ -438,7 +443,9 @@ public final class SourceEndpoint {
                         + " entries at the last sync (not mounted?); refusing to delete them at the destination"
                         + " (--max-delete 100% allows it)");
             }
-            String why = options.maxDelete().refusal(deletes, recordedEntries);
+            String why = options.mirror() && destinationEntries > recordedEntries
+                    ? options.maxDelete().refusal(deletes, destinationEntries, "entries at the destination, by --mirror's count")
+                    : options.maxDelete().refusal(deletes, recordedEntries);
             if (why != null && !withholdOverLimit) {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, why + "; nothing was changed (raise --max-delete to allow it)");
             }
