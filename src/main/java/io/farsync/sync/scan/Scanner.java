@@ -62,6 +62,9 @@ public final class Scanner {
     /** Partial files untouched this long are not worth resuming: removed like temp files. */
     public static final Duration MAX_PARTIAL_AGE = Duration.ofDays(7);
 
+    /** How the JVM decodes file names (UTF-8 under a UTF-8 locale). */
+    private static final String NAME_ENCODING = System.getProperty("sun.jnu.encoding", "UTF-8");
+
     /** Default number of directories listed at once: a cold disk serves several lstats in flight. */
     public static final int DEFAULT_PARALLELISM = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
@@ -278,6 +281,12 @@ public final class Scanner {
                     Path namePath = child.getFileName();
                     String name = namePath.toString();
                     String childRel = rel.isEmpty() ? name : rel + "/" + name;
+                    if (name.indexOf('\uFFFD') >= 0) {
+                        // The JVM decodes names in the platform's encoding (UTF-8): one that does not decode cannot be
+                        // named again (a lookup by the decoded name finds nothing) and would reach the peer mangled.
+                        failName(childRel);
+                        continue;
+                    }
                     if (removeStaleTemps && TempNames.isPartialName(name) && keepPartial(child)) {
                         partials.put(childRel, child);
                         continue;
@@ -361,6 +370,11 @@ public final class Scanner {
                 return failLink(rel, "symlink leads to a directory that holds it (a loop; --symlinks follow)");
             }
             return e;
+        }
+
+        /** A name that is not valid in the platform's encoding: an error for its path, nothing there deleted. */
+        private void failName(String rel) {
+            failLink(rel, "file name is not valid " + NAME_ENCODING + ": not synced");
         }
 
         private Entry failLink(String rel, String reason) {
