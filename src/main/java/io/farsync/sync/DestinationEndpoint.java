@@ -294,6 +294,8 @@ public final class DestinationEndpoint {
         private long filesDeleted;
         private long filesMoved;
         private long entriesChecked;
+        /** The source's MetaEnd: the root's mode and mtime for {@link #finishRoot}. */
+        private Message.MetaEnd rootEnd;
         /** The source's snapshot database id: part of every partial file's name. */
         private String sourceDb;
         /** Partial files found by the scan and not yet claimed by a file this run receives. */
@@ -378,6 +380,7 @@ public final class DestinationEndpoint {
                 if (m instanceof Message.MetaEnd end) {
                     metaEnd = true;
                     entriesChecked = end.entriesChecked();
+                    rootEnd = end;
                 } else if (m != null) {
                     handle(m);
                 }
@@ -391,6 +394,7 @@ public final class DestinationEndpoint {
                 snapshot.clearPartials();
             }
             finishDirectories();
+            finishRoot();
             commitAndAck(true);
             if (resumedBytes > 0) {
                 log.info("resumed partial files in {}: {} bytes not sent again", root, resumedBytes);
@@ -1189,6 +1193,21 @@ public final class DestinationEndpoint {
                     }
                     throw fatal;
                 }
+            }
+        }
+
+        /**
+         * Gives the root the source root's mode and mtime, after everything inside it (as rsync -a
+         * does); a failure is logged, not the sync's: the tree itself is in sync.
+         */
+        private void finishRoot() {
+            if (rootEnd == null || rootEnd.rootMode() == Message.MetaEnd.NO_ROOT) {
+                return;
+            }
+            try {
+                applier.finishRoot(rootEnd.rootMode(), rootEnd.rootMtimeNanos());
+            } catch (EntryFailure f) {
+                log.warn("{}", f.getMessage());
             }
         }
 

@@ -21,7 +21,8 @@ final class Protocol {
      * 8: FileInline (a small new file with its contents, no Need); Deviations say if the destination is empty.
      * 9: MetaEager (a large file's contents follow without a Need); Deviations say if the destination holds partial files.
      * 10: the request's {@code symlinks} option (an older server, as a pull's source, would copy links it was told to skip);
-     *     filters know rsync's {@code dir/***}, {@code [^..]}, {@code [[:alpha:]]} and backslash escapes.
+     *     filters know rsync's {@code dir/***}, {@code [^..]}, {@code [[:alpha:]]} and backslash escapes;
+     *     MetaEnd carries the source root's mode and mtime.
      */
     static final int VERSION = 10;
 

@@ -519,10 +519,28 @@ public final class SourceEndpoint {
                     late.forEach(this::add);
                     late.clear();
                 } else if (!endSent && lateReleased) {
-                    peer.send(new Message.MetaEnd(entriesChecked));
+                    peer.send(rootEnd(entriesChecked));
                     endSent = true;
                 }
             }
+        }
+
+        /**
+         * The MetaEnd, with this root's mode and mtime for the destination's root (as rsync -a
+         * gives them): not in a bidirectional pass, whose two roots are each their own.
+         */
+        private Message.MetaEnd rootEnd(long entriesChecked) {
+            if (bidi == null) {
+                try {
+                    Entry r = Stat.followOrNull(root, "");
+                    if (r != null && r.isDirectory()) {
+                        return new Message.MetaEnd(entriesChecked, r.mode(), r.mtimeNanos());
+                    }
+                } catch (IOException e) {
+                    log.info("root {} not read for its mode and mtime: {}", root, IoReasons.reason(e));
+                }
+            }
+            return new Message.MetaEnd(entriesChecked);
         }
 
         /**

@@ -48,6 +48,30 @@ class MetadataEndToEndTest {
     }
 
     @Test
+    void theDestinationRoot_getsTheSourceRootsModeAndMtime_butNotSetuidBits() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "a");
+        Files.setAttribute(src, "unix:mode", 02700);
+        java.nio.file.attribute.FileTime y2000 = java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2000-01-01T00:00:00.123456789Z"));
+        Files.setLastModifiedTime(src, y2000);
+        Path dst = tmp.resolve("dst");
+        CliHarness.Result first;
+        CliHarness.Result again;
+        int modeAfterFirst;
+        try (CliHarness h = new CliHarness(tmp)) {
+            first = h.run("sync", src.toString(), dst.toString(), "-q");
+            modeAfterFirst = (Integer) Files.getAttribute(dst, "unix:mode") & 07777;
+            Files.setAttribute(dst, "unix:mode", 0755);
+            again = h.run("sync", src.toString(), dst.toString(), "-q");
+        }
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(Integer.toOctalString(modeAfterFirst)).isEqualTo("700");
+        assertThat(Integer.toOctalString((Integer) Files.getAttribute(dst, "unix:mode") & 07777)).isEqualTo("700");
+        assertThat(Files.getLastModifiedTime(dst)).isEqualTo(y2000);
+    }
+
+    @Test
     void hardLinkedFiles_crossTheWireOnce_andArriveLinked() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
         byte[] data = new byte[4 << 20];

@@ -163,6 +163,28 @@ public final class Applier {
         }
     }
 
+    /**
+     * Gives the root directory {@code mode} (setuid and setgid dropped, as for every entry) and
+     * {@code mtimeNanos} where they differ. A root that is a symlink to a directory is the
+     * directory it leads to, as for the whole sync.
+     */
+    public void finishRoot(int mode, long mtimeNanos) throws EntryFailure {
+        try {
+            Entry now = Stat.followOrNull(root, "");
+            if (now == null || !now.isDirectory()) {
+                throw new EntryFailure("no longer a directory: " + root);
+            }
+            if (now.mode() != (mode & Stat.MODE_MASK)) {
+                Files.setAttribute(root, "unix:mode", mode & Stat.MODE_MASK);
+            }
+            if (now.mtimeNanos() != mtimeNanos) {
+                Files.getFileAttributeView(root, BasicFileAttributeView.class).setTimes(FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS), null, null);
+            }
+        } catch (IOException ex) {
+            throw failure(ex, root);
+        }
+    }
+
     /** Makes {@code rel} a symlink with the entry's target text; false if it already was. */
     public boolean ensureSymlink(WireEntry e) throws EntryFailure {
         Path target = target(e.path());

@@ -125,8 +125,18 @@ public sealed interface Message {
     record EntryError(String path, String reason) implements Message {
     }
 
-    /** S→D: no more {@link Meta} or {@link Delete} follow; {@code entriesChecked} source entries were compared. */
-    record MetaEnd(long entriesChecked) implements Message {
+    /**
+     * S→D: no more {@link Meta} or {@link Delete} follow; {@code entriesChecked} source entries
+     * were compared. {@code rootMode} and {@code rootMtimeNanos}: the source root's own, for the
+     * destination's root once everything inside it is done ({@link #NO_ROOT}: leave it alone).
+     */
+    record MetaEnd(long entriesChecked, int rootMode, long rootMtimeNanos) implements Message {
+        /** No root metadata: a bidirectional pass, or a root the source could not read. */
+        public static final int NO_ROOT = -1;
+
+        public MetaEnd(long entriesChecked) {
+            this(entriesChecked, NO_ROOT, 0);
+        }
     }
 
     /** D→S: send the contents of entry {@code id}. */

@@ -292,6 +292,8 @@ public final class MessageCodec {
         } else if (m instanceof Message.MetaEnd e) {
             o.writeByte(META_END);
             o.writeLong(e.entriesChecked());
+            o.writeInt(e.rootMode());
+            o.writeLong(e.rootMtimeNanos());
         } else if (m instanceof Message.Need n) {
             o.writeByte(NEED);
             o.writeInt(n.id());
@@ -440,7 +442,7 @@ public final class MessageCodec {
             case ENTRY_ERROR:
                 return new Message.EntryError(str(b), str(b));
             case META_END:
-                return new Message.MetaEnd(b.getLong());
+                return new Message.MetaEnd(b.getLong(), b.getInt(), b.getLong());
             case NEED:
                 return new Message.Need(b.getInt());
             case RESUME: {

@@ -96,6 +96,7 @@ class MessageCodecTest {
                 new Message.Ack(11, Outcome.MOVED, null),
                 new Message.EntryError("x", "permission denied"),
                 new Message.MetaEnd(99),
+                new Message.MetaEnd(7, 0755, 946_684_800_123_456_789L),
                 new Message.Need(5),
                 new Message.Ack(6, Outcome.FAILED, "why"),
                 new Message.Ack(7, Outcome.TRANSFERRED, null),
