@@ -181,6 +181,9 @@ final class SyncRunner {
         } else {
             createDestination(localPath);
         }
+        if (src instanceof Location.Local l && dst instanceof Location.Local d) {
+            checkLocalPaths(l.path().toAbsolutePath().normalize(), d.path().toAbsolutePath().normalize(), s.options());
+        }
         SessionClient.Target target;
         KeyPair identity;
         String remotePath;
@@ -200,7 +203,7 @@ final class SyncRunner {
                 embedded = FarsyncServer.start(new FarsyncServer.Settings(
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), hostKey,
                         (user, key, sess) -> KeyUtils.compareKeys(clientKey.getPublic(), key),
-                        new SyncJobHandler(Path.of("/"), home.dir()), transport, Duration.ofSeconds(10), 4));
+                        new SyncJobHandler(Path.of("/"), home.dir()).entryFailuresAtDebug(), transport, Duration.ofSeconds(10), 4));
                 target = new SessionClient.Target(System.getProperty("user.name"), "127.0.0.1", embedded.port());
                 verifier = HostKeyTrust.exactly(hostKey.getPublic());
                 remotePath = d.path().toAbsolutePath().normalize().toString();
@@ -374,6 +377,44 @@ final class SyncRunner {
         }
         if (!Files.isReadable(path)) {
             throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied reading source: " + path);
+        }
+    }
+
+    /**
+     * Refuses two local paths that overlap where a sync would harm the source: DST at or above SRC
+     * (the source would be part of the destination's tree: --mirror would delete it), or DST inside
+     * SRC unless a filter leaves it out (each run would copy the last one's copy again). Also a DST
+     * that is a file, before the in-process server is started for nothing.
+     */
+    private static void checkLocalPaths(Path src, Path dst, SyncOptions options) {
+        Path realSrc = realOrSelf(src);
+        Path realDst = realOrSelf(dst);
+        if (realSrc.startsWith(realDst)) {
+            throw new FarsyncException(ExitCode.USAGE, realSrc.equals(realDst) ? "SRC and DST are the same directory: " + src
+                    : "SRC " + src + " is inside DST " + dst + ": choose a DST outside it");
+        }
+        if (realDst.startsWith(realSrc) && !options.filter().hides(realSrc.relativize(realDst).toString(), true)) {
+            throw new FarsyncException(ExitCode.USAGE, "DST " + dst + " is inside SRC " + src + ": exclude it (--exclude /"
+                    + realSrc.relativize(realDst) + "/) or choose a DST outside it");
+        }
+        if (Files.exists(dst) && !Files.isDirectory(dst)) {
+            throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + dst);
+        }
+    }
+
+    /** The path with its symlinks resolved as far as it exists (a DST not made yet is under a real parent). */
+    private static Path realOrSelf(Path p) {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return p;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(p));
+        } catch (IOException e) {
+            return p;
         }
     }
 

@@ -46,6 +46,8 @@ public final class SyncJobHandler implements SessionHandler {
     private final Path root;
     private final Path stateDir;
     private final HistoryStore history;
+    /** The in-process server of a local sync: its client reports every entry's failure already. */
+    private boolean entryFailuresAtDebug;
 
     public SyncJobHandler(Path root, Path stateDir) {
         this(root, stateDir, null);
@@ -56,6 +58,15 @@ public final class SyncJobHandler implements SessionHandler {
         this.root = root;
         this.stateDir = stateDir;
         this.history = history;
+    }
+
+    /**
+     * Logs entries that failed at DEBUG instead of WARN: for the server inside a local sync, whose
+     * client prints each failure itself (a WARN line here printed each one twice, even with -q).
+     */
+    public SyncJobHandler entryFailuresAtDebug() {
+        this.entryFailuresAtDebug = true;
+        return this;
     }
 
     @Override
@@ -114,6 +125,8 @@ public final class SyncJobHandler implements SessionHandler {
                 Files.createDirectories(dir);
             } catch (AccessDeniedException e) {
                 throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied creating " + request.path() + " on the server", e);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new FarsyncException(ExitCode.USAGE, "destination is not a directory on the server: " + request.path(), e);
             } catch (IOException e) {
                 throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create " + request.path() + " on the server: " + e.getMessage(), e);
             }
@@ -142,7 +155,11 @@ public final class SyncJobHandler implements SessionHandler {
         SyncListener logging = new SyncListener() {
             @Override
             public void entryFailed(String path, String reason) {
-                log.warn("{} {}: {}", user, path, reason);
+                if (entryFailuresAtDebug) {
+                    log.debug("{} {}: {}", user, path, reason);
+                } else {
+                    log.warn("{} {}: {}", user, path, reason);
+                }
             }
         };
         SyncListener listener = recording == null ? logging : recording.also(logging);

@@ -439,9 +439,12 @@ public final class SourceEndpoint {
                 return null;
             }
             if (sourceEmpty) {
-                throw new FarsyncException(ExitCode.DELETE_LIMIT, "source " + root + " is empty but held " + recordedEntries
-                        + " entries at the last sync (not mounted?); refusing to delete them at the destination"
-                        + " (--max-delete 100% allows it)");
+                throw new FarsyncException(ExitCode.DELETE_LIMIT, recordedEntries == 0
+                        ? "source " + root + " is empty (not mounted?); refusing to delete the destination's " + deletes
+                                + " entries (--max-delete 100% allows it)"
+                        : "source " + root + " is empty but held " + recordedEntries
+                                + " entries at the last sync (not mounted?); refusing to delete them at the destination"
+                                + " (--max-delete 100% allows it)");
             }
             String why = options.mirror() && destinationEntries > recordedEntries
                     ? options.maxDelete().refusal(deletes, destinationEntries, "entries at the destination, by --mirror's count")

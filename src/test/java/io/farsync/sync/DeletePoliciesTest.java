@@ -144,6 +144,17 @@ class DeletePoliciesTest extends SyncFixture {
     }
 
     @Test
+    void mirror_fromAnEmptySourceOnAFirstSync_isRefused_andSaysWhatItWouldDelete() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Trees.write(dst.resolve("o" + i), "not ours", T1);
+        }
+        sync.options = SyncOptions.defaults().withMirror(true);
+        assertThat(refusal(sync.run()).getMessage()).contains("is empty (not mounted?); refusing to delete the destination's 5 entries")
+                .doesNotContain("held 0 entries");
+        assertThat(dst.resolve("o3")).hasContent("not ours");
+    }
+
+    @Test
     void withoutMirror_destinationOnlyEntriesStay() throws Exception {
         Trees.write(src.resolve("a.txt"), "a", T1);
         sync.runOk();
