@@ -442,6 +442,10 @@ public final class SourceEndpoint {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, recordedEntries == 0
                         ? "source " + root + " is empty (not mounted?); refusing to delete the destination's " + deletes
                                 + " entries (--max-delete 100% allows it)"
+                        : bidi != null
+                        ? root + " is empty but held " + recordedEntries + " entries at the last sync (not mounted?);"
+                                + " refusing to sync its deletions to the other side (--max-delete 100% allows it;"
+                                + " what the other side renamed or changed since is kept there either way)"
                         : "source " + root + " is empty but held " + recordedEntries
                                 + " entries at the last sync (not mounted?); refusing to delete them at the destination"
                                 + " (--max-delete 100% allows it)");
