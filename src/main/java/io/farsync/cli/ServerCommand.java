@@ -7,6 +7,7 @@ import io.farsync.console.NodeApi;
 import io.farsync.history.HistoryStore;
 import io.farsync.daemon.NodeJobs;
 import io.farsync.daemon.SyncJobHandler;
+import io.farsync.session.AuthorizedKeys;
 import io.farsync.session.FarsyncServer;
 import io.farsync.session.KeyFiles;
 import io.farsync.transport.TransportConfig;
@@ -19,7 +20,6 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -122,7 +122,7 @@ final class ServerCommand implements Callable<Integer> {
         history = HistoryStore.open(state.resolve("history.db"));
         FarsyncServer server;
         try {
-            server = FarsyncServer.start(FarsyncServer.Settings.of(address, key, new AuthorizedKeysAuthenticator(authorizedKeys),
+            server = FarsyncServer.start(FarsyncServer.Settings.of(address, key, new AuthorizedKeys(authorizedKeys),
                     new SyncJobHandler(root.toAbsolutePath().normalize(), state, history), TransportConfig.defaults()));
             if (http != null) {
                 InetSocketAddress httpAddress = parseAddress(http, 0, "--http");

@@ -1,0 +1,28 @@
+package io.farsync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server's authorized_keys: a bad line is skipped, as OpenSSH does, and the other keys still log in. */
+class AuthorizedKeysTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aMalformedLine_isSkipped_andTheValidKeysStillLogIn() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "a");
+        CliHarness.Result r;
+        try (CliHarness h = new CliHarness(tmp)) {
+            Path keys = h.serverHome.resolve("authorized_keys");
+            Files.writeString(keys, "garbage\nssh-ed25519 AAAAnot-base64!! broken@key\n# a comment\n\n" + Files.readString(keys));
+            r = h.startServer().run("sync", "-i", h.identity.toString(), src.toString(), h.remote("data"), "-q");
+            assertThat(h.serverRoot.resolve("data/a.txt")).hasContent("a");
+        }
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+    }
+}
