@@ -128,7 +128,10 @@ public final class SyncJobHandler implements SessionHandler {
             } catch (java.nio.file.FileAlreadyExistsException e) {
                 throw new FarsyncException(ExitCode.USAGE, "destination is not a directory on the server: " + request.path(), e);
             } catch (IOException e) {
-                throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot create " + request.path() + " on the server: " + e.getMessage(), e);
+                // the reason alone: the exception's message names the server's own absolute path
+                String why = io.farsync.sync.scan.IoReasons.reason(e);
+                throw new FarsyncException(why.equals("not a directory") ? ExitCode.USAGE : ExitCode.PERMISSION_DENIED,
+                        "cannot create " + request.path() + " on the server: " + why, e);
             }
             // created through no symlink: check again now that the path exists
             PathJail.resolveInRoot(root, request.path());

@@ -137,6 +137,24 @@ class SyncEndToEndTest {
         assertThat(remote.exitCode()).as(remote.toString()).isEqualTo(3);
     }
 
+    /** A remote DST below a file: exit 2, and the server's own absolute path is not told to the client. */
+    @Test
+    void pushBelowAFileOnTheServer_exit2_withoutTheServersPath() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("below-src"));
+        Files.writeString(src.resolve("a.txt"), "a");
+        Files.writeString(Files.createDirectories(h.serverRoot.resolve("proj")).resolve("t.txt"), "a file");
+
+        CliHarness.Result onFile = h.run("sync", src.toString(), h.remote("proj/t.txt"));
+        CliHarness.Result below = h.run("sync", src.toString(), h.remote("proj/t.txt/sub"));
+
+        assertThat(onFile.exitCode()).as(onFile.toString()).isEqualTo(2);
+        assertThat(onFile.err()).contains("destination is not a directory on the server: proj/t.txt");
+        assertThat(below.exitCode()).as(below.toString()).isEqualTo(2);
+        assertThat(below.err()).contains("cannot create proj/t.txt/sub on the server: not a directory")
+                .doesNotContain(h.serverRoot.toString());
+        assertThat(h.serverRoot.resolve("proj/t.txt")).hasContent("a file");
+    }
+
     @Test
     void pullIntoAPathThatIsAFile_exit2_namesIt() throws Exception {
         Trees.makeSampleTree(h.serverRoot.resolve("data"), SEED + 3);
