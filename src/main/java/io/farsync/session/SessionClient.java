@@ -200,10 +200,28 @@ public final class SessionClient {
         try {
             login.verify(timeout);
         } catch (IOException e) {
-            throw hostKeyProblem(mismatch, target, e).orElseThrow(() -> new FarsyncException(ExitCode.AUTH_FAILED,
-                    "server " + target + " refused our key (" + KeyFiles.fingerprint(identity.getPublic())
-                            + "): add it to the server's authorized keys", e));
+            java.util.Optional<FarsyncException> hostKey = hostKeyProblem(mismatch, target, e);
+            if (hostKey.isPresent()) {
+                throw hostKey.get();
+            }
+            if (!keyRefused(e)) {
+                // no answer, or no SSH server (another service on that port): not a matter of keys
+                throw new FarsyncException(ExitCode.UNREACHABLE, "no SSH login with " + target + ": " + describe(e)
+                        + " (is a farsync server listening on that port?)", e);
+            }
+            throw new FarsyncException(ExitCode.AUTH_FAILED, "server " + target + " refused our key ("
+                    + KeyFiles.fingerprint(identity.getPublic()) + "): add it to the server's authorized keys", e);
         }
+    }
+
+    /** True if the server answered the login and accepted none of our methods (sshd's wording). */
+    private static boolean keyRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No more authentication methods available")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -231,6 +231,29 @@ class SyncEndToEndTest {
         assertThat(h.serverRoot.resolve("project")).doesNotExist();
     }
 
+    /** Another service on the port (here one that answers like a web server): exit 4, not "refused our key". */
+    @Test
+    void aPortWithoutAnSshServer_isUnreachable_exit4_notARefusedKey() throws Exception {
+        try (java.net.ServerSocket web = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread answer = new Thread(() -> {
+                while (!web.isClosed()) {
+                    try (java.net.Socket c = web.accept()) {
+                        c.getOutputStream().write("HTTP/1.0 400 Bad Request\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            answer.setDaemon(true);
+            answer.start();
+
+            CliHarness.Result r = h.run("sync", src.toString(), "tester@127.0.0.1:/project", "--port", Integer.toString(web.getLocalPort()));
+
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+            assertThat(r.err()).doesNotContain("refused our key");
+        }
+    }
+
     @Test
     void changedHostKey_isRefused_exit6_withWarning() throws Exception {
         assertThat(h.run("sync", src.toString(), h.remote("/project")).exitCode()).isZero();
