@@ -291,6 +291,9 @@ final class SyncRunner {
         SyncResult result = null;
         ExitCode exit = ExitCode.OK;
         String error = null;
+        // a pull's DST is made before the session: a pull that fails takes back what it made and left empty
+        Path made = s.source() instanceof Location.Remote && s.destination() instanceof Location.Local d
+                ? topNotExisting(d.path().toAbsolutePath().normalize()) : null;
         try {
             opened = open(s, false, progress::note);
             RemoteSession session = opened.session();
@@ -336,8 +339,34 @@ final class SyncRunner {
                 log.debug("timeline: session closed");
             }
         }
+        if (made != null && exit != ExitCode.OK && exit != ExitCode.PARTIAL) {
+            removeIfOnlyEmptyDirectories(made);
+        }
         MDC.remove(LogContext.SESSION);
         return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The highest directory of {@code path} that does not exist yet (the first a mkdir -p would make), or null. */
+    private static Path topNotExisting(Path path) {
+        Path top = null;
+        for (Path p = path; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            top = p;
+        }
+        return top;
+    }
+
+    /** Deletes {@code dir} if it holds nothing but directories (a failed pull's own); never a file or link. */
+    private static void removeIfOnlyEmptyDirectories(Path dir) {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            java.util.List<Path> found = all.toList();
+            if (found.stream().allMatch(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+                for (int i = found.size() - 1; i >= 0; i--) {
+                    Files.delete(found.get(i));
+                }
+            }
+        } catch (IOException e) {
+            log.debug("could not remove {} after a failed pull: {}", dir, e.toString());
+        }
     }
 
     private static SourceEndpoint source(Opened opened, SnapshotStore snapshot, Settings s, RunDisplay progress) {

@@ -168,11 +168,16 @@ class SyncEndToEndTest {
     }
 
     @Test
-    void missingRemoteSource_exit3() {
-        CliHarness.Result r = h.run("sync", h.remote("/not-there"), tmp.resolve("c").toString());
+    void missingRemoteSource_exit3_andTheLocalDirectoriesItMadeAreGone() throws Exception {
+        Path kept = Files.createDirectories(tmp.resolve("kept"));
+        CliHarness.Result r = h.run("sync", h.remote("/not-there"), tmp.resolve("c/d/e").toString());
+        CliHarness.Result intoExisting = h.run("sync", h.remote("/not-there"), kept.toString());
 
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.err()).contains("source not found on the server: /not-there");
+        assertThat(tmp.resolve("c")).doesNotExist();
+        assertThat(intoExisting.exitCode()).isEqualTo(3);
+        assertThat(kept).isDirectory();
     }
 
     @Test
