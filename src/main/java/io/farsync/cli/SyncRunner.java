@@ -339,7 +339,8 @@ final class SyncRunner {
                 log.debug("timeline: session closed");
             }
         }
-        if (made != null && exit != ExitCode.OK && exit != ExitCode.PARTIAL) {
+        // not when another run of this session holds it (SESSION_BUSY): what is there may be that run's
+        if (made != null && exit != ExitCode.OK && exit != ExitCode.PARTIAL && exit != ExitCode.SESSION_BUSY) {
             removeIfOnlyEmptyDirectories(made);
         }
         MDC.remove(LogContext.SESSION);

@@ -105,7 +105,19 @@ public final class SyncJobHandler implements SessionHandler {
         HintPublisher hints = source ? new HintPublisher(dir, Set.of(stateDir), WatchMode.AUTO) : null;
         return new BatchServer((scope, in, out) -> source
                 ? new SourceEndpoint(dir, snapshot, options, listener).scope(scope).withholdDeletesOverLimit().run(in, out)
-                : new DestinationEndpoint(dir, snapshot, options, listener).scope(scope).run(in, out), hints);
+                : destination(dir, snapshot, options, listener).scope(scope).run(in, out), hints);
+    }
+
+    /** A destination in {@code dir}; the account's root itself keeps its own mode and mtime. */
+    private DestinationEndpoint destination(Path dir, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
+        DestinationEndpoint d = new DestinationEndpoint(dir, snapshot, options, listener);
+        boolean accountRoot;
+        try {
+            accountRoot = Files.isSameFile(dir, root);
+        } catch (IOException e) {
+            accountRoot = true; // cannot tell: leave the root alone
+        }
+        return accountRoot ? d.keepRootMetadata() : d;
     }
 
     private Job prepare(SessionRequest request, String user, Recording recording, Map<String, String> logContext) {
@@ -186,7 +198,7 @@ public final class SyncJobHandler implements SessionHandler {
                             ? persistent(dir, snapshot, options, listener, source).run(connection.input(), connection.output())
                             : source
                             ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
-                            : new DestinationEndpoint(dir, snapshot, options, listener).endAtSummary().run(connection.input(), connection.output());
+                            : destination(dir, snapshot, options, listener).endAtSummary().run(connection.input(), connection.output());
                 } catch (IOException | RuntimeException e) {
                     if (recording != null) {
                         recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());

@@ -16,10 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's {@code --authorized-keys} file, read as OpenSSH's sshd reads it: a line that does
- * not parse (or names a key that cannot be decoded) is skipped with a warning naming its line, and
- * the other keys still log in. MINA's own reader rejected every key of a file with one bad line,
- * silently: one typo locked every user out. The file is read again whenever it changes.
+ * The server's {@code --authorized-keys} file: as OpenSSH's sshd does, a line that does not parse
+ * (or names a key that cannot be decoded) is skipped with a warning naming its line, and the other
+ * keys still log in. MINA's own reader rejected every key of a file with one bad line, silently:
+ * one typo locked every user out. The file is read again whenever it changes. Key options
+ * ({@code from=}, {@code expiry-time=}, {@code cert-authority}) are not enforced (neither were they
+ * by MINA's reader): list only keys that may log in from anywhere.
  */
 public final class AuthorizedKeys extends AuthorizedKeysAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(AuthorizedKeys.class);
@@ -32,7 +34,8 @@ public final class AuthorizedKeys extends AuthorizedKeysAuthenticator {
     protected Collection<AuthorizedKeyEntry> reloadAuthorizedKeys(Path path, String username, ServerSession session)
             throws IOException, GeneralSecurityException {
         List<AuthorizedKeyEntry> keys = new ArrayList<>();
-        List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        // decoded leniently: one byte that is not UTF-8 (a Latin-1 comment) must not fail the file
+        List<String> lines = new String(Files.readAllBytes(path), StandardCharsets.UTF_8).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {

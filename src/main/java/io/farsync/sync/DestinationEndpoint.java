@@ -115,6 +115,8 @@ public final class DestinationEndpoint {
     private Scope scope = Scope.WHOLE;
     /** Whether the run waits for the source's Bye after its Summary (see {@link #endAtSummary}). */
     private boolean awaitBye = true;
+    /** Whether a first sync gives the root the source root's mode and mtime ({@link #keepRootMetadata}). */
+    private boolean rootMetadata = true;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -168,6 +170,15 @@ public final class DestinationEndpoint {
      */
     public DestinationEndpoint endAtSummary() {
         this.awaitBye = false;
+        return this;
+    }
+
+    /**
+     * Never gives the root the source root's mode and mtime: for a server whose client named the
+     * account's root itself (the operator's directory, not the client's to chmod).
+     */
+    public DestinationEndpoint keepRootMetadata() {
+        this.rootMetadata = false;
         return this;
     }
 
@@ -296,6 +307,8 @@ public final class DestinationEndpoint {
         private long entriesChecked;
         /** The source's MetaEnd: the root's mode and mtime for {@link #finishRoot}. */
         private Message.MetaEnd rootEnd;
+        /** The whole tree was scanned and held nothing: a first sync into a new or empty DST. */
+        private boolean rootWasEmpty;
         /** The source's snapshot database id: part of every partial file's name. */
         private String sourceDb;
         /** Partial files found by the scan and not yet claimed by a file this run receives. */
@@ -334,6 +347,7 @@ public final class DestinationEndpoint {
                 throw peer.failureAfter(e);
             }
             partials = new HashMap<>(scanner.partials());
+            rootWasEmpty = scope.isWhole() && scan.entries().isEmpty();
             recorded = scope.load(snapshot, scan);
             // The lists go out before the source's hello arrives when they cannot depend on it
             // (a whole-tree run: no widening; no mirror or bidi: Extras is empty): the source then
@@ -1197,15 +1211,17 @@ public final class DestinationEndpoint {
         }
 
         /**
-         * Gives the root the source root's mode and mtime, after everything inside it (as rsync -a
-         * does); a failure is logged, not the sync's: the tree itself is in sync.
+         * Gives a root that held nothing when this run began (a new or empty DST) the source root's
+         * mode and mtime, after everything inside it, as rsync -a does, keeping its owner's rwx so
+         * that later runs can write into it. A root that held entries keeps its own (it may be a
+         * home directory or another user's choice). A failure is logged, not the sync's.
          */
         private void finishRoot() {
-            if (rootEnd == null || rootEnd.rootMode() == Message.MetaEnd.NO_ROOT) {
+            if (!rootMetadata || !rootWasEmpty || rootEnd == null || rootEnd.rootMode() == Message.MetaEnd.NO_ROOT) {
                 return;
             }
             try {
-                applier.finishRoot(rootEnd.rootMode(), rootEnd.rootMtimeNanos());
+                applier.finishRoot(rootEnd.rootMode() | 0700, rootEnd.rootMtimeNanos());
             } catch (EntryFailure f) {
                 log.warn("{}", f.getMessage());
             }

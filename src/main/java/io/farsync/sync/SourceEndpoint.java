@@ -387,7 +387,7 @@ public final class SourceEndpoint {
                     plan.count(Planner.Move.class),
                     deviations.size(), extras.size());
             String overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
-                    effective.isWhole() ? scan.entries().size() + extras.size() : 0, plan.count(Planner.Delete.class),
+                    effective.isWhole() ? recorded.size() + extras.size() : 0, plan.count(Planner.Delete.class),
                     Scope.rootEmpty(root, effective, scan));
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
@@ -430,9 +430,10 @@ public final class SourceEndpoint {
          * an unmounted source; in continuous mode returns why a pass over the limit withholds its
          * deletes instead (null: within the limit). A percentage is of the entries synced last
          * time; with {@code --mirror}, which also deletes what was never synced, of the destination's
-         * entries as far as they are known ({@code destinationEntries}: the source's entries and the
+         * entries as far as they are known ({@code destinationEntries}: those synced and the
          * destination-only ones) when those are more: a first mirror into a full directory is no
-         * exception to the limit.
+         * exception to the limit (it may refuse a first mirror into a copy holding many extras:
+         * --max-delete allows it).
          */
         private String checkDeleteLimits(long recordedEntries, long destinationEntries, long deletes, boolean sourceEmpty) {
             if (!options.propagateDeletes() || options.maxDelete().unlimited() || deletes == 0) {

@@ -19,7 +19,10 @@ class AuthorizedKeysTest {
         CliHarness.Result r;
         try (CliHarness h = new CliHarness(tmp)) {
             Path keys = h.serverHome.resolve("authorized_keys");
-            Files.writeString(keys, "garbage\nssh-ed25519 AAAAnot-base64!! broken@key\n# a comment\n\n" + Files.readString(keys));
+            byte[] latin1 = "# caf\u00e9 (Latin-1, not UTF-8)\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            byte[] rest = ("garbage\nssh-ed25519 AAAAnot-base64!! broken@key\n# a comment\n\n" + Files.readString(keys))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Files.write(keys, java.nio.ByteBuffer.allocate(latin1.length + rest.length).put(latin1).put(rest).array());
             r = h.startServer().run("sync", "-i", h.identity.toString(), src.toString(), h.remote("data"), "-q");
             assertThat(h.serverRoot.resolve("data/a.txt")).hasContent("a");
         }

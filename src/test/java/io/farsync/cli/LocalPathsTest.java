@@ -38,6 +38,7 @@ class LocalPathsTest {
         assertThat(srcInDst.exitCode()).as(srcInDst.toString()).isEqualTo(ExitCode.USAGE.code());
         assertThat(srcInDst.err()).contains("is inside DST");
         assertThat(viaLink.exitCode()).as(viaLink.toString()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(same.exitCode()).as(same.toString()).isEqualTo(ExitCode.USAGE.code());
         assertThat(same.err()).contains("SRC and DST are the same directory");
         assertThat(dstInSrc.exitCode()).as(dstInSrc.toString()).isEqualTo(ExitCode.USAGE.code());
         assertThat(dstInSrc.err()).contains("is inside SRC").contains("--exclude /inner/copy/");

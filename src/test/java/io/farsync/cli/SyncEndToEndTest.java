@@ -167,6 +167,28 @@ class SyncEndToEndTest {
         assertThat(Files.readString(file)).isEqualTo("mine");
     }
 
+    /** A push to the account's root itself: the operator's directory keeps its mode (the client's is 700). */
+    @Test
+    void pushToTheAccountsRoot_leavesTheRootsModeAlone() throws Exception {
+        Path own = Files.createDirectories(tmp.resolve("own-src"));
+        Files.writeString(own.resolve("x.txt"), "x");
+        Files.setAttribute(own, "unix:mode", 0700);
+        Path fresh = Files.createDirectories(tmp.resolve("fresh-root"));
+        Files.setAttribute(fresh, "unix:mode", 0755);
+        CliHarness other = new CliHarness(tmp.resolve("other"));
+        try {
+            Files.delete(other.serverRoot);
+            Files.move(fresh, other.serverRoot);
+            other.startServer();
+            CliHarness.Result r = other.run("sync", own.toString(), other.remote("/"), "-q");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+        } finally {
+            other.close();
+        }
+        assertThat(other.serverRoot.resolve("x.txt")).hasContent("x");
+        assertThat(Integer.toOctalString((Integer) Files.getAttribute(other.serverRoot, "unix:mode") & 07777)).isEqualTo("755");
+    }
+
     @Test
     void missingRemoteSource_exit3_andTheLocalDirectoriesItMadeAreGone() throws Exception {
         Path kept = Files.createDirectories(tmp.resolve("kept"));

@@ -126,13 +126,13 @@ class DeletePoliciesTest extends SyncFixture {
     /** A first --mirror into a full directory (a wrong DST) counts against the limit too: nothing was synced before. */
     @Test
     void mirror_onAFirstSyncIntoAFullDestination_isRefusedByThePercentageLimits() throws Exception {
-        Trees.write(src.resolve("a.txt"), "a", T1);
+        files("mine", 300);  // a larger source does not dilute the count: only the destination's entries do
         for (int i = 0; i < 200; i++) {
             Trees.write(dst.resolve("theirs/o" + i), "not ours " + i, T1);
         }
         sync.options = SyncOptions.defaults().withMirror(true);
         assertThat(refusal(sync.run()).getMessage())
-                .contains("refusing to delete 201 of 202 entries at the destination, by --mirror's count (100%)")
+                .contains("refusing to delete 201 of 201 entries at the destination, by --mirror's count (100%)")
                 .contains("the default limit of 50%");
         sync.options = SyncOptions.defaults().withMirror(true).withMaxDelete(DeleteLimit.parse("10%"));
         assertThat(refusal(sync.run()).getMessage()).contains("--max-delete 10%");
