@@ -23,7 +23,7 @@ public final class JobOptions {
     static final String FILTER = "filter";
     static final String PRESERVE_OWNER = "preserve_owner";
     static final String XATTRS = "xattrs";
-    /** {@code copy|skip|follow} ({@link Symlinks}); a server older than it copies links whatever it says. */
+    /** {@code copy|skip|follow} ({@link Symlinks}); a server older than it fails at the Hello (sync protocol 10). */
     static final String SYMLINKS = "symlinks";
 
     /** Bidirectional sync: the conflict policy ({@code keep-both|newest|source|dest}). */
