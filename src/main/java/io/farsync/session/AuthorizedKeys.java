@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * The server's {@code --authorized-keys} file: as OpenSSH's sshd does, a line that does not parse
  * (or names a key that cannot be decoded) is skipped with a warning naming its line, and the other
  * keys still log in. MINA's own reader rejected every key of a file with one bad line, silently:
- * one typo locked every user out. The file is read again whenever it changes. Key options
- * ({@code from=}, {@code expiry-time=}, {@code cert-authority}) are not enforced (neither were they
- * by MINA's reader): list only keys that may log in from anywhere.
+ * one typo locked every user out. The file is read again whenever it changes. Key options stay
+ * MINA's to enforce, as before: {@code from=} and {@code expiry-time=} restrict the key
+ * ({@code AuthorizedKeysTest}).
  */
 public final class AuthorizedKeys extends AuthorizedKeysAuthenticator {
     private static final Logger log = LoggerFactory.getLogger(AuthorizedKeys.class);

@@ -28,4 +28,19 @@ class AuthorizedKeysTest {
         }
         assertThat(r.exitCode()).as(r.toString()).isZero();
     }
+
+    @Test
+    void aKeyRestrictedToAnotherHost_orExpired_isRefused() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "a");
+        for (String option : new String[] {"from=\"10.9.9.9\"", "expiry-time=\"20000101\""}) {
+            CliHarness.Result r;
+            try (CliHarness h = new CliHarness(tmp.resolve(option.substring(0, 4)))) {
+                Path keys = h.serverHome.resolve("authorized_keys");
+                Files.writeString(keys, option + " " + Files.readString(keys));
+                r = h.startServer().run("sync", src.toString(), h.remote("data"), "-q");
+            }
+            assertThat(r.exitCode()).as(option + ": " + r).isEqualTo(5);
+        }
+    }
 }
