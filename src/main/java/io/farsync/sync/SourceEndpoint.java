@@ -440,16 +440,7 @@ public final class SourceEndpoint {
                 return null;
             }
             if (sourceEmpty) {
-                throw new FarsyncException(ExitCode.DELETE_LIMIT, recordedEntries == 0
-                        ? "source " + root + " is empty (not mounted?); refusing to delete the destination's " + deletes
-                                + " entries (--max-delete 100% allows it)"
-                        : bidi != null
-                        ? root + " is empty but held " + recordedEntries + " entries at the last sync (not mounted?);"
-                                + " refusing to sync its deletions to the other side (--max-delete 100% allows it;"
-                                + " what the other side renamed or changed since is kept there either way)"
-                        : "source " + root + " is empty but held " + recordedEntries
-                                + " entries at the last sync (not mounted?); refusing to delete them at the destination"
-                                + " (--max-delete 100% allows it)");
+                throw new FarsyncException(ExitCode.DELETE_LIMIT, emptiedSource(recordedEntries, deletes));
             }
             String why = options.mirror() && destinationEntries > recordedEntries
                     ? options.maxDelete().refusal(deletes, destinationEntries, "entries at the destination, by --mirror's count")
@@ -458,6 +449,22 @@ public final class SourceEndpoint {
                 throw new FarsyncException(ExitCode.DELETE_LIMIT, why + "; nothing was changed (raise --max-delete to allow it)");
             }
             return why;
+        }
+
+        /** Why a sync from an empty root is refused: a first one, a two-way pass, or a one-way sync. */
+        private String emptiedSource(long recordedEntries, long deletes) {
+            if (recordedEntries == 0) {
+                return "source " + root + " is empty (not mounted?); refusing to delete the destination's " + deletes
+                        + " entries (--max-delete 100% allows it)";
+            }
+            if (bidi != null) {
+                return root + " is empty but held " + recordedEntries + " entries at the last sync (not mounted?);"
+                        + " refusing to sync its deletions to the other side (--max-delete 100% allows it;"
+                        + " what the other side renamed or changed since is kept there either way)";
+            }
+            return "source " + root + " is empty but held " + recordedEntries
+                    + " entries at the last sync (not mounted?); refusing to delete them at the destination"
+                    + " (--max-delete 100% allows it)";
         }
 
         private void add(Planner.Item item) {

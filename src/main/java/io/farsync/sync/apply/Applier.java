@@ -149,14 +149,7 @@ public final class Applier {
                 throw new EntryFailure("no longer a directory: " + target);
             }
             boolean changed = metadata.active() && metadata.apply(target, now, e);
-            if (now.mode() != (e.mode() & Stat.MODE_MASK)) {
-                Files.setAttribute(target, "unix:mode", e.mode() & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
-                changed = true;
-            }
-            if (now.mtimeNanos() != e.mtimeNanos()) {
-                setMtime(target, e.mtimeNanos());
-                changed = true;
-            }
+            changed |= setModeAndMtime(target, now, e.mode(), e.mtimeNanos());
             return new Applied(Stat.lstatOrNull(target, e.path()), changed);
         } catch (IOException ex) {
             throw failure(ex, target);
@@ -170,19 +163,32 @@ public final class Applier {
      */
     public void finishRoot(int mode, long mtimeNanos) throws EntryFailure {
         try {
-            Entry now = Stat.followOrNull(root, "");
+            Path dir = root.toRealPath();
+            Entry now = Stat.lstatOrNull(dir, "");
             if (now == null || !now.isDirectory()) {
                 throw new EntryFailure("no longer a directory: " + root);
             }
-            if (now.mode() != (mode & Stat.MODE_MASK)) {
-                Files.setAttribute(root, "unix:mode", mode & Stat.MODE_MASK);
-            }
-            if (now.mtimeNanos() != mtimeNanos) {
-                Files.getFileAttributeView(root, BasicFileAttributeView.class).setTimes(FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS), null, null);
-            }
+            setModeAndMtime(dir, now, mode, mtimeNanos);
         } catch (IOException ex) {
             throw failure(ex, root);
         }
+    }
+
+    /**
+     * Gives the directory {@code dir}, lstat'ed as {@code now}, {@code mode} (setuid and setgid
+     * dropped) and {@code mtimeNanos} where they differ; true if it changed either.
+     */
+    private static boolean setModeAndMtime(Path dir, Entry now, int mode, long mtimeNanos) throws IOException {
+        boolean changed = false;
+        if (now.mode() != (mode & Stat.MODE_MASK)) {
+            Files.setAttribute(dir, "unix:mode", mode & Stat.MODE_MASK, LinkOption.NOFOLLOW_LINKS);
+            changed = true;
+        }
+        if (now.mtimeNanos() != mtimeNanos) {
+            setMtime(dir, mtimeNanos);
+            changed = true;
+        }
+        return changed;
     }
 
     /** Makes {@code rel} a symlink with the entry's target text; false if it already was. */
@@ -207,8 +213,7 @@ public final class Applier {
                 metadata.apply(temp, Stat.lstatOrNull(temp, e.path()), e);
             }
             try {
-                Files.getFileAttributeView(temp, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+                setMtime(temp, e.mtimeNanos());
             } catch (IOException | UnsupportedOperationException ignored) {
                 // Link mtimes are cosmetic and not compared; a platform without lutimes keeps going.
             }

@@ -163,8 +163,21 @@ public final class Scanner {
             }
         } else {
             Map<String, Entry> ancestors = new TreeMap<>();
+            // the root's own chain, read once for all the subtrees
+            Ancestors rootChain = null;
+            String rootError = null;
+            if (symlinks == Symlinks.FOLLOW) {
+                try {
+                    rootChain = Ancestors.ofRoot(root);
+                } catch (IOException ex) {
+                    rootError = IoReasons.reason(ex);
+                }
+            }
             for (String subtree : subtrees) {
-                if (visitPath(root, subtree, ancestors, walk)) {
+                if (rootError != null) {
+                    walk.errors.put(subtree, rootError);
+                    walk.incomplete.add(subtree);
+                } else if (visitPath(root, subtree, ancestors, walk, rootChain)) {
                     top.add(subtree);
                 }
             }
@@ -421,20 +434,11 @@ public final class Scanner {
     /**
      * Lists {@code subtree}'s ancestors and itself, top down, by lstat; true if the subtree is a
      * directory to walk. Stops at the first that is missing, no directory, skipped or unreadable.
+     * {@code above}: the root's {@link Ancestors} with {@link Symlinks#FOLLOW}, else null.
      */
-    private boolean visitPath(Path root, String subtree, Map<String, Entry> entries, Walk walk) {
+    private boolean visitPath(Path root, String subtree, Map<String, Entry> entries, Walk walk, Ancestors above) {
         Map<String, String> errors = walk.errors;
         Set<String> incomplete = walk.incomplete;
-        Ancestors above = null;
-        if (symlinks == Symlinks.FOLLOW) {
-            try {
-                above = Ancestors.ofRoot(root);
-            } catch (IOException ex) {
-                errors.put(subtree, IoReasons.reason(ex));
-                incomplete.add(subtree);
-                return false;
-            }
-        }
         int from = 0;
         while (true) {
             int slash = subtree.indexOf('/', from);
