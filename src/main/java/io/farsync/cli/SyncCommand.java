@@ -143,6 +143,10 @@ final class SyncCommand implements Callable<Integer> {
                     + " NAME.conflict-HOST-TIME.EXT on both sides), newest, source (SRC wins) or dest (default: keep-both)")
     String conflict;
 
+    @Option(names = {"-n", "--dry-run"}, description = "change nothing on either side: list what the sync would transfer,"
+            + " delete and move, and exit as it would (a delete limit it would hit included)")
+    boolean dryRun;
+
     @Option(names = "--stats-json", paramLabel = "FILE", description = "on exit, write a JSON summary to FILE")
     Path statsJson;
 
@@ -171,6 +175,9 @@ final class SyncCommand implements Callable<Integer> {
         if (json && continuous.continuous) {
             throw new FarsyncException(ExitCode.USAGE, "--json is for one-time syncs, not --continuous");
         }
+        if (dryRun && continuous.continuous) {
+            throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time syncs, not --continuous");
+        }
         if (json) {
             return runWithJson(settings);
         }
@@ -187,7 +194,7 @@ final class SyncCommand implements Callable<Integer> {
             context.err().println("farsync: " + outcome.error());
         }
         if (!quiet && outcome.result() != null) {
-            context.out().println(summary(outcome));
+            context.out().println(summary(outcome, dryRun));
         }
         if (statsJson != null) {
             writeStats(stats(outcome));
@@ -251,7 +258,8 @@ final class SyncCommand implements Callable<Integer> {
                     .withXattrs(xattrs)
                     .withSymlinks(Symlinks.parse(symlinks))
                     .withMaxDelete(maxDelete == null ? DeleteLimit.DEFAULT : DeleteLimit.parse(maxDelete))
-                    .withFilter(Filter.of(expandFilterFiles()));
+                    .withFilter(Filter.of(expandFilterFiles()))
+                    .withDryRun(dryRun);
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }
@@ -263,6 +271,9 @@ final class SyncCommand implements Callable<Integer> {
         }
         if (conflict != null && !bidi) {
             throw new FarsyncException(ExitCode.USAGE, "--conflict needs --bidi");
+        }
+        if (bidi && dryRun) {
+            throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-way syncs; it does not work with --bidi yet");
         }
         if (bidi && mirror) {
             throw new FarsyncException(ExitCode.USAGE, "--mirror contradicts --bidi");
@@ -303,7 +314,15 @@ final class SyncCommand implements Callable<Integer> {
 
     /** The one-line summary of a sync, for a one-time run and for each batch of a continuous one. */
     static String summary(SyncRunner.Outcome o) {
+        return summary(o, false);
+    }
+
+    /** The one-line summary of a one-time run, or of a dry run: what it would have done. */
+    static String summary(SyncRunner.Outcome o, boolean dryRun) {
         SyncResult r = o.result();
+        if (dryRun) {
+            return dryRunSummary(o);
+        }
         if (r.upToDate()) {
             return String.format(Locale.ROOT, "already in sync: nothing to transfer (%d entries checked in %.1f s)",
                     r.entriesChecked(), o.seconds());
@@ -331,6 +350,28 @@ final class SyncCommand implements Callable<Integer> {
         return s.toString();
     }
 
+    private static String dryRunSummary(SyncRunner.Outcome o) {
+        SyncResult r = o.result();
+        if (r.upToDate()) {
+            return String.format(Locale.ROOT, "dry run: already in sync, nothing to do (%d entries checked in %.1f s)",
+                    r.entriesChecked(), o.seconds());
+        }
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "dry run: would send %d %s, %s", r.filesTransferred(),
+                r.filesTransferred() == 1 ? "file" : "files", Rates.bytes(r.bytesTransferred())));
+        if (r.filesMoved() > 0) {
+            s.append(", move ").append(r.filesMoved());
+        }
+        if (r.filesDeleted() > 0) {
+            s.append(", delete ").append(r.filesDeleted());
+        }
+        if (!r.errors().isEmpty()) {
+            s.append(", fail on ").append(r.errors().size());
+        }
+        s.append(String.format(Locale.ROOT, "; nothing was changed (%d entries checked in %.1f s)", r.entriesChecked(), o.seconds()));
+        return s.toString();
+    }
+
     /** The --stats-json summary, also the --json summary event. */
     private Map<String, Object> stats(SyncRunner.Outcome o) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -339,6 +380,8 @@ final class SyncCommand implements Callable<Integer> {
         long udpBytes = t == null ? 0 : t.wireBytesSent() + t.wireBytesReceived();
         m.put("status", o.exit() == ExitCode.OK ? "ok" : o.exit() == ExitCode.PARTIAL ? "partial" : "error");
         m.put("exit_code", o.exit().code());
+        // a dry run's counts are what the sync would do
+        m.put("dry_run", dryRun);
         m.put("error", o.error());
         m.put("files_transferred", r == null ? 0 : r.filesTransferred());
         m.put("bytes_transferred", r == null ? 0 : r.bytesTransferred());

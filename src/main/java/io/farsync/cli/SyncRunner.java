@@ -178,6 +178,11 @@ final class SyncRunner {
         localPath = localPath.toAbsolutePath().normalize();
         if (push) {
             checkSource(localPath);
+        } else if (s.options().dryRun()) {
+            // a dry run makes nothing: a DST not there yet is an empty tree
+            if (Files.exists(localPath) && !Files.isDirectory(localPath)) {
+                throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + localPath);
+            }
         } else {
             createDestination(localPath);
         }
@@ -235,7 +240,7 @@ final class SyncRunner {
             lock = s.waitLock() ? SnapshotLock.await(dbFile, what, note) : SnapshotLock.acquire(dbFile, what);
             // Opened while the session's round trips run: loading SQLite's native library and
             // opening the database took 0.1-0.7 s of CPU between the welcome and the first Hello.
-            store = CompletableFuture.supplyAsync(() -> SnapshotStore.open(dbFile));
+            store = CompletableFuture.supplyAsync(() -> s.options().dryRun() ? SnapshotStore.openForDryRun(dbFile) : SnapshotStore.open(dbFile));
             // A one-shot push scans its tree while the session's round trips run, not after them.
             scan = push && !bidi && !persistent ? AheadScan.start(localPath, dbFile, store, s.options()) : null;
             // A one-shot run starts on the transport without waiting for the welcome (a round trip):
@@ -292,7 +297,7 @@ final class SyncRunner {
         ExitCode exit = ExitCode.OK;
         String error = null;
         // a pull's DST is made before the session: a pull that fails takes back what it made and left empty
-        Path made = s.source() instanceof Location.Remote && s.destination() instanceof Location.Local d
+        Path made = !s.options().dryRun() && s.source() instanceof Location.Remote && s.destination() instanceof Location.Local d
                 ? topNotExisting(d.path().toAbsolutePath().normalize()) : null;
         try {
             opened = open(s, false, progress::note);

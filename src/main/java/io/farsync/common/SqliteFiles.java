@@ -63,6 +63,11 @@ public final class SqliteFiles {
         return db;
     }
 
+    /** A new, empty database in memory (gone when the connection closes). */
+    public static Connection openInMemory() throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite::memory:");
+    }
+
     /**
      * Opens an existing database read-only (no file is created, nothing is written): readers of
      * a WAL database see the last commit and never wait for a writer.

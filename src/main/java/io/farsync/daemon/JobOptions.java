@@ -25,6 +25,12 @@ public final class JobOptions {
     static final String XATTRS = "xattrs";
     /** {@code copy|skip|follow} ({@link Symlinks}); a server older than it fails at the Hello (sync protocol 10). */
     static final String SYMLINKS = "symlinks";
+    /**
+     * "true": a dry run ({@link SyncOptions#dryRun}). A server older than it would ignore the key and
+     * sync for real, so it came with sync protocol 11: such a server fails at the Hello, before the
+     * source offers anything.
+     */
+    static final String DRY_RUN = "dry_run";
 
     /** Bidirectional sync: the conflict policy ({@code keep-both|newest|source|dest}). */
     static final String CONFLICT = "conflict";
@@ -51,6 +57,11 @@ public final class JobOptions {
     /** True if the request asks for a persistent session. */
     public static boolean persistent(Map<String, String> options) {
         return Boolean.parseBoolean(options.getOrDefault(PERSISTENT, "false"));
+    }
+
+    /** True if the request asks for a dry run (read before the options are checked). */
+    public static boolean dryRun(Map<String, String> options) {
+        return Boolean.parseBoolean(options.getOrDefault(DRY_RUN, "false"));
     }
 
     /** {@code options} plus what the server needs for a bidirectional job. */
@@ -83,7 +94,8 @@ public final class JobOptions {
                 FILTER, String.join("\n", options.filter().rules()),
                 PRESERVE_OWNER, Boolean.toString(options.preserveOwner()),
                 XATTRS, Boolean.toString(options.xattrs()),
-                SYMLINKS, options.symlinks().label());
+                SYMLINKS, options.symlinks().label(),
+                DRY_RUN, Boolean.toString(options.dryRun()));
     }
 
     /** Throws {@code USAGE} for values that do not parse or contradict each other. */
@@ -106,7 +118,8 @@ public final class JobOptions {
                 filter(options.getOrDefault(FILTER, "")),
                 Boolean.parseBoolean(options.getOrDefault(PRESERVE_OWNER, "false")),
                 Boolean.parseBoolean(options.getOrDefault(XATTRS, "false")),
-                Symlinks.parse(options.getOrDefault(SYMLINKS, Symlinks.COPY.label())));
+                Symlinks.parse(options.getOrDefault(SYMLINKS, Symlinks.COPY.label())),
+                Boolean.parseBoolean(options.getOrDefault(DRY_RUN, "false")));
     }
 
     /** A checksum name; "true" and "false" are what clients before --checksum sent. */

@@ -82,7 +82,8 @@ public final class SyncJobHandler implements SessionHandler {
         context.put(LogContext.USER, user);
         context.put(LogContext.PEER, from);
         try (LogContext.Scope scope = LogContext.with(context)) {
-            if (history == null) {
+            // a dry run transfers nothing: it is logged, not put in the transfer history
+            if (history == null || JobOptions.dryRun(request.options())) {
                 return prepare(request, user, null, context);
             }
             Direction direction = SessionRequest.SOURCE.equals(request.serverRole()) ? Direction.SEND : Direction.RECEIVE;
@@ -126,11 +127,20 @@ public final class SyncJobHandler implements SessionHandler {
         BidiOptions bidi = SessionRequest.BIDI.equals(request.serverRole())
                 ? JobOptions.parseBidi(request.options(), BidiOptions.localHost()) : null;
         boolean source = SessionRequest.SOURCE.equals(request.serverRole()) || (bidi != null && bidi.source());
+        SyncOptions options = JobOptions.parse(request.options());
+        if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
+            throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");
+        }
         if (source) {
             if (!Files.isDirectory(dir)) {
                 throw new FarsyncException(ExitCode.SOURCE_NOT_FOUND, Files.exists(dir, LinkOption.NOFOLLOW_LINKS)
                         ? "source is not a directory on the server: " + request.path()
                         : "source not found on the server: " + request.path());
+            }
+        } else if (options.dryRun()) {
+            // a dry run makes nothing: a path not there yet is an empty tree
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
+                throw new FarsyncException(ExitCode.USAGE, "destination is not a directory on the server: " + request.path());
             }
         } else {
             try {
@@ -148,7 +158,6 @@ public final class SyncJobHandler implements SessionHandler {
             // created through no symlink: check again now that the path exists
             PathJail.resolveInRoot(root, request.path());
         }
-        SyncOptions options = JobOptions.parse(request.options());
         if (options.symlinks() == Symlinks.FOLLOW && source) {
             // Following links would read outside the account's root (a link may lead anywhere).
             throw new FarsyncException(ExitCode.USAGE, "--symlinks follow: the server does not follow links for a pull");
@@ -162,7 +171,7 @@ public final class SyncJobHandler implements SessionHandler {
                 RERUN_PATIENCE);
         SnapshotStore snapshot;
         try {
-            snapshot = SnapshotStore.open(dbFile);
+            snapshot = options.dryRun() ? SnapshotStore.openForDryRun(dbFile) : SnapshotStore.open(dbFile);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -208,7 +217,8 @@ public final class SyncJobHandler implements SessionHandler {
                 if (recording != null) {
                     recording.finish(result);
                 }
-                log.info("{} {} {}: {} files, {} bytes, {} deleted, {} errors", user, request.serverRole(), request.path(),
+                log.info("{} {} {}{}: {} files, {} bytes, {} deleted, {} errors", user, request.serverRole(), request.path(),
+                        options.dryRun() ? " (dry run: what it would do)" : "",
                         result.filesTransferred(), result.bytesTransferred(), result.filesDeleted(), result.errors().size());
             }
 

@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -192,7 +193,11 @@ public final class DestinationEndpoint {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
         peer.start();
         long started = System.currentTimeMillis();
-        RunJournal.started(snapshot, "destination", root, started);
+        // a dry run records nothing, not even that it ran (its database is read-only)
+        boolean dry = options.dryRun();
+        if (!dry) {
+            RunJournal.started(snapshot, "destination", root, started);
+        }
         Session session = new Session(peer);
         // Rows are committed by commitDurably alone, after the directories they describe are
         // synced: a full batch, a read or a side-table write committing could claim a rename a
@@ -200,19 +205,25 @@ public final class DestinationEndpoint {
         snapshot.commitOnFlushOnly(true);
         try {
             SyncResult r = session.run();
-            RunJournal.finished(snapshot, started, System.currentTimeMillis(), r, 0);
+            if (!dry) {
+                RunJournal.finished(snapshot, started, System.currentTimeMillis(), r, 0);
+            }
             return r;
         } catch (FarsyncException e) {
-            int pending = session.unsettled();
-            session.salvage(e.exitCode() != ExitCode.DISK_FULL);
-            RunJournal.failed(snapshot, started, System.currentTimeMillis(), e, pending, session.kept(), session.errors);
+            if (!dry) {
+                int pending = session.unsettled();
+                session.salvage(e.exitCode() != ExitCode.DISK_FULL);
+                RunJournal.failed(snapshot, started, System.currentTimeMillis(), e, pending, session.kept(), session.errors);
+            }
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
-            int pending = session.unsettled();
-            session.salvage(true);
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync destination: " + e, e);
-            RunJournal.failed(snapshot, started, System.currentTimeMillis(), f, pending, session.kept(), session.errors);
+            if (!dry) {
+                int pending = session.unsettled();
+                session.salvage(true);
+                RunJournal.failed(snapshot, started, System.currentTimeMillis(), f, pending, session.kept(), session.errors);
+            }
             peer.abort(f);
             throw f;
         } finally {
@@ -225,7 +236,9 @@ public final class DestinationEndpoint {
             session.applier.close();
             peer.close();
             try {
-                session.commitDurably();
+                if (!dry) {
+                    session.commitDurably();
+                }
             } catch (RuntimeException e) {
                 log.warn("could not commit the destination snapshot: {}", e.getMessage());
             }
@@ -333,16 +346,18 @@ public final class DestinationEndpoint {
         SyncResult run() {
             peer.send(new Message.Hello(Protocol.VERSION, snapshot.id()));
             metadata.warnings().forEach(w -> log.warn("{} ({})", w, root));
-            prepareRoot();
-            group = fsync == PER_FILE ? GroupSync.open(root) : null;
+            boolean dry = options.dryRun();
+            // a dry run creates nothing: a root that is not there yet is an empty tree
+            boolean rootThere = dry ? checkRoot() : prepareRoot();
+            group = !dry && fsync == PER_FILE ? GroupSync.open(root) : null;
             // leftover temp files are removed unless another session in this JVM may be writing them
-            // stops when the peer is gone (a server that refused the sync): reported at once, and
-            // no more stale temp files removed
-            Scanner scanner = new Scanner(RootSessions.alone(root), Protocol.snapshotFiles(snapshot, root))
+            // (or this is a dry run); stops when the peer is gone (a server that refused the sync):
+            // reported at once, and no more stale temp files removed
+            Scanner scanner = new Scanner(!dry && RootSessions.alone(root), Protocol.snapshotFiles(snapshot, root))
                     .stopWhen(peer::failed);
             ScanResult scan;
             try {
-                scan = scope.scan(scanner, root);
+                scan = rootThere ? scope.scan(scanner, root) : new ScanResult(new TreeMap<>(), Map.of(), Set.of(), 0);
             } catch (Scanner.Stopped e) {
                 throw peer.failureAfter(e);
             }
@@ -365,19 +380,24 @@ public final class DestinationEndpoint {
             Message.Hello hello = Protocol.expect(peer.take(), Message.Hello.class);
             Protocol.checkVersion(hello);
             boolean sameSource = snapshot.peerId().map(hello.snapshotId()::equals).orElse(false);
-            if (!sameSource && !scope.isWhole()) {
+            if (!sameSource && !scope.isWhole() && rootThere) {
                 scan = scanner.scan(root);
                 recorded = snapshot.loadAll(scan.entries());
             }
             partials = new HashMap<>(scanner.partials());
             knewSource = sameSource;
-            snapshot.setPeerId(hello.snapshotId());
+            if (!dry) {
+                snapshot.setPeerId(hello.snapshotId());
+            }
             sourceDb = hello.snapshotId();
             if (!early) {
                 sendDeviations(scan, scope.isWhole() || !sameSource);
             }
             if (!earlyExtras) {
                 sendExtras(scan, sameSource);
+            }
+            if (dry) {
+                return dryRun(new DryRunJudge(scan.entries(), recorded));
             }
 
             boolean metaEnd = false;
@@ -416,6 +436,11 @@ public final class DestinationEndpoint {
             if (droppedBytes > 0) {
                 log.info("dropped {} bytes sent eagerly for files settled without them in {}", droppedBytes, root);
             }
+            return end();
+        }
+
+        /** Sends the Summary of what was done (or, in a dry run, would be), waits for the Bye if it should. */
+        private SyncResult end() {
             List<String> reported = MessageCodec.fitInFrame(errors);
             if (!reported.equals(errors)) {
                 errors.forEach(e -> log.warn("not synced: {}", e));
@@ -430,12 +455,119 @@ public final class DestinationEndpoint {
             return new SyncResult(filesTransferred, bytesTransferred, filesDeleted, filesMoved, 0, entriesChecked, summary.errors());
         }
 
-        private void prepareRoot() {
+        /** A dry run's {@link #prepareRoot}: true if the root is there, and nothing created. */
+        private boolean checkRoot() {
+            if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
+                throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + root);
+            }
+            return Files.isDirectory(root);
+        }
+
+        /**
+         * A dry run's conversation after the lists: each offer answered at once with the outcome
+         * it would have ({@link DryRunJudge}) and reported as the real run reports it; the Summary
+         * counts what would have been done. Nothing is written, created or recorded.
+         */
+        private SyncResult dryRun(DryRunJudge judge) {
+            // directories are answered last, deepest first, as the real run finishes them
+            List<Map.Entry<String, Message.Ack>> directoryAnswers = new ArrayList<>();
+            while (true) {
+                Message m = peer.take();
+                if (m instanceof Message.MetaEnd end) {
+                    entriesChecked = end.entriesChecked();
+                    break;
+                }
+                if (m instanceof Message.EntryError err) {
+                    fail(err.path(), err.reason());
+                    continue;
+                }
+                int id;
+                WireEntry e;
+                Outcome o;
+                String from = null;
+                if (m instanceof Message.Meta meta) {
+                    id = meta.id();
+                    e = meta.entry();
+                    o = judge.meta(checked(e));
+                } else if (m instanceof Message.Link link) {
+                    id = link.id();
+                    e = link.entry();
+                    PathJail.checkWirePath(link.target().path());
+                    o = judge.link(checked(e));
+                } else if (m instanceof Message.Delete del) {
+                    id = del.id();
+                    e = del.expected();
+                    o = judge.delete(checked(e));
+                } else if (m instanceof Message.Move move) {
+                    id = move.id();
+                    e = move.to();
+                    from = PathJail.checkWirePath(move.from().path());
+                    if (move.from().type() != e.type() || Entry.isAtOrBelow(checked(e).path(), from) || Entry.isAtOrBelow(from, e.path())) {
+                        throw Protocol.violation("invalid move " + PathJail.show(from) + " -> " + PathJail.show(e.path()));
+                    }
+                    o = judge.move(move.from(), e);
+                } else {
+                    throw Protocol.violation("unexpected " + m.getClass().getSimpleName() + " from the source in a dry run");
+                }
+                claimId(id);
+                if (m instanceof Message.Meta && e.type() == io.farsync.sync.scan.EntryType.DIRECTORY) {
+                    directoryAnswers.add(Map.entry(e.path(), new Message.Ack(id, o, null)));
+                    continue;
+                }
+                reportDryRun(id, e, o, from);
+            }
+            directoryAnswers.sort(Map.Entry.<String, Message.Ack>comparingByKey().reversed());
+            for (Map.Entry<String, Message.Ack> d : directoryAnswers) {
+                Outcome o = judge.finishDirectory(d.getKey(), d.getValue().outcome());
+                reportDryRun(d.getValue().id(), new WireEntry(d.getKey(), io.farsync.sync.scan.EntryType.DIRECTORY, 0, 0, 0, null), o, null);
+            }
+            return end();
+        }
+
+        /** Counts and reports one dry-run answer as the real run would, and sends it. */
+        private void reportDryRun(int id, WireEntry e, Outcome o, String from) {
+            String detail = null;
+            switch (o) {
+                case TRANSFERRED -> {
+                    filesTransferred++;
+                    bytesTransferred += e.size();
+                    listener.entryDone(e.path(), SyncListener.EntryAction.TRANSFERRED, e.size());
+                }
+                case DIRECTORY -> listener.entryDone(e.path(), SyncListener.EntryAction.DIRECTORY, 0);
+                case SYMLINK -> listener.entryDone(e.path(), SyncListener.EntryAction.SYMLINK, 0);
+                case METADATA -> listener.entryDone(e.path(), SyncListener.EntryAction.METADATA, 0);
+                case LINKED -> listener.entryDone(e.path(), SyncListener.EntryAction.LINKED, 0);
+                case DELETED -> {
+                    filesDeleted++;
+                    listener.entryDone(e.path(), SyncListener.EntryAction.DELETED, 0);
+                }
+                case MOVED -> {
+                    filesMoved++;
+                    listener.entryMoved(from, e.path(), e.size());
+                }
+                case KEPT -> {
+                    detail = "changed at the destination since the last sync; would not be deleted";
+                    fail(e.path(), detail);
+                }
+                default -> {
+                }
+            }
+            peer.send(new Message.Ack(id, o, detail));
+        }
+
+        private static WireEntry checked(WireEntry e) {
+            PathJail.checkWirePath(e.path());
+            return e;
+        }
+
+        /** Makes the root if needed; true (it is there). */
+        private boolean prepareRoot() {
             try {
                 if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
                     throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + root);
                 }
                 Files.createDirectories(root);
+                return true;
             } catch (AccessDeniedException e) {
                 throw new FarsyncException(ExitCode.PERMISSION_DENIED, "permission denied: " + root, e);
             } catch (IOException e) {

@@ -23,8 +23,10 @@ final class Protocol {
      * 10: the request's {@code symlinks} option (an older server, as a pull's source, would copy links it was told to skip);
      *     filters know rsync's {@code dir/***}, {@code [^..]}, {@code [[:alpha:]]} and backslash escapes;
      *     MetaEnd carries the source root's mode and mtime.
+     * 11: the request's {@code dry_run} option (an older server would ignore it and sync for real): the source
+     *     offers its plan, the destination answers each entry with the outcome it would have and changes nothing.
      */
-    static final int VERSION = 10;
+    static final int VERSION = 11;
 
     private Protocol() {
     }

@@ -200,21 +200,31 @@ public final class SourceEndpoint {
         PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
         peer.start();
         long started = wallClock.getAsLong() / 1_000_000L;
-        RunJournal.started(snapshot, "source", root, started);
+        // a dry run records nothing, not even that it ran (its database is read-only)
+        boolean journal = !options.dryRun();
+        if (journal) {
+            RunJournal.started(snapshot, "source", root, started);
+        }
         Session session = new Session(peer);
         try {
             Message.Summary summary = session.run();
             SyncResult r = new SyncResult(summary.filesTransferred(), summary.bytesTransferred(), summary.filesDeleted(),
                     summary.filesMoved(), session.conflicts, summary.entriesChecked(), summary.errors());
-            RunJournal.finished(snapshot, started, wallClock.getAsLong() / 1_000_000L, r, 0);
+            if (journal) {
+                RunJournal.finished(snapshot, started, wallClock.getAsLong() / 1_000_000L, r, 0);
+            }
             return r;
         } catch (FarsyncException e) {
-            RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, e, session.unsettled(), 0, List.of());
+            if (journal) {
+                RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, e, session.unsettled(), 0, List.of());
+            }
             peer.abort(e);
             throw e;
         } catch (RuntimeException e) {
             FarsyncException f = new FarsyncException(ExitCode.INTERNAL, "internal error in the sync source: " + e, e);
-            RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, f, session.unsettled(), 0, List.of());
+            if (journal) {
+                RunJournal.failed(snapshot, started, wallClock.getAsLong() / 1_000_000L, f, session.unsettled(), 0, List.of());
+            }
             peer.abort(f);
             throw f;
         } finally {
@@ -222,10 +232,12 @@ public final class SourceEndpoint {
                 ahead.close();
             }
             peer.close();
-            try {
-                snapshot.flush();
-            } catch (RuntimeException e) {
-                log.warn("could not commit the source snapshot: {}", e.getMessage());
+            if (journal) {
+                try {
+                    snapshot.flush();
+                } catch (RuntimeException e) {
+                    log.warn("could not commit the source snapshot: {}", e.getMessage());
+                }
             }
         }
     }
@@ -386,9 +398,20 @@ public final class SourceEndpoint {
                     root, scan.entries().size(), plan.count(Planner.Meta.class), plan.count(Planner.Delete.class),
                     plan.count(Planner.Move.class),
                     deviations.size(), extras.size());
-            String overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
-                    effective.isWhole() ? recorded.size() + extras.size() : 0, plan.count(Planner.Delete.class),
-                    Scope.rootEmpty(root, effective, scan));
+            String overLimit;
+            FarsyncException refusal = null;
+            try {
+                overLimit = checkDeleteLimits(effective.isWhole() ? recorded.size() : snapshot.entryCount(),
+                        effective.isWhole() ? recorded.size() + extras.size() : 0, plan.count(Planner.Delete.class),
+                        Scope.rootEmpty(root, effective, scan));
+            } catch (FarsyncException e) {
+                if (!options.dryRun()) {
+                    throw e;
+                }
+                // the real run would refuse: the dry run shows what it was refusing, then says so
+                refusal = e;
+                overLimit = null;
+            }
             listener.planned(plan.files(), plan.bytes());
             for (Map.Entry<String, String> err : scan.errors().entrySet()) {
                 peer.send(new Message.EntryError(err.getKey(), err.getValue()));
@@ -407,6 +430,15 @@ public final class SourceEndpoint {
                 late.addAll(plan.late());
             }
             items = Offers.of(links.arrange(offer, scan.entries()));
+            if (options.dryRun()) {
+                Message.Summary summary = dryRunExchange(scan.entries().size());
+                if (refusal != null) {
+                    throw refusal;
+                }
+                peer.send(new Message.Bye());
+                peer.finish();
+                return summary;
+            }
             Message.Summary summary = exchange(scan.entries().size());
             if (settledCount != items.size()) {
                 throw Protocol.violation("summary before all entries were settled (" + settledCount + " of " + items.size() + ")");
@@ -538,6 +570,93 @@ public final class SourceEndpoint {
                     endSent = true;
                 }
             }
+        }
+
+        /**
+         * A dry run's conversation: every item offered as the real run offers it but without
+         * contents (no FileInline or MetaEager; a move without its file's hash), the destination's
+         * answers (the outcome each would have) reported as the real run reports them, a refused
+         * move offered again as its deletes and transfers, the delayed deletes last; nothing read
+         * beyond the scan's metadata, nothing recorded. The destination's Summary holds what it
+         * would have done.
+         */
+        private Message.Summary dryRunExchange(long entriesChecked) {
+            int next = 0;
+            // answers still to come for what was offered; directories are answered after the MetaEnd
+            int awaited = 0;
+            while (true) {
+                if (next < items.size()) {
+                    Planner.Item item = items.get(next);
+                    peer.send(dryRunOffer(next, item));
+                    next++;
+                    if (!(item instanceof Planner.Meta && item.entry().isDirectory())) {
+                        awaited++;
+                    }
+                    for (Message m = peer.poll(); m != null; m = peer.poll()) {
+                        awaited -= dryRunAnswer(m);
+                    }
+                } else if (awaited > 0) {
+                    awaited -= dryRunAnswer(peer.take());
+                } else if (!late.isEmpty()) {
+                    late.forEach(this::add);
+                    late.clear();
+                } else {
+                    break;
+                }
+            }
+            peer.send(new Message.MetaEnd(entriesChecked));
+            while (true) {
+                Message m = peer.take();
+                if (m instanceof Message.Summary summary) {
+                    return summary;
+                }
+                dryRunAnswer(m);
+            }
+        }
+
+        private Message dryRunOffer(int id, Planner.Item item) {
+            if (item instanceof Planner.Move mv) {
+                return new Message.Move(id, WireEntry.of(mv.from()), wire(mv.entry()), 0, false);
+            }
+            if (item instanceof Planner.Delete) {
+                return new Message.Delete(id, WireEntry.of(item.entry()));
+            }
+            if (item instanceof Planner.Link l) {
+                return new Message.Link(id, wire(l.entry()), WireEntry.of(l.target()));
+            }
+            return new Message.Meta(id, wire(item.entry()));
+        }
+
+        /**
+         * Reports one of the destination's dry-run answers as {@link #onAck} reports the real one;
+         * 1 if it was awaited (not a directory's).
+         */
+        private int dryRunAnswer(Message m) {
+            Message.Ack a = Protocol.expect(m, Message.Ack.class);
+            if (a.id() < 0 || a.id() >= items.size()) {
+                throw Protocol.violation("unexpected ACK for entry " + a.id());
+            }
+            Planner.Item item = items.get(a.id());
+            Entry e = item.entry();
+            String path = e.path();
+            switch (a.outcome()) {
+                case DELETED -> listener.entryDone(path, SyncListener.EntryAction.DELETED, 0);
+                case MOVED -> listener.entryMoved(((Planner.Move) item).from().path(), path, e.size());
+                case LINKED -> listener.entryDone(path, SyncListener.EntryAction.LINKED, 0);
+                case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
+                case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
+                case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
+                case METADATA -> listener.entryDone(path, SyncListener.EntryAction.METADATA, 0);
+                case KEPT, FAILED -> listener.entryFailed(path, a.detail());
+                case UNCHANGED, GONE, LEFT -> {
+                }
+            }
+            if (item instanceof Planner.Move mv && a.outcome() != Outcome.MOVED) {
+                fallBack(mv);
+            } else if (item instanceof Planner.Meta && e.isFile()) {
+                links.settled(path, a.outcome().settled() ? e : null).forEach(this::add);
+            }
+            return item instanceof Planner.Meta && e.isDirectory() ? 0 : 1;
         }
 
         /**

@@ -24,9 +24,12 @@ import java.util.Objects;
  * @param xattrs           carry user.* extended attributes ({@link io.farsync.sync.scan.Xattrs})
  * @param symlinks         what the source does with symbolic links ({@link Symlinks}: links, left
  *                         out, or followed)
+ * @param dryRun           change nothing on either side (files, directories, snapshot databases):
+ *                         the source plans as usual, the destination says what it would do with
+ *                         each entry, and both report that instead of doing it
  */
 public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean deleteDelay, boolean mirror,
-        DeleteLimit maxDelete, Filter filter, boolean preserveOwner, boolean xattrs, Symlinks symlinks) {
+        DeleteLimit maxDelete, Filter filter, boolean preserveOwner, boolean xattrs, Symlinks symlinks, boolean dryRun) {
 
     public SyncOptions {
         Objects.requireNonNull(checksum, "checksum");
@@ -36,6 +39,12 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
         if (!propagateDeletes && (mirror || deleteDelay)) {
             throw new IllegalArgumentException((mirror ? "--mirror" : "--delete-delay") + " contradicts --ignore-delete");
         }
+    }
+
+    /** A real run (not a dry run). */
+    public SyncOptions(boolean propagateDeletes, Checksum checksum, boolean deleteDelay, boolean mirror, DeleteLimit maxDelete,
+            Filter filter, boolean preserveOwner, boolean xattrs, Symlinks symlinks) {
+        this(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks, false);
     }
 
     /** Symbolic links synced as links. */
@@ -60,11 +69,15 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
     }
 
     public SyncOptions withDeleteDelay(boolean delay) {
-        return new SyncOptions(propagateDeletes, checksum, delay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks);
+        return new SyncOptions(propagateDeletes, checksum, delay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks, dryRun);
     }
 
     public SyncOptions withMirror(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, on, maxDelete, filter, preserveOwner, xattrs, symlinks);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, on, maxDelete, filter, preserveOwner, xattrs, symlinks, dryRun);
+    }
+
+    public SyncOptions withDryRun(boolean on) {
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks, on);
     }
 
     /** False for {@link Checksum#NONE}. */
@@ -73,27 +86,27 @@ public record SyncOptions(boolean propagateDeletes, Checksum checksum, boolean d
     }
 
     public SyncOptions withChecksum(Checksum c) {
-        return new SyncOptions(propagateDeletes, c, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks);
+        return new SyncOptions(propagateDeletes, c, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, symlinks, dryRun);
     }
 
     public SyncOptions withFilter(Filter f) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, f, preserveOwner, xattrs, symlinks);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, f, preserveOwner, xattrs, symlinks, dryRun);
     }
 
     public SyncOptions withMaxDelete(DeleteLimit limit) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, limit, filter, preserveOwner, xattrs, symlinks);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, limit, filter, preserveOwner, xattrs, symlinks, dryRun);
     }
 
     public SyncOptions withPreserveOwner(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, on, xattrs, symlinks);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, on, xattrs, symlinks, dryRun);
     }
 
     public SyncOptions withXattrs(boolean on) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, on, symlinks);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, on, symlinks, dryRun);
     }
 
     public SyncOptions withSymlinks(Symlinks mode) {
-        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, mode);
+        return new SyncOptions(propagateDeletes, checksum, deleteDelay, mirror, maxDelete, filter, preserveOwner, xattrs, mode, dryRun);
     }
 
     /**

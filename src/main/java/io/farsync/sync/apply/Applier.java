@@ -683,7 +683,7 @@ public final class Applier {
     }
 
     /** True if {@code now} is the entry {@code reference} records (inode too if it is our own record). */
-    private static boolean isAsSynced(Entry now, Entry reference, boolean ownRecord) {
+    public static boolean isAsSynced(Entry now, Entry reference, boolean ownRecord) {
         if (now.type() != reference.type()) {
             return false;
         }

@@ -9,6 +9,7 @@ import io.farsync.sync.scan.EntryTable;
 import io.farsync.sync.scan.EntryType;
 import io.farsync.sync.scan.SortedEntries;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -100,6 +101,44 @@ public final class SnapshotStore implements AutoCloseable {
         }
     }
 
+    /**
+     * For a dry run: the database at {@code file} read-only ({@link #openReadOnly}) if it exists,
+     * else an empty one in memory with a new identity, as a first run would create: nothing is
+     * created or written on disk either way ({@link #file()} still names {@code file}, so the scans
+     * leave a database inside the tree out as usual).
+     */
+    public static SnapshotStore openForDryRun(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        if (Files.exists(abs)) {
+            return openReadOnly(abs);
+        }
+        Connection db = null;
+        try {
+            db = SqliteFiles.openInMemory();
+            createTables(db);
+            db.setAutoCommit(false);
+            return new SnapshotStore(abs, db, UUID.randomUUID().toString(), true);
+        } catch (SQLException e) {
+            closeQuietly(db);
+            throw failure("cannot open an empty snapshot database in memory", e);
+        }
+    }
+
+    private static void createTables(Connection db) throws SQLException {
+        try (Statement st = db.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
+                    + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "
+                    + "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT, "
+                    + "uid INTEGER NOT NULL DEFAULT -1, gid INTEGER NOT NULL DEFAULT -1, xattr_hash INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID");
+            // the latest run's per-entry errors, for farsync admin ("path: reason" lines)
+            st.execute("CREATE TABLE IF NOT EXISTS run_errors (line TEXT NOT NULL)");
+            // destination: partial files kept for resuming and the path each will become
+            // (their names may be truncated, so the final name cannot be read off them)
+            st.execute("CREATE TABLE IF NOT EXISTS partials (partial TEXT PRIMARY KEY, final TEXT NOT NULL) WITHOUT ROWID");
+        }
+    }
+
     /** Opens or creates the database at {@code file}, creating parent directories. */
     public static SnapshotStore open(Path file) {
         Path abs = file.toAbsolutePath().normalize();
@@ -116,17 +155,8 @@ public final class SnapshotStore implements AutoCloseable {
                 // FULL: a commit survives power loss; the destination acknowledges entries only
                 // after their commit, and the source trusts those acknowledgements.
                 st.execute("PRAGMA synchronous=FULL");
-                st.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-                st.execute("CREATE TABLE IF NOT EXISTS entries (path TEXT PRIMARY KEY, type INTEGER NOT NULL, "
-                        + "size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, mode INTEGER NOT NULL, "
-                        + "device INTEGER NOT NULL DEFAULT 0, inode INTEGER NOT NULL, link_target TEXT, "
-                        + "uid INTEGER NOT NULL DEFAULT -1, gid INTEGER NOT NULL DEFAULT -1, xattr_hash INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID");
-                // the latest run's per-entry errors, for farsync admin ("path: reason" lines)
-                st.execute("CREATE TABLE IF NOT EXISTS run_errors (line TEXT NOT NULL)");
-                // destination: partial files kept for resuming and the path each will become
-                // (their names may be truncated, so the final name cannot be read off them)
-                st.execute("CREATE TABLE IF NOT EXISTS partials (partial TEXT PRIMARY KEY, final TEXT NOT NULL) WITHOUT ROWID");
             }
+            createTables(db);
             db.setAutoCommit(false);
             String schema = readMeta(db, "schema");
             if (schema != null && Integer.parseInt(schema) > SCHEMA_VERSION) {

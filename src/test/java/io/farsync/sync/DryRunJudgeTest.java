@@ -1,0 +1,87 @@
+package io.farsync.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.farsync.sync.protocol.Outcome;
+import io.farsync.sync.protocol.WireEntry;
+import io.farsync.sync.scan.Entry;
+import io.farsync.sync.scan.EntryType;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The outcomes a dry run's destination predicts, each against what the offers before it did. */
+class DryRunJudgeTest {
+    private static final long T = 1_700_000_000_000_000_000L;
+
+    private final TreeMap<String, Entry> scanned = new TreeMap<>(Map.of(
+            "d", dir("d", 0755),
+            "d/a", file("d/a", 10, T, 0644, 11),
+            "d/b", file("d/b", 20, T, 0644, 12),
+            "e", dir("e", 0755),
+            "e/own", file("e/own", 5, T, 0644, 13),
+            "edited", file("edited", 99, T + 5, 0644, 14)));
+    private final TreeMap<String, Entry> recorded = new TreeMap<>(Map.of(
+            "d/a", file("d/a", 10, T, 0644, 11),
+            "d/b", file("d/b", 20, T, 0644, 12),
+            "edited", file("edited", 30, T, 0644, 14)));
+    private final DryRunJudge judge = new DryRunJudge(scanned, recorded);
+
+    @Test
+    void files_quickCheckedLikeTheApplier() {
+        assertThat(judge.meta(wire("d/a", EntryType.FILE, 10, T, 0644))).isEqualTo(Outcome.UNCHANGED);
+        assertThat(judge.meta(wire("d/b", EntryType.FILE, 20, T, 0600))).isEqualTo(Outcome.METADATA);
+        assertThat(judge.meta(wire("d/new", EntryType.FILE, 1, T, 0644))).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(judge.meta(wire("edited", EntryType.FILE, 30, T, 0644))).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(judge.meta(wire("x", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.DIRECTORY);
+        // once made, the same path is there for what follows
+        assertThat(judge.meta(wire("d/new", EntryType.FILE, 1, T, 0644))).isEqualTo(Outcome.UNCHANGED);
+    }
+
+    @Test
+    void deletes_keepWhatChangedSinceTheSync_andLeaveDirectoriesWithEntriesNothingDeletes() {
+        assertThat(judge.delete(wire("edited", EntryType.FILE, 30, T, 0644))).isEqualTo(Outcome.KEPT);
+        assertThat(judge.delete(wire("missing", EntryType.FILE, 1, T, 0644))).isEqualTo(Outcome.GONE);
+        assertThat(judge.delete(wire("e", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.LEFT);
+        assertThat(judge.delete(wire("d/a", EntryType.FILE, 10, T, 0644))).isEqualTo(Outcome.DELETED);
+        assertThat(judge.delete(wire("d", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.LEFT);
+        assertThat(judge.delete(wire("d/b", EntryType.FILE, 20, T, 0644))).isEqualTo(Outcome.DELETED);
+        assertThat(judge.delete(wire("d", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.DELETED);
+        assertThat(judge.delete(wire("d/a", EntryType.FILE, 10, T, 0644))).isEqualTo(Outcome.GONE);
+    }
+
+    @Test
+    void moves_onlyOfWhatIsAsSynced_ontoAFreePath_elseTheTargetIsSent() {
+        assertThat(judge.move(wire("edited", EntryType.FILE, 30, T, 0644), wire("moved", EntryType.FILE, 30, T, 0644)))
+                .isEqualTo(Outcome.TRANSFERRED);
+        assertThat(judge.move(wire("d/a", EntryType.FILE, 10, T, 0644), wire("e/own", EntryType.FILE, 10, T, 0644)))
+                .isEqualTo(Outcome.TRANSFERRED);
+        assertThat(judge.move(wire("d/b", EntryType.FILE, 20, T, 0644), wire("e/b", EntryType.FILE, 20, T, 0644)))
+                .isEqualTo(Outcome.MOVED);
+        assertThat(judge.meta(wire("e/b", EntryType.FILE, 20, T, 0644))).isEqualTo(Outcome.UNCHANGED);
+        assertThat(judge.delete(wire("d/b", EntryType.FILE, 20, T, 0644))).isEqualTo(Outcome.GONE);
+    }
+
+    @Test
+    void directories_whoseListingChanges_getTheirMtimeFixed() {
+        Outcome d = judge.meta(wire("d", EntryType.DIRECTORY, 0, T, 0755));
+        Outcome e = judge.meta(wire("e", EntryType.DIRECTORY, 0, T, 0755));
+        judge.meta(wire("d/new", EntryType.FILE, 1, T, 0644));
+        judge.meta(wire("e/own", EntryType.FILE, 5, T, 0600));  // a mode fix leaves the listing alone
+        assertThat(d).isEqualTo(Outcome.UNCHANGED);
+        assertThat(judge.finishDirectory("d", d)).isEqualTo(Outcome.METADATA);
+        assertThat(judge.finishDirectory("e", e)).isEqualTo(Outcome.UNCHANGED);
+    }
+
+    private static Entry file(String path, long size, long mtime, int mode, long inode) {
+        return new Entry(path, EntryType.FILE, size, mtime, mode, inode, null);
+    }
+
+    private static Entry dir(String path, int mode) {
+        return new Entry(path, EntryType.DIRECTORY, 0, T, mode, 0, null);
+    }
+
+    private static WireEntry wire(String path, EntryType type, long size, long mtime, int mode) {
+        return new WireEntry(path, type, size, mtime, mode, null);
+    }
+}
