@@ -15,6 +15,7 @@ import io.farsync.transport.RatePolicy;
 import io.farsync.transport.TransportConfig;
 import io.farsync.transport.TransportStats;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -160,6 +161,9 @@ final class SyncCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ContinuousOptions continuous = new ContinuousOptions();
 
+    /** Set by {@link #settings}: SRC is a file, synced as the one entry of its directory. */
+    private boolean singleFile;
+
     @CommandLine.Mixin
     LogFormat logFormat = new LogFormat();
 
@@ -172,6 +176,9 @@ final class SyncCommand implements Callable<Integer> {
         logFormat.apply();
         SyncRunner.Settings settings = settings();
         continuous.checkUnused();
+        if (singleFile && continuous.continuous) {
+            throw new FarsyncException(ExitCode.USAGE, "--continuous watches a directory; SRC " + source + " is a file");
+        }
         if (json && continuous.continuous) {
             throw new FarsyncException(ExitCode.USAGE, "--json is for one-time syncs, not --continuous");
         }
@@ -285,8 +292,29 @@ final class SyncCommand implements Callable<Integer> {
             // The server would read through links its account's root does not contain.
             throw new FarsyncException(ExitCode.USAGE, "--symlinks follow needs a local SRC: a server never follows links for a pull");
         }
+        if (src instanceof Location.Local l && isSingleEntry(l.path())) {
+            // "farsync sync FILE DST", as rsync: FILE's directory is the root and a filter picks FILE,
+            // which lands in DST; nothing else there is sent or deleted (--mirror included)
+            if (bidi) {
+                throw new FarsyncException(ExitCode.USAGE, "--bidi syncs two directories; SRC " + l.path() + " is a file");
+            }
+            if (!options.filter().isEmpty()) {
+                throw new FarsyncException(ExitCode.USAGE, "--include, --exclude and --exclude-from do not apply to a single-file SRC ("
+                        + l.path() + ")");
+            }
+            Path file = l.path().toAbsolutePath().normalize();
+            src = new Location.Local(file.getParent());
+            options = options.withFilter(Filter.onlyEntry(file.getFileName().toString()));
+            singleFile = true;
+        }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),
                 transport, aesBits, options, bidi ? conflicts : null, waitLock);
+    }
+
+    /** A local SRC that is there and is not a directory (nor a link to one): synced as that one entry. */
+    private static boolean isSingleEntry(Path path) {
+        return Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(path)
+                && path.toAbsolutePath().normalize().getParent() != null;
     }
 
     private List<String> expandFilterFiles() {
@@ -324,8 +352,8 @@ final class SyncCommand implements Callable<Integer> {
             return dryRunSummary(o);
         }
         if (r.upToDate()) {
-            return String.format(Locale.ROOT, "already in sync: nothing to transfer (%d entries checked in %.1f s)",
-                    r.entriesChecked(), o.seconds());
+            return String.format(Locale.ROOT, "already in sync: nothing to transfer (%s checked in %.1f s)",
+                    entries(r.entriesChecked()), o.seconds());
         }
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "sent %d %s, %s in %.1f s (%s)", r.filesTransferred(),
@@ -353,8 +381,8 @@ final class SyncCommand implements Callable<Integer> {
     private static String dryRunSummary(SyncRunner.Outcome o) {
         SyncResult r = o.result();
         if (r.upToDate()) {
-            return String.format(Locale.ROOT, "dry run: already in sync, nothing to do (%d entries checked in %.1f s)",
-                    r.entriesChecked(), o.seconds());
+            return String.format(Locale.ROOT, "dry run: already in sync, nothing to do (%s checked in %.1f s)",
+                    entries(r.entriesChecked()), o.seconds());
         }
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "dry run: would send %d %s, %s", r.filesTransferred(),
@@ -368,8 +396,12 @@ final class SyncCommand implements Callable<Integer> {
         if (!r.errors().isEmpty()) {
             s.append(", fail on ").append(r.errors().size());
         }
-        s.append(String.format(Locale.ROOT, "; nothing was changed (%d entries checked in %.1f s)", r.entriesChecked(), o.seconds()));
+        s.append(String.format(Locale.ROOT, "; nothing was changed (%s checked in %.1f s)", entries(r.entriesChecked()), o.seconds()));
         return s.toString();
+    }
+
+    private static String entries(long n) {
+        return n + (n == 1 ? " entry" : " entries");
     }
 
     /** The --stats-json summary, also the --json summary event. */

@@ -157,7 +157,9 @@ final class SyncRunner {
                     }
                 } finally {
                     // a lock left held would make every later run in this JVM "busy"
-                    lock.close();
+                    if (lock != null) {
+                        lock.close();
+                    }
                 }
             }
         }
@@ -237,7 +239,10 @@ final class SyncRunner {
             // before the session: a second run of the same sync fails here, touching nothing
             String what = "the sync " + src + " -> " + dst + " (session " + sessionId + ")";
             Path dbFile = snapshotFile(sessionId);
-            lock = s.waitLock() ? SnapshotLock.await(dbFile, what, note) : SnapshotLock.acquire(dbFile, what);
+            // A dry run only reads (a WAL reader never waits for a writer nor blocks one) and makes
+            // no lock file: a real run at the same time is not made to wait or fail for it.
+            lock = s.options().dryRun() ? null
+                    : s.waitLock() ? SnapshotLock.await(dbFile, what, note) : SnapshotLock.acquire(dbFile, what);
             // Opened while the session's round trips run: loading SQLite's native library and
             // opening the database took 0.1-0.7 s of CPU between the welcome and the first Hello.
             store = CompletableFuture.supplyAsync(() -> s.options().dryRun() ? SnapshotStore.openForDryRun(dbFile) : SnapshotStore.open(dbFile));

@@ -28,7 +28,8 @@ public final class JobOptions {
     /**
      * "true": a dry run ({@link SyncOptions#dryRun}). A server older than it would ignore the key and
      * sync for real, so it came with sync protocol 11: such a server fails at the Hello, before the
-     * source offers anything.
+     * source offers anything, but not before what it does ahead of the Hello (as a destination: makes
+     * DST, opens its snapshot database and notes the run, removes stale temp files).
      */
     static final String DRY_RUN = "dry_run";
 

@@ -17,6 +17,7 @@ import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncListener;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
+import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Symlinks;
 import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
@@ -123,11 +124,21 @@ public final class SyncJobHandler implements SessionHandler {
 
     private Job prepare(SessionRequest request, String user, Recording recording, Map<String, String> logContext) {
 
-        Path dir = PathJail.resolveInRoot(root, request.path());
+        Path named = PathJail.resolveInRoot(root, request.path());
         BidiOptions bidi = SessionRequest.BIDI.equals(request.serverRole())
                 ? JobOptions.parseBidi(request.options(), BidiOptions.localHost()) : null;
         boolean source = SessionRequest.SOURCE.equals(request.serverRole()) || (bidi != null && bidi.source());
-        SyncOptions options = JobOptions.parse(request.options());
+        SyncOptions requested = JobOptions.parse(request.options());
+        // A one-time pull of a file, as rsync's: the file's directory is the root and a filter
+        // picks the file (the client's destination is a directory, which it lands in).
+        boolean singleFile = source && bidi == null && !JobOptions.persistent(request.options())
+                && Files.exists(named, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(named);
+        if (singleFile && !requested.filter().isEmpty()) {
+            throw new FarsyncException(ExitCode.USAGE, "--include, --exclude and --exclude-from do not apply to a single-file SRC ("
+                    + request.path() + " is a file on the server)");
+        }
+        Path dir = singleFile ? named.getParent() : named;
+        SyncOptions options = singleFile ? requested.withFilter(Filter.onlyEntry(named.getFileName().toString())) : requested;
         if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
             throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");
         }
@@ -166,14 +177,17 @@ public final class SyncJobHandler implements SessionHandler {
             throw new FarsyncException(ExitCode.USAGE, "--symlinks " + options.symlinks().label() + " is for one-way syncs");
         }
         Path dbFile = stateDir.resolve("snapshots").resolve(request.sessionId() + ".remote.db");
-        // patience: the last run of this session may still be closing its side when the client starts again
-        SnapshotLock lock = SnapshotLock.acquire(dbFile, "session " + request.sessionId() + " (" + request.path() + ") on the server",
-                RERUN_PATIENCE);
+        // patience: the last run of this session may still be closing its side when the client starts
+        // again; a dry run only reads: no lock file, and a real run is not kept waiting for it
+        SnapshotLock lock = options.dryRun() ? null
+                : SnapshotLock.acquire(dbFile, "session " + request.sessionId() + " (" + request.path() + ") on the server", RERUN_PATIENCE);
         SnapshotStore snapshot;
         try {
             snapshot = options.dryRun() ? SnapshotStore.openForDryRun(dbFile) : SnapshotStore.open(dbFile);
         } catch (RuntimeException e) {
-            lock.close();
+            if (lock != null) {
+                lock.close();
+            }
             throw e;
         }
         SyncListener logging = new SyncListener() {
@@ -231,7 +245,9 @@ public final class SyncJobHandler implements SessionHandler {
                 try {
                     snapshot.close();
                 } finally {
-                    lock.close();
+                    if (lock != null) {
+                        lock.close();
+                    }
                 }
             }
         };

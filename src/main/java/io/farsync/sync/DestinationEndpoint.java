@@ -492,8 +492,7 @@ public final class DestinationEndpoint {
                 } else if (m instanceof Message.Link link) {
                     id = link.id();
                     e = link.entry();
-                    PathJail.checkWirePath(link.target().path());
-                    o = judge.link(checked(e));
+                    o = judge.link(checked(e), checked(link.target()));
                 } else if (m instanceof Message.Delete del) {
                     id = del.id();
                     e = del.expected();
@@ -546,7 +545,7 @@ public final class DestinationEndpoint {
                     listener.entryMoved(from, e.path(), e.size());
                 }
                 case KEPT -> {
-                    detail = "changed at the destination since the last sync; would not be deleted";
+                    detail = "changed at the destination since the last sync; not deleted";
                     fail(e.path(), detail);
                 }
                 default -> {

@@ -16,10 +16,13 @@ import java.util.Set;
  * and records with the same rules the {@link io.farsync.sync.apply.Applier} applies (the quick
  * check of size and mtime, a delete or move only of what is as synced), and nothing touched.
  *
- * <p>Each judgement sees the offers judged before it, by exact path: what a delete or a move
- * took away is gone, what a move or a new entry made is there. Not modelled, so reported as the
- * scan shows them: the subtree below a moved directory, a file's contents (a move is not checked
- * against its hash: the real run then sends the file instead), xattrs and owners.
+ * <p>Each judgement sees the deletes and moves judged before it, by exact path: what they took
+ * away is gone, what a move made is there (new entries are not remembered, so that a first dry
+ * run of a million files holds no million records; nothing later depends on them but a hard link,
+ * which counts its target as in place). Not modelled, so reported as the scan shows them: the
+ * subtree below a moved directory, a file's contents (a move is not checked against its hash:
+ * the real run then sends the file instead), xattrs and owners, and failures only writing would
+ * meet (permissions, a full disk).
  */
 final class DryRunJudge {
     private final NavigableMap<String, Entry> scanned;
@@ -42,14 +45,13 @@ final class DryRunJudge {
             case DIRECTORY -> now == null || !now.isDirectory() ? Outcome.DIRECTORY : attributes(e, now);
             case SYMLINK -> now != null && now.isSymlink() && now.linkTarget().equals(e.linkTarget()) ? Outcome.UNCHANGED
                     : Outcome.SYMLINK;
+            // a hard-linked copy whose mode differs is replaced, not chmodded (as the real run does)
             case FILE -> now != null && now.isFile() && now.size() == e.size() && Applier.mtimeMatches(e.mtimeNanos(), now.mtimeNanos())
+                    && (now.nlink() <= 1 || now.mode() == (e.mode() & Stat.MODE_MASK))
                     ? attributes(e, now) : Outcome.TRANSFERRED;
         };
-        if (o != Outcome.UNCHANGED) {
-            made.put(e.path(), asSynced(e));
-            if (o != Outcome.METADATA) {
-                touched.add(Entry.parentOf(e.path()));
-            }
+        if (o != Outcome.UNCHANGED && o != Outcome.METADATA) {
+            touched.add(Entry.parentOf(e.path()));
         }
         return o;
     }
@@ -63,9 +65,16 @@ final class DryRunJudge {
         return judged == Outcome.UNCHANGED && touched.contains(path) ? Outcome.METADATA : judged;
     }
 
-    /** A Link: the entry becomes a hard link to {@code target} (or a copy of it). */
-    Outcome link(WireEntry e) {
-        made.put(e.path(), asSynced(e));
+    /**
+     * A Link: nothing to do if the entry already is that hard link, else it becomes one (the
+     * real run offers it once its target is in place).
+     */
+    Outcome link(WireEntry e, WireEntry target) {
+        Entry now = current(e.path());
+        Entry t = current(target.path());
+        if (now != null && t != null && now.isFile() && t.isFile() && t.inode() != 0 && now.sameIdentity(t)) {
+            return Outcome.UNCHANGED;
+        }
         touched.add(Entry.parentOf(e.path()));
         return Outcome.LINKED;
     }
@@ -94,13 +103,20 @@ final class DryRunJudge {
     }
 
     /**
-     * A Move from {@code from} to {@code to}: MOVED if the entry at {@code from} is as synced and
-     * nothing is at {@code to}; else what a Meta of {@code to} would be (the real run asks for it).
+     * A Move from {@code from} to {@code to}, with the real run's checks ({@code Applier.move}):
+     * MOVED if the entry at {@code from} is as synced (a directory: the same one, not one made
+     * again since) and {@code to} is free or a file that a file replaces; else what a Meta of
+     * {@code to} would be (the real run asks for it).
      */
     Outcome move(WireEntry from, WireEntry to) {
         Entry at = current(from.path());
         Entry own = recorded.get(from.path());
-        if (at != null && current(to.path()) == null && Applier.isAsSynced(at, own != null ? own : asSynced(from), own != null)) {
+        Entry there = current(to.path());
+        boolean movable = at != null && Applier.isAsSynced(at, own != null ? own : asSynced(from), own != null)
+                && !(at.isDirectory() && own != null && own.inode() != 0 && at.inode() != own.inode())
+                && !(there != null && (there.isDirectory() || at.isDirectory()))
+                && !(at.isDirectory() && recreated(from.path()));
+        if (movable) {
             gone.add(from.path());
             made.remove(from.path());
             made.put(to.path(), asSynced(to));
@@ -123,6 +139,23 @@ final class DryRunJudge {
         boolean same = (now.mode() & Stat.MODE_MASK) == (e.mode() & Stat.MODE_MASK)
                 && Applier.mtimeMatches(e.mtimeNanos(), now.mtimeNanos());
         return same ? Outcome.UNCHANGED : Outcome.METADATA;
+    }
+
+    /**
+     * Whether directory {@code dir} holds none of the entries recorded in it but entries of its
+     * own: made again since the sync, so not the one whose records would move with it.
+     */
+    private boolean recreated(String dir) {
+        boolean unrecorded = false;
+        for (String p : scanned.subMap(dir + "/", true, dir + "0", false).keySet()) {
+            if (p.indexOf('/', dir.length() + 1) < 0) {
+                if (recorded.containsKey(p)) {
+                    return false;
+                }
+                unrecorded = true;
+            }
+        }
+        return unrecorded;
     }
 
     /** Whether the scan holds an entry below directory {@code dir} that no earlier offer took away. */

@@ -435,8 +435,7 @@ public final class SourceEndpoint {
                 if (refusal != null) {
                     throw refusal;
                 }
-                peer.send(new Message.Bye());
-                peer.finish();
+                sayBye();
                 return summary;
             }
             Message.Summary summary = exchange(scan.entries().size());
@@ -445,6 +444,11 @@ public final class SourceEndpoint {
             }
             snapshot.setPeerId(hello.snapshotId());
             snapshot.putMeta(METADATA_KEY, options.metadataKey());
+            sayBye();
+            return summary;
+        }
+
+        private void sayBye() {
             try {
                 peer.send(new Message.Bye());
                 peer.finish();
@@ -454,7 +458,6 @@ public final class SourceEndpoint {
                 // is complete either way. A destination that waits for the Bye fails on its own.
                 log.debug("Bye not sent: {}", e.getMessage());
             }
-            return summary;
         }
 
         /**
@@ -593,10 +596,10 @@ public final class SourceEndpoint {
                         awaited++;
                     }
                     for (Message m = peer.poll(); m != null; m = peer.poll()) {
-                        awaited -= dryRunAnswer(m);
+                        awaited -= dryRunAnswer(m, next);
                     }
                 } else if (awaited > 0) {
-                    awaited -= dryRunAnswer(peer.take());
+                    awaited -= dryRunAnswer(peer.take(), next);
                 } else if (!late.isEmpty()) {
                     late.forEach(this::add);
                     late.clear();
@@ -608,9 +611,12 @@ public final class SourceEndpoint {
             while (true) {
                 Message m = peer.take();
                 if (m instanceof Message.Summary summary) {
+                    if (settledCount != items.size()) {
+                        throw Protocol.violation("summary before all entries were answered (" + settledCount + " of " + items.size() + ")");
+                    }
                     return summary;
                 }
-                dryRunAnswer(m);
+                dryRunAnswer(m, next);
             }
         }
 
@@ -629,16 +635,25 @@ public final class SourceEndpoint {
 
         /**
          * Reports one of the destination's dry-run answers as {@link #onAck} reports the real one;
-         * 1 if it was awaited (not a directory's).
+         * 1 if it was awaited (not a directory's). {@code offered}: how many items were offered.
          */
-        private int dryRunAnswer(Message m) {
+        private int dryRunAnswer(Message m, int offered) {
             Message.Ack a = Protocol.expect(m, Message.Ack.class);
-            if (a.id() < 0 || a.id() >= items.size()) {
+            if (a.id() < 0 || a.id() >= offered || !settle(a.id())) {
                 throw Protocol.violation("unexpected ACK for entry " + a.id());
             }
             Planner.Item item = items.get(a.id());
             Entry e = item.entry();
             String path = e.path();
+            boolean fits = switch (a.outcome()) {
+                case DELETED, GONE, LEFT, KEPT -> item instanceof Planner.Delete;
+                case MOVED -> item instanceof Planner.Move;
+                case FAILED -> true;
+                default -> !(item instanceof Planner.Delete);
+            };
+            if (!fits) {
+                throw Protocol.violation("outcome " + a.outcome() + " for entry " + a.id());
+            }
             switch (a.outcome()) {
                 case DELETED -> listener.entryDone(path, SyncListener.EntryAction.DELETED, 0);
                 case MOVED -> listener.entryMoved(((Planner.Move) item).from().path(), path, e.size());

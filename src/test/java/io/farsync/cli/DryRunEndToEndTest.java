@@ -130,8 +130,8 @@ class DryRunEndToEndTest {
         try (CliHarness h = new CliHarness(tmp).startServer()) {
             pullDry = h.run("sync", h.remote("data"), local.toString(), "-n");
             pushDry = h.run("sync", data.toString(), h.remote("elsewhere/new"), "-n");
-            serverStates = databases(h.serverHome.resolve("server"));
-            clientStates = databases(h.clientHome);
+            serverStates = files(h.serverHome.resolve("server/snapshots"));
+            clientStates = files(h.clientHome.resolve("snapshots"));
             localMade = Files.exists(tmp.resolve("local"));
             serverMade = Files.exists(tmp.resolve("server-root/elsewhere"));
             pull = h.run("sync", h.remote("data"), local.toString());
@@ -141,7 +141,7 @@ class DryRunEndToEndTest {
         assertThat(pull.exitCode()).as(pull.toString()).isZero();
         assertThat(entryLines(pullDry.out())).isEqualTo(entryLines(pull.out())).contains("a.txt", "sub/", "sub/b.txt");
         assertThat(entryLines(pushDry.out())).containsExactlyInAnyOrder("a.txt", "sub/", "sub/b.txt");
-        // neither a destination nor a snapshot database was made on either side
+        // neither a destination nor a snapshot database (nor a lock file) was made on either side
         assertThat(localMade).isFalse();
         assertThat(serverMade).isFalse();
         assertThat(serverStates).isEmpty();
@@ -173,6 +173,19 @@ class DryRunEndToEndTest {
     private static String lastLine(String out) {
         String[] lines = out.strip().split("\n");
         return lines[lines.length - 1];
+    }
+
+    /** Every file in {@code dir}, by name, with a hash of its bytes (none if there is no {@code dir}). */
+    private static TreeMap<String, String> files(Path dir) throws IOException {
+        TreeMap<String, String> found = new TreeMap<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    found.put(p.getFileName().toString(), Trees.sha256(p));
+                }
+            }
+        }
+        return found;
     }
 
     /**

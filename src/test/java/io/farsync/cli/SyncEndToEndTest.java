@@ -124,19 +124,6 @@ class SyncEndToEndTest {
         assertThat(r.err()).contains("source not found").contains("nope");
     }
 
-    @Test
-    void sourceThatIsAFile_exit3_likeOnTheServer() throws Exception {
-        Path file = Files.writeString(tmp.resolve("plain.txt"), "x");
-
-        CliHarness.Result local = h.run("sync", file.toString(), h.remote("/x"));
-        Files.writeString(h.serverRoot.resolve("remote.txt"), "x");
-        CliHarness.Result remote = h.run("sync", h.remote("/remote.txt"), tmp.resolve("c").toString());
-
-        assertThat(local.exitCode()).as(local.toString()).isEqualTo(3);
-        assertThat(local.err()).contains("source is not a directory");
-        assertThat(remote.exitCode()).as(remote.toString()).isEqualTo(3);
-    }
-
     /** A remote DST below a file: exit 2, and the server's own absolute path is not told to the client. */
     @Test
     void pushBelowAFileOnTheServer_exit2_withoutTheServersPath() throws Exception {

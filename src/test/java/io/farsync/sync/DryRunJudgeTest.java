@@ -34,8 +34,18 @@ class DryRunJudgeTest {
         assertThat(judge.meta(wire("d/new", EntryType.FILE, 1, T, 0644))).isEqualTo(Outcome.TRANSFERRED);
         assertThat(judge.meta(wire("edited", EntryType.FILE, 30, T, 0644))).isEqualTo(Outcome.TRANSFERRED);
         assertThat(judge.meta(wire("x", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.DIRECTORY);
-        // once made, the same path is there for what follows
-        assertThat(judge.meta(wire("d/new", EntryType.FILE, 1, T, 0644))).isEqualTo(Outcome.UNCHANGED);
+    }
+
+    @Test
+    void hardLinks_alreadyLinkedAreLeftAlone_andAHardLinkedCopyWhoseModeDiffersIsReplaced() {
+        scanned.put("h1", new Entry("h1", EntryType.FILE, 7, T, 0644, 1, 40, null, -1, -1, 2, 0));
+        scanned.put("h2", new Entry("h2", EntryType.FILE, 7, T, 0644, 1, 40, null, -1, -1, 2, 0));
+        scanned.put("h3", new Entry("h3", EntryType.FILE, 7, T, 0644, 1, 41, null, -1, -1, 1, 0));
+        assertThat(judge.link(wire("h2", EntryType.FILE, 7, T, 0644), wire("h1", EntryType.FILE, 7, T, 0644))).isEqualTo(Outcome.UNCHANGED);
+        assertThat(judge.link(wire("h3", EntryType.FILE, 7, T, 0644), wire("h1", EntryType.FILE, 7, T, 0644))).isEqualTo(Outcome.LINKED);
+        assertThat(judge.link(wire("h4", EntryType.FILE, 7, T, 0644), wire("new", EntryType.FILE, 7, T, 0644))).isEqualTo(Outcome.LINKED);
+        assertThat(judge.meta(wire("h1", EntryType.FILE, 7, T, 0600))).isEqualTo(Outcome.TRANSFERRED);
+        assertThat(judge.meta(wire("h3", EntryType.FILE, 7, T, 0600))).isEqualTo(Outcome.METADATA);
     }
 
     @Test
@@ -51,15 +61,30 @@ class DryRunJudgeTest {
     }
 
     @Test
-    void moves_onlyOfWhatIsAsSynced_ontoAFreePath_elseTheTargetIsSent() {
+    void moves_onlyOfWhatIsAsSynced_notOntoADirectory_elseTheTargetIsSent() {
         assertThat(judge.move(wire("edited", EntryType.FILE, 30, T, 0644), wire("moved", EntryType.FILE, 30, T, 0644)))
                 .isEqualTo(Outcome.TRANSFERRED);
+        // a file replaces a file the destination has there
         assertThat(judge.move(wire("d/a", EntryType.FILE, 10, T, 0644), wire("e/own", EntryType.FILE, 10, T, 0644)))
-                .isEqualTo(Outcome.TRANSFERRED);
+                .isEqualTo(Outcome.MOVED);
         assertThat(judge.move(wire("d/b", EntryType.FILE, 20, T, 0644), wire("e/b", EntryType.FILE, 20, T, 0644)))
                 .isEqualTo(Outcome.MOVED);
         assertThat(judge.meta(wire("e/b", EntryType.FILE, 20, T, 0644))).isEqualTo(Outcome.UNCHANGED);
         assertThat(judge.delete(wire("d/b", EntryType.FILE, 20, T, 0644))).isEqualTo(Outcome.GONE);
+        // nothing replaces a directory
+        assertThat(judge.move(wire("e/b", EntryType.FILE, 20, T, 0644), wire("d", EntryType.FILE, 20, T, 0644)))
+                .isEqualTo(Outcome.TRANSFERRED);
+    }
+
+    @Test
+    void aDirectoryMadeAgainSinceTheSync_isNotMoved() {
+        recorded.put("e", dir("e", 0755));
+        recorded.put("d", dir("d", 0755));
+        // e holds only entries never synced: not the directory that was synced there
+        assertThat(judge.move(wire("e", EntryType.DIRECTORY, 0, T, 0755), wire("e2", EntryType.DIRECTORY, 0, T, 0755)))
+                .isEqualTo(Outcome.DIRECTORY);
+        assertThat(judge.move(wire("d", EntryType.DIRECTORY, 0, T, 0755), wire("d2", EntryType.DIRECTORY, 0, T, 0755)))
+                .isEqualTo(Outcome.MOVED);
     }
 
     @Test

@@ -54,6 +54,22 @@ public final class Filter {
         return new Filter(parsed);
     }
 
+    /**
+     * Only the entry named {@code name} directly in the root: how a single-file SRC is synced (its
+     * directory is the root, this the filter). Everything else there is neither sent nor deleted.
+     */
+    public static Filter onlyEntry(String name) {
+        StringBuilder literal = new StringBuilder("+ /");
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '\\' || c == '*' || c == '?' || c == '[') {
+                literal.append('\\');
+            }
+            literal.append(c);
+        }
+        return of(List.of(literal.toString(), "- *"));
+    }
+
     /** What {@link #readExcludeFile} returns for a {@code !} line: drop every rule before it (rsync's meaning). */
     public static final String CLEAR = "!";
 
