@@ -103,16 +103,21 @@ public final class SyncJobHandler implements SessionHandler {
      * A persistent session (continuous mode): a conversation per batch on one transport session;
      * a source is watched for the client meanwhile.
      */
-    private BatchServer persistent(Path dir, SnapshotStore snapshot, SyncOptions options, SyncListener listener, boolean source) {
+    private BatchServer persistent(Path dir, String shownAs, SnapshotStore snapshot, SyncOptions options, SyncListener listener,
+            boolean source) {
         HintPublisher hints = source ? new HintPublisher(dir, Set.of(stateDir), WatchMode.AUTO) : null;
         return new BatchServer((scope, in, out) -> source
-                ? new SourceEndpoint(dir, snapshot, options, listener).scope(scope).withholdDeletesOverLimit().run(in, out)
-                : destination(dir, snapshot, options, listener).scope(scope).run(in, out), hints);
+                ? new SourceEndpoint(dir, snapshot, options, listener).showRootAs(shownAs).scope(scope).withholdDeletesOverLimit().run(in, out)
+                : destination(dir, shownAs, snapshot, options, listener).scope(scope).run(in, out), hints);
     }
 
-    /** A destination in {@code dir}; the account's root itself keeps its own mode and mtime. */
-    private DestinationEndpoint destination(Path dir, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
-        DestinationEndpoint d = new DestinationEndpoint(dir, snapshot, options, listener);
+    /**
+     * A destination in {@code dir}, named {@code shownAs} in what the client is told; the account's
+     * root itself keeps its own mode and mtime.
+     */
+    private DestinationEndpoint destination(Path dir, String shownAs, SnapshotStore snapshot, SyncOptions options,
+            SyncListener listener) {
+        DestinationEndpoint d = new DestinationEndpoint(dir, snapshot, options, listener).showRootAs(shownAs);
         boolean accountRoot;
         try {
             accountRoot = Files.isSameFile(dir, root);
@@ -138,6 +143,8 @@ public final class SyncJobHandler implements SessionHandler {
                     + request.path() + " is a file on the server)");
         }
         Path dir = singleFile ? named.getParent() : named;
+        // the client is told of the path it named, never of the server's own absolute one
+        String shownAs = singleFile ? parentOf(request.path()) : request.path();
         SyncOptions options = singleFile ? requested.withFilter(Filter.onlyEntry(named.getFileName().toString())) : requested;
         if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
             throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");
@@ -218,10 +225,17 @@ public final class SyncJobHandler implements SessionHandler {
                     result = bidi != null
                             ? new BidiEndpoint(dir, snapshot, options, bidi, false, listener).run(connection.input(), connection.output())
                             : JobOptions.persistent(request.options())
-                            ? persistent(dir, snapshot, options, listener, source).run(connection.input(), connection.output())
+                            ? persistent(dir, shownAs, snapshot, options, listener, source).run(connection.input(), connection.output())
                             : source
-                            ? new SourceEndpoint(dir, snapshot, options, listener).run(connection.input(), connection.output())
-                            : destination(dir, snapshot, options, listener).endAtSummary().run(connection.input(), connection.output());
+                            ? new SourceEndpoint(dir, snapshot, options, listener).showRootAs(shownAs).run(connection.input(), connection.output())
+                            : destination(dir, shownAs, snapshot, options, listener).endAtSummary().run(connection.input(), connection.output());
+                } catch (FarsyncException e) {
+                    if (recording != null) {
+                        recording.fail(e.getMessage());
+                    }
+                    // what the client is told names the path it asked for, not the server's own
+                    java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);
+                    throw shown == null ? e : new FarsyncException(e.exitCode(), shown.apply(e.getMessage()), e);
                 } catch (IOException | RuntimeException e) {
                     if (recording != null) {
                         recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -251,5 +265,12 @@ public final class SyncJobHandler implements SessionHandler {
                 }
             }
         };
+    }
+
+    /** The directory part of a path as the client wrote it ("" for a name alone). */
+    private static String parentOf(String path) {
+        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        int slash = p.lastIndexOf('/');
+        return slash < 0 ? "" : slash == 0 ? "/" : p.substring(0, slash);
     }
 }

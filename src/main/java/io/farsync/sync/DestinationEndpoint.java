@@ -118,6 +118,8 @@ public final class DestinationEndpoint {
     private boolean awaitBye = true;
     /** Whether a first sync gives the root the source root's mode and mtime ({@link #keepRootMetadata}). */
     private boolean rootMetadata = true;
+    /** How messages for the peer name {@link #root} ({@link #showRootAs}); null: as it is. */
+    private String shownAs;
 
     public DestinationEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
@@ -155,6 +157,15 @@ public final class DestinationEndpoint {
      * Limits the run to {@code scope}: deviations and extras are looked for only in its subtrees
      * (and everywhere if the source's database is not the recorded one).
      */
+    /**
+     * Errors and reasons for the peer show the root as {@code name} (a server: the path the client
+     * asked for), not as this side's absolute path.
+     */
+    public DestinationEndpoint showRootAs(String name) {
+        this.shownAs = name;
+        return this;
+    }
+
     public DestinationEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
         return this;
@@ -191,6 +202,7 @@ public final class DestinationEndpoint {
     /** Counterpart of {@link SourceEndpoint#run}. */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         PeerChannel peer = new PeerChannel("destination", fromPeer, toPeer, m -> m instanceof Message.Bye);
+        peer.showing(PathJail.showing(root, shownAs));
         peer.start();
         long started = System.currentTimeMillis();
         // a dry run records nothing, not even that it ran (its database is read-only)

@@ -5,8 +5,10 @@ import io.farsync.sync.protocol.Outcome;
 import io.farsync.sync.protocol.WireEntry;
 import io.farsync.sync.scan.Entry;
 import io.farsync.sync.scan.Stat;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -16,19 +18,27 @@ import java.util.Set;
  * and records with the same rules the {@link io.farsync.sync.apply.Applier} applies (the quick
  * check of size and mtime, a delete or move only of what is as synced), and nothing touched.
  *
- * <p>Each judgement sees the deletes and moves judged before it, by exact path: what they took
- * away is gone, what a move made is there (new entries are not remembered, so that a first dry
- * run of a million files holds no million records; nothing later depends on them but a hard link,
- * which counts its target as in place). Not modelled, so reported as the scan shows them: the
- * subtree below a moved directory, a file's contents (a move is not checked against its hash:
- * the real run then sends the file instead), xattrs and owners, and failures only writing would
- * meet (permissions, a full disk).
+ * <p>Each judgement sees the deletes and moves judged before it: what they took away is gone,
+ * what a move made is there, and everything below a moved directory is found at its new path
+ * with its records (as the real run renames the directory and moves its records along). New
+ * entries are not remembered, so that a first dry run of a million files holds no million
+ * records; nothing later depends on them but a hard link, which counts its target as in place.
+ * Not modelled: a file's contents (a move is not checked against its hash: the real run then
+ * sends the file instead), a partial file an interrupted run left (counted whole), xattrs and
+ * owners, and failures only writing would meet (permissions, a full disk).
  */
 final class DryRunJudge {
     private final NavigableMap<String, Entry> scanned;
     private final Map<String, Entry> recorded;
+    /** Paths (as they are now) that a delete or a file move took away. */
     private final Set<String> gone = new HashSet<>();
+    /** Files a move put at a new path: the entry that was at its old one, and its record. */
     private final Map<String, Entry> made = new HashMap<>();
+    private final Map<String, Entry> madeRecords = new HashMap<>();
+    /** How many of {@link #made} each directory holds, at any depth. */
+    private final Map<String, Integer> madeBelow = new HashMap<>();
+    /** Directory moves judged MOVED, in order: {from, to}. */
+    private final List<String[]> directoryMoves = new ArrayList<>();
     /** Directories whose listing the offers judged so far change: their mtime then needs fixing. */
     private final Set<String> touched = new HashSet<>();
 
@@ -89,7 +99,7 @@ final class DryRunJudge {
         if (now == null) {
             return Outcome.GONE;
         }
-        Entry own = recorded.get(path);
+        Entry own = record(path);
         if (!Applier.isAsSynced(now, own != null ? own : asSynced(expected), own != null)) {
             return Outcome.KEPT;
         }
@@ -97,7 +107,7 @@ final class DryRunJudge {
             return Outcome.LEFT;
         }
         gone.add(path);
-        made.remove(path);
+        unmake(path);
         touched.add(Entry.parentOf(path));
         return Outcome.DELETED;
     }
@@ -109,30 +119,98 @@ final class DryRunJudge {
      * {@code to} would be (the real run asks for it).
      */
     Outcome move(WireEntry from, WireEntry to) {
-        Entry at = current(from.path());
-        Entry own = recorded.get(from.path());
-        Entry there = current(to.path());
+        String a = from.path();
+        String b = to.path();
+        Entry at = current(a);
+        Entry own = record(a);
+        Entry there = current(b);
         boolean movable = at != null && Applier.isAsSynced(at, own != null ? own : asSynced(from), own != null)
                 && !(at.isDirectory() && own != null && own.inode() != 0 && at.inode() != own.inode())
                 && !(there != null && (there.isDirectory() || at.isDirectory()))
-                && !(at.isDirectory() && recreated(from.path()));
-        if (movable) {
-            gone.add(from.path());
-            made.remove(from.path());
-            made.put(to.path(), asSynced(to));
-            touched.add(Entry.parentOf(from.path()));
-            touched.add(Entry.parentOf(to.path()));
-            return Outcome.MOVED;
+                && !(at.isDirectory() && recreated(a));
+        if (!movable) {
+            return meta(to);
         }
-        return meta(to);
+        if (at.isDirectory()) {
+            directoryMoves.add(new String[] {a, b});
+            // what was changed in the directory's listing before moves with it
+            for (String t : new ArrayList<>(touched)) {
+                if (Entry.isAtOrBelow(t, a)) {
+                    touched.add(b + t.substring(a.length()));
+                }
+            }
+        } else {
+            gone.add(a);
+            unmake(a);
+            gone.remove(b);
+            made.put(b, at);
+            if (own != null) {
+                madeRecords.put(b, own);
+            }
+            for (String d = Entry.parentOf(b); ; d = Entry.parentOf(d)) {
+                madeBelow.merge(d, 1, Integer::sum);
+                if (d.isEmpty()) {
+                    break;
+                }
+            }
+        }
+        touched.add(Entry.parentOf(a));
+        touched.add(Entry.parentOf(b));
+        return Outcome.MOVED;
     }
 
+    /** What is at {@code path} now, after the deletes and moves judged so far (null: nothing). */
     private Entry current(String path) {
         Entry m = made.get(path);
         if (m != null) {
             return m;
         }
-        return gone.contains(path) ? null : scanned.get(path);
+        if (gone.contains(path)) {
+            return null;
+        }
+        String o = original(path);
+        return o == null ? null : scanned.get(o);
+    }
+
+    /** Forgets a file a move had put at {@code path}, if one had. */
+    private void unmake(String path) {
+        if (made.remove(path) != null) {
+            madeRecords.remove(path);
+            for (String d = Entry.parentOf(path); ; d = Entry.parentOf(d)) {
+                madeBelow.merge(d, -1, Integer::sum);
+                if (d.isEmpty()) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /** The record of what is at {@code path} now, found where it was recorded before the moves. */
+    private Entry record(String path) {
+        Entry moved = madeRecords.get(path);
+        if (moved != null) {
+            return moved;
+        }
+        String o = original(path);
+        return o == null ? null : recorded.get(o);
+    }
+
+    /**
+     * Where what is at {@code path} now was before the directory moves judged so far (the scan's
+     * and the records' path), or null if a directory holding it was moved away from there.
+     */
+    private String original(String path) {
+        String p = path;
+        for (int i = directoryMoves.size() - 1; i >= 0; i--) {
+            String from = directoryMoves.get(i)[0];
+            String to = directoryMoves.get(i)[1];
+            if (Entry.isAtOrBelow(p, to)) {
+                p = from + p.substring(to.length());
+            } else if (Entry.isAtOrBelow(p, from)) {
+                return null;
+            }
+        }
+        return p;
     }
 
     private static Outcome attributes(WireEntry e, Entry now) {
@@ -146,9 +224,13 @@ final class DryRunJudge {
      * own: made again since the sync, so not the one whose records would move with it.
      */
     private boolean recreated(String dir) {
+        String o = original(dir);
+        if (o == null) {
+            return false;
+        }
         boolean unrecorded = false;
-        for (String p : scanned.subMap(dir + "/", true, dir + "0", false).keySet()) {
-            if (p.indexOf('/', dir.length() + 1) < 0) {
+        for (String p : scanned.subMap(o + "/", true, o + "0", false).keySet()) {
+            if (p.indexOf('/', o.length() + 1) < 0) {
                 if (recorded.containsKey(p)) {
                     return false;
                 }
@@ -158,10 +240,19 @@ final class DryRunJudge {
         return unrecorded;
     }
 
-    /** Whether the scan holds an entry below directory {@code dir} that no earlier offer took away. */
+    /** Whether directory {@code dir} holds an entry of the scan that no delete or move judged so far took away. */
     private boolean holdsSurvivors(String dir) {
-        for (String p : scanned.subMap(dir + "/", true, dir + "0", false).keySet()) {
-            if (!gone.contains(p)) {
+        String o = original(dir);
+        if (o == null) {
+            return false;
+        }
+        if (madeBelow.getOrDefault(dir, 0) > 0) {
+            return true;
+        }
+        for (String p : scanned.subMap(o + "/", true, o + "0", false).keySet()) {
+            String now = dir + p.substring(o.length());
+            // not deleted, and not moved away with a directory below this one
+            if (!gone.contains(now) && p.equals(original(now))) {
                 return true;
             }
         }

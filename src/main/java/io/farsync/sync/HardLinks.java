@@ -11,8 +11,9 @@ import java.util.Set;
 
 /**
  * Hard links sent once. Source files with a link count above one that share device and inode
- * within the tree form a set; of the set's files this run offers, one (the leader) travels as
- * usual and the others become {@link Planner.Link}s to it, sent only once the destination has
+ * within the tree form a set; of the set's files this run offers, one (the leader: a member
+ * renamed at the source, which travels as a move, else the first) travels as usual and the
+ * others become {@link Planner.Link}s to it, sent only once the destination has
  * acknowledged the leader (so its complete contents are in place under their final name). When a
  * member of the set is already in place at the destination (recorded, unchanged, not offered:
  * a set that gained members), the offered ones link to it at once. A leader that fails turns its
@@ -58,6 +59,15 @@ final class HardLinks {
         }
         Offers in = Offers.of(items);
         Map<Key, String> leaders = new HashMap<>();
+        // A member renamed at the source travels as a move and leads its set: the others wait
+        // for the file it puts in place, whatever the order of the offers.
+        for (int id = 0; id < in.size(); id++) {
+            Planner.Item item = in.get(id);
+            Entry e = item.entry();
+            if (item instanceof Planner.Move && e.isFile() && sets.containsKey(new Key(e.device(), e.inode()))) {
+                leaders.putIfAbsent(new Key(e.device(), e.inode()), e.path());
+            }
+        }
         Offers out = new Offers(in.table());
         for (int id = 0; id < in.size(); id++) {
             Planner.Item item = in.get(id);
@@ -73,7 +83,7 @@ final class HardLinks {
                 continue;
             }
             String leader = leaders.putIfAbsent(new Key(e.device(), e.inode()), e.path());
-            if (leader == null) {
+            if (leader == null || leader.equals(e.path())) {
                 out.addFrom(in, id);
             } else {
                 waiting.computeIfAbsent(leader, k -> new ArrayList<>()).add(e);

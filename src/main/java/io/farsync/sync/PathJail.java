@@ -165,6 +165,25 @@ public final class PathJail {
         return new FarsyncException(ExitCode.PATH_ESCAPE, "invalid path from peer (" + why + "): " + show(path));
     }
 
+    /**
+     * A rewrite of messages for the peer that shows {@code root} (an absolute local path) as
+     * {@code name}, the path the peer asked for: a server's errors then tell the client where in
+     * its tree, not where on the server's disks. Null (no rewrite) when they are the same.
+     */
+    public static java.util.function.UnaryOperator<String> showing(java.nio.file.Path root, String name) {
+        String r = root.toString();
+        if (name == null || r.equals(name) || r.equals("/")) {
+            return null;
+        }
+        String shownRoot = name.isEmpty() ? "." : name;
+        String shownPrefix = java.util.regex.Matcher.quoteReplacement(shownRoot.endsWith("/") ? shownRoot : shownRoot + "/");
+        String shownBare = java.util.regex.Matcher.quoteReplacement(shownRoot);
+        // what is below the root, then the root itself where a path ends (text, blank, ':' ',' ';' ')')
+        java.util.regex.Pattern below = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(r + "/"));
+        java.util.regex.Pattern bare = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(r) + "(?=$|[\\s:,;)])");
+        return s -> s == null ? null : bare.matcher(below.matcher(s).replaceAll(shownPrefix)).replaceAll(shownBare);
+    }
+
     /** The path with control characters escaped, so an error stays one readable line. */
     static String show(String path) {
         StringBuilder sb = new StringBuilder(path.length());

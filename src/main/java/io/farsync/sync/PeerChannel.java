@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,7 @@ final class PeerChannel implements AutoCloseable {
     private final Thread reader;
     private final Thread writer;
     private volatile boolean closed;
+    private volatile UnaryOperator<String> shown;
     private volatile FarsyncException writeFailure;
     private volatile boolean peerAborted;
     /** Set by the reader when the peer is gone, failed or sent an Abort: nothing more will come. */
@@ -77,8 +79,36 @@ final class PeerChannel implements AutoCloseable {
 
     /** Queues {@code m} for sending; waits while the outbound queue is full. */
     void send(Message m) {
-        send0(m);
+        send0(shown == null ? m : shown(m));
         checkWriter();
+    }
+
+    /**
+     * Rewrites what outgoing errors and reasons say (a server shows its own absolute paths as the
+     * client named them, {@link PathJail#showing}); null: as they are.
+     */
+    void showing(UnaryOperator<String> rewrite) {
+        this.shown = rewrite;
+    }
+
+    private Message shown(Message m) {
+        if (m instanceof Message.Abort a) {
+            return new Message.Abort(a.exitCode(), shown.apply(a.message()));
+        }
+        if (m instanceof Message.EntryError e) {
+            return new Message.EntryError(e.path(), shown.apply(e.reason()));
+        }
+        if (m instanceof Message.FileAbort f) {
+            return new Message.FileAbort(f.id(), shown.apply(f.reason()));
+        }
+        if (m instanceof Message.Ack a && a.detail() != null) {
+            return new Message.Ack(a.id(), a.outcome(), shown.apply(a.detail()));
+        }
+        if (m instanceof Message.Summary s && !s.errors().isEmpty()) {
+            return new Message.Summary(s.filesTransferred(), s.bytesTransferred(), s.filesDeleted(), s.filesMoved(),
+                    s.entriesChecked(), s.errors().stream().map(shown).toList());
+        }
+        return m;
     }
 
     /**
@@ -151,7 +181,8 @@ final class PeerChannel implements AutoCloseable {
             return;
         }
         outbound.clear();
-        outbound.offer(new Message.Abort(e.exitCode().code(), e.getMessage()));
+        Message.Abort abort = new Message.Abort(e.exitCode().code(), e.getMessage());
+        outbound.offer(shown == null ? abort : shown(abort));
         outbound.offer(END);
         try {
             writer.join(5_000);

@@ -93,6 +93,8 @@ public final class SourceEndpoint {
     private int maxAwaiting = MAX_AWAITING;
     /** The whole tree's scan begun before the run (see {@link #scannedAhead}); null: the run scans. */
     private AheadScan ahead;
+    /** How messages for the peer name {@link #root} ({@link #showRootAs}); null: as it is. */
+    private String shownAs;
 
     public SourceEndpoint(Path root, SnapshotStore snapshot, SyncOptions options, SyncListener listener) {
         this(root, snapshot, options, listener, () -> {
@@ -128,6 +130,15 @@ public final class SourceEndpoint {
      * Limits the run to {@code scope}: only its subtrees are scanned, planned and deleted from.
      * If the destination's database is not the recorded one, the run widens to the whole tree.
      */
+    /**
+     * Errors and reasons for the peer show the root as {@code name} (a server: the path the client
+     * asked for), not as this side's absolute path.
+     */
+    public SourceEndpoint showRootAs(String name) {
+        this.shownAs = name;
+        return this;
+    }
+
     public SourceEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
         return this;
@@ -198,6 +209,7 @@ public final class SourceEndpoint {
      */
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         PeerChannel peer = new PeerChannel("source", fromPeer, toPeer, m -> m instanceof Message.Summary);
+        peer.showing(PathJail.showing(root, shownAs));
         peer.start();
         long started = wallClock.getAsLong() / 1_000_000L;
         // a dry run records nothing, not even that it ran (its database is read-only)
@@ -668,7 +680,8 @@ public final class SourceEndpoint {
             }
             if (item instanceof Planner.Move mv && a.outcome() != Outcome.MOVED) {
                 fallBack(mv);
-            } else if (item instanceof Planner.Meta && e.isFile()) {
+            }
+            if ((item instanceof Planner.Meta || item instanceof Planner.Move) && e.isFile()) {
                 links.settled(path, a.outcome().settled() ? e : null).forEach(this::add);
             }
             return item instanceof Planner.Meta && e.isDirectory() ? 0 : 1;
@@ -927,13 +940,16 @@ public final class SourceEndpoint {
                         carried.put(mv.from().path(), path);
                     }
                     listener.entryMoved(mv.from().path(), path, e.size());
+                    if (e.isFile()) {
+                        links.settled(path, e).forEach(this::add);    // a moved file may lead a set of hard links
+                    }
                     return;
                 }
                 if (a.outcome() != Outcome.FAILED) {
                     throw Protocol.violation("outcome " + a.outcome() + " for move " + id + " that was not refused");
                 }
             }
-            if (item instanceof Planner.Meta && e.isFile()) {
+            if ((item instanceof Planner.Meta || item instanceof Planner.Move) && e.isFile()) {
                 links.settled(path, a.outcome().settled() ? e : null).forEach(this::add);
             }
             switch (a.outcome()) {

@@ -142,6 +142,33 @@ class SyncEndToEndTest {
         assertThat(h.serverRoot.resolve("proj/t.txt")).hasContent("a file");
     }
 
+    /**
+     * What the server says of entries it could not sync, and of a source it refuses, names them as
+     * the client did, never by the server's own absolute path.
+     */
+    @Test
+    void serverErrors_nameThePathAsTheClientDid_notTheServersOwn() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("errs-src"));
+        Files.writeString(src.resolve("x"), "a file here");
+        Files.writeString(src.resolve("ok.txt"), "fine");
+        Path taken = Files.createDirectories(h.serverRoot.resolve("errs/x"));
+        Files.writeString(taken.resolve("theirs.txt"), "a directory with something in it there");
+        Path emptied = Files.createDirectories(h.serverRoot.resolve("gone"));
+        Files.writeString(emptied.resolve("only.txt"), "soon gone");
+
+        CliHarness.Result push = h.run("sync", src.toString(), h.remote("errs"));
+        CliHarness.Result pull = h.run("sync", h.remote("/gone"), tmp.resolve("errs-local").toString(), "-q");
+        Files.delete(emptied.resolve("only.txt"));
+        CliHarness.Result pullEmptied = h.run("sync", h.remote("/gone"), tmp.resolve("errs-local").toString());
+
+        assertThat(push.exitCode()).as(push.toString()).isEqualTo(1);
+        assertThat(push.err()).contains("x: cannot replace non-empty directory errs/x").doesNotContain(h.serverRoot.toString());
+        assertThat(h.serverRoot.resolve("errs/ok.txt")).hasContent("fine");
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
+        assertThat(pullEmptied.exitCode()).as(pullEmptied.toString()).isEqualTo(11);
+        assertThat(pullEmptied.err()).contains("source /gone is empty but held").doesNotContain(h.serverRoot.toString());
+    }
+
     @Test
     void pullIntoAPathThatIsAFile_exit2_namesIt() throws Exception {
         Trees.makeSampleTree(h.serverRoot.resolve("data"), SEED + 3);

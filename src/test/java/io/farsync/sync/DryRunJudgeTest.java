@@ -98,6 +98,27 @@ class DryRunJudgeTest {
         assertThat(judge.finishDirectory("e", e)).isEqualTo(Outcome.UNCHANGED);
     }
 
+    @Test
+    void aMovedDirectory_takesItsEntriesAndRecordsAlong() {
+        recorded.put("d", dir("d", 0755));
+        assertThat(judge.move(wire("d", EntryType.DIRECTORY, 0, T, 0755), wire("n", EntryType.DIRECTORY, 0, T, 0755)))
+                .isEqualTo(Outcome.MOVED);
+        // below the new name, as synced: a chmod is an attribute fix, a delete finds it
+        assertThat(judge.meta(wire("n/a", EntryType.FILE, 10, T, 0600))).isEqualTo(Outcome.METADATA);
+        assertThat(judge.delete(wire("n/b", EntryType.FILE, 20, T, 0644))).isEqualTo(Outcome.DELETED);
+        assertThat(judge.move(wire("n/a", EntryType.FILE, 10, T, 0644), wire("n/a2", EntryType.FILE, 10, T, 0644)))
+                .isEqualTo(Outcome.MOVED);
+        // the moved file keeps its mode until the attribute fix that follows its move
+        assertThat(judge.meta(wire("n/a2", EntryType.FILE, 10, T, 0600))).isEqualTo(Outcome.METADATA);
+        // nothing is left at the old name
+        assertThat(judge.delete(wire("d/a", EntryType.FILE, 10, T, 0644))).isEqualTo(Outcome.GONE);
+        assertThat(judge.finishDirectory("n", Outcome.UNCHANGED)).isEqualTo(Outcome.METADATA);
+        // n still holds n/a2: not deleted until that goes too
+        assertThat(judge.delete(wire("n", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.LEFT);
+        assertThat(judge.delete(wire("n/a2", EntryType.FILE, 10, T, 0644))).isEqualTo(Outcome.DELETED);
+        assertThat(judge.delete(wire("n", EntryType.DIRECTORY, 0, T, 0755))).isEqualTo(Outcome.DELETED);
+    }
+
     private static Entry file(String path, long size, long mtime, int mode, long inode) {
         return new Entry(path, EntryType.FILE, size, mtime, mode, inode, null);
     }

@@ -61,6 +61,26 @@ class HardLinksTest {
         assertThat(again.bytesTransferred()).isZero();
     }
 
+    /**
+     * A synced file that is renamed and gains a link in the same run: the rename travels as a move
+     * and the new link waits for it, so both names are one inode at the destination too (it used
+     * to be sent as a copy of its own, and later runs saw nothing to fix).
+     */
+    @Test
+    void aFileMovedAndLinkedAnew_staysOneInode_withNothingSent() throws Exception {
+        sync.runOk();
+        Files.move(src.resolve("other.txt"), src.resolve("d/moved.txt"));
+        Files.createLink(src.resolve("linked.txt"), src.resolve("d/moved.txt"));
+
+        SyncResult r = sync.runOk();
+
+        assertThat(r.bytesTransferred()).isZero();
+        assertThat(r.filesMoved()).isEqualTo(1);
+        assertThat(inode(dst.resolve("linked.txt"))).isEqualTo(inode(dst.resolve("d/moved.txt")));
+        assertThat(linked).contains("linked.txt");
+        Trees.assertSameTree(src, dst);
+    }
+
     @Test
     void aSetThatGainsAMember_linksItWithoutSending_andOneThatLosesOne_sendsOnlyThatFile() throws Exception {
         sync.runOk();
