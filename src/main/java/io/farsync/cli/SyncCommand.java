@@ -304,7 +304,11 @@ final class SyncCommand implements Callable<Integer> {
             }
             Path file = l.path().toAbsolutePath().normalize();
             src = new Location.Local(file.getParent());
-            options = options.withFilter(Filter.onlyEntry(file.getFileName().toString()));
+            try {
+                options = options.withFilter(Filter.onlyEntry(file.getFileName().toString()));
+            } catch (IllegalArgumentException e) {
+                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path() + " cannot be synced as a single file: " + e.getMessage());
+            }
             singleFile = true;
         }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),

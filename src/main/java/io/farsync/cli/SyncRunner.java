@@ -429,7 +429,8 @@ final class SyncRunner {
     private static void checkLocalPaths(Path src, Path dst, SyncOptions options) {
         Path realSrc = realOrSelf(src);
         Path realDst = realOrSelf(dst);
-        if (realSrc.startsWith(realDst)) {
+        // a single-file SRC may be copied into a directory above it: the filter hides all the rest
+        if (realSrc.equals(realDst) || (realSrc.startsWith(realDst) && !options.filter().picksOneEntry())) {
             throw new FarsyncException(ExitCode.USAGE, realSrc.equals(realDst) ? "SRC and DST are the same directory: " + src
                     : "SRC " + src + " is inside DST " + dst + ": choose a DST outside it");
         }

@@ -85,13 +85,20 @@ public final class SyncJobHandler implements SessionHandler {
         try (LogContext.Scope scope = LogContext.with(context)) {
             // a dry run transfers nothing: it is logged, not put in the transfer history
             if (history == null || JobOptions.dryRun(request.options())) {
-                return prepare(request, user, null, context);
+                try {
+                    return prepare(request, user, null, context);
+                } catch (FarsyncException e) {
+                    throw withoutServerPaths(e);
+                }
             }
             Direction direction = SessionRequest.SOURCE.equals(request.serverRole()) ? Direction.SEND : Direction.RECEIVE;
             Recording recording = history.begin(user, from, direction, request.path());
             context.put(LogContext.HISTORY_ID, Long.toString(recording.id()));
             try {
                 return prepare(request, user, recording, context);
+            } catch (FarsyncException e) {
+                recording.fail(e.getMessage());
+                throw withoutServerPaths(e);
             } catch (RuntimeException e) {
                 recording.fail(e.getMessage());
                 throw e;
@@ -136,7 +143,7 @@ public final class SyncJobHandler implements SessionHandler {
         SyncOptions requested = JobOptions.parse(request.options());
         // A one-time pull of a file, as rsync's: the file's directory is the root and a filter
         // picks the file (the client's destination is a directory, which it lands in).
-        boolean singleFile = source && bidi == null && !JobOptions.persistent(request.options())
+        boolean singleFile = source && bidi == null && !JobOptions.persistent(request.options()) && !named.equals(root)
                 && Files.exists(named, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(named);
         if (singleFile && !requested.filter().isEmpty()) {
             throw new FarsyncException(ExitCode.USAGE, "--include, --exclude and --exclude-from do not apply to a single-file SRC ("
@@ -145,7 +152,12 @@ public final class SyncJobHandler implements SessionHandler {
         Path dir = singleFile ? named.getParent() : named;
         // the client is told of the path it named, never of the server's own absolute one
         String shownAs = singleFile ? parentOf(request.path()) : request.path();
-        SyncOptions options = singleFile ? requested.withFilter(Filter.onlyEntry(named.getFileName().toString())) : requested;
+        SyncOptions options;
+        try {
+            options = singleFile ? requested.withFilter(Filter.onlyEntry(named.getFileName().toString())) : requested;
+        } catch (IllegalArgumentException e) {
+            throw new FarsyncException(ExitCode.USAGE, request.path() + " cannot be pulled as a single file: " + e.getMessage());
+        }
         if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
             throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");
         }
@@ -223,7 +235,7 @@ public final class SyncJobHandler implements SessionHandler {
                         recording.onStop(() -> connection.abort("stopped from the console"));
                     }
                     result = bidi != null
-                            ? new BidiEndpoint(dir, snapshot, options, bidi, false, listener).run(connection.input(), connection.output())
+                            ? new BidiEndpoint(dir, snapshot, options, bidi, false, listener).showRootAs(shownAs).run(connection.input(), connection.output())
                             : JobOptions.persistent(request.options())
                             ? persistent(dir, shownAs, snapshot, options, listener, source).run(connection.input(), connection.output())
                             : source
@@ -240,7 +252,12 @@ public final class SyncJobHandler implements SessionHandler {
                     if (recording != null) {
                         recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());
                     }
-                    throw e;
+                    java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);
+                    if (shown == null || !(e instanceof IOException)) {
+                        throw e;
+                    }
+                    log.warn("{} {} {}: {}", user, request.serverRole(), request.path(), e.toString());
+                    throw new FarsyncException(ExitCode.TRANSFER_FAILED, shown.apply(io.farsync.sync.scan.IoReasons.reason((IOException) e)), e);
                 }
                 if (recording != null) {
                     recording.finish(result);
@@ -265,6 +282,21 @@ public final class SyncJobHandler implements SessionHandler {
                 }
             }
         };
+    }
+
+    /**
+     * {@code e} as the client may see it: the server's own directories (its state directory, the
+     * account's root) named by role, not by their absolute paths (a lock's holder, a database
+     * that cannot be opened, a root that cannot be resolved).
+     */
+    private FarsyncException withoutServerPaths(FarsyncException e) {
+        Path account = root.toAbsolutePath().normalize();
+        if (account.getParent() == null || e.getMessage() == null) {
+            return e;   // the in-process server of a local sync (root "/"): its paths are the user's own
+        }
+        String shown = PathJail.showing(stateDir.toAbsolutePath().normalize(), "(server state)").apply(e.getMessage());
+        shown = PathJail.showing(account, "(account root)").apply(shown);
+        return shown.equals(e.getMessage()) ? e : new FarsyncException(e.exitCode(), shown, e);
     }
 
     /** The directory part of a path as the client wrote it ("" for a name alone). */

@@ -36,6 +36,8 @@ public final class BidiEndpoint {
     private final BidiOptions bidi;
     private final boolean first;
     private final SyncListener listener;
+    /** How messages for the peer name {@link #root} ({@link #showRootAs}); null: as it is. */
+    private String shownAs;
     /** Runs between the scan after the passes and the settle of the vectors: tests interleave another session there. */
     private Runnable beforeSettle = () -> {
     };
@@ -62,6 +64,12 @@ public final class BidiEndpoint {
      * not run). Before them the replicas exchange their version vectors (the first endpoint sends
      * first); after them each adopts the peer's vector where it now holds the peer's version.
      */
+    /** Errors and reasons for the peer show the root as {@code name} (a server: the path the client asked for). */
+    public BidiEndpoint showRootAs(String name) {
+        this.shownAs = name;
+        return this;
+    }
+
     public SyncResult run(InputStream fromPeer, OutputStream toPeer) throws IOException {
         Scanner scanner = new Scanner(false, excluded(), options.filter());
         try (RootSessions.Registration active = RootSessions.enter(root);
@@ -110,22 +118,22 @@ public final class BidiEndpoint {
         SyncResult b;
         io.farsync.common.InterProcessLock receiving = RootSessions.receiving(root);
         if (first) {
-            a = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, true, carried).run(fromPeer, toPeer);
+            a = new SourceEndpoint(root, snapshot, options, listener).showRootAs(shownAs).bidi(bidi, true, carried).run(fromPeer, toPeer);
             receiving.lock();
             try {
-                b = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi, carried).run(fromPeer, toPeer);
+                b = new DestinationEndpoint(root, snapshot, options, listener).showRootAs(shownAs).bidi(bidi, carried).run(fromPeer, toPeer);
             } finally {
                 receiving.unlock();
             }
         } else {
-            DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).bidi(bidi, carried);
+            DestinationEndpoint receive = new DestinationEndpoint(root, snapshot, options, listener).showRootAs(shownAs).bidi(bidi, carried);
             receiving.lock();
             try {
                 a = receive.run(fromPeer, toPeer);
             } finally {
                 receiving.unlock();
             }
-            SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).bidi(bidi, false, carried);
+            SourceEndpoint send = new SourceEndpoint(root, snapshot, options, listener).showRootAs(shownAs).bidi(bidi, false, carried);
             // Records made with another database than the peer's (it was recreated) are no base.
             b = (receive.knewSource() ? send : send.distrustRecords()).run(fromPeer, toPeer);
         }

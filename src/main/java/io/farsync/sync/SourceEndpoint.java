@@ -689,10 +689,11 @@ public final class SourceEndpoint {
 
         /**
          * The MetaEnd, with this root's mode and mtime for the destination's root (as rsync -a
-         * gives them): not in a bidirectional pass, whose two roots are each their own.
+         * gives them): not in a bidirectional pass, whose two roots are each their own, nor for a
+         * single-file SRC, whose directory is not what DST should look like.
          */
         private Message.MetaEnd rootEnd(long entriesChecked) {
-            if (bidi == null) {
+            if (bidi == null && !options.filter().picksOneEntry()) {
                 try {
                     Entry r = Stat.followOrNull(root, "");
                     if (r != null && r.isDirectory()) {

@@ -81,7 +81,8 @@ class SessionLockTest {
         }
 
         assertThat(busy.exitCode()).as(busy.toString()).isEqualTo(12);
-        assertThat(busy.err()).contains("on the server").contains("already being synced");
+        assertThat(busy.err()).contains("on the server").contains("already being synced")
+                .contains("lock (server state)/snapshots/").doesNotContain(h.serverHome.toString());
         assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("hello");
         assertThat(h.run("sync", src.toString(), h.remote("copy")).exitCode()).isZero();
         assertThat(Files.readString(h.serverRoot.resolve("copy/small.txt"))).isEqualTo("changed");

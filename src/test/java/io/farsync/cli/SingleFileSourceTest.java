@@ -25,13 +25,17 @@ class SingleFileSourceTest {
         System.out.println("seed " + seed);
         Random random = new Random(seed);
         Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.setPosixFilePermissions(src, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         Path file = src.resolve("we*ird [1].bin");  // wildcards in the name are taken literally
         Trees.write(file, random, 300_000);
         Trees.write(src.resolve("we-ird 1.bin"), random, 1_000);  // what the name would match as a pattern
         Trees.write(src.resolve("sub/inner.bin"), random, 1_000);
         Path dst = Files.createDirectories(tmp.resolve("dst"));
         Files.writeString(dst.resolve("keep.txt"), "the destination's own");
+        Path fresh = tmp.resolve("fresh");
         CliHarness.Result first;
+        CliHarness.Result intoFresh;
+        CliHarness.Result intoAbove;
         CliHarness.Result again;
         CliHarness.Result changed;
         try (CliHarness h = new CliHarness(tmp)) {
@@ -40,6 +44,9 @@ class SingleFileSourceTest {
             Trees.write(src.resolve("we-ird 1.bin"), random, 2_000);
             Trees.write(file, random, 200_000);
             changed = h.run("sync", file.toString(), dst.toString(), "--mirror");
+            intoFresh = h.run("sync", file.toString(), fresh.toString(), "-q");
+            // into a directory above the file's own: only the file is its business
+            intoAbove = h.run("sync", file.toString(), tmp.toString(), "-q", "--mirror");
         }
         assertThat(first.exitCode()).as(first.toString()).isZero();
         assertThat(first.out()).startsWith("we*ird [1].bin\n");
@@ -51,6 +58,14 @@ class SingleFileSourceTest {
         try (Stream<Path> names = Files.list(dst)) {
             assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("keep.txt", "we*ird [1].bin");
         }
+        // a new DST does not take the file's directory's mode (world-writable here, as /tmp is)
+        assertThat(intoFresh.exitCode()).as(intoFresh.toString()).isZero();
+        assertThat(Files.mismatch(file, fresh.resolve(file.getFileName()))).isEqualTo(-1L);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isNotEqualTo("rwxrwxrwx");
+        assertThat(intoAbove.exitCode()).as(intoAbove.toString()).isZero();
+        assertThat(Files.mismatch(file, tmp.resolve(file.getFileName()))).isEqualTo(-1L);
+        assertThat(dst.resolve("keep.txt")).exists();
+        assertThat(src.resolve("we-ird 1.bin")).exists();
     }
 
     @Test
@@ -95,6 +110,10 @@ class SingleFileSourceTest {
             CliHarness.Result bidi = h.run("sync", file.toString(), dst.toString(), "--bidi");
             CliHarness.Result continuous = h.run("sync", file.toString(), dst.toString(), "--continuous");
             CliHarness.Result filtered = h.run("sync", file.toString(), dst.toString(), "--exclude", "*.txt");
+            Path newline = Files.writeString(tmp.resolve("two\nlines"), "x");
+            CliHarness.Result badName = h.run("sync", newline.toString(), dst.toString());
+            assertThat(badName.exitCode()).as(badName.toString()).isEqualTo(ExitCode.USAGE.code());
+            assertThat(badName.err()).contains("cannot be synced as a single file");
             assertThat(bidi.exitCode()).isEqualTo(ExitCode.USAGE.code());
             assertThat(bidi.err()).contains("--bidi syncs two directories");
             assertThat(continuous.exitCode()).isEqualTo(ExitCode.USAGE.code());

@@ -34,9 +34,16 @@ public final class Filter {
     }
 
     private final List<Rule> rules;
+    /** Built by {@link #onlyEntry}: a single-file SRC. */
+    private final boolean oneEntry;
 
     private Filter(List<Rule> rules) {
+        this(rules, false);
+    }
+
+    private Filter(List<Rule> rules, boolean oneEntry) {
         this.rules = List.copyOf(rules);
+        this.oneEntry = oneEntry;
     }
 
     /**
@@ -57,6 +64,7 @@ public final class Filter {
     /**
      * Only the entry named {@code name} directly in the root: how a single-file SRC is synced (its
      * directory is the root, this the filter). Everything else there is neither sent nor deleted.
+     * Throws IllegalArgumentException for a name a rule cannot hold (a newline).
      */
     public static Filter onlyEntry(String name) {
         StringBuilder literal = new StringBuilder("+ /");
@@ -67,7 +75,15 @@ public final class Filter {
             }
             literal.append(c);
         }
-        return of(List.of(literal.toString(), "- *"));
+        return new Filter(of(List.of(literal.toString(), "- *")).rules, true);
+    }
+
+    /**
+     * True for a filter {@link #onlyEntry} made in this process: the root is a single-file SRC's
+     * directory, whose own mode and mtime are not the destination's business.
+     */
+    public boolean picksOneEntry() {
+        return oneEntry;
     }
 
     /** What {@link #readExcludeFile} returns for a {@code !} line: drop every rule before it (rsync's meaning). */
