@@ -195,7 +195,12 @@ class ReconcilerTest {
         assertThat(ConflictNames.copyOf("docs/report.txt", "hosta", t, 0)).isEqualTo("docs/report.conflict-hosta-20240301T120020Z.txt");
         assertThat(ConflictNames.copyOf("Makefile", "hosta", t, 0)).isEqualTo("Makefile.conflict-hosta-20240301T120020Z");
         assertThat(ConflictNames.copyOf(".bashrc", "hosta", t, 2)).isEqualTo(".bashrc.conflict-hosta-20240301T120020Z-2");
-        assertThat(ConflictNames.copyOf("a.tar.gz", "h", t, 0)).isEqualTo("a.tar.conflict-h-20240301T120020Z.gz");
+        assertThat(ConflictNames.copyOf("a.tar.gz", "h", t, 0)).isEqualTo("a.conflict-h-20240301T120020Z.tar.gz");
+        assertThat(ConflictNames.copyOf("d/b.TAR.zst", "h", t, 1)).isEqualTo("d/b.conflict-h-20240301T120020Z-1.TAR.zst");
+        assertThat(ConflictNames.copyOf(".tar.gz", "h", t, 0)).isEqualTo(".tar.conflict-h-20240301T120020Z.gz");
+        assertThat(ConflictNames.copyOf("x.tar", "h", t, 0)).isEqualTo("x.conflict-h-20240301T120020Z.tar");
+        assertThat(ConflictNames.isCopy("a.conflict-h-20240301T120020Z.tar.gz")).isTrue();
+        assertThat(ConflictNames.isCopy("a.tar.conflict-h-20240301T120020Z.gz")).isTrue();
         assertThat(new BidiOptions(ConflictPolicy.KEEP_BOTH, true, "my host/1").host()).isEqualTo("my_host_1");
     }
 
