@@ -112,7 +112,7 @@ public final class SyncJobHandler implements SessionHandler {
      */
     private BatchServer persistent(Path dir, String shownAs, SnapshotStore snapshot, SyncOptions options, SyncListener listener,
             boolean source) {
-        HintPublisher hints = source ? new HintPublisher(dir, Set.of(stateDir), WatchMode.AUTO) : null;
+        HintPublisher hints = source ? new HintPublisher(dir, Set.of(stateDir), WatchMode.AUTO).showRootAs(shownAs) : null;
         return new BatchServer((scope, in, out) -> source
                 ? new SourceEndpoint(dir, snapshot, options, listener).showRootAs(shownAs).scope(scope).withholdDeletesOverLimit().run(in, out)
                 : destination(dir, shownAs, snapshot, options, listener).scope(scope).run(in, out), hints);

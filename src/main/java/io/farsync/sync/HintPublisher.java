@@ -42,12 +42,20 @@ public final class HintPublisher implements AutoCloseable {
     private boolean closed;
     private TreeWatcher watcher;
     private Thread sender;
+    /** Shows the root as the client named it in warnings ({@link #showRootAs}); null: as it is. */
+    private java.util.function.UnaryOperator<String> shown;
 
     /** @param excluded paths never reported (the server's state directory) */
     public HintPublisher(Path root, Set<Path> excluded, WatchMode mode) {
         this.root = root.toAbsolutePath().normalize();
         this.excluded = Set.copyOf(excluded);
         this.mode = mode;
+    }
+
+    /** Warnings for the client name the root {@code name} (the path it asked for), not by this side's absolute path. */
+    public HintPublisher showRootAs(String name) {
+        this.shown = PathJail.showing(root, name);
+        return this;
     }
 
     /** Starts watching and sending; a root that cannot be watched at all is reported to the client as a warning. */
@@ -100,7 +108,7 @@ public final class HintPublisher implements AutoCloseable {
     }
 
     private synchronized void warn(String message) {
-        warnings.add(message);
+        warnings.add(shown == null ? message : shown.apply(message));
         notifyAll();
     }
 

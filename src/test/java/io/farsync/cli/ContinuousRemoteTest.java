@@ -126,6 +126,25 @@ class ContinuousRemoteTest {
         return running.out().lines().filter(l -> l.contains(" sync #") && l.contains("sent "));
     }
 
+    /** The server's warnings about the directory it watches name it as the client did, not by the server's own path. */
+    @Test
+    void pull_theWatchedDirectoryRemoved_isReportedAsTheClientNamedIt() throws Exception {
+        Random random = new Random(SEED);
+        Path remote = h.serverRoot.resolve("data");
+        Trees.write(remote.resolve("a/one.bin"), random, 1_000);
+        Path local = tmp.resolve("pulled");
+        running = start(h.remote("/data"), local.toString(), BackgroundContinuous.settings(0.1, 0));
+        ContinuousSyncTest.awaitSameTree(remote, local);
+
+        try (java.util.stream.Stream<Path> all = Files.walk(remote)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> running.err().contains("server: the watched directory /data was removed"));
+        running.stop();
+        assertThat(running.err()).doesNotContain(h.serverRoot.toString());
+    }
+
     @Test
     void pull_fromRemoteSource_theServerWatchesAndSendsHints() throws Exception {
         Random random = new Random(SEED);
