@@ -154,10 +154,6 @@ public final class DestinationEndpoint {
     }
 
     /**
-     * Limits the run to {@code scope}: deviations and extras are looked for only in its subtrees
-     * (and everywhere if the source's database is not the recorded one).
-     */
-    /**
      * Errors and reasons for the peer show the root as {@code name} (a server: the path the client
      * asked for), not as this side's absolute path.
      */
@@ -166,6 +162,10 @@ public final class DestinationEndpoint {
         return this;
     }
 
+    /**
+     * Limits the run to {@code scope}: deviations and extras are looked for only in its subtrees
+     * (and everywhere if the source's database is not the recorded one).
+     */
     public DestinationEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
         return this;

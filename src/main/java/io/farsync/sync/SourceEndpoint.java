@@ -127,10 +127,6 @@ public final class SourceEndpoint {
     }
 
     /**
-     * Limits the run to {@code scope}: only its subtrees are scanned, planned and deleted from.
-     * If the destination's database is not the recorded one, the run widens to the whole tree.
-     */
-    /**
      * Errors and reasons for the peer show the root as {@code name} (a server: the path the client
      * asked for), not as this side's absolute path.
      */
@@ -139,6 +135,10 @@ public final class SourceEndpoint {
         return this;
     }
 
+    /**
+     * Limits the run to {@code scope}: only its subtrees are scanned, planned and deleted from.
+     * If the destination's database is not the recorded one, the run widens to the whole tree.
+     */
     public SourceEndpoint scope(Scope scope) {
         this.scope = Objects.requireNonNull(scope, "scope");
         return this;
