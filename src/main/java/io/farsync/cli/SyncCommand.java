@@ -303,12 +303,22 @@ final class SyncCommand implements Callable<Integer> {
                         + l.path() + ")");
             }
             Path file = l.path().toAbsolutePath().normalize();
-            src = new Location.Local(file.getParent());
-            try {
-                options = options.withFilter(Filter.onlyEntry(file.getFileName().toString()));
-            } catch (IllegalArgumentException e) {
-                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path() + " cannot be synced as a single file: " + e.getMessage());
+            boolean link = Files.isSymbolicLink(file);
+            if (link && options.symlinks() == Symlinks.SKIP) {
+                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path() + " is a symlink, which --symlinks skip leaves out: nothing to sync");
             }
+            if (!link && !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path()
+                        + " is a special file (FIFO, socket or device): farsync syncs regular files, directories and symlinks");
+            }
+            String name = file.getFileName().toString();
+            if (name.indexOf('\n') >= 0) {
+                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path().getFileName().toString().replace("\n", "\\n")
+                        + " has a newline in its name, which a single-file SRC cannot have: sync its directory with"
+                        + " --include and --exclude instead");
+            }
+            src = new Location.Local(file.getParent());
+            options = options.withFilter(Filter.onlyEntry(name));
             singleFile = true;
         }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),

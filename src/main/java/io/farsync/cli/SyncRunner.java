@@ -429,6 +429,12 @@ final class SyncRunner {
     private static void checkLocalPaths(Path src, Path dst, SyncOptions options) {
         Path realSrc = realOrSelf(src);
         Path realDst = realOrSelf(dst);
+        if (Files.exists(dst) && !Files.isDirectory(dst)) {
+            throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + dst);
+        }
+        if (realSrc.equals(realDst) && options.filter().picksOneEntry()) {
+            throw new FarsyncException(ExitCode.USAGE, "DST " + dst + " is the directory SRC is in: the file would be copied onto itself");
+        }
         // a single-file SRC may be copied into a directory above it: the filter hides all the rest
         if (realSrc.equals(realDst) || (realSrc.startsWith(realDst) && !options.filter().picksOneEntry())) {
             throw new FarsyncException(ExitCode.USAGE, realSrc.equals(realDst) ? "SRC and DST are the same directory: " + src
@@ -437,9 +443,6 @@ final class SyncRunner {
         if (realDst.startsWith(realSrc) && !options.filter().hides(realSrc.relativize(realDst).toString(), true)) {
             throw new FarsyncException(ExitCode.USAGE, "DST " + dst + " is inside SRC " + src + ": exclude it (--exclude /"
                     + realSrc.relativize(realDst) + "/) or choose a DST outside it");
-        }
-        if (Files.exists(dst) && !Files.isDirectory(dst)) {
-            throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + dst);
         }
     }
 

@@ -149,6 +149,14 @@ public final class SyncJobHandler implements SessionHandler {
             throw new FarsyncException(ExitCode.USAGE, "--include, --exclude and --exclude-from do not apply to a single-file SRC ("
                     + request.path() + " is a file on the server)");
         }
+        if (singleFile && Files.isSymbolicLink(named) && requested.symlinks() == Symlinks.SKIP) {
+            throw new FarsyncException(ExitCode.USAGE, request.path() + " is a symlink on the server, which --symlinks skip leaves out:"
+                    + " nothing to sync");
+        }
+        if (singleFile && !Files.isSymbolicLink(named) && !Files.isRegularFile(named, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FarsyncException(ExitCode.USAGE, request.path() + " is a special file on the server (FIFO, socket or device):"
+                    + " farsync syncs regular files, directories and symlinks");
+        }
         Path dir = singleFile ? named.getParent() : named;
         // the client is told of the path it named, never of the server's own absolute one
         String shownAs = singleFile ? parentOf(request.path()) : request.path();
@@ -156,7 +164,9 @@ public final class SyncJobHandler implements SessionHandler {
         try {
             options = singleFile ? requested.withFilter(Filter.onlyEntry(named.getFileName().toString())) : requested;
         } catch (IllegalArgumentException e) {
-            throw new FarsyncException(ExitCode.USAGE, request.path() + " cannot be pulled as a single file: " + e.getMessage());
+            // a name with a newline: no filter rule can hold it
+            throw new FarsyncException(ExitCode.USAGE, PathJail.show(request.path()) + " has a newline in its name, which a single-file"
+                    + " SRC cannot have: pull its directory with --include and --exclude instead");
         }
         if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
             throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");

@@ -185,7 +185,7 @@ public final class PathJail {
     }
 
     /** The path with control characters escaped, so an error stays one readable line. */
-    static String show(String path) {
+    public static String show(String path) {
         StringBuilder sb = new StringBuilder(path.length());
         for (int i = 0; i < path.length(); i++) {
             char ch = path.charAt(i);

@@ -83,10 +83,13 @@ class SingleFileSourceTest {
         CliHarness.Result pulled;
         CliHarness.Result pushed;
         CliHarness.Result filtered;
+        CliHarness.Result special;
         try (CliHarness h = new CliHarness(tmp).startServer()) {
             pulled = h.run("sync", h.remote("data/report.pdf"), local.toString(), "--mirror");
             pushed = h.run("sync", upload.toString(), h.remote("incoming"));
             filtered = h.run("sync", h.remote("data/report.pdf"), local.toString(), "--exclude", "*.tmp");
+            assertThat(new ProcessBuilder("mkfifo", data.resolve("pipe").toString()).start().waitFor()).isZero();
+            special = h.run("sync", h.remote("data/pipe"), local.toString());
         }
         assertThat(pulled.exitCode()).as(pulled.toString()).isZero();
         assertThat(Files.mismatch(data.resolve("report.pdf"), local.resolve("report.pdf"))).isEqualTo(-1L);
@@ -99,6 +102,8 @@ class SingleFileSourceTest {
         }
         assertThat(filtered.exitCode()).isEqualTo(ExitCode.USAGE.code());
         assertThat(filtered.err()).contains("do not apply to a single-file SRC (data/report.pdf is a file on the server)");
+        assertThat(special.exitCode()).isEqualTo(ExitCode.USAGE.code());
+        assertThat(special.err()).contains("data/pipe is a special file on the server");
     }
 
     @Test
@@ -113,7 +118,22 @@ class SingleFileSourceTest {
             Path newline = Files.writeString(tmp.resolve("two\nlines"), "x");
             CliHarness.Result badName = h.run("sync", newline.toString(), dst.toString());
             assertThat(badName.exitCode()).as(badName.toString()).isEqualTo(ExitCode.USAGE.code());
-            assertThat(badName.err()).contains("cannot be synced as a single file");
+            assertThat(badName.err()).contains("two\\nlines has a newline in its name");
+            Path fifo = tmp.resolve("pipe");
+            assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+            CliHarness.Result special = h.run("sync", fifo.toString(), dst.toString());
+            assertThat(special.exitCode()).isEqualTo(ExitCode.USAGE.code());
+            assertThat(special.err()).contains("is a special file (FIFO, socket or device)");
+            Path link = Files.createSymbolicLink(tmp.resolve("link"), file.getFileName());
+            CliHarness.Result skipped = h.run("sync", link.toString(), dst.toString(), "--symlinks", "skip");
+            assertThat(skipped.exitCode()).isEqualTo(ExitCode.USAGE.code());
+            assertThat(skipped.err()).contains("is a symlink, which --symlinks skip leaves out");
+            CliHarness.Result ontoItself = h.run("sync", file.toString(), tmp.toString());
+            assertThat(ontoItself.exitCode()).isEqualTo(ExitCode.USAGE.code());
+            assertThat(ontoItself.err()).contains("is the directory SRC is in: the file would be copied onto itself");
+            CliHarness.Result ontoTheFile = h.run("sync", file.toString(), file.toString());
+            assertThat(ontoTheFile.exitCode()).isEqualTo(ExitCode.USAGE.code());
+            assertThat(ontoTheFile.err()).contains("destination is not a directory: " + file);
             assertThat(bidi.exitCode()).isEqualTo(ExitCode.USAGE.code());
             assertThat(bidi.err()).contains("--bidi syncs two directories");
             assertThat(continuous.exitCode()).isEqualTo(ExitCode.USAGE.code());
