@@ -88,7 +88,7 @@ public final class SyncJobHandler implements SessionHandler {
                 try {
                     return prepare(request, user, null, context);
                 } catch (FarsyncException e) {
-                    throw withoutServerPaths(e);
+                    throw withoutServerPaths(e, request);
                 }
             }
             Direction direction = SessionRequest.SOURCE.equals(request.serverRole()) ? Direction.SEND : Direction.RECEIVE;
@@ -98,7 +98,7 @@ public final class SyncJobHandler implements SessionHandler {
                 return prepare(request, user, recording, context);
             } catch (FarsyncException e) {
                 recording.fail(e.getMessage());
-                throw withoutServerPaths(e);
+                throw withoutServerPaths(e, request);
             } catch (RuntimeException e) {
                 recording.fail(e.getMessage());
                 throw e;
@@ -255,19 +255,27 @@ public final class SyncJobHandler implements SessionHandler {
                     if (recording != null) {
                         recording.fail(e.getMessage());
                     }
-                    // what the client is told names the path it asked for, not the server's own
+                    // what the client is told names the path it asked for, not the server's own (the
+                    // server's log line, FarsyncServer's, then shows the client's form: this one the real one)
                     java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);
-                    throw shown == null ? e : new FarsyncException(e.exitCode(), shown.apply(e.getMessage()), e);
+                    String told = shown == null ? e.getMessage() : shown.apply(e.getMessage());
+                    if (told == null || told.equals(e.getMessage())) {
+                        throw e;
+                    }
+                    log.info("{} {} {}: job failed: {}", user, request.serverRole(), request.path(), e.getMessage());
+                    throw new FarsyncException(e.exitCode(), told, e);
                 } catch (IOException | RuntimeException e) {
                     if (recording != null) {
                         recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());
                     }
                     java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);
-                    if (shown == null || !(e instanceof IOException)) {
+                    if (shown == null || !(e instanceof IOException ioe)) {
                         throw e;
                     }
-                    log.warn("{} {} {}: {}", user, request.serverRole(), request.path(), e.toString());
-                    throw new FarsyncException(ExitCode.TRANSFER_FAILED, shown.apply(io.farsync.sync.scan.IoReasons.reason((IOException) e)), e);
+                    // the operator's log keeps the server's path and the stack; the client gets the reason and its own path
+                    log.warn("{} {} {}: job failed", user, request.serverRole(), request.path(), e);
+                    String where = ioe instanceof java.nio.file.FileSystemException f && f.getFile() != null ? ": " + shown.apply(f.getFile()) : "";
+                    throw new FarsyncException(ExitCode.TRANSFER_FAILED, io.farsync.sync.scan.IoReasons.reason(ioe) + where, e);
                 }
                 if (recording != null) {
                     recording.finish(result);
@@ -299,14 +307,22 @@ public final class SyncJobHandler implements SessionHandler {
      * account's root) named by role, not by their absolute paths (a lock's holder, a database
      * that cannot be opened, a root that cannot be resolved).
      */
-    private FarsyncException withoutServerPaths(FarsyncException e) {
+    private FarsyncException withoutServerPaths(FarsyncException e, SessionRequest request) {
         Path account = root.toAbsolutePath().normalize();
         if (account.getParent() == null || e.getMessage() == null) {
             return e;   // the in-process server of a local sync (root "/"): its paths are the user's own
         }
         String shown = PathJail.showing(stateDir.toAbsolutePath().normalize(), "(server state)").apply(e.getMessage());
-        shown = PathJail.showing(account, "(account root)").apply(shown);
-        return shown.equals(e.getMessage()) ? e : new FarsyncException(e.exitCode(), shown, e);
+        // not when the client's own path looks like the root (an account root /data, a request for
+        // /data/x): the message may echo the request
+        if (!request.path().startsWith(account.toString())) {
+            shown = PathJail.showing(account, "(account root)").apply(shown);
+        }
+        if (shown.equals(e.getMessage())) {
+            return e;
+        }
+        log.info("job refused: {}", e.getMessage());
+        return new FarsyncException(e.exitCode(), shown, e);
     }
 
     /** The directory part of a path as the client wrote it ("" for a name alone). */

@@ -16,8 +16,8 @@ import java.util.Set;
  * others become {@link Planner.Link}s to it, sent only once the destination has
  * acknowledged the leader (so its complete contents are in place under their final name). When a
  * member of the set is already in place at the destination (recorded, unchanged, not offered:
- * a set that gained members), the offered ones link to it at once. A leader that fails turns its
- * followers back into ordinary offers.
+ * a set that gained members), the offered ones link to it at once. A leader that fails hands the
+ * set to its first follower, offered as usual.
  *
  * <p>The destination replaces files by renaming a new copy over them, so a later change of one
  * member never writes through the link into the others: each run re-links what is still linked
@@ -94,16 +94,24 @@ final class HardLinks {
 
     /**
      * The leader at {@code path} is settled: in place as {@code inPlace}, or failed ({@code null}).
-     * Returns the items its followers now become: Links to it, or, if it failed, ordinary offers.
+     * Returns the items its followers now become: Links to it, or, if it failed, the first
+     * follower as an ordinary offer that leads the others (so they are still linked to one copy).
      */
     List<Planner.Item> settled(String path, Entry inPlace) {
         List<Entry> followers = waiting.remove(path);
         if (followers == null) {
             return List.of();
         }
+        if (inPlace == null) {
+            Entry next = followers.get(0);
+            if (followers.size() > 1) {
+                waiting.put(next.path(), new ArrayList<>(followers.subList(1, followers.size())));
+            }
+            return List.of(new Planner.Meta(next));
+        }
         List<Planner.Item> out = new ArrayList<>();
         for (Entry f : followers) {
-            out.add(inPlace != null ? new Planner.Link(f, inPlace) : new Planner.Meta(f));
+            out.add(new Planner.Link(f, inPlace));
         }
         return out;
     }

@@ -178,9 +178,11 @@ public final class PathJail {
         String shownRoot = name.isEmpty() ? "." : name;
         String shownPrefix = java.util.regex.Matcher.quoteReplacement(shownRoot.endsWith("/") ? shownRoot : shownRoot + "/");
         String shownBare = java.util.regex.Matcher.quoteReplacement(shownRoot);
-        // what is below the root, then the root itself where a path ends (text, blank, ':' ',' ';' ')' ']' quotes)
-        java.util.regex.Pattern below = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(r + "/"));
-        java.util.regex.Pattern bare = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(r) + "(?=$|[\\s:,;)\\]'\"])");
+        // what is below the root, then the root itself, where a path begins (text, blank, '(' '[' '=' ':' ','
+        // quotes: not /var/data for a root /data) and, for the root alone, where it ends
+        String begins = "(?<![^\\s(\\[=:,'\"])";
+        java.util.regex.Pattern below = java.util.regex.Pattern.compile(begins + java.util.regex.Pattern.quote(r + "/"));
+        java.util.regex.Pattern bare = java.util.regex.Pattern.compile(begins + java.util.regex.Pattern.quote(r) + "(?=$|[\\s:,;)\\]'\"])");
         return s -> s == null ? null : bare.matcher(below.matcher(s).replaceAll(shownPrefix)).replaceAll(shownBare);
     }
 

@@ -81,6 +81,30 @@ class HardLinksTest {
         Trees.assertSameTree(src, dst);
     }
 
+    /** A leader that fails hands its set to the first follower: the others still link to one copy. */
+    @Test
+    void aFailedLeader_handsTheSetToItsFirstFollower() {
+        HardLinks links = new HardLinks();
+        io.farsync.sync.scan.Entry x = new io.farsync.sync.scan.Entry("x", io.farsync.sync.scan.EntryType.FILE, 5, T1, 0644, 1, 7,
+                null, -1, -1, 3, 0);
+        io.farsync.sync.scan.Entry y = new io.farsync.sync.scan.Entry("y", io.farsync.sync.scan.EntryType.FILE, 5, T1, 0644, 1, 7,
+                null, -1, -1, 3, 0);
+        io.farsync.sync.scan.Entry z = new io.farsync.sync.scan.Entry("z", io.farsync.sync.scan.EntryType.FILE, 5, T1, 0644, 1, 7,
+                null, -1, -1, 3, 0);
+        io.farsync.sync.scan.Entry old = new io.farsync.sync.scan.Entry("old", io.farsync.sync.scan.EntryType.FILE, 5, T1, 0644, 1, 7,
+                null, -1, -1, 3, 0);
+        java.util.TreeMap<String, io.farsync.sync.scan.Entry> scan = new java.util.TreeMap<>(java.util.Map.of("x", x, "y", y, "z", z));
+        // y and z are offered before the move that puts x in place: the move still leads
+        List<Planner.Item> offered = links.arrange(List.of(new Planner.Meta(y), new Planner.Meta(z),
+                new Planner.Move(old, x, List.of(old))), scan);
+
+        assertThat(offered).containsExactly(new Planner.Move(old, x, List.of(old)));
+        assertThat(links.settled("x", null)).containsExactly(new Planner.Meta(y));
+        assertThat(links.idle()).isFalse();
+        assertThat(links.settled("y", y)).containsExactly(new Planner.Link(z, y));
+        assertThat(links.idle()).isTrue();
+    }
+
     @Test
     void aSetThatGainsAMember_linksItWithoutSending_andOneThatLosesOne_sendsOnlyThatFile() throws Exception {
         sync.runOk();

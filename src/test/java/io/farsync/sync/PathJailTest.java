@@ -27,6 +27,20 @@ class PathJailTest {
         Files.createDirectories(root.resolve("project/sub"));
     }
 
+    /** Messages for the peer show the root as it was asked for, and leave other paths that merely contain it alone. */
+    @Test
+    void showing_rewritesTheRootWherePathsBeginAndEnd_only() {
+        java.util.function.UnaryOperator<String> shown = PathJail.showing(Path.of("/srv/data"), "proj");
+        assertThat(shown.apply("permission denied: /srv/data/x/y")).isEqualTo("permission denied: proj/x/y");
+        assertThat(shown.apply("source /srv/data is empty")).isEqualTo("source proj is empty");
+        assertThat(shown.apply("cannot create '/srv/data'")).isEqualTo("cannot create 'proj'");
+        assertThat(shown.apply("under /var/srv/data/x, and /srv/data2 or /srv/data.old")).isEqualTo("under /var/srv/data/x, and /srv/data2 or /srv/data.old");
+        assertThat(shown.apply(null)).isNull();
+        assertThat(PathJail.showing(Path.of("/srv/data"), "/srv/data")).isNull();
+        assertThat(PathJail.showing(Path.of("/"), "x")).isNull();
+        assertThat(PathJail.showing(Path.of("/srv/data"), "").apply("/srv/data/a")).isEqualTo("./a");
+    }
+
     @Test
     void absoluteAndRelativeNames_resolveInsideTheRoot() {
         assertThat(PathJail.resolveInRoot(root, "/project")).isEqualTo(root.resolve("project"));
