@@ -13,10 +13,28 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code farsync} command. */
 @Command(name = "farsync", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = CommandLine.ScopeType.INHERIT,
-        description = "Fast, encrypted file synchronization over wide-area networks.",
-        subcommands = {SyncCommand.class, NwayCommand.class, ServerCommand.class, KeygenCommand.class, ConsoleCommand.class, AdminCommand.class, CommandLine.HelpCommand.class})
+        description = "Fast, encrypted file synchronization over wide-area networks.")
 public final class Main implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    /**
+     * The commands, in the order help lists them. Registered in {@link #run} rather than in the
+     * annotation: a run builds the model of its own command only (picocli reads every registered
+     * command's annotations; its classes are not in the class-data archive, being Java 5 class
+     * files), 25 ms less before a sync's first packet (docs/PERFORMANCE.md, session 13).
+     */
+    private static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
+        m.put("sync", SyncCommand.class);
+        m.put("nway", NwayCommand.class);
+        m.put("server", ServerCommand.class);
+        m.put("keygen", KeygenCommand.class);
+        m.put("console", ConsoleCommand.class);
+        m.put("admin", AdminCommand.class);
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     final Context context;
 
@@ -42,7 +60,22 @@ public final class Main implements Runnable {
     /** Runs one command line and returns the process exit status; never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
         Context context = new Context(FarsyncHome.from(env), out, err, terminal);
-        CommandLine cli = new CommandLine(new Main(context), new Factory(context));
+        Factory factory = new Factory(context);
+        CommandLine cli = new CommandLine(new Main(context), factory);
+        // the named command alone; all of them (and help) for anything else: help, errors, completion
+        Class<?> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        try {
+            for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
+                if (only == null || c.getValue() == only) {
+                    cli.addSubcommand(c.getKey(), factory.create(c.getValue()));
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot make the " + args[0] + " command", e);
+        }
+        if (only == null) {
+            cli.addSubcommand("help", new CommandLine.HelpCommand());
+        }
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         // with --json (sync, admin) an error is a JSON object on stdout too, so a program reading stdout sees it
