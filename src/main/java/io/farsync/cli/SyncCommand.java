@@ -7,6 +7,7 @@ import io.farsync.common.FarsyncException;
 import io.farsync.sync.Checksum;
 import io.farsync.sync.ConflictPolicy;
 import io.farsync.sync.DeleteLimit;
+import io.farsync.sync.SingleFileSource;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
 import io.farsync.sync.filter.Filter;
@@ -298,27 +299,9 @@ final class SyncCommand implements Callable<Integer> {
             if (bidi) {
                 throw new FarsyncException(ExitCode.USAGE, "--bidi syncs two directories; SRC " + l.path() + " is a file");
             }
-            if (!options.filter().isEmpty()) {
-                throw new FarsyncException(ExitCode.USAGE, "--include, --exclude and --exclude-from do not apply to a single-file SRC ("
-                        + l.path() + ")");
-            }
             Path file = l.path().toAbsolutePath().normalize();
-            boolean link = Files.isSymbolicLink(file);
-            if (link && options.symlinks() == Symlinks.SKIP) {
-                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path() + " is a symlink, which --symlinks skip leaves out: nothing to sync");
-            }
-            if (!link && !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path()
-                        + " is a special file (FIFO, socket or device): farsync syncs regular files, directories and symlinks");
-            }
-            String name = file.getFileName().toString();
-            if (name.indexOf('\n') >= 0) {
-                throw new FarsyncException(ExitCode.USAGE, "SRC " + l.path().getFileName().toString().replace("\n", "\\n")
-                        + " has a newline in its name, which a single-file SRC cannot have: sync its directory with"
-                        + " --include and --exclude instead");
-            }
+            options = SingleFileSource.options(file, l.path().toString(), "", options);
             src = new Location.Local(file.getParent());
-            options = options.withFilter(Filter.onlyEntry(name));
             singleFile = true;
         }
         return new SyncRunner.Settings(src, dst, port, identity != null ? identity : context.home().identity(),

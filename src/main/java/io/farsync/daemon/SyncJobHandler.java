@@ -13,11 +13,11 @@ import io.farsync.sync.BidiOptions;
 import io.farsync.sync.DestinationEndpoint;
 import io.farsync.sync.HintPublisher;
 import io.farsync.sync.PathJail;
+import io.farsync.sync.SingleFileSource;
 import io.farsync.sync.SourceEndpoint;
 import io.farsync.sync.SyncListener;
 import io.farsync.sync.SyncOptions;
 import io.farsync.sync.SyncResult;
-import io.farsync.sync.filter.Filter;
 import io.farsync.sync.scan.Symlinks;
 import io.farsync.sync.snapshot.SnapshotLock;
 import io.farsync.sync.snapshot.SnapshotStore;
@@ -145,29 +145,10 @@ public final class SyncJobHandler implements SessionHandler {
         // picks the file (the client's destination is a directory, which it lands in).
         boolean singleFile = source && bidi == null && !JobOptions.persistent(request.options()) && !named.equals(root)
                 && Files.exists(named, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(named);
-        if (singleFile && !requested.filter().isEmpty()) {
-            throw new FarsyncException(ExitCode.USAGE, "--include, --exclude and --exclude-from do not apply to a single-file SRC ("
-                    + request.path() + " is a file on the server)");
-        }
-        if (singleFile && Files.isSymbolicLink(named) && requested.symlinks() == Symlinks.SKIP) {
-            throw new FarsyncException(ExitCode.USAGE, request.path() + " is a symlink on the server, which --symlinks skip leaves out:"
-                    + " nothing to sync");
-        }
-        if (singleFile && !Files.isSymbolicLink(named) && !Files.isRegularFile(named, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FarsyncException(ExitCode.USAGE, request.path() + " is a special file on the server (FIFO, socket or device):"
-                    + " farsync syncs regular files, directories and symlinks");
-        }
+        SyncOptions options = singleFile ? SingleFileSource.options(named, request.path(), " on the server", requested) : requested;
         Path dir = singleFile ? named.getParent() : named;
         // the client is told of the path it named, never of the server's own absolute one
         String shownAs = singleFile ? parentOf(request.path()) : request.path();
-        SyncOptions options;
-        try {
-            options = singleFile ? requested.withFilter(Filter.onlyEntry(named.getFileName().toString())) : requested;
-        } catch (IllegalArgumentException e) {
-            // a name with a newline: no filter rule can hold it
-            throw new FarsyncException(ExitCode.USAGE, PathJail.show(request.path()) + " has a newline in its name, which a single-file"
-                    + " SRC cannot have: pull its directory with --include and --exclude instead");
-        }
         if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
             throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");
         }

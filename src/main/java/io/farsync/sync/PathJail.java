@@ -187,7 +187,7 @@ public final class PathJail {
     }
 
     /** The path with control characters escaped, so an error stays one readable line. */
-    public static String show(String path) {
+    static String show(String path) {
         StringBuilder sb = new StringBuilder(path.length());
         for (int i = 0; i < path.length(); i++) {
             char ch = path.charAt(i);
