@@ -56,6 +56,8 @@ public final class DestinationEndpoint {
 
     private static final Logger log = LoggerFactory.getLogger(DestinationEndpoint.class);
     private static final int DEVIATIONS_PER_MESSAGE = 1000;
+    /** Why a delete was refused: the destination's copy is not the one synced (the same words in a dry run). */
+    private static final String CHANGED_NOT_DELETED = "changed at the destination since the last sync; not deleted";
     /** Acknowledgements wait for their snapshot commit; commit at least this often under load. */
     static final int ACKS_PER_COMMIT = 512;
     private static final long COMMIT_INTERVAL_NANOS = 200_000_000L;
@@ -542,12 +544,9 @@ public final class DestinationEndpoint {
                 case TRANSFERRED -> {
                     filesTransferred++;
                     bytesTransferred += e.size();
-                    listener.entryDone(e.path(), SyncListener.EntryAction.TRANSFERRED, e.size());
+                    Protocol.reportPlaced(listener, e.path(), o, e.size());
                 }
-                case DIRECTORY -> listener.entryDone(e.path(), SyncListener.EntryAction.DIRECTORY, 0);
-                case SYMLINK -> listener.entryDone(e.path(), SyncListener.EntryAction.SYMLINK, 0);
-                case METADATA -> listener.entryDone(e.path(), SyncListener.EntryAction.METADATA, 0);
-                case LINKED -> listener.entryDone(e.path(), SyncListener.EntryAction.LINKED, 0);
+                case DIRECTORY, SYMLINK, METADATA, LINKED -> Protocol.reportPlaced(listener, e.path(), o, e.size());
                 case DELETED -> {
                     filesDeleted++;
                     listener.entryDone(e.path(), SyncListener.EntryAction.DELETED, 0);
@@ -557,7 +556,7 @@ public final class DestinationEndpoint {
                     listener.entryMoved(from, e.path(), e.size());
                 }
                 case KEPT -> {
-                    detail = "changed at the destination since the last sync; not deleted";
+                    detail = CHANGED_NOT_DELETED;
                     fail(e.path(), detail);
                 }
                 default -> {
@@ -749,7 +748,7 @@ public final class DestinationEndpoint {
                                 && (now.nlink() <= 1 || now.mode() == (e.mode() & io.farsync.sync.scan.Stat.MODE_MASK))) {
                             Applier.Applied fixed = applier.fixMetadata(e);
                             settle(id, e.path(), fixed.entry(), fixed.changed() ? Outcome.METADATA : Outcome.UNCHANGED);
-                        } else if (bidi != null && bidi.sameBytes(e.path(), now, asSynced(e))) {
+                        } else if (bidi != null && bidi.sameBytes(e.path(), now, e.toEntry())) {
                             settle(id, e.path(), applier.retime(e).entry(), Outcome.METADATA);
                         } else if (inline != null) {
                             takeInline(id, inline);
@@ -842,7 +841,7 @@ public final class DestinationEndpoint {
                     keepLocalChange(to);
                 }
                 Entry own = own(a);
-                if ((bidi != null || !recreatedHere(a, from)) && applier.move(a, b, own != null ? own : asSynced(from), own != null, xxhash64)) {
+                if ((bidi != null || !recreatedHere(a, from)) && applier.move(a, b, own != null ? own : from.toEntry(), own != null, xxhash64)) {
                     moveRecords(a, b);
                     if (carry) {
                         // the source records every carried move acked MOVED: so does this side
@@ -957,19 +956,16 @@ public final class DestinationEndpoint {
             }
         }
 
-        private static Entry asSynced(WireEntry e) {
-            return new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), 0, e.linkTarget());
-        }
 
         private void onDelete(int id, WireEntry expected) {
             String path = PathJail.checkWirePath(expected.path());
             Entry own = own(path);
             // Bidirectional: a delete whose version vector had seen this side's later version
             // names that version, not the synced one; it deletes only that version.
-            if (own != null && bidi != null && !own.isDirectory() && !Reconciler.same(own, asSynced(expected))) {
+            if (own != null && bidi != null && !own.isDirectory() && !Reconciler.same(own, expected.toEntry())) {
                 own = null;
             }
-            Entry reference = own != null ? own : asSynced(expected);
+            Entry reference = own != null ? own : expected.toEntry();
             try {
                 Applier.DeleteResult r = applier.delete(path, reference, own != null);
                 if (r != Applier.DeleteResult.LEFT) {
@@ -988,7 +984,7 @@ public final class DestinationEndpoint {
                         ackAfterCommit(new Message.Ack(id, Outcome.LEFT, null));
                     }
                     case KEPT -> {
-                        String why = "changed at the destination since the last sync; not deleted";
+                        String why = CHANGED_NOT_DELETED;
                         errors.add(Protocol.error(path, why));
                         listener.entryFailed(path, why);
                         ackAfterCommit(new Message.Ack(id, Outcome.KEPT, why));
@@ -1401,15 +1397,7 @@ public final class DestinationEndpoint {
                 // hold a million entries here (docs/PERFORMANCE.md, "Session 5").
                 recorded.put(now.path(), now);
             }
-            switch (outcome) {
-                case TRANSFERRED -> listener.entryDone(now.path(), SyncListener.EntryAction.TRANSFERRED, now.size());
-                case DIRECTORY -> listener.entryDone(now.path(), SyncListener.EntryAction.DIRECTORY, 0);
-                case SYMLINK -> listener.entryDone(now.path(), SyncListener.EntryAction.SYMLINK, 0);
-                case METADATA -> listener.entryDone(now.path(), SyncListener.EntryAction.METADATA, 0);
-                case LINKED -> listener.entryDone(now.path(), SyncListener.EntryAction.LINKED, 0);
-                default -> {
-                }
-            }
+            Protocol.reportPlaced(listener, now.path(), outcome, now.size());
             ackAfterCommit(new Message.Ack(id, outcome, null));
         }
 

@@ -100,7 +100,7 @@ final class DryRunJudge {
             return Outcome.GONE;
         }
         Entry own = record(path);
-        if (!Applier.isAsSynced(now, own != null ? own : asSynced(expected), own != null)) {
+        if (!Applier.isAsSynced(now, own != null ? own : expected.toEntry(), own != null)) {
             return Outcome.KEPT;
         }
         if (now.isDirectory() && holdsSurvivors(path)) {
@@ -124,7 +124,7 @@ final class DryRunJudge {
         Entry at = current(a);
         Entry own = record(a);
         Entry there = current(b);
-        boolean movable = at != null && Applier.isAsSynced(at, own != null ? own : asSynced(from), own != null)
+        boolean movable = at != null && Applier.isAsSynced(at, own != null ? own : from.toEntry(), own != null)
                 && !(at.isDirectory() && own != null && own.inode() != 0 && at.inode() != own.inode())
                 && !(there != null && (there.isDirectory() || at.isDirectory()))
                 && !(at.isDirectory() && recreated(a));
@@ -257,9 +257,5 @@ final class DryRunJudge {
             }
         }
         return false;
-    }
-
-    private static Entry asSynced(WireEntry e) {
-        return new Entry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), 0, e.linkTarget());
     }
 }

@@ -4,6 +4,7 @@ import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import io.farsync.common.SqliteFiles;
 import io.farsync.sync.protocol.Message;
+import io.farsync.sync.protocol.Outcome;
 import io.farsync.sync.snapshot.SnapshotStore;
 import io.farsync.sync.version.VersionStore;
 import java.nio.file.Path;
@@ -64,6 +65,22 @@ final class Protocol {
         Set<Path> files = new HashSet<>(VersionStore.legacyFiles(dbFile.getParent(), root));
         files.addAll(SqliteFiles.withSidecars(dbFile));
         return files;
+    }
+
+    /**
+     * Tells {@code listener} of an entry the destination put in place as {@code outcome} says
+     * (transferred, created, linked, or its attributes fixed); nothing for the other outcomes.
+     */
+    static void reportPlaced(SyncListener listener, String path, Outcome outcome, long size) {
+        switch (outcome) {
+            case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, size);
+            case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
+            case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
+            case METADATA -> listener.entryDone(path, SyncListener.EntryAction.METADATA, 0);
+            case LINKED -> listener.entryDone(path, SyncListener.EntryAction.LINKED, 0);
+            default -> {
+            }
+        }
     }
 
     static String error(String path, String reason) {

@@ -374,7 +374,7 @@ public final class SourceEndpoint {
                     if (extras.size() >= MAX_EXTRAS) {
                         throw Protocol.violation("more than " + MAX_EXTRAS + " destination-only entries");
                     }
-                    extras.add(new Entry(w.path(), w.type(), w.size(), w.mtimeNanos(), w.mode(), 0, w.linkTarget()));
+                    extras.add(w.toEntry());
                 }
             } while (!x.last());
             log.debug("timeline: the destination's hello, deviations and extras are in");
@@ -669,11 +669,7 @@ public final class SourceEndpoint {
             switch (a.outcome()) {
                 case DELETED -> listener.entryDone(path, SyncListener.EntryAction.DELETED, 0);
                 case MOVED -> listener.entryMoved(((Planner.Move) item).from().path(), path, e.size());
-                case LINKED -> listener.entryDone(path, SyncListener.EntryAction.LINKED, 0);
-                case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
-                case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
-                case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
-                case METADATA -> listener.entryDone(path, SyncListener.EntryAction.METADATA, 0);
+                case LINKED, TRANSFERRED, DIRECTORY, SYMLINK, METADATA -> Protocol.reportPlaced(listener, path, a.outcome(), e.size());
                 case KEPT, FAILED -> listener.entryFailed(path, a.detail());
                 case UNCHANGED, GONE, LEFT -> {
                 }
@@ -954,11 +950,7 @@ public final class SourceEndpoint {
                 links.settled(path, a.outcome().settled() ? e : null).forEach(this::add);
             }
             switch (a.outcome()) {
-                case LINKED -> listener.entryDone(path, SyncListener.EntryAction.LINKED, 0);
-                case TRANSFERRED -> listener.entryDone(path, SyncListener.EntryAction.TRANSFERRED, e.size());
-                case DIRECTORY -> listener.entryDone(path, SyncListener.EntryAction.DIRECTORY, 0);
-                case SYMLINK -> listener.entryDone(path, SyncListener.EntryAction.SYMLINK, 0);
-                case METADATA -> listener.entryDone(path, SyncListener.EntryAction.METADATA, 0);
+                case LINKED, TRANSFERRED, DIRECTORY, SYMLINK, METADATA -> Protocol.reportPlaced(listener, path, a.outcome(), e.size());
                 case UNCHANGED -> {
                 }
                 case FAILED -> {

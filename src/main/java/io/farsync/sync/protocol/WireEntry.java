@@ -29,6 +29,11 @@ public record WireEntry(String path, EntryType type, long size, long mtimeNanos,
         return new WireEntry(e.path(), e.type(), e.size(), e.mtimeNanos(), e.mode(), e.linkTarget(), e.uid(), e.gid(), null);
     }
 
+    /** The entry as described here: no identity (device, inode), owner or extended attributes. */
+    public Entry toEntry() {
+        return new Entry(path, type, size, mtimeNanos, mode, 0, linkTarget);
+    }
+
     /** This entry carrying {@code attrs} as its extended attributes. */
     public WireEntry withXattrs(SortedMap<String, byte[]> attrs) {
         return new WireEntry(path, type, size, mtimeNanos, mode, linkTarget, uid, gid, attrs);
