@@ -5,6 +5,7 @@ import io.farsync.common.FarsyncException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -23,16 +24,16 @@ public final class Main implements Runnable {
      * command's annotations; its classes are not in the class-data archive, being Java 5 class
      * files), 25 ms less before a sync's first packet (docs/PERFORMANCE.md, session 13).
      */
-    private static final Map<String, Class<?>> COMMANDS = commands();
+    private static final Map<String, Function<Context, Object>> COMMANDS = commands();
 
-    private static Map<String, Class<?>> commands() {
-        Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
-        m.put("sync", SyncCommand.class);
-        m.put("nway", NwayCommand.class);
-        m.put("server", ServerCommand.class);
-        m.put("keygen", KeygenCommand.class);
-        m.put("console", ConsoleCommand.class);
-        m.put("admin", AdminCommand.class);
+    private static Map<String, Function<Context, Object>> commands() {
+        Map<String, Function<Context, Object>> m = new java.util.LinkedHashMap<>();
+        m.put("sync", SyncCommand::new);
+        m.put("nway", NwayCommand::new);
+        m.put("server", ServerCommand::new);
+        m.put("keygen", KeygenCommand::new);
+        m.put("console", ConsoleCommand::new);
+        m.put("admin", AdminCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -60,20 +61,15 @@ public final class Main implements Runnable {
     /** Runs one command line and returns the process exit status; never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
         Context context = new Context(FarsyncHome.from(env), out, err, terminal);
-        Factory factory = new Factory(context);
-        CommandLine cli = new CommandLine(new Main(context), factory);
+        CommandLine cli = new CommandLine(new Main(context));
         // the named command alone; all of them (and help) for anything else: help, errors, completion
-        Class<?> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
-        try {
-            for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
-                if (only == null || c.getValue() == only) {
-                    cli.addSubcommand(c.getKey(), factory.create(c.getValue()));
-                }
+        boolean named = args.length > 0 && COMMANDS.containsKey(args[0]);
+        COMMANDS.forEach((name, command) -> {
+            if (!named || name.equals(args[0])) {
+                cli.addSubcommand(name, command.apply(context));
             }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot make the " + args[0] + " command", e);
-        }
-        if (only == null) {
+        });
+        if (!named) {
             cli.addSubcommand("help", new CommandLine.HelpCommand());
         }
         cli.setOut(new PrintWriter(out, true));
@@ -103,32 +99,6 @@ public final class Main implements Runnable {
             return ExitCode.INTERNAL.code();
         });
         return cli.execute(args);
-    }
-
-    /** Gives every command the context. */
-    private record Factory(Context context) implements CommandLine.IFactory {
-        @Override
-        public <K> K create(Class<K> cls) throws Exception {
-            if (cls == SyncCommand.class) {
-                return cls.cast(new SyncCommand(context));
-            }
-            if (cls == NwayCommand.class) {
-                return cls.cast(new NwayCommand(context));
-            }
-            if (cls == ServerCommand.class) {
-                return cls.cast(new ServerCommand(context));
-            }
-            if (cls == KeygenCommand.class) {
-                return cls.cast(new KeygenCommand(context));
-            }
-            if (cls == AdminCommand.class) {
-                return cls.cast(new AdminCommand(context));
-            }
-            if (cls == ConsoleCommand.class) {
-                return cls.cast(new ConsoleCommand(context));
-            }
-            return CommandLine.defaultFactory().create(cls);
-        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {
