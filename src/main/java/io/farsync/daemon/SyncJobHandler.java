@@ -149,6 +149,7 @@ public final class SyncJobHandler implements SessionHandler {
         Path dir = singleFile ? named.getParent() : named;
         // the client is told of the path it named, never of the server's own absolute one
         String shownAs = singleFile ? parentOf(request.path()) : request.path();
+        java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);   // null: nothing to rewrite
         if (options.dryRun() && (bidi != null || JobOptions.persistent(request.options()))) {
             throw new FarsyncException(ExitCode.USAGE, "--dry-run is for one-time, one-way syncs");
         }
@@ -238,7 +239,6 @@ public final class SyncJobHandler implements SessionHandler {
                     }
                     // what the client is told names the path it asked for, not the server's own (the
                     // server's log line, FarsyncServer's, then shows the client's form: this one the real one)
-                    java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);
                     String told = shown == null ? e.getMessage() : shown.apply(e.getMessage());
                     if (told == null || told.equals(e.getMessage())) {
                         throw e;
@@ -249,7 +249,6 @@ public final class SyncJobHandler implements SessionHandler {
                     if (recording != null) {
                         recording.fail(e.getMessage() == null ? e.toString() : e.getMessage());
                     }
-                    java.util.function.UnaryOperator<String> shown = PathJail.showing(dir, shownAs);
                     if (shown == null || !(e instanceof IOException ioe)) {
                         throw e;
                     }

@@ -572,10 +572,10 @@ public final class DestinationEndpoint {
 
         /** Makes the root if needed; true (it is there). */
         private boolean prepareRoot() {
+            if (checkRoot()) {
+                return true;
+            }
             try {
-                if (Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
-                    throw new FarsyncException(ExitCode.USAGE, "destination is not a directory: " + root);
-                }
                 Files.createDirectories(root);
                 return true;
             } catch (AccessDeniedException e) {
