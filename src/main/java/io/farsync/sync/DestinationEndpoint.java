@@ -514,10 +514,8 @@ public final class DestinationEndpoint {
                 } else if (m instanceof Message.Move move) {
                     id = move.id();
                     e = move.to();
-                    from = PathJail.checkWirePath(move.from().path());
-                    if (move.from().type() != e.type() || Entry.isAtOrBelow(checked(e).path(), from) || Entry.isAtOrBelow(from, e.path())) {
-                        throw Protocol.violation("invalid move " + PathJail.show(from) + " -> " + PathJail.show(e.path()));
-                    }
+                    checkMove(move.from(), e);
+                    from = move.from().path();
                     o = judge.move(move.from(), e);
                 } else {
                     throw Protocol.violation("unexpected " + m.getClass().getSimpleName() + " from the source in a dry run");
@@ -563,6 +561,15 @@ public final class DestinationEndpoint {
                 }
             }
             peer.send(new Message.Ack(id, o, detail));
+        }
+
+        /** A move the protocol allows: valid paths, one type, neither end inside the other. */
+        private static void checkMove(WireEntry from, WireEntry to) {
+            String a = PathJail.checkWirePath(from.path());
+            String b = PathJail.checkWirePath(to.path());
+            if (from.type() != to.type() || Entry.isAtOrBelow(b, a) || Entry.isAtOrBelow(a, b)) {
+                throw Protocol.violation("invalid move " + PathJail.show(a) + " -> " + PathJail.show(b));
+            }
         }
 
         private static WireEntry checked(WireEntry e) {
@@ -826,11 +833,9 @@ public final class DestinationEndpoint {
          * then deletes {@code from} the usual way and offers what a directory holds.
          */
         private void onMove(int id, WireEntry from, WireEntry to, long xxhash64, boolean carry) {
-            String a = PathJail.checkWirePath(from.path());
-            String b = PathJail.checkWirePath(to.path());
-            if (from.type() != to.type() || Entry.isAtOrBelow(b, a) || Entry.isAtOrBelow(a, b)) {
-                throw Protocol.violation("invalid move " + PathJail.show(a) + " -> " + PathJail.show(b));
-            }
+            checkMove(from, to);
+            String a = from.path();
+            String b = to.path();
             try {
                 applier.requireParents(b);
                 if (bidi != null) {
