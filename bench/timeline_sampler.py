@@ -7,7 +7,8 @@ time of every thread of the server's and the client's JVMs (/proc/PID/task/TID/s
 
 Writes OUT_PREFIX.timeline.tsv (per 100 ms: seconds since START (default: the sampler's own start), wall clock, Mbit/s into B, client and server
 CPU in cores) and OUT_PREFIX.threads.tsv (CPU seconds per thread name, summed over threads of that
-name, server counted from the sampler's start)."""
+name, server counted from the sampler's start). With SAMPLE_CLIENT_PID set (a `farsync agent`), that
+JVM's threads are the client's, counted from the sampler's start, until the wrapper ends."""
 import os, sys, time
 
 server, wrapper, iface, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -62,7 +63,11 @@ server_start = threads(server)
 seen = {"client": {}, "server": dict(server_start)}
 rows = []
 last_t, last_rx, last_cpu = time.time(), rx_bytes(), {"client": 0.0, "server": sum(c for _, c in server_start.values())}
-client = None
+client = int(os.environ["SAMPLE_CLIENT_PID"]) if os.environ.get("SAMPLE_CLIENT_PID") else None
+client_start = threads(client) if client else {}
+if client:
+    seen["client"] = dict(client_start)
+    last_cpu["client"] = sum(c for _, c in seen["client"].values())
 while os.path.exists(f"/proc/{wrapper}"):
     time.sleep(0.1)
     client = client or java_child(wrapper)
@@ -84,7 +89,7 @@ with open(out + ".timeline.tsv", "w") as f:
 by_name = {}
 for side in ("client", "server"):
     for tid, (name, c) in seen[side].items():
-        c -= server_start.get(tid, (name, 0.0))[1] if side == "server" else 0.0
+        c -= (server_start if side == "server" else client_start).get(tid, (name, 0.0))[1]
         key = (side, name.rstrip("0123456789-"))
         by_name[key] = by_name.get(key, 0.0) + c
 with open(out + ".threads.tsv", "w") as f:

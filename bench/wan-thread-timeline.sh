@@ -4,15 +4,17 @@
 # (bench/timeline_sampler.py), with both sides' debug timeline lines ("timeline: ...").
 #
 #   bench/wan-thread-timeline.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT] [--files N --file-kb K]
-#                         [--bin PATH_TO_bin/farsync] [--runs N] [--out DIR]
+#                         [--bin PATH_TO_bin/farsync] [--runs N] [--out DIR] [--agent]
 #
 # Data: the same generator and seed as bench/wan.sh (kept in $BENCH_DIR/data between runs).
 # Per run, OUT/run-K.{timeline,threads}.tsv, client.log, server.log and a one-line summary
 # (wall s, goodput, first and last second with data flowing). Needs what bench/wan.sh needs.
+# --agent: the syncs go through `farsync agent` in host A (started, then warmed by one sync of
+# another tree, before the runs); its threads are sampled as the client's.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
-DELAY=50 LOSS=1 RATE=500 FILES=10000 FILE_KB=50 BIN=$HERE/bin/farsync RUNS=1
+DELAY=50 LOSS=1 RATE=500 FILES=10000 FILE_KB=50 BIN=$HERE/bin/farsync RUNS=1 AGENT=0
 OUT=$HERE/bench/results/timeline-$(date -u +%Y%m%dT%H%M)
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -24,6 +26,7 @@ while [[ $# -gt 0 ]]; do
         --bin) BIN=$(readlink -f "$2"); shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
+        --agent) AGENT=1; shift ;;
         *) sed -n '2,11p' "$0"; exit 2 ;;
     esac
 done
@@ -41,6 +44,7 @@ PAYLOAD=$(du -sb --apparent-size "$DATA" | cut -f1)
 delete_tree "$W/homeA" "$W/homeB" "$W/rootB" "$W/trash"; mkdir -p "$W/homeA" "$W/homeB" "$W/rootB"
 "$WAN" up --delay-ms "$DELAY" --loss "$LOSS" --rate "$RATE" >&2
 cleanup() {
+    ((AGENT)) && FARSYNC_HOME=$W/homeA "$BIN" agent stop >/dev/null 2>&1 || true
     [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
     rm -f "$W/server.pid"
     "$WAN" down || true
@@ -52,6 +56,12 @@ FARSYNC_HOME=$W/homeB FARSYNC_LOG_LEVEL=DEBUG "$WAN" exec b "$BIN" server --list
     --authorized-keys "$W/homeA/id_ed25519.pub" >"$OUT/server.log" 2>&1 &
 echo $! >"$W/server.pid"
 for _ in $(seq 100); do grep -q listening "$OUT/server.log" && break; sleep 0.1; done
+if ((AGENT)); then
+    FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" agent start --idle-timeout 30m >&2
+    AGENT_PID=$(FARSYNC_HOME=$W/homeA "$BIN" agent status | sed -n 's/^agent: pid \([0-9]*\).*/\1/p')
+    [[ -d $W/warm ]] || python3 "$HERE/bench/lib/wantree.py" "$W/warm" 200 100 >/dev/null
+    FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$W/warm" 10.77.2.2:/warm -q 2>"$OUT/warm.client.log"
+fi
 # CPU seconds of the link emulator (the processes in the router's namespace): it shares the cores
 emulator_cpu() {
     local total=0 pid
@@ -72,7 +82,7 @@ for run in $(seq "$RUNS"); do
     FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$DATA" 10.77.2.2:/dst -q \
         --stats-json "$OUT/run-$run.stats.json" 2>"$OUT/run-$run.client.log" &
     client=$!
-    python3 "$HERE/bench/timeline_sampler.py" "$(cat "$W/server.pid")" "$client" "$NS-b0" "$OUT/run-$run" "$t0" &
+    SAMPLE_CLIENT_PID=${AGENT_PID:-} python3 "$HERE/bench/timeline_sampler.py" "$(cat "$W/server.pid")" "$client" "$NS-b0" "$OUT/run-$run" "$t0" &
     sampler=$!
     wait "$client"; t1=$(date +%s.%N); wait "$sampler"
     echo "link emulator: $(echo "$(emulator_cpu) - $emu0" | bc -l) CPU s" >>"$OUT/run-$run.threads.tsv"

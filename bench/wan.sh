@@ -5,7 +5,7 @@
 #   bench/wan.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT]
 #                [--file-mb N | --files N --file-kb K] [--timeout S]
 #                [--tools farsync,rsync-cubic,rsync-bbr] [--farsync-args "..."] [--label TEXT]
-#                [--farsync BIN] [--warm-daemon]
+#                [--farsync BIN] [--warm-daemon] [--agent]
 #
 # Goodput = payload bytes that reached host B / wall time of the whole command (process start,
 # SSH handshake, scan and teardown included). A tool still running at --timeout is stopped and
@@ -22,7 +22,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
 DELAY=50 LOSS=0 RATE=500 FILE_MB=0 FILES=0 FILE_KB=50 TIMEOUT=300
-TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL="" FARSYNC=$HERE/bin/farsync WARM=0
+TOOLS=farsync,rsync-cubic,rsync-bbr FARSYNC_ARGS="" LABEL="" FARSYNC=$HERE/bin/farsync WARM=0 AGENT=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --delay-ms) DELAY=$2; shift 2 ;;
@@ -37,6 +37,7 @@ while [[ $# -gt 0 ]]; do
         --label) LABEL=$2; shift 2 ;;
         --farsync) FARSYNC=$(readlink -f "$2"); shift 2 ;;   # another build's bin/farsync, for A/B runs
         --warm-daemon) WARM=1; shift ;;
+        --agent) AGENT=1; WARM=1; shift ;;   # the client's syncs go through a warm `farsync agent` (its first sync, of the warm-up tree, outside the timing)
         *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
 done
@@ -58,6 +59,7 @@ NFILES=$(find "$W/data" -type f | wc -l)
 
 "$WAN" up --delay-ms "$DELAY" --loss "$LOSS" --rate "$RATE" >&2
 cleanup() {
+    ((AGENT)) && FARSYNC_HOME=$W/homeA "$FARSYNC" agent stop >/dev/null 2>&1 || true
     [[ -f $W/server.pid ]] && kill "$(cat "$W/server.pid")" 2>/dev/null || true
     [[ -f $W/sshd.pid ]] && kill "$(cat "$W/sshd.pid")" 2>/dev/null || true
     "$WAN" down || true
@@ -77,14 +79,22 @@ cp "$W/userkey.pub" "$W/authorized_keys"; chmod 600 "$W/authorized_keys"; mkdir 
 SSH="ssh -p 2299 -i $W/userkey -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 for _ in $(seq 100); do grep -q listening "$W/server.log" && break; sleep 0.1; done
 MODE=""
+if ((AGENT)); then   # the agent runs in host A, as the client would
+    FARSYNC_HOME=$W/homeA "$WAN" exec a "$FARSYNC" agent start --idle-timeout 30m >&2
+    AGENT_PID=$(FARSYNC_HOME=$W/homeA "$FARSYNC" agent status | sed -n 's/^agent: pid \([0-9]*\).*/\1/p')
+fi
 if ((WARM)); then   # one sync of another tree against the daemon, outside the timing
     FARSYNC_HOME=$W/homeA "$WAN" exec a "$FARSYNC" sync "$W/warm" 10.77.2.2:/warm -q >"$W/warm.log" 2>&1 \
         || { echo "warm-up sync failed:" >&2; tail -5 "$W/warm.log" >&2; exit 1; }
     rm -rf "$W/rootB/warm"
     MODE=", warm daemon"
+    ((AGENT)) && MODE=", warm daemon, through a warm agent"
 fi
 server_cpu() {   # the server JVM's user + sys CPU seconds so far
     awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$(cat "$W/server.pid")/stat" 2>/dev/null || echo 0
+}
+agent_cpu() {   # the agent JVM's, 0 without one
+    ((AGENT)) && awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$AGENT_PID/stat" 2>/dev/null || echo 0
 }
 
 # runs "$@" in host A with a timeout; prints "seconds bytes_at_B finished(0/1)"
@@ -104,11 +114,11 @@ for tool in ${TOOLS//,/ }; do
     case $tool in
         farsync)
             delete_tree "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"; inodes_settle
-            cpu0=$(server_cpu); rm -f "$W/client.time"
+            cpu0=$(server_cpu); acpu0=$(agent_cpu); rm -f "$W/client.time"
             read -r secs bytes ok < <(timed "$W/rootB/dst" /usr/bin/time -f "%U %S" -o "$W/client.time" \
                 env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" 10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
             read -r cu cs < <(tail -1 "$W/client.time" 2>/dev/null || echo "0 0") || true   # time's last line: "user sys"
-            echo "farsync${MODE}: wall $secs s, CPU s client $(echo "$cu + $cs" | bc) ($cu + $cs), server $(echo "$(server_cpu) - $cpu0" | bc -l | xargs printf %.2f)" | tee -a "$W/cpu.txt" >&2
+            echo "farsync${MODE}: wall $secs s, CPU s client $(echo "$cu + $cs" | bc) ($cu + $cs)$( ((AGENT)) && echo ", agent $(echo "$(agent_cpu) - $acpu0" | bc -l | xargs printf %.2f)"), server $(echo "$(server_cpu) - $cpu0" | bc -l | xargs printf %.2f)" | tee -a "$W/cpu.txt" >&2
             extra=$(python3 -c "import json;d=json.load(open('$W/farsync.json'));print('retx %.2f%%, wire/payload %.3f, exit %d' % (100*d['retransmitted_bytes']/max(1,d['bytes_transferred']), d['wire_bytes']/max(1,d['bytes_transferred']), d['exit_code']))" 2>/dev/null || echo "no stats")
             [[ $ok == 1 ]] && diff -rq "$W/data" "$W/rootB/dst" >/dev/null || { [[ $ok == 1 ]] && extra="$extra, TREES DIFFER"; }
             label="farsync ${FARSYNC_ARGS:-(defaults)}$MODE" ;;
@@ -132,7 +142,7 @@ OUT=$HERE/bench/results/wan-$(date -u +%Y%m%dT%H%M)-${DELAY}ms-${LOSS}pct-${RATE
     echo "# WAN: RTT $((2 * DELAY)) ms, loss ${LOSS} %, bottleneck ${RATE} Mbit/s ${LABEL:+($LABEL)}"
     echo
     echo "Data: $NFILES files, $(printf %.1f "$(echo "$PAYLOAD/1048576" | bc -l)") MiB. $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)."
-    echo "Command: \`bench/wan.sh --delay-ms $DELAY --loss $LOSS --rate $RATE $( ((FILES > 0)) && echo "--files $FILES --file-kb $FILE_KB" || echo "--file-mb $FILE_MB") --timeout $TIMEOUT --tools $TOOLS${FARSYNC_ARGS:+ --farsync-args \"$FARSYNC_ARGS\"}$( ((WARM)) && echo " --warm-daemon")\`"
+    echo "Command: \`bench/wan.sh --delay-ms $DELAY --loss $LOSS --rate $RATE $( ((FILES > 0)) && echo "--files $FILES --file-kb $FILE_KB" || echo "--file-mb $FILE_MB") --timeout $TIMEOUT --tools $TOOLS${FARSYNC_ARGS:+ --farsync-args \"$FARSYNC_ARGS\"}$( ((AGENT)) && echo " --agent" || { ((WARM)) && echo " --warm-daemon"; })\`"
     echo
     echo "| tool | command | wall s | MiB at B | goodput Mbit/s | utilisation | notes |"
     echo "|---|---|---|---|---|---|---|"

@@ -23,10 +23,15 @@ sealed interface Location {
     }
 
     static Location parse(String arg) {
+        return parse(arg, null);
+    }
+
+    /** As {@link #parse(String)}, a relative local path taken as relative to {@code cwd} (null: this JVM's). */
+    static Location parse(String arg, Path cwd) {
         int colon = arg.indexOf(':');
         int slash = arg.indexOf('/');
         if (colon <= 0 || (slash >= 0 && slash < colon)) {
-            return new Local(Path.of(arg));
+            return new Local(cwd == null ? Path.of(arg) : cwd.resolve(arg));
         }
         String hostPart = arg.substring(0, colon);
         String path = arg.substring(colon + 1);

@@ -4,6 +4,7 @@ import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -34,13 +35,29 @@ public final class Main implements Runnable {
         m.put("keygen", KeygenCommand::new);
         m.put("console", ConsoleCommand::new);
         m.put("admin", AdminCommand::new);
+        m.put("agent", AgentCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }
 
     final Context context;
 
-    /** What a command needs from its surroundings, so tests can run commands in-process. */
-    record Context(FarsyncHome home, PrintStream out, PrintStream err, boolean terminal) {
+    /**
+     * What a command needs from its surroundings, so tests (and the agent) can run commands in-process.
+     *
+     * @param env      the environment the command was started with
+     * @param cwd      the directory relative paths on the command line are relative to; null: this JVM's
+     * @param agentRun the agent's handle on a run it does for a client ({@link Agent}); null when not in one
+     */
+    record Context(FarsyncHome home, PrintStream out, PrintStream err, boolean terminal, Map<String, String> env, Path cwd,
+            AgentRun agentRun) {
+        Context(FarsyncHome home, PrintStream out, PrintStream err, boolean terminal) {
+            this(home, out, err, terminal, Map.of(), null, null);
+        }
+
+        /** A path as the user typed it, relative to the directory the command was started in. */
+        Path path(String typed) {
+            return cwd == null ? Path.of(typed) : cwd.resolve(typed);
+        }
     }
 
     Main(Context context) {
@@ -60,7 +77,13 @@ public final class Main implements Runnable {
 
     /** Runs one command line and returns the process exit status; never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
-        Context context = new Context(FarsyncHome.from(env), out, err, terminal);
+        return run(args, new Context(FarsyncHome.from(env), out, err, terminal, env, null, null));
+    }
+
+    /** Runs one command line in {@code context}; never calls System.exit. */
+    static int run(String[] args, Context context) {
+        PrintStream out = context.out();
+        PrintStream err = context.err();
         CommandLine cli = new CommandLine(new Main(context));
         // the named command alone; all of them (and help) for anything else: help, errors, completion
         boolean named = args.length > 0 && COMMANDS.containsKey(args[0]);
@@ -71,6 +94,10 @@ public final class Main implements Runnable {
         });
         if (!named) {
             cli.addSubcommand("help", new CommandLine.HelpCommand());
+        }
+        if (context.cwd() != null) {
+            // every Path option (-i, --stats-json, --exclude-from) as the user meant it
+            cli.registerConverter(Path.class, context::path);
         }
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
@@ -85,6 +112,9 @@ public final class Main implements Runnable {
             return ExitCode.USAGE.code();
         });
         cli.setExecutionExceptionHandler((e, c, p) -> {
+            if (e instanceof AgentRun.Declined d) {
+                return context.agentRun().decline(d.getMessage());
+            }
             if (json) {
                 out.println(JsonEvents.line(JsonEvents.error(e instanceof FarsyncException f ? f.exitCode().code() : ExitCode.INTERNAL.code(),
                         e instanceof FarsyncException ? e.getMessage() : "internal error: " + e)));

@@ -174,7 +174,11 @@ final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        logFormat.apply();
+        if (context.agentRun() != null) {
+            context.agentRun().checkCanRun(continuous.continuous, logFormat);
+        } else {
+            logFormat.apply();
+        }
         SyncRunner.Settings settings = settings();
         continuous.checkUnused();
         if (singleFile && continuous.continuous) {
@@ -196,7 +200,7 @@ final class SyncCommand implements Callable<Integer> {
         }
         SyncRunner.Outcome outcome;
         try (Progress progress = new Progress(context.out(), context.err(), quiet, context.terminal(), System::nanoTime)) {
-            outcome = new SyncRunner(context.home()).run(settings, progress);
+            outcome = runner().run(settings, progress);
         }
         if (outcome.exit() != ExitCode.OK) {
             context.err().println("farsync: " + outcome.error());
@@ -214,7 +218,7 @@ final class SyncCommand implements Callable<Integer> {
         JsonEvents events = new JsonEvents(context.out(), System::nanoTime);
         SyncRunner.Outcome outcome;
         try (events) {
-            outcome = new SyncRunner(context.home()).run(settings, events);
+            outcome = runner().run(settings, events);
         }
         Map<String, Object> stats = stats(outcome);
         events.finish(stats, outcome.exit(), outcome.error());
@@ -224,12 +228,21 @@ final class SyncCommand implements Callable<Integer> {
         return outcome.exit().code();
     }
 
+    /** The runner of this one-time sync; when the agent runs it, the client's Ctrl-C aborts it. */
+    private SyncRunner runner() {
+        SyncRunner runner = new SyncRunner(context.home(), context.agentRun() == null ? null : context.agentRun().connections());
+        if (context.agentRun() != null) {
+            context.agentRun().onCancel(runner::abort);
+        }
+        return runner;
+    }
+
     private SyncRunner.Settings settings() {
         Location src;
         Location dst;
         try {
-            src = Location.parse(source);
-            dst = Location.parse(destination);
+            src = Location.parse(source, context.cwd());
+            dst = Location.parse(destination, context.cwd());
         } catch (IllegalArgumentException e) {
             throw new FarsyncException(ExitCode.USAGE, e.getMessage());
         }

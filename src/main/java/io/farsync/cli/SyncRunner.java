@@ -11,6 +11,7 @@ import io.farsync.session.KeyFiles;
 import io.farsync.session.RemoteSession;
 import io.farsync.session.SessionClient;
 import io.farsync.session.SessionRequest;
+import io.farsync.session.SshConnections;
 import io.farsync.sync.AheadScan;
 import io.farsync.sync.BidiEndpoint;
 import io.farsync.sync.BidiOptions;
@@ -112,13 +113,22 @@ final class SyncRunner {
     }
 
     private final FarsyncHome home;
+    /** SSH connections kept between runs (the agent's), or null: each run connects and disconnects. */
+    private final SshConnections connections;
+    /** Set when a run on a kept connection failed before the server accepted it: the run again connects afresh. */
+    private boolean avoidKept;
     /** The session of the run in progress, for {@link #abort}. */
     private volatile RemoteSession current;
     /** Set by {@link #abort}: a session that comes up afterwards is torn down at once. */
     private volatile String abortReason;
 
     SyncRunner(FarsyncHome home) {
+        this(home, null);
+    }
+
+    SyncRunner(FarsyncHome home, SshConnections connections) {
         this.home = home;
+        this.connections = connections;
     }
 
     /**
@@ -251,10 +261,13 @@ final class SyncRunner {
             // A one-shot run starts on the transport without waiting for the welcome (a round trip):
             // a refusal then ends it through the transport's abort, with the server's exit code
             // and message (throwServerError). Continuous mode keeps waiting for it.
+            // the agent's kept connections: only to a server (the in-process one is new each run)
+            SshConnections.Use keep = connections == null || avoidKept || embedded != null ? null
+                    : new SshConnections.Use(connections, SshConnections.Key.of(target, identity.getPublic(), home.knownHosts().toString()));
             RemoteSession session = persistent
                     ? SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT)
                     : SessionClient.openWithoutWelcome(target, identity, verifier, mismatch, request, transport, s.aesBits(),
-                            CONNECT_TIMEOUT);
+                            CONNECT_TIMEOUT, keep);
             return new Opened(session, embedded, lock, localPath, push, bidi, sessionId, store, scan);
         } catch (RuntimeException e) {
             if (scan != null) {
@@ -347,6 +360,14 @@ final class SyncRunner {
             } finally {
                 opened.close(exit == ExitCode.OK || exit == ExitCode.PARTIAL, error);
                 log.debug("timeline: session closed");
+            }
+            if (exit != ExitCode.OK && exit != ExitCode.PARTIAL && opened.session().keptAndNeverWelcomed() && abortReason == null) {
+                // the kept connection had died (a server restarted, a network gone quiet): nothing
+                // was done on the server's side, so the run starts again on a new connection
+                log.info("the kept SSH connection failed before the server accepted the job ({}); connecting again", error);
+                avoidKept = true;
+                MDC.remove(LogContext.SESSION);
+                return run(s, progress);
             }
         }
         // not when another run of this session holds it (SESSION_BUSY): what is there may be that run's

@@ -23,6 +23,12 @@ import org.apache.sshd.common.SshConstants;
  */
 public final class RemoteSession implements AutoCloseable {
     private final SshClient client;
+    /** Where the connection goes after a job that ended well, to serve the next one; null: closed. */
+    private final SshConnections.Use keep;
+    /** The round trip measured when the connection was made. */
+    private final Duration rtt;
+    /** True if the connection was a kept one. */
+    private final boolean reused;
     private final CountingClientSession session;
     /** The job channel, once the login succeeded and the server confirmed it. */
     private volatile ClientChannel channel;
@@ -51,10 +57,15 @@ public final class RemoteSession implements AutoCloseable {
      * @param welcomeCheck what is wrong with a welcome, null if nothing; applied to accepting ones
      * @param welcomeTimeout a server that has not welcomed the request by then fails the job with
      *                       {@code silence}'s message
+     * @param keep           where the connection is kept after the job ends well; null: it is closed
+     * @param reused         the connection was a kept one
      */
     RemoteSession(SshClient client, CountingClientSession session, JobChannelWait jobChannel,
             UdpTransport udp, TransportConnection transport, Function<ControlMessage, String> welcomeCheck,
-            Duration welcomeTimeout, String silence) {
+            Duration welcomeTimeout, String silence, SshConnections.Use keep, Duration rtt, boolean reused) {
+        this.keep = keep;
+        this.rtt = rtt;
+        this.reused = reused;
         this.client = client;
         this.session = session;
         this.udp = udp;
@@ -189,11 +200,23 @@ public final class RemoteSession implements AutoCloseable {
             transport.close();
         }
         udp.close();
+        ClientChannel c = channel;
+        if (keep != null && m != null && m.ok() && c != null && session.isOpen()) {
+            // the job is over on both sides: the connection serves the next job (the agent's)
+            c.close(true);
+            keep.connections().give(keep.key(), client, session, rtt);
+            return;
+        }
         try {
-            disconnect();
+            disconnect(session);
         } finally {
             client.stop();
         }
+    }
+
+    /** True if this job ran on a kept connection and the server never accepted it (the connection may have been dead). */
+    public boolean keptAndNeverWelcomed() {
+        return reused && !(welcome.isDone() && !welcome.isCompletedExceptionally());
     }
 
     /**
@@ -204,25 +227,25 @@ public final class RemoteSession implements AutoCloseable {
      * runs). SSH_MSG_DISCONNECT tells the server the client is done: its job already reported the
      * outcome, so nothing is lost on its side.
      */
-    private void disconnect() {
-        CountDownLatch closed = whenClosed();
+    static void disconnect(CountingClientSession session) {
+        CountDownLatch closed = whenClosed(session);
         try {
             session.disconnect(SshConstants.SSH2_DISCONNECT_BY_APPLICATION, "farsync job finished");
         } catch (IOException e) {
             session.close(true);
         }
-        await(closed);
+        await(session, closed);
     }
 
     /** Counted down once sshd has closed the connection's socket. */
-    private CountDownLatch whenClosed() {
+    private static CountDownLatch whenClosed(CountingClientSession session) {
         CountDownLatch closed = new CountDownLatch(1);
         session.getIoSession().addCloseFutureListener(f -> closed.countDown());
         return closed;
     }
 
     /** Waits (briefly: closing is local work) for {@code closed}, then closes at once if still open. */
-    private void await(CountDownLatch closed) {
+    private static void await(CountingClientSession session, CountDownLatch closed) {
         try {
             if (!closed.await(DISCONNECT_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 session.close(true);
@@ -246,13 +269,13 @@ public final class RemoteSession implements AutoCloseable {
     public void abort(String reason) {
         transport.abort(reason);
         udp.close();
-        CountDownLatch closed = whenClosed();
+        CountDownLatch closed = whenClosed(session);
         ClientChannel c = channel;
         if (c != null) {
             c.close(true);
         }
         session.close(true);
-        await(closed);
+        await(session, closed);
         client.stop();
     }
 }

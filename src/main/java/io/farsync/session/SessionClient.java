@@ -68,7 +68,7 @@ public final class SessionClient {
     public static RemoteSession open(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
             int keyBits, Duration timeout) {
-        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, true);
+        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, true, null);
     }
 
     /**
@@ -82,12 +82,29 @@ public final class SessionClient {
     public static RemoteSession openWithoutWelcome(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
             int keyBits, Duration timeout) {
-        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, false);
+        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, false, null);
+    }
+
+    /**
+     * As {@link #openWithoutWelcome}, on a connection kept from an earlier job when {@code keep} has
+     * one (no connect, key exchange or login: the job channel opens at once), and keeping this
+     * one for the next job when the job ends well. A job on a kept connection that the server
+     * never accepted is {@link RemoteSession#keptAndNeverWelcomed}: the caller may run it again
+     * with {@code keep} null.
+     */
+    public static RemoteSession openWithoutWelcome(Target target, KeyPair identity, ServerKeyVerifier verifier,
+            AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
+            int keyBits, Duration timeout, SshConnections.Use keep) {
+        return open(target, identity, verifier, mismatch, request, transportConfig, keyBits, timeout, false, keep);
     }
 
     private static RemoteSession open(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
-            int keyBits, Duration timeout, boolean waitForWelcome) {
+            int keyBits, Duration timeout, boolean waitForWelcome, SshConnections.Use keep) {
+        SshConnections.Held kept = keep == null ? null : keep.connections().take(keep.key());
+        if (kept != null) {
+            return onKept(kept, target, request, transportConfig, keyBits, timeout, keep);
+        }
         SshClient client = SshClient.setUpDefaultClient();
         client.setSessionFactory(new CountingClientSession.Factory(client));
         client.setServerKeyVerifier(verifier);
@@ -150,9 +167,7 @@ public final class SessionClient {
             clock.done();
             RemoteSession remote = new RemoteSession(client, session,
                     () -> jobChannel(login, opening, target, identity, mismatch, timeout, clock), udp, transport,
-                    w -> w.udpPort() == null || w.udpPort() != udpPort
-                            ? "server " + target + " has its UDP port at " + w.udpPort() + ", not at its SSH port " + udpPort : null,
-                    timeout, "server " + target + " did not answer the session request within " + timeout.toSeconds() + " s");
+                    welcomeCheck(target, udpPort), timeout, silence(target, timeout), keep, rtt, false);
             if (waitForWelcome) {
                 awaitWelcome(remote, target);
             }
@@ -165,6 +180,46 @@ public final class SessionClient {
             // once the login is on its way the host was reached: what fails after that is the session itself
             throw new FarsyncException(loginSent ? ExitCode.TRANSFER_FAILED : ExitCode.UNREACHABLE,
                     "session with " + target + " failed: " + describe(e), e);
+        }
+    }
+
+    private static java.util.function.Function<ControlMessage, String> welcomeCheck(Target target, int udpPort) {
+        return w -> w.udpPort() == null || w.udpPort() != udpPort
+                ? "server " + target + " has its UDP port at " + w.udpPort() + ", not at its SSH port " + udpPort : null;
+    }
+
+    private static String silence(Target target, Duration timeout) {
+        return "server " + target + " did not answer the session request within " + timeout.toSeconds() + " s";
+    }
+
+    /**
+     * The job on a connection kept from an earlier one: its channel open, carrying the request,
+     * goes out at once and the transport starts with it, as after a fresh login's flight.
+     */
+    private static RemoteSession onKept(SshConnections.Held kept, Target target, SessionRequest request,
+            TransportConfig transportConfig, int keyBits, Duration timeout, SshConnections.Use keep) {
+        UdpTransport udp = null;
+        try {
+            SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
+            CompletableFuture<byte[]> job = CompletableFuture.completedFuture(
+                    ControlChannel.encode(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())).withRtt(kept.rtt())));
+            Opening opening = Opening.start(kept.session(), job);
+            udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(kept.rtt()));
+            InetSocketAddress peer = (InetSocketAddress) kept.session().getIoSession().getRemoteAddress();
+            TransportConnection transport = udp.connect(new InetSocketAddress(peer.getAddress(), peer.getPort()), keys);
+            return new RemoteSession(kept.client(), kept.session(), () -> {
+                try {
+                    return opening.await(timeout);
+                } catch (IOException e) {
+                    throw new FarsyncException(ExitCode.TRANSFER_FAILED, "session with " + target + " failed: " + describe(e), e);
+                }
+            }, udp, transport, welcomeCheck(target, peer.getPort()), timeout, silence(target, timeout), keep, kept.rtt(), true);
+        } catch (IOException | RuntimeException e) {
+            if (udp != null) {
+                udp.close();
+            }
+            kept.close();
+            throw new FarsyncException(ExitCode.TRANSFER_FAILED, "session with " + target + " failed: " + describe(e), e);
         }
     }
 

@@ -1,0 +1,332 @@
+package io.farsync.cli;
+
+import io.farsync.common.ExitCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code farsync agent}: a resident JVM that runs {@code farsync sync} commands for the user's
+ * {@code farsync} invocations, as the Gradle daemon does for builds. A command then starts a
+ * small JVM that hands its command line to the agent over a Unix socket in the farsync home
+ * ({@link AgentClient}) instead of loading SSH, crypto and SQLite and compiling them again, and the
+ * agent keeps SSH connections to servers open between runs (SshConnections),
+ * so a run starts without the TCP and SSH handshakes' round trips.
+ *
+ * <p>A run in the agent behaves as in the client's own JVM: relative paths are the client's, the
+ * client's environment is the run's ({@code FARSYNC_HOME}, ...), stdout and stderr (log lines
+ * included) are the client's, the exit status is the client's, and Ctrl-C stops the run before the
+ * client exits. What the agent cannot reproduce it hands back ({@link AgentProtocol#DECLINE}), and
+ * the client runs the command itself: a client of another build, another umask (files are made
+ * with the agent's), other log or JVM settings, continuous mode. Only the socket's owner may use
+ * it (the socket is mode 0600 in the farsync home, and the peer's uid is checked).
+ */
+final class Agent implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    /** Environment variables the agent's JVM has fixed: a client whose values differ runs itself. */
+    static final List<String> PROCESS_SETTINGS = List.of("FARSYNC_LOG_LEVEL", "FARSYNC_SSH_LOG_LEVEL",
+            "FARSYNC_LOG_FORMAT", "FARSYNC_JAVA_OPTS", "FARSYNC_JIT");
+
+    private final FarsyncHome home;
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final UserPrincipal owner;
+    private final Duration idleTimeout;
+    private final Map<String, String> env;
+    private final String build = AgentProtocol.build();
+    private final String umask = AgentProtocol.umask();
+    private final Instant started = Instant.now();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicLong declined = new AtomicLong();
+    private volatile String lastDecline;
+    private volatile long idleSince = System.nanoTime();
+    private final Set<Thread> runs = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger runNumber = new AtomicInteger();
+    private final ScheduledExecutorService idleCheck;
+    private final io.farsync.session.SshConnections connections = new io.farsync.session.SshConnections();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private Agent(FarsyncHome home, ServerSocketChannel server, Duration idleTimeout, Map<String, String> env) throws IOException {
+        this.home = home;
+        this.socket = AgentProtocol.socket(home.dir());
+        this.server = server;
+        this.owner = Files.getOwner(socket);
+        this.idleTimeout = idleTimeout;
+        this.env = env;
+        this.idleCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "farsync-agent-idle");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(100, Math.min(idleTimeout.toMillis() / 4, 10_000));
+        idleCheck.scheduleAtFixedRate(this::stopIfIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Listens on the home's socket. Fails (exit 12) if an agent already answers there; a socket
+     * file nothing answers on (an agent that was killed) is replaced.
+     */
+    static Agent listen(FarsyncHome home, Duration idleTimeout, Map<String, String> env) {
+        Path socket = AgentProtocol.socket(home.dir());
+        try {
+            Files.createDirectories(home.dir());
+            if (AgentClient.ask(socket, AgentProtocol.STATUS) != null) {
+                throw new io.farsync.common.FarsyncException(ExitCode.SESSION_BUSY, "an agent already runs on " + socket);
+            }
+            Files.deleteIfExists(socket);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                server.bind(UnixDomainSocketAddress.of(socket));
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+                AgentLog.install();
+                return new Agent(home, server, idleTimeout, env);
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new io.farsync.common.FarsyncException(ExitCode.PERMISSION_DENIED, "cannot listen on " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    Path socket() {
+        return socket;
+    }
+
+    /** Serves clients until stopped or idle for the idle timeout; returns after the last run ended. */
+    void serve() {
+        log.info("agent listening on {} (idle timeout {} s)", socket, idleTimeout.toSeconds());
+        try {
+            while (true) {
+                SocketChannel client = server.accept();
+                Thread t = new Thread(() -> handle(client), "farsync-agent-run-" + runNumber.incrementAndGet());
+                runs.add(t);
+                t.start();
+            }
+        } catch (ClosedChannelException e) {
+            // stopped
+        } catch (IOException e) {
+            log.warn("agent: accept failed: {}", e.toString());
+        } finally {
+            close();
+            for (Thread t : List.copyOf(runs)) {
+                joinUninterruptibly(t);
+            }
+            closeConnections();
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops listening (runs in progress finish) and removes the socket; once. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        idleCheck.shutdownNow();
+        try {
+            server.close();
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            log.debug("agent: closing: {}", e.toString());
+        }
+    }
+
+    /** After the last run ended: the kept SSH connections close. */
+    private void closeConnections() {
+        connections.close();
+    }
+
+    private void stopIfIdle() {
+        if (running.get() == 0 && System.nanoTime() - idleSince > idleTimeout.toNanos()) {
+            log.info("agent: idle for {} s, stopping", idleTimeout.toSeconds());
+            close();
+        }
+    }
+
+    private void handle(SocketChannel client) {
+        AgentLog.unbind();
+        try (client) {
+            OutputStream out = AgentClient.output(client);
+            InputStream in = AgentClient.input(client);
+            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (!peer.user().equals(owner)) {
+                log.warn("agent: refused a client of user {} (the agent is {}'s)", peer.user().getName(), owner.getName());
+                return;
+            }
+            AgentProtocol.Frame f = AgentProtocol.read(in);
+            switch (f.type()) {
+                case AgentProtocol.STATUS -> AgentProtocol.write(out, AgentProtocol.INFO, status());
+                case AgentProtocol.STOP -> {
+                    AgentProtocol.write(out, AgentProtocol.INFO, "agent (pid " + ProcessHandle.current().pid() + ") stopping"
+                            + (running.get() > 0 ? " after its " + running.get() + " running command(s)" : ""));
+                    close();
+                }
+                case AgentProtocol.REQUEST -> run(AgentProtocol.Request.decode(f.payload()), in, out);
+                default -> log.warn("agent: unexpected frame {} from a client", f.type());
+            }
+        } catch (IOException e) {
+            log.debug("agent: client connection: {}", e.toString());
+        } finally {
+            runs.remove(Thread.currentThread());
+        }
+    }
+
+    /** Why the agent cannot run {@code r} as the client's own JVM would; null if it can. */
+    String refusal(AgentProtocol.Request r) {
+        if (r.version() != AgentProtocol.VERSION) {
+            return "client speaks agent protocol " + r.version() + ", this agent " + AgentProtocol.VERSION;
+        }
+        if (!r.build().equals(build)) {
+            return "client is another farsync build (" + r.build() + ") than the agent's (" + build + ")";
+        }
+        if (umask == null || !umask.equals(r.umask())) {
+            return "client's umask " + r.umask() + " is not the agent's " + umask;
+        }
+        for (String key : PROCESS_SETTINGS) {
+            if (!Objects.equals(env.get(key), r.env().get(key))) {
+                return key + " differs from the agent's";
+            }
+        }
+        if (!FarsyncHome.from(r.env()).dir().equals(home.dir())) {
+            return "client's farsync home is " + FarsyncHome.from(r.env()).dir() + ", the agent's " + home.dir();
+        }
+        Path cwd = Path.of(r.cwd());
+        if (!cwd.isAbsolute() || !Files.isDirectory(cwd)) {
+            return "client's working directory " + r.cwd() + " is not one here";
+        }
+        return null;
+    }
+
+    private void run(AgentProtocol.Request r, InputStream in, OutputStream out) throws IOException {
+        String refused = refusal(r);
+        if (refused != null) {
+            decline(out, refused);
+            return;
+        }
+        running.incrementAndGet();
+        AgentRun run = new AgentRun(connections);
+        int code;
+        try {
+            Thread cancels = new Thread(() -> readCancel(in, run), Thread.currentThread().getName() + "-cancel");
+            cancels.setDaemon(true);
+            cancels.start();
+            try (PrintStream runOut = new PrintStream(new FrameStream(out, AgentProtocol.OUT), true, StandardCharsets.UTF_8);
+                    PrintStream runErr = new PrintStream(new FrameStream(out, AgentProtocol.ERR), true, StandardCharsets.UTF_8);
+                    AgentLog.Sink logs = AgentLog.bind(runErr)) {
+                code = Main.run(r.args().toArray(String[]::new), new Main.Context(FarsyncHome.from(r.env()), runOut, runErr,
+                        r.terminal(), r.env(), Path.of(r.cwd()), run));
+            } finally {
+                AgentLog.unbind();
+            }
+        } finally {
+            // before the client hears the end: a status asked right after it sees the run over
+            idleSince = System.nanoTime();
+            running.decrementAndGet();
+        }
+        if (code == AgentRun.DECLINED) {
+            decline(out, run.declined());
+            return;
+        }
+        served.incrementAndGet();
+        synchronized (out) {
+            AgentProtocol.write(out, AgentProtocol.EXIT, AgentProtocol.number(code));
+        }
+    }
+
+    private void decline(OutputStream out, String why) throws IOException {
+        declined.incrementAndGet();
+        lastDecline = why;
+        log.info("agent: handed a command back: {}", why);
+        synchronized (out) {
+            AgentProtocol.write(out, AgentProtocol.DECLINE, why);
+        }
+    }
+
+    /** The client's Ctrl-C, or the client gone (killed, or its terminal closed): the run stops. */
+    private static void readCancel(InputStream in, AgentRun run) {
+        try {
+            AgentProtocol.Frame f = AgentProtocol.read(in);
+            run.cancel(f.type() == AgentProtocol.CANCEL ? "interrupted (Ctrl-C)" : "client sent frame " + f.type());
+        } catch (IOException e) {
+            run.cancel("the farsync command was ended");
+        }
+    }
+
+    String status() {
+        long up = Duration.between(started, Instant.now()).toSeconds();
+        return "agent: pid " + ProcessHandle.current().pid() + ", up " + up + " s, socket " + socket
+                + "\n  commands: " + served.get() + " run, " + running.get() + " running, " + declined.get() + " handed back"
+                + (lastDecline == null ? "" : " (last: " + lastDecline + ")")
+                + "\n  " + connections.describe()
+                + "\n  stops after " + idleTimeout.toSeconds() + " s without commands"
+                + "\n  build: " + build;
+    }
+
+    /** A run's stdout or stderr as frames to its client; each write is a frame, in order with the other stream's. */
+    private static final class FrameStream extends OutputStream {
+        private final OutputStream socket;
+        private final byte type;
+
+        FrameStream(OutputStream socket, byte type) {
+            this.socket = socket;
+            this.type = type;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return;
+            }
+            synchronized (socket) {
+                AgentProtocol.write(socket, type, java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        }
+    }
+}

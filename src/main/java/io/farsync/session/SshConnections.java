@@ -1,0 +1,147 @@
+package io.farsync.session;
+
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.sshd.client.SshClient;
+
+/**
+ * Authenticated SSH connections to servers, kept open between jobs (OpenSSH's ControlPersist, for
+ * the agent): a job on a kept connection opens its job channel at once, without the TCP connect,
+ * key exchange and login (three to four round trips). A connection is only handed to a job of the
+ * same user, host, port, identity and host-key trust (the known_hosts file that verified it); one
+ * job uses it at a time; it is closed after {@link #KEEP} unused, and when the server closed it.
+ */
+public final class SshConnections implements AutoCloseable {
+    /** How long an unused connection stays open. */
+    static final Duration KEEP = Duration.ofMinutes(5);
+    /** Connections kept per key: as many as jobs that ran to the same place at once, up to this. */
+    private static final int MAX_PER_KEY = 4;
+
+    /** What a connection may be reused for: the same login to the same place, trusted the same way. */
+    public record Key(String user, String host, int port, String identity, String trust) {
+        public static Key of(SessionClient.Target target, PublicKey identity, String trust) {
+            return new Key(target.user(), target.host(), target.port(), io.farsync.session.KeyFiles.fingerprint(identity), trust);
+        }
+    }
+
+    /** A kept connection: its own SSH client, the session, and the round trip measured when it was made. */
+    record Held(SshClient client, CountingClientSession session, Duration rtt, long idleSince) {
+        boolean usable(long now) {
+            return session.isOpen() && !session.isClosing() && session.isAuthenticated() && now - idleSince < KEEP.toNanos();
+        }
+
+        void close() {
+            try {
+                RemoteSession.disconnect(session);
+            } finally {
+                client.stop();
+            }
+        }
+    }
+
+    /** A job's permission to use, and then keep, a connection of {@code key}. */
+    public record Use(SshConnections connections, Key key) {
+    }
+
+    private final Map<Key, Deque<Held>> idle = new HashMap<>();
+    private final ScheduledExecutorService reaper;
+    private boolean closed;
+    private long reused;
+
+    public SshConnections() {
+        reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "farsync-ssh-connections");
+            t.setDaemon(true);
+            return t;
+        });
+        reaper.scheduleWithFixedDelay(this::closeExpired, 30, 30, TimeUnit.SECONDS);
+    }
+
+    /** A kept connection for {@code key}, now the caller's; null if there is none. */
+    Held take(Key key) {
+        List<Held> stale = new ArrayList<>();
+        Held found = null;
+        synchronized (this) {
+            Deque<Held> kept = idle.get(key);
+            long now = System.nanoTime();
+            while (kept != null && !kept.isEmpty() && found == null) {
+                Held h = kept.pollLast();
+                if (h.usable(now)) {
+                    found = h;
+                    reused++;
+                } else {
+                    stale.add(h);
+                }
+            }
+        }
+        stale.forEach(Held::close);
+        return found;
+    }
+
+    /** Keeps a connection whose job ended cleanly, for the next job of {@code key}. */
+    void give(Key key, SshClient client, CountingClientSession session, Duration rtt) {
+        Held h = new Held(client, session, rtt, System.nanoTime());
+        Held evicted = null;
+        synchronized (this) {
+            if (!closed && h.usable(h.idleSince())) {
+                Deque<Held> kept = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+                kept.addLast(h);
+                h = null;
+                if (kept.size() > MAX_PER_KEY) {
+                    evicted = kept.pollFirst();
+                }
+            }
+        }
+        if (h != null) {
+            h.close();
+        }
+        if (evicted != null) {
+            evicted.close();
+        }
+    }
+
+    /** Connections kept now, and jobs that used a kept one so far. */
+    public synchronized String describe() {
+        int n = idle.values().stream().mapToInt(Deque::size).sum();
+        return n + " SSH connection(s) kept, " + reused + " job(s) ran on a kept one";
+    }
+
+    private void closeExpired() {
+        List<Held> expired = new ArrayList<>();
+        synchronized (this) {
+            long now = System.nanoTime();
+            for (Deque<Held> kept : idle.values()) {
+                kept.removeIf(h -> {
+                    if (!h.usable(now)) {
+                        expired.add(h);
+                        return true;
+                    }
+                    return false;
+                });
+            }
+            idle.values().removeIf(Deque::isEmpty);
+        }
+        expired.forEach(Held::close);
+    }
+
+    @Override
+    public void close() {
+        List<Held> all = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            idle.values().forEach(all::addAll);
+            idle.clear();
+        }
+        reaper.shutdownNow();
+        all.forEach(Held::close);
+    }
+}
