@@ -1,6 +1,8 @@
 package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
+import io.farsync.common.FarsyncException;
+import io.farsync.session.SshConnections;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,15 +10,18 @@ import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
@@ -37,47 +43,58 @@ import org.slf4j.LoggerFactory;
  * {@code farsync} invocations, as the Gradle daemon does for builds. A command then starts a
  * small JVM that hands its command line to the agent over a Unix socket in the farsync home
  * ({@link AgentClient}) instead of loading SSH, crypto and SQLite and compiling them again, and the
- * agent keeps SSH connections to servers open between runs (SshConnections),
- * so a run starts without the TCP and SSH handshakes' round trips.
+ * agent keeps SSH connections to servers open between runs ({@link SshConnections}), so a run
+ * starts without the TCP and SSH handshakes' round trips.
  *
  * <p>A run in the agent behaves as in the client's own JVM: relative paths are the client's, the
  * client's environment is the run's ({@code FARSYNC_HOME}, ...), stdout and stderr (log lines
  * included) are the client's, the exit status is the client's, and Ctrl-C stops the run before the
  * client exits. What the agent cannot reproduce it hands back ({@link AgentProtocol#DECLINE}), and
- * the client runs the command itself: a client of another build, another umask (files are made
- * with the agent's), other log or JVM settings, continuous mode. Only the socket's owner may use
- * it (the socket is mode 0600 in the farsync home, and the peer's uid is checked).
+ * the client runs the command itself: a client of another build, another umask, groups, namespace
+ * or file-name encoding ({@link AgentProtocol#process()}), other log or JVM settings, continuous
+ * mode. Only the socket's owner may use it (the socket is mode 0600 in the farsync home, and
+ * both ends check the other's uid).
  */
 final class Agent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
     /** Environment variables the agent's JVM has fixed: a client whose values differ runs itself. */
     static final List<String> PROCESS_SETTINGS = List.of("FARSYNC_LOG_LEVEL", "FARSYNC_SSH_LOG_LEVEL",
             "FARSYNC_LOG_FORMAT", "FARSYNC_JAVA_OPTS", "FARSYNC_JIT");
+    /** How long a stopping agent (SIGTERM) waits for its aborted runs to wind down. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
     private final FarsyncHome home;
     private final Path socket;
     private final ServerSocketChannel server;
+    /** Held while the agent lives: a second agent on the same home is refused, and never removes this one's socket. */
+    private final FileLock lock;
     private final UserPrincipal owner;
     private final Duration idleTimeout;
     private final Map<String, String> env;
     private final String build = AgentProtocol.build();
-    private final String umask = AgentProtocol.umask();
+    private final Map<String, String> process = AgentProtocol.process();
     private final Instant started = Instant.now();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong declined = new AtomicLong();
     private volatile String lastDecline;
     private volatile long idleSince = System.nanoTime();
-    private final Set<Thread> runs = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger runNumber = new AtomicInteger();
+    /** Connection threads, joined before the agent ends. */
+    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    /** The runs in progress, cancelled when the agent is stopped by a signal. */
+    private final Set<AgentRun> runs = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connectionNumber = new AtomicInteger();
     private final ScheduledExecutorService idleCheck;
-    private final io.farsync.session.SshConnections connections = new io.farsync.session.SshConnections();
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final SshConnections connections;
 
-    private Agent(FarsyncHome home, ServerSocketChannel server, Duration idleTimeout, Map<String, String> env) throws IOException {
+    private Agent(FarsyncHome home, ServerSocketChannel server, FileLock lock, Duration idleTimeout, Map<String, String> env,
+            SshConnections connections) throws IOException {
         this.home = home;
+        this.connections = connections;
         this.socket = AgentProtocol.socket(home.dir());
         this.server = server;
+        this.lock = lock;
         this.owner = Files.getOwner(socket);
         this.idleTimeout = idleTimeout;
         this.env = env;
@@ -91,15 +108,28 @@ final class Agent implements AutoCloseable {
     }
 
     /**
-     * Listens on the home's socket. Fails (exit 12) if an agent already answers there; a socket
-     * file nothing answers on (an agent that was killed) is replaced.
+     * Listens on the home's socket. Fails (exit 12) if an agent already runs for this home; a
+     * socket file left by an agent that was killed is replaced.
      */
     static Agent listen(FarsyncHome home, Duration idleTimeout, Map<String, String> env) {
+        return listen(home, idleTimeout, env, new SshConnections());
+    }
+
+    /** As {@link #listen(FarsyncHome, Duration, Map)}, keeping SSH connections in {@code connections}. */
+    static Agent listen(FarsyncHome home, Duration idleTimeout, Map<String, String> env, SshConnections connections) {
         Path socket = AgentProtocol.socket(home.dir());
+        FileChannel lockFile = null;
         try {
             Files.createDirectories(home.dir());
-            if (AgentClient.ask(socket, AgentProtocol.STATUS) != null) {
-                throw new io.farsync.common.FarsyncException(ExitCode.SESSION_BUSY, "an agent already runs on " + socket);
+            lockFile = FileChannel.open(home.dir().resolve("agent.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockFile.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null;   // this JVM's own agent holds it
+            }
+            if (lock == null) {
+                throw new FarsyncException(ExitCode.SESSION_BUSY, "an agent already runs on " + socket);
             }
             Files.deleteIfExists(socket);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -107,18 +137,28 @@ final class Agent implements AutoCloseable {
                 server.bind(UnixDomainSocketAddress.of(socket));
                 Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
                 AgentLog.install();
-                return new Agent(home, server, idleTimeout, env);
+                return new Agent(home, server, lock, idleTimeout, env, connections);
             } catch (IOException | RuntimeException e) {
                 server.close();
                 throw e;
             }
-        } catch (IOException e) {
-            throw new io.farsync.common.FarsyncException(ExitCode.PERMISSION_DENIED, "cannot listen on " + socket + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(lockFile);
+            if (e instanceof FarsyncException f) {
+                throw f;
+            }
+            throw new FarsyncException(ExitCode.PERMISSION_DENIED, "cannot listen on " + socket + ": " + e.getMessage(), e);
         }
     }
 
-    Path socket() {
-        return socket;
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // nothing held
+            }
+        }
     }
 
     /** Serves clients until stopped or idle for the idle timeout; returns after the last run ended. */
@@ -127,8 +167,8 @@ final class Agent implements AutoCloseable {
         try {
             while (true) {
                 SocketChannel client = server.accept();
-                Thread t = new Thread(() -> handle(client), "farsync-agent-run-" + runNumber.incrementAndGet());
-                runs.add(t);
+                Thread t = new Thread(() -> handle(client), "farsync-agent-run-" + connectionNumber.incrementAndGet());
+                threads.add(t);
                 t.start();
             }
         } catch (ClosedChannelException e) {
@@ -137,18 +177,36 @@ final class Agent implements AutoCloseable {
             log.warn("agent: accept failed: {}", e.toString());
         } finally {
             close();
-            for (Thread t : List.copyOf(runs)) {
-                joinUninterruptibly(t);
+            for (Thread t : List.copyOf(threads)) {
+                joinUninterruptibly(t, null);
             }
-            closeConnections();
+            connections.close();
+            log.info("agent stopped");
         }
     }
 
-    private static void joinUninterruptibly(Thread t) {
+    /**
+     * Stops the agent as a signal (SIGTERM, SIGINT) does: no new runs, the running ones stopped
+     * as a client's Ctrl-C would (their clients hear why), waited for a while.
+     */
+    void stopRuns(String reason) {
+        close();
+        runs.forEach(r -> r.cancel(reason));
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        for (Thread t : List.copyOf(threads)) {
+            joinUninterruptibly(t, deadline);
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t, Long deadline) {
         boolean interrupted = false;
         while (t.isAlive()) {
             try {
-                t.join();
+                long left = deadline == null ? 0 : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (deadline != null && left <= 0) {
+                    break;
+                }
+                t.join(left);
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -167,15 +225,13 @@ final class Agent implements AutoCloseable {
         idleCheck.shutdownNow();
         try {
             server.close();
+            // under the lock: no other agent can have bound this path since
             Files.deleteIfExists(socket);
+            lock.release();
+            lock.channel().close();
         } catch (IOException e) {
             log.debug("agent: closing: {}", e.toString());
         }
-    }
-
-    /** After the last run ended: the kept SSH connections close. */
-    private void closeConnections() {
-        connections.close();
     }
 
     private void stopIfIdle() {
@@ -206,10 +262,11 @@ final class Agent implements AutoCloseable {
                 case AgentProtocol.REQUEST -> run(AgentProtocol.Request.decode(f.payload()), in, out);
                 default -> log.warn("agent: unexpected frame {} from a client", f.type());
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // a client that went away or sent garbage: its connection ends, the agent goes on
             log.debug("agent: client connection: {}", e.toString());
         } finally {
-            runs.remove(Thread.currentThread());
+            threads.remove(Thread.currentThread());
         }
     }
 
@@ -221,20 +278,26 @@ final class Agent implements AutoCloseable {
         if (!r.build().equals(build)) {
             return "client is another farsync build (" + r.build() + ") than the agent's (" + build + ")";
         }
-        if (umask == null || !umask.equals(r.umask())) {
-            return "client's umask " + r.umask() + " is not the agent's " + umask;
+        for (Map.Entry<String, String> e : process.entrySet()) {
+            if (!e.getValue().equals(r.process().get(e.getKey()))) {
+                return "client's " + e.getKey() + " (" + r.process().get(e.getKey()) + ") is not the agent's (" + e.getValue() + ")";
+            }
         }
         for (String key : PROCESS_SETTINGS) {
             if (!Objects.equals(env.get(key), r.env().get(key))) {
                 return key + " differs from the agent's";
             }
         }
-        if (!FarsyncHome.from(r.env()).dir().equals(home.dir())) {
-            return "client's farsync home is " + FarsyncHome.from(r.env()).dir() + ", the agent's " + home.dir();
-        }
-        Path cwd = Path.of(r.cwd());
-        if (!cwd.isAbsolute() || !Files.isDirectory(cwd)) {
-            return "client's working directory " + r.cwd() + " is not one here";
+        try {
+            if (!FarsyncHome.from(r.env()).dir().equals(home.dir())) {
+                return "client's farsync home is " + FarsyncHome.from(r.env()).dir() + ", the agent's " + home.dir();
+            }
+            Path cwd = Path.of(r.cwd());
+            if (!cwd.isAbsolute() || !Files.isDirectory(cwd)) {
+                return "client's working directory " + r.cwd() + " is not one here";
+            }
+        } catch (RuntimeException e) {
+            return "malformed request: " + e.getMessage();
         }
         return null;
     }
@@ -247,25 +310,34 @@ final class Agent implements AutoCloseable {
         }
         running.incrementAndGet();
         AgentRun run = new AgentRun(connections);
+        runs.add(run);
         int code;
         try {
-            Thread cancels = new Thread(() -> readCancel(in, run), Thread.currentThread().getName() + "-cancel");
-            cancels.setDaemon(true);
-            cancels.start();
-            try (PrintStream runOut = new PrintStream(new FrameStream(out, AgentProtocol.OUT), true, StandardCharsets.UTF_8);
-                    PrintStream runErr = new PrintStream(new FrameStream(out, AgentProtocol.ERR), true, StandardCharsets.UTF_8);
+            // from here on the client never runs the command itself; a client gone already stops it here
+            synchronized (out) {
+                AgentProtocol.write(out, AgentProtocol.ACCEPTED, new byte[0]);
+            }
+            try (PrintStream runOut = new PrintStream(new FrameStream(out, AgentProtocol.OUT), true,
+                            AgentProtocol.charset(r.process(), AgentProtocol.STDOUT_CHARSET));
+                    PrintStream runErr = new PrintStream(new FrameStream(out, AgentProtocol.ERR), true,
+                            AgentProtocol.charset(r.process(), AgentProtocol.STDERR_CHARSET));
                     AgentLog.Sink logs = AgentLog.bind(runErr)) {
+                Thread cancels = new Thread(() -> readCancel(in, run), Thread.currentThread().getName() + "-cancel");
+                cancels.setDaemon(true);
+                cancels.start();
                 code = Main.run(r.args().toArray(String[]::new), new Main.Context(FarsyncHome.from(r.env()), runOut, runErr,
                         r.terminal(), r.env(), Path.of(r.cwd()), run));
             } finally {
                 AgentLog.unbind();
             }
         } finally {
+            runs.remove(run);
             // before the client hears the end: a status asked right after it sees the run over
             idleSince = System.nanoTime();
             running.decrementAndGet();
         }
         if (code == AgentRun.DECLINED) {
+            // a command that refuses itself before doing anything (continuous mode, ...): the client runs it
             decline(out, run.declined());
             return;
         }
@@ -284,11 +356,11 @@ final class Agent implements AutoCloseable {
         }
     }
 
-    /** The client's Ctrl-C, or the client gone (killed, or its terminal closed): the run stops. */
+    /** The client's Ctrl-C or signal, or the client gone (killed, or its terminal closed): the run stops. */
     private static void readCancel(InputStream in, AgentRun run) {
         try {
             AgentProtocol.Frame f = AgentProtocol.read(in);
-            run.cancel(f.type() == AgentProtocol.CANCEL ? "interrupted (Ctrl-C)" : "client sent frame " + f.type());
+            run.cancel(f.type() == AgentProtocol.CANCEL ? "interrupted (Ctrl-C or a signal)" : "client sent frame " + f.type());
         } catch (IOException e) {
             run.cancel("the farsync command was ended");
         }
@@ -325,7 +397,7 @@ final class Agent implements AutoCloseable {
                 return;
             }
             synchronized (socket) {
-                AgentProtocol.write(socket, type, java.util.Arrays.copyOfRange(b, off, off + len));
+                AgentProtocol.write(socket, type, Arrays.copyOfRange(b, off, off + len));
             }
         }
     }

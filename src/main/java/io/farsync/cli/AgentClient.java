@@ -7,11 +7,13 @@ import java.io.PrintStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The {@code farsync} command's side of the agent ({@link Agent}): hands the command line to the
@@ -23,25 +25,46 @@ import java.util.concurrent.TimeUnit;
 final class AgentClient {
     /** How long a Ctrl-C waits for the agent to end the run (the run's abort is local work). */
     private static final long CANCEL_WAIT_SECONDS = 30;
-    /** A shell's status for a process ended by SIGINT, which a Ctrl-C'ed run without an agent has. */
-    static final int INTERRUPTED = 130;
+    /** How long the agent may take to take a command or hand it back. */
+    static final java.time.Duration FIRST_ANSWER = java.time.Duration.ofSeconds(5);
 
     private AgentClient() {
     }
 
-    /** Connects to the agent's socket; null if no agent listens there. */
+    /**
+     * Connects to the agent's socket; null if no agent listens there, or one of another user does
+     * (a socket in a shared home could be anyone's: the command line and environment go only to
+     * an agent of this process's own uid).
+     */
     static SocketChannel connect(Path socket) {
+        SocketChannel channel = null;
         try {
-            return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            if (channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user().equals(Files.getOwner(Path.of("/proc/self")))) {
+                return channel;
+            }
         } catch (IOException | RuntimeException e) {
-            return null;
+            // no agent
+        }
+        closeQuietly(channel);
+        return null;
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing to keep
+            }
         }
     }
 
     /**
-     * Runs {@code args} in the agent listening on {@code socket}. Returns the exit status, or null
-     * if there is no agent or it declined the command (the caller then runs it itself); nothing
-     * has been printed or done then.
+     * Runs {@code args} in the agent of the farsync home {@code home}, as if started in {@code cwd}.
+     * Returns the exit status, or null if there is no agent, it declined the command, or it did
+     * not answer within {@link #FIRST_ANSWER} (the caller then runs the command itself: nothing
+     * has been printed or done).
      */
     static Integer forward(Path home, Path cwd, String[] args, Map<String, String> env, boolean terminal, PrintStream out,
             PrintStream err) {
@@ -52,9 +75,22 @@ final class AgentClient {
         try (channel) {
             OutputStream toAgent = output(channel);
             InputStream fromAgent = input(channel);
+            Map<String, String> process = new java.util.LinkedHashMap<>(AgentProtocol.process());
+            process.putAll(AgentProtocol.output());
             AgentProtocol.Request request = new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(),
-                    cwd.toString(), AgentProtocol.umask(), terminal, Arrays.asList(args), env);
+                    cwd.toString(), process, terminal, Arrays.asList(args), farsyncVariables(env));
             AgentProtocol.write(toAgent, AgentProtocol.REQUEST, request.encode());
+            // an agent that is stopped (Ctrl-Z) or hung is not waited for: the command runs here
+            Thread watchdog = closeUnlessAnswered(channel);
+            AgentProtocol.Frame first;
+            try {
+                first = AgentProtocol.read(fromAgent);
+            } finally {
+                watchdog.interrupt();
+            }
+            if (first.type() != AgentProtocol.ACCEPTED) {
+                return null;   // DECLINE: run here
+            }
             CountDownLatch over = new CountDownLatch(1);
             Thread cancel = new Thread(() -> {
                 if (over.getCount() == 0) {
@@ -81,49 +117,75 @@ final class AgentClient {
                 }
             }
         } catch (IOException e) {
-            return null;   // the agent went away before it answered: run here
+            return null;   // the agent went away or did not answer before it took the command: run here
         }
     }
 
-    /** Copies the run's output until its exit status (returned) or a decline (null). */
-    private static Integer copyUntilExit(InputStream fromAgent, PrintStream out, PrintStream err, Path log) throws IOException {
-        boolean answered = false;
+    /** Closes {@code channel} if not interrupted within {@link #FIRST_ANSWER}: a read of the answer then fails. */
+    private static Thread closeUnlessAnswered(SocketChannel channel) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(FIRST_ANSWER.toMillis());
+                closeQuietly(channel);
+            } catch (InterruptedException e) {
+                // answered
+            }
+        }, "farsync-agent-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        return watchdog;
+    }
+
+    /** The client's environment as far as a sync reads it: FARSYNC_* (tokens and keys in the rest stay here). */
+    private static Map<String, String> farsyncVariables(Map<String, String> env) {
+        Map<String, String> mine = new java.util.TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("FARSYNC_")) {
+                mine.put(k, v);
+            }
+        });
+        return mine;
+    }
+
+    /**
+     * Copies the run's output until its exit status; the agent gone before it is an error of its
+     * own. Null: the command handed itself back before it printed anything (continuous mode, ...).
+     */
+    private static Integer copyUntilExit(InputStream fromAgent, PrintStream out, PrintStream err, Path log) {
+        boolean printed = false;
         while (true) {
             AgentProtocol.Frame f;
             try {
                 f = AgentProtocol.read(fromAgent);
-            } catch (IOException e) {
-                if (!answered) {
-                    throw e;
+                switch (f.type()) {
+                    case AgentProtocol.OUT -> {
+                        printed = true;
+                        out.write(f.payload());
+                        out.flush();
+                    }
+                    case AgentProtocol.ERR -> {
+                        printed = true;
+                        out.flush();
+                        err.write(f.payload());
+                        err.flush();
+                    }
+                    case AgentProtocol.DECLINE -> {
+                        if (printed) {
+                            throw new IOException("the agent handed back a command it had started");
+                        }
+                        return null;
+                    }
+                    case AgentProtocol.EXIT -> {
+                        out.flush();
+                        err.flush();
+                        return f.number();
+                    }
+                    default -> throw new IOException("unexpected agent frame " + f.type());
                 }
-                err.flush();
+            } catch (IOException e) {
+                out.flush();
                 err.println("farsync: the agent ended during the run (" + e.getMessage() + "); its log: " + log);
                 return io.farsync.common.ExitCode.INTERNAL.code();
-            }
-            switch (f.type()) {
-                case AgentProtocol.OUT -> {
-                    answered = true;
-                    out.write(f.payload());
-                    out.flush();
-                }
-                case AgentProtocol.ERR -> {
-                    answered = true;
-                    out.flush();
-                    err.write(f.payload());
-                    err.flush();
-                }
-                case AgentProtocol.EXIT -> {
-                    out.flush();
-                    err.flush();
-                    return f.number();
-                }
-                case AgentProtocol.DECLINE -> {
-                    if (answered) {
-                        throw new IOException("agent declined a run it had started");
-                    }
-                    return null;
-                }
-                default -> throw new IOException("unexpected agent frame " + f.type());
             }
         }
     }
@@ -136,8 +198,12 @@ final class AgentClient {
         }
         try (channel) {
             AgentProtocol.write(output(channel), what, new byte[0]);
-            AgentProtocol.Frame f = AgentProtocol.read(input(channel));
-            return f.text();
+            Thread watchdog = closeUnlessAnswered(channel);
+            try {
+                return AgentProtocol.read(input(channel)).text();
+            } finally {
+                watchdog.interrupt();
+            }
         } catch (IOException e) {
             return null;
         }

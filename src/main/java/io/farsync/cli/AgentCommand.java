@@ -21,11 +21,27 @@ import picocli.CommandLine.Option;
 @Command(name = "agent", description = "Keep a resident farsync process that runs 'farsync sync' commands: each starts"
         + " in tens of milliseconds and reuses the SSH connections of earlier runs (as the Gradle daemon, or OpenSSH's"
         + " ControlPersist). FARSYNC_AGENT=off runs a command without it.")
-final class AgentCommand {
+final class AgentCommand implements Runnable {
+    /** {@code farsync agent status} when none runs, as a script can test. */
+    private static final int NOT_RUNNING = 1;
+    /** How long {@code start} waits for the new agent to listen. */
+    private static final Duration START_WAIT = Duration.ofSeconds(60);
+    /** JVM options of the starting command that must not be the agent's too (a debugger's port, a recording). */
+    private static final List<String> NOT_INHERITED = List.of("-agentlib:", "-agentpath:", "-javaagent:", "-Xrunjdwp",
+            "-Xdebug", "-XX:StartFlightRecording", "-XX:FlightRecorderOptions");
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     private final Main.Context context;
 
     AgentCommand(Main.Context context) {
         this.context = context;
+    }
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: start, stop, status or run");
     }
 
     private Path socket() {
@@ -48,22 +64,22 @@ final class AgentCommand {
             command.add("/usr/bin/setsid");
         }
         command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> NOT_INHERITED.stream().noneMatch(a::startsWith)).forEach(command::add);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "agent", "run", "--idle-timeout", idle, "--ready-line"));
         try {
             Files.createDirectories(context.home().dir());
             ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(context.home().dir().toFile())   // not the starter's: the agent would keep it busy
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().clear();
             builder.environment().putAll(context.env());
+            builder.environment().put("FARSYNC_HOME", context.home().dir().toAbsolutePath().toString());
             Process agent = builder.start();
-            String ready;
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
-                ready = lines.readLine();   // the agent's one line once it listens; end of file if it failed
-            }
-            if (ready == null || !ready.startsWith("ready")) {
+            if (!readyWithin(agent, START_WAIT)) {
+                agent.destroy();
                 throw new FarsyncException(ExitCode.INTERNAL, "the agent did not start; its log: " + log);
             }
             context.out().println("farsync: agent started (pid " + agent.pid() + ", socket " + socket() + ", log " + log
@@ -71,6 +87,31 @@ final class AgentCommand {
             return ExitCode.OK.code();
         } catch (IOException e) {
             throw new FarsyncException(ExitCode.INTERNAL, "cannot start the agent: " + e.getMessage(), e);
+        }
+    }
+
+    /** True once the agent printed its ready line; false if it ended (or printed nothing) first, or took too long. */
+    private static boolean readyWithin(Process agent, Duration wait) {
+        java.util.concurrent.CompletableFuture<Boolean> ready = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
+                // the JVM's own warnings may come first on stdout
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.startsWith("ready ")) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        try {
+            return ready.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -86,7 +127,7 @@ final class AgentCommand {
         String answer = AgentClient.ask(socket(), AgentProtocol.STATUS);
         if (answer == null) {
             context.out().println("farsync: no agent is running (" + socket() + ")");
-            return ExitCode.PARTIAL.code();
+            return NOT_RUNNING;
         }
         context.out().println(answer);
         return ExitCode.OK.code();
@@ -96,8 +137,13 @@ final class AgentCommand {
     int run(@Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
                     description = "stop after this long without commands (default: ${DEFAULT-VALUE})") String idle,
             @Option(names = "--ready-line", hidden = true) boolean readyLine) {
+        if (context.env().get("FARSYNC_LOG_LEVEL") == null) {
+            // its own comings and goings in its log; the runs' lines go to their clients at their level
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Agent.class)).setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         Agent agent = Agent.listen(context.home(), duration(idle), context.env());
-        Thread hook = new Thread(agent::close, "farsync-agent-stop");
+        // SIGTERM (a service manager's stop, a logout): the runs stop as at their clients' Ctrl-C, and say why
+        Thread hook = new Thread(() -> agent.stopRuns("the farsync agent was stopped"), "farsync-agent-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         if (readyLine) {
             context.out().println("ready " + ProcessHandle.current().pid());

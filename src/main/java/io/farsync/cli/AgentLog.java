@@ -4,7 +4,8 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
-import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.io.PrintStream;
@@ -20,6 +21,7 @@ final class AgentLog {
     /** The run a thread works for, if any. */
     private static final InheritableThreadLocal<Sink> RUN = new InheritableThreadLocal<>();
     private static final String APPENDER = "AGENT_CLIENT";
+    /** logback.xml's, should its encoder not say. */
     private static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{20} - %msg%n";
 
     /** One run's stderr, open while the run is. */
@@ -52,9 +54,25 @@ final class AgentLog {
         RUN.remove();
     }
 
+    /**
+     * The open run the calling thread works for. Not for the common pool's threads: they inherit
+     * the run of whichever thread made them and then serve every run's tasks.
+     */
     private static Sink current() {
+        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
+            return null;
+        }
         Sink s = RUN.get();
         return s != null && s.open ? s : null;
+    }
+
+    /** The pattern of the STDERR appender's lines, so that a run's lines look as without an agent. */
+    private static String pattern(Appender<ILoggingEvent> stderr) {
+        if (stderr instanceof ch.qos.logback.core.OutputStreamAppender<ILoggingEvent> o
+                && o.getEncoder() instanceof LayoutWrappingEncoder<ILoggingEvent> e && e.getLayout() instanceof PatternLayout p) {
+            return p.getPattern();
+        }
+        return PATTERN;
     }
 
     /**
@@ -79,9 +97,10 @@ final class AgentLog {
         });
         PatternLayout layout = new PatternLayout();
         layout.setContext(logback);
-        layout.setPattern(PATTERN);
+        layout.setPattern(pattern(stderr));
         layout.start();
-        AppenderBase<ILoggingEvent> toClient = new AppenderBase<>() {
+        // unsynchronized: a client that stops reading (Ctrl-Z) blocks its own run's logging, not every run's
+        UnsynchronizedAppenderBase<ILoggingEvent> toClient = new UnsynchronizedAppenderBase<>() {
             @Override
             protected void append(ILoggingEvent event) {
                 Sink s = current();

@@ -19,9 +19,9 @@ import java.util.Map;
 /**
  * What the {@code farsync} command and the agent ({@link Agent}) say over the agent's Unix socket:
  * frames of a type byte, a length and that many bytes. The client sends one {@link Request} (or a
- * {@link #STATUS} or {@link #STOP}), then at most a {@link #CANCEL}; the agent answers with the
- * run's stdout and stderr as they are written, then its exit status, or a {@link #DECLINE} with the
- * reason it hands the command back. Only java.base here: the client side must start in tens of
+ * {@link #STATUS} or {@link #STOP}), then at most a {@link #CANCEL}; the agent answers with a
+ * {@link #DECLINE} and the reason it hands the command back, or {@link #ACCEPTED}, the run's
+ * stdout and stderr as they are written, and its exit status. Only java.base here: the client side must start in tens of
  * milliseconds, before any of farsync's libraries load.
  */
 final class AgentProtocol {
@@ -40,6 +40,11 @@ final class AgentProtocol {
     static final byte ERR = 'e';
     static final byte EXIT = 'x';
     static final byte DECLINE = 'd';
+    /**
+     * The agent runs the command: after it the client never runs it itself, unless the command
+     * hands itself back ({@link #DECLINE}) before it printed anything.
+     */
+    static final byte ACCEPTED = 'a';
     static final byte INFO = 'i';
 
     private AgentProtocol() {
@@ -105,12 +110,13 @@ final class AgentProtocol {
     /**
      * A command for the agent to run as if the client's JVM ran it.
      *
-     * @param build   the client's build ({@link #build()}): an agent of another build declines
-     * @param cwd     the client's working directory, which relative paths are relative to
-     * @param umask   the client's umask ({@link #umask()}): files the agent makes get the agent's
+     * @param build    the client's build ({@link #build()}): an agent of another build declines
+     * @param cwd      the client's working directory, which relative paths are relative to
+     * @param process  what the client's process is that the agent's must be too ({@link #process()})
      * @param terminal whether the client's stdout is a terminal (the live status line)
+     * @param env      the client's FARSYNC_* variables (the only ones a sync reads)
      */
-    record Request(int version, String build, String cwd, String umask, boolean terminal, List<String> args,
+    record Request(int version, String build, String cwd, Map<String, String> process, boolean terminal, List<String> args,
             Map<String, String> env) {
 
         byte[] encode() throws IOException {
@@ -119,18 +125,34 @@ final class AgentProtocol {
             out.writeInt(version);
             writeString(out, build);
             writeString(out, cwd);
-            writeString(out, umask == null ? "" : umask);
+            writeMap(out, process);
             out.writeBoolean(terminal);
             out.writeInt(args.size());
             for (String a : args) {
                 writeString(out, a);
             }
-            out.writeInt(env.size());
-            for (Map.Entry<String, String> e : env.entrySet()) {
+            writeMap(out, env);
+            return bytes.toByteArray();
+        }
+
+        private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
+            out.writeInt(map.size());
+            for (Map.Entry<String, String> e : map.entrySet()) {
                 writeString(out, e.getKey());
                 writeString(out, e.getValue());
             }
-            return bytes.toByteArray();
+        }
+
+        private static Map<String, String> readMap(DataInputStream in) throws IOException {
+            int n = in.readInt();
+            if (n < 0 || n > MAX_FRAME) {
+                throw new IOException("malformed agent request");
+            }
+            Map<String, String> map = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                map.put(readString(in), readString(in));
+            }
+            return map;
         }
 
         /** Throws IOException for a request of another version or a malformed one. */
@@ -138,23 +160,21 @@ final class AgentProtocol {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
             int version = in.readInt();
             if (version != VERSION) {
-                return new Request(version, "", "", "", false, List.of(), Map.of());
+                return new Request(version, "", "", Map.of(), false, List.of(), Map.of());
             }
             String build = readString(in);
             String cwd = readString(in);
-            String umask = readString(in);
+            Map<String, String> process = readMap(in);
             boolean terminal = in.readBoolean();
             int n = in.readInt();
+            if (n < 0 || n > MAX_FRAME) {
+                throw new IOException("malformed agent request");
+            }
             List<String> args = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 args.add(readString(in));
             }
-            int m = in.readInt();
-            Map<String, String> env = new LinkedHashMap<>();
-            for (int i = 0; i < m; i++) {
-                env.put(readString(in), readString(in));
-            }
-            return new Request(version, build, cwd, umask.isEmpty() ? null : umask, terminal, args, env);
+            return new Request(version, build, cwd, process, terminal, args, readMap(in));
         }
 
         private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -188,19 +208,57 @@ final class AgentProtocol {
     }
 
     /**
-     * This process's umask as Linux shows it in /proc/self/status (since 4.7), or null. Java
-     * cannot set a thread's umask, so the agent runs only for clients whose umask is its own.
+     * What a run inherits from its process that the agent cannot take from its client's: the
+     * umask, group and supplementary groups (files are made with the agent's), the mount, network
+     * and user namespaces (a client in a container or `ip netns exec` sees other files and
+     * networks), and the encoding of file names and of output (fixed when a JVM starts). An
+     * attribute that cannot be read is "unknown" on both sides alike.
      */
-    static String umask() {
+    static Map<String, String> process() {
+        Map<String, String> p = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Umask:")) {
-                    return line.substring("Umask:".length()).strip();
+                for (String key : List.of("Umask", "Gid", "Groups")) {
+                    if (line.startsWith(key + ":")) {
+                        p.put(key.toLowerCase(java.util.Locale.ROOT), line.substring(key.length() + 1).strip());
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux: no agent
+            p.put("umask", "unknown");
         }
-        return null;
+        for (String ns : List.of("mnt", "net", "user")) {
+            try {
+                p.put(ns + " namespace", Files.readSymbolicLink(Path.of("/proc/self/ns", ns)).toString());
+            } catch (IOException | RuntimeException e) {
+                p.put(ns + " namespace", "unknown");
+            }
+        }
+        for (String property : List.of("sun.jnu.encoding", "file.encoding")) {
+            p.put(property, String.valueOf(System.getProperty(property)));
+        }
+        return p;
+    }
+
+    /**
+     * The charsets of this process's stdout and stderr (JDK 17: the terminal's when one, else
+     * file.encoding), which a run's output is encoded in for this client.
+     */
+    static Map<String, String> output() {
+        String fallback = System.getProperty("file.encoding", "UTF-8");
+        return Map.of(STDOUT_CHARSET, System.getProperty("sun.stdout.encoding", fallback),
+                STDERR_CHARSET, System.getProperty("sun.stderr.encoding", fallback));
+    }
+
+    static final String STDOUT_CHARSET = "stdout charset";
+    static final String STDERR_CHARSET = "stderr charset";
+
+    /** The charset named in a request's {@link #output()} entries, or UTF-8. */
+    static java.nio.charset.Charset charset(Map<String, String> process, String key) {
+        try {
+            return java.nio.charset.Charset.forName(process.getOrDefault(key, "UTF-8"));
+        } catch (RuntimeException e) {
+            return StandardCharsets.UTF_8;
+        }
     }
 }

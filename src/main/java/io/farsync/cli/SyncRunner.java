@@ -115,12 +115,14 @@ final class SyncRunner {
     private final FarsyncHome home;
     /** SSH connections kept between runs (the agent's), or null: each run connects and disconnects. */
     private final SshConnections connections;
-    /** Set when a run on a kept connection failed before the server accepted it: the run again connects afresh. */
+    /** Set when a run on a kept connection failed before the server answered: the run again connects afresh (and keeps that). */
     private boolean avoidKept;
     /** The session of the run in progress, for {@link #abort}. */
     private volatile RemoteSession current;
     /** Set by {@link #abort}: a session that comes up afterwards is torn down at once. */
     private volatile String abortReason;
+    /** The thread bringing a session up ({@link #openAbortably}), which an abort interrupts. */
+    private Thread opening;
 
     SyncRunner(FarsyncHome home) {
         this(home, null);
@@ -136,10 +138,34 @@ final class SyncRunner {
      * the run then ends with an error, and the destination discards its unfinished temp files.
      */
     void abort(String reason) {
-        abortReason = reason;
-        RemoteSession s = current;
+        RemoteSession s;
+        synchronized (this) {
+            abortReason = reason;
+            if (opening != null) {
+                opening.interrupt();   // a wait for the session's lock (--wait-lock), the SSH connect or login
+            }
+            s = current;
+        }
         if (s != null) {
             s.abort(reason);
+        }
+    }
+
+    /** Brings the session up; an {@link #abort} meanwhile interrupts the waits in it. */
+    private Opened openAbortably(Settings s, RunDisplay progress) {
+        synchronized (this) {
+            if (abortReason != null) {
+                throw new FarsyncException(ExitCode.TRANSFER_FAILED, "sync stopped: " + abortReason);
+            }
+            opening = Thread.currentThread();
+        }
+        try {
+            return open(s, false, progress::note);
+        } finally {
+            synchronized (this) {
+                opening = null;
+                Thread.interrupted();   // an abort's interrupt is spent here: the run's file I/O must not see it
+            }
         }
     }
 
@@ -262,8 +288,9 @@ final class SyncRunner {
             // a refusal then ends it through the transport's abort, with the server's exit code
             // and message (throwServerError). Continuous mode keeps waiting for it.
             // the agent's kept connections: only to a server (the in-process one is new each run)
-            SshConnections.Use keep = connections == null || avoidKept || embedded != null ? null
-                    : new SshConnections.Use(connections, SshConnections.Key.of(target, identity.getPublic(), home.knownHosts().toString()));
+            SshConnections.Use keep = connections == null || embedded != null ? null
+                    : new SshConnections.Use(connections, SshConnections.Key.of(target, identity.getPublic(), home.knownHosts().toString()),
+                            verifier, avoidKept);
             RemoteSession session = persistent
                     ? SessionClient.open(target, identity, verifier, mismatch, request, transport, s.aesBits(), CONNECT_TIMEOUT)
                     : SessionClient.openWithoutWelcome(target, identity, verifier, mismatch, request, transport, s.aesBits(),
@@ -310,15 +337,37 @@ final class SyncRunner {
 
     Outcome run(Settings s, RunDisplay progress) {
         long start = System.nanoTime();
+        // a pull's DST is made before the session: a pull that fails takes back what it made and left empty
+        Path made = !s.options().dryRun() && s.source() instanceof Location.Remote && s.destination() instanceof Location.Local d
+                ? topNotExisting(d.path().toAbsolutePath().normalize()) : null;
+        Attempt a = attempt(s, progress);
+        if (a.keptConnectionFailed() && abortReason == null) {
+            // the kept connection had died quietly (a network gone, a NAT's mapping dropped): the
+            // server never saw the job, which runs again on a new connection
+            log.info("the kept SSH connection failed before the server answered ({}); connecting again", a.error());
+            avoidKept = true;
+            a = attempt(s, progress);
+        }
+        // not when another run of this session holds it (SESSION_BUSY): what is there may be that run's
+        if (made != null && a.exit() != ExitCode.OK && a.exit() != ExitCode.PARTIAL && a.exit() != ExitCode.SESSION_BUSY) {
+            removeIfOnlyEmptyDirectories(made);
+        }
+        MDC.remove(LogContext.SESSION);
+        return new Outcome(a.exit(), a.error(), a.result(), a.stats(), a.controlBytes(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** One try at a run: {@link #run}'s, or a second after a kept connection failed. */
+    private record Attempt(ExitCode exit, String error, SyncResult result, TransportStats stats, long controlBytes,
+            boolean keptConnectionFailed) {
+    }
+
+    private Attempt attempt(Settings s, RunDisplay progress) {
         Opened opened = null;
         SyncResult result = null;
         ExitCode exit = ExitCode.OK;
         String error = null;
-        // a pull's DST is made before the session: a pull that fails takes back what it made and left empty
-        Path made = !s.options().dryRun() && s.source() instanceof Location.Remote && s.destination() instanceof Location.Local d
-                ? topNotExisting(d.path().toAbsolutePath().normalize()) : null;
         try {
-            opened = open(s, false, progress::note);
+            opened = openAbortably(s, progress);
             RemoteSession session = opened.session();
             current = session;
             if (abortReason != null) {
@@ -361,21 +410,9 @@ final class SyncRunner {
                 opened.close(exit == ExitCode.OK || exit == ExitCode.PARTIAL, error);
                 log.debug("timeline: session closed");
             }
-            if (exit != ExitCode.OK && exit != ExitCode.PARTIAL && opened.session().keptAndNeverWelcomed() && abortReason == null) {
-                // the kept connection had died (a server restarted, a network gone quiet): nothing
-                // was done on the server's side, so the run starts again on a new connection
-                log.info("the kept SSH connection failed before the server accepted the job ({}); connecting again", error);
-                avoidKept = true;
-                MDC.remove(LogContext.SESSION);
-                return run(s, progress);
-            }
         }
-        // not when another run of this session holds it (SESSION_BUSY): what is there may be that run's
-        if (made != null && exit != ExitCode.OK && exit != ExitCode.PARTIAL && exit != ExitCode.SESSION_BUSY) {
-            removeIfOnlyEmptyDirectories(made);
-        }
-        MDC.remove(LogContext.SESSION);
-        return new Outcome(exit, error, result, stats, controlBytes, (System.nanoTime() - start) / 1e9);
+        return new Attempt(exit, error, result, stats, controlBytes, opened != null && exit != ExitCode.OK && exit != ExitCode.PARTIAL
+                && opened.session().keptConnectionFailed());
     }
 
     /** The highest directory of {@code path} that does not exist yet (the first a mkdir -p would make), or null. */

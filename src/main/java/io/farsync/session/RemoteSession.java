@@ -29,6 +29,12 @@ public final class RemoteSession implements AutoCloseable {
     private final Duration rtt;
     /** True if the connection was a kept one. */
     private final boolean reused;
+    /** Set when the connection failed before the server answered the request. */
+    private volatile boolean connectionLost;
+    /** The connection's SSH bytes before this job: a kept connection's earlier jobs are not this one's. */
+    private final long controlBytesBefore;
+    /** Set by the first of {@link #close} and {@link #abort}; the other then does nothing. */
+    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
     private final CountingClientSession session;
     /** The job channel, once the login succeeded and the server confirmed it. */
     private volatile ClientChannel channel;
@@ -70,8 +76,10 @@ public final class RemoteSession implements AutoCloseable {
         this.session = session;
         this.udp = udp;
         this.transport = transport;
+        this.controlBytesBefore = session.wireBytes();
         CompletableFuture.delayedExecutor(welcomeTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .execute(() -> fail(ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), silence)));
+                .execute(() -> connectionFailed(SessionClient.toException(
+                        ControlMessage.failure(ControlMessage.WELCOME, ExitCode.TRANSFER_FAILED.name(), silence))));
         Thread reader = new Thread(() -> readMessages(jobChannel, welcomeCheck), "farsync-control-reader");
         reader.setDaemon(true);
         reader.start();
@@ -121,7 +129,7 @@ public final class RemoteSession implements AutoCloseable {
      * of TCP/IP header per packet (sshd does not see the segments themselves).
      */
     public long controlWireBytes() {
-        return session.wireBytes();
+        return session.wireBytes() - controlBytesBefore;
     }
 
     /**
@@ -144,10 +152,10 @@ public final class RemoteSession implements AutoCloseable {
         try {
             c = jobChannel.await();
         } catch (FarsyncException e) {
-            fail(e);
+            connectionFailed(e);
             return;
         } catch (RuntimeException e) {
-            fail(new FarsyncException(ExitCode.TRANSFER_FAILED, "job channel failed: " + e, e));
+            connectionFailed(new FarsyncException(ExitCode.TRANSFER_FAILED, "job channel failed: " + e, e));
             return;
         }
         channel = c;
@@ -168,10 +176,25 @@ public final class RemoteSession implements AutoCloseable {
                 transport.abort(m.message() == null ? "server reported " + m.exit() : m.message());
             }
         } catch (IOException e) {
+            if (!welcome.isDone()) {
+                connectionLost = true;
+            }
             welcome.completeExceptionally(e);
             outcome.completeExceptionally(e);
             transport.abort("control connection to the server lost: " + e.getMessage());
         }
+    }
+
+    /**
+     * The connection failed before the server answered the request: no channel, or none in time
+     * (a refusal, by contrast, is the server's answer). On a kept connection the server then
+     * never saw the job.
+     */
+    private void connectionFailed(FarsyncException e) {
+        if (!welcome.isDone()) {
+            connectionLost = true;
+        }
+        fail(e);
     }
 
     /** Ends the job with {@code failure} as the server's verdict, unless the server welcomed it first. */
@@ -193,6 +216,9 @@ public final class RemoteSession implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!ended.compareAndSet(false, true)) {
+            return;   // aborted already, or closed: the connection may be serving another job by now
+        }
         ControlMessage m = outcome.getNow(null);
         if (m != null && m.ok()) {
             transport.closeNow();
@@ -202,8 +228,9 @@ public final class RemoteSession implements AutoCloseable {
         udp.close();
         ClientChannel c = channel;
         if (keep != null && m != null && m.ok() && c != null && session.isOpen()) {
-            // the job is over on both sides: the connection serves the next job (the agent's)
-            c.close(true);
+            // the job is over on both sides: the connection serves the next job (the agent's); a
+            // graceful close sends CHANNEL_CLOSE without waiting for the server's
+            c.close(false);
             keep.connections().give(keep.key(), client, session, rtt);
             return;
         }
@@ -214,9 +241,13 @@ public final class RemoteSession implements AutoCloseable {
         }
     }
 
-    /** True if this job ran on a kept connection and the server never accepted it (the connection may have been dead). */
-    public boolean keptAndNeverWelcomed() {
-        return reused && !(welcome.isDone() && !welcome.isCompletedExceptionally());
+    /**
+     * True if this job ran on a kept connection that failed before the server answered the
+     * request (it had died quietly): the server never saw the job, which can run again on a new
+     * connection. A refusal is an answer: false.
+     */
+    public boolean keptConnectionFailed() {
+        return reused && connectionLost;
     }
 
     /**
@@ -267,6 +298,9 @@ public final class RemoteSession implements AutoCloseable {
 
     /** Tears everything down at once after a failure. */
     public void abort(String reason) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
         transport.abort(reason);
         udp.close();
         CountDownLatch closed = whenClosed(session);

@@ -101,7 +101,7 @@ public final class SessionClient {
     private static RemoteSession open(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
             int keyBits, Duration timeout, boolean waitForWelcome, SshConnections.Use keep) {
-        SshConnections.Held kept = keep == null ? null : keep.connections().take(keep.key());
+        SshConnections.Held kept = keep == null ? null : keep.connections().take(keep);
         if (kept != null) {
             return onKept(kept, target, request, transportConfig, keyBits, timeout, keep);
         }

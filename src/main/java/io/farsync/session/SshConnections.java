@@ -11,7 +11,12 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.io.IOException;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.future.GlobalRequestFuture;
+import org.apache.sshd.common.util.buffer.Buffer;
 
 /**
  * Authenticated SSH connections to servers, kept open between jobs (OpenSSH's ControlPersist, for
@@ -23,6 +28,11 @@ import org.apache.sshd.client.SshClient;
 public final class SshConnections implements AutoCloseable {
     /** How long an unused connection stays open. */
     static final Duration KEEP = Duration.ofMinutes(5);
+    /** A connection used this recently is taken as alive; one unused for longer answers a keepalive first. */
+    private static final Duration RECENT = Duration.ofSeconds(60);
+    /** The least wait for a keepalive's answer; four round trips when that is longer. */
+    private static final Duration PROBE_MIN = Duration.ofSeconds(1);
+    private static final String KEEPALIVE = "keepalive@openssh.com";
     /** Connections kept per key: as many as jobs that ran to the same place at once, up to this. */
     private static final int MAX_PER_KEY = 4;
 
@@ -48,16 +58,26 @@ public final class SshConnections implements AutoCloseable {
         }
     }
 
-    /** A job's permission to use, and then keep, a connection of {@code key}. */
-    public record Use(SshConnections connections, Key key) {
+    /**
+     * A job's permission to use a kept connection of {@code key} whose host key {@code verifier}
+     * accepts (unless {@code fresh}: then it connects anew), and to keep its connection afterwards.
+     */
+    public record Use(SshConnections connections, Key key, ServerKeyVerifier verifier, boolean fresh) {
     }
 
     private final Map<Key, Deque<Held>> idle = new HashMap<>();
     private final ScheduledExecutorService reaper;
+    private final Duration unprobed;
     private boolean closed;
     private long reused;
 
     public SshConnections() {
+        this(RECENT);
+    }
+
+    /** {@code unprobed}: how long unused a connection may be and still serve a job without a keepalive first. */
+    public SshConnections(Duration unprobed) {
+        this.unprobed = unprobed;
         reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "farsync-ssh-connections");
             t.setDaemon(true);
@@ -66,25 +86,57 @@ public final class SshConnections implements AutoCloseable {
         reaper.scheduleWithFixedDelay(this::closeExpired, 30, 30, TimeUnit.SECONDS);
     }
 
-    /** A kept connection for {@code key}, now the caller's; null if there is none. */
-    Held take(Key key) {
-        List<Held> stale = new ArrayList<>();
-        Held found = null;
-        synchronized (this) {
-            Deque<Held> kept = idle.get(key);
-            long now = System.nanoTime();
-            while (kept != null && !kept.isEmpty() && found == null) {
-                Held h = kept.pollLast();
-                if (h.usable(now)) {
-                    found = h;
-                    reused++;
-                } else {
-                    stale.add(h);
-                }
+    /**
+     * A kept connection for {@code use}, now the caller's; null if there is none. The server's key
+     * is checked again against {@code use}'s verifier (a line removed from known_hosts or replaced
+     * since the connection was made counts), and a connection unused for longer than {@link #RECENT}
+     * must answer a keepalive first (a round trip): one that died quietly (a NAT's mapping
+     * dropped, a network gone) would otherwise hold the job until the welcome's timeout.
+     */
+    Held take(Use use) {
+        while (!use.fresh()) {
+            Held h;
+            synchronized (this) {
+                Deque<Held> kept = idle.get(use.key());
+                h = kept == null ? null : kept.pollLast();
             }
+            if (h == null) {
+                return null;
+            }
+            if (h.usable(System.nanoTime()) && trusted(h, use.verifier()) && alive(h)) {
+                synchronized (this) {
+                    reused++;
+                }
+                return h;
+            }
+            h.close();
         }
-        stale.forEach(Held::close);
-        return found;
+        return null;
+    }
+
+    private static boolean trusted(Held h, ServerKeyVerifier verifier) {
+        try {
+            return verifier.verifyServerKey(h.session(), h.session().getIoSession().getRemoteAddress(), h.session().getServerKey());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True if the connection was used lately, or answers a keepalive within a few round trips. */
+    private boolean alive(Held h) {
+        if (System.nanoTime() - h.idleSince() < unprobed.toNanos()) {
+            return true;
+        }
+        try {
+            Buffer request = h.session().createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST);
+            request.putString(KEEPALIVE);
+            request.putBoolean(true);
+            GlobalRequestFuture answer = h.session().request(request, KEEPALIVE, null);
+            // any answer will do (sshd and OpenSSH refuse this request): the peer is there
+            return answer.await(Math.max(PROBE_MIN.toMillis(), 4 * h.rtt().toMillis()));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Keeps a connection whose job ended cleanly, for the next job of {@code key}. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.session.SshConnections;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -168,18 +169,27 @@ class AgentTest {
 
     @Test
     void requestsOfAnotherBuildOrHome_areHandedBack() throws Exception {
+        Map<String, String> process = AgentProtocol.process();
         AgentProtocol.Request mine = new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), work.toString(),
-                AgentProtocol.umask(), false, List.of("sync", "src", "dst"), env);
+                process, false, List.of("sync", "src", "dst"), env);
         assertThat(agent.refusal(mine)).isNull();
+        assertThat(process).containsKeys("umask", "gid", "groups", "mnt namespace", "net namespace", "user namespace",
+                "sun.jnu.encoding", "file.encoding");
         assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, "/elsewhere/farsync.jar 1 2", work.toString(),
-                AgentProtocol.umask(), false, mine.args(), env))).startsWith("client is another farsync build");
+                process, false, mine.args(), env))).startsWith("client is another farsync build");
+        for (String attribute : process.keySet()) {
+            Map<String, String> other = new HashMap<>(process);
+            other.put(attribute, "other");
+            assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), work.toString(),
+                    other, false, mine.args(), env))).startsWith("client's " + attribute + " (other) is not the agent's");
+        }
         assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), work.toString(),
-                "0077".equals(AgentProtocol.umask()) ? "0022" : "0077", false, mine.args(), env))).contains("umask");
-        assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), work.toString(),
-                AgentProtocol.umask(), false, mine.args(), Map.of("FARSYNC_HOME", tmp.resolve("other").toString()))))
+                process, false, mine.args(), Map.of("FARSYNC_HOME", tmp.resolve("other").toString()))))
                 .contains("farsync home");
         assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), "relative",
-                AgentProtocol.umask(), false, mine.args(), env))).contains("working directory");
+                process, false, mine.args(), env))).contains("working directory");
+        assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), "/a\0b",
+                process, false, mine.args(), env))).isNotNull();
         // a request of another protocol version decodes to its version alone
         byte[] future = mine.encode();
         future[3] = (byte) (AgentProtocol.VERSION + 1);
@@ -198,7 +208,7 @@ class AgentTest {
             OutputStream toAgent = AgentClient.output(socket);
             InputStream fromAgent = AgentClient.input(socket);
             AgentProtocol.write(toAgent, AgentProtocol.REQUEST, new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(),
-                    work.toString(), AgentProtocol.umask(), false, List.of("sync", "src", "dst", "--rate", "8M", "-q"), env).encode());
+                    work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M", "-q"), env).encode());
             // 16 MiB at 8 Mbit/s: ~17 s; cancelled once the big file is arriving
             await().atMost(Duration.ofSeconds(30)).until(() -> receiving(dst, "big.bin"));
             long cancelledAt = System.nanoTime();
@@ -217,7 +227,7 @@ class AgentTest {
             }
             assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(10));
             assertThat(code).as(err.toString()).isNotZero();
-            assertThat(err.toString()).contains("interrupted (Ctrl-C)");
+            assertThat(err.toString()).contains("farsync: ").contains("interrupted (Ctrl-C or a signal)");
         }
         assertThat(Files.exists(dst.resolve("big.bin"))).as("no partial file under its final name").isFalse();
         // the session's lock is free: the next run completes
@@ -235,7 +245,7 @@ class AgentTest {
 
         SocketChannel socket = AgentClient.connect(AgentProtocol.socket(h.clientHome));
         AgentProtocol.write(AgentClient.output(socket), AgentProtocol.REQUEST, new AgentProtocol.Request(AgentProtocol.VERSION,
-                AgentProtocol.build(), work.toString(), AgentProtocol.umask(), false, List.of("sync", "src", "dst", "--rate", "8M"), env)
+                AgentProtocol.build(), work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M"), env)
                 .encode());
         await().atMost(Duration.ofSeconds(30)).until(() -> receiving(dst, "big.bin"));
         socket.close();   // as a client killed with SIGKILL
@@ -267,6 +277,125 @@ class AgentTest {
         assertThat(none.out()).isEqualTo("farsync: no agent is running (" + socket + ")\n");
         // with no agent the client runs the command itself
         assertThat(AgentClient.forward(h.clientHome, work, new String[] {"sync", "src", "dst"}, env, false, System.out, System.err)).isNull();
+    }
+
+    @Test
+    void aKeptConnectionUnusedAWhileThatDiedQuietly_isProbedAndReplaced() throws Exception {
+        agent.close();
+        serving.get();
+        // every kept connection counts as unused a while: it answers a keepalive before it serves a job
+        agent = Agent.listen(new FarsyncHome(h.clientHome), Duration.ofHours(1), env, new SshConnections(Duration.ZERO));
+        serving = CompletableFuture.runAsync(agent::serve);
+        CliHarness.Result second = pushAgainAfterTheConnectionDied();
+
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        Trees.assertSameTree(src, h.serverRoot.resolve("copy"));
+        assertThat(agent.status()).contains("1 SSH connection(s) kept, 0 job(s) ran on a kept one");
+    }
+
+    /**
+     * Pushes src through a relay to a server, makes the kept connection go quiet (the relay stops
+     * carrying it, without closing it), adds a file and pushes again.
+     */
+    private CliHarness.Result pushAgainAfterTheConnectionDied() throws Exception {
+        h.startServer();
+        try (FreezableProxy proxy = new FreezableProxy(h.server.port())) {
+            String[] push = {"sync", "src", "tester@" + FreezableProxy.HOST + ":copy", "-P", Integer.toString(proxy.port()),
+                "-i", h.identity.toString()};
+            assertThat(viaAgent(push).exitCode()).isZero();
+            proxy.freeze();
+            Files.writeString(src.resolve("d1/later.txt"), "later");
+            return viaAgent(push);
+        }
+    }
+
+    @Test
+    void aJobWhoseKeptConnectionDiesUnderIt_runsAgainOnANewOne() throws Exception {
+        // used a moment ago, so not probed: the job's request goes out on a connection that carries nothing now
+        CliHarness.Result second = pushAgainAfterTheConnectionDied();
+
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        assertThat(second.out()).contains("d1/later.txt").doesNotContain("did not answer");
+        Trees.assertSameTree(src, h.serverRoot.resolve("copy"));
+        // the dead one was tried, and the new one is kept
+        assertThat(agent.status()).contains("1 SSH connection(s) kept, 1 job(s) ran on a kept one");
+    }
+
+    @Test
+    void malformedFrames_endTheirConnectionOnly() throws Exception {
+        Random random = new Random(SEED + 3);
+        for (int i = 0; i < 20; i++) {
+            try (SocketChannel socket = AgentClient.connect(AgentProtocol.socket(h.clientHome))) {
+                OutputStream toAgent = AgentClient.output(socket);
+                byte[] junk = new byte[random.nextInt(64)];
+                random.nextBytes(junk);
+                switch (i % 4) {
+                    case 0 -> toAgent.write(new byte[] {AgentProtocol.REQUEST, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+                    case 1 -> AgentProtocol.write(toAgent, AgentProtocol.REQUEST, junk);
+                    case 2 -> AgentProtocol.write(toAgent, (byte) 'Z', junk);
+                    default -> toAgent.write(junk);
+                }
+                socket.shutdownOutput();
+                // the agent answers nothing it cannot read, or hands a request it cannot use back, and closes
+                byte[] answer;
+                try {
+                    answer = AgentClient.input(socket).readAllBytes();
+                } catch (java.net.SocketException e) {
+                    answer = new byte[0];   // closed with our junk unread: a reset
+                }
+                assertThat(answer.length == 0 || answer[0] == AgentProtocol.DECLINE).as(new String(answer, StandardCharsets.UTF_8)).isTrue();
+            }
+        }
+        assertThat(viaAgent("sync", "src", "dst").exitCode()).isZero();
+        Trees.assertSameTree(src, work.resolve("dst"));
+    }
+
+    @Test
+    void concurrentCommands_runSideBySide() throws Exception {
+        List<CompletableFuture<CliHarness.Result>> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String dst = "dst" + i;
+            runs.add(CompletableFuture.supplyAsync(() -> viaAgent("sync", "src", dst)));
+        }
+        for (int i = 0; i < 3; i++) {
+            CliHarness.Result r = runs.get(i).get();
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(listing(r.out())).hasSize(23);
+            Trees.assertSameTree(src, work.resolve("dst" + i));
+        }
+        assertThat(agent.status()).contains("commands: 3 run, 0 running");
+    }
+
+    @Test
+    void anAgentStoppedBySignal_stopsItsRuns_andTheirClientsHearWhy() throws Exception {
+        byte[] data = new byte[16 << 20];
+        new Random(SEED + 4).nextBytes(data);
+        Files.write(src.resolve("big.bin"), data);
+        Path dst = work.resolve("dst");
+        try (SocketChannel socket = AgentClient.connect(AgentProtocol.socket(h.clientHome))) {
+            AgentProtocol.write(AgentClient.output(socket), AgentProtocol.REQUEST, new AgentProtocol.Request(AgentProtocol.VERSION,
+                    AgentProtocol.build(), work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M", "-q"),
+                    env).encode());
+            await().atMost(Duration.ofSeconds(30)).until(() -> receiving(dst, "big.bin"));
+
+            agent.stopRuns("the farsync agent was stopped");
+
+            StringBuilder err = new StringBuilder();
+            int code = Integer.MIN_VALUE;
+            for (AgentProtocol.Frame f = AgentProtocol.read(AgentClient.input(socket)); ; f = AgentProtocol.read(AgentClient.input(socket))) {
+                if (f.type() == AgentProtocol.ERR) {
+                    err.append(f.text());
+                } else if (f.type() == AgentProtocol.EXIT) {
+                    code = f.number();
+                    break;
+                }
+            }
+            assertThat(code).isNotZero();
+            assertThat(err.toString()).contains("the farsync agent was stopped");
+        }
+        serving.get();
+        assertThat(Files.exists(dst.resolve("big.bin"))).isFalse();
+        assertThat(Files.exists(AgentProtocol.socket(h.clientHome))).isFalse();
     }
 
     @Test
