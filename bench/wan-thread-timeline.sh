@@ -11,10 +11,13 @@
 # (wall s, goodput, first and last second with data flowing). Needs what bench/wan.sh needs.
 # --agent: the syncs go through `farsync agent` in host A (started, then warmed by one sync of
 # another tree, before the runs); its threads are sampled as the client's.
+# CLIENT_LOG_LEVEL=WARN: the client (and agent) without the DEBUG timeline (no phases then).
+# --alternate (with --agent): odd runs in the command's own JVM (FARSYNC_AGENT=off), even runs
+# through the agent: an A/B in one invocation, with no deletions between the runs.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
-DELAY=50 LOSS=1 RATE=500 FILES=10000 FILE_KB=50 BIN=$HERE/bin/farsync RUNS=1 AGENT=0
+DELAY=50 LOSS=1 RATE=500 FILES=10000 FILE_KB=50 BIN=$HERE/bin/farsync RUNS=1 AGENT=0 ALTERNATE=0
 OUT=$HERE/bench/results/timeline-$(date -u +%Y%m%dT%H%M)
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -27,6 +30,7 @@ while [[ $# -gt 0 ]]; do
         --runs) RUNS=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --agent) AGENT=1; shift ;;
+        --alternate) ALTERNATE=1; shift ;;
         *) sed -n '2,11p' "$0"; exit 2 ;;
     esac
 done
@@ -57,10 +61,10 @@ FARSYNC_HOME=$W/homeB FARSYNC_LOG_LEVEL=DEBUG "$WAN" exec b "$BIN" server --list
 echo $! >"$W/server.pid"
 for _ in $(seq 100); do grep -q listening "$OUT/server.log" && break; sleep 0.1; done
 if ((AGENT)); then
-    FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" agent start --idle-timeout 30m >&2
+    FARSYNC_LOG_LEVEL=${CLIENT_LOG_LEVEL:-DEBUG} FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" agent start --idle-timeout 30m >&2
     AGENT_PID=$(FARSYNC_HOME=$W/homeA "$BIN" agent status | sed -n 's/^agent: pid \([0-9]*\).*/\1/p')
     [[ -d $W/warm ]] || python3 "$HERE/bench/lib/wantree.py" "$W/warm" 200 100 >/dev/null
-    FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$W/warm" 10.77.2.2:/warm -q 2>"$OUT/warm.client.log"
+    FARSYNC_LOG_LEVEL=${CLIENT_LOG_LEVEL:-DEBUG} FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$W/warm" 10.77.2.2:/warm -q 2>"$OUT/warm.client.log"
 fi
 # CPU seconds of the link emulator (the processes in the router's namespace): it shares the cores
 emulator_cpu() {
@@ -78,11 +82,14 @@ for run in $(seq "$RUNS"); do
     inodes_settle
     sync; sleep 1
     emu0=$(emulator_cpu)
+    own=$( ((ALTERNATE && run % 2 == 1)) && echo off || echo on)
+    sampled=$( [[ $own == on ]] && echo "${AGENT_PID:-}" || true)
+    echo "run $run: $( [[ -n $sampled ]] && echo "through the agent" || echo "in its own JVM")" >>"$OUT/summary.txt"
     t0=$(date +%s.%N)
-    FARSYNC_LOG_LEVEL=DEBUG FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$DATA" 10.77.2.2:/dst -q \
+    FARSYNC_AGENT=$own FARSYNC_LOG_LEVEL=${CLIENT_LOG_LEVEL:-DEBUG} FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$DATA" 10.77.2.2:/dst -q \
         --stats-json "$OUT/run-$run.stats.json" 2>"$OUT/run-$run.client.log" &
     client=$!
-    SAMPLE_CLIENT_PID=${AGENT_PID:-} python3 "$HERE/bench/timeline_sampler.py" "$(cat "$W/server.pid")" "$client" "$NS-b0" "$OUT/run-$run" "$t0" &
+    SAMPLE_CLIENT_PID=$sampled python3 "$HERE/bench/timeline_sampler.py" "$(cat "$W/server.pid")" "$client" "$NS-b0" "$OUT/run-$run" "$t0" &
     sampler=$!
     wait "$client"; t1=$(date +%s.%N); wait "$sampler"
     echo "link emulator: $(echo "$(emulator_cpu) - $emu0" | bc -l) CPU s" >>"$OUT/run-$run.threads.tsv"

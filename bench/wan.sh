@@ -54,6 +54,7 @@ else
     head -c $((FILE_MB * 1024 * 1024)) /dev/urandom > "$W/data/big.bin"
 fi
 ((WARM)) && python3 "$HERE/bench/lib/wantree.py" "$W/warm" 200 100 >/dev/null
+sync    # the new data's writeback is done before anything is timed (it competed with the first row for the cores)
 PAYLOAD=$(du -sb --apparent-size "$W/data" | cut -f1)
 NFILES=$(find "$W/data" -type f | wc -l)
 
@@ -118,6 +119,7 @@ for tool in ${TOOLS//,/ }; do
             read -r secs bytes ok < <(timed "$W/rootB/dst" /usr/bin/time -f "%U %S" -o "$W/client.time" \
                 env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" 10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
             read -r cu cs < <(tail -1 "$W/client.time" 2>/dev/null || echo "0 0") || true   # time's last line: "user sys"
+            ((AGENT)) && FARSYNC_HOME=$W/homeA "$FARSYNC" agent status >"$W/agent-status.txt" 2>&1
             echo "farsync${MODE}: wall $secs s, CPU s client $(echo "$cu + $cs" | bc) ($cu + $cs)$( ((AGENT)) && echo ", agent $(echo "$(agent_cpu) - $acpu0" | bc -l | xargs printf %.2f)"), server $(echo "$(server_cpu) - $cpu0" | bc -l | xargs printf %.2f)" | tee -a "$W/cpu.txt" >&2
             extra=$(python3 -c "import json;d=json.load(open('$W/farsync.json'));print('retx %.2f%%, wire/payload %.3f, exit %d' % (100*d['retransmitted_bytes']/max(1,d['bytes_transferred']), d['wire_bytes']/max(1,d['bytes_transferred']), d['exit_code']))" 2>/dev/null || echo "no stats")
             [[ $ok == 1 ]] && diff -rq "$W/data" "$W/rootB/dst" >/dev/null || { [[ $ok == 1 ]] && extra="$extra, TREES DIFFER"; }

@@ -209,9 +209,9 @@ final class AgentProtocol {
 
     /**
      * What a run inherits from its process that the agent cannot take from its client's: the
-     * umask, group and supplementary groups (files are made with the agent's), the mount, network
-     * and user namespaces (a client in a container or `ip netns exec` sees other files and
-     * networks), and the encoding of file names and of output (fixed when a JVM starts). An
+     * umask, group and supplementary groups (files are made with the agent's), the root directory
+     * and the network and user namespaces (a client in a container sees other files, one in
+     * another network namespace other networks), and the encoding of file names and of output (fixed when a JVM starts). An
      * attribute that cannot be read is "unknown" on both sides alike.
      */
     static Map<String, String> process() {
@@ -227,7 +227,14 @@ final class AgentProtocol {
         } catch (IOException | RuntimeException e) {
             p.put("umask", "unknown");
         }
-        for (String ns : List.of("mnt", "net", "user")) {
+        // the file system as the process sees it: its root directory (a container's differs; the
+        // mount namespace of each `ip netns exec` is new, and its root the same)
+        try {
+            p.put("root directory", Files.getAttribute(Path.of("/"), "unix:dev") + ":" + Files.getAttribute(Path.of("/"), "unix:ino"));
+        } catch (IOException | RuntimeException e) {
+            p.put("root directory", "unknown");
+        }
+        for (String ns : List.of("net", "user")) {
             try {
                 p.put(ns + " namespace", Files.readSymbolicLink(Path.of("/proc/self/ns", ns)).toString());
             } catch (IOException | RuntimeException e) {

@@ -8,10 +8,15 @@ import java.nio.file.Path;
  */
 sealed interface Location {
 
-    record Local(Path path) implements Location {
+    /** A local path; {@code shown} is how the user wrote it (relative to the agent's client, say), for messages. */
+    record Local(Path path, String shown) implements Location {
+        Local(Path path) {
+            this(path, path.toString());
+        }
+
         @Override
         public String toString() {
-            return path.toString();
+            return shown;
         }
     }
 
@@ -31,7 +36,7 @@ sealed interface Location {
         int colon = arg.indexOf(':');
         int slash = arg.indexOf('/');
         if (colon <= 0 || (slash >= 0 && slash < colon)) {
-            return new Local(cwd == null ? Path.of(arg) : cwd.resolve(arg));
+            return cwd == null ? new Local(Path.of(arg)) : new Local(cwd.resolve(arg), arg);
         }
         String hostPart = arg.substring(0, colon);
         String path = arg.substring(colon + 1);

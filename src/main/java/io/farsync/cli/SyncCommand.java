@@ -310,10 +310,10 @@ final class SyncCommand implements Callable<Integer> {
             // "farsync sync FILE DST", as rsync: FILE's directory is the root and a filter picks FILE,
             // which lands in DST; nothing else there is sent or deleted (--mirror included)
             if (bidi) {
-                throw new FarsyncException(ExitCode.USAGE, "--bidi syncs two directories; SRC " + l.path() + " is a file");
+                throw new FarsyncException(ExitCode.USAGE, "--bidi syncs two directories; SRC " + l + " is a file");
             }
             Path file = l.path().toAbsolutePath().normalize();
-            options = SingleFileSource.options(file, l.path().toString(), "", options);
+            options = SingleFileSource.options(file, l.toString(), "", options);
             src = new Location.Local(file.getParent());
             singleFile = true;
         }

@@ -173,7 +173,7 @@ class AgentTest {
         AgentProtocol.Request mine = new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(), work.toString(),
                 process, false, List.of("sync", "src", "dst"), env);
         assertThat(agent.refusal(mine)).isNull();
-        assertThat(process).containsKeys("umask", "gid", "groups", "mnt namespace", "net namespace", "user namespace",
+        assertThat(process).containsKeys("umask", "gid", "groups", "root directory", "net namespace", "user namespace",
                 "sun.jnu.encoding", "file.encoding");
         assertThat(agent.refusal(new AgentProtocol.Request(AgentProtocol.VERSION, "/elsewhere/farsync.jar 1 2", work.toString(),
                 process, false, mine.args(), env))).startsWith("client is another farsync build");
