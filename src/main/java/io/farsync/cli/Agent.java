@@ -60,6 +60,8 @@ final class Agent implements AutoCloseable {
     /** Environment variables the agent's JVM has fixed: a client whose values differ runs itself. */
     static final List<String> PROCESS_SETTINGS = List.of("FARSYNC_LOG_LEVEL", "FARSYNC_SSH_LOG_LEVEL",
             "FARSYNC_LOG_FORMAT", "FARSYNC_JAVA_OPTS", "FARSYNC_JIT");
+    /** How long without commands before the agent gives back its heap (one full collection). */
+    private static final Duration IDLE_GC_AFTER = Duration.ofSeconds(10);
     /** How long a stopping agent (SIGTERM) waits for its aborted runs to wind down. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
@@ -79,6 +81,8 @@ final class Agent implements AutoCloseable {
     private final AtomicLong declined = new AtomicLong();
     private volatile String lastDecline;
     private volatile long idleSince = System.nanoTime();
+    /** The idle period the last idle collection was for (its {@link #idleSince}). */
+    private long collectedFor = idleSince;
     /** Connection threads, joined before the agent ends. */
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** The runs in progress, cancelled when the agent is stopped by a signal. */
@@ -235,9 +239,19 @@ final class Agent implements AutoCloseable {
     }
 
     private void stopIfIdle() {
-        if (running.get() == 0 && System.nanoTime() - idleSince > idleTimeout.toNanos()) {
+        if (running.get() != 0) {
+            return;
+        }
+        long idle = System.nanoTime() - idleSince;
+        if (idle > idleTimeout.toNanos()) {
             log.info("agent: idle for {} s, stopping", idleTimeout.toSeconds());
             close();
+        } else if (idle > IDLE_GC_AFTER.toNanos() && collectedFor != idleSince) {
+            // A resident JVM keeps the heap its biggest sync grew (an idle agent held ~800 MB after
+            // a 500 MB local sync; G1's periodic collection did not run): one full collection once
+            // the commands stopped shrinks the heap back (G1's MaxHeapFreeRatio) while no one waits.
+            collectedFor = idleSince;
+            System.gc();
         }
     }
 
