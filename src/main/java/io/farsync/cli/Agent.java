@@ -194,6 +194,7 @@ final class Agent implements AutoCloseable {
      * as a client's Ctrl-C would (their clients hear why), waited for a while.
      */
     void stopRuns(String reason) {
+        log.info("agent: stopping ({}), {} command(s) running", reason, running.get());
         close();
         runs.forEach(r -> r.cancel(reason));
         long deadline = System.nanoTime() + STOP_GRACE.toNanos();

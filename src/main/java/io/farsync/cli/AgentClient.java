@@ -92,10 +92,13 @@ final class AgentClient {
                 return null;   // DECLINE: run here
             }
             CountDownLatch over = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
             Thread cancel = new Thread(() -> {
                 if (over.getCount() == 0) {
                     return;   // an ordinary exit after the run
                 }
+                // a command ended by a signal prints nothing more, as one without the agent
+                cancelled.set(true);
                 try {
                     synchronized (toAgent) {
                         AgentProtocol.write(toAgent, AgentProtocol.CANCEL, new byte[0]);
@@ -107,7 +110,7 @@ final class AgentClient {
             }, "farsync-agent-cancel");
             Runtime.getRuntime().addShutdownHook(cancel);
             try {
-                return copyUntilExit(fromAgent, out, err, AgentProtocol.log(home));
+                return copyUntilExit(fromAgent, out, err, AgentProtocol.log(home), cancelled);
             } finally {
                 over.countDown();
                 try {
@@ -151,7 +154,8 @@ final class AgentClient {
      * Copies the run's output until its exit status; the agent gone before it is an error of its
      * own. Null: the command handed itself back before it printed anything (continuous mode, ...).
      */
-    private static Integer copyUntilExit(InputStream fromAgent, PrintStream out, PrintStream err, Path log) {
+    private static Integer copyUntilExit(InputStream fromAgent, PrintStream out, PrintStream err, Path log,
+            java.util.concurrent.atomic.AtomicBoolean cancelled) {
         boolean printed = false;
         while (true) {
             AgentProtocol.Frame f;
@@ -160,14 +164,18 @@ final class AgentClient {
                 switch (f.type()) {
                     case AgentProtocol.OUT -> {
                         printed = true;
-                        out.write(f.payload());
-                        out.flush();
+                        if (!cancelled.get()) {
+                            out.write(f.payload());
+                            out.flush();
+                        }
                     }
                     case AgentProtocol.ERR -> {
                         printed = true;
-                        out.flush();
-                        err.write(f.payload());
-                        err.flush();
+                        if (!cancelled.get()) {
+                            out.flush();
+                            err.write(f.payload());
+                            err.flush();
+                        }
                     }
                     case AgentProtocol.DECLINE -> {
                         if (printed) {
@@ -184,7 +192,9 @@ final class AgentClient {
                 }
             } catch (IOException e) {
                 out.flush();
-                err.println("farsync: the agent ended during the run (" + e.getMessage() + "); its log: " + log);
+                if (!cancelled.get()) {
+                    err.println("farsync: the agent ended during the run (" + e.getMessage() + "); its log: " + log);
+                }
                 return io.farsync.common.ExitCode.INTERNAL.code();
             }
         }

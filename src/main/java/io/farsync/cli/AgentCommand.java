@@ -80,6 +80,12 @@ final class AgentCommand implements Runnable {
             Process agent = builder.start();
             if (!readyWithin(agent, START_WAIT)) {
                 agent.destroy();
+                String other = statusWithin(Duration.ofSeconds(3));
+                if (other != null) {
+                    // another start won the race: an agent runs, as asked
+                    context.out().println(other);
+                    return ExitCode.OK.code();
+                }
                 throw new FarsyncException(ExitCode.INTERNAL, "the agent did not start; its log: " + log);
             }
             context.out().println("farsync: agent started (pid " + agent.pid() + ", socket " + socket() + ", log " + log
@@ -88,6 +94,22 @@ final class AgentCommand implements Runnable {
         } catch (IOException e) {
             throw new FarsyncException(ExitCode.INTERNAL, "cannot start the agent: " + e.getMessage(), e);
         }
+    }
+
+    /** The running agent's status, asked again for up to {@code wait} (one that is starting binds its socket last). */
+    private String statusWithin(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        String status = AgentClient.ask(socket(), AgentProtocol.STATUS);
+        while (status == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            status = AgentClient.ask(socket(), AgentProtocol.STATUS);
+        }
+        return status;
     }
 
     /** True once the agent printed its ready line; false if it ended (or printed nothing) first, or took too long. */

@@ -81,7 +81,8 @@ public final class Main implements Runnable {
     }
 
     /** Runs one command line in {@code context}; never calls System.exit. */
-    static int run(String[] args, Context context) {
+    static int run(String[] commandLine, Context context) {
+        String[] args = context.cwd() == null ? commandLine : atFilesIn(commandLine, context.cwd());
         PrintStream out = context.out();
         PrintStream err = context.err();
         CommandLine cli = new CommandLine(new Main(context));
@@ -129,6 +130,30 @@ public final class Main implements Runnable {
             return ExitCode.INTERNAL.code();
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The command line with each relative {@code @FILE} (picocli's argument files) that exists in
+     * {@code cwd} made absolute: picocli reads them from this JVM's directory, which for the agent
+     * is not the command's. A name that is no file there stays as it was (picocli then takes the
+     * argument literally, as it would have).
+     */
+    static String[] atFilesIn(String[] args, Path cwd) {
+        String[] out = args.clone();
+        for (int i = 0; i < out.length && !out[i].equals("--"); i++) {
+            String a = out[i];
+            if (a.length() > 1 && a.startsWith("@")) {
+                try {
+                    Path file = Path.of(a.substring(1));
+                    if (!file.isAbsolute() && java.nio.file.Files.isRegularFile(cwd.resolve(file))) {
+                        out[i] = "@" + cwd.resolve(file);
+                    }
+                } catch (RuntimeException e) {
+                    // not a path: picocli's to judge
+                }
+            }
+        }
+        return out;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

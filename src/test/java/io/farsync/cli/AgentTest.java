@@ -111,6 +111,21 @@ class AgentTest {
     }
 
     @Test
+    void argumentFiles_areReadFromTheCommandsDirectory() throws Exception {
+        Files.writeString(work.resolve("args.txt"), "src\ndst\n");
+        // one of the same name where the agent's JVM runs must not be the one read
+        Path decoy = Path.of("args.txt").toAbsolutePath();
+        assertThat(Files.exists(decoy)).isFalse();
+
+        CliHarness.Result r = viaAgent("sync", "@args.txt");
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Trees.assertSameTree(src, work.resolve("dst"));
+        assertThat(Main.atFilesIn(new String[] {"sync", "@args.txt", "@missing", "@/abs/x", "--", "@args.txt"}, work))
+                .containsExactly("sync", "@" + work.resolve("args.txt"), "@missing", "@/abs/x", "--", "@args.txt");
+    }
+
+    @Test
     void errors_reachTheClientsStderr_withTheirExitStatus() {
         CliHarness.Result missing = viaAgent("sync", "nothing-here", "dst");
         assertThat(missing.exitCode()).isEqualTo(ExitCode.SOURCE_NOT_FOUND.code());
