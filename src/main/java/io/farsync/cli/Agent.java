@@ -194,6 +194,9 @@ final class Agent implements AutoCloseable {
      * as a client's Ctrl-C would (their clients hear why), waited for a while.
      */
     void stopRuns(String reason) {
+        if (closed.get() && runs.isEmpty()) {
+            return;   // stopped already (idle, or 'agent stop'), nothing running
+        }
         log.info("agent: stopping ({}), {} command(s) running", reason, running.get());
         close();
         runs.forEach(r -> r.cancel(reason));
@@ -323,9 +326,15 @@ final class Agent implements AutoCloseable {
             decline(out, refused);
             return;
         }
-        running.incrementAndGet();
         AgentRun run = new AgentRun(connections);
         runs.add(run);
+        if (closed.get()) {
+            // stopping: stopRuns may have looked at the runs before this one was added; nothing ran yet
+            runs.remove(run);
+            decline(out, "the agent is stopping");
+            return;
+        }
+        running.incrementAndGet();
         int code;
         try {
             // from here on the client never runs the command itself; a client gone already stops it here
@@ -340,8 +349,7 @@ final class Agent implements AutoCloseable {
                 Thread cancels = new Thread(() -> readCancel(in, run), Thread.currentThread().getName() + "-cancel");
                 cancels.setDaemon(true);
                 cancels.start();
-                code = Main.run(r.args().toArray(String[]::new), new Main.Context(FarsyncHome.from(r.env()), runOut, runErr,
-                        r.terminal(), r.env(), Path.of(r.cwd()), run));
+                code = runCommand(r, run, runOut, runErr);
             } finally {
                 AgentLog.unbind();
             }
@@ -359,6 +367,21 @@ final class Agent implements AutoCloseable {
         served.incrementAndGet();
         synchronized (out) {
             AgentProtocol.write(out, AgentProtocol.EXIT, AgentProtocol.number(code));
+        }
+    }
+
+    /**
+     * Runs the command; an Error (out of memory) ends this run with exit 70, as it would end the
+     * command's own JVM, and the agent goes on (the run released its session on the way out).
+     */
+    private static int runCommand(AgentProtocol.Request r, AgentRun run, PrintStream out, PrintStream err) {
+        try {
+            return Main.run(r.args().toArray(String[]::new), new Main.Context(FarsyncHome.from(r.env()), out, err,
+                    r.terminal(), r.env(), Path.of(r.cwd()), run));
+        } catch (Error e) {
+            log.error("agent: a command failed", e);
+            err.println("farsync: internal error: " + e);
+            return ExitCode.INTERNAL.code();
         }
     }
 

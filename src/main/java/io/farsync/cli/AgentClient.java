@@ -25,6 +25,8 @@ import jdk.net.ExtendedSocketOptions;
 final class AgentClient {
     /** How long a Ctrl-C waits for the agent to end the run (the run's abort is local work). */
     private static final long CANCEL_WAIT_SECONDS = 30;
+    /** The status of a command ended by SIGINT (a shell's 128 + 2), for one stopped before the agent answered. */
+    private static final int INTERRUPTED = 130;
     /** How long the agent may take to take a command or hand it back. */
     static final java.time.Duration FIRST_ANSWER = java.time.Duration.ofSeconds(5);
 
@@ -78,19 +80,8 @@ final class AgentClient {
             Map<String, String> process = new java.util.LinkedHashMap<>(AgentProtocol.process());
             process.putAll(AgentProtocol.output());
             AgentProtocol.Request request = new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(),
-                    cwd.toString(), process, terminal, Arrays.asList(args), farsyncVariables(env));
-            AgentProtocol.write(toAgent, AgentProtocol.REQUEST, request.encode());
-            // an agent that is stopped (Ctrl-Z) or hung is not waited for: the command runs here
-            Thread watchdog = closeUnlessAnswered(channel);
-            AgentProtocol.Frame first;
-            try {
-                first = AgentProtocol.read(fromAgent);
-            } finally {
-                watchdog.interrupt();
-            }
-            if (first.type() != AgentProtocol.ACCEPTED) {
-                return null;   // DECLINE: run here
-            }
+                    cwd.toString(), process, terminal, Arrays.asList(args), farsyncVariables(env, cwd));
+            // from the request on, a Ctrl-C waits for the agent to stop what it may have started
             CountDownLatch over = new CountDownLatch(1);
             java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
             Thread cancel = new Thread(() -> {
@@ -110,7 +101,17 @@ final class AgentClient {
             }, "farsync-agent-cancel");
             Runtime.getRuntime().addShutdownHook(cancel);
             try {
-                return copyUntilExit(fromAgent, out, err, AgentProtocol.log(home), cancelled);
+                AgentProtocol.write(toAgent, AgentProtocol.REQUEST, request.encode());
+                // an agent that is stopped (Ctrl-Z) or hung is not waited for: the command runs here
+                if (!firstAnswer(channel, fromAgent)) {
+                    // DECLINE, or no answer: run here, unless the command is being stopped
+                    return cancelled.get() ? Integer.valueOf(INTERRUPTED) : null;
+                }
+                Integer code = copyUntilExit(fromAgent, out, err, AgentProtocol.log(home), cancelled);
+                if (code == null && cancelled.get()) {
+                    return INTERRUPTED;   // handed back, but the command is being stopped: not run here
+                }
+                return code;
             } finally {
                 over.countDown();
                 try {
@@ -124,12 +125,41 @@ final class AgentClient {
         }
     }
 
-    /** Closes {@code channel} if not interrupted within {@link #FIRST_ANSWER}: a read of the answer then fails. */
-    private static Thread closeUnlessAnswered(SocketChannel channel) {
+    /**
+     * True if the agent took the command (ACCEPTED); false if it handed it back, or did not answer
+     * within {@link #FIRST_ANSWER} (the channel is then closed: a late ACCEPTED finds no client,
+     * and the agent stops the run it began at once).
+     */
+    private static boolean firstAnswer(SocketChannel channel, InputStream fromAgent) throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean decided = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = closeUnless(decided, channel);
+        try {
+            AgentProtocol.Frame first = AgentProtocol.read(fromAgent);
+            if (!decided.compareAndSet(false, true)) {
+                return false;   // the watchdog won: the channel is closed
+            }
+            return first.type() == AgentProtocol.ACCEPTED;
+        } catch (IOException e) {
+            if (decided.compareAndSet(false, true)) {
+                throw e;
+            }
+            return false;
+        } finally {
+            watchdog.interrupt();
+        }
+    }
+
+    /**
+     * Closes {@code channel} after {@link #FIRST_ANSWER} unless {@code decided} was set first (the
+     * one flag decides between the answer and the timeout): a read of the answer then fails.
+     */
+    private static Thread closeUnless(java.util.concurrent.atomic.AtomicBoolean decided, SocketChannel channel) {
         Thread watchdog = new Thread(() -> {
             try {
                 Thread.sleep(FIRST_ANSWER.toMillis());
-                closeQuietly(channel);
+                if (decided.compareAndSet(false, true)) {
+                    closeQuietly(channel);
+                }
             } catch (InterruptedException e) {
                 // answered
             }
@@ -139,14 +169,25 @@ final class AgentClient {
         return watchdog;
     }
 
-    /** The client's environment as far as a sync reads it: FARSYNC_* (tokens and keys in the rest stay here). */
-    private static Map<String, String> farsyncVariables(Map<String, String> env) {
+    /**
+     * The client's environment as far as a sync reads it: FARSYNC_* (tokens and keys in the rest
+     * stay here), a relative FARSYNC_HOME made absolute here, where it is relative to.
+     */
+    private static Map<String, String> farsyncVariables(Map<String, String> env, Path cwd) {
         Map<String, String> mine = new java.util.TreeMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith("FARSYNC_")) {
                 mine.put(k, v);
             }
         });
+        String home = mine.get("FARSYNC_HOME");
+        if (home != null && !home.isBlank()) {
+            try {
+                mine.put("FARSYNC_HOME", cwd.resolve(home).toString());
+            } catch (RuntimeException e) {
+                // not a path: the agent declines it
+            }
+        }
         return mine;
     }
 
@@ -208,9 +249,11 @@ final class AgentClient {
         }
         try (channel) {
             AgentProtocol.write(output(channel), what, new byte[0]);
-            Thread watchdog = closeUnlessAnswered(channel);
+            java.util.concurrent.atomic.AtomicBoolean decided = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread watchdog = closeUnless(decided, channel);
             try {
-                return AgentProtocol.read(input(channel)).text();
+                String answer = AgentProtocol.read(input(channel)).text();
+                return decided.compareAndSet(false, true) ? answer : null;
             } finally {
                 watchdog.interrupt();
             }

@@ -296,7 +296,7 @@ final class SyncRunner {
                     : SessionClient.openWithoutWelcome(target, identity, verifier, mismatch, request, transport, s.aesBits(),
                             CONNECT_TIMEOUT, keep);
             return new Opened(session, embedded, lock, localPath, push, bidi, sessionId, store, scan);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (scan != null) {
                 scan.close();    // before the database closes: the scan reads its records
             }
@@ -349,7 +349,9 @@ final class SyncRunner {
             a = attempt(s, progress);
         }
         // not when another run of this session holds it (SESSION_BUSY): what is there may be that run's
-        if (made != null && a.exit() != ExitCode.OK && a.exit() != ExitCode.PARTIAL && a.exit() != ExitCode.SESSION_BUSY) {
+        // nor after an abort (the client's Ctrl-C): as a run killed by it, it leaves DST as it is
+        if (made != null && a.exit() != ExitCode.OK && a.exit() != ExitCode.PARTIAL && a.exit() != ExitCode.SESSION_BUSY
+                && abortReason == null) {
             removeIfOnlyEmptyDirectories(made);
         }
         MDC.remove(LogContext.SESSION);
@@ -398,6 +400,13 @@ final class SyncRunner {
             Failure f = Failure.of(e);
             exit = f.exit();
             error = f.error();
+        } catch (Error e) {
+            // out of memory, say: in the agent's JVM, which lives on, the session's lock must not stay held
+            if (opened != null) {
+                current = null;
+                opened.close(false, e.toString());
+            }
+            throw e;
         }
         TransportStats stats = null;
         long controlBytes = 0;

@@ -29,7 +29,7 @@ public final class RemoteSession implements AutoCloseable {
     private final Duration rtt;
     /** True if the connection was a kept one. */
     private final boolean reused;
-    /** Set when the connection failed before the server answered the request. */
+    /** Set when the connection failed before the server confirmed the job channel (so never saw the request). */
     private volatile boolean connectionLost;
     /** The connection's SSH bytes before this job: a kept connection's earlier jobs are not this one's. */
     private final long controlBytesBefore;
@@ -176,9 +176,6 @@ public final class RemoteSession implements AutoCloseable {
                 transport.abort(m.message() == null ? "server reported " + m.exit() : m.message());
             }
         } catch (IOException e) {
-            if (!welcome.isDone()) {
-                connectionLost = true;
-            }
             welcome.completeExceptionally(e);
             outcome.completeExceptionally(e);
             transport.abort("control connection to the server lost: " + e.getMessage());
@@ -187,11 +184,12 @@ public final class RemoteSession implements AutoCloseable {
 
     /**
      * The connection failed before the server answered the request: no channel, or none in time
-     * (a refusal, by contrast, is the server's answer). On a kept connection the server then
-     * never saw the job.
+     * (a refusal, by contrast, is the server's answer; and once the channel is confirmed, or this
+     * side aborted, the server may have the job). On a kept connection the server then never saw it.
      */
     private void connectionFailed(FarsyncException e) {
-        if (!welcome.isDone()) {
+        // only while the job channel is not confirmed: once it is, the server has the request
+        if (!welcome.isDone() && channel == null && !ended.get()) {
             connectionLost = true;
         }
         fail(e);

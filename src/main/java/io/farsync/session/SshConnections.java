@@ -16,6 +16,7 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.future.GlobalRequestFuture;
+import org.apache.sshd.common.global.GlobalRequestException;
 import org.apache.sshd.common.util.buffer.Buffer;
 
 /**
@@ -88,8 +89,8 @@ public final class SshConnections implements AutoCloseable {
 
     /**
      * A kept connection for {@code use}, now the caller's; null if there is none. The server's key
-     * is checked again against {@code use}'s verifier (a line removed from known_hosts or replaced
-     * since the connection was made counts), and a connection unused for longer than {@link #RECENT}
+     * is checked again against {@code use}'s verifier, as a new connection's would be (a line
+     * replaced in known_hosts since refuses it; one removed is trusted again on first use), and a connection unused for longer than {@link #RECENT}
      * must answer a keepalive first (a round trip): one that died quietly (a NAT's mapping
      * dropped, a network gone) would otherwise hold the job until the welcome's timeout.
      */
@@ -132,8 +133,16 @@ public final class SshConnections implements AutoCloseable {
             request.putString(KEEPALIVE);
             request.putBoolean(true);
             GlobalRequestFuture answer = h.session().request(request, KEEPALIVE, null);
-            // any answer will do (sshd and OpenSSH refuse this request): the peer is there
-            return answer.await(Math.max(PROBE_MIN.toMillis(), 4 * h.rtt().toMillis()));
+            if (!answer.await(Math.max(PROBE_MIN.toMillis(), 4 * h.rtt().toMillis()))) {
+                return false;
+            }
+            // an answer, yes or no (sshd and OpenSSH refuse this request), says the peer is there;
+            // the session closing also completes the future
+            Throwable e = answer.getException();
+            return (e == null || e instanceof GlobalRequestException) && h.session().isOpen();
+        } catch (java.io.InterruptedIOException e) {
+            Thread.currentThread().interrupt();   // the job is being stopped: its caller sees the interrupt
+            return false;
         } catch (IOException | RuntimeException e) {
             return false;
         }
