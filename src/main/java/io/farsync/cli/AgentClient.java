@@ -84,6 +84,7 @@ final class AgentClient {
             // from the request on, a Ctrl-C waits for the agent to stop what it may have started
             CountDownLatch over = new CountDownLatch(1);
             java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean requested = new java.util.concurrent.atomic.AtomicBoolean();
             Thread cancel = new Thread(() -> {
                 if (over.getCount() == 0) {
                     return;   // an ordinary exit after the run
@@ -92,7 +93,9 @@ final class AgentClient {
                 cancelled.set(true);
                 try {
                     synchronized (toAgent) {
-                        AgentProtocol.write(toAgent, AgentProtocol.CANCEL, new byte[0]);
+                        if (requested.get()) {
+                            AgentProtocol.write(toAgent, AgentProtocol.CANCEL, new byte[0]);
+                        }
                     }
                     over.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
                 } catch (IOException | InterruptedException e) {
@@ -101,7 +104,13 @@ final class AgentClient {
             }, "farsync-agent-cancel");
             Runtime.getRuntime().addShutdownHook(cancel);
             try {
-                AgentProtocol.write(toAgent, AgentProtocol.REQUEST, request.encode());
+                synchronized (toAgent) {
+                    if (cancelled.get()) {
+                        return INTERRUPTED;   // a signal before anything was asked of the agent
+                    }
+                    AgentProtocol.write(toAgent, AgentProtocol.REQUEST, request.encode());
+                    requested.set(true);
+                }
                 // an agent that is stopped (Ctrl-Z) or hung is not waited for: the command runs here
                 if (!firstAnswer(channel, fromAgent)) {
                     // DECLINE, or no answer: run here, unless the command is being stopped
@@ -112,6 +121,11 @@ final class AgentClient {
                     return INTERRUPTED;   // handed back, but the command is being stopped: not run here
                 }
                 return code;
+            } catch (IOException e) {
+                if (cancelled.get()) {
+                    return INTERRUPTED;   // never run here while the command is being stopped
+                }
+                throw e;
             } finally {
                 over.countDown();
                 try {
