@@ -79,7 +79,7 @@ for run in $(seq "$RUNS"); do
     # file creations dearer (bench/lib/inode-settle.sh)
     mkdir -p "$W/trash"; [[ -d $W/rootB/dst ]] && mv "$W/rootB/dst" "$W/trash/dst-$run"
     rm -rf "$W/homeA/snapshots" "$W/homeB/server/snapshots"
-    inodes_settle
+    inodes_settle 361    # the previous invocation's runs were deleted at its exit (bench/wan.sh says why 361)
     sync; sleep 1
     emu0=$(emulator_cpu)
     own=$( ((ALTERNATE && run % 2 == 1)) && echo off || echo on)

@@ -43,6 +43,12 @@ while [[ $# -gt 0 ]]; do
 done
 ((FILE_MB > 0 || FILES > 0)) || FILE_MB=1024
 W=${BENCH_DIR:-/tmp/farsync-wan-bench}
+# Many small files are created where the previous invocation's were deleted (this script deletes
+# its whole directory first): those rows wait out ext4's 360 s window (bench/lib/inode-settle.sh).
+# Back to back at 61 s, the 10,000-file rows were bound by the server's file creation: ~1 s slower,
+# and a sync that started 0.9 s sooner did not end sooner (docs/PERFORMANCE.md, session 14).
+SETTLE=61
+((FILES > 0)) && SETTLE=361
 . "$HERE/bench/lib/inode-settle.sh"
 delete_tree "$W"; mkdir -p "$W/data" "$W/homeA" "$W/homeB" "$W/rootB"
 "$FARSYNC" --version >/dev/null    # build outside the timing
@@ -114,7 +120,7 @@ rows=()
 for tool in ${TOOLS//,/ }; do
     case $tool in
         farsync)
-            delete_tree "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"; inodes_settle
+            delete_tree "$W/rootB/dst" "$W/homeA/snapshots" "$W/homeB/server/snapshots"; inodes_settle "$SETTLE"
             cpu0=$(server_cpu); acpu0=$(agent_cpu); rm -f "$W/client.time"
             read -r secs bytes ok < <(timed "$W/rootB/dst" /usr/bin/time -f "%U %S" -o "$W/client.time" \
                 env FARSYNC_HOME="$W/homeA" "$FARSYNC" sync "$W/data" 10.77.2.2:/dst -q --stats-json "$W/farsync.json" $FARSYNC_ARGS)
@@ -128,7 +134,7 @@ for tool in ${TOOLS//,/ }; do
             cc=${tool#rsync-}
             "$WAN" exec a sysctl -qw net.ipv4.tcp_congestion_control="$cc"
             "$WAN" exec b sysctl -qw net.ipv4.tcp_congestion_control="$cc"
-            delete_tree "$W/rsync-dst"; inodes_settle
+            delete_tree "$W/rsync-dst"; inodes_settle "$SETTLE"
             read -r secs bytes ok < <(timed "$W/rsync-dst" rsync -a -e "$SSH" "$W/data/" "root@10.77.2.2:$W/rsync-dst/")
             extra="tcp $cc"; label="rsync -a over ssh" ;;
         *) echo "unknown tool $tool" >&2; exit 2 ;;
