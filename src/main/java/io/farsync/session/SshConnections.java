@@ -90,9 +90,10 @@ public final class SshConnections implements AutoCloseable {
     /**
      * A kept connection for {@code use}, now the caller's; null if there is none. The server's key
      * is checked again against {@code use}'s verifier, as a new connection's would be (a line
-     * replaced in known_hosts since refuses it; one removed is trusted again on first use), and a connection unused for longer than {@link #RECENT}
-     * must answer a keepalive first (a round trip): one that died quietly (a NAT's mapping
-     * dropped, a network gone) would otherwise hold the job until the welcome's timeout.
+     * replaced in known_hosts since refuses it; one removed is trusted again on first use), and a
+     * connection unused for longer than {@link #RECENT} must answer a keepalive first (a round
+     * trip): one that died quietly (a NAT's mapping dropped, a network gone) would otherwise hold
+     * the job until the welcome's timeout.
      */
     Held take(Use use) {
         while (!use.fresh()) {
@@ -111,6 +112,9 @@ public final class SshConnections implements AutoCloseable {
                 return h;
             }
             h.close();
+            if (Thread.currentThread().isInterrupted()) {
+                return null;   // the job is being stopped: not the next kept one's probe too
+            }
         }
         return null;
     }
