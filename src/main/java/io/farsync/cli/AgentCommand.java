@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code farsync agent start|stop|status|run}: the resident JVM that runs syncs for the command ({@link Agent}). */
-@Command(name = "agent", description = "Keep a resident farsync process that runs 'farsync sync' commands: each starts"
-        + " in tens of milliseconds and reuses the SSH connections of earlier runs (as the Gradle daemon, or OpenSSH's"
+@Command(name = "agent", description = "Keep a resident farsync process that runs 'farsync sync' commands: a command then starts"
+        + " in ~0.15 s and reuses the SSH connections of earlier runs (as the Gradle daemon, or OpenSSH's"
         + " ControlPersist). FARSYNC_AGENT=off runs a command without it.")
 final class AgentCommand implements Runnable {
     /** {@code farsync agent status} when none runs, as a script can test. */

@@ -8,7 +8,8 @@ import java.util.Map;
  * The {@code farsync} command's entry point: a {@code sync} goes to the agent when one runs for
  * this farsync home ({@code farsync agent start}; FARSYNC_AGENT=off bypasses it), everything
  * else, and a sync the agent hands back, to {@link Main}. Loads nothing but java.base before it
- * knows: the agent's point is a client that starts in tens of milliseconds.
+ * knows: the agent's point is a client that starts in a tenth of a second or so (a JVM that
+ * loads ~900 classes, nearly all the JDK's).
  */
 public final class Launcher {
     private Launcher() {
