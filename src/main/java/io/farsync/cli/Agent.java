@@ -2,6 +2,7 @@ package io.farsync.cli;
 
 import io.farsync.common.ExitCode;
 import io.farsync.common.FarsyncException;
+import io.farsync.common.ThreadJoin;
 import io.farsync.session.SshConnections;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,7 +85,7 @@ final class Agent implements AutoCloseable {
     /** The idle period the last idle collection was for (its {@link #idleSince}). */
     private long collectedFor = idleSince;
     /** Connection threads, joined before the agent ends. */
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final ThreadJoin.Workers connectionThreads = new ThreadJoin.Workers();
     /** The runs in progress, cancelled when the agent is stopped by a signal. */
     private final Set<AgentRun> runs = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionNumber = new AtomicInteger();
@@ -171,9 +172,7 @@ final class Agent implements AutoCloseable {
         try {
             while (true) {
                 SocketChannel client = server.accept();
-                Thread t = new Thread(() -> handle(client), "farsync-agent-run-" + connectionNumber.incrementAndGet());
-                threads.add(t);
-                t.start();
+                connectionThreads.start("farsync-agent-run-" + connectionNumber.incrementAndGet(), () -> handle(client));
             }
         } catch (ClosedChannelException e) {
             // stopped
@@ -181,9 +180,7 @@ final class Agent implements AutoCloseable {
             log.warn("agent: accept failed: {}", e.toString());
         } finally {
             close();
-            for (Thread t : List.copyOf(threads)) {
-                joinUninterruptibly(t, null);
-            }
+            connectionThreads.awaitAll();   // the running commands finish
             connections.close();
             log.info("agent stopped");
         }
@@ -200,28 +197,7 @@ final class Agent implements AutoCloseable {
         log.info("agent: stopping ({}), {} command(s) running", reason, running.get());
         close();
         runs.forEach(r -> r.cancel(reason));
-        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
-        for (Thread t : List.copyOf(threads)) {
-            joinUninterruptibly(t, deadline);
-        }
-    }
-
-    private static void joinUninterruptibly(Thread t, Long deadline) {
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                long left = deadline == null ? 0 : TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (deadline != null && left <= 0) {
-                    break;
-                }
-                t.join(left);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        connectionThreads.awaitAll(STOP_GRACE, log);
     }
 
     /** Stops listening (runs in progress finish) and removes the socket; once. */
@@ -283,8 +259,6 @@ final class Agent implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // a client that went away or sent garbage: its connection ends, the agent goes on
             log.debug("agent: client connection: {}", e.toString());
-        } finally {
-            threads.remove(Thread.currentThread());
         }
     }
 

@@ -46,6 +46,22 @@ public final class ThreadJoin {
         public void awaitAll(Duration grace, Logger log) {
             all(running, grace, log);
         }
+
+        /**
+         * Waits, however long it takes, until the workers running now have ended (a component
+         * that lets its work finish rather than stop it). Returns early, with the interrupt flag
+         * set, if the caller is interrupted.
+         */
+        public void awaitAll() {
+            for (Thread t : List.copyOf(running)) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**

@@ -88,9 +88,9 @@ public final class SessionClient {
     /**
      * As {@link #openWithoutWelcome}, on a connection kept from an earlier job when {@code keep} has
      * one (no connect, key exchange or login: the job channel opens at once), and keeping this
-     * one for the next job when the job ends well. A job on a kept connection that the server
-     * never accepted is {@link RemoteSession#keptAndNeverWelcomed}: the caller may run it again
-     * with {@code keep} null.
+     * one for the next job when the job ends well. A job whose kept connection failed before the
+     * server answered is {@link RemoteSession#keptConnectionFailed}: the caller may run it again
+     * on a new connection ({@link SshConnections.Use#fresh}).
      */
     public static RemoteSession openWithoutWelcome(Target target, KeyPair identity, ServerKeyVerifier verifier,
             AtomicReference<HostKeyTrust.Mismatch> mismatch, SessionRequest request, TransportConfig transportConfig,
@@ -144,7 +144,7 @@ public final class SessionClient {
             AuthFuture login = session.auth();
             SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
             try {
-                job.complete(ControlChannel.encode(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())).withRtt(rtt)));
+                job.complete(jobRequest(request, keys, rtt));
             } catch (IOException | RuntimeException e) {
                 job.completeExceptionally(e);
                 throw e;
@@ -183,6 +183,11 @@ public final class SessionClient {
         }
     }
 
+    /** The request as the job channel's open carries it: with the transport's fresh keys and the RTT measured. */
+    private static byte[] jobRequest(SessionRequest request, SessionKeys keys, Duration rtt) throws IOException {
+        return ControlChannel.encode(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())).withRtt(rtt));
+    }
+
     private static java.util.function.Function<ControlMessage, String> welcomeCheck(Target target, int udpPort) {
         return w -> w.udpPort() == null || w.udpPort() != udpPort
                 ? "server " + target + " has its UDP port at " + w.udpPort() + ", not at its SSH port " + udpPort : null;
@@ -201,8 +206,7 @@ public final class SessionClient {
         UdpTransport udp = null;
         try {
             SessionKeys keys = SessionKeys.generate(RANDOM, keyBits);
-            CompletableFuture<byte[]> job = CompletableFuture.completedFuture(
-                    ControlChannel.encode(request.withKeys(Base64.getEncoder().encodeToString(keys.toBytes())).withRtt(kept.rtt())));
+            CompletableFuture<byte[]> job = CompletableFuture.completedFuture(jobRequest(request, keys, kept.rtt()));
             Opening opening = Opening.start(kept.session(), job);
             udp = UdpTransport.bind(new InetSocketAddress(0), transportConfig.withInitialRtt(kept.rtt()));
             InetSocketAddress peer = (InetSocketAddress) kept.session().getIoSession().getRemoteAddress();
