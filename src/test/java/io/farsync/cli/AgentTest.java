@@ -213,36 +213,15 @@ class AgentTest {
 
     @Test
     void cancel_stopsTheRunAtOnce_leavesNoPartialFile_andReleasesTheSession() throws Exception {
-        Path big = src.resolve("big.bin");
-        byte[] data = new byte[16 << 20];
-        new Random(SEED + 1).nextBytes(data);
-        Files.write(big, data);
         Path dst = work.resolve("dst");
-
-        try (SocketChannel socket = AgentClient.connect(AgentProtocol.socket(h.clientHome))) {
-            OutputStream toAgent = AgentClient.output(socket);
-            InputStream fromAgent = AgentClient.input(socket);
-            AgentProtocol.write(toAgent, AgentProtocol.REQUEST, new AgentProtocol.Request(AgentProtocol.VERSION, AgentProtocol.build(),
-                    work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M", "-q"), env).encode());
-            // 16 MiB at 8 Mbit/s: ~17 s; cancelled once the big file is arriving
-            await().atMost(Duration.ofSeconds(30)).until(() -> receiving(dst, "big.bin"));
+        try (SocketChannel socket = slowRunUnderWay(1)) {
             long cancelledAt = System.nanoTime();
-            AgentProtocol.write(toAgent, AgentProtocol.CANCEL, new byte[0]);
+            AgentProtocol.write(AgentClient.output(socket), AgentProtocol.CANCEL, new byte[0]);
 
-            StringBuilder err = new StringBuilder();
-            int code;
-            while (true) {
-                AgentProtocol.Frame f = AgentProtocol.read(fromAgent);
-                if (f.type() == AgentProtocol.ERR) {
-                    err.append(f.text());
-                } else if (f.type() == AgentProtocol.EXIT) {
-                    code = f.number();
-                    break;
-                }
-            }
+            Ending end = readUntilExit(socket);
             assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(10));
-            assertThat(code).as(err.toString()).isNotZero();
-            assertThat(err.toString()).contains("farsync: ").contains("interrupted (Ctrl-C or a signal)");
+            assertThat(end.code()).as(end.err()).isNotZero();
+            assertThat(end.err()).contains("farsync: ").contains("interrupted (Ctrl-C or a signal)");
         }
         assertThat(Files.exists(dst.resolve("big.bin"))).as("no partial file under its final name").isFalse();
         // the session's lock is free: the next run completes
@@ -251,18 +230,44 @@ class AgentTest {
         Trees.assertSameTree(src, dst);
     }
 
-    @Test
-    void aClientThatGoesAway_hasItsRunStopped() throws Exception {
+    /**
+     * Starts a sync of src, with a 16 MiB file added, to work/dst at 8 Mbit/s (~17 s) over a
+     * socket of the test's own; returns it once the big file is arriving.
+     */
+    private SocketChannel slowRunUnderWay(long seed) throws Exception {
         byte[] data = new byte[16 << 20];
-        new Random(SEED + 2).nextBytes(data);
+        new Random(SEED + seed).nextBytes(data);
         Files.write(src.resolve("big.bin"), data);
-        Path dst = work.resolve("dst");
-
         SocketChannel socket = AgentClient.connect(AgentProtocol.socket(h.clientHome));
         AgentProtocol.write(AgentClient.output(socket), AgentProtocol.REQUEST, new AgentProtocol.Request(AgentProtocol.VERSION,
-                AgentProtocol.build(), work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M"), env)
-                .encode());
-        await().atMost(Duration.ofSeconds(30)).until(() -> receiving(dst, "big.bin"));
+                AgentProtocol.build(), work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M", "-q"),
+                env).encode());
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiving(work.resolve("dst"), "big.bin"));
+        return socket;
+    }
+
+    /** A run's exit status and its stderr, as its client got them. */
+    private record Ending(int code, String err) {
+    }
+
+    /** Reads a run's frames until its exit status. */
+    private static Ending readUntilExit(SocketChannel socket) throws java.io.IOException {
+        InputStream fromAgent = AgentClient.input(socket);
+        StringBuilder err = new StringBuilder();
+        while (true) {
+            AgentProtocol.Frame f = AgentProtocol.read(fromAgent);
+            if (f.type() == AgentProtocol.ERR) {
+                err.append(f.text());
+            } else if (f.type() == AgentProtocol.EXIT) {
+                return new Ending(f.number(), err.toString());
+            }
+        }
+    }
+
+    @Test
+    void aClientThatGoesAway_hasItsRunStopped() throws Exception {
+        Path dst = work.resolve("dst");
+        SocketChannel socket = slowRunUnderWay(2);
         socket.close();   // as a client killed with SIGKILL
 
         await().atMost(Duration.ofSeconds(15)).until(() -> agent.status().contains("0 running"));
@@ -383,30 +388,13 @@ class AgentTest {
 
     @Test
     void anAgentStoppedBySignal_stopsItsRuns_andTheirClientsHearWhy() throws Exception {
-        byte[] data = new byte[16 << 20];
-        new Random(SEED + 4).nextBytes(data);
-        Files.write(src.resolve("big.bin"), data);
         Path dst = work.resolve("dst");
-        try (SocketChannel socket = AgentClient.connect(AgentProtocol.socket(h.clientHome))) {
-            AgentProtocol.write(AgentClient.output(socket), AgentProtocol.REQUEST, new AgentProtocol.Request(AgentProtocol.VERSION,
-                    AgentProtocol.build(), work.toString(), AgentProtocol.process(), false, List.of("sync", "src", "dst", "--rate", "8M", "-q"),
-                    env).encode());
-            await().atMost(Duration.ofSeconds(30)).until(() -> receiving(dst, "big.bin"));
-
+        try (SocketChannel socket = slowRunUnderWay(4)) {
             agent.stopRuns("the farsync agent was stopped");
 
-            StringBuilder err = new StringBuilder();
-            int code = Integer.MIN_VALUE;
-            for (AgentProtocol.Frame f = AgentProtocol.read(AgentClient.input(socket)); ; f = AgentProtocol.read(AgentClient.input(socket))) {
-                if (f.type() == AgentProtocol.ERR) {
-                    err.append(f.text());
-                } else if (f.type() == AgentProtocol.EXIT) {
-                    code = f.number();
-                    break;
-                }
-            }
-            assertThat(code).isNotZero();
-            assertThat(err.toString()).contains("the farsync agent was stopped");
+            Ending end = readUntilExit(socket);
+            assertThat(end.code()).isNotZero();
+            assertThat(end.err()).contains("the farsync agent was stopped");
         }
         serving.get();
         assertThat(Files.exists(dst.resolve("big.bin"))).isFalse();
