@@ -4,13 +4,14 @@
 # (bench/timeline_sampler.py), with both sides' debug timeline lines ("timeline: ...").
 #
 #   bench/wan-thread-timeline.sh [--delay-ms ONE_WAY] [--loss PCT] [--rate MBIT] [--files N --file-kb K]
-#                         [--bin PATH_TO_bin/farsync] [--runs N] [--out DIR] [--agent]
+#                         [--bin PATH_TO_bin/farsync] [--runs N] [--out DIR] [--agent [--alternate]]
 #
 # Data: the same generator and seed as bench/wan.sh (kept in $BENCH_DIR/data between runs).
 # Per run, OUT/run-K.{timeline,threads}.tsv, client.log, server.log and a one-line summary
 # (wall s, goodput, first and last second with data flowing). Needs what bench/wan.sh needs.
 # --agent: the syncs go through `farsync agent` in host A (started, then warmed by one sync of
-# another tree, before the runs); its threads are sampled as the client's.
+# another tree right before the first run: WARM_FILES x WARM_KB, default 1000 x 50 KB); its threads
+# are sampled as the client's.
 # CLIENT_LOG_LEVEL=WARN: the client (and agent) without the DEBUG timeline (no phases then).
 # --alternate (with --agent): odd runs in the command's own JVM (FARSYNC_AGENT=off), even runs
 # through the agent: an A/B in one invocation, with no deletions between the runs.
@@ -18,6 +19,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 WAN=${WAN:-$HERE/../shared/wan/wan}
 DELAY=50 LOSS=1 RATE=500 FILES=10000 FILE_KB=50 BIN=$HERE/bin/farsync RUNS=1 AGENT=0 ALTERNATE=0
+WARM_FILES=${WARM_FILES:-1000} WARM_KB=${WARM_KB:-50}
 OUT=$HERE/bench/results/timeline-$(date -u +%Y%m%dT%H%M)
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -31,7 +33,7 @@ while [[ $# -gt 0 ]]; do
         --out) OUT=$2; shift 2 ;;
         --agent) AGENT=1; shift ;;
         --alternate) ALTERNATE=1; shift ;;
-        *) sed -n '2,11p' "$0"; exit 2 ;;
+        *) sed -n '2,17p' "$0"; exit 2 ;;
     esac
 done
 W=${BENCH_DIR:-/tmp/farsync-timeline}
@@ -63,9 +65,17 @@ for _ in $(seq 100); do grep -q listening "$OUT/server.log" && break; sleep 0.1;
 if ((AGENT)); then
     FARSYNC_LOG_LEVEL=${CLIENT_LOG_LEVEL:-DEBUG} FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" agent start --idle-timeout 30m >&2
     AGENT_PID=$(FARSYNC_HOME=$W/homeA "$BIN" agent status | sed -n 's/^agent: pid \([0-9]*\).*/\1/p')
-    [[ -d $W/warm ]] || python3 "$HERE/bench/lib/wantree.py" "$W/warm" 200 100 >/dev/null
-    FARSYNC_LOG_LEVEL=${CLIENT_LOG_LEVEL:-DEBUG} FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$W/warm" 10.77.2.2:/warm -q 2>"$OUT/warm.client.log"
+    WARM=$W/warm-$WARM_FILES-$WARM_KB
+    [[ -d $WARM ]] || python3 "$HERE/bench/lib/wantree.py" "$WARM" "$WARM_FILES" "$WARM_KB" >/dev/null
 fi
+# A resident agent and server have done work before: one sync of another tree through the agent,
+# right before the first run (after any wait below, so its kept SSH connection and the path's
+# measured rate are as recent as a user's previous sync a minute before would leave them).
+warm_up() {
+    FARSYNC_LOG_LEVEL=${CLIENT_LOG_LEVEL:-DEBUG} FARSYNC_HOME=$W/homeA "$WAN" exec a "$BIN" sync "$WARM" 10.77.2.2:/warm -q \
+        2>"$OUT/warm.client.log"
+    sync; sleep 1
+}
 # CPU seconds of the link emulator (the processes in the router's namespace): it shares the cores
 emulator_cpu() {
     local total=0 pid
@@ -81,6 +91,7 @@ for run in $(seq "$RUNS"); do
     rm -rf "$W/homeA/snapshots" "$W/homeB/server/snapshots"
     inodes_settle 361    # the previous invocation's runs were deleted at its exit (bench/wan.sh says why 361)
     sync; sleep 1
+    ((AGENT && run == 1)) && warm_up
     emu0=$(emulator_cpu)
     own=$( ((ALTERNATE && run % 2 == 1)) && echo off || echo on)
     sampled=$( [[ $own == on ]] && echo "${AGENT_PID:-}" || true)

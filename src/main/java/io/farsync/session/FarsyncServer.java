@@ -260,6 +260,8 @@ public final class FarsyncServer implements AutoCloseable {
         private ExitCallback exit;
         private String user;
         private String peer;
+        /** The client's IP address (its SSH connection's), for the transport's {@code PathHistory}; null if not IP. */
+        private java.net.InetAddress peerAddress;
         private volatile TransportConnection connection;
 
         @Override
@@ -285,6 +287,7 @@ public final class FarsyncServer implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) {
             user = channel.getSession().getUsername();
             peer = String.valueOf(channel.getSession().getClientAddress());
+            peerAddress = channel.getSession().getClientAddress() instanceof java.net.InetSocketAddress a ? a.getAddress() : null;
             openedWith = channel instanceof ServerJobChannel job ? job : null;
             jobThreads.start(sessionThreadPrefix + sessionCounter.incrementAndGet() + "-" + user, this::run);
         }
@@ -312,7 +315,7 @@ public final class FarsyncServer implements AutoCloseable {
                 SessionKeys keys = validate(request);
                 TransportConfig transport = transportFor(request);
                 job = settings.handler().open(request, user, peer);
-                connection = udp.accept(keys, transport);
+                connection = udp.accept(keys, transport, peerAddress);
                 control.send(ControlMessage.welcome(udp.localPort()));
                 stage = ControlMessage.OUTCOME;
                 job.run(connection);

@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * @param probeDatagramSize    whether to find the datagram size by path MTU probing, from 1200
  *                             bytes up to {@code datagramSize} (see {@code MtuProber}); false:
  *                             always {@code datagramSize} (an explicit {@code --datagram-size})
+ * @param resumeRateBitsPerSecond the rate the path to this peer carried for this process's last
+ *                             connection to it, bits/s, or 0 if none is known (see
+ *                             {@link PathHistory}): the adaptive policies may start from half of
+ *                             it instead of their usual first flight (careful resume, see
+ *                             {@code DelayController})
  */
 public record TransportConfig(
         long rateBitsPerSecond,
@@ -42,7 +47,8 @@ public record TransportConfig(
         RatePolicy policy,
         long minRateBitsPerSecond,
         Duration initialRtt,
-        boolean probeDatagramSize) {
+        boolean probeDatagramSize,
+        long resumeRateBitsPerSecond) {
 
     public static final int MIN_DATAGRAM = 256;
     public static final int MAX_DATAGRAM = 65_000;
@@ -72,6 +78,9 @@ public record TransportConfig(
             throw new IllegalArgumentException("minimum rate (" + minRateBitsPerSecond
                     + " bit/s) exceeds the target rate (" + rateBitsPerSecond + " bit/s)");
         }
+        if (resumeRateBitsPerSecond < 0) {
+            throw new IllegalArgumentException("resume rate (" + resumeRateBitsPerSecond + " bit/s) must not be negative");
+        }
         Objects.requireNonNull(initialRtt, "initialRtt");
         if (initialRtt.isNegative()) {
             throw new IllegalArgumentException("initial RTT (" + initialRtt + ") must not be negative");
@@ -81,7 +90,7 @@ public record TransportConfig(
     /** The settings before the rate-control components existed: policy {@link RatePolicy#FAIR}, no minimum rate. */
     public TransportConfig(long rateBitsPerSecond, int datagramSize, int sendBufferBytes, int receiveWindowBytes,
             Duration idleTimeout) {
-        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0, Duration.ZERO, false);
+        this(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout, RatePolicy.FAIR, 0, Duration.ZERO, false, 0);
     }
 
     /**
@@ -90,45 +99,45 @@ public record TransportConfig(
      */
     public static TransportConfig defaults() {
         return new TransportConfig(1_000_000_000L, 1472, 64 << 20, 64 << 20, Duration.ofSeconds(30),
-                RatePolicy.FAIR, 0, Duration.ZERO, false);
+                RatePolicy.FAIR, 0, Duration.ZERO, false, 0);
     }
 
     /** Sets the target rate; fails if it is below the minimum rate (lower that first, or use {@link #withRates}). */
     public TransportConfig withRate(long bitsPerSecond) {
         return new TransportConfig(bitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     public TransportConfig withMinRate(long bitsPerSecond) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, bitsPerSecond, initialRtt, probeDatagramSize);
+                policy, bitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     /** Sets the minimum and target rates together, so neither order of change trips the check. */
     public TransportConfig withRates(long minBitsPerSecond, long targetBitsPerSecond) {
         return new TransportConfig(targetBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minBitsPerSecond, initialRtt, probeDatagramSize);
+                policy, minBitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     public TransportConfig withPolicy(RatePolicy ratePolicy) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                ratePolicy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
+                ratePolicy, minRateBitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     public TransportConfig withDatagramSize(int size) {
         return new TransportConfig(rateBitsPerSecond, size, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     /** Probes the path MTU, up to {@link #datagramSize()}, instead of using that size from the start. */
     public TransportConfig withDatagramSizeProbing(boolean probe) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt, probe);
+                policy, minRateBitsPerSecond, initialRtt, probe, resumeRateBitsPerSecond);
     }
 
     public TransportConfig withBuffers(int sendBytes, int receiveWindow) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBytes, receiveWindow, idleTimeout,
-                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     /**
@@ -174,12 +183,18 @@ public record TransportConfig(
 
     public TransportConfig withIdleTimeout(Duration timeout) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, timeout,
-                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize);
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize, resumeRateBitsPerSecond);
     }
 
     /** Sets the round-trip time measured before the transport started ({@link Duration#ZERO}: unknown). */
     public TransportConfig withInitialRtt(Duration rtt) {
         return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
-                policy, minRateBitsPerSecond, rtt, probeDatagramSize);
+                policy, minRateBitsPerSecond, rtt, probeDatagramSize, resumeRateBitsPerSecond);
+    }
+
+    /** Sets the rate the path to the peer carried recently, bits/s (0: unknown); see {@link PathHistory}. */
+    public TransportConfig withResumeRate(long bitsPerSecond) {
+        return new TransportConfig(rateBitsPerSecond, datagramSize, sendBufferBytes, receiveWindowBytes, idleTimeout,
+                policy, minRateBitsPerSecond, initialRtt, probeDatagramSize, bitsPerSecond);
     }
 }

@@ -58,6 +58,23 @@ final class UdpConnection implements TransportConnection {
         return fixedPeer != null ? fixedPeer : paths.current();
     }
 
+    /**
+     * Records what this connection measured about its path, for the next connection to the same
+     * peer ({@link PathHistory}); nothing if it did not measure enough or never learned its peer.
+     */
+    void remember(PathHistory history) {
+        lock.lock();
+        try {
+            InetSocketAddress to = peer();
+            long now = System.nanoTime();
+            if (to != null) {
+                history.record(to.getAddress(), core.pathRecord(now), now);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A server's path validation, null for a client. With lock held. */
     PathValidator<InetSocketAddress> paths() {
         return paths;

@@ -3,6 +3,7 @@ package io.farsync.transport;
 import io.farsync.transport.core.Connection;
 import io.farsync.transport.core.PathValidator;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -150,8 +151,18 @@ public final class UdpTransport implements AutoCloseable {
      * size a client asked for), instead of the ones the socket was bound with.
      */
     public TransportConnection accept(SessionKeys keys, TransportConfig connectionConfig) {
+        return accept(keys, connectionConfig, null);
+    }
+
+    /**
+     * As {@link #accept(SessionKeys, TransportConfig)}, for a peer expected to send from
+     * {@code expectedPeer} (its SSH session's address; null if unknown): the connection may resume
+     * the rate this process's last connection to that address measured ({@link PathHistory}).
+     */
+    public TransportConnection accept(SessionKeys keys, TransportConfig connectionConfig, InetAddress expectedPeer) {
         Objects.requireNonNull(connectionConfig, "connectionConfig");
-        return register(Connection.server(connectionConfig, keys, System.nanoTime()), null, connectionConfig);
+        TransportConfig c = resumed(connectionConfig, expectedPeer);
+        return register(Connection.server(c, keys, System.nanoTime()), null, c);
     }
 
     /** Client side: opens a connection to {@code server}, which must have {@link #accept}ed {@code keys}. */
@@ -160,7 +171,14 @@ public final class UdpTransport implements AutoCloseable {
         if (server.isUnresolved()) {
             throw new IllegalArgumentException("server address " + server + " is unresolved");
         }
-        return register(Connection.client(config, keys, System.nanoTime()), server, config);
+        TransportConfig c = resumed(config, server.getAddress());
+        return register(Connection.client(c, keys, System.nanoTime()), server, c);
+    }
+
+    /** {@code c} with the rate the path to {@code peer} recently carried, if {@link PathHistory} knows it. */
+    private static TransportConfig resumed(TransportConfig c, InetAddress peer) {
+        long rate = PathHistory.shared().resumeRate(peer, c.initialRtt().toNanos(), System.nanoTime());
+        return rate > 0 ? c.withResumeRate(rate) : c;
     }
 
     private TransportConnection register(Connection core, InetSocketAddress peer, TransportConfig connectionConfig) {
@@ -212,6 +230,7 @@ public final class UdpTransport implements AutoCloseable {
         }
         closed = true;
         for (UdpConnection c : connections.values()) {
+            c.remember(PathHistory.shared());
             c.abort("transport on port " + port + " closed");
         }
         wakeup();
@@ -355,6 +374,7 @@ public final class UdpTransport implements AutoCloseable {
                 }
                 c.signalWaiters();
                 if (core.isTerminated()) {
+                    c.remember(PathHistory.shared());
                     connections.remove(core.connectionId(), c);
                 }
             } finally {

@@ -67,8 +67,24 @@ public final class Connection {
     private static final int STREAM_ID = 0;
     private static final int CLOSE_SENDS = 3;
     private static final int PROBES_ON_PTO = 2;
-    /** Tail repeats (see {@link SendStream}) start once more than 1 in this many datagrams was lost. */
+    /** Tail repeats (see {@link SendStream}) are on while more than 1 in this many ack-eliciting packets was lost. */
     private static final int TAIL_REPEAT_LOSS_DIVISOR = 200;
+    /**
+     * Tail repeats are also on until this many ack-eliciting packets went out, while the loss rate
+     * cannot yet be told from zero at {@link #TAIL_REPEAT_LOSS_DIVISOR}'s resolution: a session's
+     * first messages (the sync's hello, the destination's lists, the plan) are each a tail, and on
+     * the emulated 100 ms / 1 % link a lost one stalled the start for a probe timeout (three round
+     * trips before any RTT sample: the destination's lists arrived 0.31 s after they were sent
+     * instead of 0.05 s, in one of three runs of bench/wan-thread-timeline.sh). A repeat counts as
+     * retransmitted only once some packet was lost: on a clean path it repairs nothing.
+     */
+    static final int TAIL_REPEAT_YOUNG_PACKETS = 200;
+    /**
+     * Stream bytes a connection must have sent for its delivery rate to describe the path
+     * ({@link #pathRecord}): a flow of mostly control messages (the receiving side of a sync)
+     * measures its own small messages, not the path.
+     */
+    static final long PATH_EVIDENCE_BYTES = 4L << 20;
 
     private enum Phase { OPEN, FLUSHING, DRAINING, TERMINATED }
 
@@ -124,6 +140,8 @@ public final class Connection {
     private long wireBytesSent;
     private long wireBytesReceived;
     private long datagramsSent;
+    /** Ack-eliciting packets sent: the loss rate's denominator (a receiver's ack-only datagrams carry nothing to lose). */
+    private long ackElicitingSent;
     private long datagramsReceived;
     private long datagramsDropped;
     private long streamBytesSent;
@@ -585,7 +603,8 @@ public final class Connection {
         if (streamReady) {
             int room = space - pos;
             int headerMax = Frames.streamHeaderSize(STREAM_ID, VarInt.MAX, room);
-            sendStream.repeatTails(loss.packetsLost() * TAIL_REPEAT_LOSS_DIVISOR > datagramsSent);
+            boolean lossy = loss.packetsLost() * TAIL_REPEAT_LOSS_DIVISOR > ackElicitingSent;
+            sendStream.repeatTails(lossy || ackElicitingSent < TAIL_REPEAT_YOUNG_PACKETS);
             if (room > headerMax && sendStream.next(peerMaxData, room - headerMax)) {
                 streamOffset = sendStream.nextOffset();
                 streamLength = sendStream.nextLength();
@@ -596,7 +615,9 @@ public final class Connection {
                 pos += streamLength;
                 sendStream.onSent();
                 if (sendStream.nextRetransmit()) {
-                    retransmittedBytes += streamLength;
+                    if (!sendStream.nextRepeat() || loss.packetsLost() > 0) {
+                        retransmittedBytes += streamLength;
+                    }
                 } else {
                     streamBytesSent += streamLength;
                 }
@@ -623,6 +644,9 @@ public final class Connection {
         }
         int wireBytes = pos + PacketCodec.OVERHEAD + WIRE_OVERHEAD;
         boolean inFlight = (flags & LossDetector.FLAG_ACK_ELICITING) != 0;
+        if (inFlight) {
+            ackElicitingSent++;
+        }
         long pn = loss.onPacketSent(now, flags, streamOffset, streamLength, inFlight ? wireBytes : 0);
         int n = codec.seal(connectionId, pn, p, pos, out, off);
         if ((flags & LossDetector.FLAG_STREAM) != 0) {
@@ -982,6 +1006,23 @@ public final class Connection {
                 srtt, rtt.hasSample() ? rtt.min() : 0, rate,
                 rateController.queueingDelayNanos(), loss.lostBytes(), window == Long.MAX_VALUE ? 0 : window,
                 loss.bytesInFlight(), mtu.current());
+    }
+
+    /**
+     * What this connection says about its path for a later connection to the same peer: the rate
+     * the peer recently acknowledged, wire bits/s, and the minimum RTT, ns; null if it did not
+     * send enough to measure the path ({@link #PATH_EVIDENCE_BYTES}) or its policy does not tell.
+     */
+    public PathRecord pathRecord(long now) {
+        long rate = rateController.deliveryRateBitsPerSecond(now);
+        if (streamBytesSent < PATH_EVIDENCE_BYTES || rate <= 0 || !rtt.hasSample()) {
+            return null;
+        }
+        return new PathRecord(rate, rtt.min());
+    }
+
+    /** See {@link #pathRecord}. */
+    public record PathRecord(long rateBitsPerSecond, long minRttNanos) {
     }
 
     /** Losses that turned out to be reordering (the packet was acknowledged after all). */

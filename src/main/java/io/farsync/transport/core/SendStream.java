@@ -13,9 +13,9 @@ package io.farsync.transport.core;
  * leaves the stream with nothing new or lost to send (the last of a burst, or a retransmission
  * at the tail) is queued to go once more, behind everything else: repeats only fill time the
  * stream would spend idle, and one is dropped as soon as its range is acknowledged. Both copies
- * are lost only 1 % of the time at 10 % loss. Only on a lossy path ({@link #repeatTails}): on a
- * clean one a repeat is pure overhead, and an application slower than the path (loopback) ends a
- * burst at every write. The same idea as RACK-TLP's tail loss probe
+ * are lost only 1 % of the time at 10 % loss. Only on a lossy path, or while the connection is too
+ * young to tell ({@link #repeatTails}, decided by the connection): on a clean one a repeat is pure
+ * overhead, and an application slower than the path (loopback) ends a burst at every write. The same idea as RACK-TLP's tail loss probe
  * (RFC 8985) sent at once rather than after a timer, and as the probes with data of RFC 9002
  * section 6.2.4.
  */
@@ -169,6 +169,11 @@ final class SendStream {
 
     boolean nextRetransmit() {
         return nextRetransmit;
+    }
+
+    /** Whether the range chosen is a tail repeat (sent before, not known lost). */
+    boolean nextRepeat() {
+        return nextRepeat;
     }
 
     void copy(long offset, byte[] dst, int pos, int len) {

@@ -55,9 +55,10 @@ final class FastRate extends DelayController {
     /**
      * @param share      1 for {@code fair}, {@link #HIGH_FACTOR} for {@code high}
      * @param initialRtt the RTT measured before the transport started, ns (0: unknown)
+     * @param resumeRate the rate the path carried for the last connection to this peer, bits/s (0: unknown)
      */
-    FastRate(Limits limits, int share, long now, long initialRtt) {
-        super(limits, now, initialRtt, share);
+    FastRate(Limits limits, int share, long now, long initialRtt, long resumeRate) {
+        super(limits, now, initialRtt, resumeRate, share);
         this.alpha = (double) share * Math.max(FAIR_ALPHA_BYTES, (long) MIN_ALPHA_DATAGRAMS * limits.maxDatagramWireBytes());
     }
 

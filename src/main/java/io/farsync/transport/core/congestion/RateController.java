@@ -28,10 +28,11 @@ public interface RateController {
     static RateController create(TransportConfig config, int maxDatagramWireBytes, long now) {
         Limits limits = new Limits(config.minRateBitsPerSecond(), config.rateBitsPerSecond(), maxDatagramWireBytes);
         long initialRtt = config.initialRtt().toNanos();
+        long resume = config.resumeRateBitsPerSecond();
         return switch (config.policy()) {
             case FIXED -> new FixedRate(limits);
-            case HIGH -> new FastRate(limits, FastRate.HIGH_FACTOR, now, initialRtt);
-            case FAIR -> new FastRate(limits, 1, now, initialRtt);
+            case HIGH -> new FastRate(limits, FastRate.HIGH_FACTOR, now, initialRtt, resume);
+            case FAIR -> new FastRate(limits, 1, now, initialRtt, resume);
             case LOW -> new Scavenger(limits, now);
         };
     }
@@ -67,6 +68,14 @@ public interface RateController {
 
     /** The estimated queueing delay at the bottleneck, nanoseconds (0 if not measured). */
     long queueingDelayNanos();
+
+    /**
+     * The best rate the peer acknowledged over the last round trips (wire bits/s), what a later
+     * connection over the same path may resume from; 0 if unknown or not measured by this policy.
+     */
+    default long deliveryRateBitsPerSecond(long now) {
+        return 0;
+    }
 
     /** The rate bounds and packet size every controller works with. */
     record Limits(long minRateBitsPerSecond, long targetRateBitsPerSecond, int maxDatagramWireBytes) {

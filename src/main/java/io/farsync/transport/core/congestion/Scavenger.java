@@ -31,7 +31,7 @@ final class Scavenger extends DelayController {
     static final long YIELD_DELAY_NANOS = 4 * TARGET_DELAY_NANOS;
 
     Scavenger(Limits limits, long now) {
-        super(limits, now, 0, 0);  // a scavenger starts small (no first flight sized by the RTT) and never competes
+        super(limits, now, 0, 0, 0);  // a scavenger starts small (no first flight sized by the RTT, none resumed) and never competes
     }
 
     @Override
@@ -52,5 +52,11 @@ final class Scavenger extends DelayController {
     @Override
     double yieldFactor(long queueNanos) {
         return queueNanos > YIELD_DELAY_NANOS ? 0.5 : 1.0;
+    }
+
+    /** None: a scavenger's rate is what others left it, not what the path can carry. */
+    @Override
+    public long deliveryRateBitsPerSecond(long now) {
+        return 0;
     }
 }

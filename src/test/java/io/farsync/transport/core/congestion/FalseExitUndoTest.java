@@ -86,7 +86,7 @@ class FalseExitUndoTest {
     }
 
     private static Driver fair() {
-        return new Driver(new FastRate(new RateController.Limits(0, 1_000_000_000L, 1500), 1, 0, RTT));
+        return new Driver(new FastRate(new RateController.Limits(0, 1_000_000_000L, 1500), 1, 0, RTT, 0));
     }
 
     @Test

@@ -37,8 +37,13 @@ class RampTest {
     }
 
     private static FlowRun run(String test, long rtt) {
-        return new FlowRun(test, LinkProfile.perfect(rtt / 2).withLoss(0.01).withBottleneck(BOTTLENECK, bdp(rtt)),
-                LinkProfile.perfect(rtt / 2).withLoss(0.01), config(rtt), List.of(Flow.bulk(config(rtt))));
+        return run(test, rtt, BOTTLENECK, config(rtt));
+    }
+
+    /** One bulk flow with {@code config} over a 1 % loss link of {@code bottleneck} bits/s with a one-BDP queue. */
+    private static FlowRun run(String test, long rtt, long bottleneck, TransportConfig config) {
+        return new FlowRun(test, LinkProfile.perfect(rtt / 2).withLoss(0.01).withBottleneck(bottleneck, bottleneck / 8 * rtt / S),
+                LinkProfile.perfect(rtt / 2).withLoss(0.01), config, List.of(Flow.bulk(config)));
     }
 
     /** The sender's wire rate over slices [from, to), bits/s. */
@@ -86,6 +91,70 @@ class RampTest {
         assertThat(farRate).isGreaterThanOrEqualTo(0.95 * BOTTLENECK);
         assertThat(near.sim.link().queueDrops(0)).as("100 ms: tail drops").isZero();
         assertThat(far.sim.link().queueDrops(0)).as("600 ms: tail drops").isZero();
+    }
+
+    /**
+     * Careful resume: a connection that starts from the rate the path carried for the previous one
+     * ({@code transport.PathHistory}: 490 Mbit/s of wire bytes, as measured at the end of a sync
+     * on the emulated link) sends its first flight at half of it, and fills the link a round trip
+     * or more sooner than the usual first flight (100 Mbit/s, then doubling). The same history
+     * on a path that now has only half that room (another flow took the rest) must not overflow
+     * its one-BDP queue: half the recorded rate is what careful resume may jump to for that reason.
+     * At 600 ms the usual start takes 2 s to fill the link; resumed it takes 1.5 s (the first 3 s:
+     * 327 against 243 Mbit/s, half a second of the link saved). On the emulated 100 ms link the
+     * 0.1 s it saves there was not measurable above the run-to-run spread (docs/PERFORMANCE.md,
+     * session 15).
+     */
+    @Test
+    void fair_resumedFromThePathsLastRate_fillsTheLinkSooner_andOverflowsNoQueueWhereThePathHasLessRoom() {
+        long rtt = 100 * MS;
+        long recorded = 490_000_000L;
+        FlowRun usual = run("ramp_usual", rtt);
+        usual.runFor(2 * S);
+        TransportConfig resumedConfig = config(rtt).withResumeRate(recorded);
+        FlowRun resumed = run("ramp_resumed", rtt, BOTTLENECK, resumedConfig);
+        resumed.runFor(2 * S);
+        long half = BOTTLENECK / 2;
+        FlowRun narrower = run("ramp_resumedNarrower", rtt, half, resumedConfig);
+        narrower.runFor(2 * S);
+        FlowRun busyStart = run("ramp_resumedBusyReceiver", rtt, BOTTLENECK, resumedConfig);
+        busyStart.sim.setSlowdown(1, new Slowdown(330_000_000L, 0, 400 * MS));
+        busyStart.runFor(3 * S);
+        FlowRun usualBusyStart = run("ramp_usualBusyReceiver", rtt);
+        usualBusyStart.sim.setSlowdown(1, new Slowdown(330_000_000L, 0, 400 * MS));
+        usualBusyStart.runFor(3 * S);
+
+        long far = 600 * MS;
+        FlowRun usualFar = run("ramp_usual600", far);
+        usualFar.runFor(6 * S);
+        FlowRun resumedFar = run("ramp_resumed600", far, BOTTLENECK, config(far).withResumeRate(recorded));
+        resumedFar.runFor(6 * S);
+        System.out.printf("600 ms: 90 %% of the link after %d ms resumed, %d ms usual; first 3 s %.1f against %.1f Mbit/s;"
+                        + " queue drops %d%n", (firstFull(resumedFar, 0.9) + 1) * 100, (firstFull(usualFar, 0.9) + 1) * 100,
+                sent(resumedFar, 0, slice(3 * S)) / 1e6, sent(usualFar, 0, slice(3 * S)) / 1e6, resumedFar.sim.link().queueDrops(0));
+        int usualFull = firstFull(usual, 0.9);
+        int resumedFull = firstFull(resumed, 0.9);
+        double usualFirstSecond = sent(usual, 0, slice(1 * S));
+        double resumedFirstSecond = sent(resumed, 0, slice(1 * S));
+        System.out.printf("resumed from %d Mbit/s: 90 %% of the link after %d ms (usual first flight: %d ms); first second"
+                        + " %.1f against %.1f Mbit/s; queue drops %d; on a path with half the room %.1f Mbit/s from 0.5 to 2 s,"
+                        + " queue drops %d%n", recorded / 1_000_000, (resumedFull + 1) * 100, (usualFull + 1) * 100,
+                resumedFirstSecond / 1e6, usualFirstSecond / 1e6, resumed.sim.link().queueDrops(0),
+                sent(narrower, slice(500 * MS), slice(2 * S)) / 1e6, narrower.sim.link().queueDrops(0));
+        System.out.printf("the receiver reading at 330 Mbit/s for its first 400 ms: 90 %% of the link after %d ms resumed, %d ms"
+                        + " usual; first 2 s %.1f against %.1f Mbit/s; queue drops %d%n", (firstFull(busyStart, 0.9) + 1) * 100,
+                (firstFull(usualBusyStart, 0.9) + 1) * 100, sent(busyStart, 0, slice(2 * S)) / 1e6,
+                sent(usualBusyStart, 0, slice(2 * S)) / 1e6, busyStart.sim.link().queueDrops(0));
+        assertThat(resumedFull).as("slice reaching 90 %, resumed").isBetween(0, usualFull - 1);
+        assertThat(firstFull(resumedFar, 0.9)).as("600 ms: slice reaching 90 %, resumed")
+                .isBetween(0, firstFull(usualFar, 0.9) - 3);
+        assertThat(resumedFar.sim.link().queueDrops(0)).as("600 ms: tail drops, resumed").isZero();
+        assertThat(resumedFirstSecond).as("first second's rate, resumed against usual")
+                .isGreaterThanOrEqualTo(usualFirstSecond + 0.08 * BOTTLENECK);
+        assertThat(resumed.sim.link().queueDrops(0)).as("tail drops, resumed").isZero();
+        assertThat(narrower.sim.link().queueDrops(0)).as("tail drops, resumed on a path with half the room").isZero();
+        assertThat(sent(narrower, slice(500 * MS), slice(2 * S))).as("rate on a path with half the room")
+                .isGreaterThanOrEqualTo(0.9 * half);
     }
 
     private static final long STARVED_RTT = 100 * MS;
