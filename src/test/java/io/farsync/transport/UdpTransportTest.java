@@ -274,6 +274,41 @@ class UdpTransportTest {
         }
     }
 
+    /**
+     * A writer ahead of the path waits for a MiB of room at a time ({@link UdpConnection#WRITE_WAKE_BYTES}),
+     * not for each round's few datagrams: 64 MiB in 256 KiB writes wait about 64 times, where waking
+     * at any room waited several times per write.
+     */
+    @Test
+    void aWriterAheadOfThePath_waitsForAMegabyteOfRoomAtATime() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        long size = 64L << 20;
+        Future<Long> received = receive(s, 5);
+        send(c, size, 5).get(60, TimeUnit.SECONDS);
+        assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(size);
+        long waits = ((UdpConnection) c).writerWaits();
+        System.out.println("writer waits for 64 MiB: " + waits);
+        assertThat(waits).isBetween(1L, size / (UdpConnection.WRITE_WAKE_BYTES / 2));
+    }
+
+    @Test
+    void aWriterWaitingForRoom_failsAsSoonAsThePeerAborts() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        // nobody reads at the server: its window fills, then the client's send buffer, then the writer waits
+        Future<Void> writing = send(c, 1L << 30, 6);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ((UdpConnection) c).writerWaits() > 0);
+
+        s.abort("stop");
+
+        assertThatThrownBy(() -> writing.get(10, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(IOException.class)
+                .rootCause().hasMessageContaining("stop");
+    }
+
     @Test
     void close_ofTransport_failsBlockedReader() throws Exception {
         SessionKeys keys = keys();
