@@ -293,6 +293,34 @@ class UdpTransportTest {
         assertThat(waits).isBetween(1L, size / (UdpConnection.WRITE_WAKE_BYTES / 2));
     }
 
+    /**
+     * A reader waiting for an answer while its own side sends 64 MiB is woken when the answer is
+     * there, not by every round of the I/O thread that carried only acknowledgements.
+     */
+    @Test
+    void aReaderWaitingForAnAnswer_duringABulkSend_isWokenOnlyByTheAnswer() throws Exception {
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        long size = 64L << 20;
+        Future<Long> answer = CompletableFuture.supplyAsync(() -> {
+            try {
+                return (long) c.input().read();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }, pool);
+        Future<Long> received = receive(s, 7);
+        send(c, size, 7).get(60, TimeUnit.SECONDS);
+        assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(size);
+        s.output().write(42);
+        s.output().flush();
+        assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo(42);
+        long waits = ((UdpConnection) c).readerWaits();
+        System.out.println("reader waits while 64 MiB went the other way: " + waits);
+        assertThat(waits).isBetween(1L, 3L);
+    }
+
     @Test
     void aWriterWaitingForRoom_failsAsSoonAsThePeerAborts() throws Exception {
         SessionKeys keys = keys();

@@ -891,6 +891,11 @@ public final class Connection {
         return receiveStream.available();
     }
 
+    /** Whether {@link #read} would return something now: bytes, the end of the stream, or {@link #readFailure}. */
+    public boolean readable() {
+        return receiveStream.available() > 0 || receiveStream.isEof() || readFailure() != null;
+    }
+
     /**
      * Why reading is impossible, or null. A stream the peer completed stays readable after the
      * connection ends, unless it ended by a local close or abort.
