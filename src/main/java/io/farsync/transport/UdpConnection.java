@@ -140,21 +140,15 @@ final class UdpConnection implements TransportConnection {
         }
     }
 
-    /** How many times a writer found the send buffer full and waited (tests). */
-    long writerWaits() {
-        lock.lock();
-        try {
-            return writerWaits;
-        } finally {
-            lock.unlock();
-        }
+    /** How many times a writer found the send buffer full, and a reader nothing to read, and waited. */
+    record Waits(long writer, long reader) {
     }
 
-    /** How many times a reader found nothing to read and waited (tests). */
-    long readerWaits() {
+    /** See {@link Waits} (tests). */
+    Waits waits() {
         lock.lock();
         try {
-            return readerWaits;
+            return new Waits(writerWaits, readerWaits);
         } finally {
             lock.unlock();
         }
