@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *                             always {@code datagramSize} (an explicit {@code --datagram-size})
  * @param resumeRateBitsPerSecond the rate the path to this peer carried for this process's last
  *                             connection to it, bits/s, or 0 if none is known (see
- *                             {@link PathHistory}): the adaptive policies may start from half of
- *                             it instead of their usual first flight (careful resume, see
- *                             {@code DelayController})
+ *                             {@link PathHistory}): {@code fair} and {@code high} may start from
+ *                             half of it instead of their usual first flight (careful resume, see
+ *                             {@code DelayController}); {@code low} and {@code fixed} ignore it
  */
 public record TransportConfig(
         long rateBitsPerSecond,

@@ -15,8 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A {@link Connection} shared between the I/O thread of its {@link UdpTransport} and the
  * application's threads: one lock guards the state machine, and the application waits on
- * conditions that the I/O thread signals after each round. Applications never spin: they block
- * until data, room or a state change arrives.
+ * conditions that the I/O thread checks after each round and signals when the waiter can go on
+ * (data to read, enough room to write, a state change). Applications never spin: they block
+ * until then.
  */
 final class UdpConnection implements TransportConnection {
 
@@ -44,6 +45,13 @@ final class UdpConnection implements TransportConnection {
      */
     private final Condition readable = lock.newCondition();
     private final int writeWakeBytes;
+    /**
+     * The least room a waiting writer needs to finish its write, {@link Integer#MAX_VALUE} if none
+     * waits: while the peer's application does not read (its credit used up), room comes only as it
+     * does, and a writer that needs less than {@link #WRITE_WAKE_BYTES} must not wait for more (two
+     * ends each writing before they read would wait for each other).
+     */
+    private int writerNeeds = Integer.MAX_VALUE;
     /** Times a writer waited for room, and a reader for data (tests). With lock held. */
     private long writerWaits;
     private long readerWaits;
@@ -57,10 +65,15 @@ final class UdpConnection implements TransportConnection {
     private final InetSocketAddress fixedPeer;
     /** A server's view of its client's address, which may change (NAT rebinding) but only once validated. */
     private final PathValidator<InetSocketAddress> paths;
+    /** The address {@link PathHistory#open} counted this connection under (null: none). */
+    private final java.net.InetAddress historyPeer;
+    /** Whether {@link #remember} ran: it closes the connection in the history once. With lock held. */
+    private boolean remembered;
 
     UdpConnection(UdpTransport transport, Connection core, InetSocketAddress peer, TransportConfig config,
-            java.util.Random random) {
+            java.util.Random random, java.net.InetAddress historyPeer) {
         this.transport = transport;
+        this.historyPeer = historyPeer;
         this.core = core;
         this.fixedPeer = peer;
         this.paths = peer == null ? new PathValidator<>(random) : null;
@@ -85,17 +98,19 @@ final class UdpConnection implements TransportConnection {
     }
 
     /**
-     * Records what this connection measured about its path, for the next connection to the same
-     * peer ({@link PathHistory}); nothing if it did not measure enough or never learned its peer.
+     * Tells {@link PathHistory} that this connection ended, with what it measured about its path
+     * for the next connection to the same peer (nothing if it did not measure enough or never
+     * learned its peer); once, whichever of its end and its transport's closing comes first.
      */
     void remember(PathHistory history) {
         lock.lock();
         try {
-            InetSocketAddress to = peer();
-            long now = System.nanoTime();
-            if (to != null) {
-                history.record(to.getAddress(), core.pathRecord(now), now);
+            if (remembered) {
+                return;
             }
+            remembered = true;
+            InetSocketAddress to = peer();
+            history.close(historyPeer, to == null ? null : to.getAddress(), core.pathRecord(), System.nanoTime());
         } finally {
             lock.unlock();
         }
@@ -125,8 +140,8 @@ final class UdpConnection implements TransportConnection {
 
     /**
      * Wakes application threads waiting on this connection: closers at every call, readers when
-     * there is something to read, a writer once {@link #WRITE_WAKE_BYTES} of room are free or the
-     * connection failed. With lock held.
+     * there is something to read, a writer once {@link #WRITE_WAKE_BYTES} of room are free (or
+     * what it needs, while the peer does not read), or the connection failed. With lock held.
      */
     void signalWaiters() {
         if (lock.hasWaiters(changed)) {
@@ -135,8 +150,12 @@ final class UdpConnection implements TransportConnection {
         if (lock.hasWaiters(readable) && core.readable()) {
             readable.signalAll();
         }
-        if (lock.hasWaiters(room) && (core.writableBytes() >= writeWakeBytes || core.writeFailure() != null)) {
-            room.signalAll();
+        if (lock.hasWaiters(room)) {
+            int writable = core.writableBytes();
+            if (writable >= writeWakeBytes || (writable >= writerNeeds && core.sendBlockedByPeer())
+                    || core.writeFailure() != null) {
+                room.signalAll();
+            }
         }
     }
 
@@ -323,7 +342,12 @@ final class UdpConnection implements TransportConnection {
                         transport.wakeup();
                     } else {
                         writerWaits++;
-                        room.await();
+                        writerNeeds = Math.min(writerNeeds, len);
+                        try {
+                            room.await();
+                        } finally {
+                            writerNeeds = Integer.MAX_VALUE;
+                        }
                     }
                 }
             } catch (InterruptedException e) {

@@ -161,8 +161,7 @@ public final class UdpTransport implements AutoCloseable {
      */
     public TransportConnection accept(SessionKeys keys, TransportConfig connectionConfig, InetAddress expectedPeer) {
         Objects.requireNonNull(connectionConfig, "connectionConfig");
-        TransportConfig c = resumed(connectionConfig, expectedPeer);
-        return register(Connection.server(c, keys, System.nanoTime()), null, c);
+        return register(keys, null, connectionConfig, expectedPeer);
     }
 
     /** Client side: opens a connection to {@code server}, which must have {@link #accept}ed {@code keys}. */
@@ -171,22 +170,27 @@ public final class UdpTransport implements AutoCloseable {
         if (server.isUnresolved()) {
             throw new IllegalArgumentException("server address " + server + " is unresolved");
         }
-        TransportConfig c = resumed(config, server.getAddress());
-        return register(Connection.client(c, keys, System.nanoTime()), server, c);
+        return register(keys, server, config, server.getAddress());
     }
 
-    /** {@code c} with the rate the path to {@code peer} recently carried, if {@link PathHistory} knows it. */
-    private static TransportConfig resumed(TransportConfig c, InetAddress peer) {
-        long rate = PathHistory.shared().resumeRate(peer, c.initialRtt().toNanos(), System.nanoTime());
-        return rate > 0 ? c.withResumeRate(rate) : c;
-    }
-
-    private TransportConnection register(Connection core, InetSocketAddress peer, TransportConfig connectionConfig) {
+    /**
+     * Registers a client's connection to {@code peer}, or a server's ({@code peer} null) expecting
+     * its client at {@code expectedPeer} (null if unknown): with the rate the path to that address
+     * recently carried, if {@link PathHistory} has it for a connection starting now.
+     */
+    private TransportConnection register(SessionKeys keys, InetSocketAddress peer, TransportConfig config,
+            InetAddress expectedPeer) {
         if (closed) {
             throw new IllegalStateException("transport on port " + port + " is closed");
         }
-        UdpConnection c = new UdpConnection(this, core, peer, connectionConfig, challengeRandom);
+        long now = System.nanoTime();
+        long rate = PathHistory.shared().open(expectedPeer, config.initialRtt().toNanos(), now);
+        TransportConfig connectionConfig = rate > 0 ? config.withResumeRate(rate) : config;
+        Connection core = peer != null ? Connection.client(connectionConfig, keys, now)
+                : Connection.server(connectionConfig, keys, now);
+        UdpConnection c = new UdpConnection(this, core, peer, connectionConfig, challengeRandom, expectedPeer);
         if (connections.putIfAbsent(core.connectionId(), c) != null) {
+            c.remember(PathHistory.shared());
             throw new IllegalStateException("connection id " + Integer.toHexString(core.connectionId())
                     + " is already in use on port " + port);
         }

@@ -47,4 +47,20 @@ class PathHistoryTest {
         assertThat(h.resumeRate(InetAddress.getByAddress(new byte[] {10, 0, 0, 0}), 10 * MS, T0 + 2000)).isZero();
         assertThat(h.resumeRate(InetAddress.getByAddress(new byte[] {10, 0, 0, 1}), 10 * MS, T0 + 2000)).isEqualTo(1_000_001L);
     }
+
+    @Test
+    void aConnectionStartingWhileAnotherToThePeerRuns_doesNotResume_andTheNextOneAfterItsEndDoes() throws Exception {
+        PathHistory h = new PathHistory();
+        InetAddress b = InetAddress.getByName("10.77.2.2");
+        h.record(b, new Connection.PathRecord(490_000_000L, 100 * MS), T0);
+
+        assertThat(h.open(b, 100 * MS, T0 + 1)).as("the first").isEqualTo(490_000_000L);
+        assertThat(h.open(b, 100 * MS, T0 + 2)).as("a second beside it").isZero();
+        h.close(b, b, null, T0 + 3);
+        assertThat(h.open(b, 100 * MS, T0 + 4)).as("a third while the second runs").isZero();
+        h.close(b, b, new Connection.PathRecord(300_000_000L, 100 * MS), T0 + 5);
+        h.close(b, b, null, T0 + 6);
+        assertThat(h.open(b, 100 * MS, T0 + 7)).as("once none runs: the latest measurement").isEqualTo(300_000_000L);
+        assertThat(h.open(null, 100 * MS, T0 + 8)).as("peer unknown").isZero();
+    }
 }

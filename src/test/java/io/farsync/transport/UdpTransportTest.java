@@ -307,6 +307,61 @@ class UdpTransportTest {
         assertThat(waits.reader()).isBetween(1L, 3L);
     }
 
+    /**
+     * A writer that needs less than the wake threshold, while the peer's application reads only a
+     * little (its credit used up), is woken as soon as what it needs is free: two ends that each
+     * write before they read must not wait for each other. Here the writer blocks with 64 KiB left
+     * (its 1 MiB buffer full behind the peer's 256 KiB window), the peer reads 64 KiB and stops; the
+     * room that frees is what the writer needs, below its 128 KiB threshold.
+     */
+    @Test
+    void aWriterNeedingLessThanTheThreshold_finishesWhenThePeerReadsThatMuch() throws Exception {
+        TransportConfig small = CONFIG.withBuffers(1 << 20, 256 << 10);
+        try (UdpTransport smallServer = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), small);
+                UdpTransport smallClient = UdpTransport.bind(new InetSocketAddress(LOOPBACK, 0), small)) {
+            SessionKeys keys = keys();
+            TransportConnection s = smallServer.accept(keys);
+            TransportConnection c = smallClient.connect(new InetSocketAddress(LOOPBACK, smallServer.localPort()), keys);
+            // the peer's window and the writer's buffer, exactly: returns once the window's part is acknowledged
+            c.output().write(new byte[(256 << 10) + (1 << 20)]);
+            long waitsBefore = ((UdpConnection) c).waits().writer();
+            Future<?> writing = CompletableFuture.runAsync(() -> {
+                try {
+                    c.output().write(new byte[64 << 10]);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, pool);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> ((UdpConnection) c).waits().writer() > waitsBefore);
+
+            assertThat(s.input().readNBytes(64 << 10)).hasSize(64 << 10);
+
+            writing.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A connection that sent enough leaves its path's rate and RTT for the next one to the same peer. */
+    @Test
+    void aConnectionThatSentEnough_recordsItsPathWhenItEnds() throws Exception {
+        long start = System.nanoTime();
+        SessionKeys keys = keys();
+        TransportConnection s = server.accept(keys);
+        TransportConnection c = client.connect(serverAddress(), keys);
+        long size = 8L << 20;
+        Future<Long> received = receive(s, 8);
+        send(c, size, 8).get(60, TimeUnit.SECONDS);
+        assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(size);
+        c.close();
+        s.close();
+        client.close();
+
+        io.farsync.transport.core.Connection.PathRecord recorded = PathHistory.shared().recordedSince(LOOPBACK, start);
+        assertThat(recorded).as("the sender's record of the path to %s", LOOPBACK).isNotNull();
+        assertThat(recorded.rateBitsPerSecond()).isPositive();
+        assertThat(recorded.minRttNanos()).isPositive();
+    }
+
     @Test
     void aWriterWaitingForRoom_failsAsSoonAsThePeerAborts() throws Exception {
         SessionKeys keys = keys();

@@ -75,8 +75,9 @@ public final class Connection {
      * first messages (the sync's hello, the destination's lists, the plan) are each a tail, and on
      * the emulated 100 ms / 1 % link a lost one stalled the start for a probe timeout (three round
      * trips before any RTT sample: the destination's lists arrived 0.31 s after they were sent
-     * instead of 0.05 s, in one of three runs of bench/wan-thread-timeline.sh). A repeat counts as
-     * retransmitted only once some packet was lost: on a clean path it repairs nothing.
+     * instead of 0.05 s, in one of three runs of bench/wan-thread-timeline.sh). A tail repeat counts
+     * as retransmitted only once some packet was lost: on a clean path it repairs nothing (a probe
+     * timeout's probe always counts).
      */
     static final int TAIL_REPEAT_YOUNG_PACKETS = 200;
     /**
@@ -131,6 +132,8 @@ public final class Connection {
     private boolean peerClosed;
     private boolean closedLocally;
     private boolean inputDiscarded;
+    /** Ended because the peer fell silent: what it measured may not describe the path any more. */
+    private boolean silent;
     private int closeCode;
     private byte[] closeReason;
     private int closeSendsLeft;
@@ -615,7 +618,7 @@ public final class Connection {
                 pos += streamLength;
                 sendStream.onSent();
                 if (sendStream.nextRetransmit()) {
-                    if (!sendStream.nextRepeat() || loss.packetsLost() > 0) {
+                    if (!sendStream.nextRepeat() || loss.packetsLost() > 0 || probesPending > 0) {
                         retransmittedBytes += streamLength;
                     }
                 } else {
@@ -798,6 +801,7 @@ public final class Connection {
         }
         if (now - lastReceived >= idleTimeoutNanos) {
             fail("no datagram from " + peerLabel + " for " + format(Duration.ofNanos(idleTimeoutNanos)), true);
+            silent = true;
             phase = Phase.TERMINATED;
             return;
         }
@@ -855,6 +859,14 @@ public final class Connection {
     /** Room in the send buffer now. */
     public int writableBytes() {
         return sendStream.writableBytes();
+    }
+
+    /**
+     * Whether the bytes written wait for the peer to read (its flow-control credit is used up):
+     * room in the send buffer then comes only as the peer's application reads.
+     */
+    public boolean sendBlockedByPeer() {
+        return sendStream.blockedByCredit(peerMaxData);
     }
 
     /** Why writing is impossible (connection failed or closed, stream finished), or null. */
@@ -1015,12 +1027,13 @@ public final class Connection {
 
     /**
      * What this connection says about its path for a later connection to the same peer: the rate
-     * the peer recently acknowledged, wire bits/s, and the minimum RTT, ns; null if it did not
-     * send enough to measure the path ({@link #PATH_EVIDENCE_BYTES}) or its policy does not tell.
+     * the peer acknowledged in its last round trips of data, wire bits/s, and the minimum RTT, ns;
+     * null if it did not send enough to measure the path ({@link #PATH_EVIDENCE_BYTES}), its policy
+     * does not tell, or it ended because the peer fell silent.
      */
-    public PathRecord pathRecord(long now) {
-        long rate = rateController.deliveryRateBitsPerSecond(now);
-        if (streamBytesSent < PATH_EVIDENCE_BYTES || rate <= 0 || !rtt.hasSample()) {
+    public PathRecord pathRecord() {
+        long rate = rateController.deliveryRateBitsPerSecond();
+        if (streamBytesSent < PATH_EVIDENCE_BYTES || rate <= 0 || !rtt.hasSample() || silent) {
             return null;
         }
         return new PathRecord(rate, rtt.min());

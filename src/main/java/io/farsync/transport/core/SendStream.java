@@ -13,9 +13,9 @@ package io.farsync.transport.core;
  * leaves the stream with nothing new or lost to send (the last of a burst, or a retransmission
  * at the tail) is queued to go once more, behind everything else: repeats only fill time the
  * stream would spend idle, and one is dropped as soon as its range is acknowledged. Both copies
- * are lost only 1 % of the time at 10 % loss. Only on a lossy path, or while the connection is too
- * young to tell ({@link #repeatTails}, decided by the connection): on a clean one a repeat is pure
- * overhead, and an application slower than the path (loopback) ends a burst at every write. The same idea as RACK-TLP's tail loss probe
+ * are lost only 1 % of the time at 10 % loss. Only on a lossy path, or while the connection is
+ * too young to tell ({@link #repeatTails}, decided by the connection): on a clean one a repeat is
+ * pure overhead, and an application slower than the path (loopback) ends a burst at every write. The same idea as RACK-TLP's tail loss probe
  * (RFC 8985) sent at once rather than after a timer, and as the probes with data of RFC 9002
  * section 6.2.4.
  */
@@ -105,6 +105,11 @@ final class SendStream {
 
     private long room() {
         return Math.min(capacity - (written - ackedBelow), maxUnsent - (written - sentBelow));
+    }
+
+    /** Whether written bytes wait for the peer's credit: {@code maxData} is reached and more is written. */
+    boolean blockedByCredit(long maxData) {
+        return sentBelow < written && sentBelow >= maxData;
     }
 
     /** Whether the stream has something to send under the peer's credit {@code maxData}. */

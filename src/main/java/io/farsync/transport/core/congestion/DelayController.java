@@ -262,13 +262,14 @@ abstract class DelayController implements RateController {
         long firstRate = 0;
         if (initialRtt > 0) {
             double usual = Math.min(INITIAL_RATE_CAP, limits.targetRateBitsPerSecond() * INITIAL_RATE_FRACTION);
-            firstRate = limits.clamp(Math.max(usual, resumeRate * RESUME_FRACTION));
+            boolean resumed = resumeRate * RESUME_FRACTION > Math.max(usual, limits.minRateBitsPerSecond());
+            firstRate = limits.clamp(resumed ? resumeRate * RESUME_FRACTION : usual);
             firstFlight = firstRate / 8e9 * initialRtt;
-            if (firstRate > usual) {
+            if (resumed) {
                 // a window within a factor of two of the path's: grow 1.5x, as a resumed slow start does
                 slowStartGain = RESTART_SLOW_START_GAIN;
             }
-            if (firstRate > usual && log.isDebugEnabled()) {
+            if (resumed && log.isDebugEnabled()) {
                 log.debug("careful resume: first flight at {} Mbit/s (the path carried {} Mbit/s on the last connection)",
                         firstRate / 1_000_000, resumeRate / 1_000_000);
             }
@@ -649,8 +650,8 @@ abstract class DelayController implements RateController {
     }
 
     @Override
-    public long deliveryRateBitsPerSecond(long now) {
-        return minRtt > 0 ? (long) (delivery.recentMaxBytesPerNano(now, minRtt) * 8e9) : 0;
+    public long deliveryRateBitsPerSecond() {
+        return (long) (delivery.lastRoundsMaxBytesPerNano() * 8e9);
     }
 
     /** Whether the flow is still in its initial exponential ramp. */

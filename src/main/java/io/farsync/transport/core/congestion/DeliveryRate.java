@@ -85,6 +85,19 @@ final class DeliveryRate {
         return best;
     }
 
+    /**
+     * The highest quarter-round-trip rate of the last {@link #MEMORY_ROUND_TRIPS} round trips that
+     * had acknowledgements, however old, bytes per nanosecond; 0 if unknown: a connection's end
+     * (its close and drain) starts no rounds, so these are its last round trips of data.
+     */
+    double lastRoundsMaxBytesPerNano() {
+        double best = 0;
+        for (double b : roundBest) {
+            best = Math.max(best, b);
+        }
+        return best;
+    }
+
     /** The highest rate over a quarter round trip in the last {@code rttNanos}, bytes per nanosecond; 0 if unknown. */
     double bytesPerNano(long now, long rttNanos) {
         double best = 0;

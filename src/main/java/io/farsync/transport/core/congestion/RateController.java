@@ -70,10 +70,12 @@ public interface RateController {
     long queueingDelayNanos();
 
     /**
-     * The best rate the peer acknowledged over the last round trips (wire bits/s), what a later
-     * connection over the same path may resume from; 0 if unknown or not measured by this policy.
+     * The best rate the peer acknowledged in the last round trips that carried acknowledgements
+     * (wire bits/s), however long ago: what a later connection over the same path may resume
+     * from, asked when this one ends (after its close and drain, which carry none); 0 if unknown
+     * or not measured by this policy.
      */
-    default long deliveryRateBitsPerSecond(long now) {
+    default long deliveryRateBitsPerSecond() {
         return 0;
     }
 

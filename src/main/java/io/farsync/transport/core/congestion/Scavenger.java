@@ -56,7 +56,7 @@ final class Scavenger extends DelayController {
 
     /** None: a scavenger's rate is what others left it, not what the path can carry. */
     @Override
-    public long deliveryRateBitsPerSecond(long now) {
+    public long deliveryRateBitsPerSecond() {
         return 0;
     }
 }
