@@ -48,8 +48,13 @@ final class UdpConnection implements TransportConnection {
     /**
      * The least room a waiting writer needs to finish its write, {@link Integer#MAX_VALUE} if none
      * waits: while the peer's application does not read (its credit used up), room comes only as it
-     * does, and a writer that needs less than {@link #WRITE_WAKE_BYTES} must not wait for more (two
-     * ends each writing before they read would wait for each other).
+     * does, and a writer that needs less than the wake threshold must not wait for more (two ends
+     * each writing before they read would wait for each other). This covers a peer whose credit
+     * comes in steps smaller than the threshold (it grants more each time its reading frees an
+     * eighth of its window: with the default 64 MiB windows 8 MiB, which wake a writer anyway);
+     * a peer that reads less than that and then waits stalls a writer as it always did (a
+     * "blocked" signal asking the peer for the credit it has, as QUIC's STREAM_DATA_BLOCKED, would
+     * be the remedy).
      */
     private int writerNeeds = Integer.MAX_VALUE;
     /** Times a writer waited for room, and a reader for data (tests). With lock held. */
@@ -140,8 +145,9 @@ final class UdpConnection implements TransportConnection {
 
     /**
      * Wakes application threads waiting on this connection: closers at every call, readers when
-     * there is something to read, a writer once {@link #WRITE_WAKE_BYTES} of room are free (or
-     * what it needs, while the peer does not read), or the connection failed. With lock held.
+     * there is something to read, a writer once the wake threshold ({@link #WRITE_WAKE_BYTES} or an
+     * eighth of the send buffer) is free (or what it needs, while the peer does not read), or the
+     * connection failed. With lock held.
      */
     void signalWaiters() {
         if (lock.hasWaiters(changed)) {
@@ -154,7 +160,7 @@ final class UdpConnection implements TransportConnection {
             int writable = core.writableBytes();
             if (writable >= writeWakeBytes || (writable >= writerNeeds && core.sendBlockedByPeer())
                     || core.writeFailure() != null) {
-                room.signalAll();
+                wakeWriters();
             }
         }
     }
@@ -176,8 +182,14 @@ final class UdpConnection implements TransportConnection {
     /** Wakes every waiting application thread: the connection's state changed. With lock held. */
     private void wakeAll() {
         changed.signalAll();
-        room.signalAll();
+        wakeWriters();
         readable.signalAll();
+    }
+
+    /** Wakes the writers; each that still finds no room states its need again. With lock held. */
+    private void wakeWriters() {
+        room.signalAll();
+        writerNeeds = Integer.MAX_VALUE;
     }
 
     @Override
@@ -343,11 +355,7 @@ final class UdpConnection implements TransportConnection {
                     } else {
                         writerWaits++;
                         writerNeeds = Math.min(writerNeeds, len);
-                        try {
-                            room.await();
-                        } finally {
-                            writerNeeds = Integer.MAX_VALUE;
-                        }
+                        room.await();
                     }
                 }
             } catch (InterruptedException e) {

@@ -185,10 +185,17 @@ public final class UdpTransport implements AutoCloseable {
         }
         long now = System.nanoTime();
         long rate = PathHistory.shared().open(expectedPeer, config.initialRtt().toNanos(), now);
-        TransportConfig connectionConfig = rate > 0 ? config.withResumeRate(rate) : config;
-        Connection core = peer != null ? Connection.client(connectionConfig, keys, now)
-                : Connection.server(connectionConfig, keys, now);
-        UdpConnection c = new UdpConnection(this, core, peer, connectionConfig, challengeRandom, expectedPeer);
+        UdpConnection c;
+        try {
+            TransportConfig connectionConfig = rate > 0 ? config.withResumeRate(rate) : config;
+            Connection core = peer != null ? Connection.client(connectionConfig, keys, now)
+                    : Connection.server(connectionConfig, keys, now);
+            c = new UdpConnection(this, core, peer, connectionConfig, challengeRandom, expectedPeer);
+        } catch (RuntimeException e) {
+            PathHistory.shared().close(expectedPeer, null, null, now);
+            throw e;
+        }
+        Connection core = c.core();
         if (connections.putIfAbsent(core.connectionId(), c) != null) {
             c.remember(PathHistory.shared());
             throw new IllegalStateException("connection id " + Integer.toHexString(core.connectionId())
@@ -377,8 +384,12 @@ public final class UdpTransport implements AutoCloseable {
                     earliest = Math.min(earliest, c.paths().nextTimer(Connection.PATH_CHALLENGE_DATAGRAM));
                 }
                 c.signalWaiters();
-                if (core.isTerminated()) {
+                if (core.isClosed()) {
+                    // draining takes three probe timeouts and sends nothing: the next connection to
+                    // the peer (a server's next job from the same client) need not wait for it
                     c.remember(PathHistory.shared());
+                }
+                if (core.isTerminated()) {
                     connections.remove(core.connectionId(), c);
                 }
             } finally {

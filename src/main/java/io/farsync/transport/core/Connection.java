@@ -76,8 +76,8 @@ public final class Connection {
      * the emulated 100 ms / 1 % link a lost one stalled the start for a probe timeout (three round
      * trips before any RTT sample: the destination's lists arrived 0.31 s after they were sent
      * instead of 0.05 s, in one of three runs of bench/wan-thread-timeline.sh). A tail repeat counts
-     * as retransmitted only once some packet was lost: on a clean path it repairs nothing (a probe
-     * timeout's probe always counts).
+     * as retransmitted only once some packet was lost: on a clean path it repairs nothing (a probe's
+     * data, at a probe timeout or a keep-alive, always counts).
      */
     static final int TAIL_REPEAT_YOUNG_PACKETS = 200;
     /**

@@ -262,7 +262,8 @@ abstract class DelayController implements RateController {
         long firstRate = 0;
         if (initialRtt > 0) {
             double usual = Math.min(INITIAL_RATE_CAP, limits.targetRateBitsPerSecond() * INITIAL_RATE_FRACTION);
-            boolean resumed = resumeRate * RESUME_FRACTION > Math.max(usual, limits.minRateBitsPerSecond());
+            boolean resumed = resumeRate * RESUME_FRACTION > Math.max(usual, limits.minRateBitsPerSecond())
+                    && resumeRate * RESUME_FRACTION / 8e9 * initialRtt > INITIAL_WINDOW_DATAGRAMS * mss;
             firstRate = limits.clamp(resumed ? resumeRate * RESUME_FRACTION : usual);
             firstFlight = firstRate / 8e9 * initialRtt;
             if (resumed) {
