@@ -145,6 +145,12 @@ class RampTest {
                         + " usual; first 2 s %.1f against %.1f Mbit/s; queue drops %d%n", (firstFull(busyStart, 0.9) + 1) * 100,
                 (firstFull(usualBusyStart, 0.9) + 1) * 100, sent(busyStart, 0, slice(2 * S)) / 1e6,
                 sent(usualBusyStart, 0, slice(2 * S)) / 1e6, busyStart.sim.link().queueDrops(0));
+        long recordedNear = usual.sim.client().pathRecord().rateBitsPerSecond();
+        long recordedFar = usualFar.sim.client().pathRecord().rateBitsPerSecond();
+        System.out.printf("what the usual runs would leave for the next connection: %d Mbit/s at 100 ms, %d at 600 ms%n",
+                recordedNear / 1_000_000, recordedFar / 1_000_000);
+        assertThat(recordedNear).as("the path's rate recorded at 100 ms").isBetween(BOTTLENECK * 9 / 10, BOTTLENECK * 6 / 5);
+        assertThat(recordedFar).as("the path's rate recorded at 600 ms").isBetween(BOTTLENECK * 9 / 10, BOTTLENECK * 6 / 5);
         assertThat(resumedFull).as("slice reaching 90 %, resumed").isBetween(0, usualFull - 1);
         assertThat(firstFull(resumedFar, 0.9)).as("600 ms: slice reaching 90 %, resumed")
                 .isBetween(0, firstFull(usualFar, 0.9) - 3);
