@@ -110,10 +110,4 @@ public final class PathHistory {
         Entry e = entries.get(peer);
         return e == null || e.atNanos() < since ? null : new Connection.PathRecord(e.rateBitsPerSecond(), e.minRttNanos());
     }
-
-    /** Forgets everything (tests). */
-    synchronized void clear() {
-        entries.clear();
-        live.clear();
-    }
 }

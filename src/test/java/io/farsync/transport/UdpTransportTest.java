@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.farsync.transport.core.Connection;
 import io.farsync.transport.sim.Pattern;
 import java.io.IOException;
 import java.io.InputStream;
@@ -332,7 +333,7 @@ class UdpTransportTest {
                     throw new RuntimeException(e);
                 }
             }, pool);
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+            await().atMost(Duration.ofSeconds(30))
                     .until(() -> ((UdpConnection) c).waits().writer() > waitsBefore);
 
             assertThat(s.input().readNBytes(64 << 10)).hasSize(64 << 10);
@@ -356,7 +357,7 @@ class UdpTransportTest {
         s.close();
         client.close();
 
-        io.farsync.transport.core.Connection.PathRecord recorded = PathHistory.shared().recordedSince(LOOPBACK, start);
+        Connection.PathRecord recorded = PathHistory.shared().recordedSince(LOOPBACK, start);
         assertThat(recorded).as("the sender's record of the path to %s", LOOPBACK).isNotNull();
         assertThat(recorded.rateBitsPerSecond()).isPositive();
         assertThat(recorded.minRttNanos()).isPositive();
@@ -369,7 +370,7 @@ class UdpTransportTest {
         TransportConnection c = client.connect(serverAddress(), keys);
         // nobody reads at the server: its window fills, then the client's send buffer, then the writer waits
         Future<Void> writing = send(c, 1L << 30, 6);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ((UdpConnection) c).waits().writer() > 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ((UdpConnection) c).waits().writer() > 0);
 
         s.abort("stop");
 
